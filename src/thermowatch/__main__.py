@@ -1,0 +1,3 @@
+from thermowatch.cli import main
+
+main()

@@ -1,0 +1,55 @@
+"""Turn exceptions into the exit codes of the CLI contract (0 ok, 2 bad input, 1 internal)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import click
+import typer
+from rich.console import Console
+
+from thermowatch.errors import InputError, NotFoundError
+
+_stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+log = logging.getLogger("thermowatch")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one clear line on stderr and return the Exit to raise."""
+    _stderr.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def run_with_error_policy(app: typer.Typer) -> int:
+    """Run the Typer app; map user mistakes to exit 2 and one line, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except (InputError, NotFoundError) as exc:
+        _stderr.print(f"[bold red]error:[/] {exc}")
+        return 2
+    except click.exceptions.NoArgsIsHelpError:
+        return 0
+    except click.UsageError as exc:
+        _stderr.print(f"[bold red]usage error:[/] {exc.format_message()}")
+        return 2
+    except click.exceptions.Abort:
+        _stderr.print("aborted")
+        return 130
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except FileNotFoundError as exc:
+        _stderr.print(f"[bold red]error:[/] file not found: {exc.filename or exc}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # internal error: one line for the user, details in the log
+        if os.environ.get("THERMOWATCH_DEBUG"):
+            raise
+        log.debug("internal error", exc_info=True)
+        _stderr.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+            "(set THERMOWATCH_DEBUG=1 for the traceback)"
+        )
+        return 1
+    return 0
