@@ -1,0 +1,137 @@
+"""The two thermal models as sets of first-order states (IEC 60076-7 and IEEE C57.91 clause 7).
+
+Each model describes itself by three pure functions, so that simulation, steady state, rating
+and time-to-limit share one solver:
+
+* ``ultimate(p, K, θa)``: the value each state tends to at constant load and ambient;
+* ``time_constants(p)``: the time constant of each state [min];
+* ``temperatures(states, θa)``: top-oil and hot-spot temperatures [°C] from the states.
+
+``p`` is a :class:`~thermowatch.thermal.spec.TransformerSpec` or a :class:`SpecArrays` (the same
+attributes as arrays of shape ``(m, 1)``, one row per transformer of a fleet). ``θa`` is the
+effective ambient (ambient plus the spec's installation offset), applied once by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from typing import Any, Protocol
+
+import numpy as np
+
+from thermowatch.thermal.spec import TransformerSpec
+
+Array = Any  # numpy arrays or floats: the equations broadcast over both
+
+
+class SpecArrays:
+    """Numeric parameters of several specs stacked as ``(m, 1)`` arrays (fleet simulation)."""
+
+    def __init__(self, specs: Sequence[TransformerSpec]) -> None:
+        for f in fields(TransformerSpec):
+            if f.name in ("cooling", "rated_current_a"):
+                continue
+            setattr(self, f.name, np.array([getattr(s, f.name) for s in specs], float)[:, None])
+        self.hot_spot_rise_k = self.hot_spot_factor * self.hot_spot_gradient_k
+
+    def __getattr__(self, name: str) -> Any:  # only for type checkers; real attributes are set
+        raise AttributeError(name)
+
+
+class ThermalModel(Protocol):
+    """What a thermal model provides to the shared solver."""
+
+    name: str
+    state_names: tuple[str, ...]
+
+    def ultimate(self, p: Any, load_pu: Array, ambient_c: Array) -> tuple[Array, ...]: ...
+
+    def time_constants(self, p: Any) -> tuple[Any, ...]: ...
+
+    def temperatures(self, states: Sequence[Array], ambient_c: Array) -> tuple[Array, Array]: ...
+
+    def initial_states(
+        self, p: Any, load_pu: Array, ambient_c: Array, top_oil_c: Array | None
+    ) -> tuple[Array, ...]: ...
+
+
+def _loss_factor(p: Any, load_pu: Array) -> Array:
+    """((1 + K²R) / (1 + R))^x: total losses relative to rated, to the oil exponent."""
+    return ((1.0 + load_pu**2 * p.loss_ratio) / (1.0 + p.loss_ratio)) ** p.oil_exponent
+
+
+class IEC60076_7:
+    """IEC 60076-7:2018 clause 8.2.2 differential equations.
+
+    States: top-oil temperature θo [°C], and the two hot-spot rise terms Δθh1, Δθh2 [K] whose
+    difference is the hot-spot to top-oil gradient (the k21/k22 overshoot of equation (5)-(6)).
+    """
+
+    name: str = "iec"
+    state_names: tuple[str, ...] = ("top_oil_c", "hot_spot_rise1_k", "hot_spot_rise2_k")
+
+    def ultimate(self, p: Any, load_pu: Array, ambient_c: Array) -> tuple[Array, ...]:
+        gradient = p.hot_spot_rise_k * load_pu**p.winding_exponent
+        top_oil = ambient_c + p.top_oil_rise_k * _loss_factor(p, load_pu)
+        return top_oil, p.k21 * gradient, (p.k21 - 1.0) * gradient
+
+    def time_constants(self, p: Any) -> tuple[Any, ...]:
+        return p.k11 * p.tau_oil_min, p.k22 * p.tau_winding_min, p.tau_oil_min / p.k22
+
+    def temperatures(self, states: Sequence[Array], ambient_c: Array) -> tuple[Array, Array]:
+        top_oil, rise1, rise2 = states
+        return top_oil, top_oil + rise1 - rise2
+
+    def initial_states(
+        self, p: Any, load_pu: Array, ambient_c: Array, top_oil_c: Array | None
+    ) -> tuple[Array, ...]:
+        if top_oil_c is None:  # steady state at the first load and ambient
+            return self.ultimate(p, load_pu, ambient_c)
+        zero = np.zeros_like(np.asarray(top_oil_c, float))
+        return np.asarray(top_oil_c, float), zero, zero
+
+
+class IEEEC57_91:
+    """IEEE C57.91-2011 clause 7 exponential model.
+
+    States: top-oil rise over ambient Δθ_TO [K] and hot-spot rise over top oil Δθ_H [K]; ambient
+    is added without delay. The top-oil time constant is taken at rated conditions (exact for an
+    oil exponent of 1, the usual simplification otherwise).
+    """
+
+    name: str = "ieee"
+    state_names: tuple[str, ...] = ("top_oil_rise_k", "hot_spot_rise_k")
+
+    def ultimate(self, p: Any, load_pu: Array, ambient_c: Array) -> tuple[Array, ...]:
+        top_oil_rise = p.top_oil_rise_k * _loss_factor(p, load_pu) + 0.0 * ambient_c
+        return top_oil_rise, p.hot_spot_rise_k * load_pu**p.winding_exponent
+
+    def time_constants(self, p: Any) -> tuple[Any, ...]:
+        return p.tau_oil_min, p.tau_winding_min
+
+    def temperatures(self, states: Sequence[Array], ambient_c: Array) -> tuple[Array, Array]:
+        top_oil_rise, hot_spot_rise = states
+        top_oil = ambient_c + top_oil_rise
+        return top_oil, top_oil + hot_spot_rise
+
+    def initial_states(
+        self, p: Any, load_pu: Array, ambient_c: Array, top_oil_c: Array | None
+    ) -> tuple[Array, ...]:
+        if top_oil_c is None:
+            return self.ultimate(p, load_pu, ambient_c)
+        rise = np.asarray(top_oil_c, float) - ambient_c
+        return rise, np.zeros_like(rise)
+
+
+MODELS: dict[str, ThermalModel] = {"iec": IEC60076_7(), "ieee": IEEEC57_91()}
+
+
+def get_model(method: str) -> ThermalModel:
+    """The thermal model for ``method`` ("iec" or "ieee")."""
+    from thermowatch.errors import InputError
+
+    try:
+        return MODELS[str(method).lower()]
+    except KeyError:
+        raise InputError(f"method must be 'iec' or 'ieee', got {method!r}.") from None

@@ -1,0 +1,33 @@
+"""Shared test fixtures: where the real data lives, and how to skip (or fail, in CI) without it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+ETT_DIR = SHARED_DATA / "ett"
+# Benchmarks hold the reference helpers that tests share (e.g. transformer-thermal-model).
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(condition: bool, why: str) -> None:
+    """Skip a test when something it needs is absent; in CI a missing service is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {why}")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def ett_dir() -> Path:
+    if not (ETT_DIR / "ETTh1.csv").exists():
+        pytest.skip(f"real ETT data absent: {ETT_DIR} (read-only shared data)")
+    return ETT_DIR
