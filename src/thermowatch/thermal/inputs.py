@@ -84,8 +84,10 @@ def _dt_from_index(index: Any) -> np.ndarray:
     if not isinstance(index, pd.DatetimeIndex):
         raise InputError("load_pu as a pandas Series needs a DatetimeIndex (or pass dt_minutes).")
     # Through datetime64[ns] explicitly: pandas 3 may hold microseconds or seconds.
-    ns = index.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
-    dt = np.diff(ns, prepend=ns[:1]) / 60e9
+    ns = index.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    dt = np.empty(ns.size)
+    dt[0] = 0.0
+    np.divide(np.diff(ns), 60e9, out=dt[1:])
     if dt.size > 1 and (dt[1:] <= 0).any():
         bad = int(np.flatnonzero(dt[1:] <= 0)[0]) + 1
         raise InputError(

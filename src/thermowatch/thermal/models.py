@@ -56,9 +56,24 @@ class ThermalModel(Protocol):
     ) -> tuple[Array, ...]: ...
 
 
+def power(base: Array, exponent: Any) -> Array:
+    """``base ** exponent`` for ``base >= 0`` as exp(exponent·log(base)).
+
+    numpy's float64 ``power`` has no SIMD path; its vectorised exp and log together are about
+    twice as fast, and the power laws of the loss and gradient terms are half the cost of a
+    simulation. Exact to a few ulps; 0 maps to 0 for positive exponents.
+    """
+    with np.errstate(divide="ignore"):
+        out = np.log(base)
+    if np.ndim(out) == 0:
+        return np.exp(exponent * out)
+    out *= exponent  # in place: these arrays are the size of a year of minute data
+    return np.exp(out, out=out)
+
+
 def _loss_factor(p: Any, load_pu: Array) -> Array:
     """((1 + K²R) / (1 + R))^x: total losses relative to rated, to the oil exponent."""
-    return ((1.0 + load_pu**2 * p.loss_ratio) / (1.0 + p.loss_ratio)) ** p.oil_exponent
+    return power((1.0 + load_pu * load_pu * p.loss_ratio) / (1.0 + p.loss_ratio), p.oil_exponent)
 
 
 class IEC60076_7:
@@ -72,7 +87,7 @@ class IEC60076_7:
     state_names: tuple[str, ...] = ("top_oil_c", "hot_spot_rise1_k", "hot_spot_rise2_k")
 
     def ultimate(self, p: Any, load_pu: Array, ambient_c: Array) -> tuple[Array, ...]:
-        gradient = p.hot_spot_rise_k * load_pu**p.winding_exponent
+        gradient = p.hot_spot_rise_k * power(load_pu, p.winding_exponent)
         top_oil = ambient_c + p.top_oil_rise_k * _loss_factor(p, load_pu)
         return top_oil, p.k21 * gradient, (p.k21 - 1.0) * gradient
 
@@ -104,8 +119,8 @@ class IEEEC57_91:
     state_names: tuple[str, ...] = ("top_oil_rise_k", "hot_spot_rise_k")
 
     def ultimate(self, p: Any, load_pu: Array, ambient_c: Array) -> tuple[Array, ...]:
-        top_oil_rise = p.top_oil_rise_k * _loss_factor(p, load_pu) + 0.0 * ambient_c
-        return top_oil_rise, p.hot_spot_rise_k * load_pu**p.winding_exponent
+        top_oil_rise = p.top_oil_rise_k * _loss_factor(p, load_pu) + 0.0 * ambient_c  # broadcast
+        return top_oil_rise, p.hot_spot_rise_k * power(load_pu, p.winding_exponent)
 
     def time_constants(self, p: Any) -> tuple[Any, ...]:
         return p.tau_oil_min, p.tau_winding_min

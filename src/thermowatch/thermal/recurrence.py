@@ -6,13 +6,15 @@ with ``a[n] = exp(-dt[n] / τ)``. That recurrence is solved here without a per-s
 within a chunk, ``x[n] = A[n] (x0 + Σ b[k] / A[k])`` where ``A`` is the running product of
 ``a``. ``1/A`` grows without bound, so the series is cut into chunks over which it stays below
 ``exp(_CHUNK_LOG)`` and the state is carried from chunk to chunk (a few dozen chunks for a year
-of minute data). Unlike scipy.signal.lfilter this handles irregular time steps and a different
-time constant per transformer in one pass, which is why it is written here.
+of minute data). scipy.signal.lfilter cannot take a coefficient that changes with the time step,
+hence this scan for irregular steps; with a regular step (the usual SCADA case) lfilter's single
+C pass is about three times faster and is used instead.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.signal import lfilter
 
 # Largest decay (in natural-log units) accumulated inside one chunk: exp(500) ~ 1e217 stays far
 # from float64 overflow even when multiplied by a temperature.
@@ -40,7 +42,56 @@ def decay_factors(dt_minutes: np.ndarray, tau_minutes: np.ndarray | float) -> np
     return np.maximum(-np.asarray(dt_minutes) / tau_minutes, _MIN_LOG_DECAY)
 
 
-def first_order_response(log_decay: np.ndarray, ultimate: np.ndarray, x0: np.ndarray) -> np.ndarray:
+def first_order_response(
+    dt_minutes: np.ndarray, tau_minutes: np.ndarray | float, ultimate: np.ndarray, x0: np.ndarray
+) -> np.ndarray:
+    """Solve ``τ dx/dt = u - x`` exactly for ``u`` held over each step, along the last axis.
+
+    Parameters
+    ----------
+    dt_minutes
+        Time step before each sample [min], shape ``(n,)``; ``dt[0]`` is ignored (the state
+        ``x0`` holds at the first sample).
+    tau_minutes
+        Time constant [min], scalar or ``(m, 1)``.
+    ultimate
+        Driving (ultimate) value of the state, shape ``(m, n)``.
+    x0
+        State at the first sample, shape ``(m,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The state at each sample, shape ``(m, n)``.
+    """
+    dt = np.asarray(dt_minutes, dtype=np.float64).copy()
+    dt[:1] = 0.0
+    ultimate = np.asarray(ultimate, dtype=np.float64)
+    steps = dt[1:]
+    if steps.size and steps.min() == steps.max():
+        return _regular_response(float(steps[0]), tau_minutes, ultimate, x0)
+    return scan_response(decay_factors(dt, tau_minutes), ultimate, x0)
+
+
+def _regular_response(
+    step: float, tau_minutes: np.ndarray | float, ultimate: np.ndarray, x0: np.ndarray
+) -> np.ndarray:
+    """Constant step: ``x[n] = a x[n-1] + (1 - a) u[n]`` is an IIR filter (lfilter)."""
+    m, n = ultimate.shape
+    taus = np.broadcast_to(np.asarray(tau_minutes, dtype=np.float64).reshape(-1), (m,))
+    x0 = np.asarray(x0, dtype=np.float64).reshape(m)
+    out = np.empty((m, n))
+    out[:, 0] = x0
+    for tau in np.unique(taus):  # one filter per distinct time constant, not per transformer
+        a = np.exp(max(-step / tau, _MIN_LOG_DECAY))
+        # Rows sharing this time constant: a plain slice when it is all of them (no copy).
+        rows = slice(None) if taus[0] == taus[-1] == tau else np.flatnonzero(taus == tau)
+        zi = (a * x0[rows])[:, None]
+        out[rows, 1:] = lfilter([1.0 - a], [1.0, -a], ultimate[rows, 1:], axis=1, zi=zi)[0]
+    return out
+
+
+def scan_response(log_decay: np.ndarray, ultimate: np.ndarray, x0: np.ndarray) -> np.ndarray:
     """Solve ``x[n] = a[n] x[n-1] + (1 - a[n]) u[n]`` with ``x[-1] = x0`` along the last axis.
 
     Parameters

@@ -16,6 +16,7 @@ def test_one_week_at_one_minute_matches_reference(kind):
     ref_top, ref_hot = run_reference(kind, index, load, ambient)
     ours = simulate(REFERENCE_KINDS[kind], pd.Series(load, index=index), ambient, initial="cold")
     assert np.max(np.abs(ours.top_oil_c.to_numpy() - ref_top)) <= 0.05
+    assert np.max(np.abs(ours.top_oil_c.to_numpy() - ref_top)) <= 0.05
     assert np.max(np.abs(ours.hot_spot_c.to_numpy() - ref_hot)) <= 0.05
     # The comparison is not vacuous: the hot spot really moved over the week.
     assert np.ptp(ref_hot) > 10
@@ -27,4 +28,5 @@ def test_irregular_timestamps_match_reference():
     index, load, ambient = index[keep], load[keep], ambient[keep]
     ref_top, ref_hot = run_reference("ONAF", index, load, ambient)
     ours = simulate(REFERENCE_KINDS["ONAF"], pd.Series(load, index=index), ambient, initial="cold")
+    assert np.max(np.abs(ours.top_oil_c.to_numpy() - ref_top)) <= 0.05
     assert np.max(np.abs(ours.hot_spot_c.to_numpy() - ref_hot)) <= 0.05

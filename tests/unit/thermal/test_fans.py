@@ -46,7 +46,7 @@ def test_switching_matches_reference_package(week):
 
 
 def test_hysteresis_holds_between_thresholds(week):
-    index, load, ambient = week
+    _, load, ambient = week
     result = simulate(
         FANS_ON, load, ambient, 1.0, initial="cold", fans=FanControl(FANS_OFF, 50, 40)
     )
@@ -62,7 +62,7 @@ def test_hysteresis_holds_between_thresholds(week):
 
 
 def test_fans_keep_the_oil_cooler_than_natural_cooling(week):
-    index, load, ambient = week
+    _, load, ambient = week
     natural = simulate(FANS_OFF, load * 1000 / 800, ambient, 1.0, initial="cold")
     switched = simulate(
         FANS_ON, load, ambient, 1.0, initial="cold", fans=FanControl(FANS_OFF, 50, 40)
