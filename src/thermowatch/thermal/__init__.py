@@ -14,6 +14,7 @@ from thermowatch.thermal.limits import IEC_LOADING_LIMITS, LoadingLimit
 from thermowatch.thermal.rating import max_load_pu, steady_state, time_to_limit_minutes
 from thermowatch.thermal.simulate import FanControl, ThermalResult, ThermalState, simulate
 from thermowatch.thermal.spec import COOLING_MODES, TransformerSpec, preset_names
+from thermowatch.thermal.summary import thermal_summary
 
 __all__ = [
     "COOLING_MODES",
@@ -32,5 +33,6 @@ __all__ = [
     "relative_ageing_rate",
     "simulate",
     "steady_state",
+    "thermal_summary",
     "time_to_limit_minutes",
 ]
