@@ -42,8 +42,9 @@ class CleaningOptions:
     spike_window : int
         Samples in the centred rolling median a reading is compared with (odd, ≥ 3).
     spike_threshold : float or None
-        A reading is a spike when it is more than this many robust standard deviations
-        (1.4826 × MAD of the residuals) from the rolling median; ``None`` disables the test.
+        A reading is a spike when it is further from the rolling median than this many times
+        the column's noise (1.4826 × MAD of ``x[i] - (x[i-1] + x[i+1]) / 2``, which trends
+        and daily cycles barely move); ``None`` disables the test.
     spike_min_range_fraction : float
         Floor of the spike threshold as a fraction of the column's 1–99 % range, so quantised,
         almost flat signals are not flagged for ordinary steps.
@@ -69,8 +70,8 @@ class CleaningOptions:
     dayfirst: bool = True
     max_gap: int | str | pd.Timedelta = 3
     spike_window: int = 7
-    spike_threshold: float | None = 12.0
-    spike_min_range_fraction: float = 0.15
+    spike_threshold: float | None = 10.0
+    spike_min_range_fraction: float = 0.1
     frozen_min_samples: int | None = 12
     frozen_min_duration: str | pd.Timedelta = "2h"
     frozen_max_repeat_share: float = 0.5
@@ -236,14 +237,18 @@ def mask_spikes(
         both_sides = (values - frame.shift(1).to_numpy()) * (
             values - frame.shift(-1).to_numpy()
         ) >= 0
+    # Noise scale from the deviation to the mean of the two neighbours: unlike the residual to
+    # the median (exactly 0 along any monotonic stretch), it is not fooled by smooth trends.
+    curvature = (frame - (frame.shift(1) + frame.shift(-1)) / 2.0).to_numpy()
     masks = {}
     for position, name in enumerate(frame.columns):
         residual = residuals[:, position]
-        finite = residual[~np.isnan(residual)]
-        if len(finite) < window:
+        deviation = curvature[:, position]
+        deviation = deviation[~np.isnan(deviation)]
+        if len(deviation) < window:
             masks[name] = np.zeros(len(frame), dtype=bool)
             continue
-        scale = _MAD_TO_SIGMA * np.median(np.abs(finite - np.median(finite)))
+        scale = _MAD_TO_SIGMA * np.median(np.abs(deviation - np.median(deviation)))
         low, high = np.nanpercentile(values[:, position], [1.0, 99.0])
         threshold = max(
             options.spike_threshold * scale, options.spike_min_range_fraction * (high - low)
@@ -384,8 +389,9 @@ def clean_frame(
     frame = sort_and_deduplicate(frame, report)
     step = infer_step(frame.index)
     frame = mask_out_of_range(frame, columns, options, report)
-    frame = mask_spikes(frame, options, report)
+    # Frozen stretches first: their end would otherwise look like a spike to the median test.
     frame = mask_frozen(frame, step, options, report)
+    frame = mask_spikes(frame, options, report)
     frame = drop_constant_columns(frame, target, report, source)
     frame = fill_short_gaps(frame, options.max_gap_samples(step), report)
     frame = drop_long_gaps(frame, target, options, report)

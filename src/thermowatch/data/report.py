@@ -13,8 +13,8 @@ unit_converted            values    temperatures given in K or °F: converted to
 unsorted_timestamp        rows      rows earlier than the row before them: table sorted
 duplicate_timestamp       rows      rows repeating an earlier timestamp: dropped (first kept)
 out_of_range              values    physically impossible values (or ±inf): set missing
-spike                     values    readings far from their neighbours on both sides: missing
 frozen_sensor             values    a value repeated for too long by a varying sensor: missing
+spike                     values    readings far from their neighbours on both sides: missing
 constant_column           columns   feature columns with a single value (or none): left out
 gap_interpolated          values    short gaps (up to ``max_gap``) filled linearly in time
 long_gap_target           rows      rows where the target is missing beyond ``max_gap``: dropped
@@ -39,8 +39,8 @@ STEP_KEYS: tuple[str, ...] = (
     "unsorted_timestamp",
     "duplicate_timestamp",
     "out_of_range",
-    "spike",
     "frozen_sensor",
+    "spike",
     "constant_column",
     "gap_interpolated",
     "long_gap_target",
