@@ -10,6 +10,7 @@ import csv
 import importlib.util
 import io
 import re
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
             frame = pd.read_parquet(path)
     except InputError:
         raise
-    except (OSError, ValueError, KeyError, ImportError) as error:
+    except (OSError, ValueError, KeyError, ImportError, zipfile.BadZipFile) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise InputError(f"The data file {str(path)!r} could not be read: {reason}.") from error
     if isinstance(frame.index, pd.DatetimeIndex):

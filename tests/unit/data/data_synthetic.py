@@ -33,7 +33,8 @@ def make_readings(n: int = 200, *, freq: str = "1h", seed: int = 0) -> pd.DataFr
             "courant (A)": current,
             "puissance active (MW)": current * 63e-3 * 1.6 + noise[:, 2],
             "puissance réactive (MVAr)": 5.0 + 2.0 * daily + noise[:, 3],
-            "température ambiante (°C)": 10.0 + 5.0 * np.sin(2 * np.pi * (hours - 6) / 24.0)
+            "température ambiante (°C)": 10.0
+            + 5.0 * np.sin(2 * np.pi * (hours - 6) / 24.0)
             + noise[:, 4],
             "température huile (°C)": 45.0 + 10.0 * daily + noise[:, 5],
             "température enroulement (°C)": 60.0 + 15.0 * daily + noise[:, 5] * 1.5,

@@ -112,7 +112,7 @@ def test_mapping_file_sets_quantity_unit_target_and_timestamp(tmp_path: Path) ->
 
 
 def test_mapping_rejects_unknown_quantity() -> None:
-    with pytest.raises(InputError, match="'Capteur 7'.*unknown"):
+    with pytest.raises(InputError, match=r"'Capteur 7'.*unknown"):
         load_mapping({"columns": {"Capteur 7": "hotness"}})
 
 

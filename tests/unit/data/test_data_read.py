@@ -84,9 +84,7 @@ def test_xlsx_round_trip_first_and_named_sheet(tmp_path: Path) -> None:
     assert len(first.frame) == 50
     named = load_measurements(path, sheet="Mesures")
     assert len(named.frame) == 60
-    np.testing.assert_allclose(
-        named.frame["courant (A)"].to_numpy(), raw["courant (A)"].to_numpy()
-    )
+    np.testing.assert_allclose(named.frame["courant (A)"].to_numpy(), raw["courant (A)"].to_numpy())
     assert load_measurements(path, sheet=1).frame.shape == named.frame.shape
 
 
