@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import io
 import re
 import zipfile
 from collections import Counter
@@ -25,6 +24,8 @@ SUPPORTED_SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES
 
 _DELIMITERS = (";", ",", "\t")
 _SNIFF_LINES = 50
+_SNIFF_BYTES = 64 * 1024
+_UNDEFINED_IN_CP1252 = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 # A decimal-comma number standing alone in a field: "12,5", "-0,25", "1 234,5".
 _DECIMAL_COMMA_FIELD = re.compile(r"^\s*-?[\d\s\u00a0\u202f]*\d,\d+\s*$")
 
@@ -70,7 +71,7 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
             frame = pd.read_parquet(path)
     except InputError:
         raise
-    except (OSError, ValueError, KeyError, ImportError, zipfile.BadZipFile) as error:
+    except _read_errors() as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise InputError(f"The data file {str(path)!r} could not be read: {reason}.") from error
     if isinstance(frame.index, pd.DatetimeIndex):
@@ -79,6 +80,22 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
         raise InputError(f"The data file {str(path)!r} contains no data rows.")
     frame.columns = [str(name).strip() for name in frame.columns]
     return frame
+
+
+def _read_errors() -> tuple[type[Exception], ...]:
+    """Exceptions the readers raise for a damaged or foreign file (not for our own bugs)."""
+    errors: tuple[type[Exception], ...] = (
+        OSError,
+        ValueError,
+        KeyError,
+        ImportError,
+        zipfile.BadZipFile,
+    )
+    if importlib.util.find_spec("python_calamine"):
+        from python_calamine import CalamineError
+
+        errors += (CalamineError,)
+    return errors
 
 
 def excel_engine() -> str:
@@ -103,14 +120,17 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
     return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine=engine)
 
 
-def decode_bytes(raw: bytes) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")  # never fails: every byte is a character
+def detect_encoding(raw: bytes) -> str:
+    """Encoding of a text file: UTF-8 (with or without BOM), else Windows-1252, else Latin-1.
+
+    Windows-1252 is what French Excel/SCADA exports call "ANSI"; Latin-1 only differs where
+    1252 leaves bytes undefined, so it is the fallback that can always decode.
+    """
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "latin-1" if any(byte in raw for byte in _UNDEFINED_IN_CP1252) else "cp1252"
+    return "utf-8-sig"
 
 
 def sniff_csv(lines: list[str]) -> tuple[str, int, str]:
@@ -152,18 +172,20 @@ def _field_count(line: str, delimiter: str) -> int:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    text = decode_bytes(path.read_bytes())
-    head = text[: 64 * 1024].splitlines()[:_SNIFF_LINES]
+    raw = path.read_bytes()
+    encoding = detect_encoding(raw)
+    # Decode only the head for sniffing: pandas decodes the whole file much faster itself.
+    head = raw[:_SNIFF_BYTES].decode(encoding, errors="ignore").splitlines()[:_SNIFF_LINES]
     delimiter, header, decimal = sniff_csv(head)
     # Blank lines are skipped by the sniffer too, so count the header position on the raw text.
     skip = _raw_line_index(head, header)
     return pd.read_csv(
-        io.StringIO(text),
+        path,
         sep=delimiter,
         decimal=decimal,
         skiprows=skip,
         skipinitialspace=True,
-        thousands=None,
+        encoding=encoding,
     )
 
 

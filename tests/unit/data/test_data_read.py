@@ -10,7 +10,7 @@ import pytest
 from data_synthetic import make_readings
 
 from thermowatch.data import load_measurements, read_table
-from thermowatch.data.read import decode_bytes, sniff_csv
+from thermowatch.data.read import detect_encoding, sniff_csv
 
 ETT_DIR = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "ett"
 
@@ -69,9 +69,10 @@ def test_sniff_csv_detects_delimiter_header_and_decimal() -> None:
     assert sniff_csv(["date,a", "2024-01-01,1.5"]) == (",", 0, ".")
 
 
-def test_decode_bytes_falls_back_to_windows_1252() -> None:
-    assert decode_bytes("température".encode("cp1252")) == "température"
-    assert decode_bytes("\ufefftempérature".encode()) == "température"
+def test_detect_encoding_falls_back_to_windows_1252_then_latin_1() -> None:
+    assert detect_encoding("température".encode("cp1252")) == "cp1252"
+    assert detect_encoding("\ufefftempérature".encode()) == "utf-8-sig"
+    assert detect_encoding("température".encode("cp1252") + b"\x81") == "latin-1"
 
 
 def test_xlsx_round_trip_first_and_named_sheet(tmp_path: Path) -> None:
