@@ -1,0 +1,255 @@
+"""From a file (or a raw table) to validated, cleaned, documented measurements.
+
+``load_measurements`` is what ``thermowatch train DATA`` calls; ``clean_measurements`` is the same
+path without the file, for readings collected live or read back from the store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from thermowatch.data import quantities as q
+from thermowatch.data.clean import CleaningOptions, clean_frame
+from thermowatch.data.columns import (
+    ColumnInfo,
+    describe_columns,
+    find_target,
+    match_column,
+    to_numeric_column,
+)
+from thermowatch.data.mapping import ColumnMapping, load_mapping
+from thermowatch.data.read import read_table
+from thermowatch.data.report import CleaningReport
+from thermowatch.data.timestamps import find_timestamp_column, parse_timestamps
+from thermowatch.errors import InputError
+
+
+@dataclass
+class Measurements:
+    """A cleaned measurement table and what is known about it.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Index ``"timestamp"``: a UTC ``DatetimeIndex``, increasing and unique (it may have holes
+        where rows were dropped; see ``cleaning``). Columns: float64 measurements under their
+        original names, without any missing value.
+    target : str
+        Name of the column to predict (winding or top-oil temperature [°C]).
+    columns : dict of str to ColumnInfo
+        Quantity and unit of every column of ``frame``.
+    cleaning : CleaningReport
+        Every validation and cleaning step with its count.
+    source : str
+        File path or description of where the readings came from.
+    step : pandas.Timedelta
+        Nominal sampling step (median interval between readings).
+    """
+
+    frame: pd.DataFrame
+    target: str
+    columns: dict[str, ColumnInfo]
+    cleaning: CleaningReport
+    source: str
+    step: pd.Timedelta
+
+    def column_for(self, quantity: str) -> str | None:
+        """First column holding ``quantity`` (e.g. ``"current"``), or ``None``."""
+        return next(
+            (name for name, info in self.columns.items() if info.quantity == quantity), None
+        )
+
+    @property
+    def feature_columns(self) -> list[str]:
+        """Numeric columns other than the target, in file order."""
+        return [name for name in self.frame.columns if name != self.target]
+
+
+def load_measurements(
+    path: str | Path,
+    *,
+    target: str | None = None,
+    sheet: str | int | None = None,
+    mapping: str | Path | Mapping[str, Any] | None = None,
+    options: CleaningOptions | None = None,
+) -> Measurements:
+    """Read, validate and clean a measurement file (xlsx, csv or parquet).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file, e.g. a SCADA export ``DATASET_TRANSFO.xlsx``.
+    target : str, optional
+        Column to predict; by default the winding (hot-spot) temperature, else the top-oil one.
+    sheet : str or int, optional
+        Spreadsheet sheet (name or 0-based position); the first one by default.
+    mapping : str or pathlib.Path or dict, optional
+        Explicit column mapping (TOML file or dict), see :mod:`thermowatch.data.mapping`.
+    options : CleaningOptions, optional
+        Time zone of naive timestamps, gap, spike and frozen-sensor settings, minimum rows.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, no timestamp or numeric column, target not found or constant, too
+        few usable rows; the message is one sentence naming the file and the column.
+    """
+    return clean_measurements(
+        read_table(path, sheet=sheet),
+        target=target,
+        mapping=mapping,
+        options=options,
+        source=str(path),
+    )
+
+
+def clean_measurements(
+    frame: pd.DataFrame,
+    *,
+    target: str | None = None,
+    mapping: str | Path | Mapping[str, Any] | ColumnMapping | None = None,
+    options: CleaningOptions | None = None,
+    source: str = "<table>",
+) -> Measurements:
+    """Validate and clean a raw table: the shared path of files, live readings and the store.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Raw readings: a ``DatetimeIndex`` or a timestamp column, and measurement columns
+        (numbers, or numbers written as text with a decimal comma).
+    target, mapping, options
+        As for :func:`load_measurements`.
+    source : str
+        Named in error messages and kept in :attr:`Measurements.source`.
+    """
+    options = options or CleaningOptions()
+    if not isinstance(mapping, ColumnMapping):
+        mapping = load_mapping(mapping)
+    if mapping.timezone:
+        options = dataclasses.replace(options, timezone=mapping.timezone)
+    label = repr(source)
+    if frame.empty:
+        raise InputError(f"The data in {label} contains no rows.")
+    report = CleaningReport(rows_in=len(frame))
+
+    index, raw = _timestamp_index(frame, mapping, options, report, label)
+    numbers = _numeric_columns(raw, index, report, label)
+    columns = describe_columns(
+        numbers.columns,
+        quantities=_resolve_names(mapping.quantities, raw.columns, label),
+        units=_resolve_names(mapping.units, raw.columns, label),
+    )
+    wanted = target or mapping.target
+    if wanted is not None and match_column(wanted, numbers.columns) is None:
+        present = match_column(wanted, raw.columns)
+        if present is not None:
+            raise InputError(
+                f"The target column {present!r} in {label} holds no numbers,"
+                " so it cannot be predicted."
+            )
+    target_name = find_target(columns, explicit=wanted, source=label)
+    numbers, columns = _temperatures_in_celsius(numbers, columns, report)
+
+    cleaned, step = clean_frame(
+        numbers, target=target_name, columns=columns, options=options, report=report, source=label
+    )
+    report.rows_out = len(cleaned)
+    return Measurements(
+        frame=cleaned,
+        target=target_name,
+        columns={name: columns[name] for name in cleaned.columns},
+        cleaning=report,
+        source=source,
+        step=step,
+    )
+
+
+def _timestamp_index(
+    frame: pd.DataFrame,
+    mapping: ColumnMapping,
+    options: CleaningOptions,
+    report: CleaningReport,
+    label: str,
+) -> tuple[pd.DatetimeIndex, pd.DataFrame]:
+    """UTC index of the rows with a readable timestamp, and the other columns of those rows."""
+    if isinstance(frame.index, pd.DatetimeIndex) and mapping.timestamp is None:
+        stamps = parse_timestamps(frame.index.to_series(), timezone=options.timezone)
+        raw = frame.reset_index(drop=True)
+    else:
+        column = find_timestamp_column(frame, explicit=mapping.timestamp, source=label)
+        stamps = parse_timestamps(
+            frame[column], timezone=options.timezone, dayfirst=options.dayfirst
+        )
+        raw = frame.drop(columns=column).reset_index(drop=True)
+    bad = stamps.isna().to_numpy()
+    rows = np.flatnonzero(bad)[:3] + 1  # 1-based data rows, as a spreadsheet user counts
+    detail = f"data rows {', '.join(map(str, rows))}" if len(rows) else ""
+    report.add("unparseable_timestamp", int(bad.sum()), "rows", detail)
+    # Through .array, not .to_numpy(): the latter would box every aware timestamp (slow).
+    index = pd.DatetimeIndex(stamps.array[~bad], name="timestamp")
+    return index, raw[~bad].reset_index(drop=True) if bad.any() else raw
+
+
+def _numeric_columns(
+    raw: pd.DataFrame, index: pd.DatetimeIndex, report: CleaningReport, label: str
+) -> pd.DataFrame:
+    """Float64 table of the measurement columns; text columns left out, stray texts missing."""
+    kept: dict[str, np.ndarray] = {}
+    invalid: dict[str, int] = {}
+    dropped: list[str] = []
+    for name in raw.columns:
+        numbers, n_invalid = to_numeric_column(raw[name])
+        n_numbers = int(numbers.notna().sum())
+        if n_numbers == 0 or n_numbers < n_invalid:  # mostly text: a label, not a measurement
+            dropped.append(name)
+            continue
+        kept[name] = numbers.to_numpy()
+        invalid[name] = n_invalid
+    report.add("non_numeric_column", len(dropped), "columns", ", ".join(dropped))
+    total = sum(invalid.values())
+    detail = ", ".join(f"{name}: {n}" for name, n in invalid.items() if n)
+    report.add("non_numeric_value", total, "values", detail, invalid)
+    if not kept:
+        listed = ", ".join(repr(name) for name in raw.columns) or "none"
+        raise InputError(
+            f"No numeric measurement column was found in {label} besides the timestamps"
+            f" (columns: {listed})."
+        )
+    return pd.DataFrame(kept, index=index)
+
+
+def _resolve_names(by_name: Mapping[str, str], names: pd.Index, label: str) -> dict[str, str]:
+    """Re-key a mapping section on the actual column names (case/accent-insensitive)."""
+    resolved = {}
+    for wanted, value in by_name.items():
+        name = match_column(wanted, names)
+        if name is None:
+            raise InputError(f"The column {wanted!r} named in the mapping is not in {label}.")
+        resolved[name] = value
+    return resolved
+
+
+def _temperatures_in_celsius(
+    frame: pd.DataFrame, columns: dict[str, ColumnInfo], report: CleaningReport
+) -> tuple[pd.DataFrame, dict[str, ColumnInfo]]:
+    """Convert temperature columns given in kelvin or Fahrenheit to [°C]."""
+    to_celsius = {"K": lambda x: x - 273.15, "°F": lambda x: (x - 32.0) * 5.0 / 9.0}
+    converted: dict[str, int] = {}
+    for name, info in columns.items():
+        if info.quantity in q.TEMPERATURES and info.unit in to_celsius:
+            if not converted:
+                frame = frame.copy()
+            frame[name] = to_celsius[info.unit](frame[name])
+            converted[name] = int(frame[name].notna().sum())
+            columns = {**columns, name: dataclasses.replace(info, unit="°C")}
+    detail = ", ".join(converted)
+    report.add("unit_converted", sum(converted.values()), "values", detail, converted)
+    return frame, columns
