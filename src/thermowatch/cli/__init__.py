@@ -10,6 +10,10 @@ import sys
 
 import typer
 
+from thermowatch.cli import sample as _sample
+from thermowatch.cli import thermal as _thermal
+from thermowatch.cli import train as _train
+
 app = typer.Typer(
     name="thermowatch",
     help="Predict and watch the temperature of oil-immersed power transformers.",
@@ -17,6 +21,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("train")(_train.train)
+app.command("thermal")(_thermal.thermal)
+app.command("sample")(_sample.sample)
+model_app = typer.Typer(help="Model artifacts.", no_args_is_help=True)
+model_app.command("verify")(_train.model_verify)
+app.add_typer(model_app, name="model")
 
 
 def main() -> None:

@@ -9,9 +9,9 @@ import typer
 
 
 def sample(
-    out: Annotated[Path, typer.Option(help="File to write: .xlsx, .csv (French style) or .parquet.")] = Path(
-        "DATASET_TRANSFO.xlsx"
-    ),
+    out: Annotated[
+        Path, typer.Option(help="File to write: .xlsx, .csv (French style) or .parquet.")
+    ] = Path("DATASET_TRANSFO.xlsx"),
     days: Annotated[int, typer.Option(help="Length of the export [days].")] = 365,
     step: Annotated[str, typer.Option(help="Sampling step, e.g. 10min or 1h.")] = "10min",
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same file.")] = 7,

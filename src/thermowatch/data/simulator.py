@@ -3,7 +3,7 @@
 The bundled sample of ``thermowatch train`` and the test bed of everything downstream: load
 with daily, weekly and seasonal shape, ambient with season, day/night and weather, electrical
 quantities consistent with the load, and oil and winding temperatures from the IEC 60076-7
-model (ONAF with thermostat-controlled fans) plus sensor noise. A few defects are planted so that
+model (ONAF) plus sensor noise. A few defects are planted so that
 data cleaning is exercised: missing values, one sensor spike and one frozen-sensor stretch.
 Deterministic for a given seed.
 """
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from thermowatch.errors import InputError
-from thermowatch.thermal import FanControl, TransformerSpec, simulate
+from thermowatch.thermal import TransformerSpec, simulate
 
 # French column names with units, as a utility's SCADA export has them.
 TIMESTAMP = "horodatage"
@@ -33,18 +33,15 @@ RATED_POWER_MVA = 36.0
 RATED_VOLTAGE_KV = 20.0
 RATED_CURRENT_A = RATED_POWER_MVA * 1e3 / (np.sqrt(3) * RATED_VOLTAGE_KV)  # ~1039 A
 
-# A 36 MVA ONAF substation transformer; fans stopped it is the ONAN rating (27 MVA).
+# A 36 MVA ONAF substation transformer, fans running (the export has no fan status column, so
+# the sample does not switch them: thermostat switching is FanControl's job in thermal/).
 SAMPLE_SPEC = TransformerSpec.preset(
-    "ONAF", top_oil_rise_k=50.0, hot_spot_gradient_k=20.0, hot_spot_factor=1.3,
-    loss_ratio=6.0, rated_current_a=RATED_CURRENT_A,
-)
-SAMPLE_FANS = FanControl(
-    fans_off=TransformerSpec.preset(
-        "ONAN", top_oil_rise_k=52.0, hot_spot_gradient_k=19.0, hot_spot_factor=1.3,
-        loss_ratio=6.0, rated_current_a=RATED_CURRENT_A * 0.75,
-    ),
-    on_above_c=55.0,
-    off_below_c=47.0,
+    "ONAF",
+    top_oil_rise_k=50.0,
+    hot_spot_gradient_k=20.0,
+    hot_spot_factor=1.3,
+    loss_ratio=6.0,
+    rated_current_a=RATED_CURRENT_A,
 )
 
 
@@ -58,7 +55,7 @@ class SampleData:
         The export: a ``horodatage`` column then the measurement columns, defects included.
     truth
         Noise-free top-oil and hot-spot temperatures [°C] at the export's timestamps.
-    spec, fans
+    spec
         The thermal model that produced the temperatures.
     defects
         Where the planted defects are: ``missing`` cells, ``spike`` and ``frozen`` positions.
@@ -67,7 +64,6 @@ class SampleData:
     frame: pd.DataFrame
     truth: pd.DataFrame
     spec: TransformerSpec = SAMPLE_SPEC
-    fans: FanControl = SAMPLE_FANS
     defects: dict = field(default_factory=dict)
 
 
@@ -94,7 +90,12 @@ def _load_profile(times: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarr
     seasonal = 1.0 + 0.22 * np.cos(2 * np.pi * (day_of_year - 15) / 365.25)
     weekly = np.where(weekend, 0.82, 1.0)
     minutes = times.size
-    variation = 1.0 + _smooth_noise(rng, minutes, 3 * 1440, 0.06) + _smooth_noise(rng, minutes, 30, 0.03)
+    variation = (
+        1.0
+        + _smooth_noise(rng, minutes, 3 * 1440, 0.06)
+        + _smooth_noise(rng, minutes, 120, 0.06)
+        + _smooth_noise(rng, minutes, 20, 0.05)
+    )
     heat_wave = 1.0 + 0.12 * _heat_wave(times)  # air conditioning during the heat wave
     return np.clip(daily * seasonal * weekly * variation * heat_wave * 0.98, 0.05, 1.6)
 
@@ -111,7 +112,9 @@ def _ambient_profile(times: pd.DatetimeIndex, rng: np.random.Generator) -> np.nd
     day_of_year = times.dayofyear.to_numpy()
     season = 12.5 - 9.5 * np.cos(2 * np.pi * (day_of_year - 20) / 365.25)
     diurnal = 4.5 * np.sin(2 * np.pi * (hours - 9.0) / 24.0)
-    weather = _smooth_noise(rng, times.size, 4 * 1440, 3.5) + _smooth_noise(rng, times.size, 60, 0.4)
+    weather = _smooth_noise(rng, times.size, 4 * 1440, 3.5) + _smooth_noise(
+        rng, times.size, 60, 0.4
+    )
     return season + diurnal + weather + 8.0 * _heat_wave(times)
 
 
@@ -149,7 +152,7 @@ def simulate_sample(
     minutes = pd.date_range(start, periods=days * 1440, freq="1min")
     load = _load_profile(minutes, rng)
     ambient = _ambient_profile(minutes, rng)
-    thermal = simulate(SAMPLE_SPEC, load, ambient, 1.0, fans=SAMPLE_FANS)
+    thermal = simulate(SAMPLE_SPEC, load, ambient, 1.0)
 
     keep = slice(0, None, every)
     times = minutes[keep]
@@ -209,7 +212,11 @@ def write_sample(sample: SampleData, path: str) -> None:
         _write_xlsx(sample.frame, path)
     elif suffix == "csv":
         sample.frame.to_csv(
-            path, sep=";", decimal=",", index=False, date_format="%d/%m/%Y %H:%M",
+            path,
+            sep=";",
+            decimal=",",
+            index=False,
+            date_format="%d/%m/%Y %H:%M",
             encoding="utf-8",
         )
     elif suffix == "parquet":
@@ -233,7 +240,9 @@ def _write_xlsx(frame: pd.DataFrame, path: str) -> None:
     serial = (frame[TIMESTAMP] - pd.Timestamp("1899-12-30")) / pd.Timedelta("1D")
     values = frame.drop(columns=[TIMESTAMP]).astype(object)
     values = values.where(frame.drop(columns=[TIMESTAMP]).notna(), None)
-    for i, (when, row) in enumerate(zip(serial.to_numpy(), values.itertuples(index=False)), start=1):
+    for i, (when, row) in enumerate(
+        zip(serial.to_numpy(), values.itertuples(index=False)), start=1
+    ):
         sheet.write_number(i, 0, when, date_format)
         for j, value in enumerate(row, start=1):
             if value is not None:

@@ -10,7 +10,9 @@ import pandas as pd
 from thermowatch.data import Measurements
 
 TargetKind = Literal["winding", "oil", "other"]
-Metrics = dict[str, float]  # rmse, mae, r2, max_error, bias [K or -]; coverage [0..1] if an interval
+Metrics = dict[
+    str, float
+]  # rmse, mae, r2, max_error, bias [K or -]; coverage [0..1] if an interval
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,9 @@ def plot_thermal(
     temp_ax.plot(index, ambient_c, color="#2980b9", lw=0.6, alpha=0.8, label="ambient / ambiante")
     temp_ax.axhline(hot_spot_limit_c, color="#c0392b", ls="--", lw=0.8)
     temp_ax.axhline(top_oil_limit_c, color="#e67e22", ls="--", lw=0.8)
-    temp_ax.text(index[0], hot_spot_limit_c + 1, f"IEC hot spot {hot_spot_limit_c:g} °C", fontsize=8)
+    temp_ax.text(
+        index[0], hot_spot_limit_c + 1, f"IEC hot spot {hot_spot_limit_c:g} °C", fontsize=8
+    )
     temp_ax.text(index[0], top_oil_limit_c + 1, f"IEC top oil {top_oil_limit_c:g} °C", fontsize=8)
     temp_ax.set_ylabel("°C")
     temp_ax.legend(loc="upper right", fontsize=8, ncol=3)

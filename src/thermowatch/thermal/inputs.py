@@ -73,7 +73,11 @@ def _as_matrix(x: Any, name: str, hold_gaps: bool, index: Any) -> np.ndarray:
         kind = "NaN" if np.isnan(matrix.flat[position]) else "an infinite value"
         raise InputError(
             f"{_where(name, position, matrix.shape, index)} is {kind}"
-            + ("" if hold_gaps else " (pass hold_gaps=True to hold the last value over gaps).")
+            + (
+                "."
+                if hold_gaps
+                else " (to hold the last value over gaps: hold_gaps=True, or --hold-gaps)."
+            )
         )
     return matrix
 

@@ -1,0 +1,164 @@
+"""The one place that turns readings into model features, for training and live prediction alike.
+
+Features carry the physics a linear model cannot invent: losses grow with the square of the
+load, and oil and windings answer with time constants from minutes to hours. So besides the
+readings at time t, each load-like input is squared and smoothed by first-order filters over a
+ladder of time constants (the same exact filter as the thermal model, which copes with the
+irregular timestamps left by cleaning), and ambient-like inputs are smoothed the same way.
+No past value of the target is used: the features describe the operating conditions only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from thermowatch.data import Measurements
+from thermowatch.data import quantities as q
+from thermowatch.thermal import TransformerSpec, simulate
+from thermowatch.thermal.recurrence import first_order_response
+
+IEC_HOT_SPOT = "IEC 60076-7 hot spot"
+IEC_TOP_OIL = "IEC 60076-7 top oil"
+
+# Oil and winding time constants span ~5 min to ~3 h; a day covers the thermal mass of the site.
+DEFAULT_TIME_CONSTANTS_MIN: tuple[float, ...] = (15.0, 60.0, 180.0, 480.0, 1440.0)
+LOAD_QUANTITIES = (q.CURRENT, q.LOAD_PU, q.APPARENT_POWER, q.ACTIVE_POWER, q.OTHER)
+SMOOTHED_TEMPERATURES = (q.AMBIENT_TEMPERATURE,)
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """How to build features from a frame of readings: saved with the model.
+
+    Attributes
+    ----------
+    inputs
+        Measured columns used at time t (every non-target numeric column).
+    load_inputs
+        Columns whose square drives the losses (current, power, per-unit load, unlabelled loads).
+    ambient_inputs
+        Temperature columns smoothed by the filters (ambient).
+    time_constants_min
+        Filter time constants [min].
+    calendar
+        Add hour-of-day terms (sun, daily habits the inputs do not show).
+    scales
+        Per load input, a typical magnitude (its 99th percentile in training) so that squares stay
+        near 1 whatever the unit (A, MW, pu).
+    """
+
+    inputs: tuple[str, ...]
+    load_inputs: tuple[str, ...]
+    ambient_inputs: tuple[str, ...]
+    time_constants_min: tuple[float, ...] = DEFAULT_TIME_CONSTANTS_MIN
+    calendar: bool = True
+    scales: dict[str, float] = field(default_factory=dict)
+    iec: dict[str, Any] | None = None  # {"spec": TransformerSpec dict, "current", "ambient"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> FeatureSpec:
+        values = dict(values)
+        for key in ("inputs", "load_inputs", "ambient_inputs", "time_constants_min"):
+            values[key] = tuple(values[key])
+        return cls(**values)
+
+    @property
+    def warmup_minutes(self) -> float:
+        """History needed for the slowest filter to forget its start (3 time constants) [min]."""
+        return 3.0 * max(self.time_constants_min, default=0.0)
+
+
+def feature_spec_for(
+    measurements: Measurements,
+    calendar: bool = True,
+    rated_current_a: float | None = None,
+    thermal_spec: TransformerSpec | None = None,
+) -> FeatureSpec:
+    """Decide the roles of the columns of a cleaned data set.
+
+    With a rated current [A] and both a current and an ambient column, the IEC 60076-7 top-oil
+    and hot-spot estimates (``thermal_spec``, ONAF preset by default) become features too.
+    """
+    inputs = tuple(measurements.feature_columns)
+    roles = {name: measurements.columns[name].quantity for name in inputs}
+    load = tuple(n for n in inputs if roles[n] in LOAD_QUANTITIES)
+    ambient = tuple(n for n in inputs if roles[n] in SMOOTHED_TEMPERATURES)
+    frame = measurements.frame
+    scales = {n: float(max(np.nanpercentile(np.abs(frame[n].to_numpy()), 99), 1e-9)) for n in load}
+    iec = None
+    current = measurements.column_for(q.CURRENT)
+    ambient_column = measurements.column_for(q.AMBIENT_TEMPERATURE)
+    if rated_current_a and current in inputs and ambient_column in inputs:
+        spec = (thermal_spec or TransformerSpec.preset("ONAF")).with_(
+            rated_current_a=rated_current_a
+        )
+        iec = {"spec": spec.to_dict(), "current": current, "ambient": ambient_column}
+    return FeatureSpec(inputs, load, ambient, calendar=calendar, scales=scales, iec=iec)
+
+
+def minutes_between(index: pd.DatetimeIndex) -> np.ndarray:
+    """Minutes since the previous timestamp (first 0)."""
+    ns = index.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    dt = np.zeros(ns.size)
+    dt[1:] = np.diff(ns) / 60e9
+    return dt
+
+
+def build_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
+    """Feature matrix for every row of ``frame`` (UTC DatetimeIndex, the spec's input columns).
+
+    Parameters
+    ----------
+    frame
+        Readings, one row per timestamp, increasing. Extra columns are ignored.
+    spec
+        The feature recipe (from :func:`feature_spec_for` or a saved model).
+    """
+    missing = [c for c in spec.inputs if c not in frame.columns]
+    if missing:
+        from thermowatch.errors import InputError
+
+        raise InputError(f"the readings lack the variable {missing[0]!r} that the model needs.")
+    dt = minutes_between(frame.index)
+    columns: dict[str, np.ndarray] = {}
+    for name in spec.inputs:
+        columns[name] = frame[name].to_numpy(dtype=np.float64)
+    drivers: dict[str, np.ndarray] = {}
+    for name in spec.load_inputs:
+        scaled = columns[name] / spec.scales.get(name, 1.0)
+        drivers[f"{name}²"] = scaled * scaled
+    for name in spec.ambient_inputs:
+        drivers[name] = columns[name]
+    for label, values in drivers.items():
+        if label.endswith("²"):
+            columns[label] = values
+        smoothed = _smooth(values, dt, spec.time_constants_min)
+        for tau, series in zip(spec.time_constants_min, smoothed, strict=True):
+            columns[f"{label} ~{tau:g}min"] = series
+    if spec.iec:
+        thermal = TransformerSpec.from_mapping(spec.iec["spec"])
+        load_pu = np.clip(columns[spec.iec["current"]] / thermal.rated_current_a, 0.0, 5.0)
+        ambient = np.clip(columns[spec.iec["ambient"]], -59.0, 69.0)
+        estimate = simulate(thermal, load_pu, ambient, dt if dt.size > 1 else 1.0)
+        columns[IEC_HOT_SPOT] = estimate.hot_spot_c
+        columns[IEC_TOP_OIL] = estimate.top_oil_c
+    if spec.calendar:
+        hours = frame.index.hour.to_numpy() + frame.index.minute.to_numpy() / 60.0
+        columns["hour_sin"] = np.sin(2 * np.pi * hours / 24.0)
+        columns["hour_cos"] = np.cos(2 * np.pi * hours / 24.0)
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def _smooth(values: np.ndarray, dt: np.ndarray, taus: tuple[float, ...]) -> list[np.ndarray]:
+    """First-order filters of one signal, started in steady state at its first value."""
+    stacked = np.broadcast_to(values, (len(taus), values.size))
+    tau_column = np.asarray(taus, dtype=np.float64)[:, None]
+    out = first_order_response(dt, tau_column, stacked, np.full(len(taus), values[0]))
+    return list(out)

@@ -1,0 +1,85 @@
+"""A standardised linear model stored as plain numbers (JSON), never as a pickle.
+
+scikit-learn fits it (StandardScaler + Ridge or LinearRegression); this class keeps only what a
+prediction needs, so the service loads a model without executing anything from the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.preprocessing import StandardScaler
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """``y = intercept + Σ coef_i (x_i - mean_i) / scale_i`` over named features.
+
+    ``coef`` is in target units per standard deviation of each feature [K/σ], which is what an
+    engineer compares to see which input matters.
+    """
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    alpha: float = 0.0
+
+    @classmethod
+    def fit(
+        cls, x: np.ndarray, y: np.ndarray, features: list[str], alpha: float = 0.0
+    ) -> LinearModel:
+        """Standardise then fit ordinary least squares (``alpha=0``) or ridge."""
+        scaler = StandardScaler().fit(x)
+        z = scaler.transform(x)
+        reg = Ridge(alpha=alpha) if alpha > 0 else LinearRegression()
+        reg.fit(z, y)
+        scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+        return cls(
+            tuple(features),
+            scaler.mean_.copy(),
+            scale,
+            reg.coef_.copy(),
+            float(reg.intercept_),
+            alpha,
+        )
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Predictions for rows of ``x`` (columns in ``features`` order)."""
+        return (
+            self.intercept
+            + ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale) @ self.coef
+        )
+
+    def ranked_coefficients(self) -> list[tuple[str, float]]:
+        """(feature, K per σ), largest magnitude first."""
+        order = np.argsort(-np.abs(self.coef))
+        return [(self.features[i], float(self.coef[i])) for i in order]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "standardised-linear",
+            "features": list(self.features),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+            "alpha": self.alpha,
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> LinearModel:
+        n = len(values["features"])
+        arrays = [np.asarray(values[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
+        if any(a.shape != (n,) for a in arrays) or not all(np.isfinite(a).all() for a in arrays):
+            raise ValueError("model.json: mean, scale and coef must be finite, one per feature")
+        return cls(
+            tuple(values["features"]),
+            *arrays,
+            float(values["intercept"]),
+            float(values.get("alpha", 0.0)),
+        )
