@@ -241,7 +241,7 @@ def _write_xlsx(frame: pd.DataFrame, path: str) -> None:
     values = frame.drop(columns=[TIMESTAMP]).astype(object)
     values = values.where(frame.drop(columns=[TIMESTAMP]).notna(), None)
     for i, (when, row) in enumerate(
-        zip(serial.to_numpy(), values.itertuples(index=False)), start=1
+        zip(serial.to_numpy(), values.itertuples(index=False), strict=False), start=1
     ):
         sheet.write_number(i, 0, when, date_format)
         for j, value in enumerate(row, start=1):

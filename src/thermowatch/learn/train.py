@@ -238,7 +238,7 @@ def _load_pu(measurements: Measurements, rated_current_a: float | None) -> pd.Se
 def _iec_hot_spot(physics: pd.DataFrame) -> pd.Series | None:
     from thermowatch.learn.features import IEC_HOT_SPOT
 
-    return physics[IEC_HOT_SPOT] if IEC_HOT_SPOT in physics else None
+    return physics.get(IEC_HOT_SPOT, None)
 
 
 def _drivers(model: LinearModel, spec: FeatureSpec) -> list[tuple[str, float]]:
