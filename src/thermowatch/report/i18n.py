@@ -101,6 +101,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Origine des seuils : {rule}. {explanation}",
         "en": "Where the thresholds come from: {rule}. {explanation}",
     },
+    "rule.config": {"fr": "fichier de configuration", "en": "configuration file"},
+    "rule.cli": {"fr": "ligne de commande", "en": "command line"},
+    "rule.data": {"fr": "déduits des données", "en": "derived from the data"},
     "thresholds.iec_note": {
         "fr": "Limites de la CEI 60076-7 pour le point chaud, données pour comparaison.",
         "en": "IEC 60076-7 hot-spot limits, given for comparison.",
