@@ -123,10 +123,15 @@ def make_result(
             "0.5-0.8 pu": {**_metrics(measured[test][50:], predicted[test][50:]), "r2": np.nan},
         },
         cross_validation=[
-            {"fold": i, "train_end": split_info["train"]["end"], "test_end": split_info["test"]["end"],
-             "rmse": noise_k + 0.01 * i, "baseline_rmse": 3 * noise_k}
+            {
+                "fold": i,
+                "train_end": split_info["train"]["end"],
+                "test_end": split_info["test"]["end"],
+                "rmse": noise_k + 0.01 * i,
+                "baseline_rmse": 3 * noise_k,
+            }
             for i in range(3)
-        ],  # fmt: skip
+        ],
         thresholds=Thresholds(alerte_c, critique_c, "config", "From the configuration file."),
         load_pu=load_pu,
         rated_current_a=RATED_CURRENT_A if current else None,
