@@ -1,0 +1,244 @@
+"""The report's content, independent of its format: sections of paragraphs, tables and lists.
+
+:func:`build_document` decides *what* the report says (in the result's language);
+:mod:`thermowatch.report.render` decides how it looks in Markdown and HTML. Texts taken from
+the data (column names, source path) are kept raw here and escaped by each renderer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import thermowatch
+from thermowatch.learn.result import TrainingResult
+from thermowatch.report.i18n import label, number, t
+from thermowatch.report.recommendations import BASELINE_MODEL, Recommendation, recommendations
+from thermowatch.thermal.ageing import NORMAL_PAPER_REFERENCE_C
+from thermowatch.thermal.limits import IEC_LOADING_LIMITS
+
+METRIC_COLUMNS = ("rmse", "mae", "r2", "max_error", "bias", "coverage")
+METRIC_DIGITS = {"rmse": 2, "mae": 2, "r2": 3, "max_error": 2, "bias": 2, "coverage": 1}
+
+
+@dataclass
+class Table:
+    """A table: header cells and rows of cells (plain text, escaped by the renderer)."""
+
+    header: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Findings:
+    """The recommendations, each with its severity."""
+
+    items: list[Recommendation]
+
+
+@dataclass
+class Figure:
+    """The figure's place in the report (the renderer embeds or links the PNG)."""
+
+    alt: str
+
+
+Block = str | Table | Findings | Figure  # a str is a paragraph
+
+
+@dataclass
+class Section:
+    """A titled part of the report."""
+
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """The whole report."""
+
+    title: str
+    lang: str
+    sections: list[Section]
+    footer: str
+
+
+def build_document(result: TrainingResult, recs: list[Recommendation] | None = None) -> Document:
+    """Every section of the report, in the result's language."""
+    lang = result.lang
+    recs = recommendations(result) if recs is None else recs
+    sections = [
+        _summary(result),
+        Section(t("h.recommendations", lang), [Findings(recs)]),
+        Section(t("h.figure", lang), [Figure(t("h.figure", lang))]),
+        Section(t("h.metrics", lang), [_metrics_table(result)]),
+        Section(
+            t("h.error_by_season", lang),
+            [_grouped_table(result.error_by_season, "col.season", "season", lang)],
+        ),
+        Section(
+            t("h.error_by_load_band", lang),
+            [_grouped_table(result.error_by_load_band, "col.load_band", "", lang)],
+        ),
+        Section(t("h.cross_validation", lang), [_cross_validation_table(result)]),
+        _thresholds(result),
+        _cleaning(result),
+    ]
+    return Document(t("report.title", lang), lang, sections, _footer(result))
+
+
+def metric_text(metric: str, value: Any, lang: str) -> str:
+    """A metric as shown in tables (coverage in percent)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if metric == "coverage":
+        value = 100 * float(value)
+    return number(float(value), lang, METRIC_DIGITS.get(metric, 2))
+
+
+def _summary(result: TrainingResult) -> Section:
+    lang, meas = result.lang, result.measurements
+    index = meas.frame.index
+    rmse = result.models.get(result.chosen_model, {}).get("test", {}).get("rmse")
+    baseline = result.models.get(BASELINE_MODEL, {}).get("test", {}).get("rmse")
+    step_minutes = meas.step.total_seconds() / 60
+    rows = [
+        [t("summary.source", lang), meas.source],
+        [
+            t("summary.period", lang),
+            t("summary.period_value", lang, start=_stamp(index[0]), end=_stamp(index[-1])),
+        ],
+        [
+            t("summary.rows", lang),
+            f"{meas.cleaning.rows_in} / {meas.cleaning.rows_out or len(index)}",
+        ],
+        [t("summary.step", lang), f"{number(step_minutes, lang)} min"],
+        [t("summary.target", lang), f"{meas.target} ({t(f'kind.{result.target_kind}', lang)})"],
+        [t("summary.model", lang), result.chosen_model],
+        [t("summary.test_rmse", lang), f"{metric_text('rmse', rmse, lang)} K"],
+    ]
+    sentence = t(
+        "summary.sentence",
+        lang,
+        model=result.chosen_model,
+        target=meas.target,
+        rmse=metric_text("rmse", rmse, lang),
+        baseline=metric_text("rmse", baseline, lang),
+        baseline_model=BASELINE_MODEL,
+    )
+    return Section(t("h.summary", lang), [sentence, Table(["", ""], rows)])
+
+
+def _metric_header(lang: str) -> list[str]:
+    return [t(f"col.{metric}", lang) for metric in METRIC_COLUMNS]
+
+
+def _metrics_table(result: TrainingResult) -> Table:
+    lang = result.lang
+    rows = []
+    for model, by_split in result.models.items():
+        for part, metrics in by_split.items():
+            name = f"{model} ★" if model == result.chosen_model else model
+            rows.append(
+                [name, label("split", part, lang)]
+                + [metric_text(m, metrics.get(m), lang) for m in METRIC_COLUMNS]
+            )
+    return Table([t("col.model", lang), t("col.split", lang), *_metric_header(lang)], rows)
+
+
+def _grouped_table(groups: dict[str, dict], first: str, prefix: str, lang: str) -> Table | str:
+    if not groups:
+        return t("empty", lang)
+    rows = [
+        [label(prefix, name, lang) if prefix else name]
+        + [metric_text(m, metrics.get(m), lang) for m in METRIC_COLUMNS]
+        for name, metrics in groups.items()
+    ]
+    return Table([t(first, lang), *_metric_header(lang)], rows)
+
+
+def _cross_validation_table(result: TrainingResult) -> Table | str:
+    lang = result.lang
+    if not result.cross_validation:
+        return t("empty", lang)
+    known = {"fold": "col.fold", "train_end": "col.train_end", "test_end": "col.test_end"}
+    known |= {m: f"col.{m}" for m in METRIC_COLUMNS} | {"baseline_rmse": "col.baseline_rmse"}
+    keys = [k for k in known if any(k in fold for fold in result.cross_validation)]
+    rows = []
+    for fold in result.cross_validation:
+        row = []
+        for key in keys:
+            value = fold.get(key)
+            if key in ("train_end", "test_end"):
+                row.append(str(value)[:16].replace("T", " ") if value else "—")
+            elif key == "fold":
+                row.append(str(value))
+            else:
+                row.append(metric_text("rmse" if key == "baseline_rmse" else key, value, lang))
+        rows.append(row)
+    return Table([t(known[k], lang) for k in keys], rows)
+
+
+def _thresholds(result: TrainingResult) -> Section:
+    lang, th = result.lang, result.thresholds
+    rows = [
+        [t("level.alerte", lang), number(th.alerte_c, lang), label("rule", th.rule, lang)],
+        [t("level.critique", lang), number(th.critique_c, lang), label("rule", th.rule, lang)],
+    ]
+    blocks: list[Block] = [
+        t(
+            "thresholds.rule", lang, rule=label("rule", th.rule, lang), explanation=th.explanation
+        ).strip()
+    ]
+    if result.target_kind == "winding" or result.hot_spot_c is not None:
+        rows.append(
+            [t("iec.reference_ageing", lang), number(NORMAL_PAPER_REFERENCE_C, lang), "IEC 60076-7"]
+        )
+        rows += [
+            [t(f"iec.{limit.key}", lang), number(limit.hot_spot_c, lang), "IEC 60076-7"]
+            for limit in IEC_LOADING_LIMITS
+        ]
+        blocks.append(t("thresholds.iec_note", lang))
+    header = [t("col.level", lang), t("col.value_c", lang), t("col.origin", lang)]
+    blocks.insert(0, Table(header, rows))
+    return Section(t("h.thresholds", lang), blocks)
+
+
+def _cleaning(result: TrainingResult) -> Section:
+    lang, cleaning = result.lang, result.measurements.cleaning
+    rows = [
+        [
+            label("cleaning", step.key, lang),
+            f"{step.count} {label('unit', step.unit, lang)}",
+            step.detail,
+        ]
+        for step in cleaning.steps
+        if step.count
+    ]
+    intro = t("cleaning.summary", lang, rows_in=cleaning.rows_in, rows_out=cleaning.rows_out)
+    header = [t("col.step", lang), t("col.count", lang), t("col.detail", lang)]
+    return Section(
+        t("h.cleaning", lang), [intro, Table(header, rows) if rows else t("empty", lang)]
+    )
+
+
+def _footer(result: TrainingResult) -> str:
+    lang = result.lang
+    timings = ", ".join(
+        f"{name} {number(seconds, lang)} s" for name, seconds in result.timings.items()
+    )
+    return t(
+        "footer",
+        lang,
+        version=thermowatch.__version__,
+        date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        timings=timings or t("footer.no_timings", lang),
+    )
+
+
+def _stamp(value: Any) -> str:
+    """A timestamp as ``YYYY-MM-DD HH:MM UTC``."""
+    return f"{str(value)[:16].replace('T', ' ')} UTC"

@@ -1,0 +1,214 @@
+"""The report's figure: prediction over the test period, predicted vs measured, residuals.
+
+Drawn with matplotlib (Agg) from aggregated data: a year of 1-minute readings is 525,600
+rows, far more than a 1,200-pixel-wide panel can show, so lines are drawn from bin means
+(at most :data:`MAX_LINE_POINTS` bins) and the scatter from an evenly spaced subsample.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from thermowatch.learn.result import TrainingResult
+from thermowatch.report.i18n import number, t
+
+FILE_NAME = "prediction_temperature_transformateur.png"  # the original tool's name: keep it
+MAX_LINE_POINTS = 3_000
+MAX_SCATTER_POINTS = 20_000
+COLORS = {
+    "measured": "#2c3e50",
+    "predicted": "#c0392b",
+    "band": "#e74c3c",
+    "normal": "#27ae60",
+    "alerte": "#e67e22",
+    "critique": "#c0392b",
+    "residual": "#7f8c8d",
+    "rolling": "#8e44ad",
+}
+
+
+def bin_means(frame: pd.DataFrame, max_points: int = MAX_LINE_POINTS) -> pd.DataFrame:
+    """Means over equal time bins so that at most ``max_points`` rows remain.
+
+    Bins are whole multiples of a minute, aligned on the first timestamp; empty bins are
+    dropped (holes stay holes instead of being drawn as lines across them).
+    """
+    if len(frame) <= max_points:
+        return frame
+    span = frame.index[-1] - frame.index[0]
+    width = max(pd.Timedelta("1min"), (span / max_points).ceil("1min"))
+    return frame.resample(width, origin="start").mean().dropna(how="all")
+
+
+def _bin_label(width: pd.Timedelta, lang: str) -> str:
+    minutes = width / pd.Timedelta("1min")
+    return f"{number(minutes / 60, lang)} h" if minutes >= 60 else f"{number(minutes, lang)} min"
+
+
+def plot_predictions(result: TrainingResult, path: str | Path) -> Path:
+    """Write the three-panel figure and return its path.
+
+    Parameters
+    ----------
+    result
+        The training run; ``predictions`` holds ``measured``, ``predicted``, ``lower``,
+        ``upper`` [°C] and ``split``.
+    path
+        A directory (the figure is written there as :data:`FILE_NAME`) or a ``.png`` file.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(path)
+    if out.suffix.lower() != ".png":
+        out = out / FILE_NAME
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    fig = plt.figure(figsize=(13, 10.5))
+    grid = fig.add_gridspec(2, 3, height_ratios=[1.15, 1.0])
+    _draw_test_period(result, fig.add_subplot(grid[0, :]))
+    _draw_scatter(result, fig.add_subplot(grid[1, 0]))
+    _draw_residuals(result, fig.add_subplot(grid[1, 1:]))
+    fig.tight_layout()
+    fig.savefig(out, dpi=90)
+    plt.close(fig)
+    return out
+
+
+def _test_rows(result: TrainingResult) -> pd.DataFrame:
+    pred = result.predictions
+    test = pred[pred["split"].to_numpy() == "test"]
+    return test if len(test) else pred  # a run without a test split still gets a figure
+
+
+def _draw_test_period(result: TrainingResult, ax) -> None:
+    lang, th = result.lang, result.thresholds
+    test = bin_means(_test_rows(result)[["measured", "predicted", "lower", "upper"]])
+    index = test.index
+    level = number(100 * float(result.interval.get("level", 0.9)), lang, 0)
+    ax.fill_between(
+        index,
+        test["lower"].to_numpy(),
+        test["upper"].to_numpy(),
+        color=COLORS["band"],
+        alpha=0.18,
+        lw=0,
+        label=t("fig.interval", lang, level=level),
+    )
+    ax.plot(
+        index, test["measured"], color=COLORS["measured"], lw=0.9, label=t("fig.measured", lang)
+    )
+    ax.plot(
+        index,
+        test["predicted"],
+        color=COLORS["predicted"],
+        lw=0.9,
+        label=t("fig.predicted", lang, model=result.chosen_model),
+    )
+    low = float(np.nanmin(test[["measured", "lower"]].to_numpy()))
+    high = float(np.nanmax(test[["measured", "upper"]].to_numpy()))
+    bottom = min(low, th.alerte_c) - 3
+    top = max(high, th.critique_c) + 3
+    for start, end, key in (
+        (bottom, th.alerte_c, "normal"),
+        (th.alerte_c, th.critique_c, "alerte"),
+        (th.critique_c, top, "critique"),
+    ):
+        ax.axhspan(start, end, color=COLORS[key], alpha=0.08, lw=0)
+        ax.text(
+            1.002,
+            (max(start, bottom) + min(end, top)) / 2,
+            t(f"level.{key}", lang),
+            transform=ax.get_yaxis_transform(),
+            color=COLORS[key],
+            fontsize=8,
+            va="center",
+        )
+    for value, key in ((th.alerte_c, "alerte"), (th.critique_c, "critique")):
+        ax.axhline(value, color=COLORS[key], lw=0.8, ls="--")
+    ax.set_ylim(bottom, top)
+    ax.set_title(t("fig.test_title", lang))
+    ax.set_ylabel(t("fig.temperature_axis", lang))
+    ax.legend(loc="upper left", fontsize=8, ncol=3)
+    ax.grid(alpha=0.3)
+
+
+def _draw_scatter(result: TrainingResult, ax) -> None:
+    lang = result.lang
+    test = _test_rows(result)
+    every = max(1, len(test) // MAX_SCATTER_POINTS)
+    measured = test["measured"].to_numpy()[::every]
+    predicted = test["predicted"].to_numpy()[::every]
+    ax.scatter(measured, predicted, s=3, alpha=0.25, color=COLORS["predicted"], lw=0)
+    low = float(np.nanmin([measured.min(), predicted.min()]))
+    high = float(np.nanmax([measured.max(), predicted.max()]))
+    ax.plot(
+        [low, high], [low, high], color=COLORS["measured"], lw=1, label=t("fig.one_to_one", lang)
+    )
+    scores = result.models.get(result.chosen_model, {}).get("test", {})
+    ax.text(
+        0.04,
+        0.96,
+        t(
+            "fig.scores",
+            lang,
+            r2=number(scores.get("r2"), lang, 3),
+            rmse=number(scores.get("rmse"), lang, 2),
+        ),
+        transform=ax.transAxes,
+        va="top",
+        fontsize=9,
+        bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85},
+    )
+    ax.set_title(t("fig.scatter_title", lang))
+    ax.set_xlabel(t("fig.measured_axis", lang))
+    ax.set_ylabel(t("fig.predicted_axis", lang))
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(alpha=0.3)
+
+
+def _draw_residuals(result: TrainingResult, ax) -> None:
+    lang = result.lang
+    pred = result.predictions
+    residual = (pred["measured"] - pred["predicted"]).rename("residual").to_frame()
+    binned = bin_means(residual)
+    width = (
+        binned.index.to_series().diff().median() if len(binned) > 1 else result.measurements.step
+    )
+    ax.plot(
+        binned.index,
+        binned["residual"],
+        color=COLORS["residual"],
+        lw=0.5,
+        alpha=0.8,
+        label=t("fig.residual_points", lang, bin=_bin_label(width, lang)),
+    )
+    rolling = residual["residual"].rolling("7D", min_periods=1).mean()
+    rolling = bin_means(rolling.to_frame())["residual"]
+    ax.plot(
+        rolling.index, rolling, color=COLORS["rolling"], lw=1.6, label=t("fig.rolling_mean", lang)
+    )
+    ax.axhline(0.0, color=COLORS["measured"], lw=0.8)
+    # Split boundaries: the first timestamp of each split after the first.
+    labels = pred["split"].to_numpy()
+    changes = np.flatnonzero(labels[1:] != labels[:-1]) + 1
+    for position in changes:
+        ax.axvline(pred.index[position], color="black", ls=":", lw=1)
+        ax.text(
+            pred.index[position],
+            1.0,
+            " " + t(f"split.{labels[position]}", lang),
+            transform=ax.get_xaxis_transform(),
+            fontsize=8,
+            va="top",
+        )
+    ax.set_title(t("fig.residual_title", lang))
+    ax.set_ylabel(t("fig.residual_axis", lang))
+    ax.legend(loc="lower left", fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.tick_params(axis="x", labelrotation=20)
