@@ -27,6 +27,7 @@ test-unit: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/thermal_speed.py
+	$(PY) benchmarks/accuracy.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -45,7 +45,9 @@ def _shuffled_baseline_r2(measurements) -> float:
     frame = measurements.frame
     x, y = frame[measurements.feature_columns].to_numpy(), frame[measurements.target].to_numpy()
     x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.2, random_state=42, shuffle=True)
-    return float(make_pipeline(StandardScaler(), LinearRegression()).fit(x_tr, y_tr).score(x_te, y_te))
+    return float(
+        make_pipeline(StandardScaler(), LinearRegression()).fit(x_tr, y_tr).score(x_te, y_te)
+    )
 
 
 def run_case(name: str, measurements, options) -> dict:
@@ -66,7 +68,12 @@ def run_case(name: str, measurements, options) -> dict:
 
 def main() -> dict:
     from thermowatch.data import load_measurements
-    from thermowatch.data.simulator import RATED_CURRENT_A, SAMPLE_SPEC, simulate_sample, write_sample
+    from thermowatch.data.simulator import (
+        RATED_CURRENT_A,
+        SAMPLE_SPEC,
+        simulate_sample,
+        write_sample,
+    )
     from thermowatch.learn.train import TrainOptions
 
     cases = []
@@ -74,8 +81,13 @@ def main() -> dict:
         path = Path(tmp) / "DATASET_TRANSFO.xlsx"
         write_sample(simulate_sample(), str(path))
         sample = load_measurements(path)
-    cases.append(run_case("simulated sample (365 d, 10 min)", sample,
-                          TrainOptions(rated_current_a=RATED_CURRENT_A, thermal_spec=SAMPLE_SPEC)))
+    cases.append(
+        run_case(
+            "simulated sample (365 d, 10 min)",
+            sample,
+            TrainOptions(rated_current_a=RATED_CURRENT_A, thermal_spec=SAMPLE_SPEC),
+        )
+    )
     if (ETT / "ETTh1.csv").exists():
         for file, label in (("ETTh1.csv", "ETTh1 (hourly)"), ("ETTm1.csv", "ETTm1 (15 min)")):
             data = load_measurements(ETT / file, target="OT")
@@ -86,7 +98,8 @@ def main() -> dict:
 
     sim = cases[0]["models"]
     goals = {
-        "thermal_over_baseline_rmse": sim["thermal-linear"]["rmse"] / sim["baseline-linear"]["rmse"],
+        "thermal_over_baseline_rmse": sim["thermal-linear"]["rmse"]
+        / sim["baseline-linear"]["rmse"],
         "thermal_rmse_k": sim["thermal-linear"]["rmse"],
     }
     goals["met"] = goals["thermal_over_baseline_rmse"] <= 0.5 and goals["thermal_rmse_k"] <= 1.0
@@ -96,7 +109,9 @@ def main() -> dict:
 
     console = Console()
     for case in cases:
-        table = Table(title=f"{case['case']} — test period, {case['rows']:,} rows, {case['seconds']:.1f} s")
+        table = Table(
+            title=f"{case['case']} — test period, {case['rows']:,} rows, {case['seconds']:.1f} s"
+        )
         for column in ("model", "RMSE [K]", "MAE [K]", "R²"):
             table.add_column(column, justify="left" if column == "model" else "right")
         for name, m in case["models"].items():
