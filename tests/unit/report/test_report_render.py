@@ -18,9 +18,14 @@ from thermowatch.report.render import json_safe, write_report
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture()
-def written(fr_result, en_result, tmp_path):
-    return write_report(fr_result, tmp_path / "fr"), write_report(en_result, tmp_path / "en")
+@pytest.fixture(scope="module")
+def written(sample_measurements, tmp_path_factory):
+    """The French and English reports of the fixture result, written once for this module."""
+    out = tmp_path_factory.mktemp("reports")
+    return tuple(
+        write_report(make_result(sample_measurements, lang=lang), out / lang)
+        for lang in ("fr", "en")
+    )
 
 
 def test_write_report_writes_the_four_files_with_the_original_figure_name(written):
