@@ -18,6 +18,9 @@ from thermowatch.report.i18n import number, t
 FILE_NAME = "prediction_temperature_transformateur.png"  # the original tool's name: keep it
 MAX_LINE_POINTS = 3_000
 MAX_SCATTER_POINTS = 20_000
+NICE_BINS = tuple(
+    pd.Timedelta(w) for w in ("1min", "5min", "10min", "30min", "1h", "2h", "3h", "6h", "12h", "1D")
+)
 COLORS = {
     "measured": "#2c3e50",
     "predicted": "#c0392b",
@@ -33,13 +36,14 @@ COLORS = {
 def bin_means(frame: pd.DataFrame, max_points: int = MAX_LINE_POINTS) -> pd.DataFrame:
     """Means over equal time bins so that at most ``max_points`` rows remain.
 
-    Bins are whole multiples of a minute, aligned on the first timestamp; empty bins are
+    Bins have a width a reader recognises (10 min, 1 h, 6 h…), aligned on the first timestamp; empty bins are
     dropped (holes stay holes instead of being drawn as lines across them).
     """
     if len(frame) <= max_points:
         return frame
     span = frame.index[-1] - frame.index[0]
-    width = max(pd.Timedelta("1min"), (span / max_points).ceil("1min"))
+    wanted = span / max_points
+    width = next((w for w in NICE_BINS if w >= wanted), wanted.ceil("1D"))
     return frame.resample(width, origin="start").mean().dropna(how="all")
 
 
@@ -119,7 +123,7 @@ def _draw_test_period(result: TrainingResult, ax) -> None:
         (th.alerte_c, th.critique_c, "alerte"),
         (th.critique_c, top, "critique"),
     ):
-        ax.axhspan(start, end, color=COLORS[key], alpha=0.08, lw=0)
+        ax.axhspan(start, end, color=COLORS[key], alpha=0.12, lw=0)
         ax.text(
             1.002,
             (max(start, bottom) + min(end, top)) / 2,
