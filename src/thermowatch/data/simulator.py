@@ -79,8 +79,8 @@ def _smooth_noise(rng: np.random.Generator, n: int, steps: float, std: float) ->
 def _load_profile(times: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
     """Load [pu]: winter-peaking, two daily peaks, lower weekends, random variation."""
     hours = times.hour.to_numpy() + times.minute.to_numpy() / 60.0
-    day_of_year = times.dayofyear.to_numpy()
-    weekend = times.dayofweek.to_numpy() >= 5
+    day_of_year = times.day_of_year.to_numpy()
+    weekend = times.day_of_week.to_numpy() >= 5
     daily = (
         0.62
         + 0.20 * np.exp(-0.5 * ((hours - 11.0) / 2.5) ** 2)
@@ -102,14 +102,14 @@ def _load_profile(times: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarr
 
 def _heat_wave(times: pd.DatetimeIndex) -> np.ndarray:
     """0..1 bump over ten days of late July: the summer stress case of the sample."""
-    day = times.dayofyear.to_numpy() + times.hour.to_numpy() / 24.0
+    day = times.day_of_year.to_numpy() + times.hour.to_numpy() / 24.0
     return np.clip(1.0 - np.abs(day - 205.0) / 5.0, 0.0, 1.0) ** 0.5
 
 
 def _ambient_profile(times: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
     """Ambient [°C]: season (coldest mid-January), day/night, multi-day weather."""
     hours = times.hour.to_numpy() + times.minute.to_numpy() / 60.0
-    day_of_year = times.dayofyear.to_numpy()
+    day_of_year = times.day_of_year.to_numpy()
     season = 12.5 - 9.5 * np.cos(2 * np.pi * (day_of_year - 20) / 365.25)
     diurnal = 4.5 * np.sin(2 * np.pi * (hours - 9.0) / 24.0)
     weather = _smooth_noise(rng, times.size, 4 * 1440, 3.5) + _smooth_noise(

@@ -48,11 +48,11 @@ def choose_thresholds(
     values = np.asarray(train_target, dtype=np.float64)
     alerte = math.ceil(float(np.percentile(values, 99)))
     critique = math.ceil(float(np.percentile(values, 99.9)) + 5.0)
-    explanation = "p99 / p99.9 + 5 K of the training period"
+    explanation = "p99 / p99.9 + 5 K (période d'apprentissage / training period)"
     if kind in _CAPS:
         cap_alerte, cap_critique = _CAPS[kind]
         if alerte > cap_alerte or critique > cap_critique:
-            explanation += f", capped at IEC {cap_alerte:g} / {cap_critique:g} °C"
+            explanation += f", ≤ CEI/IEC {cap_alerte:g} / {cap_critique:g} °C"
         alerte, critique = min(alerte, cap_alerte), min(critique, cap_critique)
     if critique <= alerte:
         critique = alerte + 5
