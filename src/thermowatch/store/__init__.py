@@ -1,0 +1,1 @@
+"""The history store: tables, repositories, migrations (SQLite by default, PostgreSQL in production)."""
