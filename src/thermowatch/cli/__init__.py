@@ -10,9 +10,6 @@ import sys
 
 import typer
 
-
-
-
 app = typer.Typer(
     name="thermowatch",
     help="Predict and watch the temperature of oil-immersed power transformers.",
@@ -20,8 +17,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
 
 
 def main() -> None:

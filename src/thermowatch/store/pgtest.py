@@ -9,7 +9,7 @@ removes everything on :meth:`PostgresCluster.stop`. As root it runs the server a
 
 from __future__ import annotations
 
-import glob
+import contextlib
 import os
 import pwd
 import shutil
@@ -32,13 +32,13 @@ def find_bindir() -> Path:
         When neither ``/usr/lib/postgresql/*/bin`` nor ``PATH`` has ``initdb``.
     """
     candidates = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"),
-        key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
         reverse=True,
     )
     for cand in candidates:
-        if (Path(cand) / "initdb").exists():
-            return Path(cand)
+        if (cand / "initdb").exists():
+            return cand
     found = shutil.which("initdb")
     if found:
         return Path(found).parent
@@ -120,10 +120,9 @@ class PostgresCluster:
         """Stop the server (fast shutdown) and delete the cluster directory."""
         if self.tmpdir is None:
             return
-        try:
+        # Already stopped: nothing to clean but the directory.
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run(self.bindir / "pg_ctl", "-D", str(self.tmpdir / "data"), "-m", "fast", "stop")
-        except subprocess.CalledProcessError:
-            pass  # already stopped: nothing to clean but the directory
         shutil.rmtree(self.tmpdir, ignore_errors=True)
         self.tmpdir = None
 
