@@ -156,11 +156,28 @@ def _backup_pg(engine: Engine, path: Path) -> BackupResult:
 
 
 def _restore_pg(engine: Engine, path: Path) -> None:
+    # Not `pg_restore --clean`: it cannot drop the constraints partitions inherit. Instead
+    # the archive is turned into SQL and replayed by psql after dropping the schema, all in
+    # one transaction: a failed restore leaves the database as it was.
     target, env = _pg_target(engine)
     _run([_pg_tool(engine, "pg_restore"), "--list", str(path)], env,
          f"reading {path} as a pg_dump archive")  # fmt: skip
-    _run(
-        [_pg_tool(engine, "pg_restore"), "--clean", "--if-exists", "--no-owner",
-         "--single-transaction", f"--dbname={target}", str(path)],
-        env, "pg_restore",
+    to_sql = subprocess.Popen(
+        [_pg_tool(engine, "pg_restore"), "--no-owner", "--file=-", str(path)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
+    replay = subprocess.run(
+        [_pg_tool(engine, "psql"), "--quiet", "--no-psqlrc", "--single-transaction",
+         "-v", "ON_ERROR_STOP=1", f"--dbname={target}",
+         "-c", "DROP SCHEMA IF EXISTS public CASCADE", "-c", "CREATE SCHEMA public",
+         "-f", "-"],
+        env=env, stdin=to_sql.stdout, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert to_sql.stdout is not None and to_sql.stderr is not None
+    to_sql.stdout.close()
+    dump_err = to_sql.stderr.read().decode(errors="replace")
+    if to_sql.wait() != 0:
+        raise InputError(f"pg_restore failed: {(dump_err.strip().splitlines() or ['?'])[-1]}")
+    if replay.returncode != 0:
+        last = (replay.stderr.strip().splitlines() or ["no message"])[-1]
+        raise InputError(f"restoring {path} failed: {last}")

@@ -46,7 +46,9 @@ def write_predictions(engine: Engine, rows: Iterable[Prediction]) -> int:
     if not params:
         return 0
     with write_transaction(engine) as conn:
-        return int(conn.execute(insert_ignore(predictions, conn), params).rowcount)
+        # RETURNING counts what was inserted on both dialects (executemany rowcount may be -1).
+        stmt = insert_ignore(predictions, conn).returning(predictions.c.ts)
+        return len(conn.execute(stmt, params).all())
 
 
 def predictions_frame(
