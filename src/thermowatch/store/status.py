@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from thermowatch.store.predictions import latest_prediction
-from thermowatch.store.readings import latest_reading_time, latest_values
+from thermowatch.store.readings import latest_reading_time, latest_value
 from thermowatch.store.tables import alerts
 from thermowatch.store.transformers import list_transformers
 
@@ -50,8 +50,7 @@ def fleet_status(engine: Engine, now: datetime | None = None) -> list[Transforme
         )
     out = []
     for t in list_transformers(engine):
-        latest = latest_values(engine, t.id) if t.target_variable else {}
-        measured = latest.get(t.target_variable or "")
+        measured = latest_value(engine, t.id, t.target_variable) if t.target_variable else None
         pred = latest_prediction(engine, t.id, now)
         out.append(
             TransformerStatus(
