@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from thermowatch.cli import db as _db
 from thermowatch.cli import sample as _sample
 from thermowatch.cli import thermal as _thermal
 from thermowatch.cli import train as _train
@@ -27,6 +28,8 @@ app.command("sample")(_sample.sample)
 model_app = typer.Typer(help="Model artifacts.", no_args_is_help=True)
 model_app.command("verify")(_train.model_verify)
 app.add_typer(model_app, name="model")
+app.add_typer(_db.app, name="db")
+app.command("status")(_db.status)
 
 
 def main() -> None:

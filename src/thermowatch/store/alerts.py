@@ -1,0 +1,220 @@
+"""Alerts and the notification outbox (with its delivery attempts).
+
+The alerting engine decides *when* to raise; this module only records. Notifications go
+through an outbox: the row is written in the same transaction as the alert, and a sender
+delivers it later, recording each attempt, so a crash between "alert raised" and "e-mail
+sent" loses nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select, update
+
+from thermowatch.errors import NotFoundError
+from thermowatch.store.engine import write_transaction
+from thermowatch.store.tables import alerts, delivery_attempts, notifications
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An alert as stored; times are aware UTC, ``*_by`` name a user or ``"system"``."""
+
+    id: int
+    transformer_id: str
+    kind: str
+    level: str
+    message: str
+    raised_at: datetime
+    raised_by: str
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+
+
+@dataclass(frozen=True)
+class NotificationRequest:
+    """A message to send about an alert: ``channel`` (email, sms, webhook, log), recipient."""
+
+    channel: str
+    recipient: str
+    body: str
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class Notification:
+    """An outbox row."""
+
+    id: int
+    alert_id: int | None
+    channel: str
+    recipient: str
+    subject: str | None
+    body: str
+    status: str
+    created_at: datetime
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+
+
+def _now(at: datetime | None) -> datetime:
+    return at or datetime.now(UTC)
+
+
+def raise_alert(
+    engine: Engine,
+    transformer_id: str,
+    kind: str,
+    level: str,
+    message: str,
+    *,
+    at: datetime | None = None,
+    by: str = "system",
+    notify: list[NotificationRequest] | None = None,
+) -> int:
+    """Record a new alert (and its notifications, same transaction); returns its id."""
+    at = _now(at)
+    with write_transaction(engine) as conn:
+        alert_id = conn.execute(
+            alerts.insert().returning(alerts.c.id),
+            {
+                "transformer_id": transformer_id,
+                "kind": kind,
+                "level": level,
+                "message": message,
+                "raised_at": at,
+                "raised_by": by,
+            },
+        ).scalar_one()
+        for n in notify or []:
+            conn.execute(
+                notifications.insert(),
+                {**vars(n), "alert_id": alert_id, "status": PENDING, "created_at": at,
+                 "next_attempt_at": at},
+            )  # fmt: skip
+    return int(alert_id)
+
+
+def _close(engine: Engine, alert_id: int, column: str, by: str, at: datetime | None) -> None:
+    c = alerts.c
+    with write_transaction(engine) as conn:
+        if conn.scalar(select(c.id).where(c.id == alert_id)) is None:
+            raise NotFoundError(f"alert {alert_id} does not exist")
+        conn.execute(
+            update(alerts)
+            .where(c.id == alert_id, c[f"{column}_at"].is_(None))
+            .values({f"{column}_at": _now(at), f"{column}_by": by})
+        )
+
+
+def acknowledge_alert(engine: Engine, alert_id: int, by: str, at: datetime | None = None) -> None:
+    """Mark an alert acknowledged by ``by`` (first acknowledgement wins).
+
+    Raises ``NotFoundError`` for an unknown id.
+    """
+    _close(engine, alert_id, "acknowledged", by, at)
+
+
+def resolve_alert(engine: Engine, alert_id: int, by: str, at: datetime | None = None) -> None:
+    """Mark an alert resolved (no longer open). Raises ``NotFoundError`` for an unknown id."""
+    _close(engine, alert_id, "resolved", by, at)
+
+
+def get_alert(engine: Engine, alert_id: int) -> Alert:
+    """One alert by id; ``NotFoundError`` when there is none."""
+    with engine.connect() as conn:
+        row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
+    if row is None:
+        raise NotFoundError(f"alert {alert_id} does not exist")
+    return Alert(**row._asdict())
+
+
+def open_alerts(engine: Engine, transformer_id: str | None = None) -> list[Alert]:
+    """Alerts not resolved yet (acknowledged or not), oldest first."""
+    q = select(alerts).where(alerts.c.resolved_at.is_(None)).order_by(alerts.c.raised_at)
+    if transformer_id is not None:
+        q = q.where(alerts.c.transformer_id == transformer_id)
+    with engine.connect() as conn:
+        return [Alert(**r._asdict()) for r in conn.execute(q)]
+
+
+def enqueue_notification(
+    engine: Engine, request: NotificationRequest, alert_id: int | None = None
+) -> int:
+    """Put a notification in the outbox; returns its id."""
+    now = datetime.now(UTC)
+    with write_transaction(engine) as conn:
+        return int(
+            conn.execute(
+                notifications.insert().returning(notifications.c.id),
+                {**vars(request), "alert_id": alert_id, "status": PENDING, "created_at": now,
+                 "next_attempt_at": now},
+            ).scalar_one()
+        )  # fmt: skip
+
+
+def due_notifications(
+    engine: Engine, now: datetime | None = None, limit: int = 100
+) -> list[Notification]:
+    """Pending notifications whose next attempt time has come, oldest first."""
+    c = notifications.c
+    q = (
+        select(notifications)
+        .where(c.status == PENDING, c.next_attempt_at <= _now(now))
+        .order_by(c.next_attempt_at, c.id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [Notification(**r._asdict()) for r in conn.execute(q)]
+
+
+def record_attempt(
+    engine: Engine,
+    notification_id: int,
+    ok: bool,
+    detail: str | None = None,
+    *,
+    retry_at: datetime | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Record one delivery attempt and move the notification on.
+
+    ``ok`` → status ``sent``; failed with ``retry_at`` → stays ``pending`` until then;
+    failed without ``retry_at`` → ``failed`` for good.
+    """
+    at = _now(at)
+    if ok:
+        values = {"status": SENT, "sent_at": at, "next_attempt_at": None}
+    elif retry_at is not None:
+        values = {"status": PENDING, "next_attempt_at": retry_at}
+    else:
+        values = {"status": FAILED, "next_attempt_at": None}
+    with write_transaction(engine) as conn:
+        changed = conn.execute(
+            update(notifications).where(notifications.c.id == notification_id).values(values)
+        ).rowcount
+        if not changed:
+            raise NotFoundError(f"notification {notification_id} does not exist")
+        conn.execute(
+            delivery_attempts.insert(),
+            {"notification_id": notification_id, "attempted_at": at, "ok": int(ok),
+             "detail": detail},
+        )  # fmt: skip
+
+
+def delivery_history(engine: Engine, notification_id: int) -> list[tuple[datetime, bool, str]]:
+    """Attempts of one notification, oldest first: ``(attempted_at, ok, detail)``."""
+    c = delivery_attempts.c
+    q = (
+        select(c.attempted_at, c.ok, c.detail)
+        .where(c.notification_id == notification_id)
+        .order_by(c.attempted_at, c.id)
+    )
+    with engine.connect() as conn:
+        return [(r.attempted_at, bool(r.ok), r.detail) for r in conn.execute(q)]

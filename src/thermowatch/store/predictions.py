@@ -1,0 +1,111 @@
+"""Predictions: what a model said the temperature would be, with its interval and level."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from thermowatch.store._sql import insert_ignore
+from thermowatch.store.engine import write_transaction
+from thermowatch.store.tables import predictions
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One prediction.
+
+    Attributes
+    ----------
+    transformer_id : the transformer's id.
+    ts : the instant predicted (aware, stored UTC).
+    model_id : id of the model version that predicted it.
+    value : predicted temperature [°C].
+    lower, upper : prediction interval [°C], when the model gives one.
+    level : alert level of the prediction (e.g. ``"NORMAL"``, ``"ALERTE"``, ``"CRITIQUE"``).
+    """
+
+    transformer_id: str
+    ts: datetime
+    model_id: str
+    value: float
+    lower: float | None = None
+    upper: float | None = None
+    level: str | None = None
+
+
+def write_predictions(engine: Engine, rows: Iterable[Prediction]) -> int:
+    """Store predictions in one transaction; a (transformer, ts, model) already stored is kept.
+
+    Returns the number newly stored.
+    """
+    params = [vars(p) for p in rows]
+    if not params:
+        return 0
+    with write_transaction(engine) as conn:
+        # RETURNING counts what was inserted on both dialects (executemany rowcount may be -1).
+        stmt = insert_ignore(predictions, conn).returning(predictions.c.ts)
+        return len(conn.execute(stmt, params).all())
+
+
+def predictions_frame(
+    engine: Engine,
+    transformer_id: str,
+    start: datetime,
+    end: datetime,
+    model_id: str | None = None,
+) -> pd.DataFrame:
+    """Predictions of one transformer for instants in ``[start, end)``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by UTC ``timestamp``; columns ``model_id``, ``value``, ``lower``, ``upper``,
+        ``level`` [°C for the numbers].
+    """
+    c = predictions.c
+    q = (
+        select(c.ts, c.model_id, c.value, c.lower, c.upper, c.level)
+        .where(c.transformer_id == transformer_id, c.ts >= start, c.ts < end)
+        .order_by(c.ts, c.model_id)
+    )
+    if model_id is not None:
+        q = q.where(c.model_id == model_id)
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    cols = ["timestamp", "model_id", "value", "lower", "upper", "level"]
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=cols)
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    for col in ("value", "lower", "upper"):
+        frame[col] = frame[col].astype("float64")
+    return frame.set_index("timestamp")
+
+
+def recent_predictions(
+    engine: Engine, transformer_id: str, hours: float = 24, now: datetime | None = None
+) -> pd.DataFrame:
+    """Predictions for the last ``hours`` hours up to ``now`` (see :func:`predictions_frame`)."""
+    end = now or datetime.now(UTC)
+    return predictions_frame(
+        engine, transformer_id, end - timedelta(hours=hours), end + timedelta(microseconds=1)
+    )
+
+
+def latest_prediction(
+    engine: Engine, transformer_id: str, at_or_before: datetime | None = None
+) -> Prediction | None:
+    """The prediction for the newest instant not after ``at_or_before`` (default: now)."""
+    c = predictions.c
+    q = (
+        select(predictions)
+        .where(c.transformer_id == transformer_id)
+        .where(c.ts <= (at_or_before or datetime.now(UTC)))
+        .order_by(c.ts.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(q).first()
+    return Prediction(**row._asdict()) if row else None

@@ -1,0 +1,88 @@
+"""Transformers: the assets whose readings, predictions and alerts the store keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from thermowatch.errors import NotFoundError
+from thermowatch.store._sql import insert_ignore, upsert
+from thermowatch.store.engine import write_transaction
+from thermowatch.store.tables import transformers
+
+
+@dataclass(frozen=True)
+class Transformer:
+    """One transformer.
+
+    Attributes
+    ----------
+    id : user-chosen code (e.g. ``"TR-01"``), the key every other table refers to.
+    spec : thermal spec (IEC 60076-7 parameters) as a JSON-able dict, or ``None`` with a
+        ``preset`` name instead.
+    ratings : e.g. ``{"power_kva": 630, "voltage_kv": 20}``.
+    thresholds : alert levels [°C], e.g. ``{"alert": 90, "critical": 105}``.
+    target_variable : name of the measured temperature among the readings' variables.
+    """
+
+    id: str
+    name: str
+    site: str | None = None
+    preset: str | None = None
+    spec: dict[str, Any] | None = None
+    ratings: dict[str, Any] | None = None
+    thresholds: dict[str, Any] | None = None
+    target_variable: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def save_transformer(engine: Engine, transformer: Transformer) -> None:
+    """Insert or update (by id) a transformer."""
+    with write_transaction(engine) as conn:
+        conn.execute(upsert(transformers, conn, ["id"]), [vars(transformer)])
+
+
+def ensure_transformer(
+    engine: Engine, transformer_id: str, name: str | None = None, **fields: Any
+) -> bool:
+    """Create the transformer if it does not exist yet; returns ``True`` when created.
+
+    An existing transformer is left untouched, except that a missing ``target_variable`` is
+    filled in when given.
+    """
+    row = Transformer(id=transformer_id, name=name or transformer_id, **fields)
+    with write_transaction(engine) as conn:
+        created = conn.execute(insert_ignore(transformers, conn), [vars(row)]).rowcount == 1
+        if not created and row.target_variable:
+            conn.execute(
+                transformers.update()
+                .where(transformers.c.id == transformer_id)
+                .where(transformers.c.target_variable.is_(None))
+                .values(target_variable=row.target_variable)
+            )
+    return created
+
+
+def get_transformer(engine: Engine, transformer_id: str) -> Transformer:
+    """The transformer ``transformer_id``.
+
+    Raises
+    ------
+    NotFoundError
+        When there is no such transformer.
+    """
+    with engine.connect() as conn:
+        row = conn.execute(select(transformers).where(transformers.c.id == transformer_id)).first()
+    if row is None:
+        raise NotFoundError(f"transformer {transformer_id!r} does not exist in the store")
+    return Transformer(**row._asdict())
+
+
+def list_transformers(engine: Engine) -> list[Transformer]:
+    """Every transformer, ordered by id."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(transformers).order_by(transformers.c.id)).all()
+    return [Transformer(**r._asdict()) for r in rows]

@@ -1,0 +1,56 @@
+"""Fixtures: every store test runs against SQLite and against a real PostgreSQL server.
+
+The PostgreSQL cluster is initdb'd once per session on a free loopback port
+(:class:`thermowatch.store.pgtest.PostgresCluster`) and each test gets its own database.
+Without PostgreSQL binaries the PostgreSQL variants are skipped with a message, except when
+``CI=true``: then it is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+
+from thermowatch.store.engine import make_engine
+from thermowatch.store.migrate import upgrade
+from thermowatch.store.pgtest import PostgresCluster
+
+NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    try:
+        cluster = PostgresCluster().start()
+    except Exception as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true and PostgreSQL could not be started: {exc}")
+        pytest.skip(f"PostgreSQL not available, skipping the PostgreSQL variant: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> str:
+    """URL of an empty database (not migrated)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/store.db"
+    cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+    return cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated store with one transformer ``T1`` (target variable ``OT``)."""
+    from thermowatch.store.transformers import ensure_transformer
+
+    eng = make_engine(db_url)
+    upgrade(eng, now=NOW)
+    ensure_transformer(eng, "T1", "Poste Nord T1", target_variable="OT")
+    yield eng
+    eng.dispose()

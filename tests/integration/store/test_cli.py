@@ -1,0 +1,101 @@
+"""``thermowatch db ...`` and ``thermowatch status`` as a user runs them (both databases)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from thermowatch.cli import db
+from thermowatch.cli._errors import run_with_error_policy
+from thermowatch.store.engine import make_engine
+from thermowatch.store.readings import count_readings
+
+# The root app registers the sub-app exactly as thermowatch/cli/__init__.py does.
+root = typer.Typer()
+root.add_typer(db.app, name="db")
+root.command("status")(db.status)
+runner = CliRunner()
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(root, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def run_as_user(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                *args: str) -> tuple[int, str]:  # fmt: skip
+    monkeypatch.setattr(sys, "argv", ["thermowatch", *args])
+    code = run_with_error_policy(root)
+    return code, capsys.readouterr().err
+
+
+def test_upgrade_backup_restore_status(db_url: str, tmp_path: Path) -> None:
+    out = run("db", "upgrade", "--database-url", db_url)
+    assert "at revision 0001" in out
+    assert "at revision 0001" in run("db", "upgrade", "--database-url", db_url)
+    status = json.loads(run("status", "--json", "--database-url", db_url))
+    assert status == []
+    assert "no transformer" in run("status", "--database-url", db_url)
+    out = run("db", "backup", str(tmp_path / "b.bak"), "--database-url", db_url)
+    assert "backup written" in out and (tmp_path / "b.bak").stat().st_size > 0
+    assert "restored" in run("db", "restore", str(tmp_path / "b.bak"), "--database-url", db_url)
+    out = run("db", "retention", "--raw-days", "30", "--database-url", db_url)
+    assert "0 raw readings folded" in out
+
+
+def test_env_var_selects_the_database(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THERMOWATCH_DATABASE_URL", db_url)
+    run("db", "upgrade")
+    assert make_engine().url.get_backend_name() == make_engine(db_url).url.get_backend_name()
+    assert json.loads(run("status", "--json")) == []
+
+
+def test_errors_are_one_line_and_exit_2(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    code, err = run_as_user(monkeypatch, capsys, "status", "--database-url", db_url)
+    assert code == 2 and "run `thermowatch db upgrade` first" in err
+    assert "Traceback" not in err
+    code, err = run_as_user(monkeypatch, capsys, "db", "upgrade", "--database-url", "mysql://x/y")
+    assert code == 2 and "only sqlite" in err
+    run("db", "upgrade", "--database-url", db_url)
+    code, err = run_as_user(
+        monkeypatch, capsys, "db", "restore", str(tmp_path / "nope.bak"), "--database-url", db_url
+    )
+    assert code == 2 and "nope.bak" in err and "Traceback" not in err
+
+
+CSV = """timestamp,HUFL,HULL,OT
+2026-03-01 00:00:00,5.8,2.1,30.5
+2026-03-01 00:15:00,5.9,2.0,30.6
+2026-03-01 00:30:00,6.1,,30.9
+2026-03-01 00:45:00,6.3,2.2,31.2
+"""
+
+
+def test_import_twice_keeps_the_same_rows(db_url: str, tmp_path: Path) -> None:
+    pytest.importorskip("thermowatch.data", reason="thermowatch.data (branch data) not merged yet")
+    data = tmp_path / "mesures.csv"
+    data.write_text(CSV)
+    run("db", "upgrade", "--database-url", db_url)
+    args = ["db", "import", str(data), "--transformer", "TR-09", "--database-url", db_url]
+    first = run(*args)
+    engine = make_engine(db_url)
+    n = count_readings(engine, "TR-09")
+    assert n == 11  # 4 rows x 3 columns, one empty cell
+    assert "1 empty cells skipped" in first
+    second = run(*args)
+    assert "0 readings stored" in second and "11 already present" in second
+    assert count_readings(engine, "TR-09") == n
+    [status] = json.loads(run("status", "--json", "--database-url", db_url))
+    assert status["transformer_id"] == "TR-09"
+    assert status["last_reading_at"].startswith("2026-03-01T00:45:00")
+    if status["measured_variable"] == "OT":  # when the reader picks OT as target
+        assert status["measured"] == pytest.approx(31.2)
