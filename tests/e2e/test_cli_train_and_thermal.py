@@ -128,6 +128,7 @@ def test_thermal_cli_on_profile(workdir, french_csv):
         (["thermal", "{csv}", "--rated-current", RATED], "--hold-gaps"),
         (["sample", "--out", "x.txt", "--days", "3"], ".xlsx"),
         (["sample", "--days", "1"], "--days"),
+        (["train", "--bogus"], "--bogus"),
     ],
 )
 def test_bad_input_one_sentence_exit_2(workdir, french_csv, args, message):

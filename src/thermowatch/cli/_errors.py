@@ -5,8 +5,12 @@ from __future__ import annotations
 import logging
 import os
 
-import click
 import typer
+
+try:  # typer >= 0.20 vendors click and raises its own copies of click's exceptions
+    from typer._click import exceptions as click_exc
+except ImportError:  # pragma: no cover - older typer depends on click itself
+    from click import exceptions as click_exc  # type: ignore[no-redef]
 from rich.console import Console
 
 from thermowatch.errors import InputError, NotFoundError
@@ -28,15 +32,15 @@ def run_with_error_policy(app: typer.Typer) -> int:
     except (InputError, NotFoundError) as exc:
         _stderr.print(f"[bold red]error:[/] {exc}")
         return 2
-    except click.exceptions.NoArgsIsHelpError:
+    except click_exc.NoArgsIsHelpError:
         return 0
-    except click.UsageError as exc:
+    except click_exc.UsageError as exc:
         _stderr.print(f"[bold red]usage error:[/] {exc.format_message()}")
         return 2
-    except click.exceptions.Abort:
+    except click_exc.Abort:
         _stderr.print("aborted")
         return 130
-    except click.exceptions.Exit as exc:
+    except click_exc.Exit as exc:
         return int(exc.exit_code or 0)
     except FileNotFoundError as exc:
         _stderr.print(f"[bold red]error:[/] file not found: {exc.filename or exc}")
