@@ -30,17 +30,31 @@ def main() -> dict:
         write_sample(simulate_sample(days=365, step="1min"), str(data))
         start = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "thermowatch", "train", str(data), "--out", str(Path(tmp) / "out"),
-             "--rated-current", f"{RATED_CURRENT_A:.2f}"],
-            capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "thermowatch",
+                "train",
+                str(data),
+                "--out",
+                str(Path(tmp) / "out"),
+                "--rated-current",
+                f"{RATED_CURRENT_A:.2f}",
+            ],
+            capture_output=True,
+            text=True,
         )
         seconds = time.perf_counter() - start
         if done.returncode != 0:
             raise SystemExit(done.stderr)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    out = {"rows": 525_600, "seconds": seconds, "peak_rss_mb": peak_mb,
-           "goals": {"seconds": 60, "peak_rss_mb": 2048},
-           "met": seconds < 60 and peak_mb < 2048}
+    out = {
+        "rows": 525_600,
+        "seconds": seconds,
+        "peak_rss_mb": peak_mb,
+        "goals": {"seconds": 60, "peak_rss_mb": 2048},
+        "met": seconds < 60 and peak_mb < 2048,
+    }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(out, indent=2))
     table = Table(title="thermowatch train, one year at 1 minute (525,600 rows × 8 columns)")

@@ -102,14 +102,21 @@ def import_(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Load a measurement file into the store (importing it twice adds nothing)."""
-    from thermowatch.data import load_measurements
+    from thermowatch.data import read_readings
+    from thermowatch.data.columns import find_target
     from thermowatch.store.readings import wide_to_frame, write_readings
     from thermowatch.store.transformers import ensure_transformer
 
     engine = _engine(database_url)
-    measurements = load_measurements(file)
-    frame, skipped = wide_to_frame(measurements.frame, transformer, f"import:{file.name}")
-    created = ensure_transformer(engine, transformer, target_variable=measurements.target)
+    # Raw readings as measured: the training set's cleaning (interpolation, masking) is not
+    # what a history database should keep.
+    readings = read_readings(file)
+    frame, skipped = wide_to_frame(readings.frame, transformer, f"import:{file.name}")
+    try:
+        target = find_target(readings.columns, source=repr(str(file)))
+    except InputError:
+        target = None  # a file of inputs only (no temperature) is still history
+    created = ensure_transformer(engine, transformer, target_variable=target)
     stored = write_readings(engine, frame)
     new = " (new transformer)" if created else ""
     _echo(

@@ -15,7 +15,13 @@ Cleaning step keys are listed in :mod:`thermowatch.data.report`; quantity names 
 from thermowatch.data.clean import CleaningOptions, infer_step
 from thermowatch.data.columns import ColumnInfo, classify_quantity, split_unit
 from thermowatch.data.mapping import ColumnMapping, load_mapping
-from thermowatch.data.measurements import Measurements, clean_measurements, load_measurements
+from thermowatch.data.measurements import (
+    Measurements,
+    Readings,
+    clean_measurements,
+    load_measurements,
+    read_readings,
+)
 from thermowatch.data.quantities import QUANTITIES
 from thermowatch.data.read import read_table
 from thermowatch.data.report import STEP_KEYS, CleaningReport, CleaningStep
@@ -29,11 +35,13 @@ __all__ = [
     "ColumnInfo",
     "ColumnMapping",
     "Measurements",
+    "Readings",
     "classify_quantity",
     "clean_measurements",
     "infer_step",
     "load_mapping",
     "load_measurements",
+    "read_readings",
     "read_table",
     "split_unit",
 ]

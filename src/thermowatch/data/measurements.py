@@ -140,13 +140,7 @@ def clean_measurements(
         raise InputError(f"The data in {label} contains no rows.")
     report = CleaningReport(rows_in=len(frame))
 
-    index, raw = _timestamp_index(frame, mapping, options, report, label)
-    numbers = _numeric_columns(raw, index, report, label)
-    columns = describe_columns(
-        numbers.columns,
-        quantities=_resolve_names(mapping.quantities, raw.columns, label),
-        units=_resolve_names(mapping.units, raw.columns, label),
-    )
+    numbers, columns, raw = _parse(frame, mapping, options, report, label)
     wanted = target or mapping.target
     if wanted is not None and match_column(wanted, numbers.columns) is None:
         present = match_column(wanted, raw.columns)
@@ -170,6 +164,70 @@ def clean_measurements(
         source=source,
         step=step,
     )
+
+
+@dataclass
+class Readings:
+    """Raw readings of a file, parsed but not cleaned: what a store keeps as measured.
+
+    ``frame`` has a UTC DatetimeIndex (sorted, duplicates dropped and counted) and float columns
+    in °C for temperatures; missing cells stay NaN (they are not readings).
+    """
+
+    frame: pd.DataFrame
+    columns: dict[str, ColumnInfo]
+    report: CleaningReport
+    source: str
+
+
+def read_readings(
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    mapping: str | Path | Mapping[str, Any] | ColumnMapping | None = None,
+    options: CleaningOptions | None = None,
+) -> Readings:
+    """Parse a measurement file into raw readings, with no value changed or dropped.
+
+    The same reading, column and unit code as :func:`load_measurements`, without the cleaning
+    steps that make a training set (interpolation, masking, row dropping): a history database
+    stores what was measured.
+    """
+    from thermowatch.data.clean import sort_and_deduplicate
+
+    options = options or CleaningOptions()
+    if not isinstance(mapping, ColumnMapping):
+        mapping = load_mapping(mapping)
+    if mapping.timezone:
+        options = dataclasses.replace(options, timezone=mapping.timezone)
+    frame = read_table(path, sheet=sheet)
+    label = repr(str(path))
+    if frame.empty:
+        raise InputError(f"The data in {label} contains no rows.")
+    report = CleaningReport(rows_in=len(frame))
+    numbers, columns, _ = _parse(frame, mapping, options, report, label)
+    numbers, columns = _temperatures_in_celsius(numbers, columns, report)
+    numbers = sort_and_deduplicate(numbers, report)
+    report.rows_out = len(numbers)
+    return Readings(numbers, {n: columns[n] for n in numbers.columns}, report, str(path))
+
+
+def _parse(
+    frame: pd.DataFrame,
+    mapping: ColumnMapping,
+    options: CleaningOptions,
+    report: CleaningReport,
+    label: str,
+) -> tuple[pd.DataFrame, dict[str, ColumnInfo], pd.DataFrame]:
+    """Timestamps, numeric columns and their quantities and units."""
+    index, raw = _timestamp_index(frame, mapping, options, report, label)
+    numbers = _numeric_columns(raw, index, report, label)
+    columns = describe_columns(
+        numbers.columns,
+        quantities=_resolve_names(mapping.quantities, raw.columns, label),
+        units=_resolve_names(mapping.units, raw.columns, label),
+    )
+    return numbers, columns, raw
 
 
 def _timestamp_index(
