@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from thermowatch.errors import InputError
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
