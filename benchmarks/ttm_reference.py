@@ -40,8 +40,7 @@ def run_reference(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-oil and hot-spot temperatures [°C] from the reference, cold start (top oil = ambient)."""
     from transformer_thermal_model.cooler import CoolerType
-    from transformer_thermal_model.model import Model
-    from transformer_thermal_model.schemas import InputProfile, UserTransformerSpecifications
+    from transformer_thermal_model.schemas import UserTransformerSpecifications
     from transformer_thermal_model.transformer import DistributionTransformer, PowerTransformer
 
     logging.getLogger("transformer_thermal_model").setLevel(logging.WARNING)
@@ -55,16 +54,7 @@ def run_reference(
         transformer = DistributionTransformer(user_specs=user)
     else:
         transformer = PowerTransformer(user_specs=user, cooling_type=CoolerType[kind])
-    profile = InputProfile.create(
-        datetime_index=index,
-        load_profile=np.asarray(load_pu) * RATED_CURRENT_A,
-        ambient_temperature_profile=np.asarray(ambient_c),
-    )
-    out = Model(temperature_profile=profile, transformer=transformer).run()
-    return (
-        out.top_oil_temp_profile.to_numpy(float),
-        out.hot_spot_temp_profile.to_numpy(float),
-    )
+    return _run(transformer, index, load_pu, ambient_c)
 
 
 def random_profile(
@@ -94,8 +84,7 @@ def run_reference_with_fans(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The reference's ONAF transformer with fans switched on top-oil thresholds, cold start."""
     from transformer_thermal_model.cooler import CoolerType
-    from transformer_thermal_model.model import Model
-    from transformer_thermal_model.schemas import InputProfile, UserTransformerSpecifications
+    from transformer_thermal_model.schemas import UserTransformerSpecifications
     from transformer_thermal_model.schemas.thermal_model import (
         CoolingSwitchConfig,
         CoolingSwitchSettings,
@@ -132,6 +121,16 @@ def run_reference_with_fans(
     transformer = PowerTransformer(
         user_specs=user, cooling_type=CoolerType.ONAF, cooling_switch_settings=switch
     )
+    return _run(transformer, index, load_pu, ambient_c)
+
+
+def _run(
+    transformer, index: pd.DatetimeIndex, load_pu: np.ndarray, ambient_c: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run the reference's model from a cold start; top-oil and hot-spot [°C]."""
+    from transformer_thermal_model.model import Model
+    from transformer_thermal_model.schemas import InputProfile
+
     profile = InputProfile.create(
         datetime_index=index,
         load_profile=np.asarray(load_pu) * RATED_CURRENT_A,
