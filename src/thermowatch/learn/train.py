@@ -212,7 +212,9 @@ def train(
     return result, FittedModel(spec, chosen, half, options.interval_level)
 
 
-def _gradient_boosting(x: np.ndarray, y: np.ndarray, fit_rows: np.ndarray, split: Split) -> np.ndarray:
+def _gradient_boosting(
+    x: np.ndarray, y: np.ndarray, fit_rows: np.ndarray, split: Split
+) -> np.ndarray:
     """HistGradientBoosting on the same features, scored on validation and test rows only."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
