@@ -71,8 +71,8 @@ class TrainingResult:
     error_by_season, error_by_load_band
         Test-period metrics per season (``winter``…) and per load band (``<0.5 pu``…).
     cross_validation
-        Rolling-origin folds: ``[{"fold": i, "train_end": iso, "test_end": iso, "rmse": .., ...}]``
-        for the chosen model and the baseline.
+        Rolling-origin folds of the chosen model: ``[{"fold": i, "train_end": iso, "test_end":
+        iso, "rmse", "mae", "r2", "max_error", "bias", "n", "baseline_rmse"}]``.
     thresholds
         The alert thresholds used.
     load_pu

@@ -304,8 +304,10 @@ def _cross_validate(x, raw, y, fit_rows, split, alpha, index, names, inputs) -> 
                 "fold": i + 1,
                 "train_end": index[train_rows.stop - 1].isoformat(),
                 "test_end": index[test_rows.stop - 1].isoformat(),
-                "thermal-linear": regression_metrics(y[test_rows], model.predict(x[test_rows])),
-                "baseline-linear": regression_metrics(y[test_rows], base.predict(raw[test_rows])),
+                **regression_metrics(y[test_rows], model.predict(x[test_rows])),
+                "baseline_rmse": regression_metrics(y[test_rows], base.predict(raw[test_rows]))[
+                    "rmse"
+                ],
             }
         )
     return folds

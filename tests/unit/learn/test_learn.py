@@ -1,0 +1,118 @@
+"""Training pipeline pieces: features, split, metrics, artifacts, and a small end-to-end fit."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from thermowatch.data import load_measurements
+from thermowatch.data.simulator import RATED_CURRENT_A, SAMPLE_SPEC, simulate_sample, write_sample
+from thermowatch.errors import InputError
+from thermowatch.learn.artifact import load_model, save_model, verify_model
+from thermowatch.learn.features import build_features, feature_spec_for
+from thermowatch.learn.linear import LinearModel
+from thermowatch.learn.metrics import conformal_half_width, regression_metrics
+from thermowatch.learn.split import chronological_split, rolling_origin_folds
+from thermowatch.learn.thresholds import choose_thresholds
+from thermowatch.learn.train import TrainOptions, train
+
+
+@pytest.fixture(scope="module")
+def measurements(tmp_path_factory):
+    path = tmp_path_factory.mktemp("learn") / "sample.parquet"
+    write_sample(simulate_sample(days=45, seed=11), str(path))
+    return load_measurements(path)
+
+
+@pytest.fixture(scope="module")
+def trained(measurements):
+    options = TrainOptions(
+        rated_current_a=RATED_CURRENT_A, thermal_spec=SAMPLE_SPEC, nonlinear=False
+    )
+    return train(measurements, options)
+
+
+def test_features_never_read_the_target(measurements):
+    spec = feature_spec_for(measurements)
+    assert measurements.target not in spec.inputs
+    frame = measurements.frame.copy()
+    before = build_features(frame, spec)
+    frame[measurements.target] = 0.0
+    pd.testing.assert_frame_equal(before, build_features(frame, spec))
+
+
+def test_smoothed_feature_follows_a_step_with_its_time_constant(measurements):
+    spec = feature_spec_for(measurements)
+    index = pd.date_range("2024-01-01", periods=400, freq="1min", tz="UTC")
+    frame = pd.DataFrame({c: 1.0 for c in spec.inputs}, index=index)
+    load = spec.load_inputs[0]
+    frame[load] = np.where(np.arange(400) >= 100, spec.scales[load], 0.0)
+    features = build_features(frame, spec)
+    column = features[f"{load}² ~60min"].to_numpy()
+    # The squared scaled load steps 0 → 1 over the minute ending at sample 100: one time
+    # constant later (sample 159) the filter has covered 1 - 1/e of the step.
+    assert column[99] == 0.0
+    assert column[159] == pytest.approx(1 - np.exp(-1), abs=1e-9)
+
+
+def test_split_is_chronological_and_checked():
+    split = chronological_split(1000)
+    assert (split.train.stop, split.validation.stop, split.test.stop) == (700, 850, 1000)
+    assert chronological_split(1000, "600,800").test == slice(800, 1000)
+    with pytest.raises(InputError, match="--split-rows"):
+        chronological_split(1000, "800,600")
+    folds = rolling_origin_folds(850, 4)
+    assert all(test.start == train.stop for train, test in folds)
+
+
+def test_metrics_and_conformal_width():
+    m = regression_metrics(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 5.0]))
+    assert m["rmse"] == pytest.approx(np.sqrt(4 / 3)) and m["max_error"] == 2.0
+    assert m["bias"] == pytest.approx(2 / 3)
+    residuals = np.arange(1, 101, dtype=float)
+    assert conformal_half_width(residuals, 0.9) == 91.0  # ceil(101 * 0.9) = 91st smallest
+
+
+def test_thresholds_rule_and_validation():
+    values = np.linspace(40, 100, 10_000)
+    derived = choose_thresholds(values, "winding")
+    assert derived.alerte_c == np.ceil(np.percentile(values, 99)) and derived.rule == "data"
+    assert derived.level(derived.critique_c) == "CRITIQUE"
+    with pytest.raises(InputError, match="critique"):
+        choose_thresholds(values, "winding", alerte_c=90, critique_c=80)
+
+
+def test_linear_model_json_round_trip():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3))
+    y = x @ np.array([1.0, -2.0, 0.5]) + 3
+    model = LinearModel.fit(x, y, ["a", "b", "c"], alpha=0.1)
+    again = LinearModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    np.testing.assert_allclose(again.predict(x), model.predict(x))
+    assert model.ranked_coefficients()[0][0] == "b"
+
+
+def test_training_beats_the_baseline_with_calibrated_interval(trained):
+    result, _ = trained
+    test = {name: parts["test"] for name, parts in result.models.items()}
+    assert test["thermal-linear"]["rmse"] < 0.6 * test["baseline-linear"]["rmse"]
+    assert 0.8 <= test["thermal-linear"]["coverage"] <= 0.97
+    assert len(result.cross_validation) == 4 and "baseline_rmse" in result.cross_validation[0]
+    assert result.target_kind == "winding" and result.hot_spot_c is not None
+
+
+def test_artifact_round_trip_and_tamper_refusal(trained, measurements, tmp_path):
+    result, fitted = trained
+    directory = save_model(result, fitted, tmp_path)
+    meta = verify_model(directory)
+    assert meta["target"] == measurements.target and meta["thresholds"]["critique_c"] > 0
+    predictor = load_model(directory)
+    out = predictor.predict_frame(measurements.frame)
+    np.testing.assert_allclose(out["predicted"], result.predictions["predicted"], atol=1e-9)
+    assert set(out["level"]) <= {"NORMAL", "ALERTE", "CRITIQUE"}
+    (directory / "metadata.json").write_text((directory / "metadata.json").read_text() + " ")
+    with pytest.raises(InputError, match="SHA-256"):
+        load_model(directory)
