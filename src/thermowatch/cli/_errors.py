@@ -28,7 +28,8 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 def run_with_error_policy(app: typer.Typer) -> int:
     """Run the Typer app; map user mistakes to exit 2 and one line, never a traceback."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode typer returns (not raises) a command's typer.Exit code.
+        code = app(standalone_mode=False)
     except (InputError, NotFoundError) as exc:
         _stderr.print(f"[bold red]error:[/] {exc}")
         return 2
@@ -56,4 +57,4 @@ def run_with_error_policy(app: typer.Typer) -> int:
             "(set THERMOWATCH_DEBUG=1 for the traceback)"
         )
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
