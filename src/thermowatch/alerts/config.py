@@ -50,7 +50,7 @@ class Contact:
 
     ``to`` maps a channel name to the address on that channel (e-mail address, phone
     number, ntfy topic, chat room). ``quiet_hours`` is a local-time ``(start, end)``
-    window (UTC unless ``timezone`` is set on the alerts config) during which non-critical
+    window in ``alerts.timezone`` (default UTC) during which non-critical
     messages wait.
     """
 
@@ -89,6 +89,7 @@ class AlertsConfig:
 
     phase: Phase = Phase.OBSERVATION
     lang: str = "fr"
+    timezone: str = "UTC"
     hysteresis: Hysteresis = field(default_factory=Hysteresis)
     anomaly_k: float = 3.0
     anomaly_after: timedelta = timedelta(minutes=30)
@@ -182,6 +183,18 @@ def _channel(name: str, table: Any) -> ChannelConfig:
         if kind == "webhook" and sum(k in table for k in ("json", "form", "text")) != 1:
             raise InputError(f"alerts config: {where} needs exactly one of json, form or text")
     return ChannelConfig(name, kind, dict(table))
+
+
+def _zone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"alerts config: alerts.timezone {name!r} is not a known time zone"
+        ) from None
+    return name
 
 
 def _missing(where: str, key: str) -> Any:
@@ -299,6 +312,7 @@ def parse_config(doc: dict[str, Any]) -> AlertsConfig:
     return AlertsConfig(
         phase=Phase(phase),
         lang=_lang(a.get("lang", "fr"), "alerts.lang"),
+        timezone=_zone(_get(a, "timezone", "alerts", str, "UTC")),
         hysteresis=hyst,
         anomaly_k=anomaly_k,
         anomaly_after=_minutes(an, "minutes", "alerts.anomaly", timedelta(minutes=30)),

@@ -7,6 +7,7 @@ when known, and the action to take at that level. French numbers get a decimal c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,6 +44,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Seuil {level} ({threshold} °C) atteint dans environ {eta} au rythme actuel",
         "en": "{level} threshold ({threshold} °C) reached in about {eta} at the current rate",
     },
+    "line.original": {"fr": "Alerte initiale : {v}", "en": "Original alert: {v}"},
     "line.time": {"fr": "Horodatage : {v} UTC", "en": "Time: {v} UTC"},
     "line.action": {"fr": "Action : {v}", "en": "Action: {v}"},
     "line.ack": {
@@ -153,8 +155,12 @@ def render(
     lines = [
         t("line.transformer", lang, v=facts.transformer_id),
         t("line.level", lang, v=facts.level if event != "resolved" else "NORMAL"),
-        f"{qty[:1].upper()}{qty[1:]} : {value}" if lang == "fr" else f"{qty.capitalize()}: {value}",
     ]
+    if math.isfinite(facts.value):
+        sep = " : " if lang == "fr" else ": "
+        lines.append(f"{qty[:1].upper()}{qty[1:]}{sep}{value}")
+    if extra.get("original"):
+        lines.append(t("line.original", lang, v=extra["original"]))
     if facts.threshold_c is not None:
         lines.append(
             t("line.threshold", lang, level=facts.level, v=number(facts.threshold_c, lang))
