@@ -15,12 +15,12 @@ LANGUAGES = ("fr", "en")
 
 TEXTS: dict[str, dict[str, str]] = {
     "subject.raised": {
-        "fr": "[thermowatch] {level} {transformer} : {quantity} {value} °C",
-        "en": "[thermowatch] {level} {transformer}: {quantity} {value} °C",
+        "fr": "[thermowatch] {level} {transformer} : {quantity} {value}",
+        "en": "[thermowatch] {level} {transformer}: {quantity} {value}",
     },
     "subject.resolved": {
-        "fr": "[thermowatch] Fin d'alerte {transformer} : {quantity} {value} °C",
-        "en": "[thermowatch] Cleared {transformer}: {quantity} {value} °C",
+        "fr": "[thermowatch] Fin d'alerte {transformer} : {quantity} {value}",
+        "en": "[thermowatch] Cleared {transformer}: {quantity} {value}",
     },
     "subject.escalated": {
         "fr": "[thermowatch] ESCALADE {level} {transformer} non acquittée depuis {minutes} min",
@@ -36,8 +36,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "line.transformer": {"fr": "Transformateur : {v}", "en": "Transformer: {v}"},
     "line.level": {"fr": "Niveau : {v}", "en": "Level: {v}"},
-    "line.value": {"fr": "Valeur : {v} °C", "en": "Value: {v} °C"},
-    "line.threshold": {"fr": "Seuil {level} : {v} °C", "en": "{level} threshold: {v} °C"},
+    "line.threshold": {"fr": "Seuil {level} : {v}", "en": "{level} threshold: {v}"},
     "line.trend": {"fr": "Tendance : {v} K/h", "en": "Trend: {v} K/h"},
     "line.trend_unknown": {"fr": "Tendance : inconnue", "en": "Trend: unknown"},
     "line.eta": {
@@ -149,7 +148,8 @@ def render(
 ) -> tuple[str, str]:
     """``(subject, body)`` of the message for ``event`` (raised, resolved, escalated)."""
     qty = t(f"quantity.{facts.kind}", lang) if f"quantity.{facts.kind}" in TEXTS else facts.kind
-    value = number(facts.value, lang)
+    unit = {"anomaly": " K", "stale_data": " min"}.get(facts.kind, " °C")
+    value = number(facts.value, lang) + unit
     subject = t(f"subject.{event}", lang, level=facts.level, transformer=facts.transformer_id,
                 quantity=qty, value=value, **extra)  # fmt: skip
     lines = [
@@ -163,7 +163,7 @@ def render(
         lines.append(t("line.original", lang, v=extra["original"]))
     if facts.threshold_c is not None:
         lines.append(
-            t("line.threshold", lang, level=facts.level, v=number(facts.threshold_c, lang))
+            t("line.threshold", lang, level=facts.level, v=number(facts.threshold_c, lang) + unit)
         )
     if facts.trend_k_per_h is None:
         lines.append(t("line.trend_unknown", lang))
