@@ -144,7 +144,9 @@ def test_smtp_authentication(db, http, monkeypatch):
         email = {"email": build_channels(cfg)["email"]}
         monkeypatch.setenv("TW_TEST_SMTP_PW", "wrong")
         r = deliver_due(db, email, NOW + 10 * MIN, cfg)
-        assert r.sent == [] and len(r.retrying) == 4 and sink.messages == []  # SMS etc. unconfigured
+        assert (
+            r.sent == [] and len(r.retrying) == 4 and sink.messages == []
+        )  # SMS etc. unconfigured
         monkeypatch.setenv("TW_TEST_SMTP_PW", "pw")
         r = deliver_due(db, email, NOW + 11 * MIN, cfg)
         assert len(r.sent) == 1 and len(sink.messages) == 1
