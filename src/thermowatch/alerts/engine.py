@@ -42,7 +42,8 @@ KINDS = (PREDICTED, MEASURED, ANOMALY, STALE, MODEL_DEGRADATION, FORECAST_CROSSI
 
 @dataclass(frozen=True)
 class AlertEvent:
-    """Something that happened to an alert: ``raised``, ``resolved`` or ``escalated``.
+    """Something that happened to an alert: ``raised``, ``resolved``, ``superseded`` (closed
+    because the level changed and a new alert at the new level was raised) or ``escalated``.
 
     ``value`` is the signal that caused it ([°C] for temperatures, [K] for an anomaly's
     residual, [min] for stale data); ``notifications`` counts the outbox rows written.

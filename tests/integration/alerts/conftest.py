@@ -4,8 +4,10 @@ all on loopback."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +18,7 @@ from sqlalchemy import Engine
 
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
+from thermowatch.store.pgtest import PostgresCluster
 from thermowatch.store.transformers import ensure_transformer
 
 NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
@@ -27,10 +30,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Engine]:
-    """A migrated store with transformer T1 (ALERTE 90 °C, CRITIQUE 105 °C)."""
-    eng = make_engine(f"sqlite:///{tmp_path}/t.db")
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    try:
+        cluster = PostgresCluster().start()
+    except Exception as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true and PostgreSQL could not be started: {exc}")
+        pytest.skip(f"PostgreSQL not available, skipping the PostgreSQL variant: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated store (SQLite and PostgreSQL) with transformer T1 (ALERTE 90, CRITIQUE 105 °C)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/t.db"
+    else:
+        url = request.getfixturevalue("pg_cluster").create_database(f"a_{uuid.uuid4().hex[:12]}")
+    eng = make_engine(url)
     upgrade(eng, now=NOW)
     ensure_transformer(eng, "T1", "Poste Nord T1", thresholds={"alert": 90, "critical": 105})
     yield eng

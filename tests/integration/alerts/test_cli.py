@@ -59,7 +59,7 @@ def test_the_example_config_is_valid_and_complete():
 
 
 def test_list_ack_and_deliver(db, smtp, tmp_path, monkeypatch):
-    url = str(db.url)
+    url = db.url.render_as_string(hide_password=False)
     cfg_path = local_config(tmp_path, smtp.port)
     cfg = load_config(cfg_path)
     engine = AlertEngine(db, cfg)
@@ -91,7 +91,7 @@ def test_test_channel_sends_through_smtp(db, smtp, tmp_path):
 
 
 def test_user_errors_are_one_line_and_exit_2(db, tmp_path, monkeypatch, capsys):
-    url = str(db.url)
+    url = db.url.render_as_string(hide_password=False)
     code, err = run_as_user(monkeypatch, capsys, "alerts", "ack", "42", "--by", "A",
                             "--database-url", url)  # fmt: skip
     assert code == 2 and "alert 42 does not exist" in err

@@ -97,7 +97,7 @@ def test_critique_supersedes_alerte(db, cfg):
     engine = AlertEngine(db, cfg)
     events = feed(engine, [95] * 6 + [110] * 6)
     assert [(e.event, e.level) for e in events] == [
-        ("raised", "ALERTE"), ("resolved", "CRITIQUE"), ("raised", "CRITIQUE"),
+        ("raised", "ALERTE"), ("superseded", "CRITIQUE"), ("raised", "CRITIQUE"),
     ]  # fmt: skip
     (a,) = open_alerts(db)
     assert a.level == "CRITIQUE"
