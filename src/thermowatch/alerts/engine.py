@@ -234,7 +234,8 @@ class AlertEngine:
                 if new == Level.NORMAL and send and self.config.notify_resolved:
                     facts = self._facts(alert_id, tid, kind, Level[level], ts, value, th, trend)
                     n = self._enqueue(conn, alert_id, facts, "resolved", step=0, at=ts)
-                events.append(AlertEvent("resolved", tid, kind, new.name, level, alert_id, ts,
+                what = "resolved" if new == Level.NORMAL else "superseded"
+                events.append(AlertEvent(what, tid, kind, new.name, level, alert_id, ts,
                                          value, threshold_of(th, Level[level]), n))  # fmt: skip
             if new > Level.NORMAL:
                 facts = self._facts(None, tid, kind, new, ts, value, th, trend)
