@@ -107,13 +107,14 @@ def _claim(db: Engine, n: Notification, now: datetime) -> bool:
 
 
 def _levels(db: Engine, batch: list[Notification]) -> dict[int, str]:
+    """Level of each batch row's alert; a resolved alert counts as NORMAL (no longer urgent:
+    its messages respect quiet hours and rate limits)."""
     ids = {n.alert_id for n in batch if n.alert_id is not None}
     if not ids:
         return {}
+    q = select(alerts.c.id, alerts.c.level, alerts.c.resolved_at).where(alerts.c.id.in_(ids))
     with db.connect() as conn:
-        return dict(
-            conn.execute(select(alerts.c.id, alerts.c.level).where(alerts.c.id.in_(ids))).all()
-        )
+        return {r.id: "NORMAL" if r.resolved_at else r.level for r in conn.execute(q)}
 
 
 def _failures(db: Engine, notification_id: int) -> int:

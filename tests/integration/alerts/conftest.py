@@ -64,6 +64,7 @@ class SmtpSink:
         self.messages: list = []
         self.auth = auth
         self.controller = None
+        self.start_kwargs: dict = {}  # extra aiosmtpd Controller arguments (TLS)
 
     def start(self) -> SmtpSink:
         from email import message_from_bytes, policy
@@ -88,6 +89,7 @@ class SmtpSink:
 
             kwargs = {"authenticator": authenticator, "auth_require_tls": False,
                       "auth_required": True}  # fmt: skip
+        kwargs.update(self.start_kwargs)
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **kwargs)
         self.controller.start()
         return self
