@@ -180,9 +180,11 @@ class AlertEngine:
 
     # --- internals --------------------------------------------------------------------------
     def _load(self, transformer_id: str) -> None:
-        """Seed the trackers from the open alerts (restart = resume)."""
+        """Check the transformer exists and seed its trackers from its open alerts (restart =
+        resume)."""
         if transformer_id in self._loaded:
             return
+        get_transformer(self.db, transformer_id)  # NotFoundError, not a foreign-key crash later
         for a in open_alerts(self.db, transformer_id):
             sig = self._signal(transformer_id, a.kind, self.config.hysteresis)
             sig.tracker.level = max(sig.tracker.level, Level.parse(a.level))

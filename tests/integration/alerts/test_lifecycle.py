@@ -115,6 +115,8 @@ def test_thresholds_default_to_the_store_and_explicit_ones_win(db, cfg):
     assert feed(engine, [85] * 6, thresholds=Thresholds(80, 100, "x"))[0].threshold_c == 80
     with pytest.raises(InputError, match="aware"):
         engine.evaluate("T1", NOW.replace(tzinfo=None), 50)
+    with pytest.raises(NotFoundError, match="'T9' does not exist"):
+        engine.evaluate("T9", NOW, 50, thresholds=Thresholds(80, 100, "x"))
 
 
 def test_acknowledge_is_audited_and_stops_escalation(db, cfg):
