@@ -1,0 +1,351 @@
+"""The ``[alerts]`` configuration: phase, hysteresis, channels, contacts, escalation, actions.
+
+Read from a TOML file given by ``--config`` or ``$THERMOWATCH_ALERTS_CONFIG`` (see
+``examples/alerts.toml``). Every mistake is an :class:`~thermowatch.errors.InputError` whose
+one sentence names the key. Secrets are never in the file: a channel names the environment
+variable that holds its password or token (``password_env``, ``token_env``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from thermowatch.alerts.levels import Hysteresis, Level
+from thermowatch.errors import InputError
+
+ENV_VAR = "THERMOWATCH_ALERTS_CONFIG"
+CHANNEL_TYPES = ("email", "webhook", "ntfy", "chat", "log")
+HOOK_TYPES = ("webhook", "opcua", "modbus")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")
+
+
+class Phase(IntEnum):
+    """Deployment phases: what the alerting is allowed to do."""
+
+    OBSERVATION = 1  # alerts stored and shown, nothing sent
+    PREVENTIVE = 2  # notifications sent
+    SUPERVISED = 3  # actions proposed, run after an operator approves them
+    AUTONOMOUS = 4  # actions marked ``auto`` run by themselves
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """One delivery channel; ``options`` holds the type-specific keys as read."""
+
+    name: str
+    type: str
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person or a duty role: where to reach them, in which language, how often at most.
+
+    ``to`` maps a channel name to the address on that channel (e-mail address, phone
+    number, ntfy topic, chat room). ``quiet_hours`` is a local-time ``(start, end)``
+    window in ``alerts.timezone`` (default UTC) during which non-critical
+    messages wait.
+    """
+
+    name: str
+    to: dict[str, str]
+    lang: str = "fr"
+    max_per_hour: int = 20
+    quiet_hours: tuple[time, time] | None = None
+
+
+@dataclass(frozen=True)
+class ActionConfig:
+    """An action proposed at a level (phase 3) or run by itself when ``auto`` (phase 4)."""
+
+    name: str
+    level: Level
+    kinds: tuple[str, ...]
+    hook: str
+    options: dict[str, Any]
+    auto: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Outbox retry policy: exponential backoff from ``initial`` doubling up to ``maximum``."""
+
+    initial: timedelta = timedelta(seconds=30)
+    maximum: timedelta = timedelta(hours=1)
+    max_attempts: int = 50
+    batch: int = 100
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """The whole ``[alerts]`` table, validated."""
+
+    phase: Phase = Phase.OBSERVATION
+    lang: str = "fr"
+    timezone: str = "UTC"
+    hysteresis: Hysteresis = field(default_factory=Hysteresis)
+    anomaly_k: float = 3.0
+    anomaly_after: timedelta = timedelta(minutes=30)
+    stale_after: timedelta = timedelta(minutes=15)
+    trend_window: timedelta = timedelta(minutes=30)
+    notify_resolved: bool = True
+    channels: dict[str, ChannelConfig] = field(default_factory=dict)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    escalation_after: timedelta = timedelta(minutes=15)
+    escalation: tuple[tuple[str, ...], ...] = ()
+    actions: tuple[ActionConfig, ...] = ()
+    delivery: Delivery = field(default_factory=Delivery)
+
+    def recipients(self, step: int) -> list[tuple[Contact, str, str]]:
+        """``(contact, channel name, address)`` for escalation step ``step`` (0 = first list)."""
+        if step >= len(self.escalation):
+            return []
+        out = []
+        for name in self.escalation[step]:
+            contact = self.contacts[name]
+            out.extend((contact, ch, addr) for ch, addr in contact.to.items())
+        return out
+
+    def contact_for(self, channel: str, address: str) -> Contact | None:
+        """The contact that owns ``address`` on ``channel`` (for rate limits, quiet hours)."""
+        for contact in self.contacts.values():
+            if contact.to.get(channel) == address:
+                return contact
+        return None
+
+
+def _get(table: dict[str, Any], key: str, where: str, kind: type | tuple[type, ...], default: Any):
+    value = table.get(key, default)
+    if value is default:
+        return value
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise InputError(f"alerts config: {where}.{key} must be a {names}, got {value!r}")
+    return value
+
+
+def _minutes(table: dict[str, Any], key: str, where: str, default: timedelta) -> timedelta:
+    value = _get(table, key, where, float, None)
+    if value is None:
+        return default
+    if value < 0:
+        raise InputError(f"alerts config: {where}.{key} must be >= 0 minutes, got {value:g}")
+    return timedelta(minutes=value)
+
+
+def _lang(value: Any, where: str) -> str:
+    if value not in ("fr", "en"):
+        raise InputError(f'alerts config: {where} must be "fr" or "en", got {value!r}')
+    return str(value)
+
+
+def _clock(text: str, where: str) -> tuple[time, time]:
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", text.strip())
+    if not m or int(m[1]) > 23 or int(m[3]) > 23 or int(m[2]) > 59 or int(m[4]) > 59:
+        raise InputError(f'alerts config: {where} must look like "22:00-06:30", got {text!r}')
+    return time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
+
+
+def _channel(name: str, table: Any) -> ChannelConfig:
+    where = f"alerts.channels.{name}"
+    if not isinstance(table, dict):
+        raise InputError(f"alerts config: {where} must be a table")
+    kind = table.get("type")
+    if kind not in CHANNEL_TYPES:
+        raise InputError(f"alerts config: {where}.type must be one of {', '.join(CHANNEL_TYPES)}")
+    if kind == "email":
+        for key in ("host", "sender"):
+            _get(table, key, where, str, None) or _missing(where, key)
+        port = _get(table, "port", where, int, None)
+        if port is None or not 0 < port < 65536:
+            raise InputError(f"alerts config: {where}.port must be a TCP port (1-65535)")
+        security = table.get("security", "starttls")
+        if security not in ("starttls", "tls", "none"):
+            raise InputError(f"alerts config: {where}.security must be starttls, tls or none")
+        if "password" in table:
+            raise InputError(
+                f"alerts config: {where}.password is not allowed: put the password in an "
+                "environment variable and name it with password_env"
+            )
+    elif kind in ("webhook", "ntfy", "chat"):
+        url = _get(table, "url", where, str, None) or _missing(where, "url")
+        if not url.startswith(("http://", "https://")):
+            raise InputError(f"alerts config: {where}.url must start with http:// or https://")
+        if kind == "webhook" and sum(k in table for k in ("json", "form", "text")) != 1:
+            raise InputError(f"alerts config: {where} needs exactly one of json, form or text")
+    return ChannelConfig(name, kind, dict(table))
+
+
+def _zone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"alerts config: alerts.timezone {name!r} is not a known time zone"
+        ) from None
+    return name
+
+
+def _missing(where: str, key: str) -> Any:
+    raise InputError(f"alerts config: {where}.{key} is required")
+
+
+def _contact(name: str, table: Any, channels: dict[str, ChannelConfig]) -> Contact:
+    where = f"alerts.contacts.{name}"
+    if not isinstance(table, dict):
+        raise InputError(f"alerts config: {where} must be a table")
+    to = _get(table, "to", where, dict, None) or _missing(where, "to")
+    for ch, addr in to.items():
+        if ch not in channels:
+            raise InputError(f"alerts config: {where}.to.{ch} names no channel in alerts.channels")
+        if not isinstance(addr, str) or not addr:
+            raise InputError(f"alerts config: {where}.to.{ch} must be a non-empty string")
+    quiet = _get(table, "quiet_hours", where, str, None)
+    max_per_hour = _get(table, "max_per_hour", where, int, 20)
+    if max_per_hour < 1:
+        raise InputError(f"alerts config: {where}.max_per_hour must be at least 1")
+    return Contact(
+        name=name,
+        to=dict(to),
+        lang=_lang(table.get("lang", "fr"), f"{where}.lang"),
+        max_per_hour=max_per_hour,
+        quiet_hours=_clock(quiet, f"{where}.quiet_hours") if quiet else None,
+    )
+
+
+def _action(i: int, table: Any) -> ActionConfig:
+    where = f"alerts.actions[{i}]"
+    if not isinstance(table, dict):
+        raise InputError(f"alerts config: {where} must be a table")
+    name = _get(table, "name", where, str, None) or _missing(where, "name")
+    level = Level.parse(_get(table, "level", where, str, "CRITIQUE"))
+    if level == Level.NORMAL:
+        raise InputError(f"alerts config: {where}.level must be ALERTE or CRITIQUE")
+    hook = _get(table, "hook", where, str, None) or _missing(where, "hook")
+    if hook not in HOOK_TYPES:
+        raise InputError(f"alerts config: {where}.hook must be one of {', '.join(HOOK_TYPES)}")
+    if hook != "webhook":
+        raise InputError(
+            f"alerts config: {where}.hook = {hook!r} is not available yet (OPC UA and Modbus "
+            "writers come with the monitoring sources); use a webhook"
+        )
+    url = _get(table, "url", where, str, None) or _missing(where, "url")
+    if not url.startswith(("http://", "https://")):
+        raise InputError(f"alerts config: {where}.url must start with http:// or https://")
+    kinds = tuple(
+        _get(table, "kinds", where, list, ["temperature_predicted", "temperature_measured"])
+    )
+    return ActionConfig(
+        name, level, kinds, hook, dict(table), _get(table, "auto", where, bool, False)
+    )
+
+
+def parse_config(doc: dict[str, Any]) -> AlertsConfig:
+    """Validate a parsed TOML document (its ``[alerts]`` table) into :class:`AlertsConfig`."""
+    a = doc.get("alerts")
+    if not isinstance(a, dict):
+        raise InputError("alerts config: the file has no [alerts] table")
+    phase = _get(a, "phase", "alerts", int, 1)
+    if phase not in (1, 2, 3, 4):
+        raise InputError(f"alerts config: alerts.phase must be 1, 2, 3 or 4, got {phase}")
+    lv = _get(a, "levels", "alerts", dict, {})
+    hyst = Hysteresis(
+        deadband_k=_get(lv, "deadband_k", "alerts.levels", float, 2.0),
+        raise_after=_minutes(lv, "raise_after_minutes", "alerts.levels", timedelta(minutes=5)),
+        clear_after=_minutes(lv, "clear_after_minutes", "alerts.levels", timedelta(minutes=15)),
+    )
+    if hyst.deadband_k < 0:
+        raise InputError("alerts config: alerts.levels.deadband_k must be >= 0")
+    an = _get(a, "anomaly", "alerts", dict, {})
+    anomaly_k = _get(an, "k", "alerts.anomaly", float, 3.0)
+    if anomaly_k <= 0:
+        raise InputError("alerts config: alerts.anomaly.k must be > 0")
+    channels = {
+        name: _channel(name, t) for name, t in _get(a, "channels", "alerts", dict, {}).items()
+    }
+    for name in channels:
+        if not _NAME.match(name):
+            raise InputError(f"alerts config: channel name {name!r} must be letters, digits, _ . -")
+    contacts = {
+        name: _contact(name, t, channels)
+        for name, t in _get(a, "contacts", "alerts", dict, {}).items()
+    }
+    esc = _get(a, "escalation", "alerts", dict, {})
+    steps = _get(esc, "steps", "alerts.escalation", list, [])
+    for i, step in enumerate(steps):
+        if not isinstance(step, list) or not step:
+            raise InputError(
+                f"alerts config: alerts.escalation.steps[{i}] must be a list of contacts"
+            )
+        for name in step:
+            if name not in contacts:
+                raise InputError(
+                    f"alerts config: alerts.escalation.steps[{i}] names unknown contact {name!r}"
+                )
+    dl = _get(a, "delivery", "alerts", dict, {})
+    delivery = Delivery(
+        initial=timedelta(
+            seconds=_get(dl, "backoff_initial_seconds", "alerts.delivery", float, 30.0)
+        ),
+        maximum=timedelta(
+            seconds=_get(dl, "backoff_max_seconds", "alerts.delivery", float, 3600.0)
+        ),
+        max_attempts=_get(dl, "max_attempts", "alerts.delivery", int, 50),
+    )
+    if delivery.initial <= timedelta(0) or delivery.maximum < delivery.initial:
+        raise InputError(
+            "alerts config: alerts.delivery needs 0 < backoff_initial_seconds <= backoff_max_seconds"
+        )
+    if delivery.max_attempts < 1:
+        raise InputError("alerts config: alerts.delivery.max_attempts must be at least 1")
+    return AlertsConfig(
+        phase=Phase(phase),
+        lang=_lang(a.get("lang", "fr"), "alerts.lang"),
+        timezone=_zone(_get(a, "timezone", "alerts", str, "UTC")),
+        hysteresis=hyst,
+        anomaly_k=anomaly_k,
+        anomaly_after=_minutes(an, "minutes", "alerts.anomaly", timedelta(minutes=30)),
+        stale_after=_minutes(
+            _get(a, "stale", "alerts", dict, {}),
+            "after_minutes",
+            "alerts.stale",
+            timedelta(minutes=15),
+        ),
+        trend_window=_minutes(lv, "trend_window_minutes", "alerts.levels", timedelta(minutes=30)),
+        notify_resolved=_get(a, "notify_resolved", "alerts", bool, True),
+        channels=channels,
+        contacts=contacts,
+        escalation_after=_minutes(esc, "after_minutes", "alerts.escalation", timedelta(minutes=15)),
+        escalation=tuple(tuple(s) for s in steps),
+        actions=tuple(_action(i, t) for i, t in enumerate(_get(a, "actions", "alerts", list, []))),
+        delivery=delivery,
+    )
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> AlertsConfig:
+    """Read the alerts config from ``path``, else ``$THERMOWATCH_ALERTS_CONFIG``.
+
+    With neither, the defaults: phase 1 (observation), no channel, nothing sent.
+    """
+    raw = path or os.environ.get(ENV_VAR)
+    if not raw:
+        return AlertsConfig()
+    p = Path(raw)
+    if not p.is_file():
+        raise InputError(f"alerts config file {p} does not exist")
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"alerts config file {p} is not valid TOML: {exc}") from exc
+    return parse_config(doc)

@@ -1,0 +1,291 @@
+"""The alert engine: readings and predictions in, alert events (and outbox rows) out.
+
+:meth:`AlertEngine.evaluate` is what the monitor and the service call for every new
+prediction. It keeps one :class:`~thermowatch.alerts.levels.LevelTracker` per
+(transformer, kind) and, on a level change, records the alert and its notifications in one
+transaction (the transactional outbox): nothing is sent here, so a channel that is down
+never blocks ingestion. The state survives a restart because it is rebuilt from the open
+alerts of the store the first time a transformer is seen.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, update
+
+from thermowatch.alerts.actions import propose_actions
+from thermowatch.alerts.config import AlertsConfig, Phase
+from thermowatch.alerts.levels import Hysteresis, Level, LevelTracker, threshold_of
+from thermowatch.alerts.messages import AlertFacts, render
+from thermowatch.alerts.phases import audit_phase
+from thermowatch.errors import InputError
+from thermowatch.learn.result import Thresholds
+from thermowatch.store.alerts import PENDING, open_alerts
+from thermowatch.store.engine import write_transaction
+from thermowatch.store.tables import alerts, notifications
+from thermowatch.store.transformers import get_transformer
+
+# Kinds of alert. The last two are reserved for later issues (model monitoring, forecasts).
+PREDICTED = "temperature_predicted"
+MEASURED = "temperature_measured"
+ANOMALY = "anomaly"
+STALE = "stale_data"
+MODEL_DEGRADATION = "model_degradation"
+FORECAST_CROSSING = "forecast_crossing"
+KINDS = (PREDICTED, MEASURED, ANOMALY, STALE, MODEL_DEGRADATION, FORECAST_CROSSING)
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """Something that happened to an alert: ``raised``, ``resolved``, ``superseded`` (closed
+    because the level changed and a new alert at the new level was raised) or ``escalated``.
+
+    ``value`` is the signal that caused it ([°C] for temperatures, [K] for an anomaly's
+    residual, [min] for stale data); ``notifications`` counts the outbox rows written.
+    """
+
+    event: str
+    transformer_id: str
+    kind: str
+    level: str
+    previous_level: str
+    alert_id: int
+    at: datetime
+    value: float
+    threshold_c: float | None
+    notifications: int = 0
+
+
+@dataclass
+class _Signal:
+    tracker: LevelTracker
+    samples: deque[tuple[datetime, float]] = field(default_factory=deque)
+
+
+def thresholds_from_store(engine: Engine, transformer_id: str) -> Thresholds:
+    """The transformer's thresholds from the store (``{"alert": .., "critical": ..}`` [°C]).
+
+    Raises ``InputError`` when the transformer has none.
+    """
+    th = get_transformer(engine, transformer_id).thresholds or {}
+    alerte = th.get("alert", th.get("alerte"))
+    critique = th.get("critical", th.get("critique"))
+    if alerte is None or critique is None:
+        raise InputError(
+            f"transformer {transformer_id!r} has no alert thresholds in the store "
+            "(set thresholds = {alert, critical}) and none were given"
+        )
+    return Thresholds(float(alerte), float(critique), "store")
+
+
+def trend_k_per_h(samples: deque[tuple[datetime, float]]) -> float | None:
+    """Least-squares slope of the samples [K/h]; ``None`` when they span under a minute."""
+    if len(samples) < 2 or samples[-1][0] - samples[0][0] < timedelta(minutes=1):
+        return None
+    t0 = samples[0][0]
+    xs = [(ts - t0).total_seconds() / 3600 for ts, _ in samples]
+    ys = [v for _, v in samples]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+
+
+class AlertEngine:
+    """Stateful alert decisions for a fleet, persisted in the store.
+
+    Parameters
+    ----------
+    db : the store's engine (migrated).
+    config : the validated ``[alerts]`` config.
+    actor : who is running it, for the audit of phase changes.
+    """
+
+    def __init__(self, db: Engine, config: AlertsConfig, actor: str = "system") -> None:
+        self.db = db
+        self.config = config
+        self._signals: dict[tuple[str, str], _Signal] = {}
+        self._loaded: set[str] = set()
+        audit_phase(db, config.phase, actor)
+
+    # --- public API -------------------------------------------------------------------------
+    def evaluate(
+        self,
+        transformer_id: str,
+        timestamp: datetime,
+        predicted_c: float,
+        measured_c: float | None = None,
+        thresholds: Thresholds | None = None,
+        residual_sigma_k: float | None = None,
+    ) -> list[AlertEvent]:
+        """Feed one instant of one transformer; returns the alert events it caused.
+
+        Parameters
+        ----------
+        timestamp : aware UTC time of the values.
+        predicted_c : predicted temperature [°C].
+        measured_c : measured temperature [°C], when there is one at that instant.
+        thresholds : ALERTE / CRITIQUE thresholds [°C]; default: the transformer's in the store.
+        residual_sigma_k : standard deviation of the normal-behaviour model's residual [K];
+            with ``measured_c`` it enables the anomaly rule (measured above predicted by
+            ``anomaly.k`` σ for ``anomaly.minutes``).
+        """
+        if timestamp.tzinfo is None:
+            raise InputError("alert evaluation needs an aware (UTC) timestamp")
+        for name, v in (("predicted", predicted_c), ("measured", measured_c)):
+            if v is not None and not math.isfinite(v):
+                raise InputError(f"{name} temperature must be a finite number, got {v}")
+        thresholds = thresholds or thresholds_from_store(self.db, transformer_id)
+        self._load(transformer_id)
+        hyst = self.config.hysteresis
+        events = self._feed(transformer_id, PREDICTED, timestamp, predicted_c, thresholds, hyst)
+        if measured_c is not None:
+            events += self._feed(transformer_id, MEASURED, timestamp, measured_c, thresholds, hyst)
+            if residual_sigma_k is not None and residual_sigma_k > 0:
+                limit = self.config.anomaly_k * residual_sigma_k
+                anomaly = Thresholds(limit, math.inf, "anomaly")
+                after = self.config.anomaly_after
+                # Cleared once back under k·σ - σ/2 for as long as it took to raise.
+                h = Hysteresis(residual_sigma_k / 2, after, after)
+                events += self._feed(
+                    transformer_id, ANOMALY, timestamp, measured_c - predicted_c, anomaly, h
+                )
+        return events
+
+    def check_stale(
+        self, transformer_id: str, last_reading_at: datetime | None, now: datetime
+    ) -> list[AlertEvent]:
+        """Raise ``stale_data`` (ALERTE) when the newest reading is older than ``stale.after``.
+
+        ``last_reading_at`` ``None`` means the source never delivered (treated as down). The
+        alert resolves at the first call that sees fresh data.
+        """
+        self._load(transformer_id)
+        limit_min = self.config.stale_after.total_seconds() / 60
+        age_min = 1e9 if last_reading_at is None else (now - last_reading_at).total_seconds() / 60
+        stale = Thresholds(limit_min, math.inf, "stale")
+        return self._feed(
+            transformer_id, STALE, now, age_min, stale, Hysteresis(0, timedelta(0), timedelta(0))
+        )
+
+    def level(self, transformer_id: str, kind: str = PREDICTED) -> Level:
+        """The current (hysteresis) level of one signal."""
+        self._load(transformer_id)
+        sig = self._signals.get((transformer_id, kind))
+        return sig.tracker.level if sig else Level.NORMAL
+
+    # --- internals --------------------------------------------------------------------------
+    def _load(self, transformer_id: str) -> None:
+        """Check the transformer exists and seed its trackers from its open alerts (restart =
+        resume)."""
+        if transformer_id in self._loaded:
+            return
+        get_transformer(self.db, transformer_id)  # NotFoundError, not a foreign-key crash later
+        for a in open_alerts(self.db, transformer_id):
+            sig = self._signal(transformer_id, a.kind, self.config.hysteresis)
+            sig.tracker.level = max(sig.tracker.level, Level.parse(a.level))
+        self._loaded.add(transformer_id)
+
+    def _signal(self, transformer_id: str, kind: str, h: Hysteresis) -> _Signal:
+        key = (transformer_id, kind)
+        if key not in self._signals:
+            self._signals[key] = _Signal(LevelTracker(h))
+        self._signals[key].tracker.hysteresis = h
+        return self._signals[key]
+
+    def _feed(
+        self, tid: str, kind: str, ts: datetime, value: float, th: Thresholds, h: Hysteresis
+    ) -> list[AlertEvent]:
+        sig = self._signal(tid, kind, h)
+        sig.samples.append((ts, value))
+        while sig.samples and ts - sig.samples[0][0] > self.config.trend_window:
+            sig.samples.popleft()
+        before = sig.tracker.level
+        after = sig.tracker.update(ts, value, th)
+        if after == before:
+            return []
+        return self._transition(tid, kind, before, after, ts, value, th, trend_k_per_h(sig.samples))
+
+    def _facts(self, alert_id, tid, kind, level, ts, value, th, trend) -> AlertFacts:
+        eta = eta_level = eta_threshold = None
+        nxt = Level(level + 1) if level < Level.CRITIQUE else None
+        nxt_c = threshold_of(th, nxt) if nxt else None
+        if trend and trend > 0 and nxt_c is not None and math.isfinite(nxt_c) and value < nxt_c:
+            eta = timedelta(hours=(nxt_c - value) / trend)
+            eta_level, eta_threshold = nxt.name, nxt_c
+        return AlertFacts(alert_id, tid, kind, level.name, value, threshold_of(th, level), ts,
+                          trend, eta, eta_level, eta_threshold)  # fmt: skip
+
+    def _transition(
+        self, tid: str, kind: str, old: Level, new: Level, ts: datetime, value: float,
+        th: Thresholds, trend: float | None,
+    ) -> list[AlertEvent]:  # fmt: skip
+        events: list[AlertEvent] = []
+        send = self.config.phase >= Phase.PREVENTIVE
+        with write_transaction(self.db) as conn:
+            for alert_id, level in _open_of_kind(conn, tid, kind):
+                conn.execute(
+                    update(alerts).where(alerts.c.id == alert_id, alerts.c.resolved_at.is_(None))
+                    .values(resolved_at=ts, resolved_by="system")
+                )  # fmt: skip
+                n = 0
+                if new == Level.NORMAL and send and self.config.notify_resolved:
+                    facts = self._facts(alert_id, tid, kind, Level[level], ts, value, th, trend)
+                    n = self._enqueue(conn, alert_id, facts, "resolved", step=0, at=ts)
+                what = "resolved" if new == Level.NORMAL else "superseded"
+                events.append(AlertEvent(what, tid, kind, new.name, level, alert_id, ts,
+                                         value, threshold_of(th, Level[level]), n))  # fmt: skip
+            if new > Level.NORMAL:
+                facts = self._facts(None, tid, kind, new, ts, value, th, trend)
+                subject, _ = render(facts, "raised", self.config.lang)
+                alert_id = int(conn.execute(
+                    alerts.insert().returning(alerts.c.id),
+                    {"transformer_id": tid, "kind": kind, "level": new.name, "message": subject,
+                     "raised_at": ts, "raised_by": "system"},
+                ).scalar_one())  # fmt: skip
+                facts = self._facts(alert_id, tid, kind, new, ts, value, th, trend)
+                n = self._enqueue(conn, alert_id, facts, "raised", step=0, at=ts) if send else 0
+                events.append(AlertEvent("raised", tid, kind, new.name, old.name, alert_id, ts,
+                                         value, facts.threshold_c, n))  # fmt: skip
+        if self.config.phase >= Phase.SUPERVISED:
+            for e in events:
+                if e.event == "raised":
+                    propose_actions(self.db, self.config, e.alert_id, e.kind, Level[e.level], ts)
+        return events
+
+    def _enqueue(
+        self, conn: Connection, alert_id: int, facts: AlertFacts, event: str, step: int,
+        at: datetime, **extra: Any,
+    ) -> int:  # fmt: skip
+        return enqueue_for_step(conn, self.config, alert_id, facts, event, step, at, **extra)
+
+
+def _open_of_kind(conn: Connection, tid: str, kind: str) -> list[tuple[int, str]]:
+    c = alerts.c
+    q = select(c.id, c.level).where(
+        c.transformer_id == tid, c.kind == kind, c.resolved_at.is_(None)
+    )
+    return [(int(r.id), r.level) for r in conn.execute(q)]
+
+
+def enqueue_for_step(
+    conn: Connection, config: AlertsConfig, alert_id: int, facts: AlertFacts, event: str,
+    step: int, at: datetime, **extra: Any,
+) -> int:  # fmt: skip
+    """Write one outbox row per (contact, channel) of escalation ``step``; returns how many.
+
+    Each contact gets the message in its own language. Runs inside the caller's transaction.
+    """
+    rows = []
+    for contact, channel, address in config.recipients(step):
+        subject, body = render(facts, event, contact.lang, **extra)
+        rows.append({"alert_id": alert_id, "channel": channel, "recipient": address,
+                     "subject": subject, "body": body, "status": PENDING, "created_at": at,
+                     "next_attempt_at": at})  # fmt: skip
+    if rows:
+        conn.execute(notifications.insert(), rows)
+    return len(rows)

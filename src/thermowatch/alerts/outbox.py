@@ -1,0 +1,194 @@
+"""The delivery worker: send what the outbox holds, retry with exponential backoff.
+
+:func:`deliver_due` is one pass; the monitor/service calls it periodically (and
+``thermowatch alerts deliver`` runs it once or in a loop). Guarantees:
+
+* **nothing lost**: a notification stays ``pending`` until a channel accepted it, or until
+  ``max_attempts`` failures (then ``failed``, visible in ``alerts list``); every attempt is a
+  row of ``delivery_attempts``;
+* **not sent twice**: a worker claims a row (compare-and-set of ``next_attempt_at`` to now +
+  a lease) before sending and records the outcome right after, so two workers never send
+  the same row. Only a crash between "accepted by the server" and "recorded" can repeat a
+  message after the lease; e-mails carry a stable Message-ID so a receiver can drop it;
+* **a channel down never blocks ingestion**: evaluation only writes rows; this runs apart;
+* **rate limit per contact** and **quiet hours** postpone non-critical messages (no attempt
+  recorded, nothing dropped); CRITIQUE messages are never held back.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, func, select, update
+
+from thermowatch.alerts.channels import Channel, DeliveryError, OutgoingMessage
+from thermowatch.alerts.config import AlertsConfig, Contact, Delivery
+from thermowatch.store.alerts import (
+    PENDING,
+    SENT,
+    Notification,
+    due_notifications,
+    record_attempt,
+)
+from thermowatch.store.engine import write_transaction
+from thermowatch.store.tables import alerts, delivery_attempts, notifications
+
+#: How long a claimed row is reserved for the worker sending it.
+LEASE = timedelta(minutes=2)
+
+
+@dataclass
+class DeliveryReport:
+    """What one pass did (notification ids)."""
+
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    deferred: list[int] = field(default_factory=list)
+
+
+def backoff(failures: int, policy: Delivery) -> timedelta:
+    """Wait before the next attempt after ``failures`` failed ones: initial·2^(n-1), capped."""
+    return min(policy.initial * (2 ** max(0, failures - 1)), policy.maximum)
+
+
+def quiet_until(contact: Contact, now: datetime, tz: str = "UTC") -> datetime | None:
+    """End of the contact's quiet hours when ``now`` falls inside them, else ``None``."""
+    if contact.quiet_hours is None:
+        return None
+    start, end = contact.quiet_hours
+    local = now.astimezone(ZoneInfo(tz))
+    t = local.time()
+    inside = start <= t < end if start <= end else (t >= start or t < end)
+    if not inside:
+        return None
+    end_dt = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if end_dt <= local:
+        end_dt += timedelta(days=1)
+    return end_dt.astimezone(UTC)
+
+
+def _rate_limited_until(db: Engine, contact: Contact, now: datetime) -> datetime | None:
+    """When the contact's hourly budget frees up, if it is spent."""
+    c = notifications.c
+    sent = select(c.sent_at).where(
+        c.status == SENT,
+        c.sent_at > now - timedelta(hours=1),
+        c.recipient.in_(list(contact.to.values())),
+    )
+    with db.connect() as conn:
+        times = sorted(conn.scalars(sent))
+    if len(times) < contact.max_per_hour:
+        return None
+    return times[len(times) - contact.max_per_hour] + timedelta(hours=1)
+
+
+def _postpone(db: Engine, n: Notification, until: datetime) -> None:
+    with write_transaction(db) as conn:
+        conn.execute(update(notifications).where(notifications.c.id == n.id,
+                                                 notifications.c.status == PENDING)
+                     .values(next_attempt_at=until))  # fmt: skip
+
+
+def _claim(db: Engine, n: Notification, now: datetime) -> bool:
+    c = notifications.c
+    with write_transaction(db) as conn:
+        return (
+            conn.execute(
+                update(notifications)
+                .where(c.id == n.id, c.status == PENDING, c.next_attempt_at == n.next_attempt_at)
+                .values(next_attempt_at=now + LEASE)
+            ).rowcount
+            == 1
+        )
+
+
+def _levels(db: Engine, batch: list[Notification]) -> dict[int, str]:
+    """Level of each batch row's alert; a resolved alert counts as NORMAL (no longer urgent:
+    its messages respect quiet hours and rate limits)."""
+    ids = {n.alert_id for n in batch if n.alert_id is not None}
+    if not ids:
+        return {}
+    q = select(alerts.c.id, alerts.c.level, alerts.c.resolved_at).where(alerts.c.id.in_(ids))
+    with db.connect() as conn:
+        return {r.id: "NORMAL" if r.resolved_at else r.level for r in conn.execute(q)}
+
+
+def _failures(db: Engine, notification_id: int) -> int:
+    c = delivery_attempts.c
+    with db.connect() as conn:
+        return int(conn.scalar(select(func.count()).where(c.notification_id == notification_id,
+                                                          c.ok == 0)) or 0)  # fmt: skip
+
+
+def deliver_due(
+    db: Engine, channels: dict[str, Channel], now: datetime | None = None,
+    config: AlertsConfig | None = None,
+) -> DeliveryReport:  # fmt: skip
+    """Send every due notification once; returns what happened.
+
+    Parameters
+    ----------
+    db : the store's engine.
+    channels : channel objects by name (:func:`thermowatch.alerts.channels.build_channels`).
+    now : the current time (aware UTC); default the wall clock.
+    config : for the retry policy, contacts' rate limits and quiet hours (default: none).
+    """
+    now = now or datetime.now(UTC)
+    config = config or AlertsConfig()
+    report = DeliveryReport()
+    batch = due_notifications(db, now, limit=config.delivery.batch)
+    levels = _levels(db, batch)
+    for n in batch:
+        level = levels.get(n.alert_id, "ALERTE") if n.alert_id is not None else "ALERTE"
+        contact = config.contact_for(n.channel, n.recipient)
+        if contact is not None and level != "CRITIQUE":
+            until = quiet_until(contact, now, config.timezone) or _rate_limited_until(
+                db, contact, now
+            )
+            if until is not None:
+                _postpone(db, n, until)
+                report.deferred.append(n.id)
+                continue
+        if not _claim(db, n, now):
+            continue  # another worker has it
+        channel = channels.get(n.channel)
+        try:
+            if channel is None:
+                raise DeliveryError(f"channel {n.channel!r} is not configured")
+            detail = channel.send(
+                OutgoingMessage(n.recipient, n.subject or "", n.body, level, n.id)
+            )
+        except Exception as exc:  # any failure is recorded and retried, never raised
+            failures = _failures(db, n.id) + 1
+            retry = None
+            if failures < config.delivery.max_attempts:
+                retry = now + backoff(failures, config.delivery)
+            record_attempt(db, n.id, False, str(exc)[:1000], retry_at=retry, at=now)
+            (report.retrying if retry else report.failed).append(n.id)
+            continue
+        record_attempt(db, n.id, True, detail, at=now)
+        report.sent.append(n.id)
+    return report
+
+
+def deliver_loop(
+    db: Engine, channels: dict[str, Channel], config: AlertsConfig, interval_s: float = 10.0,
+    passes: int | None = None,
+) -> None:  # fmt: skip
+    """Run :func:`deliver_due` every ``interval_s`` seconds (forever, or ``passes`` times)."""
+    from thermowatch.alerts.actions import run_approved
+    from thermowatch.alerts.escalation import escalate_due
+
+    i = 0
+    while passes is None or i < passes:
+        now = datetime.now(UTC)
+        escalate_due(db, config, now)
+        deliver_due(db, channels, now, config)
+        run_approved(db, config, now=now)
+        i += 1
+        if passes is None or i < passes:
+            _time.sleep(interval_s)
