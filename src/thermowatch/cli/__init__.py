@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from thermowatch.cli import alerts as _alerts
 from thermowatch.cli import db as _db
 from thermowatch.cli import sample as _sample
 from thermowatch.cli import thermal as _thermal
@@ -29,6 +30,7 @@ model_app = typer.Typer(help="Model artifacts.", no_args_is_help=True)
 model_app.command("verify")(_train.model_verify)
 app.add_typer(model_app, name="model")
 app.add_typer(_db.app, name="db")
+app.add_typer(_alerts.app, name="alerts")
 app.command("status")(_db.status)
 
 

@@ -38,11 +38,13 @@ def run_with_error_policy(app: typer.Typer) -> int:
     except click_exc.UsageError as exc:
         _stderr.print(f"[bold red]usage error:[/] {exc.format_message()}")
         return 2
-    except click_exc.Abort:
+    except typer.Abort:
         _stderr.print("aborted")
         return 130
-    except click_exc.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code or 0)
+    except SystemExit as exc:  # typer exits by itself on a broken pipe
+        return exc.code if isinstance(exc.code, int) else 1
     except FileNotFoundError as exc:
         _stderr.print(f"[bold red]error:[/] file not found: {exc.filename or exc}")
         return 2
