@@ -268,10 +268,8 @@ def _source(raw: Any, key: str, base_dir: Path) -> SourceConfig:
         if raw.get("ca_file"):
             raw["ca_file"] = str(base_dir / raw["ca_file"])
     else:
-        path = base_dir / _string(raw.get("path"), f"{key}.path")
-        if not path.exists():
-            raise _err(f"{key}.path", f"file {str(path)!r} does not exist")
-        raw["path"] = str(path)
+        # Existence is checked when the monitor starts (the file may be written later).
+        raw["path"] = str(base_dir / _string(raw.get("path"), f"{key}.path"))
         raw["speed"] = _number(raw.get("speed", 1.0), f"{key}.speed", low=1e-6)
     return SourceConfig(**raw)
 

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -186,6 +187,12 @@ class Monitor:
 
     async def start(self) -> None:
         """Load models and histories, replay the spool, connect the sources."""
+        for i, t in enumerate(self.config.transformers):
+            if t.source.protocol == "replay" and not Path(t.source.path).exists():
+                raise InputError(
+                    f"config key transformers[{i}].source.path: file {t.source.path!r} "
+                    "does not exist"
+                )
         for t in self.config.transformers:
             self.states[t.id] = await asyncio.to_thread(self._make_state, t)
         if self.spool.pending():
@@ -201,8 +208,14 @@ class Monitor:
         )
 
     # ----------------------------------------------------------------------------- cycle
-    async def run_cycle(self, ids: Sequence[str], tick: datetime) -> CycleReport:
-        """One period for the transformers ``ids``, stamped ``tick``."""
+    async def run_cycle(
+        self, ids: Sequence[str], tick: datetime, *, flush: bool = False
+    ) -> CycleReport:
+        """One period for the transformers ``ids``, stamped ``tick``.
+
+        ``flush``: the final hand-over at shutdown; a transformer without queued data is not
+        counted as a missed period.
+        """
         started = time.perf_counter()
         by_hub: dict[int, list[str]] = {}
         for tid in ids:
@@ -224,7 +237,8 @@ class Monitor:
             state = self.states[tid]
             got = samples.get(tid)
             if not got:
-                self._no_data(state, tick)
+                if not flush:
+                    self._no_data(state, tick)
                 continue
             self._data_back(state, got[-1].ts)
             call = self._process(state, got, readings, predictions)
@@ -367,7 +381,7 @@ class Monitor:
         ids = [t.id for t in self.config.transformers if t.source.protocol in ("mqtt", "replay")]
         if ids:
             try:
-                await self.run_cycle(ids, datetime.now(UTC))
+                await self.run_cycle(ids, datetime.now(UTC), flush=True)
             except Exception:
                 log.exception("final flush failed")
         for hub in self.hubs.values():
