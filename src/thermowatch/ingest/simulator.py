@@ -175,6 +175,7 @@ class OpcUaField:
     def __init__(self, field: FieldModel, host: str, port: int) -> None:
         self.field, self.host, self.port = field, host, port
         self.server: Any = None
+        self._built: Any = None
         self.nodes: list[tuple[Any, str, int]] = []
 
     @property
@@ -182,10 +183,15 @@ class OpcUaField:
         return f"opc.tcp://{self.host}:{self.port}/thermowatch/"
 
     async def start(self) -> None:
+        """Serve (again): the address space is built once, a restart only reopens the port."""
         from asyncua import Server, ua
 
+        if self._built is not None:
+            self.server = self._built
+            await self.server.start()
+            return
         server = Server()
-        await server.init()
+        await server.init()  # ~3 s: loads the standard address space
         server.set_endpoint(self.endpoint)
         server.set_server_name("thermowatch SCADA simulator")
         server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
@@ -199,8 +205,7 @@ class OpcUaField:
                 node = await obj.add_variable(ua.NodeId(f"{tid}.{key}", idx), key, value)
                 self.nodes.append((node.nodeid, key, i))
         await server.start()
-        self.server = server
-        self.idx = idx
+        self.server = self._built = server
 
     async def publish(self) -> None:
         from asyncua import ua
