@@ -6,6 +6,7 @@ where it is a failure (the design's rule for real services).
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import socket
@@ -57,10 +58,15 @@ class Broker:
         conf.write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
             f"persistence true\npersistence_location {self.directory}/\n"
-            "autosave_interval 1\nmax_queued_messages 100000\n"
+            "autosave_interval 1\nmax_queued_messages 100000\nlog_type all\n"
+            # As root, mosquitto drops to user "mosquitto", which cannot write the
+            # persistence file in pytest's private tmp dir: keep the current user.
+            + (f"user {getpass.getuser()}\n" if os.geteuid() == 0 else "")
         )
         self.proc = subprocess.Popen(
-            [self.binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [self.binary, "-c", str(conf)],
+            stdout=(self.directory / "log.txt").open("ab"),
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from thermowatch.ingest.backoff import Backoff
 from thermowatch.ingest.config import MonitorConfig, parse_config
 from thermowatch.ingest.monitor import Monitor
 from thermowatch.ingest.simulator import FIELDS, sim_config
@@ -23,7 +24,10 @@ def monitor_for(
     cfg: MonitorConfig = parse_config(
         tomllib.loads(sim_config(protocol, n, port=port, period_s=1, **kwargs)), tmp_path
     )
-    return Monitor(cfg, engine=engine)
+    monitor = Monitor(cfg, engine=engine)
+    for hub in monitor.hubs.values():  # tests need not wait for production-size backoffs
+        hub.backoff = Backoff(base_s=0.1, cap_s=0.5)
+    return monitor
 
 
 async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
