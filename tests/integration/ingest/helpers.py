@@ -46,4 +46,3 @@ def stored_at(engine: Engine, tid: str, ts: datetime) -> dict[str, float]:
 
 def now() -> datetime:
     return datetime.now(UTC)
-

@@ -33,18 +33,22 @@ def test_server_values_become_reading_and_prediction_rows(tmp_path: Path) -> Non
         monitors = {}
         for mode, engine in stores.items():
             upgrade(engine)
-            monitors[mode] = monitor_for("opcua", 2, server.port, tmp_path / mode, engine, mode=mode)
+            monitors[mode] = monitor_for(
+                "opcua", 2, server.port, tmp_path / mode, engine, mode=mode
+            )
         try:
             for monitor in monitors.values():
                 await monitor.start()
                 await monitor.wait_connected(15)
+            hub = monitors["subscription"].hub_of["TR-0001"]
             for _ in range(2):
                 field.step(now())
                 await server.publish()
-                hub = monitors["subscription"].hub_of["TR-0001"]
                 await wait_for(  # data-change notifications come every 500 ms
-                    lambda: hub._latest.get(("TR-0002", "température huile (°C)"))  # type: ignore[attr-defined]
-                    == field.snapshot(1)["oil_c"]
+                    lambda: (
+                        hub._latest.get(("TR-0002", "température huile (°C)"))  # type: ignore[attr-defined]
+                        == field.snapshot(1)["oil_c"]
+                    )
                 )
                 for mode, monitor in monitors.items():
                     tick = now()

@@ -14,8 +14,12 @@ from thermowatch.ingest.sources.mqtt import parse_payload, parse_timestamp
 def test_float32_big_endian_known_vector() -> None:
     # 100.0 as IEEE 754 single is 0x42C80000
     assert decode_register([0x42C8, 0x0000], Register("x", 0, "float32")) == 100.0
-    assert decode_register([0x0000, 0x42C8], Register("x", 0, "float32", word_order="little")) == 100.0
-    assert decode_register([0xC842, 0x0000], Register("x", 0, "float32", byte_order="little")) == 100.0
+    assert (
+        decode_register([0x0000, 0x42C8], Register("x", 0, "float32", word_order="little")) == 100.0
+    )
+    assert (
+        decode_register([0xC842, 0x0000], Register("x", 0, "float32", byte_order="little")) == 100.0
+    )
 
 
 def test_scaled_integers() -> None:

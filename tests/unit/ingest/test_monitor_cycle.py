@@ -85,7 +85,10 @@ def test_silent_source_raises_one_data_alert_and_marks_the_gap(tmp_path: Path) -
             await monitor.run_cycle(["T1"], tick)
         await monitor.shutdown()
         kinds = [(a.kind, a.at) for a in monitor.data_alerts]
-        assert kinds == [("no_data", T0 + timedelta(minutes=3)), ("data_back", T0 + timedelta(minutes=6))]
+        assert kinds == [
+            ("no_data", T0 + timedelta(minutes=3)),
+            ("data_back", T0 + timedelta(minutes=6)),
+        ]
         assert monitor.states["T1"].gaps == [(T0, T0 + timedelta(minutes=6))]
         assert monitor.states["T1"].status == "ok"
 
@@ -98,7 +101,9 @@ def test_stale_sensor_is_flagged_and_not_used(tmp_path: Path) -> None:
         await monitor.start()
         for i in range(4):
             tick = T0 + timedelta(minutes=i)
-            hub.pending = {"T1": [_sample(tick, {CURRENT: 700.0 + i, AMBIENT: 20.0, WINDING: 61.0})]}
+            hub.pending = {
+                "T1": [_sample(tick, {CURRENT: 700.0 + i, AMBIENT: 20.0, WINDING: 61.0})]
+            }
             await monitor.run_cycle(["T1"], tick)
         await monitor.shutdown()
         long = readings_long(monitor.engine, "T1", T0, T0 + timedelta(hours=1))
