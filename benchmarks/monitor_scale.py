@@ -215,7 +215,14 @@ def main() -> None:
     from rich.table import Table
 
     table = Table(title=f"monitor scale: {args.transformers} transformers, 60 s period")
-    for col in ("protocol", "cycle median [s]", "cycle max [s]", "CPU [% core]", "lost", "setup [s]"):
+    for col in (
+        "protocol",
+        "cycle median [s]",
+        "cycle max [s]",
+        "CPU [% core]",
+        "lost",
+        "setup [s]",
+    ):
         table.add_column(col)
     for r in rows:
         table.add_row(
