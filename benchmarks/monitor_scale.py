@@ -40,12 +40,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from thermowatch.ingest.config import parse_config  # noqa: E402
-from thermowatch.ingest.monitor import Monitor  # noqa: E402
-from thermowatch.ingest.simulator import FIELDS, sim_config  # noqa: E402
-from thermowatch.store.engine import make_engine  # noqa: E402
-from thermowatch.store.migrate import upgrade  # noqa: E402
-from thermowatch.store.readings import count_readings  # noqa: E402
+from thermowatch.ingest.config import parse_config
+from thermowatch.ingest.monitor import Monitor
+from thermowatch.ingest.simulator import FIELDS, sim_config
+from thermowatch.store.engine import make_engine
+from thermowatch.store.migrate import upgrade
+from thermowatch.store.readings import count_readings
 
 PERIOD_S = 60.0
 RESULTS = Path(__file__).with_name("results") / "monitor_scale.json"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.unit.ingest.fakes import config, fake_monitor
 from thermowatch.data import load_measurements
 from thermowatch.data.simulator import RATED_CURRENT_A, SAMPLE_SPEC, simulate_sample, write_sample
 from thermowatch.ingest.sources.base import Sample
@@ -20,8 +21,6 @@ from thermowatch.store.predictions import predictions_frame
 from thermowatch.store.readings import wide_to_frame, write_readings
 from thermowatch.store.tables import ModelStatus
 from thermowatch.store.transformers import ensure_transformer
-
-from tests.unit.ingest.fakes import config, fake_monitor
 
 
 @pytest.fixture(scope="module")
