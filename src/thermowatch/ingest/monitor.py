@@ -355,7 +355,7 @@ class Monitor:
                 pass
             report = await self.run_cycle(ids, tick)
             done += 1
-            log.debug(
+            log.info(
                 "cycle %s: %d/%d with data, %d readings, %.3f s",
                 tick.isoformat(), report.with_data, report.transformers, report.readings,
                 report.duration_s,

@@ -290,6 +290,9 @@ class MqttField:
     async def start(self) -> None:
         import aiomqtt
 
+        if self.client is not None:  # back from a link drop: same connection
+            self.online = True
+            return
         self.client = aiomqtt.Client(
             self.host, self.port, username=self.username, password=self.password,
             identifier=f"thermowatch-sim-{self.port}", max_queued_outgoing_messages=0,
