@@ -1,0 +1,237 @@
+"""One monitor process, 1,000 simulated transformers at a 60 s period, over MQTT and OPC UA.
+
+The simulator (``thermowatch.ingest.simulator``) runs in a separate process (the other core)
+and publishes one round of values for every transformer every few seconds; each round stands
+for one 60 s period. The monitor, in this process, runs one cycle per round (collect,
+validate, predict with the IEC 60076-7 model, store 7,000 readings + 1,000 predictions in one
+SQLite transaction, call the hook).
+
+Measured per protocol:
+
+* cycle time [s] (goal <= 10 s): wall time of ``Monitor.run_cycle``, max and median;
+* CPU [% of one core] (goal <= 50 %): CPU time of this process over the measured rounds
+  (receiving the round's messages or notifications + the cycle), per round, divided by the
+  60 s period it stands for;
+* readings lost (goal 0): values the simulator served in the measured rounds minus
+  readings stored.
+
+usage: python benchmarks/monitor_scale.py [--transformers 1000] [--cycles 3]
+       [--protocols mqtt,opcua]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from thermowatch.ingest.config import parse_config
+from thermowatch.ingest.monitor import Monitor
+from thermowatch.ingest.simulator import FIELDS, sim_config
+from thermowatch.store.engine import make_engine
+from thermowatch.store.migrate import upgrade
+from thermowatch.store.readings import count_readings
+
+PERIOD_S = 60.0
+RESULTS = Path(__file__).with_name("results") / "monitor_scale.json"
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+# The simulator process: serves the field and prints one line per published round.
+SIM = """
+import asyncio, sys
+from thermowatch.ingest.simulator import run_simulator
+protocol, n, port, interval = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+async def main():
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    import signal
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    def ready(run):
+        print("READY", flush=True)
+        orig = run.server.publish
+        async def publish():
+            await orig()
+            print("ROUND", flush=True)
+        run.server.publish = publish
+    await run_simulator(protocol, n, port=port, interval_s=interval, stop=stop, on_ready=ready)
+asyncio.run(main())
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class SimProcess:
+    """The simulator subprocess; counts the rounds it published."""
+
+    def __init__(self, protocol: str, n: int, port: int, interval: float) -> None:
+        env = {**os.environ, "PYTHONPATH": str(SRC)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", SIM, protocol, str(n), str(port), str(interval)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            text=True,
+        )
+        self.rounds = 0
+        self.ready = asyncio.Event()
+        self.round_done = asyncio.Event()
+
+    async def follow(self) -> None:
+        assert self.proc.stdout is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, self.proc.stdout.readline)
+            if not line:
+                return
+            if line.startswith("READY"):
+                self.ready.set()
+            elif line.startswith("ROUND"):
+                self.rounds += 1
+                self.round_done.set()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+async def bench(protocol: str, n: int, cycles: int, workdir: Path) -> dict[str, Any]:
+    port = free_port()
+    broker = None
+    if protocol == "mqtt":
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        conf = workdir / "mosquitto.conf"
+        conf.write_text(
+            f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n"
+        )
+        broker = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+    # OPC UA: the server takes a while to build 7,000 nodes; rounds every 6 s, MQTT every 4 s
+    interval = 6.0 if protocol == "opcua" else 4.0
+    sim = SimProcess(protocol, n, port, interval)
+    follower = asyncio.create_task(sim.follow())
+    db = workdir / f"{protocol}.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    doc = tomllib.loads(sim_config(protocol, n, port=port, period_s=PERIOD_S, comments=False))
+    monitor = Monitor(parse_config(doc, workdir / protocol), engine=engine)
+    ids = [t.id for t in monitor.config.transformers]
+    hub = next(iter(monitor.hubs.values()))
+    try:
+        await asyncio.wait_for(sim.ready.wait(), 180)
+        t_start = time.perf_counter()
+        await monitor.start()
+        await monitor.wait_connected(120)
+        setup_s = time.perf_counter() - t_start
+        # warm-up round: first values in, estimators initialised
+        await _next_round(sim, hub, protocol, n)
+        await monitor.run_cycle(ids, datetime.now(UTC))
+        before = count_readings(engine)
+        cpu0 = time.process_time()
+        durations = []
+        for _ in range(cycles):
+            await _next_round(sim, hub, protocol, n)
+            report = await monitor.run_cycle(ids, datetime.now(UTC))
+            durations.append(report.duration_s)
+        cpu = time.process_time() - cpu0
+        stored = count_readings(engine) - before
+        served = cycles * n * len(FIELDS)
+    finally:
+        await monitor.shutdown()
+        sim.stop()
+        follower.cancel()
+        if broker is not None:
+            broker.terminate()
+            broker.wait(10)
+    return {
+        "protocol": protocol + (" (subscription)" if protocol == "opcua" else " (QoS 1)"),
+        "transformers": n,
+        "period_s": PERIOD_S,
+        "cycles": cycles,
+        "setup_s": round(setup_s, 2),
+        "cycle_s_median": round(statistics.median(durations), 3),
+        "cycle_s_max": round(max(durations), 3),
+        "cpu_s_per_period": round(cpu / cycles, 3),
+        "cpu_percent_of_one_core": round(100 * cpu / cycles / PERIOD_S, 2),
+        "readings_served": served,
+        "readings_stored": stored,
+        "readings_lost": served - stored,
+    }
+
+
+async def _next_round(sim: SimProcess, hub: Any, protocol: str, n: int) -> None:
+    """Wait for the simulator's next full round to have reached the monitor."""
+    sim.round_done.clear()
+    target = getattr(hub, "received", 0) + n
+    await asyncio.wait_for(sim.round_done.wait(), 120)
+    if protocol == "mqtt":
+        deadline = time.monotonic() + 60
+        while hub.received < target and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    else:
+        await asyncio.sleep(1.0)  # publishing interval of the subscription (500 ms) + margin
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--transformers", type=int, default=1000)
+    parser.add_argument("--cycles", type=int, default=3)
+    parser.add_argument("--protocols", default="mqtt,opcua")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for protocol in args.protocols.split(","):
+            rows.append(asyncio.run(bench(protocol, args.transformers, args.cycles, Path(tmp))))
+    result = {
+        "benchmark": "monitor_scale",
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "goals": {"cycle_s_max": 10.0, "cpu_percent_of_one_core": 50.0, "readings_lost": 0},
+        "results": rows,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"monitor scale: {args.transformers} transformers, 60 s period")
+    for col in (
+        "protocol",
+        "cycle median [s]",
+        "cycle max [s]",
+        "CPU [% core]",
+        "lost",
+        "setup [s]",
+    ):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            r["protocol"], f"{r['cycle_s_median']:.2f}", f"{r['cycle_s_max']:.2f}",
+            f"{r['cpu_percent_of_one_core']:.1f}", str(r["readings_lost"]), f"{r['setup_s']:.1f}",
+        )  # fmt: skip
+    Console().print(table)
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,367 @@
+"""The monitor's configuration: one TOML file listing transformers and where to read them.
+
+Layout (every key documented in ``docs/monitoring.md``, one example per protocol in
+``examples/``)::
+
+    [monitor]                      # optional, all keys have defaults
+    database_url = "sqlite:///thermowatch.db"
+    spool_dir = "spool"
+    period_s = 60
+
+    [[transformers]]
+    id = "TR-0001"
+    spec = { preset = "ONAF", rated_current_a = 1039.23 }
+    [transformers.source]
+    protocol = "opcua"             # opcua | modbus | mqtt | replay
+    ...
+
+A bad value raises :class:`~thermowatch.errors.InputError` with one sentence naming the key
+(``transformers[0].source.port``), which the CLI turns into exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from thermowatch.errors import InputError
+from thermowatch.thermal import TransformerSpec
+
+PROTOCOLS = ("opcua", "modbus", "mqtt", "replay")
+REGISTER_TYPES = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
+ORDERS = ("big", "little")
+
+# Variable names of the bundled sample and simulator (the French SCADA export's columns).
+CURRENT = "courant (A)"
+AMBIENT = "température ambiante (°C)"
+OIL = "température huile (°C)"
+WINDING = "température enroulement (°C)"
+
+
+@dataclass(frozen=True)
+class Register:
+    """One Modbus holding register (or pair) mapped to a variable.
+
+    ``value = raw * scale + offset`` in the variable's unit; ``address`` is 0-based.
+    """
+
+    variable: str
+    address: int
+    type: str = "float32"
+    scale: float = 1.0
+    offset: float = 0.0
+    byte_order: str = "big"
+    word_order: str = "big"
+
+    @property
+    def count(self) -> int:
+        """Number of 16-bit registers the value spans."""
+        return REGISTER_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """Where one transformer's readings come from (only the keys of its protocol matter).
+
+    Attributes
+    ----------
+    protocol : ``opcua``, ``modbus``, ``mqtt`` or ``replay``.
+    endpoint : OPC UA endpoint URL (``opc.tcp://host:port/path``).
+    nodes : OPC UA: variable -> node id (``ns=2;s=TR-0001.current_a``).
+    mode : OPC UA: ``subscription`` (data-change notifications) or ``polling``.
+    security_policy, security_mode, certificate, private_key, server_certificate : OPC UA
+        security (``Basic256Sha256``, ``SignAndEncrypt``, PEM/DER file paths).
+    username, password : OPC UA or MQTT credentials (``password_env`` names an env variable).
+    host, port : Modbus TCP server or MQTT broker.
+    unit_id, registers : Modbus unit and register map.
+    topic, fields, timestamp_field, qos, client_id, tls, ca_file : MQTT: topic of the JSON
+        messages, variable -> JSON key, key of the ISO-8601 or epoch timestamp, QoS (1), the
+        persistent session's client id, TLS and its CA file.
+    path, speed, loop : replay: measurement file, speed-up factor, restart at the end.
+    """
+
+    protocol: str
+    endpoint: str = ""
+    nodes: dict[str, str] = field(default_factory=dict)
+    mode: str = "subscription"
+    security_policy: str | None = None
+    security_mode: str = "SignAndEncrypt"
+    certificate: str | None = None
+    private_key: str | None = None
+    server_certificate: str | None = None
+    username: str | None = None
+    password: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    unit_id: int = 1
+    registers: tuple[Register, ...] = ()
+    topic: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+    timestamp_field: str | None = "ts"
+    qos: int = 1
+    client_id: str | None = None
+    tls: bool = False
+    ca_file: str | None = None
+    path: str = ""
+    speed: float = 1.0
+    loop: bool = False
+
+    @property
+    def connection_key(self) -> tuple[Any, ...]:
+        """Transformers with the same key share one client connection."""
+        if self.protocol == "opcua":
+            return ("opcua", self.endpoint, self.mode, self.security_policy, self.username)
+        if self.protocol == "modbus":
+            return ("modbus", self.host, self.port)
+        if self.protocol == "mqtt":
+            return ("mqtt", self.host, self.port, self.client_id, self.username, self.tls)
+        return ("replay", self.path)
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    """One monitored transformer.
+
+    Attributes
+    ----------
+    id : key in the store (created there if missing).
+    period_s : monitoring period [s].
+    spec : thermal spec for the IEC 60076-7 fallback model (used until a model is trained).
+    model : directory of a model artifact; else the store's champion; else the IEC model.
+    target : the measured temperature the prediction is compared with.
+    load, ambient : variables giving the load current [A] and the ambient temperature [°C].
+    thresholds : ``{"alerte_c": .., "critique_c": ..}`` [°C] (else the model's, else 90/105).
+    """
+
+    id: str
+    source: SourceConfig
+    name: str | None = None
+    period_s: float = 60.0
+    spec: TransformerSpec | None = None
+    model: str | None = None
+    target: str = WINDING
+    load: str = CURRENT
+    ambient: str = AMBIENT
+    thresholds: dict[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    """The whole configuration.
+
+    Attributes
+    ----------
+    database_url : store URL (``None``: ``$THERMOWATCH_DATABASE_URL`` or the SQLite default).
+    spool_dir : directory of the durable spool used while the database is unreachable.
+    stale_periods : a value unchanged for this many periods is flagged stale (suspect).
+    missed_periods_alert : periods without data before a data alert is logged.
+    residual_flag_k : measured minus normal-behaviour prediction above which the residual
+        flag rises [K].
+    """
+
+    transformers: tuple[TransformerConfig, ...]
+    database_url: str | None = None
+    spool_dir: str = "spool"
+    stale_periods: int = 5
+    missed_periods_alert: int = 3
+    residual_flag_k: float = 5.0
+
+
+def _err(key: str, message: str) -> InputError:
+    return InputError(f"config key {key}: {message}")
+
+
+def _number(value: Any, key: str, *, low: float | None = None, integer: bool = False) -> Any:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if integer:
+        ok = ok and float(value).is_integer()
+    if not ok or (low is not None and value < low):
+        kind = "an integer" if integer else "a number"
+        bound = f" >= {low:g}" if low is not None else ""
+        raise _err(key, f"must be {kind}{bound}, got {value!r}")
+    return int(value) if integer else float(value)
+
+
+def _string(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _err(key, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def _known(table: dict[str, Any], allowed: set[str], key: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise _err(
+            f"{key}.{unknown[0]}", f"unknown key; expected one of {', '.join(sorted(allowed))}"
+        )
+
+
+def _str_map(value: Any, key: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not value:
+        raise _err(key, "must be a non-empty table of variable = name")
+    return {str(k): _string(v, f"{key}.{k}") for k, v in value.items()}
+
+
+def _register(raw: Any, key: str) -> Register:
+    if not isinstance(raw, dict):
+        raise _err(key, "must be a table")
+    _known(raw, {f for f in Register.__dataclass_fields__}, key)
+    reg_type = raw.get("type", "float32")
+    if reg_type not in REGISTER_TYPES:
+        raise _err(f"{key}.type", f"must be one of {', '.join(REGISTER_TYPES)}, got {reg_type!r}")
+    for order in ("byte_order", "word_order"):
+        if raw.get(order, "big") not in ORDERS:
+            raise _err(f"{key}.{order}", f"must be 'big' or 'little', got {raw[order]!r}")
+    return Register(
+        variable=_string(raw.get("variable"), f"{key}.variable"),
+        address=_number(raw.get("address"), f"{key}.address", low=0, integer=True),
+        type=reg_type,
+        scale=_number(raw.get("scale", 1.0), f"{key}.scale"),
+        offset=_number(raw.get("offset", 0.0), f"{key}.offset"),
+        byte_order=raw.get("byte_order", "big"),
+        word_order=raw.get("word_order", "big"),
+    )
+
+
+def _source(raw: Any, key: str, base_dir: Path) -> SourceConfig:
+    if not isinstance(raw, dict):
+        raise _err(key, "must be a table with at least a protocol")
+    raw = dict(raw)
+    allowed = set(SourceConfig.__dataclass_fields__) | {"password_env"}
+    _known(raw, allowed, key)
+    protocol = raw.get("protocol")
+    if protocol not in PROTOCOLS:
+        raise _err(f"{key}.protocol", f"must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+    env = raw.pop("password_env", None)
+    if env is not None:
+        if env not in os.environ:
+            raise _err(f"{key}.password_env", f"environment variable {env!r} is not set")
+        raw["password"] = os.environ[env]
+    if protocol == "opcua":
+        endpoint = _string(raw.get("endpoint"), f"{key}.endpoint")
+        if not endpoint.startswith("opc.tcp://"):
+            raise _err(f"{key}.endpoint", f"must start with opc.tcp://, got {endpoint!r}")
+        raw["nodes"] = _str_map(raw.get("nodes"), f"{key}.nodes")
+        if raw.get("mode", "subscription") not in ("subscription", "polling"):
+            raise _err(f"{key}.mode", f"must be 'subscription' or 'polling', got {raw['mode']!r}")
+        for path_key in ("certificate", "private_key", "server_certificate"):
+            if raw.get(path_key):
+                raw[path_key] = str(base_dir / raw[path_key])
+        if raw.get("security_policy") and not (raw.get("certificate") and raw.get("private_key")):
+            raise _err(f"{key}.security_policy", "needs certificate and private_key")
+    elif protocol == "modbus":
+        raw["port"] = _number(raw.get("port", 502), f"{key}.port", low=1, integer=True)
+        raw["unit_id"] = _number(raw.get("unit_id", 1), f"{key}.unit_id", low=0, integer=True)
+        regs = raw.get("registers")
+        if not isinstance(regs, list) or not regs:
+            raise _err(f"{key}.registers", "must be a non-empty array of tables")
+        raw["registers"] = tuple(_register(r, f"{key}.registers[{i}]") for i, r in enumerate(regs))
+    elif protocol == "mqtt":
+        raw["port"] = _number(raw.get("port", 1883), f"{key}.port", low=1, integer=True)
+        _string(raw.get("topic"), f"{key}.topic")
+        raw["fields"] = _str_map(raw.get("fields"), f"{key}.fields")
+        if raw.get("qos", 1) not in (0, 1, 2):
+            raise _err(f"{key}.qos", f"must be 0, 1 or 2, got {raw['qos']!r}")
+        if raw.get("ca_file"):
+            raw["ca_file"] = str(base_dir / raw["ca_file"])
+    else:
+        # Existence is checked when the monitor starts (the file may be written later).
+        raw["path"] = str(base_dir / _string(raw.get("path"), f"{key}.path"))
+        raw["speed"] = _number(raw.get("speed", 1.0), f"{key}.speed", low=1e-6)
+    return SourceConfig(**raw)
+
+
+def _transformer(raw: Any, i: int, default_period: float, base_dir: Path) -> TransformerConfig:
+    key = f"transformers[{i}]"
+    if not isinstance(raw, dict):
+        raise _err(key, "must be a table")
+    allowed = set(TransformerConfig.__dataclass_fields__)
+    _known(raw, allowed, key)
+    tid = _string(raw.get("id"), f"{key}.id")
+    spec = None
+    if "spec" in raw:
+        if not isinstance(raw["spec"], dict):
+            raise _err(f"{key}.spec", "must be a table (e.g. { preset = 'ONAF' })")
+        try:
+            spec = TransformerSpec.from_mapping(raw["spec"])
+        except InputError as exc:
+            raise _err(f"{key}.spec", str(exc)) from None
+    thresholds = raw.get("thresholds")
+    if thresholds is not None:
+        if not isinstance(thresholds, dict) or set(thresholds) != {"alerte_c", "critique_c"}:
+            raise _err(f"{key}.thresholds", "must be { alerte_c = .., critique_c = .. }")
+        thresholds = {k: _number(v, f"{key}.thresholds.{k}") for k, v in thresholds.items()}
+        if thresholds["critique_c"] <= thresholds["alerte_c"]:
+            raise _err(f"{key}.thresholds", "critique_c must be above alerte_c")
+    model = raw.get("model")
+    if model is not None:
+        model = str(base_dir / _string(model, f"{key}.model"))
+    return TransformerConfig(
+        id=tid,
+        name=raw.get("name"),
+        source=_source(raw.get("source"), f"{key}.source", base_dir),
+        period_s=_number(raw.get("period_s", default_period), f"{key}.period_s", low=0.01),
+        spec=spec,
+        model=model,
+        target=raw.get("target", WINDING),
+        load=raw.get("load", CURRENT),
+        ambient=raw.get("ambient", AMBIENT),
+        thresholds=thresholds,
+    )
+
+
+def parse_config(doc: dict[str, Any], base_dir: str | Path = ".") -> MonitorConfig:
+    """Build and validate a :class:`MonitorConfig` from a parsed TOML document.
+
+    Relative paths (spool, models, replay files, certificates) are taken from ``base_dir``.
+    """
+    base = Path(base_dir)
+    _known(doc, {"monitor", "transformers"}, "(top level)")
+    monitor = doc.get("monitor", {})
+    _known(
+        monitor,
+        {"database_url", "spool_dir", "period_s", "stale_periods", "missed_periods_alert",
+         "residual_flag_k"},
+        "monitor",
+    )  # fmt: skip
+    period = _number(monitor.get("period_s", 60.0), "monitor.period_s", low=0.01)
+    raws = doc.get("transformers")
+    if not isinstance(raws, list) or not raws:
+        raise _err("transformers", "list at least one [[transformers]] table")
+    items = tuple(_transformer(r, i, period, base) for i, r in enumerate(raws))
+    ids = [t.id for t in items]
+    dup = next((t for t in ids if ids.count(t) > 1), None)
+    if dup:
+        raise _err("transformers", f"id {dup!r} is listed twice")
+    return MonitorConfig(
+        transformers=items,
+        database_url=monitor.get("database_url"),
+        spool_dir=str(base / monitor.get("spool_dir", "spool")),
+        stale_periods=_number(
+            monitor.get("stale_periods", 5), "monitor.stale_periods", low=2, integer=True
+        ),
+        missed_periods_alert=_number(
+            monitor.get("missed_periods_alert", 3),
+            "monitor.missed_periods_alert",
+            low=1,
+            integer=True,
+        ),
+        residual_flag_k=_number(
+            monitor.get("residual_flag_k", 5.0), "monitor.residual_flag_k", low=0
+        ),
+    )
+
+
+def load_config(path: str | Path) -> MonitorConfig:
+    """Read and validate a TOML config file (relative paths are relative to the file)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"config file {str(path)!r} does not exist")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+    return parse_config(doc, path.parent)

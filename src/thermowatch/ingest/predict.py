@@ -1,0 +1,159 @@
+"""Normal-behaviour prediction of each transformer, in process, period after period.
+
+Two estimators share one interface (:meth:`step`):
+
+* :class:`ModelEstimator` - the transformer's trained model (artifact or the store's
+  champion), fed with an in-memory history (loaded from the store at start, then extended
+  with each snapshot) so that its thermal-inertia filters see ``history_minutes`` of data
+  without a database round trip every period;
+* :class:`IecEstimator` - no trained model yet: the IEC 60076-7 model from the transformer's
+  spec, advanced one step per snapshot from the previous step's state
+  (:attr:`~thermowatch.thermal.ThermalResult.final_state`).
+
+The residual (measured minus predicted) is what reveals a cooling failure first: the
+measured temperature rises above what the load and the ambient explain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from thermowatch.data.names import normalize_name
+from thermowatch.errors import InputError
+from thermowatch.learn.result import Thresholds
+from thermowatch.thermal import ThermalState, TransformerSpec, simulate
+
+# Levels when neither the config nor a model gives thresholds (IEC 60076-7 normal cyclic
+# loading caps, as the training's data rule uses): winding/hot spot, top oil [°C].
+DEFAULT_THRESHOLDS = {"winding": (110.0, 120.0), "oil": (95.0, 105.0)}
+
+
+def is_oil(variable: str) -> bool:
+    """True when the target is a top-oil temperature (else a winding / hot-spot one)."""
+    name = normalize_name(variable)
+    return "huile" in name or "oil" in name
+
+
+def default_thresholds(target: str) -> Thresholds:
+    """Fallback thresholds for a target temperature [°C]."""
+    alerte, critique = DEFAULT_THRESHOLDS["oil" if is_oil(target) else "winding"]
+    return Thresholds(alerte, critique, "default", "IEC 60076-7 normal cyclic loading caps")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One prediction [°C] and what made it (``basis`` is ``"model"`` or ``"iec60076-7"``)."""
+
+    predicted_c: float
+    lower_c: float | None
+    upper_c: float | None
+    model_id: str
+    basis: str
+    assumed_steady: bool = False
+
+
+class ModelEstimator:
+    """A trained model with its rolling history of readings (wide frame, UTC index)."""
+
+    basis = "model"
+
+    def __init__(self, predictor: Any, history: pd.DataFrame | None = None) -> None:
+        self.predictor = predictor
+        self.variables = list(predictor.variables)
+        self.keep = pd.Timedelta(minutes=float(predictor.metadata.get("history_minutes", 1440)))
+        frame = history if history is not None else pd.DataFrame()
+        self.history = frame.reindex(columns=self.variables).astype(float)
+        self.model_id = str(predictor.model_id)
+
+    def step(self, ts: datetime, values: dict[str, float]) -> Estimate:
+        """Add a snapshot to the history and predict the target at ``ts``."""
+        row = pd.DataFrame(
+            [[values.get(v, np.nan) for v in self.variables]],
+            index=pd.DatetimeIndex([pd.Timestamp(ts)], name="timestamp"),
+            columns=self.variables,
+        )
+        hist = pd.concat([self.history, row]) if len(self.history) else row
+        hist = hist[~hist.index.duplicated(keep="last")].sort_index()
+        self.history = hist[hist.index > hist.index[-1] - self.keep]
+        # A variable missing in this snapshot holds its last value (a gap, not a zero).
+        filled = self.history.ffill().bfill()
+        if filled.iloc[-1].isna().any():
+            missing = [v for v in self.variables if pd.isna(filled.iloc[-1][v])]
+            raise InputError(f"model {self.model_id} needs {missing[0]!r}, never received")
+        out = self.predictor.predict_frame(filled).iloc[-1]
+        return Estimate(
+            float(out["predicted"]),
+            float(out["lower"]),
+            float(out["upper"]),
+            self.model_id,
+            self.basis,
+            assumed_steady=len(self.history) < 2,
+        )
+
+
+class IecEstimator:
+    """IEC 60076-7 prediction from the spec, one step per snapshot."""
+
+    basis = "iec60076-7"
+
+    def __init__(self, spec: TransformerSpec, target: str, load: str, ambient: str) -> None:
+        self.spec = spec
+        self.oil = is_oil(target)
+        self.load, self.ambient = load, ambient
+        self.model_id = f"iec60076-7:{spec.cooling}"
+        self.state: ThermalState | None = None
+        self.last: tuple[pd.Timestamp, float, float] | None = None
+
+    def _load_pu(self, current: float) -> float:
+        rated = self.spec.rated_current_a
+        return current / rated if rated else current  # no rated current: load given in pu
+
+    def warm_up(self, history: pd.DataFrame) -> None:
+        """Start from the store's history (steady state at its first row) instead of now."""
+        cols = [self.load, self.ambient]
+        if history.empty or not set(cols) <= set(history.columns):
+            return
+        frame = history[cols].ffill().dropna()
+        if len(frame) < 2:
+            return
+        load = pd.Series(self._load_pu(1.0) * frame[self.load].to_numpy(), index=frame.index)
+        result = simulate(self.spec, load, frame[self.ambient].to_numpy(), initial="steady")
+        self.state = result.final_state
+        self.last = (frame.index[-1], float(load.iloc[-1]), float(frame[self.ambient].iloc[-1]))
+
+    def step(self, ts: datetime, values: dict[str, float]) -> Estimate:
+        """Advance the model to ``ts`` with the snapshot's load and ambient."""
+        now = pd.Timestamp(ts)
+        prev = self.last
+        load = values.get(self.load)
+        ambient = values.get(self.ambient)
+        load_pu = self._load_pu(load) if load is not None else (prev[1] if prev else None)
+        ambient = ambient if ambient is not None else (prev[2] if prev else None)
+        if load_pu is None or ambient is None:
+            raise InputError(f"IEC model needs {self.load!r} and {self.ambient!r}")
+        steady = self.state is None or prev is None or now <= prev[0]
+        if steady:
+            result = simulate(self.spec, np.array([load_pu]), ambient, 1.0, initial="steady")
+            idx = 0
+        else:
+            assert prev is not None
+            dt = (now - prev[0]).total_seconds() / 60.0
+            result = simulate(
+                self.spec,
+                np.array([prev[1], load_pu]),
+                np.array([prev[2], ambient]),
+                np.array([0.0, dt]),
+                initial=self.state,  # type: ignore[arg-type]
+            )
+            idx = 1
+        self.state = result.final_state
+        self.last = (now, load_pu, ambient)
+        temps = result.top_oil_c if self.oil else result.hot_spot_c
+        return Estimate(
+            float(np.asarray(temps)[idx]), None, None, self.model_id, self.basis, steady
+        )

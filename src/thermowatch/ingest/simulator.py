@@ -1,0 +1,488 @@
+"""A simulated SCADA field on loopback: OPC UA server, Modbus TCP server or MQTT publisher.
+
+``thermowatch simulate-scada`` serves ``N`` transformers (``TR-0001`` ...) whose temperatures
+come from the IEC 60076-7 model (:func:`thermowatch.thermal.simulate`, the bundled sample's
+36 MVA ONAF spec), advanced for the whole fleet at once every ``interval_s`` of wall time.
+Simulated time runs ``speed`` times faster than the wall clock.
+
+Scenarios (the fault starts ``fault_after_s`` wall seconds after the start):
+
+* ``normal``: daily load cycle 0.45 - 0.95 pu, ambient 7 - 23 °C;
+* ``overload``: the same plus 0.5 pu;
+* ``cooling-failure``: the fans stop (ONAN rating: higher top-oil rise, slower oil);
+* ``sensor-freeze``: the oil and winding sensors stick at their last value;
+* ``link-drop``: the server goes away for ``drop_s`` seconds, then comes back.
+
+:func:`sim_config` writes the ``thermowatch monitor`` config that reads the simulator as is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from thermowatch.data.simulator import (
+    ACTIVE_POWER,
+    AMBIENT,
+    CURRENT,
+    OIL,
+    RATED_CURRENT_A,
+    REACTIVE_POWER,
+    SAMPLE_SPEC,
+    VOLTAGE,
+    WINDING,
+)
+from thermowatch.errors import InputError
+from thermowatch.ingest.config import Register
+from thermowatch.thermal import simulate
+
+log = logging.getLogger("thermowatch.simulator")
+
+SCENARIOS = ("normal", "overload", "cooling-failure", "sensor-freeze", "link-drop")
+PROTOCOLS = ("opcua", "modbus", "mqtt")
+DEFAULT_PORTS = {"opcua": 4840, "modbus": 5020, "mqtt": 1883}
+OPCUA_NAMESPACE = "urn:thermowatch:simulator"
+
+#: Variable (French export name) -> short key used in node ids and JSON payloads.
+FIELDS = {
+    CURRENT: "current_a",
+    AMBIENT: "ambient_c",
+    OIL: "oil_c",
+    WINDING: "winding_c",
+    VOLTAGE: "voltage_kv",
+    ACTIVE_POWER: "p_mw",
+    REACTIVE_POWER: "q_mvar",
+}
+#: Modbus map of one transformer, at ``REGISTERS_PER_TRANSFORMER * index`` (unit id 1);
+#: mixes types and orders on purpose, as real devices do.
+MODBUS_MAP = (
+    Register(CURRENT, 0, "uint16", scale=0.1),
+    Register(AMBIENT, 1, "int16", scale=0.1),
+    Register(OIL, 2, "float32"),
+    Register(WINDING, 4, "float32"),
+    Register(VOLTAGE, 6, "float32", word_order="little"),
+    Register(ACTIVE_POWER, 8, "int32", scale=0.001),
+    Register(REACTIVE_POWER, 10, "int32", scale=0.001),
+)
+REGISTERS_PER_TRANSFORMER = 16
+# Fans stopped: the ONAF transformer falls back to its ONAN rating (IEC 60076-7 Table 5
+# orders of magnitude: higher top-oil rise, slower oil).
+FAILED_COOLING_SPEC = SAMPLE_SPEC.with_(cooling="ONAN", top_oil_rise_k=75.0, tau_oil_min=210.0)
+
+
+def transformer_ids(n: int) -> list[str]:
+    """``TR-0001`` ... ``TR-nnnn``."""
+    return [f"TR-{i + 1:04d}" for i in range(n)]
+
+
+class FieldModel:
+    """The physics of the simulated fleet, advanced in simulated time (no I/O)."""
+
+    def __init__(
+        self,
+        n: int,
+        scenario: str = "normal",
+        seed: int = 7,
+        start: datetime | None = None,
+        fault_at: datetime | None = None,
+    ) -> None:
+        if scenario not in SCENARIOS:
+            raise InputError(f"scenario must be one of {', '.join(SCENARIOS)}, got {scenario!r}")
+        self.ids = transformer_ids(n)
+        self.scenario = scenario
+        self.rng = np.random.default_rng(seed)
+        self.phase_h = self.rng.uniform(-2.0, 2.0, n)
+        self.base = self.rng.uniform(0.6, 0.75, n)
+        self.ambient_offset = self.rng.uniform(-2.0, 2.0, n)
+        self.t: datetime | None = None
+        self.start = start
+        self.fault_at = fault_at
+        self.state: Any = None
+        self.values: dict[str, np.ndarray] = {}
+        self._prev: tuple[np.ndarray, np.ndarray] | None = None
+        self._frozen: dict[str, np.ndarray] | None = None
+
+    def fault_active(self, t: datetime) -> bool:
+        """Whether the scenario's fault is on at simulated time ``t``."""
+        return self.scenario != "normal" and self.fault_at is not None and t >= self.fault_at
+
+    def _drivers(self, t: datetime) -> tuple[np.ndarray, np.ndarray]:
+        hour = t.hour + t.minute / 60 + t.second / 3600 + self.phase_h
+        load = self.base + 0.25 * np.sin(2 * np.pi * (hour - 11.0) / 24.0)
+        if self.scenario == "overload" and self.fault_active(t):
+            load = load + 0.5
+        ambient = 15.0 + 8.0 * np.sin(2 * np.pi * (hour - 9.0) / 24.0) + self.ambient_offset
+        return load, ambient
+
+    def step(self, t: datetime) -> dict[str, np.ndarray]:
+        """Advance to simulated time ``t`` and return the measured values per field key."""
+        load, ambient = self._drivers(t)
+        spec = FAILED_COOLING_SPEC if (
+            self.scenario == "cooling-failure" and self.fault_active(t)
+        ) else SAMPLE_SPEC  # fmt: skip
+        if self.state is None or self.t is None or self._prev is None:
+            res = simulate(spec, load[:, None], ambient[:, None], 1.0, initial="steady")
+            top, hot = res.top_oil_c[:, 0], res.hot_spot_c[:, 0]
+        else:
+            dt = max((t - self.t).total_seconds() / 60.0, 1e-6)
+            res = simulate(
+                spec,
+                np.stack([self._prev[0], load], axis=1),
+                np.stack([self._prev[1], ambient], axis=1),
+                np.array([0.0, dt]),
+                initial=self.state,
+            )
+            top, hot = res.top_oil_c[:, 1], res.hot_spot_c[:, 1]
+        self.state, self.t, self._prev = res.final_state, t, (load, ambient)
+        noise = self.rng.normal(0.0, 1.0, (6, len(self.ids)))
+        current = load * RATED_CURRENT_A + 2.0 * noise[0]
+        voltage = 20.0 + 0.05 * noise[1]
+        p_mw = np.sqrt(3) * voltage * current / 1000.0 * 0.95
+        values = {
+            "current_a": np.round(current, 1),
+            "ambient_c": np.round(ambient + 0.1 * noise[2], 1),
+            "oil_c": top + 0.1 * noise[3],
+            "winding_c": hot + 0.1 * noise[4],
+            "voltage_kv": voltage,
+            "p_mw": np.round(p_mw, 3),
+            "q_mvar": np.round(p_mw * 0.33, 3),
+        }
+        if self.scenario == "sensor-freeze" and self.fault_active(t):
+            if self._frozen is None:
+                self._frozen = {
+                    k: self.values.get(k, values[k]).copy() for k in ("oil_c", "winding_c")
+                }
+            values.update(self._frozen)
+        self.values = values
+        return values
+
+    def snapshot(self, i: int) -> dict[str, float]:
+        """Current values of transformer ``i`` by field key."""
+        return {k: float(v[i]) for k, v in self.values.items()}
+
+
+# ------------------------------------------------------------------------------------ servers
+class OpcUaField:
+    """An asyncua server with one object per transformer, one variable per field."""
+
+    def __init__(self, field: FieldModel, host: str, port: int) -> None:
+        self.field, self.host, self.port = field, host, port
+        self.server: Any = None
+        self._built: Any = None
+        self.nodes: list[tuple[Any, str, int]] = []
+
+    @property
+    def endpoint(self) -> str:
+        return f"opc.tcp://{self.host}:{self.port}/thermowatch/"
+
+    async def start(self) -> None:
+        """Serve (again): the address space is built once, a restart only reopens the port."""
+        from asyncua import Server, ua
+
+        if self._built is not None:
+            self.server = self._built
+            await self.server.start()
+            return
+        server = Server()
+        await server.init()  # ~3 s: loads the standard address space
+        server.set_endpoint(self.endpoint)
+        server.set_server_name("thermowatch SCADA simulator")
+        server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
+        idx = await server.register_namespace(OPCUA_NAMESPACE)
+        objects = server.nodes.objects
+        self.nodes = []
+        for i, tid in enumerate(self.field.ids):
+            obj = await objects.add_object(ua.NodeId(tid, idx), tid)
+            for key in FIELDS.values():
+                value = float(self.field.values[key][i]) if self.field.values else 0.0
+                node = await obj.add_variable(ua.NodeId(f"{tid}.{key}", idx), key, value)
+                self.nodes.append((node.nodeid, key, i))
+        await server.start()
+        self.server = self._built = server
+
+    async def publish(self) -> None:
+        from asyncua import ua
+
+        if self.server is None:
+            return
+        for nodeid, key, i in self.nodes:
+            dv = ua.DataValue(ua.Variant(float(self.field.values[key][i]), ua.VariantType.Double))
+            await self.server.write_attribute_value(nodeid, dv)
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+
+
+class ModbusField:
+    """A pymodbus TCP server; registers are refreshed from the field model on each request."""
+
+    def __init__(self, field: FieldModel, host: str, port: int) -> None:
+        self.field, self.host, self.port = field, host, port
+        self.server: Any = None
+        self._task: asyncio.Task[Any] | None = None
+        self.words = [0] * (REGISTERS_PER_TRANSFORMER * len(field.ids))
+
+    async def publish(self) -> None:
+        from thermowatch.ingest.sources.modbus import encode_register
+
+        words = self.words
+        for i in range(len(self.field.ids)):
+            base = i * REGISTERS_PER_TRANSFORMER
+            snap = self.field.snapshot(i)
+            for reg in MODBUS_MAP:
+                encoded = encode_register(snap[FIELDS[reg.variable]], reg)
+                words[base + reg.address : base + reg.address + reg.count] = encoded
+
+    async def _action(
+        self,
+        func_code: int,
+        start: int,
+        address: int,
+        count: int,
+        registers: list[int],
+        values: Any,
+    ) -> None:
+        # Copy the freshest words into the server's memory before it answers.
+        lo = address - start
+        registers[lo : lo + count] = self.words[address : address + count]
+
+    async def start(self) -> None:
+        from pymodbus.server import ModbusTcpServer
+        from pymodbus.simulator import DataType, SimData, SimDevice
+
+        await self.publish()
+        device = SimDevice(
+            id=1,
+            simdata=[SimData(0, count=len(self.words), values=0, datatype=DataType.REGISTERS)],
+            action=self._action,
+        )
+        self.server = ModbusTcpServer(device, address=(self.host, self.port))
+        await self.server.serve_forever(background=True)
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.shutdown()
+            self.server = None
+
+
+class MqttField:
+    """Publishes one JSON message per transformer and update, QoS 1, to a broker."""
+
+    def __init__(
+        self, field: FieldModel, host: str, port: int, username: str | None = None,
+        password: str | None = None,
+    ) -> None:  # fmt: skip
+        self.field, self.host, self.port = field, host, port
+        self.username, self.password = username, password
+        self.client: Any = None
+        self.published = 0
+        self.online = True
+
+    async def start(self) -> None:
+        import aiomqtt
+
+        if self.client is not None:  # back from a link drop: same connection
+            self.online = True
+            return
+        self.client = aiomqtt.Client(
+            self.host, self.port, username=self.username, password=self.password,
+            identifier=f"thermowatch-sim-{self.port}", max_queued_outgoing_messages=0,
+        )  # fmt: skip
+        await self.client.__aenter__()
+        self.online = True
+
+    async def publish(self) -> None:
+        if self.client is None or not self.online or self.field.t is None:
+            return
+        ts = self.field.t.isoformat()
+        for i, tid in enumerate(self.field.ids):
+            payload = {"ts": ts, **self.field.snapshot(i)}
+            await self.client.publish(topic_of(tid), json.dumps(payload), qos=1)
+            self.published += 1
+
+    async def stop(self) -> None:
+        # A dropped link for a publisher: it stops sending (the broker itself stays up).
+        self.online = False
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.__aexit__(None, None, None)
+            self.client = None
+
+
+def topic_of(tid: str) -> str:
+    """MQTT topic of a simulated transformer."""
+    return f"thermowatch/sim/{tid}/measurements"
+
+
+def make_field_server(protocol: str, field: FieldModel, host: str, port: int) -> Any:
+    """The server (or publisher) for ``protocol``."""
+    if protocol == "opcua":
+        return OpcUaField(field, host, port)
+    if protocol == "modbus":
+        return ModbusField(field, host, port)
+    if protocol == "mqtt":
+        return MqttField(field, host, port)
+    raise InputError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+
+
+@dataclass
+class SimulatorRun:
+    """A running simulator (see :func:`run_simulator`)."""
+
+    field: FieldModel
+    server: Any
+    updates: int = 0
+
+
+async def run_simulator(
+    protocol: str,
+    n: int,
+    *,
+    speed: float = 1.0,
+    scenario: str = "normal",
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    interval_s: float = 1.0,
+    fault_after_s: float = 30.0,
+    drop_s: float = 15.0,
+    stop: asyncio.Event | None = None,
+    on_ready: Any = None,
+) -> SimulatorRun:
+    """Serve the simulated field until ``stop`` is set.
+
+    Simulated time starts at the wall-clock time and runs ``speed`` times faster; the field
+    is advanced and published every ``interval_s`` wall seconds.
+    """
+    if speed <= 0:
+        raise InputError(f"--speed must be positive, got {speed}")
+    port = port or DEFAULT_PORTS[protocol]
+    stop = stop or asyncio.Event()
+    t0_wall, t0 = time.monotonic(), datetime.now(UTC)
+    fault_at = t0 + timedelta(seconds=fault_after_s * speed)
+    field = FieldModel(n, scenario, start=t0, fault_at=fault_at)
+    field.step(t0)
+    server = make_field_server(protocol, field, host, port)
+    await server.start()
+    run = SimulatorRun(field, server)
+    if on_ready is not None:
+        on_ready(run)
+    log.info("simulating %d transformers over %s on %s:%d (%s)", n, protocol, host, port, scenario)
+    dropped_until: float | None = None
+    try:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), interval_s)
+                break
+            except TimeoutError:
+                pass
+            elapsed = time.monotonic() - t0_wall
+            field.step(t0 + timedelta(seconds=elapsed * speed))
+            if scenario == "link-drop" and field.fault_active(field.t):  # type: ignore[arg-type]
+                if dropped_until is None:
+                    log.info("link drop for %.0f s", drop_s)
+                    await server.stop()
+                    dropped_until = time.monotonic() + drop_s
+                elif dropped_until > 0 and time.monotonic() >= dropped_until:
+                    await server.start()
+                    dropped_until = 0.0
+                    log.info("link back")
+            await server.publish()
+            run.updates += 1
+    finally:
+        await server.stop()
+        if hasattr(server, "close"):
+            await server.close()
+    return run
+
+
+# ------------------------------------------------------------------------------------ configs
+def sim_config(
+    protocol: str,
+    n: int,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    period_s: float = 10.0,
+    database_url: str | None = None,
+    spool_dir: str = "spool",
+    mode: str = "subscription",
+    comments: bool = True,
+) -> str:
+    """TOML config of ``thermowatch monitor`` for a simulator serving ``n`` transformers."""
+    port = port or DEFAULT_PORTS[protocol]
+    c = (lambda text: text) if comments else (lambda text: "")
+    lines = [
+        c("# thermowatch monitor - generated for `thermowatch simulate-scada "
+          f"--protocol {protocol} --transformers {n}`\n"),
+        "[monitor]\n",
+        c("# Store: omit to use $THERMOWATCH_DATABASE_URL or sqlite:///thermowatch.db\n"),
+        f'database_url = "{database_url}"\n' if database_url else "",
+        c("# Readings wait here (fsync'd) while the database is unreachable.\n"),
+        f'spool_dir = "{spool_dir}"\n',
+        c("# Default period of every transformer [s].\n"),
+        f"period_s = {period_s:g}\n",
+        c("# A value unchanged for this many periods is flagged stale.\n"),
+        "stale_periods = 5\n",
+        c("# Periods without data before a data alert (not a temperature alert) is logged.\n"),
+        "missed_periods_alert = 3\n",
+        c("# Measured minus normal-behaviour prediction that raises the residual flag [K].\n"),
+        "residual_flag_k = 5.0\n",
+    ]  # fmt: skip
+    for i, tid in enumerate(transformer_ids(n)):
+        lines += [
+            "\n[[transformers]]\n",
+            f'id = "{tid}"\n',
+            c("# No trained model yet: IEC 60076-7 model from this spec (36 MVA ONAF).\n"),
+            f'spec = {{ preset = "ONAF", top_oil_rise_k = 50.0, hot_spot_gradient_k = 20.0, '
+            f"rated_current_a = {RATED_CURRENT_A:.2f} }}\n",
+            c("# The measured temperature the prediction is compared with.\n"),
+            f'target = "{WINDING}"\n',
+            "thresholds = { alerte_c = 93.0, critique_c = 105.0 }\n",
+            "[transformers.source]\n",
+            f'protocol = "{protocol}"\n',
+        ]
+        if protocol == "opcua":
+            lines += [
+                f'endpoint = "opc.tcp://{host}:{port}/thermowatch/"\n',
+                c("# subscription (data-change notifications) or polling (Read each period)\n"),
+                f'mode = "{mode}"\n',
+                c('# security_policy = "Basic256Sha256"  (with certificate, private_key)\n'),
+                c('# username = "monitor"  password_env = "OPCUA_PASSWORD"\n'),
+                "[transformers.source.nodes]\n",
+            ]
+            lines += [f'"{var}" = "ns=2;s={tid}.{key}"\n' for var, key in FIELDS.items()]
+        elif protocol == "modbus":
+            base = i * REGISTERS_PER_TRANSFORMER
+            lines += [f'host = "{host}"\n', f"port = {port}\n", "unit_id = 1\n"]
+            for reg in MODBUS_MAP:
+                lines += [
+                    "[[transformers.source.registers]]\n",
+                    f'variable = "{reg.variable}"\naddress = {base + reg.address}\n'
+                    f'type = "{reg.type}"\nscale = {reg.scale:g}\n'
+                    f'byte_order = "{reg.byte_order}"\nword_order = "{reg.word_order}"\n',
+                ]
+        else:
+            lines += [
+                f'host = "{host}"\n',
+                f"port = {port}\n",
+                f'topic = "{topic_of(tid)}"\n',
+                c("# QoS 1 + a fixed client id: the broker keeps messages while we are away.\n"),
+                "qos = 1\n",
+                'client_id = "thermowatch-monitor"\n',
+                c('# tls = true  ca_file = "ca.pem"  username = ".."  password_env = ".."\n'),
+                c("# JSON key of the timestamp (ISO-8601 or epoch seconds).\n"),
+                'timestamp_field = "ts"\n',
+                "[transformers.source.fields]\n",
+            ]
+            lines += [f'"{var}" = "{key}"\n' for var, key in FIELDS.items()]
+    return "".join(lines)

@@ -1,0 +1,58 @@
+"""A hub fed by the test (no network) and a monitor wired to it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from thermowatch.ingest.config import MonitorConfig, parse_config
+from thermowatch.ingest.monitor import Monitor
+from thermowatch.ingest.sources.base import Hub, Sample
+from thermowatch.store.engine import make_engine
+from thermowatch.store.migrate import upgrade
+
+SPEC = {"preset": "ONAF", "top_oil_rise_k": 50.0, "hot_spot_gradient_k": 20.0,
+        "rated_current_a": 1039.23}  # fmt: skip
+
+
+class FakeHub(Hub):
+    """Hands over whatever :attr:`pending` holds (``{tid: [Sample]}``)."""
+
+    def __init__(self, config: Any) -> None:
+        super().__init__(config)
+        self.pending: dict[str, list[Sample]] = {}
+
+    async def _run_connected(self) -> None:
+        self.connected.set()
+        await asyncio.Event().wait()
+
+    async def collect(self, ids: Sequence[str], now: datetime) -> dict[str, list[Sample]]:
+        return {t: self.pending.pop(t) for t in ids if t in self.pending}
+
+
+def config(tmp_path: Path, ids: Sequence[str] = ("T1",), **monitor: Any) -> MonitorConfig:
+    (tmp_path / "unused.csv").touch()
+    doc = {
+        "monitor": {"spool_dir": str(tmp_path / "spool"), **monitor},
+        "transformers": [
+            {"id": tid, "spec": SPEC, "thresholds": {"alerte_c": 93.0, "critique_c": 105.0},
+             "source": {"protocol": "replay", "path": "unused.csv"}}
+            for tid in ids
+        ],
+    }  # fmt: skip
+    return parse_config(doc, tmp_path)
+
+
+def fake_monitor(tmp_path: Path, cfg: MonitorConfig, **kwargs: Any) -> tuple[Monitor, FakeHub]:
+    engine = make_engine(f"sqlite:///{tmp_path}/store.db")
+    upgrade(engine)
+    monitor = Monitor(cfg, engine=engine, **kwargs)
+    hub = FakeHub(cfg.transformers[0].source)
+    for t in cfg.transformers:
+        hub.add(t)
+        monitor.hub_of[t.id] = hub
+    monitor.hubs = {("fake",): hub}
+    return monitor, hub
