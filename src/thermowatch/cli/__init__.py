@@ -12,6 +12,7 @@ import typer
 
 from thermowatch.cli import alerts as _alerts
 from thermowatch.cli import db as _db
+from thermowatch.cli import monitor as _monitor
 from thermowatch.cli import sample as _sample
 from thermowatch.cli import thermal as _thermal
 from thermowatch.cli import train as _train
@@ -31,6 +32,8 @@ model_app.command("verify")(_train.model_verify)
 app.add_typer(model_app, name="model")
 app.add_typer(_db.app, name="db")
 app.add_typer(_alerts.app, name="alerts")
+app.command("monitor")(_monitor.monitor)
+app.command("simulate-scada")(_monitor.simulate_scada)
 app.command("status")(_db.status)
 
 
