@@ -39,6 +39,15 @@ def monitor(
         ),
     ] = None,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
+    alerts_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--alerts-config",
+            envvar="THERMOWATCH_ALERTS_CONFIG",
+            help="Alerting TOML (see examples/alerts.toml); default: phase 1, nothing sent.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Collect readings from SCADA, predict, store and evaluate alerts every period.
 
@@ -54,7 +63,29 @@ def monitor(
     if database_url:
         cfg = dataclasses.replace(cfg, database_url=database_url)
     _migrate(cfg.database_url)
-    asyncio.run(run_monitor(cfg))
+    asyncio.run(run_monitor(cfg, on_prediction=alert_hook(cfg.database_url, alerts_config)))
+
+
+def alert_hook(url: str | None, alerts_config: Path | None):
+    """The alert engine's ``evaluate`` as the monitor's hook (levels only if the store is down).
+
+    A bad alerting config is refused before anything starts (InputError, exit 2).
+    """
+    from thermowatch.alerts.config import load_config as load_alerts
+    from thermowatch.alerts.engine import AlertEngine
+    from thermowatch.ingest.hooks import level_only
+    from thermowatch.store.engine import make_engine
+
+    settings = load_alerts(alerts_config)
+    try:
+        return AlertEngine(make_engine(url), settings, actor="monitor").evaluate
+    except InputError:
+        raise
+    except Exception as exc:  # the store is down at start: collection goes on, spooled
+        logging.getLogger("thermowatch.ingest").warning(
+            "alerting disabled until restart, the store is not reachable: %s", exc
+        )
+        return level_only
 
 
 def _migrate(url: str | None) -> None:
