@@ -37,6 +37,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy.exc import OperationalError
 
 from thermowatch.errors import InputError, NotFoundError
 from thermowatch.store.engine import write_transaction
@@ -181,6 +182,18 @@ def write_readings(
     if frame.empty:
         return 0
     ts_us = frame["ts"].dt.as_unit("us").astype("int64").to_numpy()
+    # Key order: every writer then takes row locks in the same order, so concurrent
+    # overlapping batches queue behind each other on PostgreSQL instead of deadlocking
+    # (and B-tree inserts are appends on both databases).
+    order = np.lexsort(
+        (
+            pd.factorize(frame["variable"], sort=True)[0],
+            ts_us,
+            pd.factorize(frame["transformer_id"], sort=True)[0],
+        )
+    )
+    if (np.diff(order) < 0).any():
+        frame, ts_us = frame.take(order), ts_us[order]
     is_pg = engine.dialect.name == "postgresql"
     if is_pg:
         lo, hi = frame["ts"].min(), frame["ts"].max()
@@ -193,15 +206,42 @@ def write_readings(
         frame["quality"].tolist(),
         frame["source"].astype(object).where(frame["source"].notna(), None).tolist(),
     )
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return _write_batch(engine, cols, len(frame), chunk_size, on_progress)
+        except (psycopg.errors.DeadlockDetected, OperationalError) as exc:
+            # A batch is atomic and idempotent, so replaying it after a deadlock is safe.
+            deadlock = isinstance(exc, psycopg.errors.DeadlockDetected) or isinstance(
+                getattr(exc, "orig", None), psycopg.errors.DeadlockDetected
+            )
+            if not deadlock or attempt == _ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+_ATTEMPTS = 3
+
+
+def _write_batch(
+    engine: Engine,
+    cols: tuple[list[Any], ...],
+    n: int,
+    chunk_size: int,
+    on_progress: Callable[[int], None] | None,
+) -> int:
     stored = 0
     with write_transaction(engine) as conn:
         _check_transformers(conn, sorted(set(cols[0])))
-        write = _PgWriter(conn) if is_pg else partial(_write_chunk_sqlite, conn)
-        for start in range(0, len(frame), chunk_size):
+        write = (
+            _PgWriter(conn)
+            if conn.dialect.name == "postgresql"
+            else partial(_write_chunk_sqlite, conn)
+        )
+        for start in range(0, n, chunk_size):
             chunk = list(zip(*(c[start : start + chunk_size] for c in cols), strict=True))
             stored += write(chunk)
             if on_progress is not None:
-                on_progress(min(start + chunk_size, len(frame)))
+                on_progress(min(start + chunk_size, n))
     return stored
 
 
@@ -267,7 +307,7 @@ class _PgWriter:
         _copy(self.cur, "readings_stage", chunk)
         self.cur.execute(
             f"INSERT INTO readings {_COPY_COLUMNS} SELECT {_COPY_COLUMNS[1:-1]} "
-            "FROM readings_stage ON CONFLICT DO NOTHING"
+            "FROM readings_stage ORDER BY transformer_id, ts, variable ON CONFLICT DO NOTHING"
         )
         stored = int(self.cur.rowcount)
         self.cur.execute("TRUNCATE readings_stage")
