@@ -37,11 +37,11 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from thermowatch.errors import InputError, NotFoundError
 from thermowatch.store.engine import write_transaction
-from thermowatch.store.partitions import ensure_partitions
+from thermowatch.store.partitions import ensure_partitions, forget_partitions
 from thermowatch.store.tables import Quality, readings, transformers
 
 COLUMNS = ["transformer_id", "ts", "variable", "value", "quality", "source"]
@@ -94,12 +94,14 @@ def to_frame(rows: Iterable[Reading] | pd.DataFrame) -> pd.DataFrame:
         frame["source"] = None
     ts = frame["ts"]
     if len(frame) and not isinstance(ts.dtype, pd.DatetimeTZDtype):
-        try:
-            ts = pd.to_datetime(ts.astype(object), utc=False)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"reading timestamps cannot be read as dates: {exc}") from exc
-        if not isinstance(ts.dtype, pd.DatetimeTZDtype):
-            raise InputError("reading timestamps must be timezone-aware (UTC); got naive times")
+        # Python datetimes with different offsets land here as objects: each must be aware.
+        naive = [i for i, t in enumerate(ts) if not isinstance(t, datetime) or t.tzinfo is None]
+        if naive:
+            raise InputError(
+                f"reading {naive[0]} has timestamp {ts.iloc[naive[0]]!r}: timestamps must be "
+                "timezone-aware datetimes (UTC)"
+            )
+        ts = pd.to_datetime(ts, utc=True)
     frame["ts"] = pd.to_datetime(ts, utc=True) if len(frame) else ts
     values = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
     bad = ~np.isfinite(values.to_numpy())
@@ -194,9 +196,8 @@ def write_readings(
     )
     if (np.diff(order) < 0).any():
         frame, ts_us = frame.take(order), ts_us[order]
-    is_pg = engine.dialect.name == "postgresql"
-    if is_pg:
-        lo, hi = frame["ts"].min(), frame["ts"].max()
+    lo, hi = frame["ts"].min(), frame["ts"].max()
+    if engine.dialect.name == "postgresql":
         ensure_partitions(engine, lo.to_pydatetime(), hi.to_pydatetime())
     cols = (
         frame["transformer_id"].astype(str).tolist(),
@@ -209,13 +210,17 @@ def write_readings(
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             return _write_batch(engine, cols, len(frame), chunk_size, on_progress)
-        except (psycopg.errors.DeadlockDetected, OperationalError) as exc:
-            # A batch is atomic and idempotent, so replaying it after a deadlock is safe.
-            deadlock = isinstance(exc, psycopg.errors.DeadlockDetected) or isinstance(
-                getattr(exc, "orig", None), psycopg.errors.DeadlockDetected
-            )
-            if not deadlock or attempt == _ATTEMPTS:
+        except (psycopg.Error, DBAPIError) as exc:
+            # A batch is atomic and idempotent, so replaying it is safe after a deadlock, or
+            # after another process (retention, restore) dropped a partition we had cached.
+            err = getattr(exc, "orig", exc)
+            missing_partition = isinstance(err, psycopg.errors.CheckViolation)
+            deadlock = isinstance(err, psycopg.errors.DeadlockDetected)
+            if not (deadlock or missing_partition) or attempt == _ATTEMPTS:
                 raise
+            if missing_partition:
+                forget_partitions(engine)
+                ensure_partitions(engine, lo.to_pydatetime(), hi.to_pydatetime())
     raise AssertionError("unreachable")
 
 

@@ -54,3 +54,15 @@ def engine(db_url: str) -> Iterator[Engine]:
     ensure_transformer(eng, "T1", "Poste Nord T1", target_variable="OT")
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_cluster: PostgresCluster) -> Iterator[Engine]:
+    """Like ``engine``, PostgreSQL only (for partition behaviour)."""
+    from thermowatch.store.transformers import ensure_transformer
+
+    eng = make_engine(pg_cluster.create_database(f"t_{uuid.uuid4().hex[:12]}"))
+    upgrade(eng, now=NOW)
+    ensure_transformer(eng, "T1", "Poste Nord T1", target_variable="OT")
+    yield eng
+    eng.dispose()
