@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 
 from thermowatch.errors import InputError, NotFoundError
-from thermowatch.store.engine import write_transaction
+from thermowatch.store.engine import read_connection, write_transaction
 from thermowatch.store.partitions import ensure_partitions, forget_partitions
 from thermowatch.store.tables import Quality, readings, transformers
 
@@ -344,7 +344,9 @@ def _ts_micros(conn: Connection) -> ColumnElement[int]:
     # numpy in one go: building a Python datetime per row costs more than the query itself.
     if conn.dialect.name == "sqlite":
         return type_coerce(readings.c.ts, BigInteger())
-    return cast(func.extract("epoch", readings.c.ts) * 1_000_000, BigInteger)
+    # date_part() is float8 (extract() is numeric, slower); 2^53 us covers +-285 years, so
+    # rounding the product gives back the exact microsecond.
+    return cast(func.date_part("epoch", readings.c.ts) * 1_000_000, BigInteger)
 
 
 def readings_long(
@@ -379,7 +381,7 @@ def readings_long(
         q = q.where(readings.c.variable.in_(list(variables)))
     if min_quality is not None:  # quality codes grow worse: keep those at most this bad
         q = q.where(readings.c.quality <= min_quality)
-    with engine.connect() as conn, _gc_paused():
+    with read_connection(engine) as conn, _gc_paused():
         q = q.with_only_columns(_ts_micros(conn), *q.selected_columns[1:])
         rows = conn.execute(q).all()
         return _long_frame(rows)
@@ -426,7 +428,7 @@ def readings_frame(
         q = q.where(c.variable.in_(list(variables)))
     if good_only:
         q = q.where(c.quality == int(Quality.GOOD))
-    with engine.connect() as conn, _gc_paused():
+    with read_connection(engine) as conn, _gc_paused():
         q = q.with_only_columns(_ts_micros(conn), c.variable, c.value)
         rows = conn.execute(q).all()
         return _pivot(rows, variables)
