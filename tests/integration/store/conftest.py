@@ -11,16 +11,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
+from store_helpers import NOW
 
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
 from thermowatch.store.pgtest import PostgresCluster
-
-NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")

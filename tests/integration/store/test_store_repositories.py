@@ -7,9 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
+from store_helpers import NOW, START, minute_frame
 
-from tests.integration.store.conftest import NOW
-from tests.integration.store.helpers import START, minute_frame
 from thermowatch.errors import InputError, NotFoundError
 from thermowatch.store import alerts, audit, models
 from thermowatch.store.predictions import (

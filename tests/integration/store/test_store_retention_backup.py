@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
+from store_helpers import START, minute_frame
 
-from tests.integration.store.helpers import START, minute_frame
 from thermowatch.errors import InputError
 from thermowatch.store import alerts, audit
 from thermowatch.store.backup import backup, restore, table_counts

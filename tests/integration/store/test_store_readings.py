@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
+from store_helpers import START, VARIABLES, minute_frame, value_of
 
-from tests.integration.store.helpers import START, VARIABLES, minute_frame, value_of
 from thermowatch.errors import InputError, NotFoundError
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import current_revision, head_revision, upgrade
