@@ -100,7 +100,8 @@ def fill_and_query(url: str, n_transformers: int, days: int, settle: Any = None)
             w0 = time.perf_counter()
             written += write_readings(engine, frame)
             writing += time.perf_counter() - w0
-        print(f"  filled {first / 1440 + 30:.0f}/{days} days ({written:,} readings)", flush=True)
+        done = min(first + step, minutes_total) // 1440
+        print(f"  filled {done}/{days} days ({written:,} readings)", flush=True)
     fill_s = time.perf_counter() - t0
     if settle is not None:
         settle(engine)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from thermowatch.errors import NotFoundError
 
 
 def insert_ignore(table: Table, bind: Engine | Connection) -> Any:
@@ -20,3 +25,19 @@ def upsert(table: Table, bind: Engine | Connection, keys: list[str]) -> Any:
     stmt = dialect.insert(table)
     others = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
     return stmt.on_conflict_do_update(index_elements=keys, set_=others)
+
+
+@contextmanager
+def unknown_transformer_is_not_found(transformer_id: str) -> Iterator[None]:
+    """Turn the foreign-key violation of an unknown transformer into ``NotFoundError``."""
+    try:
+        yield
+    except IntegrityError as exc:
+        text = str(exc.orig).lower()
+        if "foreign key" in text and (
+            "transformer" in text or "sqlite" in type(exc.orig).__module__
+        ):
+            raise NotFoundError(
+                f"transformer {transformer_id!r} does not exist in the store"
+            ) from exc
+        raise

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select, update
 
 from thermowatch.errors import NotFoundError
+from thermowatch.store._sql import unknown_transformer_is_not_found
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.tables import alerts, delivery_attempts, notifications
 
@@ -80,7 +81,7 @@ def raise_alert(
 ) -> int:
     """Record a new alert (and its notifications, same transaction); returns its id."""
     at = _now(at)
-    with write_transaction(engine) as conn:
+    with unknown_transformer_is_not_found(transformer_id), write_transaction(engine) as conn:
         alert_id = conn.execute(
             alerts.insert().returning(alerts.c.id),
             {

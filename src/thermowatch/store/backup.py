@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
 from thermowatch.errors import InputError
+from thermowatch.store.partitions import forget_partitions
 from thermowatch.store.tables import metadata
 
 
@@ -63,6 +64,7 @@ def restore(engine: Engine, path: str | Path) -> None:
         _restore_sqlite(engine, path)
     else:
         _restore_pg(engine, path)
+        forget_partitions(engine)  # the restored database has the backup's partitions
     engine.dispose()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from thermowatch.errors import InputError, NotFoundError
+from thermowatch.store._sql import unknown_transformer_is_not_found
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.tables import ModelStatus, model_versions
 
@@ -55,7 +56,7 @@ def register_model(
         model_id, transformer_id, ModelStatus.CHALLENGER.value, metrics, artifact_path,
         sha256.lower(), at, at,
     )  # fmt: skip
-    with write_transaction(engine) as conn:
+    with unknown_transformer_is_not_found(transformer_id), write_transaction(engine) as conn:
         conn.execute(model_versions.insert(), [vars(row)])
     if status == ModelStatus.CHAMPION:
         promote(engine, model_id, at=at)

@@ -96,6 +96,11 @@ def ensure_partitions(engine: Engine, first: datetime, last: datetime) -> list[s
     return created
 
 
+def forget_partitions(engine: Engine) -> None:
+    """Drop the cached list of partitions (after a restore or another process's retention)."""
+    _known.pop(engine, None)
+
+
 def ensure_partitions_ahead(engine: Engine, now: datetime, months_ahead: int) -> list[str]:
     """Create the partitions of ``now``'s month and ``months_ahead`` months after it."""
     start = month_start(now)

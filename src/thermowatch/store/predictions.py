@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from thermowatch.store._sql import insert_ignore
+from thermowatch.store._sql import insert_ignore, unknown_transformer_is_not_found
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.tables import predictions
 
@@ -45,7 +45,8 @@ def write_predictions(engine: Engine, rows: Iterable[Prediction]) -> int:
     params = [vars(p) for p in rows]
     if not params:
         return 0
-    with write_transaction(engine) as conn:
+    ids = ", ".join(sorted({p["transformer_id"] for p in params}))
+    with unknown_transformer_is_not_found(ids), write_transaction(engine) as conn:
         # RETURNING counts what was inserted on both dialects (executemany rowcount may be -1).
         stmt = insert_ignore(predictions, conn).returning(predictions.c.ts)
         return len(conn.execute(stmt, params).all())

@@ -37,10 +37,11 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy.exc import DBAPIError
 
 from thermowatch.errors import InputError, NotFoundError
-from thermowatch.store.engine import write_transaction
-from thermowatch.store.partitions import ensure_partitions
+from thermowatch.store.engine import read_connection, write_transaction
+from thermowatch.store.partitions import ensure_partitions, forget_partitions
 from thermowatch.store.tables import Quality, readings, transformers
 
 COLUMNS = ["transformer_id", "ts", "variable", "value", "quality", "source"]
@@ -93,12 +94,14 @@ def to_frame(rows: Iterable[Reading] | pd.DataFrame) -> pd.DataFrame:
         frame["source"] = None
     ts = frame["ts"]
     if len(frame) and not isinstance(ts.dtype, pd.DatetimeTZDtype):
-        try:
-            ts = pd.to_datetime(ts.astype(object), utc=False)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"reading timestamps cannot be read as dates: {exc}") from exc
-        if not isinstance(ts.dtype, pd.DatetimeTZDtype):
-            raise InputError("reading timestamps must be timezone-aware (UTC); got naive times")
+        # Python datetimes with different offsets land here as objects: each must be aware.
+        naive = [i for i, t in enumerate(ts) if not isinstance(t, datetime) or t.tzinfo is None]
+        if naive:
+            raise InputError(
+                f"reading {naive[0]} has timestamp {ts.iloc[naive[0]]!r}: timestamps must be "
+                "timezone-aware datetimes (UTC)"
+            )
+        ts = pd.to_datetime(ts, utc=True)
     frame["ts"] = pd.to_datetime(ts, utc=True) if len(frame) else ts
     values = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
     bad = ~np.isfinite(values.to_numpy())
@@ -181,9 +184,20 @@ def write_readings(
     if frame.empty:
         return 0
     ts_us = frame["ts"].dt.as_unit("us").astype("int64").to_numpy()
-    is_pg = engine.dialect.name == "postgresql"
-    if is_pg:
-        lo, hi = frame["ts"].min(), frame["ts"].max()
+    # Key order: every writer then takes row locks in the same order, so concurrent
+    # overlapping batches queue behind each other on PostgreSQL instead of deadlocking
+    # (and B-tree inserts are appends on both databases).
+    order = np.lexsort(
+        (
+            pd.factorize(frame["variable"], sort=True)[0],
+            ts_us,
+            pd.factorize(frame["transformer_id"], sort=True)[0],
+        )
+    )
+    if (np.diff(order) < 0).any():
+        frame, ts_us = frame.take(order), ts_us[order]
+    lo, hi = frame["ts"].min(), frame["ts"].max()
+    if engine.dialect.name == "postgresql":
         ensure_partitions(engine, lo.to_pydatetime(), hi.to_pydatetime())
     cols = (
         frame["transformer_id"].astype(str).tolist(),
@@ -193,15 +207,46 @@ def write_readings(
         frame["quality"].tolist(),
         frame["source"].astype(object).where(frame["source"].notna(), None).tolist(),
     )
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return _write_batch(engine, cols, len(frame), chunk_size, on_progress)
+        except (psycopg.Error, DBAPIError) as exc:
+            # A batch is atomic and idempotent, so replaying it is safe after a deadlock, or
+            # after another process (retention, restore) dropped a partition we had cached.
+            err = getattr(exc, "orig", exc)
+            missing_partition = isinstance(err, psycopg.errors.CheckViolation)
+            deadlock = isinstance(err, psycopg.errors.DeadlockDetected)
+            if not (deadlock or missing_partition) or attempt == _ATTEMPTS:
+                raise
+            if missing_partition:
+                forget_partitions(engine)
+                ensure_partitions(engine, lo.to_pydatetime(), hi.to_pydatetime())
+    raise AssertionError("unreachable")
+
+
+_ATTEMPTS = 3
+
+
+def _write_batch(
+    engine: Engine,
+    cols: tuple[list[Any], ...],
+    n: int,
+    chunk_size: int,
+    on_progress: Callable[[int], None] | None,
+) -> int:
     stored = 0
     with write_transaction(engine) as conn:
         _check_transformers(conn, sorted(set(cols[0])))
-        write = _PgWriter(conn) if is_pg else partial(_write_chunk_sqlite, conn)
-        for start in range(0, len(frame), chunk_size):
+        write = (
+            _PgWriter(conn)
+            if conn.dialect.name == "postgresql"
+            else partial(_write_chunk_sqlite, conn)
+        )
+        for start in range(0, n, chunk_size):
             chunk = list(zip(*(c[start : start + chunk_size] for c in cols), strict=True))
             stored += write(chunk)
             if on_progress is not None:
-                on_progress(min(start + chunk_size, len(frame)))
+                on_progress(min(start + chunk_size, n))
     return stored
 
 
@@ -267,7 +312,7 @@ class _PgWriter:
         _copy(self.cur, "readings_stage", chunk)
         self.cur.execute(
             f"INSERT INTO readings {_COPY_COLUMNS} SELECT {_COPY_COLUMNS[1:-1]} "
-            "FROM readings_stage ON CONFLICT DO NOTHING"
+            "FROM readings_stage ORDER BY transformer_id, ts, variable ON CONFLICT DO NOTHING"
         )
         stored = int(self.cur.rowcount)
         self.cur.execute("TRUNCATE readings_stage")
@@ -299,7 +344,9 @@ def _ts_micros(conn: Connection) -> ColumnElement[int]:
     # numpy in one go: building a Python datetime per row costs more than the query itself.
     if conn.dialect.name == "sqlite":
         return type_coerce(readings.c.ts, BigInteger())
-    return cast(func.extract("epoch", readings.c.ts) * 1_000_000, BigInteger)
+    # date_part() is float8 (extract() is numeric, slower); 2^53 us covers +-285 years, so
+    # rounding the product gives back the exact microsecond.
+    return cast(func.date_part("epoch", readings.c.ts) * 1_000_000, BigInteger)
 
 
 def readings_long(
@@ -334,7 +381,7 @@ def readings_long(
         q = q.where(readings.c.variable.in_(list(variables)))
     if min_quality is not None:  # quality codes grow worse: keep those at most this bad
         q = q.where(readings.c.quality <= min_quality)
-    with engine.connect() as conn, _gc_paused():
+    with read_connection(engine) as conn, _gc_paused():
         q = q.with_only_columns(_ts_micros(conn), *q.selected_columns[1:])
         rows = conn.execute(q).all()
         return _long_frame(rows)
@@ -381,7 +428,7 @@ def readings_frame(
         q = q.where(c.variable.in_(list(variables)))
     if good_only:
         q = q.where(c.quality == int(Quality.GOOD))
-    with engine.connect() as conn, _gc_paused():
+    with read_connection(engine) as conn, _gc_paused():
         q = q.with_only_columns(_ts_micros(conn), c.variable, c.value)
         rows = conn.execute(q).all()
         return _pivot(rows, variables)

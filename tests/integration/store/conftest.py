@@ -11,16 +11,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
+from store_helpers import NOW
 
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
 from thermowatch.store.pgtest import PostgresCluster
-
-NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +48,18 @@ def engine(db_url: str) -> Iterator[Engine]:
     from thermowatch.store.transformers import ensure_transformer
 
     eng = make_engine(db_url)
+    upgrade(eng, now=NOW)
+    ensure_transformer(eng, "T1", "Poste Nord T1", target_variable="OT")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_cluster: PostgresCluster) -> Iterator[Engine]:
+    """Like ``engine``, PostgreSQL only (for partition behaviour)."""
+    from thermowatch.store.transformers import ensure_transformer
+
+    eng = make_engine(pg_cluster.create_database(f"t_{uuid.uuid4().hex[:12]}"))
     upgrade(eng, now=NOW)
     ensure_transformer(eng, "T1", "Poste Nord T1", target_variable="OT")
     yield eng

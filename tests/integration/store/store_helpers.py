@@ -10,6 +10,7 @@ import pandas as pd
 from thermowatch.store.readings import wide_to_frame
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
+NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)  # "now" of the fixtures
 VARIABLES = ["OT", "HUFL", "HULL", "MUFL", "MULL", "LUFL"]
 
 

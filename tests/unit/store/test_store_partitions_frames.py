@@ -74,3 +74,12 @@ def test_wide_to_frame_skips_and_counts_missing_cells() -> None:
     assert set(frame["source"]) == {"import:x.csv"}
     with pytest.raises(InputError, match="timezone-aware"):
         wide_to_frame(wide.tz_localize(None), "T1")
+
+
+def test_to_frame_accepts_mixed_offsets_and_names_the_naive_reading() -> None:
+    utc = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    plus2 = datetime(2026, 1, 1, 14, tzinfo=timezone(timedelta(hours=2)))
+    frame = to_frame([Reading("T1", utc, "OT", 1.0), Reading("T1", plus2, "HUFL", 2.0)])
+    assert (frame["ts"] == pd.Timestamp("2026-01-01 12:00", tz="UTC")).all()
+    with pytest.raises(InputError, match="reading 1 has timestamp"):
+        to_frame([Reading("T1", utc, "OT", 1.0), Reading("T1", datetime(2026, 1, 1), "OT", 2.0)])

@@ -1,6 +1,6 @@
 """A writer process for the concurrency and crash tests.
 
-usage: python _writer.py URL MODE FIRST_MINUTE N_MINUTES [START_AT]
+usage: python store_writer.py URL MODE FIRST_MINUTE N_MINUTES [START_AT]
 MODE "batches": write [first, first+n) in overlapping batches of 600 minutes, after START_AT.
 MODE "crash": write it as one batch in chunks; print READY after the first chunk and hang.
 MODE "full": write it as one batch.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import minute_frame
+from store_helpers import minute_frame
 
 from thermowatch.store.engine import make_engine
 from thermowatch.store.readings import write_readings

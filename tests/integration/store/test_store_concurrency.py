@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
+from store_helpers import expected_sum
 
-from tests.integration.store.helpers import expected_sum
 from thermowatch.store.readings import count_readings
 from thermowatch.store.tables import readings
 
-WRITER = Path(__file__).with_name("_writer.py")
+WRITER = Path(__file__).with_name("store_writer.py")
 SRC = Path(__file__).parents[3] / "src"
 
 

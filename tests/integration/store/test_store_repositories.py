@@ -7,9 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
+from store_helpers import NOW, START, minute_frame
 
-from tests.integration.store.conftest import NOW
-from tests.integration.store.helpers import START, minute_frame
 from thermowatch.errors import InputError, NotFoundError
 from thermowatch.store import alerts, audit, models
 from thermowatch.store.predictions import (
@@ -44,6 +43,8 @@ def test_predictions_idempotent_and_recent(engine: Engine) -> None:
     ]
     assert write_predictions(engine, preds) == 120
     assert write_predictions(engine, preds[:10]) == 0
+    with pytest.raises(NotFoundError, match="T404"):
+        write_predictions(engine, [Prediction("T404", START, "m1", 1.0)])
     now = START + timedelta(minutes=119)
     recent = recent_predictions(engine, "T1", hours=1, now=now)
     assert len(recent) == 61
@@ -66,6 +67,8 @@ def test_alert_lifecycle_and_outbox(engine: Engine) -> None:
     assert [a.id for a in alerts.open_alerts(engine)] == [a1]
     with pytest.raises(NotFoundError):
         alerts.resolve_alert(engine, 987654, by="x")
+    with pytest.raises(NotFoundError, match="T404"):
+        alerts.raise_alert(engine, "T404", "top_oil_high", "ALERTE", "?", at=NOW)
 
     due = alerts.due_notifications(engine, now=NOW)
     assert len(due) == 1 and due[0].alert_id == a1 and due[0].status == "pending"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -72,30 +73,42 @@ def test_errors_are_one_line_and_exit_2(
     assert code == 2 and "nope.bak" in err and "Traceback" not in err
 
 
-CSV = """timestamp,HUFL,HULL,OT
-2026-03-01 00:00:00,5.8,2.1,30.5
-2026-03-01 00:15:00,5.9,2.0,30.6
-2026-03-01 00:30:00,6.1,,30.9
-2026-03-01 00:45:00,6.3,2.2,31.2
-"""
+def _measurement_csv(path: Path) -> None:
+    """Two days of 15-minute readings, in the shape of an ETT export (naive = UTC)."""
+    lines = ["date,HUFL,HULL,MUFL,OT"]
+    for i in range(192):
+        hour = i / 4
+        load = 5 + 2 * math.sin(2 * math.pi * hour / 24)
+        lines.append(
+            f"2026-03-{1 + i // 96:02d} {(i % 96) // 4:02d}:{(i % 4) * 15:02d}:00,"
+            f"{load:.3f},{load / 3:.3f},{load * 0.8:.3f},{30 + 4 * load:.3f}"
+        )
+    path.write_text("\n".join(lines) + "\n")
 
 
 def test_import_twice_keeps_the_same_rows(db_url: str, tmp_path: Path) -> None:
-    pytest.importorskip("thermowatch.data", reason="thermowatch.data (branch data) not merged yet")
+    data_pkg = pytest.importorskip(
+        "thermowatch.data", reason="thermowatch.data (branch data) not merged yet"
+    )
     data = tmp_path / "mesures.csv"
-    data.write_text(CSV)
+    _measurement_csv(data)
+    measurements = data_pkg.load_measurements(data)
+    expected = int(measurements.frame.notna().sum().sum())
+    assert expected > 500  # the reader kept most of the 192 x 4 cells
+
     run("db", "upgrade", "--database-url", db_url)
     args = ["db", "import", str(data), "--transformer", "TR-09", "--database-url", db_url]
     first = run(*args)
     engine = make_engine(db_url)
-    n = count_readings(engine, "TR-09")
-    assert n == 11  # 4 rows x 3 columns, one empty cell
-    assert "1 empty cells skipped" in first
+    assert count_readings(engine, "TR-09") == expected
+    assert f"{expected} readings stored" in first
     second = run(*args)
-    assert "0 readings stored" in second and "11 already present" in second
-    assert count_readings(engine, "TR-09") == n
+    assert "0 readings stored" in second and f"{expected} already present" in second
+    assert count_readings(engine, "TR-09") == expected
+
     [status] = json.loads(run("status", "--json", "--database-url", db_url))
+    last = measurements.frame.index[-1]
     assert status["transformer_id"] == "TR-09"
-    assert status["last_reading_at"].startswith("2026-03-01T00:45:00")
-    if status["measured_variable"] == "OT":  # when the reader picks OT as target
-        assert status["measured"] == pytest.approx(31.2)
+    assert status["measured_variable"] == measurements.target
+    assert status["last_reading_at"] == last.isoformat()
+    assert status["measured"] == pytest.approx(measurements.frame[measurements.target].iloc[-1])

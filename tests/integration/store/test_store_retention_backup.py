@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
+from store_helpers import START, minute_frame
 
-from tests.integration.store.helpers import START, minute_frame
 from thermowatch.errors import InputError
 from thermowatch.store import alerts, audit
 from thermowatch.store.backup import backup, restore, table_counts
@@ -56,9 +56,9 @@ def test_retention_folds_old_readings_into_hourly_aggregates(engine: Engine) -> 
         apply_retention(engine, raw_days=0)
 
 
-def test_retention_drops_whole_old_partitions_on_postgres(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("partitions exist on PostgreSQL only")
+@pytest.mark.postgres
+def test_retention_drops_whole_old_partitions_on_postgres(pg_engine: Engine) -> None:
+    engine = pg_engine
     old = minute_frame(0, 60)
     old["ts"] -= pd.Timedelta(days=365)
     write_readings(engine, old)
