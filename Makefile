@@ -28,6 +28,8 @@ test-unit: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/thermal_speed.py
 	$(PY) benchmarks/accuracy.py
+	$(PY) benchmarks/train_speed.py
+	$(PY) benchmarks/store_speed.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

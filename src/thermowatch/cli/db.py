@@ -104,16 +104,10 @@ def import_(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Load a measurement file into the store (importing it twice adds nothing)."""
-<<<<<<< HEAD
+    if not file.is_file():
+        raise InputError(f"measurement file {file} does not exist.")
     from thermowatch.data import read_readings
     from thermowatch.data.columns import find_target
-=======
-    from thermowatch.errors import InputError
-
-    if not file.is_file():
-        raise InputError(f"measurement file {file} does not exist")
-    from thermowatch.data import load_measurements
->>>>>>> store
     from thermowatch.store.readings import wide_to_frame, write_readings
     from thermowatch.store.transformers import ensure_transformer
 
