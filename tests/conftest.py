@@ -31,3 +31,20 @@ def ett_dir() -> Path:
     if not (ETT_DIR / "ETTh1.csv").exists():
         pytest.skip(f"real ETT data absent: {ETT_DIR} (read-only shared data)")
     return ETT_DIR
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL cluster on loopback for the whole session (store, alerts…).
+
+    Each test creates its own database in it. Without PostgreSQL the PostgreSQL variants are
+    skipped with a message, except with ``CI=true``, where it is a failure.
+    """
+    from thermowatch.store.pgtest import PostgresCluster
+
+    try:
+        cluster = PostgresCluster().start()
+    except Exception as exc:
+        require(False, f"PostgreSQL could not be started: {exc}")
+    yield cluster
+    cluster.stop()

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from enum import IntEnum
-from pathlib import Path
 from typing import Any
 
 from thermowatch.alerts.levels import Hysteresis, Level
+from thermowatch.config import read_toml
 from thermowatch.errors import InputError
 
 ENV_VAR = "THERMOWATCH_ALERTS_CONFIG"
@@ -341,11 +340,4 @@ def load_config(path: str | os.PathLike[str] | None = None) -> AlertsConfig:
     raw = path or os.environ.get(ENV_VAR)
     if not raw:
         return AlertsConfig()
-    p = Path(raw)
-    if not p.is_file():
-        raise InputError(f"alerts config file {p} does not exist")
-    try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"alerts config file {p} is not valid TOML: {exc}") from exc
-    return parse_config(doc)
+    return parse_config(read_toml(raw, "alerts config file"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Annotated
 
@@ -17,12 +16,9 @@ def load_spec(value: str):
 
     path = Path(value)
     if path.suffix.lower() == ".toml":
-        if not path.exists():
-            raise InputError(f"spec file {value!r} does not exist.")
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"spec file {value!r} is not valid TOML: {exc}.") from None
+        from thermowatch.config import read_toml
+
+        table = read_toml(path, "spec file")
         return TransformerSpec.from_mapping(table.get("transformer", table))
     return TransformerSpec.preset(value)
 

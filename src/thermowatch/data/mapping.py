@@ -16,12 +16,12 @@ Example ``mapping.toml``::
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from thermowatch.config import read_toml
 from thermowatch.data.quantities import QUANTITIES
 from thermowatch.errors import InputError
 
@@ -53,14 +53,7 @@ def load_mapping(mapping: str | Path | Mapping[str, Any] | None) -> ColumnMappin
     if isinstance(mapping, str | Path):
         path = Path(mapping)
         source = f"the mapping file {str(path)!r}"
-        try:
-            mapping = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as error:
-            raise InputError(f"The mapping file {str(path)!r} does not exist.") from error
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise InputError(
-                f"The mapping file {str(path)!r} is not valid TOML: {error}."
-            ) from error
+        mapping = read_toml(path, "the mapping file")
     unknown = set(mapping) - _KEYS
     if unknown:
         raise InputError(

@@ -22,11 +22,11 @@ A bad value raises :class:`~thermowatch.errors.InputError` with one sentence nam
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from thermowatch.config import read_toml
 from thermowatch.errors import InputError
 from thermowatch.thermal import TransformerSpec
 
@@ -358,10 +358,4 @@ def parse_config(doc: dict[str, Any], base_dir: str | Path = ".") -> MonitorConf
 def load_config(path: str | Path) -> MonitorConfig:
     """Read and validate a TOML config file (relative paths are relative to the file)."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"config file {str(path)!r} does not exist")
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
-    return parse_config(doc, path.parent)
+    return parse_config(read_toml(path, "config file"), path.parent)

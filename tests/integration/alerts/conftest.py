@@ -4,7 +4,6 @@ all on loopback."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import uuid
@@ -18,7 +17,6 @@ from sqlalchemy import Engine
 
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
-from thermowatch.store.pgtest import PostgresCluster
 from thermowatch.store.transformers import ensure_transformer
 
 NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
@@ -28,18 +26,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[PostgresCluster]:
-    try:
-        cluster = PostgresCluster().start()
-    except Exception as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true and PostgreSQL could not be started: {exc}")
-        pytest.skip(f"PostgreSQL not available, skipping the PostgreSQL variant: {exc}")
-    yield cluster
-    cluster.stop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -21,18 +21,6 @@ from thermowatch.store.migrate import upgrade
 from thermowatch.store.pgtest import PostgresCluster
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[PostgresCluster]:
-    try:
-        cluster = PostgresCluster().start()
-    except Exception as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true and PostgreSQL could not be started: {exc}")
-        pytest.skip(f"PostgreSQL not available, skipping the PostgreSQL variant: {exc}")
-    yield cluster
-    cluster.stop()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> str:
     """URL of an empty database (not migrated)."""
