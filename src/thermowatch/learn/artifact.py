@@ -66,7 +66,7 @@ def save_model(result: TrainingResult, fitted: FittedModel, out_dir: str | Path)
         "model": fitted.model.to_dict(),
         "interval": {"level": fitted.interval_level, "half_width_k": fitted.interval_half_width_k},
     }
-    versions = {}
+    versions: dict[str, str | None] = {}
     for package in ("thermowatch", "numpy", "pandas", "scikit-learn", "scipy"):
         try:
             versions[package] = importlib_metadata.version(package)

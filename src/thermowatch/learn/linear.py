@@ -13,6 +13,8 @@ import numpy as np
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.preprocessing import StandardScaler
 
+from thermowatch.errors import InputError
+
 
 @dataclass(frozen=True)
 class LinearModel:
@@ -74,12 +76,17 @@ class LinearModel:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> LinearModel:
         n = len(values["features"])
-        arrays = [np.asarray(values[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
+        mean, scale, coef = (
+            np.asarray(values[k], dtype=np.float64) for k in ("mean", "scale", "coef")
+        )
+        arrays = (mean, scale, coef)
         if any(a.shape != (n,) for a in arrays) or not all(np.isfinite(a).all() for a in arrays):
-            raise ValueError("model.json: mean, scale and coef must be finite, one per feature")
+            raise InputError("model.json: mean, scale and coef must be finite, one per feature.")
         return cls(
             tuple(values["features"]),
-            *arrays,
+            mean,
+            scale,
+            coef,
             float(values["intercept"]),
             float(values.get("alpha", 0.0)),
         )

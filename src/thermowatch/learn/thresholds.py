@@ -46,8 +46,8 @@ def choose_thresholds(
             )
         return Thresholds(alerte_c, critique_c, source, "")
     values = np.asarray(train_target, dtype=np.float64)
-    alerte = math.ceil(float(np.percentile(values, 99)))
-    critique = math.ceil(float(np.percentile(values, 99.9)) + 5.0)
+    alerte = float(math.ceil(float(np.percentile(values, 99))))
+    critique = float(math.ceil(float(np.percentile(values, 99.9)) + 5.0))
     explanation = "p99 / p99.9 + 5 K (période d'apprentissage / training period)"
     if kind in _CAPS:
         cap_alerte, cap_critique = _CAPS[kind]
