@@ -10,11 +10,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from thermowatch.service import errors
 from thermowatch.service.audit import AuditQueue
 from thermowatch.service.auth import Authenticator
+from thermowatch.service.errors import FastJSON
 from thermowatch.service.metrics import MetricsMiddleware
 from thermowatch.service.predicting import HistoryCache
 from thermowatch.service.serving import ModelHolder
@@ -98,7 +98,7 @@ def create_app(
         summary="Predicted winding/oil temperature and alert level of power transformers.",
         version="1",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
+        default_response_class=FastJSON,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -8,13 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import ORJSONResponse
 
 from thermowatch.errors import InputError
 from thermowatch.service.audit import inputs_hash
 from thermowatch.service.auth import Principal, Reader
 from thermowatch.service.deps import ModelsDep, read_json, served_for
-from thermowatch.service.errors import ApiError
+from thermowatch.service.errors import ApiError, FastJSON
 from thermowatch.service.metrics import PREDICTIONS
 from thermowatch.service.predicting import Result, history_for, predict_one, validate_reading
 
@@ -81,7 +80,7 @@ def _audit(
         }
     },
 )
-async def predict(request: Request, principal: Reader, models: ModelsDep) -> ORJSONResponse:
+async def predict(request: Request, principal: Reader, models: ModelsDep) -> FastJSON:
     """Original contract: a flat reading in, ``temperature_predite`` and ``niveau_alerte`` out
     (plus ``timestamp``, ``transformer_id``, ``model_id``, ``intervalle`` [°C] and
     ``avertissements``), for the default transformer."""
@@ -114,7 +113,7 @@ async def predict(request: Request, principal: Reader, models: ModelsDep) -> ORJ
         model=served.model_id,
         level=result.level,
     )
-    return ORJSONResponse(result.as_json())
+    return FastJSON(result.as_json())
 
 
 @router.post(
@@ -138,7 +137,7 @@ async def predict(request: Request, principal: Reader, models: ModelsDep) -> ORJ
 )
 async def predict_transformer(
     transformer_id: str, request: Request, principal: Reader, models: ModelsDep
-) -> ORJSONResponse:
+) -> FastJSON:
     """One reading (object) or several (array, ≤ 1000) for one transformer; an array answers an array."""
     start = time.perf_counter()
     body, raw = await read_json(request)
@@ -180,4 +179,4 @@ async def predict_transformer(
         rows=len(results),
     )
     out = [r.as_json() for r in results]
-    return ORJSONResponse(out if many else out[0])
+    return FastJSON(out if many else out[0])
