@@ -36,7 +36,18 @@ def call(client, method, path, body, headers):
 
 
 @pytest.mark.parametrize(("method", "path", "body", "needed"), ROUTES, ids=IDS)
-@pytest.mark.parametrize("bad", ["none", "invalid-key", "expired-token", "revoked-key", "wrong-issuer", "wrong-secret", "not-bearer"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "none",
+        "invalid-key",
+        "expired-token",
+        "revoked-key",
+        "wrong-issuer",
+        "wrong-secret",
+        "not-bearer",
+    ],
+)
 def test_bad_credentials_are_401(client, keys, method, path, body, needed, bad):
     headers = {
         "none": {},
@@ -56,7 +67,9 @@ def test_bad_credentials_are_401(client, keys, method, path, body, needed, bad):
 @pytest.mark.parametrize("role", ["reader", "operator", "admin"])
 @pytest.mark.parametrize("kind", ["key", "jwt"])
 def test_roles(client, keys, method, path, body, needed, role, kind):
-    headers = {"X-API-Key": keys[role]} if kind == "key" else {"Authorization": f"Bearer {token(role)}"}
+    headers = (
+        {"X-API-Key": keys[role]} if kind == "key" else {"Authorization": f"Bearer {token(role)}"}
+    )
     r = call(client, method, path, body, headers)
     if RANK[role] < RANK[needed]:
         assert r.status_code == 403, r.text
@@ -76,16 +89,25 @@ def test_failed_authentications_are_audited_and_counted(client, keys, engine):
     denied = [e for e in entries(engine, action="authenticate") if e.outcome == "denied"]
     assert denied and "invalid_key" in denied[0].detail
     metrics = client.get("/metrics", headers={"X-API-Key": keys["reader"]}).text
-    line = next(x for x in metrics.splitlines() if x.startswith('thermowatch_auth_failures_total{reason="invalid_key"}'))
+    line = next(
+        x
+        for x in metrics.splitlines()
+        if x.startswith('thermowatch_auth_failures_total{reason="invalid_key"}')
+    )
     assert float(line.split()[-1]) >= 1
 
 
 def test_rate_limit_per_key(engine, served_dir, keys):
     from fastapi.testclient import TestClient
 
-    app = create_app(make_settings(model_dir=str(served_dir), rate_limit_per_s=0.001, rate_burst=3), engine=engine)
+    app = create_app(
+        make_settings(model_dir=str(served_dir), rate_limit_per_s=0.001, rate_burst=3),
+        engine=engine,
+    )
     with TestClient(app) as c:
-        codes = [c.get("/v1/models", headers={"X-API-Key": keys["reader"]}).status_code for _ in range(5)]
+        codes = [
+            c.get("/v1/models", headers={"X-API-Key": keys["reader"]}).status_code for _ in range(5)
+        ]
         assert codes == [200, 200, 200, 429, 429]
         # Another key has its own bucket.
         assert c.get("/v1/models", headers={"X-API-Key": keys["admin"]}).status_code == 200
@@ -94,11 +116,15 @@ def test_rate_limit_per_key(engine, served_dir, keys):
 def test_ip_allow_list(engine, served_dir, keys):
     from fastapi.testclient import TestClient
 
-    app = create_app(make_settings(model_dir=str(served_dir), allow_cidrs=("10.0.0.0/8",)), engine=engine)
+    app = create_app(
+        make_settings(model_dir=str(served_dir), allow_cidrs=("10.0.0.0/8",)), engine=engine
+    )
     with TestClient(app, client=("127.0.0.1", 5000)) as c:
         r = c.get("/v1/models", headers={"X-API-Key": keys["reader"]})
         assert r.status_code == 403 and "address" in r.json()["erreur"]
-    app = create_app(make_settings(model_dir=str(served_dir), allow_cidrs=("127.0.0.0/8",)), engine=engine)
+    app = create_app(
+        make_settings(model_dir=str(served_dir), allow_cidrs=("127.0.0.0/8",)), engine=engine
+    )
     with TestClient(app, client=("127.0.0.1", 5000)) as c:
         assert c.get("/v1/models", headers={"X-API-Key": keys["reader"]}).status_code == 200
 

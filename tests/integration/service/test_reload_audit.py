@@ -40,7 +40,8 @@ def test_tampered_artifact_is_refused_and_the_old_model_keeps_serving(client, ke
     doc["model"]["intercept"] += 50.0  # an attacker shifting every prediction
     (served_dir / "model.json").write_text(json.dumps(doc))
     refused_line = lambda: next(  # noqa: E731
-        line for line in client.get("/metrics", headers={"X-API-Key": keys["reader"]}).text.splitlines()
+        line
+        for line in client.get("/metrics", headers={"X-API-Key": keys["reader"]}).text.splitlines()
         if line.startswith("thermowatch_model_reload_refused_total ")
     )
     before = float(refused_line().split()[-1])
@@ -50,7 +51,14 @@ def test_tampered_artifact_is_refused_and_the_old_model_keeps_serving(client, ke
 
 
 def test_new_champion_is_picked_up_without_restart(engine, keys, model_dir, second_model_dir):
-    register_model(engine, load_model(model_dir).model_id, TRANSFORMER, str(model_dir), artifact_digest(model_dir), status=ModelStatus.CHAMPION)
+    register_model(
+        engine,
+        load_model(model_dir).model_id,
+        TRANSFORMER,
+        str(model_dir),
+        artifact_digest(model_dir),
+        status=ModelStatus.CHAMPION,
+    )
     app = create_app(make_settings(), engine=engine)
     with TestClient(app) as c:
         first = load_model(model_dir).model_id
@@ -68,7 +76,11 @@ def test_new_champion_is_picked_up_without_restart(engine, keys, model_dir, seco
         from thermowatch.store.tables import model_versions
 
         with engine.begin() as conn:
-            conn.execute(update(model_versions).where(model_versions.c.id == second).values(sha256=artifact_digest(second_model_dir)))
+            conn.execute(
+                update(model_versions)
+                .where(model_versions.c.id == second)
+                .values(sha256=artifact_digest(second_model_dir))
+            )
         assert wait_for(lambda: model_id_of(c, keys["reader"]) == second)
         models = c.get("/v1/models", headers={"X-API-Key": keys["reader"]}).json()
         assert models["served"][TRANSFORMER]["model_id"] == second
@@ -81,15 +93,30 @@ def test_ready_reports_model_and_database(client, keys, engine, tmp_path):
     with TestClient(app) as c:
         r = c.get("/ready", headers={"X-API-Key": keys["reader"]})
         assert r.status_code == 503 and "model" in r.json()["erreur"]
-        assert c.post("/predict", json=reading(), headers={"X-API-Key": keys["reader"]}).status_code == 503
+        assert (
+            c.post("/predict", json=reading(), headers={"X-API-Key": keys["reader"]}).status_code
+            == 503
+        )
 
 
 def test_every_prediction_is_audited_and_none_lost_on_shutdown(engine, served_dir, keys):
-    app = create_app(make_settings(model_dir=str(served_dir), audit_flush_s=60.0, audit_batch=10_000), engine=engine)
+    app = create_app(
+        make_settings(model_dir=str(served_dir), audit_flush_s=60.0, audit_batch=10_000),
+        engine=engine,
+    )
     with TestClient(app) as c:
         for i in range(25):
-            assert c.post("/predict", json=reading(**{"courant (A)": 500.0 + i}), headers={"X-API-Key": keys["reader"]}).status_code == 200
-        c.post("/predict", json=reading(**{"courant (A)": -1.0}), headers={"X-API-Key": keys["reader"]})
+            assert (
+                c.post(
+                    "/predict",
+                    json=reading(**{"courant (A)": 500.0 + i}),
+                    headers={"X-API-Key": keys["reader"]},
+                ).status_code
+                == 200
+            )
+        c.post(
+            "/predict", json=reading(**{"courant (A)": -1.0}), headers={"X-API-Key": keys["reader"]}
+        )
         assert app.state.audit.pending >= 26  # still queued: nothing written on the hot path
     rows = entries(engine, action="predict")
     assert len(rows) == 26
@@ -97,7 +124,9 @@ def test_every_prediction_is_audited_and_none_lost_on_shutdown(engine, served_di
     detail = json.loads(ok[0].detail)
     assert ok[0].actor.startswith("key:") and ok[0].role == "reader" and ok[0].source_address
     assert {"inputs", "model", "latency_ms", "route"} <= set(detail)
-    assert len({json.loads(r.detail)["inputs"] for r in ok}) == 25  # distinct inputs, distinct hashes
+    assert (
+        len({json.loads(r.detail)["inputs"] for r in ok}) == 25
+    )  # distinct inputs, distinct hashes
     assert [r for r in rows if r.outcome == "rejected"]
 
 
@@ -111,7 +140,11 @@ def test_readings_push_stores_predicts_and_calls_the_hook(client, keys, engine):
     client.app.state.on_prediction = lambda tid, result: seen.append((tid, result.level))
     at = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     body = [
-        {"transformer_id": TRANSFORMER, "timestamp": (at + timedelta(minutes=10 * i)).isoformat(), "values": reading()}
+        {
+            "transformer_id": TRANSFORMER,
+            "timestamp": (at + timedelta(minutes=10 * i)).isoformat(),
+            "values": reading(),
+        }
         for i in range(3)
     ]
     r = client.post("/v1/readings", json=body, headers={"X-API-Key": keys["operator"]})
@@ -126,42 +159,76 @@ def test_readings_push_stores_predicts_and_calls_the_hook(client, keys, engine):
     # Idempotent re-send; the latest state and history read it back.
     client.post("/v1/readings", json=body, headers={"X-API-Key": keys["operator"]})
     assert count_readings(engine, TRANSFORMER) == 18
-    state = client.get(f"/v1/transformers/{TRANSFORMER}", headers={"X-API-Key": keys["reader"]}).json()
+    state = client.get(
+        f"/v1/transformers/{TRANSFORMER}", headers={"X-API-Key": keys["reader"]}
+    ).json()
     assert state["latest_prediction"]["timestamp"].startswith("2026-01-05T08:20")
     hist = client.get(
         f"/v1/transformers/{TRANSFORMER}/history",
         params={"from": at.isoformat(), "to": (at + timedelta(hours=1)).isoformat()},
         headers={"X-API-Key": keys["reader"]},
     ).json()
-    assert len(hist["readings"]["timestamp"]) == 3 and len(hist["predictions"]["temperature_predite"]) == 3
-    bad = client.post("/v1/readings", json={"transformer_id": TRANSFORMER, "values": reading(**{"courant (A)": "x"})}, headers={"X-API-Key": keys["operator"]})
+    assert (
+        len(hist["readings"]["timestamp"]) == 3
+        and len(hist["predictions"]["temperature_predite"]) == 3
+    )
+    bad = client.post(
+        "/v1/readings",
+        json={"transformer_id": TRANSFORMER, "values": reading(**{"courant (A)": "x"})},
+        headers={"X-API-Key": keys["operator"]},
+    )
     assert bad.status_code == 422 and "courant (A)" in bad.json()["erreur"]
 
 
 def test_batch_json_csv_parquet_agree(client, keys, served_dir):
     predictor = load_model(served_dir)
-    rows = [reading(**{"courant (A)": 300.0 + 10 * i}) | {"timestamp": f"2026-06-01T{i % 24:02d}:00:00Z"} for i in range(50)]
+    rows = [
+        reading(**{"courant (A)": 300.0 + 10 * i})
+        | {"timestamp": f"2026-06-01T{i % 24:02d}:00:00Z"}
+        for i in range(50)
+    ]
     h = {"X-API-Key": keys["reader"]}
     by_json = client.post("/v1/predict/batch", json=rows, headers=h).json()
     frame = pd.DataFrame(rows)
-    csv = client.post("/v1/predict/batch", content=frame.to_csv(index=False).encode(), headers=h | {"Content-Type": "text/csv"}).json()
+    csv = client.post(
+        "/v1/predict/batch",
+        content=frame.to_csv(index=False).encode(),
+        headers=h | {"Content-Type": "text/csv"},
+    ).json()
     buf = io.BytesIO()
     frame.to_parquet(buf)
-    parquet = client.post("/v1/predict/batch", files={"file": ("x.parquet", buf.getvalue(), "application/octet-stream")}, headers=h).json()
+    parquet = client.post(
+        "/v1/predict/batch",
+        files={"file": ("x.parquet", buf.getvalue(), "application/octet-stream")},
+        headers=h,
+    ).json()
     assert by_json["rows"] == csv["rows"] == parquet["rows"] == 50
     assert by_json["temperature_predite"] == pytest.approx(csv["temperature_predite"])
     assert by_json["temperature_predite"] == pytest.approx(parquet["temperature_predite"])
     # Row by row the same as the model in steady state at each reading.
-    one = frame.iloc[[7]].set_index(pd.DatetimeIndex(pd.to_datetime(frame["timestamp"].iloc[[7]], utc=True)))
+    one = frame.iloc[[7]].set_index(
+        pd.DatetimeIndex(pd.to_datetime(frame["timestamp"].iloc[[7]], utc=True))
+    )
     expected = predictor.predict_frame(one[list(predictor.variables)])["predicted"].iloc[0]
     assert by_json["temperature_predite"][7] == pytest.approx(expected, abs=1e-9)
     r = client.post("/v1/predict/batch", params={"series": "true"}, json=rows, headers=h)
     assert r.status_code == 422 and "increasing time" in r.json()["erreur"]
-    ordered = [row | {"timestamp": f"2026-06-01T{i // 6:02d}:{i % 6}0:00Z"} for i, row in enumerate(rows)]
-    series = client.post("/v1/predict/batch", params={"series": "true"}, json=ordered, headers=h).json()
+    ordered = [
+        row | {"timestamp": f"2026-06-01T{i // 6:02d}:{i % 6}0:00Z"} for i, row in enumerate(rows)
+    ]
+    series = client.post(
+        "/v1/predict/batch", params={"series": "true"}, json=ordered, headers=h
+    ).json()
     assert series["rows"] == 50
     # With thermal inertia, a load ramp lags behind its steady state.
     assert series["temperature_predite"][-1] < by_json["temperature_predite"][-1]
-    bad = client.post("/v1/predict/batch", json=rows[:3] + [reading(**{"courant (A)": float("-1")})], headers=h)
+    bad = client.post(
+        "/v1/predict/batch", json=[*rows[:3], reading(**{"courant (A)": float("-1")})], headers=h
+    )
     assert bad.status_code == 422 and "row 3" in bad.json()["erreur"]
-    assert client.post("/v1/predict/batch", content=b"a;b\n1;2", headers=h | {"Content-Type": "text/csv"}).status_code == 422
+    assert (
+        client.post(
+            "/v1/predict/batch", content=b"a;b\n1;2", headers=h | {"Content-Type": "text/csv"}
+        ).status_code
+        == 422
+    )

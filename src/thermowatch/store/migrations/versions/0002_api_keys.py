@@ -28,9 +28,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("key_sha256", sa.String(length=64), nullable=False),
-        sa.Column(
-            "created_at", thermowatch.store.types.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", thermowatch.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", thermowatch.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "last_used_at", thermowatch.store.types.UTCDateTime(timezone=True), nullable=True
