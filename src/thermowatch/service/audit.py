@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +25,10 @@ from thermowatch.store.engine import write_transaction
 from thermowatch.store.tables import audit_log
 
 log = logging.getLogger("thermowatch.service.audit")
+_SQLITE_INSERT = (
+    "INSERT INTO audit_log (at, actor, role, source_address, action, target, outcome, detail) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def inputs_hash(payload: Any) -> str:
@@ -43,7 +45,7 @@ class AuditQueue:
     """In-memory queue of audit entries flushed in batches by a background task."""
 
     def __init__(
-        self, engine: Engine, flush_s: float = 1.0, batch: int = 500, max_pending: int = 100_000
+        self, engine: Engine, flush_s: float = 1.0, batch: int = 250, max_pending: int = 100_000
     ) -> None:
         self.engine = engine
         self.flush_s = flush_s
@@ -67,9 +69,11 @@ class AuditQueue:
         **detail: Any,
     ) -> None:
         """Queue one entry; ``detail`` (inputs hash, model id, latency [ms]…) is stored as JSON."""
-        text = json.dumps(detail, default=str, ensure_ascii=False) if detail else None
+        # The detail dict is serialised at flush time, on the writer thread, not here.
         self._pending.append(
-            AuditEntry(actor, action, outcome, role, address, target, text, datetime.now(UTC))
+            AuditEntry(
+                actor, action, outcome, role, address, target, detail or None, datetime.now(UTC)
+            )  # type: ignore[arg-type]
         )
         if len(self._pending) >= self.batch:
             self._wake.set()
@@ -109,8 +113,26 @@ class AuditQueue:
             return len(rows)
 
     def _write(self, rows: list[AuditEntry]) -> None:
+        params = []
+        for r in rows:
+            values = vars(r).copy()
+            if isinstance(values["detail"], dict):
+                values["detail"] = orjson.dumps(values["detail"], default=str).decode()
+            params.append(values)
         with write_transaction(self.engine) as conn:
-            conn.execute(audit_log.insert(), [vars(replace(r)) for r in rows])
+            if conn.dialect.name == "sqlite":
+                # Plain tuples through the driver: ~5x faster than SQLAlchemy's executemany,
+                # which matters because the flush holds the GIL while requests wait.
+                ts = audit_log.c.at.type
+                cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                bind = ts.bind_processor(conn.dialect)
+                cur.executemany(_SQLITE_INSERT, [
+                    (bind(p["at"]) if bind else p["at"], p["actor"], p["role"], p["source_address"],
+                     p["action"], p["target"], p["outcome"], p["detail"])
+                    for p in params
+                ])  # fmt: skip
+            else:
+                conn.execute(audit_log.insert(), params)
 
     async def stop(self) -> None:
         """Cancel the background task and flush what is left (called at shutdown)."""

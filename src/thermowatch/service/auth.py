@@ -157,9 +157,14 @@ async def current_principal(request: Request) -> Principal:
 
 
 def require(role: str):
-    """Dependency factory: the caller must hold ``role`` or a higher one."""
+    """Dependency factory: the caller must hold ``role`` or a higher one.
 
-    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    One dependency level (authenticate and check together): each level FastAPI resolves
+    costs ~30 µs on the hot path.
+    """
+
+    async def check(request: Request) -> Principal:
+        principal = request.app.state.auth.authenticate(request)
         if RANK[principal.role] < RANK[role]:
             raise ApiError(
                 403, f"this action needs the {role} role; your role is {principal.role}."

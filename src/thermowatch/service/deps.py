@@ -12,11 +12,11 @@ from thermowatch.service.errors import ApiError
 from thermowatch.service.serving import ModelHolder, Served
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_models(request: Request) -> ModelHolder:
+async def get_models(request: Request) -> ModelHolder:
     return request.app.state.models
 
 

@@ -200,10 +200,17 @@ def history_for(engine, served: Served, at: datetime, cache: HistoryCache) -> pd
     return frame if not frame.empty else None
 
 
+LEVELS = np.array(["NORMAL", "ALERTE", "CRITIQUE"], dtype=object)
+
+
 def batch_predict(
     served: Served, x: np.ndarray, times: pd.DatetimeIndex | None, series: bool
-) -> pd.DataFrame:
-    """Score many readings: independent rows in steady state, or one time series (``series``)."""
+) -> dict[str, np.ndarray]:
+    """Score many readings: independent rows in steady state, or one time series (``series``).
+
+    Returns arrays ``predicted``, ``lower``, ``upper`` [°C] and ``level`` (the model's
+    thresholds, as :meth:`Thresholds.level` decides them for one value).
+    """
     predictor = served.predictor
     if series:
         if times is None:
@@ -220,17 +227,11 @@ def batch_predict(
             hours = times.hour.to_numpy() + times.minute.to_numpy() / 60.0
         predicted = served.fast.predict(x, hours)
     th = predictor.thresholds
-    levels = np.where(
-        predicted >= th.critique_c,
-        "CRITIQUE",
-        np.where(predicted >= th.alerte_c, "ALERTE", "NORMAL"),
-    )
+    codes = (predicted >= th.alerte_c).astype(np.int8) + (predicted >= th.critique_c)
     half = predictor.half_width_k
-    return pd.DataFrame(
-        {
-            "predicted": predicted,
-            "lower": predicted - half,
-            "upper": predicted + half,
-            "level": levels,
-        }
-    )
+    return {
+        "predicted": predicted,
+        "lower": predicted - half,
+        "upper": predicted + half,
+        "level": LEVELS[codes],
+    }

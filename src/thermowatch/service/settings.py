@@ -55,7 +55,7 @@ class Settings:
     max_upload_bytes: int = 200 * 1024 * 1024
     reload_interval_s: float = 5.0
     audit_flush_s: float = 1.0
-    audit_batch: int = 500
+    audit_batch: int = 250
     key_cache_s: float = 5.0
     history_check_s: float = 2.0
     networks: tuple[Any, ...] = field(default=(), repr=False)

@@ -154,23 +154,23 @@ async def predict_batch(
             error=str(exc),
         )
         raise ApiError(422, str(exc)) from None
-    counts = out["level"].value_counts()
-    for level, n in counts.items():
-        PREDICTIONS.labels(level).inc(int(n))
+    levels, counts = np.unique(out["level"].astype(str), return_counts=True)
+    for level, n in zip(levels, counts, strict=True):
+        PREDICTIONS.labels(str(level)).inc(int(n))
     request.app.state.audit.add(
         principal.actor, "predict_batch", "ok", role=principal.role, address=principal.address,
-        target=served.transformer_id, inputs=inputs_hash(raw), model=served.model_id, rows=len(out),
+        target=served.transformer_id, inputs=inputs_hash(raw), model=served.model_id, rows=len(x),
         latency_ms=round((time.perf_counter() - start) * 1e3, 3),
     )  # fmt: skip
     body = {
         "model_id": served.model_id,
         "transformer_id": served.transformer_id,
-        "rows": len(out),
+        "rows": len(x),
         "parse_ms": round((t1 - t0) * 1e3, 3),
         "score_ms": round((t2 - t1) * 1e3, 3),
-        "temperature_predite": out["predicted"].to_numpy(),
-        "borne_basse": out["lower"].to_numpy(),
-        "borne_haute": out["upper"].to_numpy(),
+        "temperature_predite": out["predicted"],
+        "borne_basse": out["lower"],
+        "borne_haute": out["upper"],
         "niveau_alerte": out["level"].tolist(),
     }
     return Response(

@@ -80,13 +80,14 @@ def _audit(
         }
     },
 )
-async def predict(request: Request, principal: Reader, models: ModelsDep) -> FastJSON:
+async def predict(request: Request, principal: Reader) -> FastJSON:
     """Original contract: a flat reading in, ``temperature_predite`` and ``niveau_alerte`` out
     (plus ``timestamp``, ``transformer_id``, ``model_id``, ``intervalle`` [°C] and
     ``avertissements``), for the default transformer."""
     start = time.perf_counter()
     body, raw = await read_json(request)
-    served = served_for(models, request.app.state.settings.default_transformer)
+    state = request.app.state
+    served = served_for(state.models, state.settings.default_transformer)
     try:
         result = await _predict(request, served, body, principal)
     except InputError as exc:
