@@ -15,6 +15,7 @@ from thermowatch.service import errors
 from thermowatch.service.audit import AuditQueue
 from thermowatch.service.auth import Authenticator
 from thermowatch.service.errors import FastJSON
+from thermowatch.service.fastlane import PredictFastLane
 from thermowatch.service.metrics import MetricsMiddleware
 from thermowatch.service.predicting import HistoryCache
 from thermowatch.service.serving import ModelHolder
@@ -106,5 +107,6 @@ def create_app(
     errors.install(app)
     for module in (health, predict, batch, readings, transformers, models, alerts, keys):
         app.include_router(module.router)
+    app.add_middleware(PredictFastLane)  # inside the metrics middleware: still counted
     app.add_middleware(MetricsMiddleware)
     return app
