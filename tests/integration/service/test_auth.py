@@ -151,3 +151,17 @@ def test_secret_is_never_stored(engine):
     with engine.connect() as conn:
         dump = " ".join(str(v) for row in conn.execute(text("SELECT * FROM api_keys")) for v in row)
     assert key not in dump and hash_key(key) in dump and SECRET not in dump
+
+
+def test_metrics_count_predict_by_route_status_and_level(client, keys):
+    h = {"X-API-Key": keys["reader"]}
+    client.post("/predict", json=reading(), headers=h)
+    client.post("/predict", json={"x": 1}, headers=h)
+    text = client.get("/metrics", headers=h).text
+    assert 'thermowatch_http_requests_total{route="/predict",status="200"}' in text
+    assert 'thermowatch_http_requests_total{route="/predict",status="422"}' in text
+    assert 'thermowatch_predictions_total{level="NORMAL"}' in text
+    assert (
+        "thermowatch_model_loaded{" in text
+        and 'thermowatch_http_request_seconds_bucket{le="0.01",route="/predict"}' in text
+    )
