@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 
 from thermowatch.service.auth import Operator, Reader
 from thermowatch.service.deps import EngineDep
@@ -22,7 +24,12 @@ def open_alerts(_: Reader, engine: EngineDep, transformer_id: str | None = None)
 
 
 @router.post("/{alert_id}/acknowledge")
-def acknowledge(alert_id: int, principal: Operator, engine: EngineDep, request: Request) -> dict:
+def acknowledge(
+    alert_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="alert id (64-bit)")],
+    principal: Operator,
+    engine: EngineDep,
+    request: Request,
+) -> dict:
     """Acknowledge an alert in the name of the caller."""
     store_alerts.get_alert(engine, alert_id)
     store_alerts.acknowledge_alert(engine, alert_id, by=principal.actor)
