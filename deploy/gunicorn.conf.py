@@ -1,0 +1,44 @@
+"""gunicorn + uvicorn workers for ``thermowatch.service`` (behind nginx, which terminates TLS).
+
+Run:  gunicorn -c deploy/gunicorn.conf.py
+Environment: THERMOWATCH_DATABASE_URL, THERMOWATCH_JWT_SECRET (required outside development),
+THERMOWATCH_MODEL_DIR (optional; default: the registry's champions), THERMOWATCH_CONFIG (TOML
+with a [service] table), PROMETHEUS_MULTIPROC_DIR (set below) so /metrics sums all workers.
+"""
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+wsgi_app = "thermowatch.service.app:create_app()"
+bind = os.environ.get("THERMOWATCH_BIND", "127.0.0.1:8000")
+# The service is CPU-bound (numpy) with short requests: one worker per core.
+workers = int(os.environ.get("THERMOWATCH_WORKERS", multiprocessing.cpu_count()))
+worker_class = "uvicorn.workers.UvicornWorker"
+keepalive = 75  # longer than nginx's upstream keepalive_timeout (60 s)
+timeout = 60  # a 100 000-row batch scores in well under a second
+graceful_timeout = 30  # lifespan shutdown flushes the audit queue within this
+max_requests = 100_000  # recycle workers now and then (bounded memory growth)
+max_requests_jitter = 10_000
+accesslog = None  # requests are in the audit log and /metrics
+errorlog = "-"
+loglevel = os.environ.get("THERMOWATCH_LOG_LEVEL", "info")
+forwarded_allow_ips = os.environ.get("THERMOWATCH_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+_metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / "thermowatch-metrics")
+)
+
+
+def on_starting(server):
+    # Stale samples of a previous run would be summed into the new one.
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    Path(_metrics_dir).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,118 @@
+"""The FastAPI application: :func:`create_app` wires settings, store, models, auth and audit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from thermowatch.service import errors
+from thermowatch.service.audit import AuditQueue
+from thermowatch.service.auth import Authenticator
+from thermowatch.service.errors import FastJSON
+from thermowatch.service.fastlane import PredictFastLane
+from thermowatch.service.metrics import MetricsMiddleware
+from thermowatch.service.predicting import HistoryCache
+from thermowatch.service.serving import ModelHolder
+from thermowatch.service.settings import Settings, load_settings
+
+log = logging.getLogger("thermowatch.service")
+
+#: Signature of the alert-evaluation hook: ``on_prediction(transformer_id, result)``.
+PredictionHook = Callable[[str, Any], Any]
+
+
+async def _poll_models(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    while True:
+        await asyncio.sleep(settings.reload_interval_s)
+        try:
+            await asyncio.to_thread(app.state.models.poll)
+        except Exception:  # never let the reload loop die: the current model keeps serving
+            log.exception("model poll failed")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    from thermowatch.store.engine import make_engine
+    from thermowatch.store.migrate import upgrade
+
+    settings: Settings = app.state.settings
+    if getattr(app.state, "engine", None) is None:
+        app.state.engine = make_engine(settings.database_url)
+        if settings.development:  # production databases are migrated by `thermowatch db upgrade`
+            upgrade(app.state.engine)
+    engine = app.state.engine
+    app.state.audit = AuditQueue(engine, settings.audit_flush_s, settings.audit_batch)
+    app.state.auth = Authenticator(engine, settings, app.state.audit)
+    app.state.history = HistoryCache(engine, settings.history_check_s)
+    app.state.models = ModelHolder(engine, settings.model_dir, settings.default_transformer)
+    await asyncio.to_thread(app.state.models.poll)
+    app.state.audit.start()
+    # Move everything loaded so far (numpy, pandas, SQLAlchemy, the model) out of the cyclic
+    # collector's reach: full collections then scan only request garbage, which takes the
+    # 20-40 ms GC pauses out of the latency tail.
+    gc.collect()
+    gc.freeze()
+    poller = asyncio.get_running_loop().create_task(_poll_models(app), name="model-poll")
+    try:
+        yield
+    finally:
+        poller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poller
+        await app.state.audit.stop()  # flush: nothing lost on a graceful shutdown
+
+
+def create_app(
+    settings: Settings | None = None,
+    engine: Any = None,
+    on_prediction: PredictionHook | None = None,
+) -> FastAPI:
+    """Build the app.
+
+    Parameters
+    ----------
+    settings
+        Defaults to :func:`load_settings` (env vars and the optional TOML file).
+    engine
+        A SQLAlchemy engine to use instead of one made from ``settings.database_url``
+        (already migrated).
+    on_prediction
+        Alert-evaluation hook called after each prediction stored by ``POST /v1/readings``;
+        also settable later as ``app.state.on_prediction``.
+    """
+    from thermowatch.service.routes import (
+        alerts,
+        batch,
+        health,
+        keys,
+        models,
+        predict,
+        readings,
+        transformers,
+    )
+
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="thermowatch",
+        summary="Predicted winding/oil temperature and alert level of power transformers.",
+        version="1",
+        lifespan=lifespan,
+        default_response_class=FastJSON,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.on_prediction = on_prediction
+    errors.install(app)
+    for module in (health, predict, batch, readings, transformers, models, alerts, keys):
+        app.include_router(module.router)
+    app.add_middleware(PredictFastLane)  # inside the metrics middleware: still counted
+    app.add_middleware(MetricsMiddleware)
+    return app

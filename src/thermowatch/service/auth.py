@@ -1,0 +1,179 @@
+"""Who is calling: API keys (``X-API-Key``) or JWT (``Authorization: Bearer``), roles, limits.
+
+Roles are ordered: ``reader`` (predict, read) < ``operator`` (+ acknowledge alerts) <
+``admin`` (+ models, keys, configuration). A verified API key is cached for
+``key_cache_s`` seconds so the hot path does no database round trip; a revocation therefore
+takes effect within that delay (in every worker). Failures are logged with the client address
+and counted; none reveals whether a key exists.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import time
+from dataclasses import dataclass
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+
+from thermowatch.service.apikeys import ROLES, ApiKey, find_key, hash_key
+from thermowatch.service.errors import ApiError
+from thermowatch.service.metrics import AUTH_FAILURES, DB_ERRORS
+
+log = logging.getLogger("thermowatch.service.auth")
+RANK = {role: i for i, role in enumerate(ROLES)}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: ``actor`` is ``key:<id>`` or ``jwt:<sub>``."""
+
+    actor: str
+    role: str
+    address: str
+
+
+class TokenBucket:
+    """Per-credential token bucket [requests/s, burst], in process (one per worker)."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._state: dict[str, tuple[float, float]] = {}
+
+    def allow(self, who: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        tokens, last = self._state.get(who, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens < 1.0:
+            self._state[who] = (tokens, now)
+            return False
+        self._state[who] = (tokens - 1.0, now)
+        return True
+
+
+class Authenticator:
+    """Verifies credentials against the store (keys) or the JWT settings."""
+
+    def __init__(self, engine, settings, audit=None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.audit = audit
+        self.bucket = TokenBucket(settings.rate_limit_per_s, settings.rate_burst)
+        self._keys: dict[str, tuple[ApiKey | None, float]] = {}
+        self._jwt_key = settings.jwt_public_key or settings.jwt_secret
+
+    def _fail(self, reason: str, address: str, message: str, status: int = 401) -> ApiError:
+        AUTH_FAILURES.labels(reason).inc()
+        log.warning("authentication failed (%s) from %s", reason, address)
+        if self.audit is not None:
+            self.audit.add("anonymous", "authenticate", "denied", address=address, reason=reason)
+        headers = {"WWW-Authenticate": 'Bearer realm="thermowatch"'} if status == 401 else None
+        return ApiError(status, message, headers)
+
+    def _key(self, key: str) -> ApiKey | None:
+        digest = hash_key(key)
+        cached = self._keys.get(digest)
+        now = time.monotonic()
+        if cached is not None and now - cached[1] < self.settings.key_cache_s:
+            return cached[0]
+        try:
+            record = find_key(self.engine, key)
+        except Exception as exc:
+            DB_ERRORS.labels("api_keys").inc()
+            raise ApiError(503, "the key store cannot be reached; try again shortly.") from exc
+        if len(self._keys) > 10_000:  # bounded: guessed keys must not grow memory forever
+            self._keys.clear()
+        self._keys[digest] = (record, now)
+        return record
+
+    def forget_keys(self) -> None:
+        """Drop the key cache (after a revocation through the API, in this worker)."""
+        self._keys.clear()
+
+    def authenticate(self, request: Request) -> Principal:
+        address = request.client.host if request.client else "unknown"
+        if self.settings.networks:
+            try:
+                ip = ipaddress.ip_address(address)
+            except ValueError:
+                ip = None
+            if ip is None or not any(ip in net for net in self.settings.networks):
+                raise self._fail("address", address, "this client address is not allowed.", 403)
+        headers = request.headers
+        key = headers.get("x-api-key")
+        if key:
+            record = self._key(key)
+            if record is None:
+                raise self._fail("invalid_key", address, "the API key is not valid.")
+            if not record.active:
+                raise self._fail("revoked_key", address, "the API key has been revoked.")
+            principal = Principal(f"key:{record.id}", record.role, address)
+        else:
+            auth = headers.get("authorization", "")
+            scheme, _, token = auth.partition(" ")
+            if not token or scheme.lower() != "bearer":
+                raise self._fail(
+                    "missing",
+                    address,
+                    "credentials are required: an X-API-Key header or a Bearer token.",
+                )
+            principal = self._jwt(token.strip(), address)
+        if not self.bucket.allow(principal.actor):
+            raise self._fail(
+                "rate_limited", address, "too many requests for this credential; slow down.", 429
+            )
+        return principal
+
+    def _jwt(self, token: str, address: str) -> Principal:
+        s = self.settings
+        try:
+            claims = jwt.decode(
+                token,
+                self._jwt_key,
+                algorithms=[s.jwt_algorithm],
+                issuer=s.jwt_issuer,
+                options={"require": ["exp", "iss", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise self._fail("expired_token", address, "the token has expired.") from None
+        except jwt.InvalidTokenError:
+            raise self._fail("invalid_token", address, "the token is not valid.") from None
+        role = claims.get("role", "reader")
+        if role not in RANK:
+            raise self._fail("invalid_token", address, "the token's role is not known.")
+        return Principal(f"jwt:{claims['sub']}", role, address)
+
+
+async def current_principal(request: Request) -> Principal:
+    """Dependency: the authenticated caller (401/403/429 otherwise).
+
+    ``async`` on purpose: a sync dependency would hop to the thread pool on every request;
+    the only blocking call (a key-cache miss) is one indexed SELECT.
+    """
+    return request.app.state.auth.authenticate(request)
+
+
+def require(role: str):
+    """Dependency factory: the caller must hold ``role`` or a higher one.
+
+    One dependency level (authenticate and check together): each level FastAPI resolves
+    costs ~30 µs on the hot path.
+    """
+
+    async def check(request: Request) -> Principal:
+        principal = request.app.state.auth.authenticate(request)
+        if RANK[principal.role] < RANK[role]:
+            raise ApiError(
+                403, f"this action needs the {role} role; your role is {principal.role}."
+            )
+        return principal
+
+    return check
+
+
+Reader = Annotated[Principal, Depends(require("reader"))]
+Operator = Annotated[Principal, Depends(require("operator"))]
+Admin = Annotated[Principal, Depends(require("admin"))]

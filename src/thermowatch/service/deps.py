@@ -1,0 +1,67 @@
+"""Shared request helpers and dependencies (``Annotated[..., Depends(...)]`` style)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+
+from thermowatch.service.errors import ApiError
+from thermowatch.service.serving import ModelHolder, Served
+
+
+async def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+async def get_models(request: Request) -> ModelHolder:
+    return request.app.state.models
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+ModelsDep = Annotated[ModelHolder, Depends(get_models)]
+
+
+def served_for(models: ModelHolder, transformer_id: str) -> Served:
+    """The model serving ``transformer_id``; 404 if the transformer has none, 503 if none at all."""
+    served = models.get(transformer_id)
+    if served is None:
+        if not models.ready:
+            raise ApiError(503, "no model is loaded yet; see /ready and the service log.")
+        raise ApiError(404, f"no model is served for transformer {transformer_id!r}.")
+    return served
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused with 413 beyond ``limit`` bytes (checked while streaming)."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise ApiError(413, f"the body is larger than the limit of {limit} bytes.")
+        except ValueError:
+            raise ApiError(400, "the Content-Length header is not a number.") from None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, f"the body is larger than the limit of {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request) -> tuple[Any, bytes]:
+    """Parsed JSON body and its raw bytes: 415 unless JSON, 413 if too large, 400 if malformed."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.split(";")[0].strip().lower().endswith(("/json", "+json")):
+        raise ApiError(415, "the body must be JSON (Content-Type: application/json).")
+    raw = await read_body(request, request.app.state.settings.max_body_bytes)
+    try:
+        return orjson.loads(raw), raw
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(
+            400,
+            f"the body is not valid JSON ({exc.msg} at character {exc.pos}); NaN and Infinity are not JSON numbers.",
+        ) from None

@@ -1,0 +1,83 @@
+"""Every error answer is ``{"erreur": "<one sentence>"}``: client mistakes are 4xx, never 5xx."""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from thermowatch.errors import InputError, NotFoundError
+
+log = logging.getLogger("thermowatch.service")
+
+
+class FastJSON(JSONResponse):
+    """JSON rendered by orjson (numpy arrays allowed): ~5x faster than the standard encoder."""
+
+    def render(self, content) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+class ApiError(Exception):
+    """An answer other than 2xx, with the one sentence a client reads."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None):
+    return FastJSON({"erreur": message}, status_code=status, headers=headers)
+
+
+def _validation_sentence(exc: RequestValidationError) -> str:
+    first = exc.errors()[0] if exc.errors() else {}
+    where = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+    field = ".".join(where) or "body"
+    if first.get("type") == "missing":
+        return f"the field {field!r} is missing."
+    return f"the field {field!r} is invalid: {first.get('msg', 'bad value')}."
+
+
+def install(app: FastAPI) -> None:
+    """Register the exception handlers on ``app``."""
+
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, exc: ApiError):
+        return error_response(exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(InputError)
+    async def _input(_: Request, exc: InputError):
+        return error_response(422, str(exc))
+
+    @app.exception_handler(NotFoundError)
+    async def _missing(_: Request, exc: NotFoundError):
+        return error_response(404, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError):
+        return error_response(422, _validation_sentence(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException):
+        messages = {
+            404: "this address does not exist.",
+            405: "this method is not allowed on this address.",
+        }
+        message = (
+            exc.detail
+            if isinstance(exc.detail, str) and exc.status_code not in messages
+            else messages.get(exc.status_code, str(exc.detail))
+        )
+        return error_response(exc.status_code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception):
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal error; the details are in the service log.")

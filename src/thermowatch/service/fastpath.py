@@ -1,0 +1,128 @@
+"""Steady-state predictions without pandas: the hot path of ``POST /predict``.
+
+:func:`thermowatch.learn.features.build_features` is the one definition of the features; on a
+single reading with no history it reduces to a closed form — every first-order filter starts in
+steady state at its input, so each smoothed column equals its driver, and the IEC 60076-7
+estimates are the ultimate (steady-state) temperatures at that load and ambient. Building a
+1-row DataFrame for that costs ~3-5 ms; this closed form costs ~0.1 ms. The unit tests check
+that both give the same feature matrix (to 1e-9) for random readings.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import numpy as np
+
+from thermowatch.learn.artifact import Predictor
+from thermowatch.learn.features import IEC_HOT_SPOT, IEC_TOP_OIL
+from thermowatch.thermal import TransformerSpec
+from thermowatch.thermal.rating import steady_state
+
+
+class SteadyState:
+    """Feature matrix and predictions of independent readings assumed in steady state."""
+
+    def __init__(self, predictor: Predictor) -> None:
+        self.predictor = predictor
+        spec = predictor.feature_spec
+        self.inputs = spec.inputs
+        position = {name: i for i, name in enumerate(spec.inputs)}
+        model_features = predictor.model.features
+        # For each model feature: how to get it from the raw input vector.
+        self._recipe: list[tuple[str, object]] = []
+        drivers = {}
+        for name in spec.load_inputs:
+            drivers[f"{name}²"] = ("square", position[name], spec.scales.get(name, 1.0))
+        for name in spec.ambient_inputs:
+            drivers[name] = ("raw", position[name], 1.0)
+        for feature in model_features:
+            if feature in position:
+                self._recipe.append(("raw", (position[feature], 1.0)))
+                continue
+            label = feature.rsplit(" ~", 1)[0] if " ~" in feature else feature
+            if label in drivers:
+                kind, i, scale = drivers[label]
+                self._recipe.append((kind, (i, scale)))
+            elif feature in (IEC_HOT_SPOT, IEC_TOP_OIL) or feature in ("hour_sin", "hour_cos"):
+                self._recipe.append((feature, None))
+            else:  # pragma: no cover - a feature this module does not know: refuse early
+                raise ValueError(f"steady-state fast path cannot build feature {feature!r}")
+        self._iec = None
+        if spec.iec:
+            self._iec = (
+                TransformerSpec.from_mapping(spec.iec["spec"]),
+                position[spec.iec["current"]],
+                position[spec.iec["ambient"]],
+            )
+        model = predictor.model
+        # Fold standardisation into one weight vector: y = b + x·w.
+        self._w = model.coef / model.scale
+        self._b = model.intercept - float(model.mean @ self._w)
+        self._w_list = [float(w) for w in self._w]
+
+    def features(self, x: np.ndarray, hours: np.ndarray) -> np.ndarray:
+        """Feature matrix ``(n, f)`` from raw readings ``x`` ``(n, k)`` and hours of day [h, UTC]."""
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        out = np.empty((x.shape[0], len(self._recipe)))
+        iec = None
+        for j, (kind, arg) in enumerate(self._recipe):
+            if kind == "raw":
+                out[:, j] = x[:, arg[0]]
+            elif kind == "square":
+                scaled = x[:, arg[0]] / arg[1]
+                out[:, j] = scaled * scaled
+            elif kind in (IEC_HOT_SPOT, IEC_TOP_OIL):
+                if iec is None:
+                    iec = self._iec_steady(x)
+                out[:, j] = iec[1] if kind == IEC_HOT_SPOT else iec[0]
+            elif kind == "hour_sin":
+                out[:, j] = np.sin(2 * np.pi * hours / 24.0)
+            else:
+                out[:, j] = np.cos(2 * np.pi * hours / 24.0)
+        return out
+
+    def _iec_steady(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        spec, i_current, i_ambient = self._iec  # type: ignore[misc]
+        # Same clipping as build_features: the IEC equations are only defined on these ranges.
+        load_pu = np.clip(x[:, i_current] / spec.rated_current_a, 0.0, 5.0)
+        ambient = np.clip(x[:, i_ambient], -59.0, 69.0)
+        top_oil, hot_spot = steady_state(spec, load_pu, ambient)
+        return np.asarray(top_oil), np.asarray(hot_spot)
+
+    def predict(self, x: np.ndarray, hours: np.ndarray) -> np.ndarray:
+        """Predicted temperatures [°C] for rows of raw readings."""
+        return self._b + self.features(x, hours) @ self._w
+
+    def predict_one(self, values: list[float], at: datetime) -> float:
+        """Predicted temperature [°C] of one reading taken at ``at`` (UTC).
+
+        Plain Python floats: for one row, numpy's per-call overhead on 27 tiny columns costs
+        more than the arithmetic (~40 µs instead of ~130 µs); the same recipe as :meth:`features`.
+        """
+        iec: tuple[float, float] | None = None
+        total = self._b
+        hour = at.hour + at.minute / 60.0
+        for (kind, arg), w in zip(self._recipe, self._w_list, strict=True):
+            if kind == "raw":
+                f = values[arg[0]]
+            elif kind == "square":
+                scaled = values[arg[0]] / arg[1]
+                f = scaled * scaled
+            elif kind in (IEC_HOT_SPOT, IEC_TOP_OIL):
+                if iec is None:
+                    spec, i_current, i_ambient = self._iec  # type: ignore[misc]
+                    load_pu = min(max(values[i_current] / spec.rated_current_a, 0.0), 5.0)
+                    ambient = min(max(values[i_ambient], -59.0), 69.0)
+                    top_oil, hot_spot = steady_state(spec, load_pu, ambient)
+                    iec = (float(top_oil), float(hot_spot))
+                f = iec[1] if kind == IEC_HOT_SPOT else iec[0]
+            elif kind == "hour_sin":
+                f = math.sin(2 * math.pi * hour / 24.0)
+            else:
+                f = math.cos(2 * math.pi * hour / 24.0)
+            total += w * f
+        if not math.isfinite(total):  # pragma: no cover - inputs are validated finite
+            raise ValueError("the model gave a non-finite prediction")
+        return total

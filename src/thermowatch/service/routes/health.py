@@ -1,0 +1,45 @@
+"""``/health`` (open: the process answers), ``/ready`` and ``/metrics`` (authenticated)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import text
+
+from thermowatch.service.auth import Reader
+from thermowatch.service.errors import error_response
+from thermowatch.service.metrics import DB_ERRORS, render
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+async def health() -> dict[str, str]:
+    """Liveness: answers as long as the process serves HTTP (no credentials)."""
+    return {"status": "ok"}
+
+
+@router.get("/ready")
+def ready(request: Request, _: Reader):
+    """Readiness: a verified model is loaded and the database answers (503 otherwise)."""
+    models = request.app.state.models
+    try:
+        with request.app.state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:
+        DB_ERRORS.labels("ready").inc()
+        database = "unreachable"
+    served = {tid: s.model_id for tid, s in models.all().items()}
+    if not served or database != "ok":
+        reason = "no verified model is loaded" if not served else "the database is unreachable"
+        return error_response(503, f"not ready: {reason}.")
+    return {"status": "ready", "database": database, "models": served}
+
+
+@router.get("/metrics")
+def metrics(_: Reader) -> Response:
+    """Prometheus exposition: requests and latency by route and status, predictions by level,
+    served model versions, model refusals, database and authentication errors."""
+    body, content_type = render()
+    return Response(body, media_type=content_type)

@@ -1,0 +1,95 @@
+"""``GET /v1/transformers``, ``/{id}`` (latest state) and ``/{id}/history``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, Query, Request
+
+from thermowatch.errors import InputError
+from thermowatch.service.auth import Reader
+from thermowatch.service.deps import EngineDep
+from thermowatch.store import predictions as store_predictions
+from thermowatch.store import readings as store_readings
+from thermowatch.store import transformers as store_transformers
+
+router = APIRouter(prefix="/v1/transformers", tags=["transformers"])
+MAX_HISTORY = timedelta(days=31)
+
+
+def _summary(t) -> dict:
+    return {
+        "id": t.id, "name": t.name, "site": t.site, "preset": t.preset,
+        "target_variable": t.target_variable, "thresholds": t.thresholds,
+        "created_at": t.created_at.isoformat(),
+    }  # fmt: skip
+
+
+@router.get("")
+def list_transformers(_: Reader, engine: EngineDep, request: Request) -> list[dict]:
+    """Every transformer of the store, with the model served for it (if any)."""
+    served = request.app.state.models.all()
+    return [
+        _summary(t) | {"model_id": served[t.id].model_id if t.id in served else None}
+        for t in store_transformers.list_transformers(engine)
+    ]
+
+
+@router.get("/{transformer_id}")
+def transformer_state(transformer_id: str, _: Reader, engine: EngineDep, request: Request) -> dict:
+    """Latest state: newest value of each variable and the newest prediction [°C]."""
+    t = store_transformers.get_transformer(engine, transformer_id)
+    latest = store_readings.latest_values(engine, transformer_id)
+    prediction = store_predictions.latest_prediction(engine, transformer_id)
+    served = request.app.state.models.get(transformer_id)
+    return _summary(t) | {
+        "model_id": served.model_id if served else None,
+        "latest_readings": {k: {"timestamp": ts.isoformat(), "value": v} for k, (ts, v) in latest.items()},
+        "latest_prediction": None if prediction is None else {
+            "timestamp": prediction.ts.isoformat(), "temperature_predite": prediction.value,
+            "intervalle": [prediction.lower, prediction.upper], "niveau_alerte": prediction.level,
+            "model_id": prediction.model_id,
+        },
+    }  # fmt: skip
+
+
+@router.get("/{transformer_id}/history")
+def history(
+    transformer_id: str,
+    _: Reader,
+    engine: EngineDep,
+    start: Annotated[
+        datetime | None, Query(alias="from", description="ISO-8601, default to - 24 h")
+    ] = None,
+    end: Annotated[datetime | None, Query(alias="to", description="ISO-8601, default now")] = None,
+) -> dict:
+    """Readings (wide: one array per variable) and predictions of ``[from, to)``, ≤ 31 days."""
+    store_transformers.get_transformer(engine, transformer_id)
+    end = end or datetime.now(UTC)
+    end = end if end.tzinfo else end.replace(tzinfo=UTC)
+    start = start or end - timedelta(days=1)
+    start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    if start >= end:
+        raise InputError("'from' must be before 'to'.")
+    if end - start > MAX_HISTORY:
+        raise InputError("the period from 'from' to 'to' must not exceed 31 days.")
+    wide = store_readings.readings_frame(engine, transformer_id, start, end)
+    preds = store_predictions.predictions_frame(engine, transformer_id, start, end)
+    clean = lambda a: [None if not np.isfinite(v) else float(v) for v in a]  # noqa: E731
+    return {
+        "transformer_id": transformer_id,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "readings": {
+            "timestamp": [t.isoformat() for t in wide.index],
+            **{c: clean(wide[c].to_numpy()) for c in wide.columns},
+        },
+        "predictions": {
+            "timestamp": [t.isoformat() for t in preds.index],
+            "model_id": preds["model_id"].tolist(),
+            "temperature_predite": clean(preds["value"].to_numpy()),
+            "niveau_alerte": preds["level"].tolist(),
+        },
+    }

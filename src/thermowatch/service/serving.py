@@ -1,0 +1,151 @@
+"""The models being served, one per transformer, and their hot reload.
+
+Sources: ``--model DIR`` serves one artifact for the default transformer (reloaded when its
+files change); otherwise each transformer's champion in the registry
+(:func:`thermowatch.store.models.champion`). Every load goes through
+:func:`thermowatch.learn.artifact.load_model`, which checks the files against ``SHA256SUMS``;
+a registered model must also match the registry's ``sha256``, the digest of its
+``SHA256SUMS`` file (:func:`artifact_digest`), so a tamperer who rewrites the sums is caught
+too. A refused artifact is logged and counted; the previous model keeps serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from thermowatch.errors import InputError
+from thermowatch.learn.artifact import SUMS, Predictor, load_model
+from thermowatch.service.fastpath import SteadyState
+from thermowatch.service.metrics import DB_ERRORS, MODEL_INFO, MODEL_REFUSED, MODEL_RELOADS
+from thermowatch.store.tables import ModelStatus, model_versions
+
+log = logging.getLogger("thermowatch.service.models")
+
+
+def artifact_digest(directory: str | Path) -> str:
+    """SHA-256 of an artifact's ``SHA256SUMS`` file: the value to register as ``sha256``."""
+    return hashlib.sha256((Path(directory) / SUMS).read_bytes()).hexdigest()
+
+
+def _files_signature(directory: Path) -> str:
+    """Cheap change detector for a served directory: sizes and mtimes of its files."""
+    parts = []
+    for name in ("model.json", "metadata.json", SUMS):
+        try:
+            st = (directory / name).stat()
+            parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{name}:missing")
+    return "|".join(parts)
+
+
+@dataclass(frozen=True)
+class Served:
+    """One loaded model and its closed-form steady-state path."""
+
+    transformer_id: str
+    predictor: Predictor
+    fast: SteadyState
+    artifact_path: str
+    signature: str
+
+    @property
+    def model_id(self) -> str:
+        return self.predictor.model_id
+
+
+class ModelHolder:
+    """Thread-safe map transformer → :class:`Served`, refreshed by :meth:`poll`."""
+
+    def __init__(
+        self, engine: Engine | None, model_dir: str | None, default_transformer: str
+    ) -> None:
+        self.engine = engine
+        self.model_dir = Path(model_dir) if model_dir else None
+        self.default_transformer = default_transformer
+        self._served: dict[str, Served] = {}
+        self._refused: dict[str, str] = {}  # transformer -> signature refused (log once)
+        self._lock = threading.Lock()
+        self.last_error: str | None = None
+
+    def get(self, transformer_id: str) -> Served | None:
+        return self._served.get(transformer_id)
+
+    def all(self) -> dict[str, Served]:
+        return dict(self._served)
+
+    @property
+    def ready(self) -> bool:
+        return bool(self._served)
+
+    def _install(
+        self, transformer_id: str, directory: Path, signature: str, expected: str | None
+    ) -> None:
+        old = self._served.get(transformer_id)
+        try:
+            if expected is not None and artifact_digest(directory) != expected:
+                raise InputError(
+                    f"{directory}: SHA256SUMS does not match the registry's sha256: the artifact was changed."
+                )
+            predictor = load_model(directory)
+            served = Served(
+                transformer_id, predictor, SteadyState(predictor), str(directory), signature
+            )
+        except (InputError, OSError, ValueError, KeyError) as exc:
+            if self._refused.get(transformer_id) != signature:
+                MODEL_REFUSED.inc()
+                log.error(
+                    "model artifact refused for %s: %s; still serving %s",
+                    transformer_id,
+                    exc,
+                    old.model_id if old else "nothing",
+                )
+                self._refused[transformer_id] = signature
+            self.last_error = str(exc)
+            return
+        self._served[transformer_id] = served
+        self._refused.pop(transformer_id, None)
+        MODEL_RELOADS.inc()
+        if old is not None:
+            MODEL_INFO.labels(transformer_id, old.model_id).set(0)
+        MODEL_INFO.labels(transformer_id, served.model_id).set(1)
+        log.info("serving model %s for %s", served.model_id, transformer_id)
+
+    def poll(self) -> None:
+        """Load what changed since the last poll (blocking: call it from a thread)."""
+        with self._lock:
+            if self.model_dir is not None:
+                signature = _files_signature(self.model_dir)
+                current = self._served.get(self.default_transformer)
+                if (current is None or current.signature != signature) and self._refused.get(
+                    self.default_transformer
+                ) != signature:
+                    self._install(self.default_transformer, self.model_dir, signature, None)
+                return
+            if self.engine is None:
+                return
+            c = model_versions.c
+            q = select(c.transformer_id, c.id, c.artifact_path, c.sha256).where(
+                c.status == ModelStatus.CHAMPION.value
+            )
+            try:
+                with self.engine.connect() as conn:
+                    rows = conn.execute(q).all()
+            except Exception:
+                DB_ERRORS.labels("model_registry").inc()
+                log.exception("cannot read the model registry; keeping the current models")
+                return
+            for tid, model_id, path, sha in rows:
+                signature = f"{model_id}:{sha}"
+                current = self._served.get(tid)
+                if current is not None and current.signature == signature:
+                    continue
+                if self._refused.get(tid) == signature:
+                    continue
+                self._install(tid, Path(path), signature, sha)

@@ -1,0 +1,113 @@
+"""Fixtures of the service tests: a trained model, a migrated SQLite store, keys and tokens."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+
+from thermowatch.service.apikeys import create_key, revoke_key
+from thermowatch.service.app import create_app
+from thermowatch.service.settings import Settings
+from thermowatch.store.engine import make_engine
+from thermowatch.store.migrate import upgrade
+from thermowatch.store.transformers import ensure_transformer
+
+SECRET = "s" * 40
+ISSUER = "thermowatch-test"
+TRANSFORMER = "TR-01"
+
+
+def train_model(out: Path, days: int = 20, seed: int = 7) -> Path:
+    """Train the sample model (simulated data, no gradient boosting) and save its artifact."""
+    from thermowatch.data import load_measurements
+    from thermowatch.data.simulator import RATED_CURRENT_A, simulate_sample, write_sample
+    from thermowatch.learn.artifact import save_model
+    from thermowatch.learn.train import TrainOptions, train
+
+    out.mkdir(parents=True, exist_ok=True)
+    data = out / f"sample-{seed}.csv"
+    write_sample(simulate_sample(days=days, seed=seed), str(data))
+    result, fitted = train(
+        load_measurements(data), TrainOptions(rated_current_a=RATED_CURRENT_A, nonlinear=False)
+    )
+    return save_model(result, fitted, out / "model")
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory) -> Path:
+    return train_model(tmp_path_factory.mktemp("model"))
+
+
+@pytest.fixture(scope="session")
+def second_model_dir(tmp_path_factory) -> Path:
+    time.sleep(1.1)  # model ids carry the creation second
+    return train_model(tmp_path_factory.mktemp("model2"), seed=11)
+
+
+@pytest.fixture
+def served_dir(model_dir, tmp_path) -> Path:
+    """A private copy of the artifact, which a test may tamper with."""
+    return Path(shutil.copytree(model_dir, tmp_path / model_dir.name))
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'tw.db'}")
+    upgrade(engine)
+    ensure_transformer(engine, TRANSFORMER)
+    yield engine
+    engine.dispose()
+
+
+def make_settings(**kw) -> Settings:
+    base = dict(
+        env="production", jwt_secret=SECRET, jwt_issuer=ISSUER, reload_interval_s=0.2,
+        audit_flush_s=0.1, key_cache_s=0.0, history_check_s=0.0,
+    )  # fmt: skip
+    return Settings(**(base | kw)).checked()
+
+
+@pytest.fixture
+def keys(engine) -> dict[str, str]:
+    """A valid key per role, plus a revoked one."""
+    out = {role: create_key(engine, role)[1] for role in ("reader", "operator", "admin")}
+    record, revoked = create_key(engine, "admin")
+    revoke_key(engine, record.id)
+    out["revoked"] = revoked
+    return out
+
+
+def token(role: str, minutes: float = 5, secret: str = SECRET, issuer: str = ISSUER) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": f"user-{role}",
+        "role": role,
+        "iss": issuer,
+        "exp": now + timedelta(minutes=minutes),
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+@pytest.fixture
+def client(engine, served_dir):
+    app = create_app(make_settings(model_dir=str(served_dir)), engine=engine)
+    with TestClient(app, client=("127.0.0.1", 50000)) as c:
+        yield c
+
+
+def reading(**over) -> dict:
+    base = {
+        "tension (kV)": 20.1,
+        "courant (A)": 850.0,
+        "puissance active (MW)": 28.0,
+        "puissance réactive (MVAr)": 9.0,
+        "température ambiante (°C)": 24.0,
+        "température huile (°C)": 55.0,
+    }
+    return base | over
