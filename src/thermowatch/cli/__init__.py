@@ -11,9 +11,11 @@ import sys
 import typer
 
 from thermowatch.cli import alerts as _alerts
+from thermowatch.cli import apikey as _apikey
 from thermowatch.cli import db as _db
 from thermowatch.cli import monitor as _monitor
 from thermowatch.cli import sample as _sample
+from thermowatch.cli import serve as _serve
 from thermowatch.cli import thermal as _thermal
 from thermowatch.cli import train as _train
 
@@ -35,6 +37,8 @@ app.add_typer(_alerts.app, name="alerts")
 app.command("monitor")(_monitor.monitor)
 app.command("simulate-scada")(_monitor.simulate_scada)
 app.command("status")(_db.status)
+app.command("serve")(_serve.serve)
+app.add_typer(_apikey.app, name="apikey")
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from thermowatch.cli import db
 from thermowatch.cli._errors import run_with_error_policy
 from thermowatch.store.engine import make_engine
+from thermowatch.store.migrate import head_revision
 from thermowatch.store.readings import count_readings
 
 # The root app registers the sub-app exactly as thermowatch/cli/__init__.py does.
@@ -38,8 +39,8 @@ def run_as_user(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[s
 
 def test_upgrade_backup_restore_status(db_url: str, tmp_path: Path) -> None:
     out = run("db", "upgrade", "--database-url", db_url)
-    assert "at revision 0001" in out
-    assert "at revision 0001" in run("db", "upgrade", "--database-url", db_url)
+    assert f"at revision {head_revision()}" in out
+    assert f"at revision {head_revision()}" in run("db", "upgrade", "--database-url", db_url)
     status = json.loads(run("status", "--json", "--database-url", db_url))
     assert status == []
     assert "no transformer" in run("status", "--database-url", db_url)
