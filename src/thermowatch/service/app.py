@@ -54,6 +54,10 @@ async def lifespan(app: FastAPI):
     app.state.history = HistoryCache(engine, settings.history_check_s)
     app.state.models = ModelHolder(engine, settings.model_dir, settings.default_transformer)
     await asyncio.to_thread(app.state.models.poll)
+    if app.state.on_prediction is None:
+        from thermowatch.service.alerting import alert_hook
+
+        app.state.on_prediction = alert_hook(app.state)
     app.state.audit.start()
     # Move everything loaded so far (numpy, pandas, SQLAlchemy, the model) out of the cyclic
     # collector's reach: full collections then scan only request garbage, which takes the

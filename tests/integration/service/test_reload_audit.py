@@ -232,3 +232,30 @@ def test_batch_json_csv_parquet_agree(client, keys, served_dir):
         ).status_code
         == 422
     )
+
+
+def test_readings_push_raises_alerts_with_the_default_engine(client, keys, engine):
+    """Without a custom hook, POST /v1/readings feeds the alert engine (phase 1: stored only)."""
+    from thermowatch.store.alerts import open_alerts
+
+    served = client.app.state.models.get(TRANSFORMER)
+    assert client.app.state.on_prediction.__qualname__.startswith("alert_hook")
+    at = datetime(2026, 1, 6, 8, 0, tzinfo=UTC)
+    hot = reading(
+        **{"courant (A)": 1400.0, "température ambiante (°C)": 38.0, "température huile (°C)": 95.0}
+    )
+    body = [
+        {
+            "transformer_id": TRANSFORMER,
+            "timestamp": (at + timedelta(minutes=10 * i)).isoformat(),
+            "values": hot,
+        }
+        for i in range(12)
+    ]
+    r = client.post("/v1/readings", json=body, headers={"X-API-Key": keys["operator"]})
+    assert r.status_code == 201, r.text
+    predicted = r.json()[-1]["temperature_predite"]
+    assert predicted >= served.predictor.thresholds.alerte_c  # the scenario really is hot
+    alerts = open_alerts(engine, TRANSFORMER)
+    assert [a.kind for a in alerts] == ["temperature_predicted"]
+    assert alerts[0].level == r.json()[-1]["niveau_alerte"]
