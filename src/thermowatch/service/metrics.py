@@ -7,6 +7,7 @@ mode). Without it, each process reports its own.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from typing import Any
@@ -85,5 +86,23 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             label = getattr(route, "path", None) or "unmatched"
-            LATENCY.labels(label).observe(time.perf_counter() - start)
-            REQUESTS.labels(label, str(status[0])).inc()
+            _latency(label).observe(time.perf_counter() - start)
+            _requests(label, status[0]).inc()
+
+
+# prometheus_client's labels() validates and locks on every call (~5 µs); the label sets are
+# few and bounded (route templates, statuses, levels), so each labelled child is looked up once.
+@functools.cache
+def _latency(route: str) -> Any:
+    return LATENCY.labels(route)
+
+
+@functools.cache
+def _requests(route: str, status: int) -> Any:
+    return REQUESTS.labels(route, str(status))
+
+
+@functools.cache
+def predictions_for(level: str) -> Any:
+    """The ``thermowatch_predictions_total`` counter of one alert level."""
+    return PREDICTIONS.labels(level)

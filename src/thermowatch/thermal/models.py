@@ -14,6 +14,7 @@ effective ambient (ambient plus the spec's installation offset), applied once by
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any, Protocol
@@ -63,6 +64,9 @@ def power(base: Array, exponent: Any) -> Array:
     twice as fast, and the power laws of the loss and gradient terms are half the cost of a
     simulation. Exact to a few ulps; 0 maps to 0 for positive exponents.
     """
+    if isinstance(base, float | int) and isinstance(exponent, float | int):
+        # One live reading: math on Python floats is ~20x cheaper than numpy on 0-d arrays.
+        return math.exp(exponent * math.log(base)) if base > 0 else 0.0
     with np.errstate(divide="ignore"):
         out = np.log(base)
     if np.ndim(out) == 0:

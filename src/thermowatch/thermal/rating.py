@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,15 @@ def steady_state(
     (1)-(2) at t → ∞; IEEE C57.91 equations (7)-(9) likewise.
     """
     model = get_model(method)
+    if isinstance(load_pu, float | int) and isinstance(ambient_c, float | int):
+        # Scalar fast path (a live prediction per request): same equations, Python floats.
+        if not (math.isfinite(load_pu) and load_pu >= 0):
+            raise InputError("load_pu must be finite and not negative.")
+        ambient_eff = float(ambient_c) + spec.ambient_offset_k
+        top, hot = model.temperatures(
+            model.ultimate(spec, float(load_pu), ambient_eff), ambient_eff
+        )
+        return float(top), float(hot)
     load = np.asarray(load_pu, dtype=np.float64)
     ambient = np.asarray(ambient_c, dtype=np.float64) + spec.ambient_offset_k
     if (load < 0).any() or not np.isfinite(load).all():

@@ -18,7 +18,7 @@ from thermowatch.service.audit import inputs_hash
 from thermowatch.service.auth import Reader
 from thermowatch.service.deps import ModelsDep, read_body, served_for
 from thermowatch.service.errors import ApiError
-from thermowatch.service.metrics import PREDICTIONS
+from thermowatch.service.metrics import predictions_for
 from thermowatch.service.predicting import TIMESTAMP_KEYS, batch_predict
 
 router = APIRouter(tags=["predict"])
@@ -156,7 +156,7 @@ async def predict_batch(
         raise ApiError(422, str(exc)) from None
     levels, counts = np.unique(out["level"].astype(str), return_counts=True)
     for level, n in zip(levels, counts, strict=True):
-        PREDICTIONS.labels(str(level)).inc(int(n))
+        predictions_for(str(level)).inc(int(n))
     request.app.state.audit.add(
         principal.actor, "predict_batch", "ok", role=principal.role, address=principal.address,
         target=served.transformer_id, inputs=inputs_hash(raw), model=served.model_id, rows=len(x),

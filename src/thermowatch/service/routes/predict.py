@@ -14,7 +14,7 @@ from thermowatch.service.audit import inputs_hash
 from thermowatch.service.auth import Principal, Reader
 from thermowatch.service.deps import ModelsDep, read_json, served_for
 from thermowatch.service.errors import ApiError, FastJSON
-from thermowatch.service.metrics import PREDICTIONS
+from thermowatch.service.metrics import predictions_for
 from thermowatch.service.predicting import Result, history_for, predict_one, validate_reading
 
 router = APIRouter(tags=["predict"])
@@ -45,7 +45,7 @@ async def _predict(
     if not state.history.known_empty(served.transformer_id):
         history = await run_in_threadpool(history_for, state.engine, served, at, state.history)
     result = predict_one(served, values, at, history)
-    PREDICTIONS.labels(result.level).inc()
+    predictions_for(result.level).inc()
     return result
 
 
@@ -61,7 +61,7 @@ def _audit(
 ) -> None:
     request.app.state.audit.add(
         principal.actor, action, outcome, role=principal.role, address=principal.address,
-        target=target, route=request.url.path, inputs=inputs_hash(raw),
+        target=target, route=request.scope["path"], inputs=inputs_hash(raw),
         latency_ms=round((time.perf_counter() - start) * 1e3, 3), **extra,
     )  # fmt: skip
 

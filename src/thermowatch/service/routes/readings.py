@@ -14,7 +14,7 @@ from thermowatch.service.audit import inputs_hash
 from thermowatch.service.auth import Operator
 from thermowatch.service.deps import read_json
 from thermowatch.service.errors import ApiError
-from thermowatch.service.metrics import DB_ERRORS, PREDICTIONS
+from thermowatch.service.metrics import DB_ERRORS, predictions_for
 from thermowatch.service.predicting import history_for, parse_time, predict_one, validate_reading
 from thermowatch.store import predictions as store_predictions
 from thermowatch.store import readings as store_readings
@@ -63,7 +63,7 @@ def _store_and_predict(request: Request, items: list[dict], principal) -> list[d
         state.history.invalidate(served.transformer_id)
         history = history_for(engine, served, at, state.history)
         result = predict_one(served, values, at, history)
-        PREDICTIONS.labels(result.level).inc()
+        predictions_for(result.level).inc()
         predictions.append(
             store_predictions.Prediction(
                 served.transformer_id,
