@@ -129,6 +129,14 @@ def test_thermal_cli_on_profile(workdir, french_csv):
         (["sample", "--out", "x.txt", "--days", "3"], ".xlsx"),
         (["sample", "--days", "1"], "--days"),
         (["train", "--bogus"], "--bogus"),
+        (
+            ["db", "upgrade", "--database-url", "sqlite:////nonexistent/dir/x.db"],
+            "cannot open the database",
+        ),
+        (
+            ["status", "--database-url", "postgresql+psycopg://u@127.0.0.1:9/db"],
+            "cannot open the database",
+        ),
     ],
 )
 def test_bad_input_one_sentence_exit_2(workdir, french_csv, args, message):

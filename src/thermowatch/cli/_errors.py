@@ -25,6 +25,25 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _is_connection_error(exc: BaseException) -> bool:
+    """A database that cannot be opened or reached (a wrong URL or path), not a bug."""
+    try:
+        from sqlalchemy.exc import OperationalError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, OperationalError) and any(
+        text in str(exc).lower()
+        for text in (
+            "unable to open database",
+            "connection refused",
+            "could not connect",
+            "connection failed",
+            "no such host",
+            "could not translate host name",
+        )
+    )
+
+
 def run_with_error_policy(app: typer.Typer) -> int:
     """Run the Typer app; map user mistakes to exit 2 and one line, never a traceback."""
     try:
@@ -51,6 +70,13 @@ def run_with_error_policy(app: typer.Typer) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # internal error: one line for the user, details in the log
+        if _is_connection_error(exc):  # a wrong URL or path is the user's to fix
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            _stderr.print(
+                f"[bold red]error:[/] cannot open the database ({reason}); check "
+                "--database-url or THERMOWATCH_DATABASE_URL."
+            )
+            return 2
         if os.environ.get("THERMOWATCH_DEBUG"):
             raise
         log.debug("internal error", exc_info=True)
