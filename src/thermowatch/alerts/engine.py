@@ -30,7 +30,7 @@ from thermowatch.store.engine import write_transaction
 from thermowatch.store.tables import alerts, notifications
 from thermowatch.store.transformers import get_transformer
 
-# Kinds of alert. The last two are reserved for later issues (model monitoring, forecasts).
+# Kinds of alert (model degradation is reserved for the lifecycle issue).
 PREDICTED = "temperature_predicted"
 MEASURED = "temperature_measured"
 ANOMALY = "anomaly"
@@ -109,18 +109,30 @@ class AlertEngine:
         self.db = db
         self.config = config
         self._signals: dict[tuple[str, str], _Signal] = {}
+        self._forecast: Any = None  # the event being evaluated, for times to threshold
         self._loaded: set[str] = set()
         audit_phase(db, config.phase, actor)
 
     # --- public API -------------------------------------------------------------------------
+    def evaluate_event(self, event: Any) -> list[AlertEvent]:
+        """Feed one :class:`~thermowatch.live.PredictionEvent` of the live pipeline: every rule
+        (measured, predicted, anomaly, forecast crossing) at once."""
+        if event.predicted_c is None and event.measured_c is None:
+            return []
+        return self.evaluate(
+            event.transformer_id, event.ts, event.predicted_c, event.measured_c,
+            event.thresholds, event.residual_sigma_k, forecast=event,
+        )  # fmt: skip
+
     def evaluate(
         self,
         transformer_id: str,
         timestamp: datetime,
-        predicted_c: float,
+        predicted_c: float | None,
         measured_c: float | None = None,
         thresholds: Thresholds | None = None,
         residual_sigma_k: float | None = None,
+        forecast: Any = None,
     ) -> list[AlertEvent]:
         """Feed one instant of one transformer; returns the alert events it caused.
 
@@ -133,6 +145,8 @@ class AlertEngine:
         residual_sigma_k : standard deviation of the normal-behaviour model's residual [K];
             with ``measured_c`` it enables the anomaly rule (measured above predicted by
             ``anomaly.k`` σ for ``anomaly.minutes``).
+        forecast : the pipeline's event (``forecast``, ``crossing(level)``): enables the
+            forecast-crossing rule, and times to threshold in messages come from it.
         """
         if timestamp.tzinfo is None:
             raise InputError("alert evaluation needs an aware (UTC) timestamp")
@@ -142,10 +156,15 @@ class AlertEngine:
         thresholds = thresholds or thresholds_from_store(self.db, transformer_id)
         self._load(transformer_id)
         hyst = self.config.hysteresis
-        events = self._feed(transformer_id, PREDICTED, timestamp, predicted_c, thresholds, hyst)
+        self._forecast = forecast if forecast is not None and forecast.forecast else None
+        events = []
+        if predicted_c is not None:
+            events += self._feed(
+                transformer_id, PREDICTED, timestamp, predicted_c, thresholds, hyst
+            )
         if measured_c is not None:
             events += self._feed(transformer_id, MEASURED, timestamp, measured_c, thresholds, hyst)
-            if residual_sigma_k is not None and residual_sigma_k > 0:
+            if predicted_c is not None and residual_sigma_k is not None and residual_sigma_k > 0:
                 limit = self.config.anomaly_k * residual_sigma_k
                 anomaly = Thresholds(limit, math.inf, "anomaly")
                 after = self.config.anomaly_after
@@ -154,6 +173,15 @@ class AlertEngine:
                 events += self._feed(
                     transformer_id, ANOMALY, timestamp, measured_c - predicted_c, anomaly, h
                 )
+        if forecast is not None and forecast.forecast:
+            # Raised as soon as the forecast crosses (it is already a look ahead); cleared
+            # like any temperature once the forecast stays below for ``clear_after``.
+            peak = max(value for _, value in forecast.forecast)
+            h = Hysteresis(0.0, timedelta(0), hyst.clear_after)
+            events += self._feed(
+                transformer_id, FORECAST_CROSSING, timestamp, peak, thresholds, h
+            )
+        self._forecast = None
         return events
 
     def check_stale(
@@ -211,14 +239,24 @@ class AlertEngine:
         return self._transition(tid, kind, before, after, ts, value, th, trend_k_per_h(sig.samples))
 
     def _facts(self, alert_id, tid, kind, level, ts, value, th, trend) -> AlertFacts:
-        eta = eta_level = eta_threshold = None
-        nxt = Level(level + 1) if level < Level.CRITIQUE else None
-        nxt_c = threshold_of(th, nxt) if nxt else None
-        if trend and trend > 0 and nxt_c is not None and math.isfinite(nxt_c) and value < nxt_c:
-            eta = timedelta(hours=(nxt_c - value) / trend)
-            eta_level, eta_threshold = nxt.name, nxt_c
+        eta = eta_level = eta_threshold = eta_at = None
+        # A forecast crossing tells when the level it announces starts; a temperature alert
+        # when the next level starts. From the forecast when there is one, else the trend.
+        target = level if kind == FORECAST_CROSSING else (
+            Level(level + 1) if level < Level.CRITIQUE else None)  # fmt: skip
+        target_c = threshold_of(th, target) if target else None
+        fc = getattr(self, "_forecast", None)
+        if target is not None and target > Level.NORMAL and fc is not None:
+            eta_at = fc.crossing(target)
+            if eta_at is not None:
+                eta, eta_level, eta_threshold = eta_at - ts, target.name, target_c
+        if eta is None and kind != FORECAST_CROSSING and trend and trend > 0 and (
+            target_c is not None and math.isfinite(target_c) and value < target_c
+        ):
+            eta = timedelta(hours=(target_c - value) / trend)
+            eta_level, eta_threshold = target.name, target_c  # type: ignore[union-attr]
         return AlertFacts(alert_id, tid, kind, level.name, value, threshold_of(th, level), ts,
-                          trend, eta, eta_level, eta_threshold)  # fmt: skip
+                          trend, eta, eta_level, eta_threshold, eta_at)  # fmt: skip
 
     def _transition(
         self, tid: str, kind: str, old: Level, new: Level, ts: datetime, value: float,

@@ -43,6 +43,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Seuil {level} ({threshold} °C) atteint dans environ {eta} au rythme actuel",
         "en": "{level} threshold ({threshold} °C) reached in about {eta} at the current rate",
     },
+    "line.eta_forecast": {
+        "fr": "Seuil {level} ({threshold} °C) atteint vers {time} UTC (dans environ {eta}) "
+        "selon la prévision",
+        "en": "{level} threshold ({threshold} °C) reached about {time} UTC (in about {eta}) "
+        "according to the forecast",
+    },
     "line.original": {"fr": "Alerte initiale : {v}", "en": "Original alert: {v}"},
     "line.time": {"fr": "Horodatage : {v} UTC", "en": "Time: {v} UTC"},
     "line.action": {"fr": "Action : {v}", "en": "Action: {v}"},
@@ -56,6 +62,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "écart mesure - comportement normal",
         "en": "measured minus normal behaviour",
     },
+    "quantity.forecast_crossing": {"fr": "température prévue", "en": "forecast temperature"},
     "quantity.stale_data": {
         "fr": "âge de la dernière mesure (min)",
         "en": "age of the latest reading (min)",
@@ -118,7 +125,7 @@ class AlertFacts:
     """What a message says about an alert (temperatures [°C], trend [K/h]).
 
     ``eta`` is the time until ``eta_threshold_c`` (of ``eta_level``) at the current trend,
-    when the trend points at it.
+    when the trend points at it; ``eta_at`` the instant, when it comes from the forecast.
     """
 
     alert_id: int | None
@@ -132,11 +139,12 @@ class AlertFacts:
     eta: timedelta | None = None
     eta_level: str | None = None
     eta_threshold_c: float | None = None
+    eta_at: datetime | None = None
 
 
 def action_text(kind: str, level: str, lang: str = "fr") -> str:
     """The action to take for an alert of ``kind`` at ``level``."""
-    family = "temperature" if kind.startswith("temperature") else kind
+    family = "temperature" if kind.startswith(("temperature", "forecast")) else kind
     key = f"action.{family}.{level}"
     if key not in TEXTS and family == "temperature" and level == "NORMAL":
         key = "action.resolved"
@@ -170,7 +178,11 @@ def render(
     else:
         sign = "+" if facts.trend_k_per_h >= 0 else ""
         lines.append(t("line.trend", lang, v=sign + number(facts.trend_k_per_h, lang)))
-    if facts.eta is not None and facts.eta_threshold_c is not None and event != "resolved":
+    if facts.eta_at is not None and facts.eta is not None and event != "resolved":
+        lines.append(t("line.eta_forecast", lang, level=facts.eta_level,
+                       eta=duration(facts.eta, lang), time=facts.eta_at.strftime("%Y-%m-%d %H:%M"),
+                       threshold=number(facts.eta_threshold_c or math.nan, lang)))  # fmt: skip
+    elif facts.eta is not None and facts.eta_threshold_c is not None and event != "resolved":
         lines.append(t("line.eta", lang, level=facts.eta_level, eta=duration(facts.eta, lang),
                        threshold=number(facts.eta_threshold_c, lang)))  # fmt: skip
     lines.append(t("line.time", lang, v=facts.at.strftime("%Y-%m-%d %H:%M")))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from thermowatch.store._sql import insert_ignore, unknown_transformer_is_not_found
 from thermowatch.store.engine import write_transaction
@@ -47,9 +48,17 @@ def write_predictions(engine: Engine, rows: Iterable[Prediction]) -> int:
         return 0
     ids = ", ".join(sorted({p["transformer_id"] for p in params}))
     with unknown_transformer_is_not_found(ids), write_transaction(engine) as conn:
-        # RETURNING counts what was inserted on both dialects (executemany rowcount may be -1).
-        stmt = insert_ignore(predictions, conn).returning(predictions.c.ts)
-        return len(conn.execute(stmt, params).all())
+        return insert_predictions(conn, params)
+
+
+def insert_predictions(conn: Connection, params: list[dict[str, Any]]) -> int:
+    """Insert prediction rows (dicts of the table's columns) inside the caller's transaction;
+    a (transformer, ts, model) already stored is kept. Returns the number newly stored."""
+    if not params:
+        return 0
+    # RETURNING counts what was inserted on both dialects (executemany rowcount may be -1).
+    stmt = insert_ignore(predictions, conn).returning(predictions.c.ts)
+    return len(conn.execute(stmt, params).all())
 
 
 def predictions_frame(

@@ -204,3 +204,30 @@ audit_log = Table(
     Column("outcome", String(50), nullable=False, comment="e.g. ok, denied, error"),
     Column("detail", Text),
 )
+
+forecasts = Table(
+    "forecasts",
+    metadata,
+    Column("transformer_id", String(64), ForeignKey("transformers.id"), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False, comment="instant of the reading forecast from"),
+    Column("ts", UTCDateTime, nullable=False, comment="the instant forecast"),
+    Column("model_id", String(100), nullable=False),
+    Column("value", Float, nullable=False, comment="forecast temperature [°C]"),
+    Column("level", String(20), nullable=False, comment="alert level of the forecast"),
+    PrimaryKeyConstraint("transformer_id", "issued_at", "ts", "model_id"),
+)
+
+reading_issues = Table(
+    "reading_issues",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("transformer_id", String(64), nullable=False),
+    Column("ts", UTCDateTime, comment="the reading's instant, as sent"),
+    Column("variable", String(200), nullable=False, comment="'*' when the whole snapshot"),
+    Column("raw", Text, comment="the value as received (repr), for the record"),
+    Column("verdict", String(20), nullable=False, comment="SUSPECT (stored) or REJECTED"),
+    Column("reason", Text, nullable=False),
+    Column("source", String(200)),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_reading_issues_recent", "transformer_id", "received_at"),
+)
