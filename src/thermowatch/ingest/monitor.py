@@ -155,13 +155,10 @@ class Monitor:
     def _history(self, t: TransformerConfig, minutes: float) -> Any:
         import pandas as pd
 
-        from thermowatch.store.readings import readings_frame
+        from thermowatch.store import readings
 
-        end = datetime.now(UTC)
         try:
-            return readings_frame(
-                self.engine, t.id, end - timedelta(minutes=minutes), end, good_only=True
-            )
+            return readings.recent_readings(self.engine, t.id, hours=minutes / 60.0)
         except Exception as exc:  # database away at start: begin without history
             log.warning("%s: no history from the store (%s)", t.id, exc)
             return pd.DataFrame()
