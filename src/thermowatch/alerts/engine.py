@@ -178,9 +178,7 @@ class AlertEngine:
             # like any temperature once the forecast stays below for ``clear_after``.
             peak = max(value for _, value in forecast.forecast)
             h = Hysteresis(0.0, timedelta(0), hyst.clear_after)
-            events += self._feed(
-                transformer_id, FORECAST_CROSSING, timestamp, peak, thresholds, h
-            )
+            events += self._feed(transformer_id, FORECAST_CROSSING, timestamp, peak, thresholds, h)
         self._forecast = None
         return events
 
@@ -250,8 +248,12 @@ class AlertEngine:
             eta_at = fc.crossing(target)
             if eta_at is not None:
                 eta, eta_level, eta_threshold = eta_at - ts, target.name, target_c
-        if eta is None and kind != FORECAST_CROSSING and trend and trend > 0 and (
-            target_c is not None and math.isfinite(target_c) and value < target_c
+        if (
+            eta is None
+            and kind != FORECAST_CROSSING
+            and trend
+            and trend > 0
+            and (target_c is not None and math.isfinite(target_c) and value < target_c)
         ):
             eta = timedelta(hours=(target_c - value) / trend)
             eta_level, eta_threshold = target.name, target_c  # type: ignore[union-attr]

@@ -18,6 +18,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "[thermowatch] {level} {transformer} : {quantity} {value}",
         "en": "[thermowatch] {level} {transformer}: {quantity} {value}",
     },
+    "subject.raised.forecast": {
+        "fr": "[thermowatch] {level} prévue {transformer} : {value} vers {time} UTC",
+        "en": "[thermowatch] {level} forecast {transformer}: {value} about {time} UTC",
+    },
     "subject.resolved": {
         "fr": "[thermowatch] Fin d'alerte {transformer} : {quantity} {value}",
         "en": "[thermowatch] Cleared {transformer}: {quantity} {value}",
@@ -158,8 +162,12 @@ def render(
     qty = t(f"quantity.{facts.kind}", lang) if f"quantity.{facts.kind}" in TEXTS else facts.kind
     unit = {"anomaly": " K", "stale_data": " min"}.get(facts.kind, " °C")
     value = number(facts.value, lang) + unit
-    subject = t(f"subject.{event}", lang, level=facts.level, transformer=facts.transformer_id,
-                quantity=qty, value=value, **extra)  # fmt: skip
+    if event == "raised" and facts.kind == "forecast_crossing" and facts.eta_at is not None:
+        subject = t("subject.raised.forecast", lang, level=facts.level, value=value,
+                    transformer=facts.transformer_id, time=facts.eta_at.strftime("%H:%M"))  # fmt: skip
+    else:
+        subject = t(f"subject.{event}", lang, level=facts.level, transformer=facts.transformer_id,
+                    quantity=qty, value=value, **extra)  # fmt: skip
     lines = [
         t("line.transformer", lang, v=facts.transformer_id),
         t("line.level", lang, v=facts.level if event != "resolved" else "NORMAL"),

@@ -86,5 +86,7 @@ def out_of_range(quantity: str, value: float) -> str | None:
         bound = f"{'>' if strict else '≥'} {low:g}" + (
             f" and ≤ {high:g}" if math.isfinite(high) else ""
         )
-        return f"{value:g} is outside the physical range of a {quantity.replace('_', ' ')} ({bound})"
+        return (
+            f"{value:g} is outside the physical range of a {quantity.replace('_', ' ')} ({bound})"
+        )
     return None

@@ -52,9 +52,7 @@ def database_unavailable(exc: BaseException) -> bool:
     if isinstance(err, sqlite3.OperationalError):
         text = str(err).lower()
         return any(m in text for m in _SQLITE_UNAVAILABLE)
-    if isinstance(exc, sa_exc.InterfaceError | sa_exc.TimeoutError | ConnectionError | OSError):
-        return True
-    return False
+    return isinstance(exc, sa_exc.InterfaceError | sa_exc.TimeoutError | ConnectionError | OSError)
 
 
 @dataclass

@@ -7,8 +7,8 @@ import math
 import numpy as np
 
 from thermowatch.errors import InputError
-from thermowatch.learn.result import TargetKind, Thresholds
 from thermowatch.learn.levels import DEFAULT_THRESHOLDS
+from thermowatch.learn.result import TargetKind, Thresholds
 
 # Caps so that derived thresholds never sit above what IEC 60076-7 allows in normal cyclic
 # loading: hot spot 120 °C, top oil 105 °C (the default thresholds, one home).

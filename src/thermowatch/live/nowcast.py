@@ -145,7 +145,9 @@ class IecEstimator:
             # Out of order: answered in steady state; the running state stays where it is.
             result = simulate(self.spec, np.array([load_pu]), ambient, 1.0, initial="steady")
             temps = result.top_oil_c if self.oil else result.hot_spot_c
-            return Estimate(float(np.asarray(temps)[0]), None, None, self.model_id, self.basis, True)
+            return Estimate(
+                float(np.asarray(temps)[0]), None, None, self.model_id, self.basis, True
+            )
         steady = self.state is None or prev is None or now <= prev[0]
         if steady:
             result = simulate(self.spec, np.array([load_pu]), ambient, 1.0, initial="steady")

@@ -23,6 +23,7 @@ it came:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -156,9 +157,7 @@ class PredictionEvent:
         measured, predicted = self.measured_level, self.level
         if measured is None and predicted is None:
             return "UNKNOWN", "none"
-        if predicted is None or (
-            measured is not None and Level[measured] >= Level[predicted]
-        ):
+        if predicted is None or (measured is not None and Level[measured] >= Level[predicted]):
             return str(measured), "measured"
         return predicted, "predicted"
 
@@ -269,7 +268,9 @@ class Pipeline:
             events.append(self._one(snap, batch, received))
         return batch, events
 
-    def _one(self, snap: Snapshot, batch: dict[str, list[list[Any]]], received: int) -> PredictionEvent:
+    def _one(
+        self, snap: Snapshot, batch: dict[str, list[list[Any]]], received: int
+    ) -> PredictionEvent:
         st = self.state(snap.transformer_id)
         p = st.profile
         tid, us = p.transformer_id, to_micros(snap.ts)
@@ -308,10 +309,8 @@ class Pipeline:
     ) -> None:
         p = st.profile
         if st.physics is not None and st.physics is not st.nowcaster:
-            try:
+            with contextlib.suppress(InputError):  # no load or ambient yet: no forecast yet
                 st.physics.step(snap.ts, good)
-            except InputError:
-                pass  # no load or ambient yet: no forecast until there is
         try:
             est = st.nowcaster.step(snap.ts, good)
         except InputError as exc:

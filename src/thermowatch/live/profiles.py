@@ -9,6 +9,7 @@ from typing import Any
 
 from thermowatch.data import quantities as q
 from thermowatch.data.columns import classify_quantity
+from thermowatch.data.simulator import AMBIENT, CURRENT
 from thermowatch.learn.levels import threshold_values
 from thermowatch.learn.result import Thresholds
 from thermowatch.live.nowcast import default_thresholds
@@ -65,12 +66,14 @@ def make_profile(
         sigma = validation_sigma_k(predictor)
     else:
         sigma = physics_sigma_k
-    return Profile(
-        transformer_id, target, th, predictor, spec, load, ambient, sigma, history
-    )
+    # The names of the sample export and the simulator, as the monitor's config defaults.
+    load, ambient = load or CURRENT, ambient or AMBIENT
+    return Profile(transformer_id, target, th, predictor, spec, load, ambient, sigma, history)
 
 
-def store_profile(engine: Any, transformer_id: str, predictor: Any = None, **kw: Any) -> Profile | None:
+def store_profile(
+    engine: Any, transformer_id: str, predictor: Any = None, **kw: Any
+) -> Profile | None:
     """The profile from the store's transformer row (``None`` when it does not exist)."""
     from thermowatch.errors import NotFoundError
     from thermowatch.store.transformers import get_transformer

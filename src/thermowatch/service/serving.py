@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select
 
 from thermowatch.errors import InputError
 from thermowatch.learn.artifact import SUMS, Predictor
-from thermowatch.live.champion import artifact_digest, load_verified
+from thermowatch.live.champion import load_verified
 from thermowatch.service.fastpath import SteadyState
 from thermowatch.service.metrics import DB_ERRORS, MODEL_INFO, MODEL_REFUSED, MODEL_RELOADS
 from thermowatch.store.tables import ModelStatus, model_versions

@@ -209,7 +209,9 @@ forecasts = Table(
     "forecasts",
     metadata,
     Column("transformer_id", String(64), ForeignKey("transformers.id"), nullable=False),
-    Column("issued_at", UTCDateTime, nullable=False, comment="instant of the reading forecast from"),
+    Column(
+        "issued_at", UTCDateTime, nullable=False, comment="instant of the reading forecast from"
+    ),
     Column("ts", UTCDateTime, nullable=False, comment="the instant forecast"),
     Column("model_id", String(100), nullable=False),
     Column("value", Float, nullable=False, comment="forecast temperature [°C]"),

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from thermowatch.data.simulator import AMBIENT, CURRENT, OIL, WINDING
-from thermowatch.live.nowcast import IecEstimator
 from thermowatch.ingest.simulator import FIELDS, FieldModel
 from thermowatch.ingest.sources.base import Sample
+from thermowatch.live.nowcast import IecEstimator
 from thermowatch.store.predictions import predictions_frame
 from thermowatch.store.readings import count_readings, readings_long
 from thermowatch.thermal import TransformerSpec, simulate

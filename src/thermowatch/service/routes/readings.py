@@ -89,7 +89,9 @@ def _parse(body: Any) -> list[ReadingIn]:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [str(p) for p in err["loc"] if p not in ("ReadingIn", "list[ReadingIn]")]
-        where = f"reading {loc.pop(0)}: " if isinstance(body, list) and loc and loc[0].isdigit() else ""
+        where = (
+            f"reading {loc.pop(0)}: " if isinstance(body, list) and loc and loc[0].isdigit() else ""
+        )
         field = ".".join(loc) or "body"
         raise InputError(f"{where}the field {field!r}: {err['msg']}.") from None
     return parsed if isinstance(parsed, list) else [parsed]
@@ -109,7 +111,9 @@ def _answer(e: PredictionEvent, stored: int) -> dict[str, Any]:
         "transformer_id": e.transformer_id,
         "model_id": e.model_id,
         "intervalle": None if e.lower_c is None else [r3(e.lower_c), r3(e.upper_c)],
-        "prevision": [{"timestamp": t.isoformat(), "temperature": round(x, 3)} for t, x in e.forecast],
+        "prevision": [
+            {"timestamp": t.isoformat(), "temperature": round(x, 3)} for t, x in e.forecast
+        ],
         "avertissements": e.warnings,
         "raison": e.reason,
         "valeurs_suspectes": [
@@ -130,8 +134,10 @@ def _run(request: Request, items: list[ReadingIn]) -> list[dict[str, Any]]:
         at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
         served = state.models.get(item.transformer_id)
         known = pipeline._states.get(item.transformer_id)
-        if known is not None and served is not None and (
-            known.profile.predictor is not served.predictor
+        if (
+            known is not None
+            and served is not None
+            and (known.profile.predictor is not served.predictor)
         ):
             pipeline.forget(item.transformer_id)  # a new champion is served: start from it
         try:
@@ -140,7 +146,9 @@ def _run(request: Request, items: list[ReadingIn]) -> list[dict[str, Any]]:
             raise ApiError(404, f"{where}{exc}.") from None
         except Exception as exc:  # the store cannot be read: the client may retry
             DB_ERRORS.labels("live_profile").inc()
-            raise ApiError(503, "the store cannot be read; try again.", {"Retry-After": "5"}) from exc
+            raise ApiError(
+                503, "the store cannot be read; try again.", {"Retry-After": "5"}
+            ) from exc
         snapshots.append(Snapshot(item.transformer_id, at, item.values, item.source or "http"))
     pipeline.check_times(snapshots, now)
     batch, events = pipeline.prepare(snapshots, now)

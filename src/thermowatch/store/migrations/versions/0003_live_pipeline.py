@@ -32,27 +32,42 @@ def upgrade() -> None:
         sa.Column("ts", _TS, nullable=False, comment="the instant forecast"),
         sa.Column("model_id", sa.String(length=100), nullable=False),
         sa.Column("value", sa.Float(), nullable=False, comment="forecast temperature [°C]"),
-        sa.Column("level", sa.String(length=20), nullable=False, comment="alert level of the forecast"),
-        sa.ForeignKeyConstraint(
-            ["transformer_id"], ["transformers.id"], name=op.f("fk_forecasts_transformer_id_transformers")
+        sa.Column(
+            "level", sa.String(length=20), nullable=False, comment="alert level of the forecast"
         ),
-        sa.PrimaryKeyConstraint("transformer_id", "issued_at", "ts", "model_id", name=op.f("pk_forecasts")),
+        sa.ForeignKeyConstraint(
+            ["transformer_id"],
+            ["transformers.id"],
+            name=op.f("fk_forecasts_transformer_id_transformers"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "transformer_id", "issued_at", "ts", "model_id", name=op.f("pk_forecasts")
+        ),
     )
     op.create_table(
         "reading_issues",
         sa.Column("id", _ID, autoincrement=True, nullable=False),
         sa.Column("transformer_id", sa.String(length=64), nullable=False),
         sa.Column("ts", _TS, nullable=True, comment="the reading's instant, as sent"),
-        sa.Column("variable", sa.String(length=200), nullable=False, comment="'*' when the whole snapshot"),
-        sa.Column("raw", sa.Text(), nullable=True, comment="the value as received (repr), for the record"),
-        sa.Column("verdict", sa.String(length=20), nullable=False, comment="SUSPECT (stored) or REJECTED"),
+        sa.Column(
+            "variable", sa.String(length=200), nullable=False, comment="'*' when the whole snapshot"
+        ),
+        sa.Column(
+            "raw", sa.Text(), nullable=True, comment="the value as received (repr), for the record"
+        ),
+        sa.Column(
+            "verdict", sa.String(length=20), nullable=False, comment="SUSPECT (stored) or REJECTED"
+        ),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("source", sa.String(length=200), nullable=True),
         sa.Column("received_at", _TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reading_issues")),
     )
     op.create_index(
-        "ix_reading_issues_recent", "reading_issues", ["transformer_id", "received_at"], unique=False
+        "ix_reading_issues_recent",
+        "reading_issues",
+        ["transformer_id", "received_at"],
+        unique=False,
     )
 
 
