@@ -54,6 +54,8 @@ def check_time(ts: datetime, now: datetime, max_future_skew: timedelta) -> str |
     """Why an instant cannot be a measurement time (one clause), ``None`` when it can."""
     if ts.tzinfo is None:
         return f"timestamp {ts.isoformat()} has no time zone"
+    if ts.replace(tzinfo=None) == datetime.min:
+        return "timestamp unreadable (not a date, beyond the calendar, or 0001-01-01)"
     if ts < EARLIEST:
         return f"timestamp {ts.isoformat()} is before {EARLIEST.date().isoformat()}"
     if ts > now + max_future_skew:
