@@ -41,6 +41,7 @@ from thermowatch.store.types import to_micros
 from thermowatch.thermal import TransformerSpec
 
 log = logging.getLogger("thermowatch.live")
+_EPS = timedelta(microseconds=1)
 
 #: The alert hook: one call per event; what it returns is the caller's business.
 AlertHook = Callable[["PredictionEvent"], Any]
@@ -171,6 +172,7 @@ class _State:
     nowcaster: Any
     physics: IecEstimator | None
     stale: v.StaleTracker
+    fed_until: datetime | None = None  # newest instant this process fed the nowcaster
 
 
 class Pipeline:
@@ -183,6 +185,10 @@ class Pipeline:
         transformer, again after :meth:`forget`.
     hook : the alert hook, given the events of each stored batch in time order.
     settings : :class:`LiveSettings`.
+    shared_store : other processes write the same transformers' readings (service workers):
+        before a batch, a transformer whose newest stored reading is not the newest this
+        process fed restarts its nowcaster from the store's history, so every worker predicts
+        from the same history. The monitor owns its transformers and skips the check.
     """
 
     def __init__(
@@ -191,11 +197,13 @@ class Pipeline:
         profile_of: Callable[[str], Profile | None],
         hook: AlertHook | None = None,
         settings: LiveSettings | None = None,
+        shared_store: bool = False,
     ) -> None:
         self.engine = engine
         self.profile_of = profile_of
         self.hook = hook
         self.settings = settings or LiveSettings()
+        self.shared_store = shared_store
         self._states: dict[str, _State] = {}
 
     # ------------------------------------------------------------------ state per transformer
@@ -212,16 +220,17 @@ class Pipeline:
             st = self._states[transformer_id] = self._new_state(profile)
         return st
 
-    def _new_state(self, p: Profile) -> _State:
+    def _new_state(self, p: Profile, history: Any = None) -> _State:
         from thermowatch.live.champion import nowcaster
 
+        history = p.history if history is None else history
         physics = None
         if p.spec is not None and p.load and p.ambient:
             physics = IecEstimator(p.spec, p.target or "", p.load, p.ambient)
-            if p.history is not None and len(p.history):
-                physics.warm_up(p.history)
+            if history is not None and len(history):
+                physics.warm_up(history)
         if p.predictor is not None:
-            now = nowcaster(p.predictor, p.history)
+            now = nowcaster(p.predictor, history)
         elif physics is not None:
             now = physics  # the physics is the nowcaster: one state, stepped once
         else:
@@ -230,6 +239,30 @@ class Pipeline:
                 "predict with"
             )
         return _State(p, now, physics, v.StaleTracker(self.settings.stale_periods))
+
+    def history_minutes(self, p: Profile) -> float:
+        """How much history the nowcaster needs [min]."""
+        if p.predictor is not None:
+            return float(p.predictor.metadata.get("history_minutes", 1440.0))
+        return 6.0 * p.spec.tau_oil_min if p.spec is not None else 0.0
+
+    def _catch_up(self, transformer_id: str) -> None:
+        """Restart a transformer's nowcaster from the store when another process wrote newer
+        readings than this one fed (``shared_store``)."""
+        from thermowatch.store.readings import latest_reading_time, readings_frame
+
+        st = self.state(transformer_id)
+        latest = latest_reading_time(self.engine, transformer_id)
+        if latest is None or latest == st.fed_until:
+            return
+        minutes = self.history_minutes(st.profile)
+        history = readings_frame(
+            self.engine, transformer_id, latest - timedelta(minutes=minutes), latest + _EPS,
+            good_only=True,
+        )  # fmt: skip
+        fresh = self._new_state(st.profile, history)
+        fresh.stale, fresh.fed_until = st.stale, latest
+        self._states[transformer_id] = fresh
 
     # -------------------------------------------------------------------------- the stages
     def check_times(self, snapshots: Iterable[Snapshot], now: datetime | None = None) -> None:
@@ -256,6 +289,9 @@ class Pipeline:
             "readings": [], "predictions": [], "forecasts": [], "issues": []
         }  # fmt: skip
         events: list[PredictionEvent] = []
+        if self.shared_store:
+            for tid in sorted({s.transformer_id for s in snapshots}):
+                self._catch_up(tid)
         for snap in sorted(snapshots, key=lambda s: (s.ts, s.transformer_id)):
             reason = v.check_time(snap.ts, now, self.settings.max_future_skew)
             if reason is not None:
@@ -293,6 +329,8 @@ class Pipeline:
         if p.target is not None:
             event.measured_c = good.get(p.target)
         self._predict(st, snap, good, event)
+        if st.fed_until is None or snap.ts > st.fed_until:
+            st.fed_until = snap.ts
         if event.predicted_c is not None:
             batch["predictions"].append(
                 [tid, us, event.model_id, event.predicted_c, event.lower_c, event.upper_c,

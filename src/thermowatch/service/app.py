@@ -97,7 +97,7 @@ def _pipeline(app: FastAPI) -> Any:
         return state.on_prediction(event) if state.on_prediction is not None else None
 
     settings = LiveSettings(max_future_skew=timedelta(seconds=state.settings.max_future_skew_s))
-    return Pipeline(state.engine, profile_of, hook, settings)
+    return Pipeline(state.engine, profile_of, hook, settings, shared_store=True)
 
 
 class ServiceApp(FastAPI):

@@ -233,3 +233,17 @@ reading_issues = Table(
     Column("received_at", UTCDateTime, nullable=False),
     Index("ix_reading_issues_recent", "transformer_id", "received_at"),
 )
+
+alert_states = Table(
+    "alert_states",
+    metadata,
+    Column("transformer_id", String(64), ForeignKey("transformers.id"), nullable=False),
+    Column("kind", String(100), nullable=False),
+    Column("level", String(20), nullable=False, comment="level held (hysteresis applied)"),
+    Column("up_since", UTCDateTime, comment="pending raise: since when above"),
+    Column("up_target", String(20)),
+    Column("down_since", UTCDateTime, comment="pending clear: since when below"),
+    Column("down_target", String(20)),
+    Column("last_ts", UTCDateTime, comment="newest sample evaluated"),
+    PrimaryKeyConstraint("transformer_id", "kind"),
+)

@@ -6,6 +6,8 @@ Create Date: 2026-11-30 11:00:00
 
 ``forecasts``: the forecast issued with each live prediction (one row per instant ahead).
 ``reading_issues``: why a live value was stored SUSPECT or refused (REJECTED), per value.
+``alert_states``: the hysteresis state of each alert signal, owned by the store so that every
+worker and monitor process evaluates alerts from the same state (and timers survive restarts).
 """
 
 from collections.abc import Sequence
@@ -70,8 +72,29 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "alert_states",
+        sa.Column("transformer_id", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=100), nullable=False),
+        sa.Column(
+            "level", sa.String(length=20), nullable=False, comment="level held (hysteresis applied)"
+        ),
+        sa.Column("up_since", _TS, nullable=True, comment="pending raise: since when above"),
+        sa.Column("up_target", sa.String(length=20), nullable=True),
+        sa.Column("down_since", _TS, nullable=True, comment="pending clear: since when below"),
+        sa.Column("down_target", sa.String(length=20), nullable=True),
+        sa.Column("last_ts", _TS, nullable=True, comment="newest sample evaluated"),
+        sa.ForeignKeyConstraint(
+            ["transformer_id"],
+            ["transformers.id"],
+            name=op.f("fk_alert_states_transformer_id_transformers"),
+        ),
+        sa.PrimaryKeyConstraint("transformer_id", "kind", name=op.f("pk_alert_states")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("alert_states")
     op.drop_index("ix_reading_issues_recent", table_name="reading_issues")
     op.drop_table("reading_issues")
     op.drop_table("forecasts")
