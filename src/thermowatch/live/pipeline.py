@@ -334,7 +334,7 @@ class Pipeline:
         if event.predicted_c is not None:
             batch["predictions"].append(
                 [tid, us, event.model_id, event.predicted_c, event.lower_c, event.upper_c,
-                 event.level]
+                 event.level, event.measured_c, event.measured_level]
             )  # fmt: skip
             for t, value in event.forecast:
                 batch["forecasts"].append(

@@ -4,7 +4,8 @@ The live pipeline (:mod:`thermowatch.live`) hands over a :data:`batch <LiveBatch
 JSON-ready dict so that the monitor's spool can keep it as is::
 
     {"readings":    [[transformer_id, ts_us, variable, value, quality, source], ...],
-     "predictions": [[transformer_id, ts_us, model_id, value, lower, upper, level], ...],
+     "predictions": [[transformer_id, ts_us, model_id, value, lower, upper, level,
+                      measured, measured_level], ...],
      "forecasts":   [[transformer_id, issued_us, ts_us, model_id, value, level], ...],
      "issues":      [[transformer_id, ts_us | None, variable, raw, verdict, reason, source,
                       received_us], ...]}
@@ -73,11 +74,13 @@ def write_live_batch(engine: Engine, batch: LiveBatch) -> dict[str, int]:
 
 
 def _write(engine: Engine, batch: LiveBatch, rows: list[list[Any]]) -> dict[str, int]:
-    preds = [
-        {"transformer_id": t, "ts": from_micros(us), "model_id": m, "value": x, "lower": lo,
-         "upper": hi, "level": lvl}
-        for t, us, m, x, lo, hi, lvl in batch.get("predictions", [])
-    ]  # fmt: skip
+    cols = ("transformer_id", "ts", "model_id", "value", "lower", "upper", "level", "measured",
+            "measured_level")  # fmt: skip
+    preds = [dict(zip(cols, row, strict=False)) for row in batch.get("predictions", [])]
+    for p in preds:
+        p["ts"] = from_micros(p["ts"])
+        p.setdefault("measured", None)  # batches spooled before the column existed
+        p.setdefault("measured_level", None)
     fcs = [
         {"transformer_id": t, "issued_at": from_micros(issued), "ts": from_micros(us),
          "model_id": m, "value": x, "level": lvl}

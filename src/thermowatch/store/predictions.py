@@ -27,6 +27,8 @@ class Prediction:
     value : predicted temperature [°C].
     lower, upper : prediction interval [°C], when the model gives one.
     level : alert level of the prediction (e.g. ``"NORMAL"``, ``"ALERTE"``, ``"CRITIQUE"``).
+    measured, measured_level : the measured target at that instant [°C] and its level, when
+        the live pipeline had a good one.
     """
 
     transformer_id: str
@@ -36,6 +38,18 @@ class Prediction:
     lower: float | None = None
     upper: float | None = None
     level: str | None = None
+    measured: float | None = None
+    measured_level: str | None = None
+
+    def worst_level(self) -> tuple[str | None, str | None]:
+        """``(level, "measured" | "predicted")``: the worse of the two levels and which it is
+        (the measurement wins a tie: it is what the transformer really does)."""
+        order = {"NORMAL": 0, "ALERTE": 1, "CRITIQUE": 2}
+        if self.measured_level is not None and order.get(self.measured_level, -1) >= order.get(
+            self.level or "", -1
+        ):
+            return self.measured_level, "measured"
+        return (self.level, "predicted") if self.level is not None else (None, None)
 
 
 def write_predictions(engine: Engine, rows: Iterable[Prediction]) -> int:

@@ -124,6 +124,8 @@ predictions = Table(
     Column("lower", Float, comment="lower bound of the prediction interval [°C]"),
     Column("upper", Float, comment="upper bound of the prediction interval [°C]"),
     Column("level", String(20), comment="alert level of the prediction, e.g. NORMAL"),
+    Column("measured", Float, comment="the measured target at that instant, if good [°C]"),
+    Column("measured_level", String(20), comment="alert level of the measured target"),
     PrimaryKeyConstraint("transformer_id", "ts", "model_id"),
 )
 

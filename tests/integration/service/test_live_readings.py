@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from thermowatch.store.readings import count_readings, latest_reading_time
+from thermowatch.store.status import fleet_status
 from thermowatch.store.tables import reading_issues
 
 from .conftest import TRANSFORMER, reading
@@ -73,3 +74,9 @@ def test_the_measured_target_and_the_worse_level_with_its_source(client, keys):
     assert a["temperature_mesuree"] == 140.0 and a["niveau_mesure"] == "CRITIQUE"
     assert a["niveau"] == "CRITIQUE" and a["niveau_source"] == "measured"
     assert a["niveau_alerte"] in ("NORMAL", "ALERTE")  # the model's normal behaviour
+    # the API and `status` show the worse level too, and say which it is
+    state = client.get(f"/v1/transformers/{TRANSFORMER}", headers={"X-API-Key": keys["reader"]})
+    assert (state.json()["niveau"], state.json()["niveau_source"]) == ("CRITIQUE", "measured")
+    [row] = fleet_status(client.app.state.engine, now=at + timedelta(minutes=1))
+    assert (row.level, row.level_source, row.measured_level) == ("CRITIQUE", "measured", "CRITIQUE")
+    assert row.predicted_level == a["niveau_alerte"]

@@ -27,6 +27,24 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    # The measured target next to the prediction: status and the API show the worse level.
+    with op.batch_alter_table("predictions") as batch:
+        batch.add_column(
+            sa.Column(
+                "measured",
+                sa.Float(),
+                nullable=True,
+                comment="the measured target at that instant, if good [°C]",
+            )
+        )
+        batch.add_column(
+            sa.Column(
+                "measured_level",
+                sa.String(length=20),
+                nullable=True,
+                comment="alert level of the measured target",
+            )
+        )
     op.create_table(
         "forecasts",
         sa.Column("transformer_id", sa.String(length=64), nullable=False),
@@ -95,6 +113,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("alert_states")
+    with op.batch_alter_table("predictions") as batch:
+        batch.drop_column("measured_level")
+        batch.drop_column("measured")
     op.drop_index("ix_reading_issues_recent", table_name="reading_issues")
     op.drop_table("reading_issues")
     op.drop_table("forecasts")
