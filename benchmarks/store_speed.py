@@ -9,7 +9,7 @@ Measures, per database:
 * the last-24-hours query (``recent_readings``, wide frame) for one transformer in that store
   [ms, median and 95th percentile of 30 runs after 3 warm-ups], and ``fleet_status``.
 
-PostgreSQL is a throwaway cluster (:class:`thermowatch.store.pgtest.PostgresCluster`) with
+PostgreSQL is a throwaway cluster (:class:`tests.pgtest.PostgresCluster`) with
 ``fsync`` on and production-like memory settings (see ``PG_SETTINGS``). Goals on this machine:
 >= 50,000 readings/s on SQLite, >= 100,000 on PostgreSQL, query < 50 ms on both.
 
@@ -33,10 +33,12 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.pgtest
+
+from tests.pgtest import PostgresCluster
 
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
-from thermowatch.store.pgtest import PostgresCluster
 from thermowatch.store.readings import (
     count_readings,
     recent_readings,

@@ -40,7 +40,7 @@ def pg_cluster():
     Each test creates its own database in it. Without PostgreSQL the PostgreSQL variants are
     skipped with a message, except with ``CI=true``, where it is a failure.
     """
-    from thermowatch.store.pgtest import PostgresCluster
+    from tests.pgtest import PostgresCluster
 
     try:
         cluster = PostgresCluster().start()

@@ -28,9 +28,9 @@ from typing import Any
 
 from thermowatch.config import read_toml
 from thermowatch.errors import InputError
+from thermowatch.ingest.protocols import PROTOCOLS
 from thermowatch.thermal import TransformerSpec
 
-PROTOCOLS = ("opcua", "modbus", "mqtt", "replay")
 REGISTER_TYPES = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
 ORDERS = ("big", "little")
 

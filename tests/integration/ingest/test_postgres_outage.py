@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.pgtest import PostgresCluster
 from tests.unit.ingest.fakes import FakeHub, config
 from thermowatch.data.simulator import AMBIENT, CURRENT, OIL, WINDING
 from thermowatch.ingest.monitor import Monitor
 from thermowatch.ingest.sources.base import Sample
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
-from thermowatch.store.pgtest import PostgresCluster
 from thermowatch.store.readings import count_readings
 from thermowatch.store.tables import predictions
 

@@ -1,7 +1,7 @@
 """Fixtures: every store test runs against SQLite and against a real PostgreSQL server.
 
 The PostgreSQL cluster is initdb'd once per session on a free loopback port
-(:class:`thermowatch.store.pgtest.PostgresCluster`) and each test gets its own database.
+(:class:`tests.pgtest.PostgresCluster`) and each test gets its own database.
 Without PostgreSQL binaries the PostgreSQL variants are skipped with a message, except when
 ``CI=true``: then it is a failure.
 """
@@ -15,10 +15,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 from store_helpers import NOW
+from tests.pgtest import PostgresCluster
 
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
-from thermowatch.store.pgtest import PostgresCluster
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -92,3 +92,14 @@ def test_password_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TW_PW", "s3cret")
     cfg = parse_config({"transformers": [{"id": "T", "source": src}]})
     assert cfg.transformers[0].source.password == "s3cret"
+
+
+def test_protocol_registry_resolves_every_name_and_refuses_others(tmp_path: Path) -> None:
+    from thermowatch.ingest.protocols import PROTOCOLS, hub_class
+    from thermowatch.ingest.sources.base import Hub
+
+    assert set(PROTOCOLS) == {"opcua", "modbus", "mqtt", "replay"}
+    assert all(issubclass(hub_class(p), Hub) for p in PROTOCOLS)
+    doc = {"transformers": [{"id": "T", "source": {"protocol": "profibus"}}]}
+    with pytest.raises(InputError, match="must be one of opcua, modbus, mqtt, replay"):
+        parse_config(doc, tmp_path)
