@@ -4,6 +4,7 @@ readings, predictions, forecasts, reading issues and alerts are identical (issue
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,14 +114,18 @@ def _over_http(engine: Engine, day: list[tuple[datetime, dict[str, float]]]) -> 
                 assert answer["niveau_source"] in ("measured", "predicted")
 
 
-def _through_monitor(tmp_path: Path, engine: Engine, day: list[tuple[datetime, dict]]) -> None:
+def _config(tmp_path: Path, source: dict[str, Any]) -> Any:
     (tmp_path / "unused.csv").touch()
-    cfg = parse_config(
+    return parse_config(
         {"monitor": {"spool_dir": str(tmp_path / "spool"), "period_s": 600},
          "transformers": [{"id": TID, "spec": SAMPLE_SPEC.to_dict(), "thresholds": THRESHOLDS,
-                           "source": {"protocol": "replay", "path": "unused.csv"}}]},
+                           "source": source}]},
         tmp_path,
     )  # fmt: skip
+
+
+def _through_monitor(tmp_path: Path, engine: Engine, day: list[tuple[datetime, dict]]) -> None:
+    cfg = _config(tmp_path, {"protocol": "replay", "path": "unused.csv"})
 
     async def run() -> None:
         monitor = Monitor(cfg, engine=engine, on_prediction=alert_hook(engine, None, "monitor"))
@@ -159,3 +164,55 @@ def test_http_and_monitor_store_identical_rows_and_alerts(
     assert {"temperature_measured", "temperature_predicted", "forecast_crossing"} <= kinds
     crossing = next(a for a in got_http["alerts"] if a[0] == "forecast_crossing")
     assert "UTC" in crossing[2]
+
+
+def _over_mqtt(tmp_path: Path, engine: Engine, day: list[tuple[datetime, dict]], port: int):
+    """The day published to a real Mosquitto (QoS 1, one JSON message per period)."""
+    import aiomqtt
+
+    names = sorted({k for _, values in day for k in values})
+    keys = {name: f"v{i}" for i, name in enumerate(names)}
+    cfg = _config(
+        tmp_path,
+        {
+            "protocol": "mqtt",
+            "host": "127.0.0.1",
+            "port": port,
+            "topic": "field/TR-01",
+            "fields": keys,
+            "client_id": "tw-live",
+        },
+    )
+
+    async def run() -> None:
+        monitor = Monitor(cfg, engine=engine, on_prediction=alert_hook(engine, None, "monitor"))
+        hub = monitor.hub_of[TID]
+        await monitor.start()
+        await monitor.wait_connected(15)
+        async with aiomqtt.Client("127.0.0.1", port, identifier="tw-field") as field:
+            for i, (ts, values) in enumerate(day):
+                doc = {"ts": ts.isoformat(), **{keys[k]: v for k, v in values.items()}}
+                await field.publish("field/TR-01", json.dumps(doc), qos=1)
+                deadline = asyncio.get_running_loop().time() + 10
+                while hub.received < i + 1 and asyncio.get_running_loop().time() < deadline:
+                    await asyncio.sleep(0.01)
+                await monitor.run_cycle([TID], ts)
+        await monitor.shutdown()
+
+    asyncio.run(run())
+
+
+def test_http_and_mqtt_store_identical_rows_and_alerts(
+    tmp_path: Path, champion: Path, day: list[tuple[datetime, dict[str, float]]], broker: Any
+) -> None:
+    http_db = _store(tmp_path / "http.db", champion)
+    mqtt_db = _store(tmp_path / "mqtt.db", champion)
+    _over_http(http_db, day)
+    _over_mqtt(tmp_path, mqtt_db, day, broker.port)
+    got_http, got_mqtt = _rows(http_db), _rows(mqtt_db)
+    by_source = lambda rows: [r[:5] for r in rows]  # noqa: E731  (the source names differ)
+    assert by_source(got_http["readings"]) == by_source(got_mqtt["readings"])
+    for table in ("predictions", "forecasts", "alerts"):
+        assert got_http[table] == got_mqtt[table], table
+    assert [i[:5] for i in got_http["issues"]] == [i[:5] for i in got_mqtt["issues"]]
+    assert len(got_mqtt["predictions"]) == 144 and got_mqtt["alerts"]
