@@ -60,6 +60,8 @@ def day() -> list[tuple[datetime, dict[str, float]]]:
         values = {k: float(v) for k, v in row.items() if not math.isnan(v)}
         if ts.hour == 3 and ts.minute == 0:
             values["courant (A)"] = 1e308
+        if ts.hour == 5 and ts.minute == 0:  # implausible but possible: one verdict, GOOD
+            values["température huile (°C)"] = 210.0
         out.append((ts.to_pydatetime(), values))
     return out
 
@@ -158,6 +160,8 @@ def test_http_and_monitor_store_identical_rows_and_alerts(
     assert len(got_http["readings"]) == sum(len(v) for _, v in day)
     assert len(got_http["predictions"]) == 144
     assert len(got_http["forecasts"]) == 144 * 8  # 2 h ahead every 15 min
+    oil_210 = [r for r in got_http["readings"] if r[3] == 210.0]
+    assert len(oil_210) == 1 and oil_210[0][4] == 0
     suspect = [i for i in got_http["issues"] if i[1] == "courant (A)"]
     assert suspect and suspect[0][3] == "SUSPECT" and "physical range" in suspect[0][4]
     kinds = {a[0] for a in got_http["alerts"]}

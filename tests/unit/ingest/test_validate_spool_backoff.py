@@ -83,3 +83,36 @@ def test_backoff_grows_with_jitter_and_caps() -> None:
     assert len(set(delays)) == 6  # jittered
     b.reset()
     assert b.next_delay() <= 1.0
+
+
+def test_a_poisoned_batch_is_quarantined_and_never_blocks_the_next(tmp_path: Path) -> None:
+    from thermowatch.ingest.storage import Storage, database_unavailable
+    from thermowatch.store.engine import make_engine
+    from thermowatch.store.migrate import upgrade
+    from thermowatch.store.readings import count_readings
+    from thermowatch.store.transformers import ensure_transformer
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    upgrade(engine)
+    ensure_transformer(engine, "T1")
+    spool = Spool(tmp_path / "spool")
+    storage = Storage(engine, spool)
+
+    def batch(tid: str, i: int) -> dict:
+        return {"readings": [[tid, 1_780_000_000_000_000 + i * 60_000_000, "x", 1.0 * i, 0, "t"]]}
+
+    assert not storage.store(batch("NOPE", 0))  # an unknown transformer: would fail forever
+    assert all(storage.store(batch("T1", i)) for i in range(1, 101))
+    assert count_readings(engine, "T1") == 100
+    assert spool.pending() == 0 and storage.stats.batches_quarantined == 1
+    [(_, error)] = spool.quarantined()
+    assert "NOPE" in error
+    # while the database itself is away, batches are spooled in order, not quarantined
+    down = Storage(make_engine(f"sqlite:///{tmp_path}/missing/dir/x.db"), spool)
+    assert not down.store(batch("T1", 101)) and spool.pending() == 1
+    assert down.stats.batches_quarantined == 0 and not down.db_up
+    assert storage.drain() and count_readings(engine, "T1") == 101
+    import sqlite3
+
+    assert database_unavailable(sqlite3.OperationalError("database is locked"))
+    assert not database_unavailable(sqlite3.OperationalError("no such table: readings"))
