@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,8 +27,15 @@ def _logging(level: str) -> None:
 
 def monitor(
     config: Annotated[
-        Path, typer.Option("--config", "-c", help="TOML config (see examples/*.toml).")
-    ] = Path("thermowatch.toml"),
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="The settings file: [monitor], [[transformers]], [store], [alerts] "
+            "(default: $THERMOWATCH_CONFIG, else ./thermowatch.toml; see examples/).",
+            show_default=False,
+        ),
+    ] = None,
     database_url: Annotated[
         str | None,
         typer.Option(
@@ -53,31 +60,37 @@ def monitor(
 
     Runs until SIGTERM or Ctrl-C, which flush the queued readings and exit cleanly.
     """
-    import dataclasses
-
-    from thermowatch.ingest.config import load_config
     from thermowatch.ingest.monitor import run_monitor
+    from thermowatch.settings import alerts_settings, monitor_settings, read_settings
 
     _logging(log_level)
-    cfg = load_config(config)
-    if database_url:
-        cfg = dataclasses.replace(cfg, database_url=database_url)
+    if config is None and not Path("thermowatch.toml").is_file():
+        import os
+
+        if not os.environ.get("THERMOWATCH_CONFIG"):
+            raise InputError("settings file 'thermowatch.toml' does not exist (give --config).")
+    file = read_settings(config)  # read once; each section goes to its owner
+    cfg = monitor_settings(file, database_url)
+    alerts = alerts_settings(file, alerts_config)
     _migrate(cfg.database_url)
-    asyncio.run(run_monitor(cfg, on_prediction=alert_hook(cfg.database_url, alerts_config)))
+    asyncio.run(run_monitor(cfg, on_prediction=alert_hook(cfg.database_url, alerts)))
 
 
-def alert_hook(url: str | None, alerts_config: Path | None):
+def alert_hook(url: str | None, alerts_config: Any):
     """The one alert hook (:func:`thermowatch.alerts.hook.alert_hook`) for the monitor; the
     worse level only while the store is down at start.
 
     A bad alerting config is refused before anything starts (InputError, exit 2).
     """
+    from thermowatch.alerts.config import AlertsConfig
     from thermowatch.alerts.config import load_config as load_alerts
     from thermowatch.alerts.hook import alert_hook as make_hook
     from thermowatch.ingest.monitor import no_alerts
     from thermowatch.store.engine import make_engine
 
-    settings = load_alerts(alerts_config)
+    settings = (
+        alerts_config if isinstance(alerts_config, AlertsConfig) else load_alerts(alerts_config)
+    )
     try:
         return make_hook(make_engine(url), settings, actor="monitor")
     except InputError:

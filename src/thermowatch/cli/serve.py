@@ -28,7 +28,13 @@ def serve(
             help="SQLAlchemy URL of the store.",
         ),
     ] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML file with a [service] table.")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="The settings file: [service], [store], [alerts] (default: $THERMOWATCH_CONFIG, "
+            "else ./thermowatch.toml)."
+        ),
+    ] = None,
     ssl_certfile: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
     ssl_keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",

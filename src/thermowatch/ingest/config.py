@@ -320,7 +320,8 @@ def parse_config(doc: dict[str, Any], base_dir: str | Path = ".") -> MonitorConf
     Relative paths (spool, models, replay files, certificates) are taken from ``base_dir``.
     """
     base = Path(base_dir)
-    _known(doc, {"monitor", "transformers"}, "(top level)")
+    # The other sections of the one settings file belong to other areas.
+    _known(doc, {"monitor", "transformers", "store", "service", "alerts"}, "(top level)")
     monitor = doc.get("monitor", {})
     _known(
         monitor,

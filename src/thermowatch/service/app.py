@@ -58,8 +58,10 @@ async def lifespan(app: FastAPI):
     await asyncio.to_thread(app.state.models.poll)
     if app.state.on_prediction is None:
         from thermowatch.alerts.hook import alert_hook
+        from thermowatch.settings import alerts_settings, read_settings
 
-        app.state.on_prediction = alert_hook(engine, settings.alerts_config, actor="service")
+        alerts = alerts_settings(read_settings(None), settings.alerts_config)
+        app.state.on_prediction = alert_hook(engine, alerts, actor="service")
     app.state.pipeline = _pipeline(app)
     app.state.pipeline_lock = threading.Lock()
     app.state.audit.start()

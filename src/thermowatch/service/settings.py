@@ -1,4 +1,5 @@
-"""Service settings: defaults < ``[service]`` table of a TOML file < ``THERMOWATCH_*`` env vars.
+"""Service settings: defaults < ``[store]`` and ``[service]`` of the settings file
+(:mod:`thermowatch.settings`) < ``THERMOWATCH_*`` env vars.
 
 Outside development (``THERMOWATCH_ENV=development``) the service refuses to start with the
 default JWT secret: a forgeable token would be an admin credential for anyone.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -120,19 +120,18 @@ def load_settings(
     InputError
         On an unknown key, a value of the wrong type, or a default secret outside development.
     """
+    from thermowatch.settings import read_settings
+
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     names = {f.name: f for f in fields(Settings) if f.name != "networks"}
-    path = toml_path or env.get(ENV_PREFIX + "CONFIG")
-    if path:
-        try:
-            doc = tomllib.loads(Path(path).read_text())
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InputError(f"configuration {path}: {exc}") from None
-        for key, value in doc.get("service", {}).items():
-            if key not in names:
-                raise InputError(f"configuration {path}: unknown [service] key {key!r}.")
-            values[key] = value
+    file = read_settings(toml_path, env)  # the one settings file, if there is one
+    if file.store_url:
+        values["database_url"] = file.store_url
+    for key, value in file.section("service").items():
+        if key not in names:
+            raise InputError(f"settings file {file.path}: unknown [service] key {key!r}.")
+        values[key] = value
     for key in names:
         if ENV_PREFIX + key.upper() in env:
             values[key] = env[ENV_PREFIX + key.upper()]
