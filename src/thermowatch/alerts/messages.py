@@ -1,8 +1,9 @@
 """Alert messages a person reads, in French (default) and English.
 
-One table, :data:`TEXTS`; :func:`render` builds the subject and body of a notification from an
-:class:`AlertFacts`: transformer, quantity, value, threshold, trend, time to the next threshold
-when known, and the action to take at that level. French numbers get a decimal comma.
+The texts are the alerts catalogue of the one i18n module (:mod:`thermowatch.report.i18n`,
+which also formats numbers and durations); :func:`render` builds the subject and body of a
+notification from an :class:`AlertFacts`: transformer, quantity, value, threshold, trend, time
+to the next threshold (from the forecast when there is one), and the action to take.
 """
 
 from __future__ import annotations
@@ -11,117 +12,9 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-LANGUAGES = ("fr", "en")
+from thermowatch.report.i18n import LANGUAGES, TEXTS, duration, number, t
 
-TEXTS: dict[str, dict[str, str]] = {
-    "subject.raised": {
-        "fr": "[thermowatch] {level} {transformer} : {quantity} {value}",
-        "en": "[thermowatch] {level} {transformer}: {quantity} {value}",
-    },
-    "subject.raised.forecast": {
-        "fr": "[thermowatch] {level} prévue {transformer} : {value} vers {time} UTC",
-        "en": "[thermowatch] {level} forecast {transformer}: {value} about {time} UTC",
-    },
-    "subject.resolved": {
-        "fr": "[thermowatch] Fin d'alerte {transformer} : {quantity} {value}",
-        "en": "[thermowatch] Cleared {transformer}: {quantity} {value}",
-    },
-    "subject.escalated": {
-        "fr": "[thermowatch] ESCALADE {level} {transformer} non acquittée depuis {minutes} min",
-        "en": "[thermowatch] ESCALATION {level} {transformer} unacknowledged for {minutes} min",
-    },
-    "subject.test": {
-        "fr": "[thermowatch] Message d'essai du canal {channel}",
-        "en": "[thermowatch] Test message from channel {channel}",
-    },
-    "body.test": {
-        "fr": "Ceci est un message d'essai envoyé par « thermowatch alerts test-channel ».",
-        "en": "This is a test message sent by “thermowatch alerts test-channel”.",
-    },
-    "line.transformer": {"fr": "Transformateur : {v}", "en": "Transformer: {v}"},
-    "line.level": {"fr": "Niveau : {v}", "en": "Level: {v}"},
-    "line.threshold": {"fr": "Seuil {level} : {v}", "en": "{level} threshold: {v}"},
-    "line.trend": {"fr": "Tendance : {v} K/h", "en": "Trend: {v} K/h"},
-    "line.trend_unknown": {"fr": "Tendance : inconnue", "en": "Trend: unknown"},
-    "line.eta": {
-        "fr": "Seuil {level} ({threshold} °C) atteint dans environ {eta} au rythme actuel",
-        "en": "{level} threshold ({threshold} °C) reached in about {eta} at the current rate",
-    },
-    "line.eta_forecast": {
-        "fr": "Seuil {level} ({threshold} °C) atteint vers {time} UTC (dans environ {eta}) "
-        "selon la prévision",
-        "en": "{level} threshold ({threshold} °C) reached about {time} UTC (in about {eta}) "
-        "according to the forecast",
-    },
-    "line.original": {"fr": "Alerte initiale : {v}", "en": "Original alert: {v}"},
-    "line.time": {"fr": "Horodatage : {v} UTC", "en": "Time: {v} UTC"},
-    "line.action": {"fr": "Action : {v}", "en": "Action: {v}"},
-    "line.ack": {
-        "fr": "Alerte n° {id} ; acquitter : thermowatch alerts ack {id} --by VOTRE_NOM",
-        "en": "Alert #{id}; acknowledge: thermowatch alerts ack {id} --by YOUR_NAME",
-    },
-    "quantity.temperature_predicted": {"fr": "température prédite", "en": "predicted temperature"},
-    "quantity.temperature_measured": {"fr": "température mesurée", "en": "measured temperature"},
-    "quantity.anomaly": {
-        "fr": "écart mesure - comportement normal",
-        "en": "measured minus normal behaviour",
-    },
-    "quantity.forecast_crossing": {"fr": "température prévue", "en": "forecast temperature"},
-    "quantity.stale_data": {
-        "fr": "âge de la dernière mesure (min)",
-        "en": "age of the latest reading (min)",
-    },
-    # The action to take, per kind and level: what the operator on shift does next.
-    "action.temperature.ALERTE": {
-        "fr": "surveiller la charge, vérifier le refroidissement (ventilateurs, pompes) et "
-        "préparer un délestage.",
-        "en": "watch the load, check the cooling (fans, pumps) and prepare to shed load.",
-    },
-    "action.temperature.CRITIQUE": {
-        "fr": "réduire la charge sans attendre, mettre en service tout le refroidissement "
-        "disponible et prévenir le responsable d'exploitation.",
-        "en": "reduce the load now, start all available cooling and inform the operations manager.",
-    },
-    "action.anomaly.ALERTE": {
-        "fr": "la mesure dépasse le comportement normal : vérifier le refroidissement "
-        "(ventilateurs, pompes, radiateurs) et le capteur de température.",
-        "en": "the measurement exceeds normal behaviour: check the cooling (fans, pumps, "
-        "radiators) and the temperature sensor.",
-    },
-    "action.stale_data.ALERTE": {
-        "fr": "la surveillance est aveugle : vérifier la chaîne d'acquisition (capteur, "
-        "automate, réseau, source SCADA).",
-        "en": "monitoring is blind: check the acquisition chain (sensor, PLC, network, SCADA "
-        "source).",
-    },
-    "action.resolved": {
-        "fr": "retour à la normale, aucune action requise.",
-        "en": "back to normal, no action required.",
-    },
-    "action.default": {
-        "fr": "examiner la situation et suivre la consigne d'exploitation.",
-        "en": "review the situation and follow the operating instructions.",
-    },
-}
-
-
-def t(key: str, lang: str = "fr", **values: object) -> str:
-    """The text ``key`` in ``lang`` with ``{placeholders}`` filled."""
-    entry = TEXTS[key]
-    return entry.get(lang, entry["fr"]).format(**values)
-
-
-def number(value: float, lang: str = "fr", digits: int = 1) -> str:
-    """A number for a reader: ``96,4`` in French, ``96.4`` in English; signed when asked."""
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang == "fr" else text
-
-
-def duration(d: timedelta, lang: str = "fr") -> str:
-    """``1 h 20 min`` / ``1 h 20 min``; minutes are rounded up (a deadline, not a promise)."""
-    minutes = max(1, int(-(-d.total_seconds() // 60)))
-    h, m = divmod(minutes, 60)
-    return f"{h} h {m:02d} min" if h else f"{m} min"
+__all__ = ["LANGUAGES", "TEXTS", "AlertFacts", "action_text", "duration", "number", "render", "t"]
 
 
 @dataclass(frozen=True)

@@ -91,8 +91,8 @@ def test_channel(
     """Send a test message through one channel now (not through the outbox)."""
     from thermowatch.alerts.channels import DeliveryError, OutgoingMessage, channel_named
     from thermowatch.alerts.config import load_config
-    from thermowatch.alerts.messages import t
     from thermowatch.errors import InputError
+    from thermowatch.report.i18n import t
 
     cfg = load_config(config)
     ch = channel_named(cfg, channel)

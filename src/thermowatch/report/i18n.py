@@ -1,6 +1,7 @@
-"""Every text a person reads in the report, in French (default) and English.
+"""Every text a person reads (report, alert messages), in French (default) and English.
 
-One table, :data:`TEXTS`, keyed by stable identifiers; :func:`t` picks the language and fills
+One catalogue per area (:data:`CATALOGUES`), looked up through :data:`TEXTS`, keyed by stable
+identifiers; :func:`t` picks the language and fills
 the ``{placeholders}``. Numbers are formatted before they are passed in (see :func:`number`),
 so that French gets a decimal comma.
 """
@@ -8,6 +9,7 @@ so that French gets a decimal comma.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -428,6 +430,104 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+# --- alerts: what the operator on shift reads (subjects, bodies, actions) -------------------
+ALERT_TEXTS: dict[str, dict[str, str]] = {
+    "subject.raised": {
+        "fr": "[thermowatch] {level} {transformer} : {quantity} {value}",
+        "en": "[thermowatch] {level} {transformer}: {quantity} {value}",
+    },
+    "subject.raised.forecast": {
+        "fr": "[thermowatch] {level} prévue {transformer} : {value} vers {time} UTC",
+        "en": "[thermowatch] {level} forecast {transformer}: {value} about {time} UTC",
+    },
+    "subject.resolved": {
+        "fr": "[thermowatch] Fin d'alerte {transformer} : {quantity} {value}",
+        "en": "[thermowatch] Cleared {transformer}: {quantity} {value}",
+    },
+    "subject.escalated": {
+        "fr": "[thermowatch] ESCALADE {level} {transformer} non acquittée depuis {minutes} min",
+        "en": "[thermowatch] ESCALATION {level} {transformer} unacknowledged for {minutes} min",
+    },
+    "subject.test": {
+        "fr": "[thermowatch] Message d'essai du canal {channel}",
+        "en": "[thermowatch] Test message from channel {channel}",
+    },
+    "body.test": {
+        "fr": "Ceci est un message d'essai envoyé par « thermowatch alerts test-channel ».",
+        "en": "This is a test message sent by “thermowatch alerts test-channel”.",
+    },
+    "line.transformer": {"fr": "Transformateur : {v}", "en": "Transformer: {v}"},
+    "line.level": {"fr": "Niveau : {v}", "en": "Level: {v}"},
+    "line.threshold": {"fr": "Seuil {level} : {v}", "en": "{level} threshold: {v}"},
+    "line.trend": {"fr": "Tendance : {v} K/h", "en": "Trend: {v} K/h"},
+    "line.trend_unknown": {"fr": "Tendance : inconnue", "en": "Trend: unknown"},
+    "line.eta": {
+        "fr": "Seuil {level} ({threshold} °C) atteint dans environ {eta} au rythme actuel",
+        "en": "{level} threshold ({threshold} °C) reached in about {eta} at the current rate",
+    },
+    "line.eta_forecast": {
+        "fr": "Seuil {level} ({threshold} °C) atteint vers {time} UTC (dans environ {eta}) "
+        "selon la prévision",
+        "en": "{level} threshold ({threshold} °C) reached about {time} UTC (in about {eta}) "
+        "according to the forecast",
+    },
+    "line.original": {"fr": "Alerte initiale : {v}", "en": "Original alert: {v}"},
+    "line.time": {"fr": "Horodatage : {v} UTC", "en": "Time: {v} UTC"},
+    "line.action": {"fr": "Action : {v}", "en": "Action: {v}"},
+    "line.ack": {
+        "fr": "Alerte n° {id} ; acquitter : thermowatch alerts ack {id} --by VOTRE_NOM",
+        "en": "Alert #{id}; acknowledge: thermowatch alerts ack {id} --by YOUR_NAME",
+    },
+    "quantity.temperature_predicted": {"fr": "température prédite", "en": "predicted temperature"},
+    "quantity.temperature_measured": {"fr": "température mesurée", "en": "measured temperature"},
+    "quantity.anomaly": {
+        "fr": "écart mesure - comportement normal",
+        "en": "measured minus normal behaviour",
+    },
+    "quantity.forecast_crossing": {"fr": "température prévue", "en": "forecast temperature"},
+    "quantity.stale_data": {
+        "fr": "âge de la dernière mesure (min)",
+        "en": "age of the latest reading (min)",
+    },
+    # The action to take, per kind and level: what the operator on shift does next.
+    "action.temperature.ALERTE": {
+        "fr": "surveiller la charge, vérifier le refroidissement (ventilateurs, pompes) et "
+        "préparer un délestage.",
+        "en": "watch the load, check the cooling (fans, pumps) and prepare to shed load.",
+    },
+    "action.temperature.CRITIQUE": {
+        "fr": "réduire la charge sans attendre, mettre en service tout le refroidissement "
+        "disponible et prévenir le responsable d'exploitation.",
+        "en": "reduce the load now, start all available cooling and inform the operations manager.",
+    },
+    "action.anomaly.ALERTE": {
+        "fr": "la mesure dépasse le comportement normal : vérifier le refroidissement "
+        "(ventilateurs, pompes, radiateurs) et le capteur de température.",
+        "en": "the measurement exceeds normal behaviour: check the cooling (fans, pumps, "
+        "radiators) and the temperature sensor.",
+    },
+    "action.stale_data.ALERTE": {
+        "fr": "la surveillance est aveugle : vérifier la chaîne d'acquisition (capteur, "
+        "automate, réseau, source SCADA).",
+        "en": "monitoring is blind: check the acquisition chain (sensor, PLC, network, SCADA "
+        "source).",
+    },
+    "action.resolved": {
+        "fr": "retour à la normale, aucune action requise.",
+        "en": "back to normal, no action required.",
+    },
+    "action.default": {
+        "fr": "examiner la situation et suivre la consigne d'exploitation.",
+        "en": "review the situation and follow the operating instructions.",
+    },
+}
+
+#: One catalogue per area; :data:`TEXTS` is their union (keys never collide).
+CATALOGUES: dict[str, dict[str, dict[str, str]]] = {"report": dict(TEXTS), "alerts": ALERT_TEXTS}
+assert not set(ALERT_TEXTS) & set(TEXTS), "an alert text key is also a report text key"
+TEXTS.update(ALERT_TEXTS)
+
+
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     """The text ``key`` in ``lang`` (``"fr"`` or ``"en"``), placeholders filled from ``values``.
 
@@ -452,6 +552,13 @@ def number(value: float | None, lang: str = DEFAULT_LANGUAGE, digits: int = 1) -
     if text in ("-0", ""):
         text = "0"
     return text.replace(".", ",") if lang == "fr" else text
+
+
+def duration(d: timedelta, lang: str = DEFAULT_LANGUAGE) -> str:
+    """``1 h 20 min`` (both languages); minutes rounded up: a deadline, not a promise."""
+    minutes = max(1, int(-(-d.total_seconds() // 60)))
+    h, m = divmod(minutes, 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min"
 
 
 def join_words(items: list[str], lang: str = DEFAULT_LANGUAGE) -> str:

@@ -43,12 +43,12 @@ def test_email_sms_push_and_chat_arrive_with_the_right_content(db, smtp, http):
 
     (rcpt, msg), = smtp.messages  # fmt: skip
     assert rcpt == ["astreinte@poste-nord.example"]
-    assert msg["Subject"] == "[thermowatch] ALERTE T1 : température prédite 95,0 °C"
+    assert msg["Subject"] == "[thermowatch] ALERTE T1 : température prédite 95 °C"
     body = msg.get_content()
-    assert "Seuil ALERTE : 90,0 °C" in body
-    assert "Tendance : +60,0 K/h" in body
+    assert "Seuil ALERTE : 90 °C" in body
+    assert "Tendance : +60 K/h" in body
     # 10 K to the CRITIQUE threshold at 60 K/h: 10 minutes.
-    assert "Seuil CRITIQUE (105,0 °C) atteint dans environ 10 min" in body
+    assert "Seuil CRITIQUE (105 °C) atteint dans environ 10 min" in body
     assert "préparer un délestage" in body
     assert f"thermowatch alerts ack {events[0].alert_id}" in body
     assert msg["Message-ID"].startswith("<thermowatch-notification-")

@@ -28,8 +28,8 @@ def test_french_message_has_value_threshold_trend_action_and_ack():
         "Transformateur : TR-01",
         "Niveau : CRITIQUE",
         "Température mesurée : 106,2 °C",
-        "Seuil CRITIQUE : 105,0 °C",
-        "Tendance : +3,0 K/h",
+        "Seuil CRITIQUE : 105 °C",
+        "Tendance : +3 K/h",
         "Horodatage : 2026-07-01 14:05 UTC",
         "Action : réduire la charge sans attendre, mettre en service tout le refroidissement "
         "disponible et prévenir le responsable d'exploitation.",
@@ -41,8 +41,8 @@ def test_english_message_with_time_to_threshold():
     facts = AlertFacts(3, "TR-01", "temperature_predicted", "ALERTE", 92.0, 90.0, AT, 6.5,
                        timedelta(minutes=121), "CRITIQUE", 105.0)  # fmt: skip
     subject, body = render(facts, "raised", "en")
-    assert subject == "[thermowatch] ALERTE TR-01: predicted temperature 92.0 °C"
-    assert "CRITIQUE threshold (105.0 °C) reached in about 2 h 01 min at the current rate" in body
+    assert subject == "[thermowatch] ALERTE TR-01: predicted temperature 92 °C"
+    assert "CRITIQUE threshold (105 °C) reached in about 2 h 01 min at the current rate" in body
     assert "Action: watch the load, check the cooling" in body
 
 
