@@ -155,6 +155,54 @@ class AlertEngine:
         forecast : the pipeline's event (``forecast``, ``crossing(level)``): enables the
             forecast-crossing rule, and times to threshold in messages come from it.
         """
+        signals = self._signals_of(
+            transformer_id, timestamp, predicted_c, measured_c, thresholds, residual_sigma_k,
+            forecast,
+        )  # fmt: skip
+        self._forecast = forecast if forecast is not None and forecast.forecast else None
+        try:
+            return self._evaluate(transformer_id, timestamp, signals)
+        finally:
+            self._forecast = None
+
+    def evaluate_events(self, events: list[Any]) -> list[AlertEvent]:
+        """Feed many pipeline events (a monitor cycle) in one transaction, in their order."""
+        out: list[AlertEvent] = []
+        todo = [e for e in events if e.predicted_c is not None or e.measured_c is not None]
+        if not todo:
+            return out
+        proposals: list[AlertEvent] = []
+        with write_transaction(self.db) as conn:
+            states: dict[str, dict[str, AlertState]] = {}
+            changed: dict[str, dict[str, AlertState]] = {}
+            for e in todo:
+                tid = e.transformer_id
+                if tid not in states:
+                    states[tid] = self._states(conn, tid)
+                signals = self._signals_of(
+                    tid, e.ts, e.predicted_c, e.measured_c, e.thresholds, e.residual_sigma_k, e
+                )
+                self._forecast = e if e.forecast else None
+                try:
+                    got = self._step(conn, tid, e.ts, signals, states[tid],
+                                     changed.setdefault(tid, {}))  # fmt: skip
+                finally:
+                    self._forecast = None
+                out += got
+            for tid, kinds in changed.items():
+                save_alert_states(conn, tid, kinds)
+        proposals = [e for e in out if e.event == "raised"]
+        if self.config.phase >= Phase.SUPERVISED:
+            for e in proposals:
+                propose_actions(self.db, self.config, e.alert_id, e.kind, Level[e.level], e.at)
+        return out
+
+    def _signals_of(
+        self, transformer_id: str, timestamp: datetime, predicted_c: float | None,
+        measured_c: float | None, thresholds: Thresholds | None,
+        residual_sigma_k: float | None, forecast: Any,
+    ) -> list[tuple[str, float, Thresholds, Hysteresis]]:  # fmt: skip
+        """The signals one instant feeds: predicted, measured, anomaly, forecast crossing."""
         if timestamp.tzinfo is None:
             raise InputError("alert evaluation needs an aware (UTC) timestamp")
         for name, v in (("predicted", predicted_c), ("measured", measured_c)):
@@ -180,11 +228,7 @@ class AlertEngine:
             peak = max(value for _, value in forecast.forecast)
             signals.append((FORECAST_CROSSING, peak, thresholds,
                             Hysteresis(0.0, timedelta(0), hyst.clear_after)))  # fmt: skip
-        self._forecast = forecast if forecast is not None and forecast.forecast else None
-        try:
-            return self._evaluate(transformer_id, timestamp, signals)
-        finally:
-            self._forecast = None
+        return signals
 
     def check_stale(
         self, transformer_id: str, last_reading_at: datetime | None, now: datetime
@@ -208,6 +252,28 @@ class AlertEngine:
         return Level[state.level] if state else Level.NORMAL
 
     # --- internals --------------------------------------------------------------------------
+    def _step(
+        self, conn: Connection, tid: str, ts: datetime,
+        signals: list[tuple[str, float, Thresholds, Hysteresis]],
+        states: dict[str, AlertState], changed: dict[str, AlertState],
+    ) -> list[AlertEvent]:  # fmt: skip
+        """Advance the signals' trackers by one instant; record the transitions."""
+        events: list[AlertEvent] = []
+        for kind, value, th, h in signals:
+            tracker = _tracker(states.get(kind) or AlertState(), h)
+            samples = self._samples.setdefault((tid, kind), deque())
+            samples.append((ts, value))
+            while samples and ts - samples[0][0] > self.config.trend_window:
+                samples.popleft()
+            before = tracker.level
+            after = tracker.update(ts, value, th)
+            states[kind] = changed[kind] = _state(tracker)
+            if after != before:
+                events += self._transition(
+                    conn, tid, kind, before, after, ts, value, th, trend_k_per_h(samples)
+                )
+        return events
+
     def _states(self, conn: Connection, tid: str) -> dict[str, AlertState]:
         """Lock and read the transformer's signal states; seed missing ones from open alerts
         (alerts raised before states were stored)."""
@@ -226,24 +292,10 @@ class AlertEngine:
     ) -> list[AlertEvent]:
         if not signals:
             return []
-        events: list[AlertEvent] = []
         with write_transaction(self.db) as conn:
             states = self._states(conn, tid)
             changed: dict[str, AlertState] = {}
-            for kind, value, th, h in signals:
-                state = states.get(kind) or AlertState()
-                tracker = _tracker(state, h)
-                samples = self._samples.setdefault((tid, kind), deque())
-                samples.append((ts, value))
-                while samples and ts - samples[0][0] > self.config.trend_window:
-                    samples.popleft()
-                before = tracker.level
-                after = tracker.update(ts, value, th)
-                changed[kind] = _state(tracker)
-                if after != before:
-                    events += self._transition(
-                        conn, tid, kind, before, after, ts, value, th, trend_k_per_h(samples)
-                    )
+            events = self._step(conn, tid, ts, signals, states, changed)
             save_alert_states(conn, tid, changed)
         if self.config.phase >= Phase.SUPERVISED:
             for e in events:

@@ -9,6 +9,7 @@ data rule when a source stays silent.
 from __future__ import annotations
 
 import os
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -21,15 +22,25 @@ class AlertHook:
 
     def __init__(self, engine: Any, config: AlertsConfig, actor: str = "system") -> None:
         self.alerts = AlertEngine(engine, config, actor=actor)
+        # One evaluation at a time in this process (the monitor's period groups run side by
+        # side); between processes the store's lock orders them.
+        self._lock = threading.Lock()
 
     def __call__(self, event: Any) -> list[AlertEvent]:
-        return self.alerts.evaluate_event(event)
+        with self._lock:
+            return self.alerts.evaluate_event(event)
+
+    def many(self, events: list[Any]) -> list[AlertEvent]:
+        """A batch of events (a monitor cycle, a pushed array) in one transaction."""
+        with self._lock:
+            return self.alerts.evaluate_events(events)
 
     def source_down(
         self, transformer_id: str, last_reading_at: datetime | None, now: datetime
     ) -> list[AlertEvent]:
         """The stale-data / source-down rule (raised once the silence lasts ``stale.after``)."""
-        return self.alerts.check_stale(transformer_id, last_reading_at, now)
+        with self._lock:
+            return self.alerts.check_stale(transformer_id, last_reading_at, now)
 
 
 def alert_hook(

@@ -260,7 +260,12 @@ class Monitor:
             stored = await asyncio.to_thread(self.storage.store, batch)
         for event in events:
             self._remember(event)
-            await self._call_hook(event)
+        many = getattr(self.on_prediction, "many", None)
+        if many is not None and len(events) > 1:  # the whole cycle in one transaction
+            await self._call(lambda evs: asyncio.to_thread(many, evs), events)
+        else:
+            for event in events:
+                await self._call_hook(event)
         source_down = getattr(self.on_prediction, "source_down", None)
         if source_down is not None:
             for tid, last, now in silent:

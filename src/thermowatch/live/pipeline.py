@@ -390,6 +390,14 @@ class Pipeline:
         """Hand each event to the alert hook; a failing hook never loses stored readings."""
         if self.hook is None:
             return
+        events = list(events)
+        many = getattr(self.hook, "many", None)
+        if many is not None and len(events) > 1:
+            try:
+                many(events)
+                return
+            except Exception:  # fall back to one at a time: a bad event must not hide others
+                log.exception("alert hook failed on a batch of %d events; one by one", len(events))
         for event in events:
             try:
                 self.hook(event)

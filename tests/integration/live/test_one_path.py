@@ -137,10 +137,11 @@ def _through_monitor(tmp_path: Path, engine: Engine, day: list[tuple[datetime, d
         monitor.hubs = {("fake",): hub}
         await monitor.start()
         assert monitor.pipeline.state(TID).nowcaster.basis == "model"
-        for ts, values in day:
-            hub.pending = {TID: [Sample(ts, values, SOURCE)]}
-            report = await monitor.run_cycle([TID], ts)
-            assert report.stored
+        for start in range(0, len(day), 6):  # an hour of samples per period: all used
+            chunk = day[start : start + 6]
+            hub.pending = {TID: [Sample(ts, values, SOURCE) for ts, values in chunk]}
+            report = await monitor.run_cycle([TID], chunk[-1][0])
+            assert report.stored and report.predictions == len(chunk)
         await monitor.shutdown()
 
     asyncio.run(run())
