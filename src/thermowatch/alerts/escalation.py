@@ -16,7 +16,7 @@ from thermowatch.alerts.config import AlertsConfig, Phase
 from thermowatch.alerts.engine import AlertEvent, enqueue_for_step
 from thermowatch.alerts.messages import AlertFacts
 from thermowatch.store.alerts import open_alerts
-from thermowatch.store.audit import AuditEntry
+from thermowatch.store.audit import AuditEntry, record_in
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.tables import audit_log
 
@@ -51,7 +51,7 @@ def escalate_due(db: Engine, config: AlertsConfig, now: datetime) -> list[AlertE
                                      minutes=minutes, original=a.message)  # fmt: skip
                 entry = AuditEntry(actor="system", action=ESCALATED, outcome="ok",
                                    target=f"alert:{a.id}", detail=f"step {step}", at=now)  # fmt: skip
-                conn.execute(audit_log.insert(), vars(entry))
+                record_in(conn, entry)
             events.append(AlertEvent("escalated", a.transformer_id, a.kind, a.level, a.level,
                                      a.id, now, float("nan"), None, n))  # fmt: skip
     return events

@@ -22,18 +22,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select
 
 from thermowatch.alerts.channels import Channel, DeliveryError, OutgoingMessage
 from thermowatch.alerts.config import AlertsConfig, Contact, Delivery
 from thermowatch.store.alerts import (
-    PENDING,
     SENT,
     Notification,
+    claim_notification,
     due_notifications,
+    postpone_notification,
     record_attempt,
 )
-from thermowatch.store.engine import write_transaction
 from thermowatch.store.tables import alerts, delivery_attempts, notifications
 
 #: How long a claimed row is reserved for the worker sending it.
@@ -87,23 +87,11 @@ def _rate_limited_until(db: Engine, contact: Contact, now: datetime) -> datetime
 
 
 def _postpone(db: Engine, n: Notification, until: datetime) -> None:
-    with write_transaction(db) as conn:
-        conn.execute(update(notifications).where(notifications.c.id == n.id,
-                                                 notifications.c.status == PENDING)
-                     .values(next_attempt_at=until))  # fmt: skip
+    postpone_notification(db, n.id, until)
 
 
 def _claim(db: Engine, n: Notification, now: datetime) -> bool:
-    c = notifications.c
-    with write_transaction(db) as conn:
-        return (
-            conn.execute(
-                update(notifications)
-                .where(c.id == n.id, c.status == PENDING, c.next_attempt_at == n.next_attempt_at)
-                .values(next_attempt_at=now + LEASE)
-            ).rowcount
-            == 1
-        )
+    return claim_notification(db, n.id, n.next_attempt_at, now + LEASE)
 
 
 def _levels(db: Engine, batch: list[Notification]) -> dict[int, str]:

@@ -317,3 +317,31 @@ def insert_notifications(conn: Connection, rows: list[dict]) -> int:
     if rows:
         conn.execute(notifications.insert(), rows)
     return len(rows)
+
+
+def postpone_notification(engine: Engine, notification_id: int, until: datetime) -> None:
+    """Put a pending notification off until ``until`` (quiet hours, rate limit)."""
+    c = notifications.c
+    with write_transaction(engine) as conn:
+        conn.execute(
+            update(notifications)
+            .where(c.id == notification_id, c.status == PENDING)
+            .values(next_attempt_at=until)
+        )
+
+
+def claim_notification(
+    engine: Engine, notification_id: int, due_at: datetime | None, lease_until: datetime
+) -> bool:
+    """Take a pending notification for delivery until ``lease_until``; ``False`` when another
+    sender took it first (its ``next_attempt_at`` moved)."""
+    c = notifications.c
+    with write_transaction(engine) as conn:
+        return (
+            conn.execute(
+                update(notifications)
+                .where(c.id == notification_id, c.status == PENDING, c.next_attempt_at == due_at)
+                .values(next_attempt_at=lease_until)
+            ).rowcount
+            == 1
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.tables import audit_log
@@ -23,6 +23,11 @@ class AuditEntry:
     target: str | None = None
     detail: str | None = None
     at: datetime | None = None
+
+
+def record_in(conn: Connection, entry: AuditEntry) -> None:
+    """Append one entry inside the caller's transaction (with what it records)."""
+    conn.execute(audit_log.insert(), vars(entry))
 
 
 def record(engine: Engine, entry: AuditEntry) -> int:

@@ -249,3 +249,15 @@ alert_states = Table(
     Column("last_ts", UTCDateTime, comment="newest sample evaluated"),
     PrimaryKeyConstraint("transformer_id", "kind"),
 )
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True, comment="public key id (prefix)"),
+    Column("name", String(200)),
+    Column("role", String(20), nullable=False),
+    Column("key_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("last_used_at", UTCDateTime),
+)
