@@ -145,3 +145,35 @@ def test_cooling_failure_residual_flag_rises_before_alerte(tmp_path: Path) -> No
     assert not false_alarm
     assert alerte_at is not None, "the scenario must reach ALERTE for the test to mean something"
     assert flag_at is not None and flag_at < alerte_at
+
+
+def test_a_silent_source_raises_a_stored_stale_alert_that_clears(tmp_path: Path) -> None:
+    from thermowatch.alerts.hook import alert_hook
+    from thermowatch.store.alerts import open_alerts
+    from thermowatch.store.engine import read_connection
+    from thermowatch.store.tables import alerts
+
+    async def scenario():
+        monitor, hub = fake_monitor(tmp_path, config(tmp_path, missed_periods_alert=3))
+        monitor.on_prediction = alert_hook(monitor.engine, None, "monitor")
+        await monitor.start()
+        values = {CURRENT: 700.0, AMBIENT: 20.0, WINDING: 60.0}
+        opened = None
+        for i in range(30):  # data at 0 and from 25 min on; silent in between
+            tick = T0 + timedelta(minutes=i)
+            if i == 0 or i >= 25:
+                hub.pending = {"T1": [_sample(tick, {**values, WINDING: 60.0 + i / 10})]}
+            await monitor.run_cycle(["T1"], tick)
+            if opened is None and open_alerts(monitor.engine, "T1"):
+                opened = tick
+        await monitor.shutdown()
+        with read_connection(monitor.engine) as conn:
+            rows = conn.execute(alerts.select()).all()
+        return opened, rows
+
+    opened, rows = asyncio.run(scenario())
+    [stale] = rows
+    assert stale.kind == "stale_data" and stale.level == "ALERTE"
+    # raised once the newest reading is older than alerts.stale.after (15 min by default)
+    assert opened == T0 + timedelta(minutes=15) == stale.raised_at
+    assert stale.resolved_at == T0 + timedelta(minutes=25)  # data back: cleared
