@@ -160,7 +160,7 @@ def simulate_scada(
     _logging(log_level)
     if write_config is not None:
         write_config.write_text(
-            sim_config(protocol, transformers, host=host, port=port, period_s=period),
+            sim_config(protocol, transformers, host=host, port=port, period_s=period, speed=speed),
             encoding="utf-8",
         )
 

@@ -417,8 +417,13 @@ def sim_config(
     spool_dir: str = "spool",
     mode: str = "subscription",
     comments: bool = True,
+    speed: float = 1.0,
 ) -> str:
-    """TOML config of ``thermowatch monitor`` for a simulator serving ``n`` transformers."""
+    """TOML config of ``thermowatch monitor`` for a simulator serving ``n`` transformers.
+
+    At ``speed`` > 1 the simulated clock runs ahead of the wall clock, so the config lets
+    timestamps be up to a year ahead (else the live pipeline refuses them).
+    """
     port = port or DEFAULT_PORTS[protocol]
     c = (lambda text: text) if comments else (lambda text: "")
     lines = [
@@ -437,6 +442,8 @@ def sim_config(
         "missed_periods_alert = 3\n",
         c("# Measured minus normal-behaviour prediction that raises the residual flag [K].\n"),
         "residual_flag_k = 5.0\n",
+        *((c("# Simulated time runs ahead of the clock: accept it (a real field: 300 s).\n"),
+           "max_future_skew_s = 31536000\n") if speed > 1 else ()),
     ]  # fmt: skip
     for i, tid in enumerate(transformer_ids(n)):
         lines += [
