@@ -179,6 +179,12 @@ def predict_one(
                 f"only {covered:.0f} min of history of the {minutes:g} min the filters need: "
                 "the older part is assumed in steady state."
             )
+    kind = predictor.metadata.get("quantities", {}).get(predictor.metadata.get("target"))
+    bad = q.out_of_range(kind or q.WINDING_TEMPERATURE, value)
+    if bad is not None:  # never a null or an impossible temperature answered NORMAL
+        raise InputError(
+            f"no prediction: the model's answer {bad}; the inputs are beyond what it can explain."
+        )
     half = predictor.half_width_k
     return Result(
         served.transformer_id, served.model_id, at, value, value - half, value + half,
@@ -193,9 +199,11 @@ def history_for(engine, served: Served, at: datetime, cache: HistoryCache) -> pd
     start = at - timedelta(minutes=minutes)
     if latest is None or latest < start or minutes <= 0:
         return None
+    # Only GOOD readings: a SUSPECT value (1e308 A) is kept for the record, never predicted on.
     frame = store_readings.readings_frame(
-        engine, served.transformer_id, start, at, variables=list(served.predictor.variables)
-    )
+        engine, served.transformer_id, start, at, variables=list(served.predictor.variables),
+        good_only=True,
+    )  # fmt: skip
     return frame if not frame.empty else None
 
 

@@ -80,3 +80,17 @@ def test_the_measured_target_and_the_worse_level_with_its_source(client, keys):
     [row] = fleet_status(client.app.state.engine, now=at + timedelta(minutes=1))
     assert (row.level, row.level_source, row.measured_level) == ("CRITIQUE", "measured", "CRITIQUE")
     assert row.predicted_level == a["niveau_alerte"]
+
+
+def test_predict_never_answers_an_impossible_temperature(client, keys):
+    """10 kA is a possible current but far beyond the model: a 422 that says why, not
+    -335 °C NORMAL (issue 12, item 2)."""
+    r = client.post("/predict", json=reading(**{"courant (A)": 10_000.0}),
+                    headers={"X-API-Key": keys["reader"]})  # fmt: skip
+    if r.status_code == 200:  # a model that extrapolates physically: hotter, never colder
+        assert r.json()["temperature_predite"] > 80 and r.json()["niveau_alerte"] != "NORMAL"
+    else:
+        assert r.status_code == 422 and "outside the physical range" in r.json()["erreur"]
+    big = client.post("/predict", json=reading(**{"courant (A)": 1e308}),
+                      headers={"X-API-Key": keys["reader"]})  # fmt: skip
+    assert big.status_code == 422 and "courant (A)" in big.json()["erreur"]
