@@ -67,6 +67,7 @@ async def lifespan(app: FastAPI):
         settings.audit_batch,
         spool_dir=settings.spool_dir,
         health=app.state.db_health,
+        window_s=settings.audit_window_s,
     )
     app.state.auth = Authenticator(engine, settings, app.state.audit)
     app.state.history = HistoryCache(engine, settings.history_check_s)

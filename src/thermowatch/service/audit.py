@@ -66,6 +66,7 @@ class AuditQueue:
         max_pending: int = 100_000,
         spool_dir: str | Path | None = None,
         health: Any = None,
+        window_s: int = 60,
     ) -> None:
         self.engine = engine
         self.flush_s = flush_s
@@ -73,6 +74,7 @@ class AuditQueue:
         self.max_pending = max_pending
         self.spool_dir = Path(spool_dir) if spool_dir else None
         self.health = health  # a DatabaseHealth told about failed flushes
+        self.window_s = max(1, int(window_s))  # refusals: one row per address and window
         self._pending: list[AuditEntry] = []
         # (minute start [s since epoch], address, outcome) -> Counter of "status route"
         self._refused: dict[tuple[int, str, str], Counter] = {}
@@ -109,7 +111,7 @@ class AuditQueue:
     def count(self, address: str, status: int, route: str, reason: str | None = None) -> None:
         """Count one refused request (401/403/413/429/5xx) of ``address`` in the current minute."""
         REFUSED.labels(str(status)).inc()
-        minute = int(time.time()) // 60 * 60
+        minute = int(time.time()) // self.window_s * self.window_s
         key = (minute, address, "error" if status >= 500 else "denied")
         bucket = self._refused.get(key)
         if bucket is None:
@@ -123,12 +125,15 @@ class AuditQueue:
 
     def _closed_refusals(self, everything: bool = False) -> list[AuditEntry]:
         """Aggregated rows of the minutes that are over (all of them with ``everything``)."""
-        current = int(time.time()) // 60 * 60
+        current = int(time.time()) // self.window_s * self.window_s
         rows = []
         for key in [k for k in self._refused if everything or k[0] < current]:
             minute, address, outcome = key
             counts = self._refused.pop(key)
-            detail: dict[str, Any] = {"minute": datetime.fromtimestamp(minute, UTC).isoformat()}
+            detail: dict[str, Any] = {
+                "from": datetime.fromtimestamp(minute, UTC).isoformat(),
+                "window_s": self.window_s,
+            }
             for (group, label), n in counts.most_common():
                 detail.setdefault(group, {})[label] = n
             detail["count"] = sum(detail["statuses"].values())

@@ -44,6 +44,8 @@ class Settings:
         fail authentication [requests/s], [requests]; beyond it they answer 429 unchecked.
     audit_spool_dir : directory where audit rows wait, as JSON lines, while the database refuses
         them and at shutdown when it is down (default ``$XDG_STATE_HOME/thermowatch/audit-spool``).
+    audit_window_s : refused requests (401/403/413/429/5xx) are audited as one row per client
+        address and window, with their count [s].
     retry_after_s : the ``Retry-After`` of a 503 answered while the database fails [s].
     model_key, model_key_file : HMAC-SHA256 key (or a file holding it, kept outside the model
         directory) that a ``model_dir`` artifact must be signed with (``SIGNATURE``).
@@ -74,6 +76,7 @@ class Settings:
     anonymous_burst: float = 50.0
     audit_spool_dir: str | None = None
     retry_after_s: int = 5
+    audit_window_s: int = 60
     model_key: str | None = field(default=None, repr=False)
     model_key_file: str | None = None
     model_sha256: str | None = None

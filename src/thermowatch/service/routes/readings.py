@@ -37,6 +37,9 @@ def _store_and_predict(request: Request, items: list[dict], principal) -> list[d
             raise InputError(f"{where}the field 'transformer_id' is missing.")
         if "values" not in item:
             raise InputError(f"{where}the field 'values' is missing.")
+        source = item.get("source")
+        if source is not None and (not isinstance(source, str) or len(source) > 200):
+            raise InputError(f"{where}the field 'source' must be a text of at most 200 characters.")
         at = parse_time(item["timestamp"]) if "timestamp" in item else datetime.now(UTC)
         served = state.models.get(tid)
         if served is None:
