@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 from tests.integration.service.conftest import reading
@@ -20,7 +21,7 @@ def worker_rss_kb(server) -> int:
     ).stdout.split()
     total = 0
     for pid in [str(server.proc.pid), *pids]:
-        for line in open(f"/proc/{pid}/status"):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1])
     return total
@@ -83,7 +84,7 @@ def test_chunked_multipart_upload_beyond_the_limit_is_refused_while_streaming(se
     ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     before = worker_rss_kb(server)
-    status, sent = chunked_request(
+    status, _ = chunked_request(
         server,
         "/v1/predict/batch",
         server.headers("reader"),
