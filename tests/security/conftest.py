@@ -23,7 +23,9 @@ import pytest
 
 from tests.integration.service.conftest import ISSUER, SECRET, train_model
 
-REPO_SRC = str(Path(__file__).resolve().parents[2] / "src")
+# TW_SECURITY_SRC runs the service from another source tree (e.g. the commit before the fixes,
+# to see each test fail there); the tests themselves always import this tree.
+REPO_SRC = os.environ.get("TW_SECURITY_SRC") or str(Path(__file__).resolve().parents[2] / "src")
 MODEL_KEY = "k" * 48
 INSIDER = "127.0.0.2"  # inside allow_cidrs
 OUTSIDER = "127.0.0.1"  # outside allow_cidrs
@@ -74,6 +76,17 @@ def trained_model(tmp_path_factory) -> Path:
     return train_model(tmp_path_factory.mktemp("security-model"))
 
 
+def _known_settings() -> set[str]:
+    """The [service] keys the service under test knows (an older tree knows fewer)."""
+    code = "from dataclasses import fields; from thermowatch.service.settings import Settings; "
+    code += "print(' '.join(f.name for f in fields(Settings)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=os.environ | {"PYTHONPATH": REPO_SRC},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return set(out.stdout.split())
+
+
 def start_server(
     tmp: Path, model: Path, workers: int = 2, sign: bool = True, **service: object
 ) -> Server:
@@ -104,8 +117,11 @@ def start_server(
         "anonymous_rate_per_s": 5.0,
         "anonymous_burst": 20.0,
     } | service
+    known = _known_settings()
     lines = ["[service]"]
     for key, value in settings.items():
+        if key not in known:
+            continue
         if isinstance(value, list):
             lines.append(f"{key} = [{', '.join(repr(v).replace(chr(39), chr(34)) for v in value)}]")
         elif isinstance(value, str):

@@ -77,6 +77,17 @@ def _validation_sentence(exc: RequestValidationError) -> str:
     return f"the field {field!r} is invalid: {first.get('msg', 'bad value')}."
 
 
+def _allowed_methods(request: Request) -> str:
+    path = request.url.path
+    methods = {
+        method
+        for route in request.app.router.routes
+        if getattr(route, "path_regex", None) is not None and route.path_regex.match(path)
+        for method in (getattr(route, "methods", None) or ())
+    }
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     """Register the exception handlers on ``app``."""
 
@@ -97,7 +108,7 @@ def install(app: FastAPI) -> None:
         return error_response(422, _validation_sentence(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException):
         messages = {
             404: "this address does not exist.",
             405: "this method is not allowed on this address.",
@@ -107,7 +118,10 @@ def install(app: FastAPI) -> None:
             if isinstance(exc.detail, str) and exc.status_code not in messages
             else messages.get(exc.status_code, str(exc.detail))
         )
-        return error_response(exc.status_code, message, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # Allow lists every method of the address, not one route's
+            headers = (headers or {}) | {"Allow": _allowed_methods(request)}
+        return error_response(exc.status_code, message, headers)
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError):

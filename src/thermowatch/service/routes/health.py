@@ -43,7 +43,16 @@ def ready(request: Request, _: Reader):
     return {"status": "ready", "database": database, "models": served}
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text exposition format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def metrics(_: Reader) -> Response:
     """Prometheus exposition: requests and latency by route and status, predictions by level,
     served model versions, model refusals, database and authentication errors."""
