@@ -47,15 +47,16 @@ def _check_database(url: str | None, development: bool) -> None:
         )
 
 
-def _metrics_directory(workers: int) -> None:
+def _metrics_directory(workers: int) -> Path | None:
     """With several workers, /metrics must sum them all: prometheus-client multiprocess mode,
     in a fresh directory (stale samples of a previous run would be summed in)."""
     if workers < 2 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        return
+        return None
     directory = Path(tempfile.gettempdir()) / f"thermowatch-metrics-{os.getpid()}"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    return directory
 
 
 def serve(
@@ -100,33 +101,37 @@ def serve(
         from thermowatch.service.serving import artifact_digest
 
         verify_model(model)  # refuse a tampered artifact before binding the port
-        key = settings.signing_key()
-        if key is not None:
-            verify_signature(model, key)
+        signing_key = settings.signing_key()
+        if signing_key is not None:
+            verify_signature(model, signing_key)
         elif not settings.model_sha256:
             # No key: the workers serve exactly this artifact (a later edit is refused).
             overrides["model_sha256"] = artifact_digest(model)
     _check_database(database_url, settings.development)
-    _metrics_directory(workers)
+    metrics_dir = _metrics_directory(workers)
     if config is not None:
         os.environ["THERMOWATCH_CONFIG"] = str(config.resolve())
     for key, value in overrides.items():
         if value is not None:
             os.environ[f"THERMOWATCH_{key.upper()}"] = value
-    uvicorn.run(
-        "thermowatch.service.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
-        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
-        log_level=log_level,
-        # X-Forwarded-For is believed only from the configured proxies (default: nobody), or any
-        # local process could claim an allowed address.
-        proxy_headers=bool(settings.forwarded_allow_ips),
-        forwarded_allow_ips=list(settings.forwarded_allow_ips) or None,
-        access_log=False,  # the audit log and /metrics record requests; access lines cost ~10 %
-        http="httptools",
-        loop="uvloop",
-    )
+    try:
+        uvicorn.run(
+            "thermowatch.service.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+            ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+            log_level=log_level,
+            # X-Forwarded-For is believed only from the configured proxies (default: nobody), or any
+            # local process could claim an allowed address.
+            proxy_headers=bool(settings.forwarded_allow_ips),
+            forwarded_allow_ips=list(settings.forwarded_allow_ips) or None,
+            access_log=False,  # the audit log and /metrics record requests; access lines cost ~10 %
+            http="httptools",
+            loop="uvloop",
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)

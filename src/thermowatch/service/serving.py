@@ -87,6 +87,7 @@ class ModelHolder:
         self._served: dict[str, Served] = {}
         self._refused: dict[str, str] = {}  # transformer -> signature refused (log once)
         self._lock = threading.Lock()
+        self._registry_down = False
         self.last_error: str | None = None
 
     def get(self, transformer_id: str) -> Served | None:
@@ -161,10 +162,17 @@ class ModelHolder:
             try:
                 with self.engine.connect() as conn:
                     rows = conn.execute(q).all()
-            except Exception:
+            except Exception as exc:
                 DB_ERRORS.labels("model_registry").inc()
-                log.exception("cannot read the model registry; keeping the current models")
+                if not self._registry_down:  # one line per outage, not a traceback per poll
+                    log.error(
+                        "cannot read the model registry (%s); keeping the current models", exc
+                    )
+                self._registry_down = True
                 return
+            if self._registry_down:
+                log.warning("the model registry answers again")
+                self._registry_down = False
             for tid, model_id, path, sha in rows:
                 signature = f"{model_id}:{sha}"
                 current = self._served.get(tid)
