@@ -30,7 +30,7 @@ def test_schemathesis_all_checks_on_the_live_schema(tmp_path, trained_model):
              "-H", f"X-API-Key: {server.keys['admin']}", "--max-examples", "25", "--seed", "12",
              "--workers", "1", "--no-color", "--output-truncate", "true",
              "--phases", "examples,coverage,fuzzing", "--request-timeout", "30"],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True, text=True, timeout=600, cwd=tmp_path,
         )  # fmt: skip
     finally:
         server.stop()
