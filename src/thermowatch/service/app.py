@@ -103,6 +103,7 @@ async def lifespan(app: FastAPI):
                 await task
         # Flush: nothing lost on a graceful shutdown (spooled to disk if the database is down).
         await app.state.audit.stop()
+        app.state.db_health.close()
 
 
 class ServiceApp(FastAPI):

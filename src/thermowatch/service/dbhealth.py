@@ -65,6 +65,11 @@ class DatabaseHealth:
         self._lock = threading.Lock()
         event.listen(engine, "handle_error", self._on_error)
 
+    def close(self) -> None:
+        """Stop watching the engine's errors (the app that owned this state shut down)."""
+        if event.contains(self.engine, "handle_error", self._on_error):
+            event.remove(self.engine, "handle_error", self._on_error)
+
     def _on_error(self, context: Any) -> None:
         if is_write_fault(context.original_exception):
             context.is_disconnect = True  # drop the pool: no read-only connection survives
