@@ -47,12 +47,13 @@ class Server:
 
     url: str
     keys: dict[str, str]
-    database: Path
+    database: Path  # the SQLite file (unused with database_url)
     model_dir: Path
     spool_dir: Path
     log_path: Path
     proc: subprocess.Popen
     env: dict[str, str] = field(repr=False, default_factory=dict)
+    database_url: str = ""
 
     def headers(self, role: str = "admin") -> dict[str, str]:
         return {"X-API-Key": self.keys[role]}
@@ -88,9 +89,15 @@ def _known_settings() -> set[str]:
 
 
 def start_server(
-    tmp: Path, model: Path, workers: int = 2, sign: bool = True, **service: object
+    tmp: Path,
+    model: Path,
+    workers: int = 2,
+    sign: bool = True,
+    database_url: str | None = None,
+    **service: object,
 ) -> Server:
-    """Migrate a store, create keys, sign a copy of ``model`` and start the service."""
+    """Migrate a store (SQLite in ``tmp`` unless ``database_url``), create keys, sign a copy of
+    ``model`` and start the service."""
     from thermowatch.learn.signing import sign_artifact
     from thermowatch.service.apikeys import create_key
     from thermowatch.store.engine import make_engine
@@ -98,7 +105,8 @@ def start_server(
     from thermowatch.store.transformers import ensure_transformer
 
     database = tmp / "service.db"
-    engine = make_engine(f"sqlite:///{database}")
+    database_url = database_url or f"sqlite:///{database}"
+    engine = make_engine(database_url)
     upgrade(engine)
     ensure_transformer(engine, "TR-01")
     keys = {role: create_key(engine, role)[1] for role in ("reader", "operator", "admin")}
@@ -143,13 +151,14 @@ def start_server(
     log_path = tmp / "service.log"
     code = "from thermowatch.cli import main; main()"
     args = [sys.executable, "-c", code, "serve", "--port", str(port), "--workers", str(workers)]
-    args += ["--model", str(served), "--database-url", f"sqlite:///{database}"]
+    args += ["--model", str(served), "--database-url", database_url]
     args += ["--config", str(config), "--log-level", "warning"]
     with log_path.open("wb") as out:
         proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(
         f"http://127.0.0.1:{port}", keys, database, served, tmp / "spool", log_path, proc, env
     )
+    server.database_url = database_url
     deadline = time.monotonic() + 90
     with client_from(timeout=2) as client:
         while time.monotonic() < deadline:
