@@ -16,6 +16,7 @@ from thermowatch.cli import db as _db
 from thermowatch.cli import monitor as _monitor
 from thermowatch.cli import sample as _sample
 from thermowatch.cli import serve as _serve
+from thermowatch.cli import signing as _signing
 from thermowatch.cli import thermal as _thermal
 from thermowatch.cli import train as _train
 
@@ -31,6 +32,7 @@ app.command("thermal")(_thermal.thermal)
 app.command("sample")(_sample.sample)
 model_app = typer.Typer(help="Model artifacts.", no_args_is_help=True)
 model_app.command("verify")(_train.model_verify)
+model_app.command("sign")(_signing.model_sign)
 app.add_typer(model_app, name="model")
 app.add_typer(_db.app, name="db")
 app.add_typer(_alerts.app, name="alerts")

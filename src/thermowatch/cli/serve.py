@@ -3,10 +3,60 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+
+def _check_database(url: str | None, development: bool) -> None:
+    """Outside development the database must exist and be migrated to this version's head.
+
+    One clear line (exit 2) instead of a worker traceback, and no empty SQLite file left
+    behind: SQLite creates a missing file on connect, so its path is checked first.
+    """
+    from sqlalchemy.engine import make_url
+
+    from thermowatch.errors import InputError
+    from thermowatch.store.engine import make_engine, resolve_url
+    from thermowatch.store.migrate import current_revision, head_revision
+
+    if development:
+        return  # the service migrates a development database itself
+    resolved = resolve_url(url)
+    parsed = make_url(resolved)
+    database = parsed.database or ""
+    on_disk = parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
+    if on_disk and not Path(database).is_file():
+        raise InputError(
+            f"the database {database} does not exist; create it with "
+            "`thermowatch db upgrade` (or set THERMOWATCH_ENV=development on a laptop)."
+        )
+    engine = make_engine(resolved)
+    try:
+        current, head = current_revision(engine), head_revision()
+    finally:
+        engine.dispose()
+    if current != head:
+        state = "not migrated" if current is None else f"at revision {current}, not {head}"
+        raise InputError(
+            f"the database is {state}; run `thermowatch db upgrade` first "
+            "(or set THERMOWATCH_ENV=development on a laptop)."
+        )
+
+
+def _metrics_directory(workers: int) -> Path | None:
+    """With several workers, /metrics must sum them all: prometheus-client multiprocess mode,
+    in a fresh directory (stale samples of a previous run would be summed in)."""
+    if workers < 2 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    directory = Path(tempfile.gettempdir()) / f"thermowatch-metrics-{os.getpid()}"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    return directory
 
 
 def serve(
@@ -45,31 +95,49 @@ def serve(
     from thermowatch.errors import InputError
     from thermowatch.service.settings import load_settings
 
-    if model is not None:
-        from thermowatch.learn.artifact import verify_model
-
-        verify_model(model)  # refuse a tampered artifact before binding the port
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise InputError("give both --ssl-certfile and --ssl-keyfile, or neither.")
     # Settings are checked here (one clear line on a bad secret), then handed to the workers
     # through the environment, which every uvicorn worker process reads.
     overrides = {"model_dir": str(model.resolve()) if model else None, "database_url": database_url}
-    load_settings(config, **overrides)
+    settings = load_settings(config, **overrides)
+    if model is not None:
+        from thermowatch.learn.artifact import verify_model
+        from thermowatch.learn.signing import verify_signature
+        from thermowatch.live.champion import artifact_digest
+
+        verify_model(model)  # refuse a tampered artifact before binding the port
+        signing_key = settings.signing_key()
+        if signing_key is not None:
+            verify_signature(model, signing_key)
+        elif not settings.model_sha256:
+            # No key: the workers serve exactly this artifact (a later edit is refused).
+            overrides["model_sha256"] = artifact_digest(model)
+    _check_database(database_url, settings.development)
+    metrics_dir = _metrics_directory(workers)
     if config is not None:
         os.environ["THERMOWATCH_CONFIG"] = str(config.resolve())
     for key, value in overrides.items():
         if value is not None:
             os.environ[f"THERMOWATCH_{key.upper()}"] = value
-    uvicorn.run(
-        "thermowatch.service.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
-        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
-        log_level=log_level,
-        access_log=False,  # the audit log and /metrics record requests; access lines cost ~10 %
-        http="httptools",
-        loop="uvloop",
-    )
+    try:
+        uvicorn.run(
+            "thermowatch.service.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+            ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+            log_level=log_level,
+            # X-Forwarded-For is believed only from the configured proxies (default: nobody), or any
+            # local process could claim an allowed address.
+            proxy_headers=bool(settings.forwarded_allow_ips),
+            forwarded_allow_ips=list(settings.forwarded_allow_ips) or None,
+            access_log=False,  # the audit log and /metrics record requests; access lines cost ~10 %
+            http="httptools",
+            loop="uvloop",
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)

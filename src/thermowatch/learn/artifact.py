@@ -20,6 +20,7 @@ from thermowatch.errors import InputError
 from thermowatch.learn.features import FeatureSpec, build_features
 from thermowatch.learn.linear import LinearModel
 from thermowatch.learn.result import Thresholds, TrainingResult
+from thermowatch.learn.signing import check_confined
 from thermowatch.learn.train import FittedModel
 
 FORMAT_VERSION = 1
@@ -115,6 +116,7 @@ def verify_model(directory: str | Path) -> dict[str, Any]:
     sums_path = directory / SUMS
     if not directory.is_dir():
         raise InputError(f"model directory {str(directory)!r} does not exist.")
+    check_confined(directory, (*FILES, SUMS))  # no symlink to a file elsewhere
     if not sums_path.exists():
         raise InputError(f"{directory}: no {SUMS} file, the artifact cannot be verified.")
     expected = {}

@@ -16,9 +16,11 @@ from fastapi import FastAPI
 
 from thermowatch.service import errors
 from thermowatch.service.audit import AuditQueue
-from thermowatch.service.auth import Authenticator
+from thermowatch.service.auth import Authenticator, Reader
+from thermowatch.service.dbhealth import DatabaseHealth
 from thermowatch.service.errors import FastJSON
 from thermowatch.service.fastlane import PredictFastLane
+from thermowatch.service.guard import Guard
 from thermowatch.service.metrics import MetricsMiddleware
 from thermowatch.service.predicting import HistoryCache
 from thermowatch.service.serving import ModelHolder
@@ -28,6 +30,15 @@ log = logging.getLogger("thermowatch.service")
 
 #: The alert hook: ``on_prediction(event)`` with a :class:`thermowatch.live.PredictionEvent`.
 PredictionHook = Callable[[Any], Any]
+
+
+async def _watch_database(app: FastAPI) -> None:
+    """While the database refuses writes, try a no-op write every second (recovery in ≤ 1 s)."""
+    health: DatabaseHealth = app.state.db_health
+    while True:
+        await asyncio.sleep(health.probe_every_s)
+        if not health.healthy and health.probe_due():
+            await asyncio.to_thread(health.probe)
 
 
 async def _poll_models(app: FastAPI) -> None:
@@ -51,10 +62,24 @@ async def lifespan(app: FastAPI):
         if settings.development:  # production databases are migrated by `thermowatch db upgrade`
             upgrade(app.state.engine)
     engine = app.state.engine
-    app.state.audit = AuditQueue(engine, settings.audit_flush_s, settings.audit_batch)
+    app.state.db_health = DatabaseHealth(engine, settings.retry_after_s)
+    app.state.audit = AuditQueue(
+        engine,
+        settings.audit_flush_s,
+        settings.audit_batch,
+        spool_dir=settings.spool_dir,
+        health=app.state.db_health,
+        window_s=settings.audit_window_s,
+    )
     app.state.auth = Authenticator(engine, settings, app.state.audit)
     app.state.history = HistoryCache(engine, settings.history_check_s)
-    app.state.models = ModelHolder(engine, settings.model_dir, settings.default_transformer)
+    app.state.models = ModelHolder(
+        engine,
+        settings.model_dir,
+        settings.default_transformer,
+        settings.signing_key(),
+        settings.model_sha256,
+    )
     await asyncio.to_thread(app.state.models.poll)
     if app.state.on_prediction is None:
         from thermowatch.alerts.hook import alert_hook
@@ -70,14 +95,21 @@ async def lifespan(app: FastAPI):
     # 20-40 ms GC pauses out of the latency tail.
     gc.collect()
     gc.freeze()
-    poller = asyncio.get_running_loop().create_task(_poll_models(app), name="model-poll")
+    loop = asyncio.get_running_loop()
+    tasks = [
+        loop.create_task(_poll_models(app), name="model-poll"),
+        loop.create_task(_watch_database(app), name="database-watch"),
+    ]
     try:
         yield
     finally:
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
-        await app.state.audit.stop()  # flush: nothing lost on a graceful shutdown
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        # Flush: nothing lost on a graceful shutdown (spooled to disk if the database is down).
+        await app.state.audit.stop()
+        app.state.db_health.close()
 
 
 def _pipeline(app: FastAPI) -> Any:
@@ -105,26 +137,71 @@ def _pipeline(app: FastAPI) -> Any:
 class ServiceApp(FastAPI):
     """FastAPI, with ``POST /predict`` taken before Starlette's middleware stack.
 
-    The fast lane (:mod:`thermowatch.service.fastlane`) already skips the router and the
-    dependency solver; entering it here also skips the error, telemetry and body-limit
-    middlewares that wrap every request (the lane answers errors and limits the body itself):
-    about 20 % more requests per second on the route SCADA clients hammer. Every other request
-    goes through FastAPI unchanged.
+    Every request first passes the :class:`~thermowatch.service.guard.Guard` (body limits,
+    audit of refusals). The fast lane (:mod:`thermowatch.service.fastlane`) then skips the
+    router and the dependency solver; entering it here also skips the error and telemetry
+    middlewares that wrap every other request (the lane answers errors itself): about 20 %
+    more requests per second on the route SCADA clients hammer. Every other request goes
+    through FastAPI unchanged.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._predict_lane = MetricsMiddleware(PredictFastLane(self._through_fastapi))
+        self._guarded = Guard(self._dispatch, self.state)
 
     async def _through_fastapi(self, scope: dict, receive: Any, send: Any) -> None:
         await FastAPI.__call__(self, scope, receive, send)
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def _dispatch(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/predict":
             scope["app"] = self
             await self._predict_lane(scope, receive, send)
         else:
             await FastAPI.__call__(self, scope, receive, send)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self._guarded(scope, receive, send)
+
+
+_ERROR_SCHEMA = {
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"erreur": {"type": "string"}},
+                "required": ["erreur"],
+            }
+        }
+    }
+}
+#: Answers any route may give (documented so that clients and schemathesis know them).
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, **_ERROR_SCHEMA}
+    for status, text in (
+        (400, "Malformed request (body not JSON, bad header)"),
+        (401, "Credentials missing or not valid"),
+        (403, "Client address not allowed, or role too low"),
+        (404, "Unknown transformer, model or address"),
+        (413, "Body larger than the limit"),
+        (415, "Unsupported Content-Type"),
+        (422, "Invalid input: the sentence names the field"),
+        (429, "Too many requests (per credential, or failed ones per address)"),
+        (503, "Database refusing writes or no model loaded yet (see Retry-After)"),
+    )
+}
+
+
+def _install_docs(app: FastAPI, settings: Settings) -> None:
+    """``/openapi.json`` needs a reader credential outside development (so ``allow_cidrs``
+    applies to it too); ``/docs`` and ``/redoc`` exist only in development (they load their
+    scripts from a CDN, which a production control network should not reach anyway)."""
+    if settings.development:
+        return
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi(_: Reader) -> Any:
+        return app.openapi()
 
 
 def create_app(
@@ -158,13 +235,19 @@ def create_app(
     )
 
     settings = settings or load_settings()
+    docs = settings.development
     app = ServiceApp(
         title="thermowatch",
         summary="Predicted winding/oil temperature and alert level of power transformers.",
         version="1",
         lifespan=lifespan,
         default_response_class=FastJSON,
+        responses=COMMON_RESPONSES,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
+    _install_docs(app, settings)
     app.state.settings = settings
     app.state.engine = engine
     app.state.on_prediction = on_prediction

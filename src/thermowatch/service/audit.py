@@ -3,8 +3,18 @@
 A request appends an :class:`~thermowatch.store.audit.AuditEntry` to an in-memory list (no I/O);
 a background task writes the list to ``audit_log`` every ``flush_s`` seconds or as soon as it
 holds ``batch`` rows, in one transaction on a worker thread. Shutdown flushes what is left, so
-a graceful stop loses nothing. If the database is down the rows are kept and retried (bounded
-by ``max_pending``; beyond that the oldest are dropped and counted in the metrics).
+a graceful stop loses nothing.
+
+When the database refuses a flush (or at shutdown while it is down) the rows go to a *spool*:
+a JSON-lines file, fsynced, in ``spool_dir``. Each flush that succeeds first replays the spool
+files into ``audit_log`` (one transaction per file, then the file is removed), so rows are
+delivered at least once whatever the database did. A file is claimed by renaming it, so two
+workers never replay the same file. Only if the spool itself cannot be written are the rows
+kept in memory (bounded by ``max_pending``; beyond that the oldest are dropped and counted).
+
+Refused requests (401/403/413/429/5xx) are not one row each — a flood of bad credentials would
+be a flood of rows — but are counted per client address and minute by :meth:`count`: one row
+per source per minute (per worker), ``detail`` holding the count by status and route.
 """
 
 from __future__ import annotations
@@ -13,13 +23,17 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import os
+import time
+from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine
 
-from thermowatch.service.metrics import AUDIT_DROPPED, DB_ERRORS
+from thermowatch.service.metrics import AUDIT_DROPPED, AUDIT_SPOOLED, DB_ERRORS, REFUSED
 from thermowatch.store.audit import AuditEntry
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.tables import audit_log
@@ -45,13 +59,25 @@ class AuditQueue:
     """In-memory queue of audit entries flushed in batches by a background task."""
 
     def __init__(
-        self, engine: Engine, flush_s: float = 1.0, batch: int = 250, max_pending: int = 100_000
+        self,
+        engine: Engine,
+        flush_s: float = 1.0,
+        batch: int = 250,
+        max_pending: int = 100_000,
+        spool_dir: str | Path | None = None,
+        health: Any = None,
+        window_s: int = 60,
     ) -> None:
         self.engine = engine
         self.flush_s = flush_s
         self.batch = batch
         self.max_pending = max_pending
+        self.spool_dir = Path(spool_dir) if spool_dir else None
+        self.health = health  # a DatabaseHealth told about failed flushes
+        self.window_s = max(1, int(window_s))  # refusals: one row per address and window
         self._pending: list[AuditEntry] = []
+        # (minute start [s since epoch], address, outcome) -> Counter of "status route"
+        self._refused: dict[tuple[int, str, str], Counter] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
@@ -82,11 +108,55 @@ class AuditQueue:
             del self._pending[:dropped]
             AUDIT_DROPPED.inc(dropped)
 
+    def count(self, address: str, status: int, route: str, reason: str | None = None) -> None:
+        """Count one refused request (401/403/413/429/5xx) of ``address`` in the current minute."""
+        REFUSED.labels(str(status)).inc()
+        minute = int(time.time()) // self.window_s * self.window_s
+        key = (minute, address, "error" if status >= 500 else "denied")
+        bucket = self._refused.get(key)
+        if bucket is None:
+            if len(self._refused) >= 10_000:  # a distributed flood: bounded memory, still counted
+                key = (minute, "other", key[2])
+            bucket = self._refused.setdefault(key, Counter())
+        bucket[("statuses", str(status))] += 1
+        bucket[("routes", route)] += 1
+        if reason:
+            bucket[("reasons", reason)] += 1
+
+    def _closed_refusals(self, everything: bool = False) -> list[AuditEntry]:
+        """Aggregated rows of the minutes that are over (all of them with ``everything``)."""
+        current = int(time.time()) // self.window_s * self.window_s
+        rows = []
+        for key in [k for k in self._refused if everything or k[0] < current]:
+            minute, address, outcome = key
+            counts = self._refused.pop(key)
+            detail: dict[str, Any] = {
+                "from": datetime.fromtimestamp(minute, UTC).isoformat(),
+                "window_s": self.window_s,
+            }
+            for (group, label), n in counts.most_common():
+                detail.setdefault(group, {})[label] = n
+            detail["count"] = sum(detail["statuses"].values())
+            rows.append(
+                AuditEntry(
+                    "anonymous" if outcome == "denied" else "service",
+                    "refused_requests" if outcome == "denied" else "server_errors",
+                    outcome,
+                    None,
+                    address,
+                    None,
+                    detail,  # type: ignore[arg-type]
+                    datetime.fromtimestamp(minute, UTC),
+                )
+            )
+        return rows
+
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        return len(self._pending) + len(self._refused)
 
     def start(self) -> None:
+        self._reclaim_stale_claims()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="audit-flush")
 
     async def _run(self) -> None:
@@ -96,27 +166,108 @@ class AuditQueue:
             self._wake.clear()
             await self.flush()
 
-    async def flush(self) -> int:
-        """Write every pending entry now (one transaction, on a thread); returns rows written."""
+    async def flush(self, final: bool = False) -> int:
+        """Write every pending entry now (one transaction, on a thread); returns rows written.
+
+        ``final`` (shutdown) also writes the refusals of the minute in progress.
+        """
         async with self._lock:
             rows, self._pending = self._pending, []
-            if not rows:
-                return 0
-            try:
-                await asyncio.to_thread(self._write, rows)
-            except Exception:
+            rows.extend(self._closed_refusals(everything=final))
+            return await asyncio.to_thread(self._deliver, rows)
+
+    def _deliver(self, rows: list[AuditEntry]) -> int:
+        """Blocking: spooled files first, then ``rows``; spool ``rows`` if the database refuses."""
+        written = 0
+        try:
+            written += self._replay_spool()
+            if rows:
+                self._write(rows)
+                written += len(rows)
+        except Exception as exc:
+            if self.health is not None:
+                self.health.failed("audit", exc)
+            else:
                 DB_ERRORS.labels("audit").inc()
-                log.exception("audit flush of %d rows failed; will retry", len(rows))
+            if rows and not self._spool(rows):
+                log.error(
+                    "audit flush of %d rows failed and the spool too; kept in memory", len(rows)
+                )
                 self._pending[:0] = rows
-                return 0
-            self.written += len(rows)
-            return len(rows)
+                if len(self._pending) > self.max_pending:
+                    dropped = len(self._pending) - self.max_pending
+                    del self._pending[:dropped]
+                    AUDIT_DROPPED.inc(dropped)
+        self.written += written
+        return written
+
+    def _spool(self, rows: list[AuditEntry]) -> bool:
+        """Append ``rows`` durably to a new spool file; False if that fails too."""
+        if self.spool_dir is None:
+            return False
+        try:
+            self.spool_dir.mkdir(parents=True, exist_ok=True)
+            name = f"audit-{time.time_ns()}-{os.getpid()}.jsonl"
+            tmp = self.spool_dir / (name + ".tmp")
+            with tmp.open("wb") as f:
+                for r in rows:
+                    f.write(orjson.dumps(vars(r), default=str) + b"\n")
+                f.flush()
+                os.fsync(f.fileno())
+            tmp.rename(self.spool_dir / name)  # complete files only are ever replayed
+        except OSError:
+            log.exception("cannot write the audit spool in %s", self.spool_dir)
+            return False
+        AUDIT_SPOOLED.inc(len(rows))
+        log.warning("database refused %d audit rows: spooled to %s", len(rows), name)
+        return True
+
+    def _reclaim_stale_claims(self) -> None:
+        """Give back the spool files claimed by a process that died while replaying them."""
+        if self.spool_dir is None or not self.spool_dir.is_dir():
+            return
+        for claimed in self.spool_dir.glob("audit-*.jsonl.*.claim"):
+            pid = int(claimed.name.rsplit(".", 2)[1])
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                with contextlib.suppress(OSError):
+                    claimed.rename(claimed.with_name(claimed.name.rsplit(".", 2)[0]))
+            except PermissionError:
+                pass
+
+    def _replay_spool(self) -> int:
+        """Write the spooled rows back into ``audit_log``; returns how many."""
+        if self.spool_dir is None or not self.spool_dir.is_dir():
+            return 0
+        total = 0
+        for path in sorted(self.spool_dir.glob("audit-*.jsonl")):
+            claimed = path.with_name(f"{path.name}.{os.getpid()}.claim")
+            try:
+                path.rename(claimed)  # atomic: another worker replaying it gets FileNotFoundError
+            except FileNotFoundError:
+                continue
+            try:
+                rows = [
+                    AuditEntry(**(d | {"at": datetime.fromisoformat(d["at"])}))
+                    for d in map(orjson.loads, claimed.read_bytes().splitlines())
+                    if d
+                ]
+                self._write(rows)
+            except Exception:
+                claimed.rename(path)  # give it back for the next try
+                raise
+            claimed.unlink()
+            total += len(rows)
+        if total:
+            log.warning("replayed %d spooled audit rows into the database", total)
+        return total
 
     def _write(self, rows: list[AuditEntry]) -> None:
         params = []
         for r in rows:
             values = vars(r).copy()
-            if isinstance(values["detail"], dict):
+            if isinstance(values["detail"], dict | list):
                 values["detail"] = orjson.dumps(values["detail"], default=str).decode()
             params.append(values)
         with write_transaction(self.engine) as conn:
@@ -141,4 +292,4 @@ class AuditQueue:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
-        await self.flush()
+        await self.flush(final=True)

@@ -4,7 +4,14 @@ Roles are ordered: ``reader`` (predict, read) < ``operator`` (+ acknowledge aler
 ``admin`` (+ models, keys, configuration). A verified API key is cached for
 ``key_cache_s`` seconds so the hot path does no database round trip; a revocation therefore
 takes effect within that delay (in every worker). Failures are logged with the client address
-and counted; none reveals whether a key exists.
+and counted; none reveals whether a key exists. Requests that fail authentication also spend
+a token of their client address's bucket (``anonymous_rate_per_s``): once it is empty, that
+address is answered 429 before any credential is looked at, so guessing keys costs neither a
+database lookup nor an audit row each (refusals are audited per source and minute, by
+:mod:`thermowatch.service.guard`).
+
+The client address is the TCP peer, unless the peer is a proxy listed in
+``forwarded_allow_ips`` (then the server has already put ``X-Forwarded-For``'s client there).
 """
 
 from __future__ import annotations
@@ -50,8 +57,18 @@ class TokenBucket:
         if tokens < 1.0:
             self._state[who] = (tokens, now)
             return False
+        if len(self._state) > 100_000 and who not in self._state:
+            self._state.clear()  # bounded memory under a flood from many addresses
         self._state[who] = (tokens - 1.0, now)
         return True
+
+    def empty(self, who: str, now: float | None = None) -> bool:
+        """True when ``who`` has no token left (nothing is spent)."""
+        state = self._state.get(who)
+        if state is None:
+            return False
+        now = time.monotonic() if now is None else now
+        return state[0] + (now - state[1]) * self.rate < 1.0
 
 
 class Authenticator:
@@ -62,16 +79,26 @@ class Authenticator:
         self.settings = settings
         self.audit = audit
         self.bucket = TokenBucket(settings.rate_limit_per_s, settings.rate_burst)
+        self.anonymous = TokenBucket(settings.anonymous_rate_per_s, settings.anonymous_burst)
         self._keys: dict[str, tuple[ApiKey | None, float]] = {}
         self._jwt_key = settings.jwt_public_key or settings.jwt_secret
 
     def _fail(self, reason: str, address: str, message: str, status: int = 401) -> ApiError:
+        if status != 429 and not self.anonymous.allow(address):
+            reason, status = "address_rate_limited", 429
+            message = "too many failed authentications from this address; slow down."
         AUTH_FAILURES.labels(reason).inc()
-        log.warning("authentication failed (%s) from %s", reason, address)
-        if self.audit is not None:
-            self.audit.add("anonymous", "authenticate", "denied", address=address, reason=reason)
-        headers = {"WWW-Authenticate": 'Bearer realm="thermowatch"'} if status == 401 else None
-        return ApiError(status, message, headers)
+        if status != 429:  # a flood is counted and audited per minute, not logged per request
+            log.warning("authentication failed (%s) from %s", reason, address)
+        if status == 401:
+            headers = {"WWW-Authenticate": 'Bearer realm="thermowatch"'}
+        elif status == 429:
+            headers = {"Retry-After": str(max(1, round(1 / self.anonymous.rate)))}
+        else:
+            headers = None
+        error = ApiError(status, message, headers)
+        error.reason = reason  # type: ignore[attr-defined]
+        return error
 
     def _key(self, key: str) -> ApiKey | None:
         digest = hash_key(key)
@@ -94,7 +121,22 @@ class Authenticator:
         self._keys.clear()
 
     def authenticate(self, request: Request) -> Principal:
+        try:
+            return self._authenticate(request)
+        except ApiError as exc:
+            # The audit of refusals (guard.py) counts the reasons per source and minute.
+            request.scope["tw.denied"] = getattr(exc, "reason", "address_rate_limited")
+            raise
+
+    def _authenticate(self, request: Request) -> Principal:
         address = request.client.host if request.client else "unknown"
+        if self.anonymous.empty(address):
+            AUTH_FAILURES.labels("address_rate_limited").inc()
+            raise ApiError(
+                429,
+                "too many failed authentications from this address; slow down.",
+                {"Retry-After": str(max(1, round(1 / self.anonymous.rate)))},
+            )
         if self.settings.networks:
             try:
                 ip = ipaddress.ip_address(address)
@@ -142,9 +184,12 @@ class Authenticator:
         except jwt.InvalidTokenError:
             raise self._fail("invalid_token", address, "the token is not valid.") from None
         role = claims.get("role", "reader")
-        if role not in RANK:
-            raise self._fail("invalid_token", address, "the token's role is not known.")
-        return Principal(f"jwt:{claims['sub']}", role, address)
+        if not isinstance(role, str) or role not in RANK:
+            raise self._fail("invalid_token", address, "the token's role is not a known role.")
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject or len(subject) > 150:
+            raise self._fail("invalid_token", address, "the token's subject is not valid.")
+        return Principal(f"jwt:{subject}", role, address)
 
 
 async def current_principal(request: Request) -> Principal:
@@ -166,6 +211,7 @@ def require(role: str):
     async def check(request: Request) -> Principal:
         principal = request.app.state.auth.authenticate(request)
         if RANK[principal.role] < RANK[role]:
+            request.scope["tw.denied"] = f"needs_{role}"
             raise ApiError(
                 403, f"this action needs the {role} role; your role is {principal.role}."
             )

@@ -17,7 +17,12 @@ from starlette.requests import Request
 
 from thermowatch.errors import InputError, NotFoundError
 from thermowatch.service.auth import require
-from thermowatch.service.errors import ApiError, error_response
+from thermowatch.service.errors import (
+    ApiError,
+    api_error_response,
+    error_response,
+    unexpected_error_response,
+)
 
 log = logging.getLogger("thermowatch.service")
 _ROUTE = SimpleNamespace(path="/predict")  # the label MetricsMiddleware reads
@@ -40,12 +45,11 @@ class PredictFastLane:
             principal = await _check_reader(request)
             response = await predict(request, principal)
         except ApiError as exc:
-            response = error_response(exc.status, exc.message, exc.headers)
+            response = api_error_response(scope["app"].state, exc)
         except InputError as exc:
             response = error_response(422, str(exc))
         except NotFoundError as exc:
             response = error_response(404, str(exc))
-        except Exception:
-            log.exception("internal error on POST /predict")
-            response = error_response(500, "internal error; the details are in the service log.")
+        except Exception as exc:
+            response = unexpected_error_response(scope["app"].state, exc, "POST /predict")
         await response(scope, receive, send)

@@ -46,6 +46,19 @@ AUTH_FAILURES = Counter(
     "thermowatch_auth_failures_total", "Rejected credentials by reason", ["reason"]
 )
 AUDIT_DROPPED = Counter("thermowatch_audit_write_errors_total", "Audit flushes that failed")
+AUDIT_SPOOLED = Counter(
+    "thermowatch_audit_spooled_total", "Audit rows written to the spool while the database refused"
+)
+DB_DOWN = Gauge(
+    "thermowatch_database_down",
+    "1 while the database refuses writes (503 answered), else 0",
+    multiprocess_mode="max",
+)
+REFUSED = Counter(
+    "thermowatch_refused_requests_total",
+    "Requests answered 401/403/413/429/5xx, by status (audited per source and minute)",
+    ["status"],
+)
 
 
 def render() -> tuple[bytes, str]:

@@ -64,6 +64,25 @@ def _ranges(served: Served) -> dict[str, tuple[float, float, bool]]:
     return out
 
 
+#: Instants a request may name (history windows are computed around them without overflow).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def check_instant(at: datetime, field_name: str = "timestamp") -> datetime:
+    """``at`` as aware UTC, refused (InputError) outside [1970, 2200): a client mistake."""
+    try:
+        utc = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 shifted by its offset
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise InputError(
+            f"the field {field_name!r} = {at.isoformat()} is outside the supported range "
+            f"[{EARLIEST:%Y-%m-%d}, {LATEST:%Y-%m-%d})."
+        )
+    return utc
+
+
 def parse_time(raw: Any, field_name: str = "timestamp") -> datetime:
     """An ISO-8601 instant (aware, or naive meaning UTC) → aware UTC datetime."""
     if not isinstance(raw, str):
@@ -74,7 +93,7 @@ def parse_time(raw: Any, field_name: str = "timestamp") -> datetime:
         raise InputError(
             f"the field {field_name!r} is not an ISO-8601 date-time: {raw[:40]!r}."
         ) from None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return check_instant(at, field_name)
 
 
 def validate_reading(

@@ -6,7 +6,14 @@ files change); otherwise each transformer's champion in the registry
 :func:`thermowatch.learn.artifact.load_model`, which checks the files against ``SHA256SUMS``;
 a registered model must also match the registry's ``sha256``, the digest of its
 ``SHA256SUMS`` file (:func:`artifact_digest`), so a tamperer who rewrites the sums is caught
-too. A refused artifact is logged and counted; the previous model keeps serving.
+too. A refused artifact is logged once (one line, no traceback) and counted; the previous
+model keeps serving.
+
+A ``--model DIR`` has no registry row to compare with, and a file editor can recompute
+``SHA256SUMS``. So with a signing key (``model_key``) every load must carry a valid
+``SIGNATURE`` (:mod:`thermowatch.learn.signing`); without one, the digest the operator started
+the service with (``model_sha256``, set by ``thermowatch serve``, else the first one loaded) is
+pinned: a changed artifact is refused until it is signed or the service restarted.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ from sqlalchemy import Engine, select
 
 from thermowatch.errors import InputError
 from thermowatch.learn.artifact import SUMS, Predictor
-from thermowatch.live.champion import load_verified
+from thermowatch.learn.signing import SIGNATURE, verify_signature
+from thermowatch.live.champion import artifact_digest, load_verified
 from thermowatch.service.fastpath import SteadyState
 from thermowatch.service.metrics import DB_ERRORS, MODEL_INFO, MODEL_REFUSED, MODEL_RELOADS
 from thermowatch.store.tables import ModelStatus, model_versions
@@ -31,7 +39,7 @@ log = logging.getLogger("thermowatch.service.models")
 def _files_signature(directory: Path) -> str:
     """Cheap change detector for a served directory: sizes and mtimes of its files."""
     parts = []
-    for name in ("model.json", "metadata.json", SUMS):
+    for name in ("model.json", "metadata.json", SUMS, SIGNATURE):
         try:
             st = (directory / name).stat()
             parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
@@ -59,14 +67,22 @@ class ModelHolder:
     """Thread-safe map transformer → :class:`Served`, refreshed by :meth:`poll`."""
 
     def __init__(
-        self, engine: Engine | None, model_dir: str | None, default_transformer: str
+        self,
+        engine: Engine | None,
+        model_dir: str | None,
+        default_transformer: str,
+        signing_key: bytes | None = None,
+        pinned_sha256: str | None = None,
     ) -> None:
         self.engine = engine
         self.model_dir = Path(model_dir) if model_dir else None
         self.default_transformer = default_transformer
+        self.signing_key = signing_key
+        self.pinned_sha256 = pinned_sha256  # a --model DIR without a key: this digest only
         self._served: dict[str, Served] = {}
         self._refused: dict[str, str] = {}  # transformer -> signature refused (log once)
         self._lock = threading.Lock()
+        self._registry_down = False
         self.last_error: str | None = None
 
     def get(self, transformer_id: str) -> Served | None:
@@ -84,11 +100,14 @@ class ModelHolder:
     ) -> None:
         old = self._served.get(transformer_id)
         try:
+            # load_verified: the registry's (or the pinned start-up) digest, then every file.
             predictor = load_verified(directory, expected)
+            if self.signing_key is not None and expected is None:  # no registry digest to trust
+                verify_signature(directory, self.signing_key)
             served = Served(
                 transformer_id, predictor, SteadyState(predictor), str(directory), signature
             )
-        except (InputError, OSError, ValueError, KeyError) as exc:
+        except Exception as exc:  # malformed metadata too: refused once, never a traceback loop
             if self._refused.get(transformer_id) != signature:
                 MODEL_REFUSED.inc()
                 log.error(
@@ -117,7 +136,12 @@ class ModelHolder:
                 if (current is None or current.signature != signature) and self._refused.get(
                     self.default_transformer
                 ) != signature:
-                    self._install(self.default_transformer, self.model_dir, signature, None)
+                    expected = None if self.signing_key is not None else self.pinned_sha256
+                    self._install(self.default_transformer, self.model_dir, signature, expected)
+                    if self.signing_key is None and self.pinned_sha256 is None:
+                        served = self._served.get(self.default_transformer)
+                        if served is not None:  # pin what the service started with
+                            self.pinned_sha256 = artifact_digest(self.model_dir)
                 return
             if self.engine is None:
                 return
@@ -128,10 +152,17 @@ class ModelHolder:
             try:
                 with self.engine.connect() as conn:
                     rows = conn.execute(q).all()
-            except Exception:
+            except Exception as exc:
                 DB_ERRORS.labels("model_registry").inc()
-                log.exception("cannot read the model registry; keeping the current models")
+                if not self._registry_down:  # one line per outage, not a traceback per poll
+                    log.error(
+                        "cannot read the model registry (%s); keeping the current models", exc
+                    )
+                self._registry_down = True
                 return
+            if self._registry_down:
+                log.warning("the model registry answers again")
+                self._registry_down = False
             for tid, model_id, path, sha in rows:
                 signature = f"{model_id}:{sha}"
                 current = self._served.get(tid)

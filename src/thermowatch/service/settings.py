@@ -41,6 +41,19 @@ class Settings:
     max_future_skew_s : a pushed reading further ahead of the clock is refused (422) [s].
     alerts_config : the ``[alerts]`` TOML (``None``: ``$THERMOWATCH_ALERTS_CONFIG``, else
         phase 1 defaults: alerts stored, nothing sent).
+    forwarded_allow_ips : proxy addresses whose ``X-Forwarded-For`` / ``-Proto`` are believed
+        (empty: none, the TCP peer is the client; ``*`` trusts everyone — never on a network).
+    anonymous_rate_per_s, anonymous_burst : token bucket per client address for requests that
+        fail authentication [requests/s], [requests]; beyond it they answer 429 unchecked.
+    audit_spool_dir : directory where audit rows wait, as JSON lines, while the database refuses
+        them and at shutdown when it is down (default ``$XDG_STATE_HOME/thermowatch/audit-spool``).
+    audit_window_s : refused requests (401/403/413/429/5xx) are audited as one row per client
+        address and window, with their count [s].
+    retry_after_s : the ``Retry-After`` of a 503 answered while the database fails [s].
+    model_key, model_key_file : HMAC-SHA256 key (or a file holding it, kept outside the model
+        directory) that a ``model_dir`` artifact must be signed with (``SIGNATURE``).
+    model_sha256 : digest of the ``model_dir`` artifact's ``SHA256SUMS`` to accept when no key
+        is set (``thermowatch serve --model`` pins the one it verified at start).
     """
 
     env: str = "production"
@@ -63,11 +76,36 @@ class Settings:
     history_check_s: float = 2.0
     max_future_skew_s: float = 300.0
     alerts_config: str | None = None
+    forwarded_allow_ips: tuple[str, ...] = ()
+    anonymous_rate_per_s: float = 5.0
+    anonymous_burst: float = 50.0
+    audit_spool_dir: str | None = None
+    retry_after_s: int = 5
+    audit_window_s: int = 60
+    model_key: str | None = field(default=None, repr=False)
+    model_key_file: str | None = None
+    model_sha256: str | None = None
     networks: tuple[Any, ...] = field(default=(), repr=False)
 
     @property
     def development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def spool_dir(self) -> Path:
+        """Where audit rows wait while the database refuses them (see ``audit_spool_dir``)."""
+        if self.audit_spool_dir:
+            return Path(self.audit_spool_dir)
+        state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+        return Path(state) / "thermowatch" / "audit-spool"
+
+    def signing_key(self) -> bytes | None:
+        """The model-signing key (``model_key``, else the contents of ``model_key_file``)."""
+        if self.model_key:
+            return self.model_key.encode()
+        if self.model_key_file:
+            return Path(self.model_key_file).read_bytes().strip()
+        return None
 
     def checked(self) -> Settings:
         """Validate and return a copy with parsed networks; raises InputError."""
@@ -93,6 +131,16 @@ class Settings:
             raise InputError(f"allow_cidrs: {exc}.") from None
         if self.rate_limit_per_s <= 0 or self.rate_burst < 1:
             raise InputError("rate_limit_per_s must be > 0 and rate_burst ≥ 1.")
+        if self.anonymous_rate_per_s <= 0 or self.anonymous_burst < 1:
+            raise InputError("anonymous_rate_per_s must be > 0 and anonymous_burst ≥ 1.")
+        for proxy in self.forwarded_allow_ips:
+            if proxy != "*":
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError as exc:
+                    raise InputError(f"forwarded_allow_ips: {exc}.") from None
+        if self.model_key_file and not Path(self.model_key_file).is_file():
+            raise InputError(f"model_key_file {self.model_key_file!r} does not exist.")
         return replace(self, networks=networks)
 
 

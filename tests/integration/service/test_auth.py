@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.integration.service.conftest import SECRET, TRANSFORMER, make_settings, reading, token
@@ -84,10 +86,14 @@ def test_health_is_open(client):
 
 
 def test_failed_authentications_are_audited_and_counted(client, keys, engine):
-    client.get("/v1/models", headers={"X-API-Key": "tw_bad_key"})
-    client.portal.call(client.app.state.audit.flush)
-    denied = [e for e in entries(engine, action="authenticate") if e.outcome == "denied"]
-    assert denied and "invalid_key" in denied[0].detail
+    for _ in range(3):
+        client.get("/v1/models", headers={"X-API-Key": "tw_bad_key"})
+    client.portal.call(client.app.state.audit.flush, True)  # final: the minute in progress too
+    denied = [e for e in entries(engine, action="refused_requests") if e.outcome == "denied"]
+    # Aggregated: one row for this source and minute, with the count and the reason.
+    assert len(denied) == 1 and denied[0].source_address == "127.0.0.1"
+    detail = json.loads(denied[0].detail)
+    assert detail["count"] == 3 and detail["reasons"] == {"invalid_key": 3}
     metrics = client.get("/metrics", headers={"X-API-Key": keys["reader"]}).text
     line = next(
         x

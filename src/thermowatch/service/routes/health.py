@@ -21,23 +21,38 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 def ready(request: Request, _: Reader):
-    """Readiness: a verified model is loaded and the database answers (503 otherwise)."""
-    models = request.app.state.models
+    """Readiness: a verified model is loaded and the database answers and takes writes
+    (503 with ``Retry-After`` otherwise)."""
+    state = request.app.state
+    health = state.db_health
     try:
-        with request.app.state.engine.connect() as conn:
+        with state.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         database = "ok"
     except Exception:
         DB_ERRORS.labels("ready").inc()
         database = "unreachable"
-    served = {tid: s.model_id for tid, s in models.all().items()}
+    if database == "ok":
+        # A database can answer SELECT and refuse every write: try a no-op write (≤ 1/s).
+        writable = health.probe() if health.probe_due() else health.healthy
+        database = "ok" if writable else "refusing writes"
+    served = {tid: s.model_id for tid, s in state.models.all().items()}
     if not served or database != "ok":
-        reason = "no verified model is loaded" if not served else "the database is unreachable"
-        return error_response(503, f"not ready: {reason}.")
+        reason = "no verified model is loaded" if not served else f"the database is {database}"
+        return error_response(503, f"not ready: {reason}.", health.retry_headers)
     return {"status": "ready", "database": database, "models": served}
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text exposition format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def metrics(_: Reader) -> Response:
     """Prometheus exposition: requests and latency by route and status, predictions by level,
     served model versions, model refusals, database and authentication errors."""

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from thermowatch.errors import InputError
 from thermowatch.service.auth import Reader
 from thermowatch.service.deps import EngineDep
+from thermowatch.service.predicting import check_instant
 from thermowatch.store import predictions as store_predictions
 from thermowatch.store import readings as store_readings
 from thermowatch.store import transformers as store_transformers
@@ -71,10 +72,8 @@ def history(
 ) -> dict:
     """Readings (wide: one array per variable) and predictions of ``[from, to)``, ≤ 31 days."""
     store_transformers.get_transformer(engine, transformer_id)
-    end = end or datetime.now(UTC)
-    end = end if end.tzinfo else end.replace(tzinfo=UTC)
-    start = start or end - timedelta(days=1)
-    start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    end = check_instant(end, "to") if end else datetime.now(UTC)
+    start = check_instant(start, "from") if start else end - timedelta(days=1)
     if start >= end:
         raise InputError("'from' must be before 'to'.")
     if end - start > MAX_HISTORY:
