@@ -125,7 +125,7 @@ def test_thermal_cli_on_profile(workdir, french_csv):
         (["train", "{csv}", "--lang", "de"], "--lang"),
         (["thermal", "{csv}", "--spec", "XYZ"], "XYZ"),
         (["thermal", "{csv}", "--spec", "ONAF"], "--rated-current"),
-        (["thermal", "{csv}", "--rated-current", RATED], "--hold-gaps"),
+        (["thermal", "{csv}", "--rated-current", RATED, "--no-hold-gaps"], "--hold-gaps"),
         (["sample", "--out", "x.txt", "--days", "3"], ".xlsx"),
         (["sample", "--days", "1"], "--days"),
         (["train", "--bogus"], "--bogus"),
