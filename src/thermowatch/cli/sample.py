@@ -19,9 +19,7 @@ def sample(
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same file.")] = 7,
 ) -> None:
     """Write a realistic simulated SCADA export (IEC 60076-7 truth, planted defects), and its
-    nameplate ``OUT.spec.toml`` (rating and thermal spec) that ``thermal`` and ``train`` read.
-
-    Example: thermowatch sample --out DATASET_TRANSFO.csv --days 90
+    nameplate OUT.spec.toml (rating and thermal spec) that thermal and train read.
     """
     from rich.console import Console
 

@@ -45,6 +45,12 @@ def serve(
         verify_model(model)  # refuse a tampered artifact before binding the port
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise InputError("give both --ssl-certfile and --ssl-keyfile, or neither.")
+    from thermowatch.cli.laptop import ensure_jwt_secret
+
+    secret_file = ensure_jwt_secret(config)  # a laptop works out of the box
+    if secret_file is not None:
+        print(f"JWT secret: {secret_file} (made on first start, 0600; production sets "
+              "THERMOWATCH_JWT_SECRET)", flush=True)  # fmt: skip
     # Settings are checked here (one clear line on a bad secret), then handed to the workers
     # through the environment, which every uvicorn worker process reads.
     overrides = {"model_dir": str(model.resolve()) if model else None, "database_url": database_url}

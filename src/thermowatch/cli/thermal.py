@@ -95,10 +95,7 @@ def thermal(
     ] = True,
     plot: Annotated[Path | None, typer.Option(help="PNG to draw (default: next to --out).")] = None,
 ) -> None:
-    """Simulate top-oil and hot-spot temperatures and insulation ageing for a load profile.
-
-    Example: thermowatch thermal DATASET_TRANSFO.csv --out thermal.csv
-    """
+    """Simulate top-oil and hot-spot temperatures and insulation ageing for a load profile."""
     import json
 
     import numpy as np

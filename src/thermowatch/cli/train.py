@@ -51,6 +51,23 @@ def train(
     nonlinear: Annotated[
         bool, typer.Option(help="Also fit the gradient-boosting comparison.")
     ] = True,
+    transformer: Annotated[
+        str | None,
+        typer.Option(
+            "--transformer",
+            "-t",
+            help="Register the model as this transformer's champion (serve and monitor use it).",
+        ),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="THERMOWATCH_DATABASE_URL",
+            help="Store for --transformer (default: thermowatch.db in $THERMOWATCH_HOME).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Train on measurements and write the model, metrics, figure and report."""
     from thermowatch.cli.checks import check_train_options
@@ -110,6 +127,11 @@ def train(
         advance("done")
     _print_summary(console, result, model_dir, written)
     _hint_missing_rating(console, result)
+    if transformer is not None:
+        from thermowatch.cli.model import register_artifact
+
+        version = register_artifact(model_dir, transformer, database_url)
+        console.print(f"registered as {version.transformer_id}'s {version.status}")
 
 
 def _hint_missing_rating(console, result) -> None:
