@@ -117,6 +117,7 @@ def create_app(
         Alert-evaluation hook called after each prediction stored by ``POST /v1/readings``;
         also settable later as ``app.state.on_prediction``.
     """
+    from thermowatch.service import docs
     from thermowatch.service.routes import (
         alerts,
         batch,
@@ -135,11 +136,14 @@ def create_app(
         version="1",
         lifespan=lifespan,
         default_response_class=FastJSON,
+        docs_url=None,  # served from vendored assets by service.docs (works offline)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.on_prediction = on_prediction
     errors.install(app)
+    docs.install(app)
     for module in (health, predict, batch, readings, transformers, models, alerts, keys):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware)  # POST /predict is counted by ServiceApp's lane
