@@ -123,7 +123,7 @@ def train(
         model_dir = save_model(result, fitted, out / "model")
         result.artifact_dir = str(model_dir)
         advance("report")
-        written = write_report(result, out)
+        written = write_report(result, out, nameplate=_nameplate(data, thermal_spec))
         advance("done")
     _print_summary(console, result, model_dir, written)
     _hint_missing_rating(console, result)
@@ -157,6 +157,17 @@ def _nameplate_defaults(data: Path, rated_current: float | None, thermal_spec):
         return rated_current, thermal_spec
     spec = thermal_spec or _spec_option(str(found))
     return rated_current or spec.rated_current_a, spec
+
+
+def _nameplate(data: Path, thermal_spec) -> dict:
+    """What the report's first page says of the transformer: ``DATA.spec.toml`` and the spec."""
+    from thermowatch.cli.nameplate import find_nameplate, read_nameplate
+
+    found = find_nameplate(data)
+    plate = read_nameplate(found) if found else {}
+    if thermal_spec is not None:
+        plate.setdefault("cooling", thermal_spec.cooling)
+    return plate
 
 
 def _print_summary(console, result, model_dir, written) -> None:
