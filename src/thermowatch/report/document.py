@@ -307,7 +307,8 @@ def _detail(text: str, lang: str) -> str:
 def _footer(result: TrainingResult) -> str:
     lang = result.lang
     timings = ", ".join(
-        f"{name} {number(seconds, lang)} s" for name, seconds in result.timings.items()
+        f"{label('timing', name, lang)} {number(seconds, lang)} s"
+        for name, seconds in result.timings.items()
     )
     return t(
         "footer",

@@ -634,6 +634,13 @@ TEXTS.update(
         "cleaning.first_at": {"fr": "premier le {times}", "en": "first at {times}"},
         "cleaning.data_rows": {"fr": "lignes de données {rows}", "en": "data rows {rows}"},
         "cleaning.disabled": {"fr": "désactivé", "en": "disabled"},
+        # Step names of the training's timings (footer); model names stay as they are.
+        "timing.read": {"fr": "lecture", "en": "reading"},
+        "timing.features": {"fr": "variables", "en": "features"},
+        "timing.one-step": {"fr": "modèle à un pas", "en": "one-step model"},
+        "timing.evaluation": {"fr": "évaluation", "en": "evaluation"},
+        "timing.train": {"fr": "apprentissage", "en": "training"},
+        "timing.report": {"fr": "rapport", "en": "report"},
         "fig.title": {
             "fr": "{name} — {quantity} : mesure et prédiction (test)",
             "en": "{name} — {quantity}: measured and predicted (test)",
