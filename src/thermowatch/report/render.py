@@ -174,7 +174,8 @@ def _html_table(table: Table) -> str:
     body = "".join(
         "<tr>" + "".join(_html_cell(cell) for cell in row) + "</tr>" for row in table.rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    thead = f"<thead><tr>{head}</tr></thead>" if any(table.header) else ""  # key/value tables
+    return f"<table>{thead}<tbody>{body}</tbody></table>"
 
 
 def _html_cell(cell: str) -> str:
