@@ -77,7 +77,7 @@ def test_train_on_french_csv_writes_everything(workdir, french_csv):
     test = metrics["models"]
     assert test["thermal-linear"]["test"]["rmse"] < test["baseline-linear"]["test"]["rmse"]
     assert test["thermal-linear"]["test"]["rmse"] < 1.5
-    assert "Recommendations" in (out / "report.md").read_text()
+    assert "Actions, most urgent first" in (out / "report.md").read_text()
     model_dirs = list((out / "model").iterdir())
     assert len(model_dirs) == 1
     verified = run("model", "verify", str(model_dirs[0]), cwd=workdir)
