@@ -74,9 +74,13 @@ def backup(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Write a full backup (SQLite online backup, or pg_dump custom format)."""
+    from rich.console import Console
+
     from thermowatch.store.backup import backup as run_backup
 
-    result = run_backup(_engine(database_url), file)
+    engine = _engine(database_url)
+    with Console(stderr=True).status(f"writing the backup to {file}…"):  # no byte count to show
+        result = run_backup(engine, file)
     rows = f", {sum(result.rows.values())} rows" if result.rows is not None else ""
     _echo(f"backup written to {result.path} ({result.size} bytes{rows})")
 
@@ -106,7 +110,10 @@ def restore(
                 "(there is no terminal to ask)."
             )
         typer.confirm(f"Replace every table of {where} with {file}?", abort=True)
-    run_restore(engine, file)
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"restoring {file}…"):
+        run_restore(engine, file)
     _echo(f"restored {file}: {sum(table_counts(engine).values())} rows")
 
 
