@@ -116,40 +116,48 @@ def thermal(
         spec = str(found) if found else "ONAF"
         if found:
             console.print(f"spec: {found} (next to the profile; --spec to change)")
+    from thermowatch.cli.progress import steps
+
     transformer = load_spec(spec)
-    load, ambient = read_profile(profile, rated_current or transformer.rated_current_a)
-    held = int((load.isna().to_numpy() | np.isnan(ambient)).sum())
-    if hold_gaps and held:
-        console.print(
-            f"held the last value over {held} missing readings of {len(load)} "
-            "(--no-hold-gaps to refuse gaps)"
+    with steps(
+        Console(stderr=True), ["reading", "simulating", "writing", "plotting", "done"]
+    ) as advance:
+        load, ambient = read_profile(profile, rated_current or transformer.rated_current_a)
+        held = int((load.isna().to_numpy() | np.isnan(ambient)).sum())
+        if hold_gaps and held:
+            console.print(
+                f"held the last value over {held} missing readings of {len(load)} "
+                "(--no-hold-gaps to refuse gaps)"
+            )
+        advance("simulating")
+        result = simulate(transformer, load, ambient, method=method, hold_gaps=hold_gaps)
+        hot = result.hot_spot_c.to_numpy()
+        frame = pd.DataFrame(
+            {
+                "load_pu": load.to_numpy(),
+                "ambient_c": ambient,
+                "top_oil_c": result.top_oil_c.to_numpy(),
+                "hot_spot_c": hot,
+                "ageing_rate": relative_ageing_rate(hot, paper),  # type: ignore[arg-type]
+            },
+            index=load.index,
         )
-    result = simulate(transformer, load, ambient, method=method, hold_gaps=hold_gaps)
-    hot = result.hot_spot_c.to_numpy()
-    frame = pd.DataFrame(
-        {
-            "load_pu": load.to_numpy(),
-            "ambient_c": ambient,
-            "top_oil_c": result.top_oil_c.to_numpy(),
-            "hot_spot_c": hot,
-            "ageing_rate": relative_ageing_rate(hot, paper),  # type: ignore[arg-type]
-        },
-        index=load.index,
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    frame.round(4).to_csv(out, index_label="timestamp")
-    summary = thermal_summary(result.top_oil_c, hot, result.dt_minutes, paper)  # type: ignore[arg-type]
-    out.with_suffix(".json").write_text(json.dumps(summary, indent=2))
-    png = plot or out.with_suffix(".png")
-    plot_thermal(
-        load.index,
-        load.to_numpy(),
-        ambient,
-        result.top_oil_c.to_numpy(),
-        hot,
-        png,
-        title=f"{profile.name} — {transformer.cooling} ({method.upper()})",
-    )
+        advance("writing")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        frame.round(4).to_csv(out, index_label="timestamp")
+        summary = thermal_summary(result.top_oil_c, hot, result.dt_minutes, paper)  # type: ignore[arg-type]
+        out.with_suffix(".json").write_text(json.dumps(summary, indent=2))
+        advance("plotting")
+        png = plot or out.with_suffix(".png")
+        plot_thermal(
+            load.index,
+            load.to_numpy(),
+            ambient,
+            result.top_oil_c.to_numpy(),
+            hot,
+            png,
+            title=f"{profile.name} — {transformer.cooling} ({method.upper()})",
+        )
     table = Table(
         title=f"{profile.name}: {summary['period_days']:.1f} days, {method.upper()}, {transformer.cooling}"
     )
