@@ -54,7 +54,13 @@ def serve(
     # Settings are checked here (one clear line on a bad secret), then handed to the workers
     # through the environment, which every uvicorn worker process reads.
     overrides = {"model_dir": str(model.resolve()) if model else None, "database_url": database_url}
-    load_settings(config, **overrides)
+    settings = load_settings(config, **overrides)
+    if not settings.development:  # development migrates at start-up by itself
+        from thermowatch.cli.laptop import prepare_store
+
+        created = prepare_store(settings.database_url)
+        if created:
+            print(created, flush=True)
     if config is not None:
         os.environ["THERMOWATCH_CONFIG"] = str(config.resolve())
     for key, value in overrides.items():
