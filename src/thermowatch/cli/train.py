@@ -132,6 +132,11 @@ def train(
 
         version = register_artifact(model_dir, transformer, database_url)
         console.print(f"registered as {version.transformer_id}'s {version.status}")
+    else:  # no dead end: say how serve and monitor get to use this model
+        console.print(
+            f"next: thermowatch model register {model_dir} --transformer ID "
+            "(then serve and monitor use it)"
+        )
 
 
 def _hint_missing_rating(console, result) -> None:
