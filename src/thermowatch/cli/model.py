@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from thermowatch.cli.db import DatabaseUrl
 from thermowatch.errors import InputError, NotFoundError
 
 if TYPE_CHECKING:
@@ -14,16 +15,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Model artifacts: verify them, register them for a transformer.",
                   no_args_is_help=True)  # fmt: skip
-
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        envvar="THERMOWATCH_DATABASE_URL",
-        help="SQLAlchemy URL of the store (default: thermowatch.db in $THERMOWATCH_HOME).",
-        show_default=False,
-    ),
-]
 
 
 def register_artifact(

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from thermowatch.cli.db import DatabaseUrl
+
 
 def _spec_option(value: str | None):
     if value is None:
@@ -59,15 +61,7 @@ def train(
             help="Register the model as this transformer's champion (serve and monitor use it).",
         ),
     ] = None,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            envvar="THERMOWATCH_DATABASE_URL",
-            help="Store for --transformer (default: thermowatch.db in $THERMOWATCH_HOME).",
-            show_default=False,
-        ),
-    ] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Train on measurements and write the model, metrics, figure and report."""
     from thermowatch.cli.checks import check_train_options

@@ -118,16 +118,8 @@ def _thresholds(result: TrainingResult) -> list[Recommendation]:
             hour=ex.typical_hour,
             load=load,
         )
-        limit_pu = _load_floor(result, measured > value)
-        if limit_pu is not None:
-            text += t(
-                "rec.limit_load",
-                lang,
-                limit_pu=number(limit_pu, lang, 2),
-                months=join_words([t(f"month.{m}", lang) for m in ex.months], lang),
-                hour=ex.typical_hour,
-                mean=number(ex.load_mean_pu, lang, 2),
-            )
+        limit_pu, action = _limit_load(result, measured, value)
+        text += action
         figures = {
             "limit_load_pu": limit_pu,
             "threshold_c": value,
@@ -178,17 +170,8 @@ def _iec_limits(result: TrainingResult) -> list[Recommendation]:
                     hours=number(hours, lang),
                     max=number(float(hot.max()), lang),
                 )
-                limit_pu = _load_floor(result, hot > limit.hot_spot_c)
-                if limit_pu is not None:
-                    ex = time_above(hot, limit.hot_spot_c, step, result.load_pu)
-                    text += t(
-                        "rec.limit_load",
-                        lang,
-                        limit_pu=number(limit_pu, lang, 2),
-                        months=join_words([t(f"month.{m}", lang) for m in ex.months], lang),
-                        hour=ex.typical_hour,
-                        mean=number(ex.load_mean_pu, lang, 2),
-                    )
+                limit_pu, action = _limit_load(result, hot, limit.hot_spot_c)
+                text += action
                 figures = {"limit_c": limit.hot_spot_c, "hours": hours, "max_c": float(hot.max()),
                            "limit_load_pu": limit_pu}  # fmt: skip
                 found.append(Recommendation(f"iec_hot_spot_{limit.key}", severity, text, figures))
@@ -286,6 +269,24 @@ def _missing_inputs(result: TrainingResult) -> list[Recommendation]:
         text = t("rec.missing_load", lang, **values)
         found.append(Recommendation("missing_load", "warning", text, figures))
     return found
+
+
+def _limit_load(result: TrainingResult, values_c: pd.Series, limit_c: float) -> tuple:
+    """(load limit [pu], the sentence asking for it) when the load is known, else (None, "")."""
+    limit_pu = _load_floor(result, values_c > limit_c)
+    if limit_pu is None:
+        return None, ""
+    lang = result.lang
+    ex = time_above(values_c, limit_c, result.measurements.step, result.load_pu)
+    text = t(
+        "rec.limit_load",
+        lang,
+        limit_pu=number(limit_pu, lang, 2),
+        months=join_words([t(f"month.{m}", lang) for m in ex.months], lang),
+        hour=ex.typical_hour,
+        mean=number(ex.load_mean_pu, lang, 2),
+    )
+    return limit_pu, text
 
 
 def _load_floor(result: TrainingResult, above: pd.Series) -> float | None:
