@@ -40,7 +40,10 @@ def train(
         str | None, typer.Option(help="TRAIN_END,VAL_END[,TEST_END] row numbers.")
     ] = None,
     alerte: Annotated[
-        float | None, typer.Option(help="ALERTE threshold [°C] (default: derived from the data).")
+        float | None,
+        typer.Option(
+            help="ALERTE threshold [°C] (default: IEC 60076-7 for a winding or top-oil target, else the data rule)."
+        ),
     ] = None,
     critique: Annotated[float | None, typer.Option(help="CRITIQUE threshold [°C].")] = None,
     rated_current: Annotated[
