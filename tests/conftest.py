@@ -26,6 +26,13 @@ def require(condition: bool, why: str) -> None:
     pytest.skip(why)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_data_home(tmp_path_factory):
+    """Runtime files (default store, spool, laptop secret) go to a throwaway data directory,
+    never to the user's ~/.local/share/thermowatch (subprocesses inherit it)."""
+    os.environ["THERMOWATCH_HOME"] = str(tmp_path_factory.mktemp("thermowatch-home"))
+
+
 @pytest.fixture(scope="session")
 def ett_dir() -> Path:
     if not (ETT_DIR / "ETTh1.csv").exists():

@@ -77,7 +77,7 @@ def test_train_on_french_csv_writes_everything(workdir, french_csv):
     test = metrics["models"]
     assert test["thermal-linear"]["test"]["rmse"] < test["baseline-linear"]["test"]["rmse"]
     assert test["thermal-linear"]["test"]["rmse"] < 1.5
-    assert "Recommendations" in (out / "report.md").read_text()
+    assert "Actions, most urgent first" in (out / "report.md").read_text()
     model_dirs = list((out / "model").iterdir())
     assert len(model_dirs) == 1
     verified = run("model", "verify", str(model_dirs[0]), cwd=workdir)
@@ -125,7 +125,7 @@ def test_thermal_cli_on_profile(workdir, french_csv):
         (["train", "{csv}", "--lang", "de"], "--lang"),
         (["thermal", "{csv}", "--spec", "XYZ"], "XYZ"),
         (["thermal", "{csv}", "--spec", "ONAF"], "--rated-current"),
-        (["thermal", "{csv}", "--rated-current", RATED], "--hold-gaps"),
+        (["thermal", "{csv}", "--rated-current", RATED, "--no-hold-gaps"], "--hold-gaps"),
         (["sample", "--out", "x.txt", "--days", "3"], ".xlsx"),
         (["sample", "--days", "1"], "--days"),
         (["train", "--bogus"], "--bogus"),

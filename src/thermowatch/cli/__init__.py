@@ -7,18 +7,21 @@ error policy: bad input -> one line on stderr and exit code 2; internal error ->
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
 from thermowatch.cli import alerts as _alerts
 from thermowatch.cli import apikey as _apikey
 from thermowatch.cli import db as _db
+from thermowatch.cli import model as _model
 from thermowatch.cli import monitor as _monitor
 from thermowatch.cli import sample as _sample
 from thermowatch.cli import serve as _serve
 from thermowatch.cli import signing as _signing
 from thermowatch.cli import thermal as _thermal
 from thermowatch.cli import train as _train
+from thermowatch.cli.examples import add_examples
 
 app = typer.Typer(
     name="thermowatch",
@@ -26,14 +29,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts are plain text: "[service]" or "[required]" must show, not vanish as markup.
+    rich_markup_mode=None,
 )
 app.command("train")(_train.train)
 app.command("thermal")(_thermal.thermal)
 app.command("sample")(_sample.sample)
-model_app = typer.Typer(help="Model artifacts.", no_args_is_help=True)
-model_app.command("verify")(_train.model_verify)
-model_app.command("sign")(_signing.model_sign)
-app.add_typer(model_app, name="model")
+_model.app.command("sign")(_signing.model_sign)
+app.add_typer(_model.app, name="model")
 app.add_typer(_db.app, name="db")
 app.add_typer(_alerts.app, name="alerts")
 app.command("monitor")(_monitor.monitor)
@@ -41,6 +44,43 @@ app.command("simulate-scada")(_monitor.simulate_scada)
 app.command("status")(_db.status)
 app.command("serve")(_serve.serve)
 app.add_typer(_apikey.app, name="apikey")
+add_examples(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        import thermowatch
+
+        typer.echo(f"thermowatch {thermowatch.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show library logs (migrations, HTTP...).")
+    ] = False,
+) -> None:
+    """Predict and watch the temperature of oil-immersed power transformers.
+
+    First hour: see the README ("The first hour"), or run `thermowatch train` on the bundled
+    sample.
+    """
+    quiet_start(verbose)
+
+
+def quiet_start(verbose: bool) -> None:
+    """Library loggers (Alembic, uvicorn's access log, asyncua, httpx) at WARNING unless
+    --verbose: a start is one or two lines, not a page of migration steps."""
+    import logging
+
+    level = logging.DEBUG if verbose else logging.WARNING
+    for name in ("alembic", "asyncua", "httpx", "urllib3", "sqlalchemy", "matplotlib", "numba"):
+        logging.getLogger(name).setLevel(level)
 
 
 def main() -> None:

@@ -34,7 +34,9 @@ By = Annotated[str, typer.Option("--by", help="Your name, recorded in the audit 
 @app.command("list")
 def list_(
     all_: Annotated[bool, typer.Option("--all", help="Include resolved alerts.")] = False,
-    transformer: Annotated[str | None, typer.Option("--transformer", "-t")] = None,
+    transformer: Annotated[
+        str | None, typer.Option("--transformer", "-t", help="Only this transformer's alerts.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     database_url: DatabaseUrl = None,
 ) -> None:

@@ -27,8 +27,8 @@ DatabaseUrl = Annotated[
     typer.Option(
         "--database-url",
         envvar="THERMOWATCH_DATABASE_URL",
-        help="SQLAlchemy URL; default sqlite:///thermowatch.db "
-        "(postgresql+psycopg://user@host/db for PostgreSQL).",
+        help="SQLAlchemy URL; default: thermowatch.db in the data directory $THERMOWATCH_HOME "
+        "(~/.local/share/thermowatch); postgresql+psycopg://user@host/db for PostgreSQL.",
         show_default=False,
     ),
 ]
@@ -74,9 +74,13 @@ def backup(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Write a full backup (SQLite online backup, or pg_dump custom format)."""
+    from rich.console import Console
+
     from thermowatch.store.backup import backup as run_backup
 
-    result = run_backup(_engine(database_url), file)
+    engine = _engine(database_url)
+    with Console(stderr=True).status(f"writing the backup to {file}…"):  # no byte count to show
+        result = run_backup(engine, file)
     rows = f", {sum(result.rows.values())} rows" if result.rows is not None else ""
     _echo(f"backup written to {result.path} ({result.size} bytes{rows})")
 
@@ -84,14 +88,32 @@ def backup(
 @app.command()
 def restore(
     file: Annotated[Path, typer.Argument(help="Backup file written by `thermowatch db backup`.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Replace without asking (scripts, no terminal).")
+    ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Replace the whole database content with a backup."""
+    """Replace the whole database content with a backup (asks first, unless --yes)."""
+    import sys
+
     from thermowatch.store.backup import restore as run_restore
     from thermowatch.store.backup import table_counts
 
+    if not file.is_file():
+        raise InputError(f"backup file {file} does not exist.")
     engine = _engine(database_url, require_schema=False)
-    run_restore(engine, file)
+    where = engine.url.render_as_string(hide_password=True)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InputError(
+                f"db restore replaces every table of {where}: add --yes to confirm "
+                "(there is no terminal to ask)."
+            )
+        typer.confirm(f"Replace every table of {where} with {file}?", abort=True)
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"restoring {file}…"):
+        run_restore(engine, file)
     _echo(f"restored {file}: {sum(table_counts(engine).values())} rows")
 
 
@@ -106,22 +128,28 @@ def import_(
     """Load a measurement file into the store (importing it twice adds nothing)."""
     if not file.is_file():
         raise InputError(f"measurement file {file} does not exist.")
+    from thermowatch.cli.progress import bar
     from thermowatch.data import read_readings
     from thermowatch.data.columns import find_target
     from thermowatch.store.readings import wide_to_frame, write_readings
     from thermowatch.store.transformers import ensure_transformer
 
     engine = _engine(database_url)
-    # Raw readings as measured: the training set's cleaning (interpolation, masking) is not
-    # what a history database should keep.
-    readings = read_readings(file)
-    frame, skipped = wide_to_frame(readings.frame, transformer, f"import:{file.name}")
-    try:
-        target = find_target(readings.columns, source=repr(str(file)))
-    except InputError:
-        target = None  # a file of inputs only (no temperature) is still history
-    created = ensure_transformer(engine, transformer, target_variable=target)
-    stored = write_readings(engine, frame)
+    with bar() as progress:
+        task = progress.add_task(f"reading {file.name}", total=None)
+        # Raw readings as measured: the training set's cleaning (interpolation, masking) is
+        # not what a history database should keep.
+        readings = read_readings(file)
+        frame, skipped = wide_to_frame(readings.frame, transformer, f"import:{file.name}")
+        try:
+            target = find_target(readings.columns, source=repr(str(file)))
+        except InputError:
+            target = None  # a file of inputs only (no temperature) is still history
+        created = ensure_transformer(engine, transformer, target_variable=target)
+        progress.update(task, description="storing readings", total=len(frame), completed=0)
+        stored = write_readings(
+            engine, frame, on_progress=lambda sent: progress.update(task, completed=sent)
+        )
     new = " (new transformer)" if created else ""
     _echo(
         f"{file.name} -> {transformer}{new}: {stored} readings stored, "

@@ -160,7 +160,11 @@ def simulate_scada(
     _logging(log_level)
     if write_config is not None:
         write_config.write_text(
-            sim_config(protocol, transformers, host=host, port=port, period_s=period, speed=speed),
+            # spool_dir=None: the spool goes to the data directory, not next to the config.
+            sim_config(
+                protocol, transformers, host=host, port=port, period_s=period, speed=speed,
+                spool_dir=None,
+            ),
             encoding="utf-8",
         )
 

@@ -97,6 +97,12 @@ def serve(
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise InputError("give both --ssl-certfile and --ssl-keyfile, or neither.")
+    from thermowatch.cli.laptop import ensure_jwt_secret
+
+    secret_file = ensure_jwt_secret(config)  # a laptop works out of the box
+    if secret_file is not None:
+        print(f"JWT secret: {secret_file} (made on first start, 0600; production sets "
+              "THERMOWATCH_JWT_SECRET)", flush=True)  # fmt: skip
     # Settings are checked here (one clear line on a bad secret), then handed to the workers
     # through the environment, which every uvicorn worker process reads.
     overrides = {"model_dir": str(model.resolve()) if model else None, "database_url": database_url}
@@ -113,7 +119,15 @@ def serve(
         elif not settings.model_sha256:
             # No key: the workers serve exactly this artifact (a later edit is refused).
             overrides["model_sha256"] = artifact_digest(model)
-    _check_database(database_url, settings.development)
+    if settings.database_url is None and not settings.development:
+        # The laptop default (the data directory's SQLite file): created on first start.
+        from thermowatch.cli.laptop import prepare_store
+
+        created = prepare_store(None)
+        if created:
+            print(created, flush=True)
+    else:  # a database the operator named must exist and be migrated: one line, no file made
+        _check_database(settings.database_url, settings.development)
     metrics_dir = _metrics_directory(workers)
     if config is not None:
         os.environ["THERMOWATCH_CONFIG"] = str(config.resolve())

@@ -72,8 +72,13 @@ def thermal(
         typer.Argument(help="CSV/xlsx/parquet with a timestamp, a load and an ambient column."),
     ],
     spec: Annotated[
-        str, typer.Option(help="Preset (ONAN, ONAF, OF, OD, DISTRIBUTION) or spec.toml.")
-    ] = "ONAF",
+        str | None,
+        typer.Option(
+            help="Preset (ONAN, ONAF, OF, OD, DISTRIBUTION) or spec.toml "
+            "(default: PROFILE.spec.toml next to the file, else ONAF).",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Result CSV (top oil, hot spot, ageing rate).")] = Path(
         "thermal.csv"
     ),
@@ -85,13 +90,15 @@ def thermal(
         float | None, typer.Option(help="Rated current [A] when the load is in amperes.")
     ] = None,
     hold_gaps: Annotated[
-        bool, typer.Option(help="Hold the last value over missing readings.")
-    ] = False,
+        bool,
+        typer.Option(help="Hold the last value over missing readings (the count is printed)."),
+    ] = True,
     plot: Annotated[Path | None, typer.Option(help="PNG to draw (default: next to --out).")] = None,
 ) -> None:
     """Simulate top-oil and hot-spot temperatures and insulation ageing for a load profile."""
     import json
 
+    import numpy as np
     import pandas as pd
     from rich.console import Console
     from rich.table import Table
@@ -101,35 +108,56 @@ def thermal(
 
     if paper not in ("normal", "upgraded"):
         raise InputError(f"--paper must be normal or upgraded, got {paper!r}.")
-    transformer = load_spec(spec)
-    load, ambient = read_profile(profile, rated_current or transformer.rated_current_a)
-    result = simulate(transformer, load, ambient, method=method, hold_gaps=hold_gaps)
-    hot = result.hot_spot_c.to_numpy()
-    frame = pd.DataFrame(
-        {
-            "load_pu": load.to_numpy(),
-            "ambient_c": ambient,
-            "top_oil_c": result.top_oil_c.to_numpy(),
-            "hot_spot_c": hot,
-            "ageing_rate": relative_ageing_rate(hot, paper),  # type: ignore[arg-type]
-        },
-        index=load.index,
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    frame.round(4).to_csv(out, index_label="timestamp")
-    summary = thermal_summary(result.top_oil_c, hot, result.dt_minutes, paper)  # type: ignore[arg-type]
-    out.with_suffix(".json").write_text(json.dumps(summary, indent=2))
-    png = plot or out.with_suffix(".png")
-    plot_thermal(
-        load.index,
-        load.to_numpy(),
-        ambient,
-        result.top_oil_c.to_numpy(),
-        hot,
-        png,
-        title=f"{profile.name} — {transformer.cooling} ({method.upper()})",
-    )
     console = Console()
+    if spec is None:
+        from thermowatch.cli.nameplate import find_nameplate
+
+        found = find_nameplate(profile)
+        spec = str(found) if found else "ONAF"
+        if found:
+            console.print(f"spec: {found} (next to the profile; --spec to change)")
+    from thermowatch.cli.progress import steps
+
+    transformer = load_spec(spec)
+    with steps(
+        Console(stderr=True), ["reading", "simulating", "writing", "plotting", "done"]
+    ) as advance:
+        load, ambient = read_profile(profile, rated_current or transformer.rated_current_a)
+        held = int((load.isna().to_numpy() | np.isnan(ambient)).sum())
+        if hold_gaps and held:
+            console.print(
+                f"held the last value over {held} missing readings of {len(load)} "
+                "(--no-hold-gaps to refuse gaps)"
+            )
+        advance("simulating")
+        result = simulate(transformer, load, ambient, method=method, hold_gaps=hold_gaps)
+        hot = result.hot_spot_c.to_numpy()
+        frame = pd.DataFrame(
+            {
+                "load_pu": load.to_numpy(),
+                "ambient_c": ambient,
+                "top_oil_c": result.top_oil_c.to_numpy(),
+                "hot_spot_c": hot,
+                "ageing_rate": relative_ageing_rate(hot, paper),  # type: ignore[arg-type]
+            },
+            index=load.index,
+        )
+        advance("writing")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        frame.round(4).to_csv(out, index_label="timestamp")
+        summary = thermal_summary(result.top_oil_c, hot, result.dt_minutes, paper)  # type: ignore[arg-type]
+        out.with_suffix(".json").write_text(json.dumps(summary, indent=2))
+        advance("plotting")
+        png = plot or out.with_suffix(".png")
+        plot_thermal(
+            load.index,
+            load.to_numpy(),
+            ambient,
+            result.top_oil_c.to_numpy(),
+            hot,
+            png,
+            title=f"{profile.name} — {transformer.cooling} ({method.upper()})",
+        )
     table = Table(
         title=f"{profile.name}: {summary['period_days']:.1f} days, {method.upper()}, {transformer.cooling}"
     )

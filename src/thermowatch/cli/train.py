@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from thermowatch.errors import InputError
+from thermowatch.cli.db import DatabaseUrl
 
 
 def _spec_option(value: str | None):
@@ -40,7 +40,10 @@ def train(
         str | None, typer.Option(help="TRAIN_END,VAL_END[,TEST_END] row numbers.")
     ] = None,
     alerte: Annotated[
-        float | None, typer.Option(help="ALERTE threshold [°C] (default: derived from the data).")
+        float | None,
+        typer.Option(
+            help="ALERTE threshold [°C] (default: IEC 60076-7 for a winding or top-oil target, else the data rule)."
+        ),
     ] = None,
     critique: Annotated[float | None, typer.Option(help="CRITIQUE threshold [°C].")] = None,
     rated_current: Annotated[
@@ -53,8 +56,20 @@ def train(
     nonlinear: Annotated[
         bool, typer.Option(help="Also fit the gradient-boosting comparison.")
     ] = True,
+    transformer: Annotated[
+        str | None,
+        typer.Option(
+            "--transformer",
+            "-t",
+            help="Register the model as this transformer's champion (serve and monitor use it).",
+        ),
+    ] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Train on measurements and write the model, metrics, figure and report."""
+    from thermowatch.cli.checks import check_train_options
+
+    check_train_options(data, lang, alerte, critique)  # refuse conflicts before any work
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -64,8 +79,6 @@ def train(
     from thermowatch.learn.train import train as fit
     from thermowatch.report.render import write_report
 
-    if lang not in ("fr", "en"):
-        raise InputError(f"--lang must be fr or en, got {lang!r}.")
     console = Console(stderr=True)
     thermal_spec = _spec_option(spec)
     steps = ["read", "features", "baseline-linear", "thermal-linear", "one-step"]
@@ -85,19 +98,12 @@ def train(
             progress.update(task, advance=1, description=label)
 
         if data is None:
-            from thermowatch.data.simulator import (
-                RATED_CURRENT_A,
-                SAMPLE_SPEC,
-                simulate_sample,
-                write_sample,
-            )
+            from thermowatch.cli.sample import write_bundled_sample
 
             progress.update(task, description="simulating the sample")
-            out.mkdir(parents=True, exist_ok=True)
             data = out / "DATASET_TRANSFO.xlsx"
-            write_sample(simulate_sample(), str(data))
-            rated_current = rated_current or RATED_CURRENT_A
-            thermal_spec = thermal_spec or SAMPLE_SPEC
+            write_bundled_sample(data)
+        rated_current, thermal_spec = _nameplate_defaults(data, rated_current, thermal_spec)
         sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
         measurements = load_measurements(data, target=target, sheet=sheet_arg, mapping=mapping)
         advance("features")
@@ -114,9 +120,56 @@ def train(
         model_dir = save_model(result, fitted, out / "model")
         result.artifact_dir = str(model_dir)
         advance("report")
-        written = write_report(result, out)
+        written = write_report(result, out, nameplate=_nameplate(data, thermal_spec))
         advance("done")
     _print_summary(console, result, model_dir, written)
+    _hint_missing_rating(console, result)
+    if transformer is not None:
+        from thermowatch.cli.model import register_artifact
+
+        version = register_artifact(model_dir, transformer, database_url)
+        console.print(f"registered as {version.transformer_id}'s {version.status}")
+    else:  # no dead end: say how serve and monitor get to use this model
+        console.print(
+            f"next: thermowatch model register {model_dir} --transformer ID "
+            "(then serve and monitor use it)"
+        )
+
+
+def _hint_missing_rating(console, result) -> None:
+    """Say what a missing rated current costs: the options that change the analysis."""
+    from thermowatch.data import quantities as q
+
+    current = result.measurements.column_for(q.CURRENT)
+    if current and not result.rated_current_a:
+        console.print(
+            f"hint: the load is {current!r} in amperes and no rated current was given, so the "
+            "IEC hot-spot input, the overload analysis and the loss of life are left out; "
+            "give --rated-current A (or keep DATA.spec.toml next to the data, see `thermowatch "
+            "sample`)."
+        )
+
+
+def _nameplate_defaults(data: Path, rated_current: float | None, thermal_spec):
+    """Rated current and spec from ``DATA.spec.toml`` when the options do not give them."""
+    from thermowatch.cli.nameplate import find_nameplate
+
+    found = find_nameplate(data)
+    if found is None or (rated_current and thermal_spec):
+        return rated_current, thermal_spec
+    spec = thermal_spec or _spec_option(str(found))
+    return rated_current or spec.rated_current_a, spec
+
+
+def _nameplate(data: Path, thermal_spec) -> dict:
+    """What the report's first page says of the transformer: ``DATA.spec.toml`` and the spec."""
+    from thermowatch.cli.nameplate import find_nameplate, read_nameplate
+
+    found = find_nameplate(data)
+    plate = read_nameplate(found) if found else {}
+    if thermal_spec is not None:
+        plate.setdefault("cooling", thermal_spec.cooling)
+    return plate
 
 
 def _print_summary(console, result, model_dir, written) -> None:

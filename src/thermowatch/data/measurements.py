@@ -19,9 +19,11 @@ from thermowatch.data import quantities as q
 from thermowatch.data.clean import CleaningOptions, clean_frame
 from thermowatch.data.columns import (
     ColumnInfo,
+    classify_quantity,
     describe_columns,
     find_target,
     match_column,
+    split_unit,
     to_numeric_column,
 )
 from thermowatch.data.mapping import ColumnMapping, load_mapping
@@ -150,6 +152,10 @@ def clean_measurements(
                 " so it cannot be predicted."
             )
     target_name = find_target(columns, explicit=wanted, source=label)
+    if wanted is None:
+        _refuse_empty_preferred_target(
+            raw.columns.difference(numbers.columns), columns[target_name].quantity, label
+        )
     numbers, columns = _temperatures_in_celsius(numbers, columns, report)
 
     cleaned, step = clean_frame(
@@ -282,6 +288,20 @@ def _numeric_columns(
             f" (columns: {listed})."
         )
     return pd.DataFrame(kept, index=index)
+
+
+def _refuse_empty_preferred_target(dropped: pd.Index, chosen: str, label: str) -> None:
+    """Never substitute a target silently: an empty winding column is not a reason to predict
+    the oil instead (the user would read the wrong quantity's report without knowing)."""
+    rank = q.TARGET_PREFERENCE.index(chosen) if chosen in q.TARGET_PREFERENCE else 99
+    for name in dropped:  # columns left out for holding no numbers
+        quantity = classify_quantity(*split_unit(str(name)))
+        if quantity in q.TARGET_PREFERENCE[:rank]:
+            raise InputError(
+                f"The target column {name!r} in {label} holds no numbers (empty or all missing),"
+                " so it cannot be predicted; fill it, or name another column to predict"
+                " explicitly (--target)."
+            )
 
 
 def _resolve_names(by_name: Mapping[str, str], names: pd.Index, label: str) -> dict[str, str]:

@@ -179,7 +179,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     delimiter, header, decimal = sniff_csv(head)
     # Blank lines are skipped by the sniffer too, so count the header position on the raw text.
     skip = _raw_line_index(head, header)
-    return pd.read_csv(
+    frame = pd.read_csv(
         path,
         sep=delimiter,
         decimal=decimal,
@@ -187,6 +187,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
         skipinitialspace=True,
         encoding=encoding,
     )
+    # 1-based file line of the first data row, so that a bad row can be named by its line.
+    frame.attrs["first_data_line"] = skip + 2
+    return frame
 
 
 def _raw_line_index(lines: list[str], non_blank_index: int) -> int:

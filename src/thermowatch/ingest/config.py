@@ -29,6 +29,7 @@ from typing import Any
 from thermowatch.config import read_toml
 from thermowatch.errors import InputError
 from thermowatch.ingest.protocols import PROTOCOLS
+from thermowatch.paths import default_spool_dir
 from thermowatch.thermal import TransformerSpec
 
 REGISTER_TYPES = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
@@ -155,7 +156,8 @@ class MonitorConfig:
     Attributes
     ----------
     database_url : store URL (``None``: ``$THERMOWATCH_DATABASE_URL`` or the SQLite default).
-    spool_dir : directory of the durable spool used while the database is unreachable.
+    spool_dir : directory of the durable spool used while the database is unreachable
+        (default: ``spool/`` in the data directory, see :mod:`thermowatch.paths`).
     stale_periods : a value unchanged for this many periods is flagged stale (suspect).
     missed_periods_alert : periods without data before a data alert is logged.
     residual_flag_k : measured minus normal-behaviour prediction above which the residual
@@ -341,7 +343,9 @@ def parse_config(doc: dict[str, Any], base_dir: str | Path = ".") -> MonitorConf
     return MonitorConfig(
         transformers=items,
         database_url=monitor.get("database_url"),
-        spool_dir=str(base / monitor.get("spool_dir", "spool")),
+        spool_dir=str(
+            base / monitor["spool_dir"] if "spool_dir" in monitor else default_spool_dir()
+        ),
         stale_periods=_number(
             monitor.get("stale_periods", 5), "monitor.stale_periods", low=2, integer=True
         ),

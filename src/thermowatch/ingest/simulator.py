@@ -414,7 +414,7 @@ def sim_config(
     port: int | None = None,
     period_s: float = 10.0,
     database_url: str | None = None,
-    spool_dir: str = "spool",
+    spool_dir: str | None = "spool",
     mode: str = "subscription",
     comments: bool = True,
     speed: float = 1.0,
@@ -430,10 +430,11 @@ def sim_config(
         c("# thermowatch monitor - generated for `thermowatch simulate-scada "
           f"--protocol {protocol} --transformers {n}`\n"),
         "[monitor]\n",
-        c("# Store: omit to use $THERMOWATCH_DATABASE_URL or sqlite:///thermowatch.db\n"),
+        c("# Store: omit to use $THERMOWATCH_DATABASE_URL or the data directory's SQLite\n"),
         f'database_url = "{database_url}"\n' if database_url else "",
-        c("# Readings wait here (fsync'd) while the database is unreachable.\n"),
-        f'spool_dir = "{spool_dir}"\n',
+        c("# Readings wait here (fsync'd) while the database is unreachable; default: spool/\n"
+          "# in the data directory ($THERMOWATCH_HOME).\n"),
+        f'spool_dir = "{spool_dir}"\n' if spool_dir else "",
         c("# Default period of every transformer [s].\n"),
         f"period_s = {period_s:g}\n",
         c("# A value unchanged for this many periods is flagged stale.\n"),

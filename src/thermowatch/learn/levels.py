@@ -14,7 +14,8 @@ from enum import IntEnum
 import numpy as np
 
 from thermowatch.errors import InputError
-from thermowatch.thermal.limits import NORMAL_CYCLIC
+from thermowatch.thermal.ageing import NORMAL_PAPER_DOUBLING_K, NORMAL_PAPER_REFERENCE_C
+from thermowatch.thermal.limits import LONG_TIME_EMERGENCY, NORMAL_CYCLIC
 
 #: Threshold keys, one spelling everywhere (model metadata, configs, the store) [°C].
 ALERTE_KEY = "alerte_c"
@@ -41,13 +42,15 @@ class Level(IntEnum):
 
 NAMES = np.array([lv.name for lv in Level], dtype=object)
 
-# Defaults when neither a config nor a model gives thresholds: IEC 60076-7 normal cyclic
-# loading (Table 3) caps the critical level; the alert level sits 10 K below it.
+# Defaults when neither a config nor a model gives thresholds, by IEC 60076-7: for the hot spot,
+# ALERTE where non-upgraded paper ages twice as fast as at 98 °C (equation (2): 104 °C) and
+# CRITIQUE at the normal cyclic limit (120 °C, Table 3); for top oil, the normal cyclic (105 °C)
+# and long-time emergency (115 °C) limits. The one home: learn.thresholds' "iec" rule uses it.
 DEFAULT_THRESHOLDS: dict[str, tuple[float, float]] = {
-    "winding": (NORMAL_CYCLIC.hot_spot_c - 10.0, NORMAL_CYCLIC.hot_spot_c),  # 110 / 120 °C
-    "oil": (NORMAL_CYCLIC.top_oil_c - 10.0, NORMAL_CYCLIC.top_oil_c),  # 95 / 105 °C
+    "winding": (NORMAL_PAPER_REFERENCE_C + NORMAL_PAPER_DOUBLING_K, NORMAL_CYCLIC.hot_spot_c),
+    "oil": (NORMAL_CYCLIC.top_oil_c, LONG_TIME_EMERGENCY.top_oil_c),
 }
-DEFAULT_EXPLANATION = "IEC 60076-7 normal cyclic loading caps"
+DEFAULT_EXPLANATION = "IEC 60076-7 (ageing doubled / normal cyclic and emergency limits)"
 
 
 def level_codes(values_c: np.ndarray, alerte_c: float, critique_c: float) -> np.ndarray:

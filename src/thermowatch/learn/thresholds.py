@@ -1,18 +1,74 @@
-"""Alert thresholds: from configuration or the command line, else derived from the data."""
+"""Alert thresholds: given (command line, configuration), else IEC 60076-7, else the data rule.
+
+Rules, in order of precedence:
+
+``cli`` / ``config``
+    ``--alerte/--critique`` or a transformer's thresholds in the configuration.
+``iec``
+    A winding (hot-spot) target: ALERTE where non-upgraded paper ages twice as fast as at the
+    reference 98 °C (IEC 60076-7 equation (2): 98 + 6 = 104 °C), CRITIQUE at the normal cyclic
+    loading limit (120 °C, Table 3). A top-oil target: ALERTE at the normal cyclic top-oil
+    limit (105 °C), CRITIQUE at the emergency top-oil limit (115 °C, Table 3).
+``data``
+    Any other target: ALERTE at the 99th percentile of the training-period target rounded up to
+    the degree, CRITIQUE at the 99.9th percentile plus 5 K. For the IEC targets the data rule is
+    still computed, for comparison in the report.
+"""
 
 from __future__ import annotations
 
 import math
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from thermowatch.errors import InputError
-from thermowatch.learn.levels import DEFAULT_THRESHOLDS
-from thermowatch.learn.result import TargetKind, Thresholds
 
-# Caps so that derived thresholds never sit above what IEC 60076-7 allows in normal cyclic
-# loading: hot spot 120 °C, top oil 105 °C (the default thresholds, one home).
-_CAPS = DEFAULT_THRESHOLDS
+if TYPE_CHECKING:  # the physics and pandas load in ~1 s: not for a check before any work
+    import numpy as np
+
+    from thermowatch.learn.result import TargetKind, Thresholds
+
+THRESHOLD_RANGE_C = (-50.0, 250.0)
+
+
+def iec_thresholds(kind: str) -> tuple[float, float] | None:
+    """(alerte, critique) [°C] by IEC 60076-7 for a ``"winding"`` or ``"oil"`` target, else None
+    (the defaults of :mod:`thermowatch.learn.levels`, their one home)."""
+    from thermowatch.learn.levels import DEFAULT_THRESHOLDS
+
+    return DEFAULT_THRESHOLDS.get(kind)
+
+
+def check_pair(alerte_c: float | None, critique_c: float | None) -> None:
+    """Refuse an incomplete, impossible or inverted pair of thresholds [°C] (``InputError``).
+
+    Cheap and import-light, so that the command line can call it before any work.
+    """
+    if alerte_c is None and critique_c is None:
+        return
+    if alerte_c is None or critique_c is None:
+        raise InputError("give both thresholds, --alerte and --critique, or neither.")
+    low, high = THRESHOLD_RANGE_C
+    for name, value in (("alerte", alerte_c), ("critique", critique_c)):
+        if not math.isfinite(value) or not low <= value <= high:
+            raise InputError(
+                f"threshold {name} must be a temperature between {low:g} and {high:g} °C, "
+                f"got {value}."
+            )
+    if critique_c <= alerte_c:
+        raise InputError(
+            f"threshold critique ({critique_c:g} °C) must be above alerte ({alerte_c:g} °C)."
+        )
+
+
+def data_thresholds(train_target: np.ndarray) -> tuple[float, float]:
+    """The data rule [°C]: p99 rounded up, p99.9 + 5 K rounded up (critique ≥ alerte + 5 K)."""
+    import numpy as np
+
+    values = np.asarray(train_target, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    alerte = float(math.ceil(float(np.percentile(values, 99))))
+    critique = float(math.ceil(float(np.percentile(values, 99.9)) + 5.0))
+    return alerte, max(critique, alerte + 5.0)
 
 
 def choose_thresholds(
@@ -22,35 +78,20 @@ def choose_thresholds(
     critique_c: float | None = None,
     source: str = "cli",
 ) -> Thresholds:
-    """Thresholds [°C] given explicitly, or by the documented data rule.
+    """Thresholds [°C] given explicitly (rule ``source``), else by IEC 60076-7 for a winding or
+    top-oil target (rule ``"iec"``), else by the data rule (rule ``"data"``).
 
-    Data rule: ``alerte`` is the 99th percentile of the training-period target rounded up to the
-    degree (a level reached about 1 % of the time in normal operation); ``critique`` is the
-    99.9th percentile plus 5 K, rounded up. For a winding/hot-spot target they are capped at
-    110 / 120 °C, for top oil at 95 / 105 °C (IEC 60076-7 normal cyclic loading limits).
+    ``explanation`` holds the numbers behind the rule (language-neutral); the report words it.
     """
-    if alerte_c is not None or critique_c is not None:
-        if alerte_c is None or critique_c is None:
-            raise InputError("give both thresholds, --alerte and --critique, or neither.")
-        for name, value in (("alerte", alerte_c), ("critique", critique_c)):
-            if not math.isfinite(value) or not -50 <= value <= 250:
-                raise InputError(
-                    f"threshold {name} must be a temperature between -50 and 250 °C, got {value}."
-                )
-        if critique_c <= alerte_c:
-            raise InputError(
-                f"threshold critique ({critique_c:g} °C) must be above alerte ({alerte_c:g} °C)."
-            )
-        return Thresholds(alerte_c, critique_c, source, "")
-    values = np.asarray(train_target, dtype=np.float64)
-    alerte = float(math.ceil(float(np.percentile(values, 99))))
-    critique = float(math.ceil(float(np.percentile(values, 99.9)) + 5.0))
-    explanation = "p99 / p99.9 + 5 K (période d'apprentissage / training period)"
-    if kind in _CAPS:
-        cap_alerte, cap_critique = _CAPS[kind]
-        if alerte > cap_alerte or critique > cap_critique:
-            explanation += f", ≤ CEI/IEC {cap_alerte:g} / {cap_critique:g} °C"
-        alerte, critique = min(alerte, cap_alerte), min(critique, cap_critique)
-    if critique <= alerte:
-        critique = alerte + 5
-    return Thresholds(float(alerte), float(critique), "data", explanation)
+    from thermowatch.learn.result import Thresholds
+
+    check_pair(alerte_c, critique_c)
+    if alerte_c is not None and critique_c is not None:
+        return Thresholds(float(alerte_c), float(critique_c), source, "")
+    data_alerte, data_critique = data_thresholds(train_target)
+    comparison = f"p99 / p99.9 + 5 K: {data_alerte:g} / {data_critique:g} °C"
+    iec = iec_thresholds(kind)
+    if iec is not None:
+        alerte, critique = iec
+        return Thresholds(alerte, critique, "iec", f"IEC 60076-7 {kind}; {comparison}")
+    return Thresholds(data_alerte, data_critique, "data", comparison)

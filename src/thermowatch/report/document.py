@@ -8,13 +8,14 @@ the data (column names, source path) are kept raw here and escaped by each rende
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import thermowatch
 from thermowatch.learn.result import TrainingResult
-from thermowatch.report.i18n import label, number, t
+from thermowatch.report.i18n import TEXTS, label, number, t, tn
 from thermowatch.report.recommendations import BASELINE_MODEL, Recommendation, recommendations
 from thermowatch.thermal.ageing import NORMAL_PAPER_REFERENCE_C
 from thermowatch.thermal.limits import IEC_LOADING_LIMITS
@@ -50,10 +51,11 @@ Block = str | Table | Findings | Figure  # a str is a paragraph
 
 @dataclass
 class Section:
-    """A titled part of the report."""
+    """A titled part of the report; ``details`` parts fold away in HTML (read after page one)."""
 
     title: str
     blocks: list[Block] = field(default_factory=list)
+    details: bool = False
 
 
 @dataclass
@@ -66,14 +68,22 @@ class Document:
     footer: str
 
 
-def build_document(result: TrainingResult, recs: list[Recommendation] | None = None) -> Document:
-    """Every section of the report, in the result's language."""
+def build_document(
+    result: TrainingResult,
+    recs: list[Recommendation] | None = None,
+    nameplate: dict[str, Any] | None = None,
+) -> Document:
+    """Every section of the report, in the result's language: the first page (who, verdict,
+    key figures, actions by urgency), the figure, the interval's reliability by load band and
+    the other findings; then the details (folded in HTML)."""
+    from thermowatch.report.first_page import coverage_section, first_page
+
     lang = result.lang
     recs = recommendations(result) if recs is None else recs
-    sections = [
+    actions = [r for r in recs if r.severity != "info"]
+    others = [r for r in recs if r.severity == "info"]
+    details = [
         _summary(result),
-        Section(t("h.recommendations", lang), [Findings(recs)]),
-        Section(t("h.figure", lang), [Figure(t("h.figure", lang))]),
         Section(t("h.metrics", lang), [_metrics_table(result)]),
         Section(
             t("h.error_by_season", lang),
@@ -81,13 +91,37 @@ def build_document(result: TrainingResult, recs: list[Recommendation] | None = N
         ),
         Section(
             t("h.error_by_load_band", lang),
-            [_grouped_table(result.error_by_load_band, "col.load_band", "", lang)],
+            [_grouped_table(ordered_bands(result.error_by_load_band), "col.load_band", "", lang)],
         ),
         Section(t("h.cross_validation", lang), [_cross_validation_table(result)]),
         _thresholds(result),
         _cleaning(result),
     ]
+    for section in details:
+        section.details = True
+    sections = [
+        first_page(result, actions, nameplate),
+        Section(t("h.figure", lang), [Figure(t("h.figure", lang))]),
+        coverage_section(result),
+        Section(t("h.findings", lang), [Findings(others)] if others else [t("empty", lang)]),
+        *details,
+    ]
     return Document(t("report.title", lang), lang, sections, _footer(result))
+
+
+def band_lower_pu(name: str) -> float:
+    """Sort key of a load band label (``<0.5 pu``, ``0.5-0.8 pu``, ``>1.0 pu``) [pu]."""
+    numbers = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", name)]
+    if not numbers:
+        return math.inf
+    if name.lstrip().startswith("<"):
+        return -math.inf
+    return numbers[0] + (1e-6 if name.lstrip().startswith(">") else 0.0)
+
+
+def ordered_bands(groups: dict[str, dict]) -> dict[str, dict]:
+    """Load bands from the lightest to the heaviest load."""
+    return dict(sorted(groups.items(), key=lambda item: band_lower_pu(item[0])))
 
 
 def metric_text(metric: str, value: Any, lang: str) -> str:
@@ -183,26 +217,50 @@ def _cross_validation_table(result: TrainingResult) -> Table | str:
 
 
 def _thresholds(result: TrainingResult) -> Section:
+    """Each threshold with the rule that set it, the data rule beside for comparison."""
+    from thermowatch.learn.thresholds import data_thresholds
+
     lang, th = result.lang, result.thresholds
+    rule = label("rule", th.rule, lang)
     rows = [
-        [t("level.alerte", lang), number(th.alerte_c, lang), label("rule", th.rule, lang)],
-        [t("level.critique", lang), number(th.critique_c, lang), label("rule", th.rule, lang)],
+        [t("level.alerte", lang), number(th.alerte_c, lang), rule],
+        [t("level.critique", lang), number(th.critique_c, lang), rule],
     ]
-    blocks: list[Block] = [
-        t(
-            "thresholds.rule", lang, rule=label("rule", th.rule, lang), explanation=th.explanation
-        ).strip()
-    ]
+    values = {"alerte": number(th.alerte_c, lang), "critique": number(th.critique_c, lang)}
+    if th.rule == "iec":
+        kind = "oil" if result.target_kind == "oil" else "winding"
+        blocks: list[Block] = [t(f"thresholds.rule.iec_{kind}", lang, **values)]
+    elif th.rule == "data":
+        blocks = [t("thresholds.rule.data", lang)]
+    else:
+        blocks = [t("thresholds.rule.given", lang, rule=rule, **values)]
+    train = result.predictions.loc[result.predictions["split"] == "train", "measured"]
+    if th.rule != "data" and len(train):
+        data_alerte, data_critique = data_thresholds(train.to_numpy())
+        comparison = t("rule.data", lang)
+        rows += [
+            [t("level.alerte", lang), number(data_alerte, lang), comparison],
+            [t("level.critique", lang), number(data_critique, lang), comparison],
+        ]
+        blocks.append(
+            t(
+                "thresholds.data_comparison",
+                lang,
+                alerte=number(data_alerte, lang),
+                critique=number(data_critique, lang),
+            )
+        )
     if result.target_kind == "winding" or result.hot_spot_c is not None:
+        source = t("iec.source", lang)
         rows.append(
-            [t("iec.reference_ageing", lang), number(NORMAL_PAPER_REFERENCE_C, lang), "IEC 60076-7"]
+            [t("iec.reference_ageing", lang), number(NORMAL_PAPER_REFERENCE_C, lang), source]
         )
         rows += [
-            [t(f"iec.{limit.key}", lang), number(limit.hot_spot_c, lang), "IEC 60076-7"]
+            [t(f"iec.{limit.key}", lang), number(limit.hot_spot_c, lang), source]
             for limit in IEC_LOADING_LIMITS
         ]
         blocks.append(t("thresholds.iec_note", lang))
-    header = [t("col.level", lang), t("col.value_c", lang), t("col.origin", lang)]
+    header = [t("col.level", lang), t("col.value_c", lang), t("col.rule", lang)]
     blocks.insert(0, Table(header, rows))
     return Section(t("h.thresholds", lang), blocks)
 
@@ -212,8 +270,8 @@ def _cleaning(result: TrainingResult) -> Section:
     rows = [
         [
             label("cleaning", step.key, lang),
-            f"{step.count} {label('unit', step.unit, lang)}",
-            step.detail,
+            _count(step.count, step.unit, lang),
+            _detail(step.detail, lang),
         ]
         for step in cleaning.steps
         if step.count
@@ -225,10 +283,32 @@ def _cleaning(result: TrainingResult) -> Section:
     )
 
 
+def _count(n: int, unit: str, lang: str) -> str:
+    """``1 valeur``, ``3 valeurs`` (``count.<unit>`` plural forms), else ``n unit``."""
+    if f"count.{unit}.one" in TEXTS:
+        return tn(f"count.{unit}", n, lang)
+    return f"{n} {label('unit', unit, lang)}"
+
+
+_DETAIL_PREFIXES = (
+    ("first at ", "cleaning.first_at", "times"),
+    ("data rows ", "cleaning.data_rows", "rows"),
+)
+
+
+def _detail(text: str, lang: str) -> str:
+    """The data layer's step details ("first at …", "data rows …") in the report's language."""
+    for prefix, key, name in _DETAIL_PREFIXES:
+        if text.startswith(prefix):
+            return t(key, lang, **{name: text[len(prefix) :]})
+    return t("cleaning.disabled", lang) if text == "disabled" else text
+
+
 def _footer(result: TrainingResult) -> str:
     lang = result.lang
     timings = ", ".join(
-        f"{name} {number(seconds, lang)} s" for name, seconds in result.timings.items()
+        f"{label('timing', name, lang)} {number(seconds, lang)} s"
+        for name, seconds in result.timings.items()
     )
     return t(
         "footer",

@@ -22,9 +22,9 @@ NICE_BINS = tuple(
     pd.Timedelta(w) for w in ("1min", "5min", "10min", "30min", "1h", "2h", "3h", "6h", "12h", "1D")
 )
 COLORS = {
-    "measured": "#2c3e50",
-    "predicted": "#c0392b",
-    "band": "#e74c3c",
+    "measured": "#1f3a93",  # dark blue, solid: what the sensor said
+    "predicted": "#e67e00",  # orange, dashed: what the model expected
+    "band": "#f5a623",
     "normal": "#27ae60",
     "alerte": "#e67e22",
     "critique": "#c0392b",
@@ -52,7 +52,7 @@ def _bin_label(width: pd.Timedelta, lang: str) -> str:
     return f"{number(minutes / 60, lang)} h" if minutes >= 60 else f"{number(minutes, lang)} min"
 
 
-def plot_predictions(result: TrainingResult, path: str | Path) -> Path:
+def plot_predictions(result: TrainingResult, path: str | Path, name: str | None = None) -> Path:
     """Write the three-panel figure and return its path.
 
     Parameters
@@ -62,6 +62,8 @@ def plot_predictions(result: TrainingResult, path: str | Path) -> Path:
         ``upper`` [°C] and ``split``.
     path
         A directory (the figure is written there as :data:`FILE_NAME`) or a ``.png`` file.
+    name
+        The transformer's name, for the title (default: the data file's name).
     """
     import matplotlib
 
@@ -75,7 +77,7 @@ def plot_predictions(result: TrainingResult, path: str | Path) -> Path:
 
     fig = plt.figure(figsize=(13, 10.5))
     grid = fig.add_gridspec(2, 3, height_ratios=[1.15, 1.0])
-    _draw_test_period(result, fig.add_subplot(grid[0, :]))
+    _draw_test_period(result, fig.add_subplot(grid[0, :]), name)
     _draw_scatter(result, fig.add_subplot(grid[1, 0]))
     _draw_residuals(result, fig.add_subplot(grid[1, 1:]))
     fig.tight_layout()
@@ -90,7 +92,10 @@ def _test_rows(result: TrainingResult) -> pd.DataFrame:
     return test if len(test) else pred  # a run without a test split still gets a figure
 
 
-def _draw_test_period(result: TrainingResult, ax) -> None:
+def _draw_test_period(result: TrainingResult, ax, name: str | None = None) -> None:
+    """Measured (solid) and predicted (dashed, another colour) over the test period, the
+    interval band, and the level zones that fall near the data (a threshold far above the
+    measured range is named in the margin instead of squashing the curves)."""
     lang, th = result.lang, result.thresholds
     test = bin_means(_test_rows(result)[["measured", "predicted", "lower", "upper"]])
     index = test.index
@@ -100,30 +105,34 @@ def _draw_test_period(result: TrainingResult, ax) -> None:
         test["lower"].to_numpy(),
         test["upper"].to_numpy(),
         color=COLORS["band"],
-        alpha=0.18,
+        alpha=0.35,
         lw=0,
         label=t("fig.interval", lang, level=level),
     )
     ax.plot(
-        index, test["measured"], color=COLORS["measured"], lw=0.9, label=t("fig.measured", lang)
+        index, test["measured"], color=COLORS["measured"], lw=1.4, label=t("fig.measured", lang)
     )
     ax.plot(
         index,
         test["predicted"],
         color=COLORS["predicted"],
-        lw=0.9,
+        lw=1.3,
+        ls=(0, (4, 2)),
         label=t("fig.predicted", lang, model=result.chosen_model),
     )
     low = float(np.nanmin(test[["measured", "lower"]].to_numpy()))
     high = float(np.nanmax(test[["measured", "upper"]].to_numpy()))
+    near = high + max(10.0, 0.25 * (high - low))  # thresholds beyond this are only named
     bottom = min(low, th.alerte_c) - 3
-    top = max(high, th.critique_c) + 3
+    top = max([high + 3] + [v + 3 for v in (th.alerte_c, th.critique_c) if v <= near])
     for start, end, key in (
         (bottom, th.alerte_c, "normal"),
         (th.alerte_c, th.critique_c, "alerte"),
-        (th.critique_c, top, "critique"),
+        (th.critique_c, max(top, th.critique_c + 1), "critique"),
     ):
-        ax.axhspan(start, end, color=COLORS[key], alpha=0.12, lw=0)
+        ax.axhspan(start, end, color=COLORS[key], alpha=0.10, lw=0)
+        if start >= top:
+            continue
         ax.text(
             1.002,
             (max(start, bottom) + min(end, top)) / 2,
@@ -134,11 +143,24 @@ def _draw_test_period(result: TrainingResult, ax) -> None:
             va="center",
         )
     for value, key in ((th.alerte_c, "alerte"), (th.critique_c, "critique")):
-        ax.axhline(value, color=COLORS[key], lw=0.8, ls="--")
+        if value <= top:
+            ax.axhline(value, color=COLORS[key], lw=0.8, ls=":")
+        else:
+            ax.annotate(
+                f"{t(f'level.{key}', lang)} {number(value, lang)} °C ↑",
+                xy=(1.002, 1.0 if key == "critique" else 0.94),
+                xycoords="axes fraction",
+                color=COLORS[key],
+                fontsize=8,
+                va="top",
+            )
     ax.set_ylim(bottom, top)
-    ax.set_title(t("fig.test_title", lang))
+    quantity = t(f"kind.{result.target_kind}", lang)
+    title = name or Path(str(result.measurements.source)).name
+    ax.set_title(t("fig.title", lang, name=title, quantity=quantity), fontsize=12)
     ax.set_ylabel(t("fig.temperature_axis", lang))
-    ax.legend(loc="upper left", fontsize=8, ncol=3)
+    # Outside the data, below the axes: the legend never hides a curve.
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.07), fontsize=9, ncol=3, frameon=False)
     ax.grid(alpha=0.3)
 
 

@@ -106,6 +106,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "rule.config": {"fr": "fichier de configuration", "en": "configuration file"},
     "rule.cli": {"fr": "ligne de commande", "en": "command line"},
     "rule.data": {"fr": "déduits des données", "en": "derived from the data"},
+    "rule.iec": {"fr": "CEI 60076-7", "en": "IEC 60076-7"},
+    "rule.default": {"fr": "valeurs par défaut CEI", "en": "IEC defaults"},
     "thresholds.iec_note": {
         "fr": "Limites de la CEI 60076-7 pour le point chaud, données pour comparaison.",
         "en": "IEC 60076-7 hot-spot limits, given for comparison.",
@@ -128,8 +130,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # --- cleaning steps (keys of thermowatch.data.report.STEP_KEYS) -------------------------
     "cleaning.summary": {
-        "fr": "{rows_in} lignes lues, {rows_out} lignes retenues après nettoyage.",
-        "en": "{rows_in} rows read, {rows_out} rows kept after cleaning.",
+        "fr": "Lignes lues : {rows_in} ; retenues après nettoyage : {rows_out}.",
+        "en": "Rows read: {rows_in}; kept after cleaning: {rows_out}.",
     },
     "cleaning.unparseable_timestamp": {
         "fr": "Horodatages illisibles (lignes supprimées)",
@@ -190,6 +192,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "unit.rows": {"fr": "lignes", "en": "rows"},
     "unit.values": {"fr": "valeurs", "en": "values"},
     "unit.columns": {"fr": "colonnes", "en": "columns"},
+    "count.rows.one": {"fr": "{n} ligne", "en": "{n} row"},
+    "count.rows.other": {"fr": "{n} lignes", "en": "{n} rows"},
+    "count.values.one": {"fr": "{n} valeur", "en": "{n} value"},
+    "count.values.other": {"fr": "{n} valeurs", "en": "{n} values"},
+    "count.columns.one": {"fr": "{n} colonne", "en": "{n} column"},
+    "count.columns.other": {"fr": "{n} colonnes", "en": "{n} columns"},
     # --- calendar ---------------------------------------------------------------------------
     "season.winter": {"fr": "hiver", "en": "winter"},
     "season.spring": {"fr": "printemps", "en": "spring"},
@@ -310,13 +318,23 @@ TEXTS: dict[str, dict[str, str]] = {
             " image), or the current and the rating so that it can be estimated."
         ),
     },
-    "rec.overload": {
+    "rec.overload.one": {
         "fr": (
-            "{count} surcharge(s) (charge > 1 pu pendant au moins 30 min) ; la plus longue a"
+            "{count} surcharge (charge > 1 pu pendant au moins 30 min) ; elle a duré {longest} h"
+            " ; charge maximale {max} pu."
+        ),
+        "en": (
+            "{count} overload (load > 1 pu for at least 30 min); it lasted {longest} h;"
+            " maximum load {max} pu."
+        ),
+    },
+    "rec.overload.other": {
+        "fr": (
+            "{count} surcharges (charge > 1 pu pendant au moins 30 min) ; la plus longue a"
             " duré {longest} h ; charge maximale {max} pu."
         ),
         "en": (
-            "{count} overload(s) (load > 1 pu for at least 30 min); the longest lasted"
+            "{count} overloads (load > 1 pu for at least 30 min); the longest lasted"
             " {longest} h; maximum load {max} pu."
         ),
     },
@@ -357,18 +375,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Vérifier le capteur « {column} » : {issues}.",
         "en": "Check the sensor “{column}”: {issues}.",
     },
-    "issue.frozen_sensor": {"fr": "{n} valeurs figées", "en": "{n} frozen values"},
-    "issue.spike": {"fr": "{n} pics isolés", "en": "{n} isolated spikes"},
-    "issue.out_of_range": {"fr": "{n} valeurs impossibles", "en": "{n} impossible values"},
-    "issue.non_numeric_value": {"fr": "{n} valeurs non numériques", "en": "{n} non-numeric values"},
+    # Counted texts: ``.one`` / ``.other`` forms, chosen by :func:`tn` (French: 0 and 1 singular).
+    "issue.frozen_sensor.one": {"fr": "{n} valeur figée", "en": "{n} frozen value"},
+    "issue.frozen_sensor.other": {"fr": "{n} valeurs figées", "en": "{n} frozen values"},
+    "issue.spike.one": {"fr": "{n} pic isolé", "en": "{n} isolated spike"},
+    "issue.spike.other": {"fr": "{n} pics isolés", "en": "{n} isolated spikes"},
+    "issue.out_of_range.one": {"fr": "{n} valeur impossible", "en": "{n} impossible value"},
+    "issue.out_of_range.other": {"fr": "{n} valeurs impossibles", "en": "{n} impossible values"},
+    "issue.non_numeric_value.one": {
+        "fr": "{n} valeur non numérique",
+        "en": "{n} non-numeric value",
+    },
+    "issue.non_numeric_value.other": {
+        "fr": "{n} valeurs non numériques",
+        "en": "{n} non-numeric values",
+    },
     "rec.gaps": {
         "fr": (
-            "Lacunes d'acquisition : {interpolated} valeurs interpolées et {dropped} lignes"
-            " supprimées (lacunes longues). Vérifier la chaîne d'acquisition SCADA."
+            "Lacunes d'acquisition (valeurs interpolées : {interpolated} ; lignes supprimées,"
+            " lacunes longues : {dropped}). Vérifier la chaîne d'acquisition SCADA."
         ),
         "en": (
-            "Acquisition gaps: {interpolated} values interpolated and {dropped} rows dropped"
-            " (long gaps). Check the SCADA acquisition chain."
+            "Acquisition gaps (values interpolated: {interpolated}; rows dropped, long gaps:"
+            " {dropped}). Check the SCADA acquisition chain."
         ),
     },
     "rec.data_clean": {
@@ -428,6 +457,210 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
     },
 }
+
+# --- the first page, thresholds by rule, plurals (issue 16) ------------------------------------
+TEXTS.update(
+    {
+        "h.first_page": {"fr": "L'essentiel", "en": "At a glance"},
+        "level.of.alerte": {"fr": "d'alerte", "en": "alert"},
+        "level.of.critique": {"fr": "critique", "en": "critical"},
+        "h.actions": {"fr": "Actions, par urgence", "en": "Actions, most urgent first"},
+        "h.findings": {"fr": "Autres constats", "en": "Other findings"},
+        "h.coverage": {
+            "fr": "Fiabilité de l'intervalle par tranche de charge",
+            "en": "Interval reliability by load band",
+        },
+        "h.details": {"fr": "Détails", "en": "Details"},
+        "nameplate.name": {"fr": "Transformateur", "en": "Transformer"},
+        "nameplate.rating": {"fr": "Puissance et tension assignées", "en": "Rating"},
+        "nameplate.rating_value": {
+            "fr": "{power} MVA, {voltage} kV",
+            "en": "{power} MVA, {voltage} kV",
+        },
+        "nameplate.rated_current": {"fr": "Courant assigné", "en": "Rated current"},
+        "nameplate.cooling": {"fr": "Refroidissement", "en": "Cooling"},
+        "nameplate.unknown": {
+            "fr": "non renseigné (fichier DONNÉES.spec.toml ou --rated-current)",
+            "en": "not given (DATA.spec.toml file or --rated-current)",
+        },
+        "verdict.critical": {
+            "fr": "Action requise : {reason}",
+            "en": "Action required: {reason}",
+        },
+        "verdict.warning": {"fr": "À surveiller : {reason}", "en": "To watch: {reason}"},
+        "verdict.info": {
+            "fr": "Rien à signaler : aucune limite dépassée, vieillissement normal.",
+            "en": "Nothing to report: no limit exceeded, normal ageing.",
+        },
+        "key.hours_above": {
+            "fr": "Heures au-dessus de {limit} °C ({what})",
+            "en": "Hours above {limit} °C ({what})",
+        },
+        "key.loss_of_life": {"fr": "Perte de vie de l'isolation", "en": "Insulation loss of life"},
+        "key.loss_of_life_value": {
+            "fr": "{days} j en {period} j ({rate} an par an)",
+            "en": "{days} d in {period} d ({rate} year per year)",
+        },
+        "key.overloads": {
+            "fr": "Surcharges (> 1 pu, ≥ 30 min)",
+            "en": "Overloads (> 1 pu, ≥ 30 min)",
+        },
+        "key.overloads_value.one": {
+            "fr": "{count}, de {longest} h",
+            "en": "{count}, lasting {longest} h",
+        },
+        "key.overloads_value.other": {
+            "fr": "{count}, la plus longue {longest} h",
+            "en": "{count}, the longest {longest} h",
+        },
+        "key.not_computed": {"fr": "non calculé ({why})", "en": "not computed ({why})"},
+        "why.no_hot_spot": {
+            "fr": "point chaud ni mesuré ni estimable",
+            "en": "hot spot neither measured nor estimable",
+        },
+        "why.no_load": {"fr": "charge inconnue", "en": "load unknown"},
+        "urgency.critical": {"fr": "urgent", "en": "urgent"},
+        "urgency.warning": {"fr": "à planifier", "en": "to plan"},
+        "urgency.info": {"fr": "pour information", "en": "for information"},
+        "col.urgency": {"fr": "Urgence", "en": "Urgency"},
+        "col.action": {"fr": "Action et justification", "en": "Action and evidence"},
+        "col.key_figure": {"fr": "Indicateur", "en": "Figure"},
+        "col.value": {"fr": "Valeur", "en": "Value"},
+        "no_action": {
+            "fr": "Aucune action nécessaire d'après ces mesures.",
+            "en": "No action needed from these measurements.",
+        },
+        "coverage.intro": {
+            "fr": (
+                "Part des mesures de test dans l'intervalle de prédiction à {level} % : {overall} %"
+                " au total. Une tranche sous {floor} % signale des prédictions moins sûres."
+            ),
+            "en": (
+                "Share of test measurements inside the {level} % prediction interval: {overall} %"
+                " overall. A band below {floor} % flags less trustworthy predictions."
+            ),
+        },
+        "coverage.poor": {"fr": "insuffisante", "en": "poor"},
+        "coverage.ok": {"fr": "correcte", "en": "fine"},
+        "col.verdict": {"fr": "Appréciation", "en": "Assessment"},
+        "rec.coverage_poor": {
+            "fr": (
+                "L'intervalle de prédiction à {level} % ne couvre que {coverage} % des mesures"
+                " pour une charge {band} ({rows} lignes de test) : s'y fier avec une marge"
+                " supplémentaire, et réentraîner quand plus de données à cette charge existent."
+            ),
+            "en": (
+                "The {level} % prediction interval covers only {coverage} % of the measurements"
+                " at load {band} ({rows} test rows): allow an extra margin there, and retrain"
+                " once more data at that load exists."
+            ),
+        },
+        "rec.limit_load": {
+            "fr": (
+                " Limiter la charge à {limit_pu} pu en {months} vers {hour} h UTC (charge"
+                " moyenne pendant les dépassements {mean} pu)."
+            ),
+            "en": (
+                " Limit the load to {limit_pu} pu in {months} around {hour}:00 UTC (mean load"
+                " while above {mean} pu)."
+            ),
+        },
+        "rec.missing_rating": {
+            "fr": (
+                "Le courant « {column} » est en ampères sans courant assigné : l'estimation CEI"
+                " du point chaud, l'analyse des surcharges et la perte de vie sont absentes."
+                " Donner --rated-current (ou un fichier DONNÉES.spec.toml à côté des données)."
+            ),
+            "en": (
+                "The current “{column}” is in amperes with no rated current: the IEC hot-spot"
+                " estimate, the overload analysis and the loss of life are left out. Give"
+                " --rated-current (or a DATA.spec.toml file next to the data)."
+            ),
+        },
+        "thresholds.rule.iec_winding": {
+            "fr": (
+                "Seuils CEI 60076-7 : alerte à {alerte} °C, où le papier non amélioré vieillit"
+                " deux fois plus vite qu'au point chaud de référence de 98 °C ; critique à"
+                " {critique} °C, limite de la charge cyclique normale."
+            ),
+            "en": (
+                "IEC 60076-7 thresholds: alert at {alerte} °C, where non-upgraded paper ages"
+                " twice as fast as at the 98 °C reference hot spot; critical at {critique} °C,"
+                " the normal cyclic loading limit."
+            ),
+        },
+        "thresholds.rule.iec_oil": {
+            "fr": (
+                "Seuils CEI 60076-7 : alerte à {alerte} °C, limite de l'huile en charge cyclique"
+                " normale ; critique à {critique} °C, limite de l'huile en régime de secours."
+            ),
+            "en": (
+                "IEC 60076-7 thresholds: alert at {alerte} °C, the top-oil limit of normal"
+                " cyclic loading; critical at {critique} °C, the emergency top-oil limit."
+            ),
+        },
+        "thresholds.rule.data": {
+            "fr": (
+                "Seuils déduits des données (aucune limite normative pour cette grandeur) :"
+                " alerte au 99e centile de la période d'apprentissage, critique au 99,9e"
+                " centile plus 5 K."
+            ),
+            "en": (
+                "Thresholds derived from the data (no standard limit for this quantity): alert"
+                " at the 99th percentile of the training period, critical at the 99.9th"
+                " percentile plus 5 K."
+            ),
+        },
+        "thresholds.rule.given": {
+            "fr": "Seuils donnés ({rule}) : alerte à {alerte} °C, critique à {critique} °C.",
+            "en": "Thresholds given ({rule}): alert at {alerte} °C, critical at {critique} °C.",
+        },
+        "thresholds.data_comparison": {
+            "fr": (
+                "Pour comparaison, la règle des données (99e centile ; 99,9e centile + 5 K)"
+                " donnerait {alerte} / {critique} °C : dépassés environ 1 % du temps par"
+                " construction, ils ne disent rien de l'état de l'isolation."
+            ),
+            "en": (
+                "For comparison, the data rule (99th percentile; 99.9th percentile + 5 K)"
+                " would give {alerte} / {critique} °C: exceeded about 1 % of the time by"
+                " construction, they say nothing about the insulation."
+            ),
+        },
+        "col.rule": {"fr": "Règle", "en": "Rule"},
+        "iec.source": {"fr": "CEI 60076-7", "en": "IEC 60076-7"},
+        "feature.IEC 60076-7 hot spot": {
+            "fr": "point chaud estimé (CEI 60076-7)",
+            "en": "estimated hot spot (IEC 60076-7)",
+        },
+        "cleaning.first_at": {"fr": "premier le {times}", "en": "first at {times}"},
+        "cleaning.data_rows": {"fr": "lignes de données {rows}", "en": "data rows {rows}"},
+        "cleaning.disabled": {"fr": "désactivé", "en": "disabled"},
+        # Step names of the training's timings (footer); model names stay as they are.
+        "timing.read": {"fr": "lecture", "en": "reading"},
+        "timing.features": {"fr": "variables", "en": "features"},
+        "timing.one-step": {"fr": "modèle à un pas", "en": "one-step model"},
+        "timing.evaluation": {"fr": "évaluation", "en": "evaluation"},
+        "timing.train": {"fr": "apprentissage", "en": "training"},
+        "timing.report": {"fr": "rapport", "en": "report"},
+        "fig.title": {
+            "fr": "{name} — {quantity} : mesure et prédiction (test)",
+            "en": "{name} — {quantity}: measured and predicted (test)",
+        },
+    }
+)
+
+
+def plural_one(n: float, lang: str = DEFAULT_LANGUAGE) -> bool:
+    """True when ``n`` takes the singular: French 0 and 1 (``0 valeur``), English only 1."""
+    return abs(n) < 2 if lang == "fr" else n == 1
+
+
+def tn(key: str, n: float, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
+    """The counted text ``key.one`` or ``key.other`` for ``n``; ``{n}`` is filled with ``n``."""
+    form = "one" if plural_one(n, lang) else "other"
+    values.setdefault("n", n)
+    return t(f"{key}.{form}", lang, **values)
 
 
 # --- alerts: what the operator on shift reads (subjects, bodies, actions) -------------------

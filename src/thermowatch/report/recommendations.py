@@ -21,7 +21,7 @@ from thermowatch.report.analysis import (
     residual_trend_k_per_month,
     time_above,
 )
-from thermowatch.report.i18n import join_words, label, number, t
+from thermowatch.report.i18n import join_words, label, number, t, tn
 from thermowatch.thermal import IEC_LOADING_LIMITS
 from thermowatch.thermal.limits import NORMAL_CYCLIC
 
@@ -68,7 +68,9 @@ def recommendations(result: TrainingResult) -> list[Recommendation]:
         _overloads,
         _cooling_trend,
         _missing_inputs,
+        _missing_rating,
         _low_r2,
+        _coverage_by_load,
         _data_quality,
         _drivers,
         _evaluation,
@@ -107,7 +109,7 @@ def _thresholds(result: TrainingResult) -> list[Recommendation]:
         text = t(
             "rec.threshold_above",
             lang,
-            level=t(f"level.{level}", lang),
+            level=t(f"level.of.{level}", lang),
             threshold=number(value, lang),
             hours=number(ex.hours, lang),
             share=number(100 * ex.share, lang),
@@ -116,7 +118,10 @@ def _thresholds(result: TrainingResult) -> list[Recommendation]:
             hour=ex.typical_hour,
             load=load,
         )
+        limit_pu, action = _limit_load(result, measured, value)
+        text += action
         figures = {
+            "limit_load_pu": limit_pu,
             "threshold_c": value,
             "hours": ex.hours,
             "share": ex.share,
@@ -165,7 +170,10 @@ def _iec_limits(result: TrainingResult) -> list[Recommendation]:
                     hours=number(hours, lang),
                     max=number(float(hot.max()), lang),
                 )
-                figures = {"limit_c": limit.hot_spot_c, "hours": hours, "max_c": float(hot.max())}
+                limit_pu, action = _limit_load(result, hot, limit.hot_spot_c)
+                text += action
+                figures = {"limit_c": limit.hot_spot_c, "hours": hours, "max_c": float(hot.max()),
+                           "limit_load_pu": limit_pu}  # fmt: skip
                 found.append(Recommendation(f"iec_hot_spot_{limit.key}", severity, text, figures))
                 break
     top_oil = _top_oil(result)
@@ -220,8 +228,9 @@ def _overloads(result: TrainingResult) -> list[Recommendation]:
     if ov.count == 0:
         text = t("rec.no_overload", lang, max=number(ov.max_pu, lang, 2))
         return [Recommendation("overload", "info", text, figures)]
-    text = t(
+    text = tn(
         "rec.overload",
+        ov.count,
         lang,
         count=ov.count,
         longest=number(ov.longest_hours, lang),
@@ -262,6 +271,68 @@ def _missing_inputs(result: TrainingResult) -> list[Recommendation]:
     return found
 
 
+def _limit_load(result: TrainingResult, values_c: pd.Series, limit_c: float) -> tuple:
+    """(load limit [pu], the sentence asking for it) when the load is known, else (None, "")."""
+    limit_pu = _load_floor(result, values_c > limit_c)
+    if limit_pu is None:
+        return None, ""
+    lang = result.lang
+    ex = time_above(values_c, limit_c, result.measurements.step, result.load_pu)
+    text = t(
+        "rec.limit_load",
+        lang,
+        limit_pu=number(limit_pu, lang, 2),
+        months=join_words([t(f"month.{m}", lang) for m in ex.months], lang),
+        hour=ex.typical_hour,
+        mean=number(ex.load_mean_pu, lang, 2),
+    )
+    return limit_pu, text
+
+
+def _load_floor(result: TrainingResult, above: pd.Series) -> float | None:
+    """Lowest load [pu] at which the temperature was above a limit, rounded down to 0.05 pu:
+    below it, the limit was never crossed in these data (the evidence for "limit the load")."""
+    if result.load_pu is None or not above.any():
+        return None
+    load = result.load_pu.reindex(above.index)[above.to_numpy()].dropna()
+    if load.empty:
+        return None
+    return math.floor(float(load.min()) * 20) / 20
+
+
+def _missing_rating(result: TrainingResult) -> list[Recommendation]:
+    column = result.measurements.column_for(q.CURRENT)
+    if column is None or result.rated_current_a or result.load_pu is not None:
+        return []
+    text = t("rec.missing_rating", result.lang, column=column)
+    return [Recommendation("missing_rating", "warning", text, {"column": column})]
+
+
+COVERAGE_SLACK = 0.05  # a band this far below the nominal level gets a warning
+MIN_BAND_ROWS = 20
+
+
+def _coverage_by_load(result: TrainingResult) -> list[Recommendation]:
+    """Warn where the prediction interval covers clearly less than its nominal level."""
+    lang, level = result.lang, float(result.interval.get("level", math.nan))
+    found = []
+    for band, metrics in result.error_by_load_band.items():
+        coverage, rows = metrics.get("coverage"), int(metrics.get("n", 0))
+        if coverage is None or rows < MIN_BAND_ROWS or not coverage < level - COVERAGE_SLACK:
+            continue
+        text = t(
+            "rec.coverage_poor",
+            lang,
+            level=number(100 * level, lang, 0),
+            coverage=number(100 * coverage, lang),
+            band=band.replace(".", ",") if lang == "fr" else band,
+            rows=rows,
+        )
+        figures = {"band": band, "coverage": coverage, "level": level, "rows": rows}
+        found.append(Recommendation("coverage_poor", "warning", text, figures))
+    return found
+
+
 def _low_r2(result: TrainingResult) -> list[Recommendation]:
     r2 = _test_metric(result, result.chosen_model, "r2")
     if not r2 < LOW_R2:  # NaN (unknown) says nothing
@@ -283,7 +354,7 @@ def _data_quality(result: TrainingResult) -> list[Recommendation]:
             "rec.sensor_check",
             lang,
             column=column,
-            issues=join_words([t(f"issue.{key}", lang, n=n) for key, n in issues], lang),
+            issues=join_words([tn(f"issue.{key}", n, lang) for key, n in issues], lang),
         )
         figures = {"column": column, **dict(issues)}
         found.append(Recommendation("sensor_check", "warning", text, figures))
@@ -304,14 +375,21 @@ def _drivers(result: TrainingResult) -> list[Recommendation]:
         return []
     top = result.drivers[:3]
     items = [
-        t("rec.driver_item", lang, name=name, share=number(100 * share, lang, 0))
+        t(
+            "rec.driver_item",
+            lang,
+            name=label("feature", name, lang),
+            share=number(100 * share, lang, 0),
+        )
         for name, share in top
     ]
     text = t("rec.drivers", lang, drivers=join_words(items, lang))
     figures: dict[str, Any] = {"drivers": [list(item) for item in top]}
     if result.coefficients:
         name, coef = result.coefficients[0]
-        text += t("rec.coefficient", lang, name=name, coef=number(coef, lang, 2))
+        text += t(
+            "rec.coefficient", lang, name=label("feature", name, lang), coef=number(coef, lang, 2)
+        )
         figures["strongest"] = [name, coef]
     return [Recommendation("drivers", "info", text, figures)]
 

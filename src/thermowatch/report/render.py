@@ -37,6 +37,7 @@ ul.findings li.warning{border-color:#e67e22;background:#fef8f1}
 ul.findings li.critical{border-color:#c0392b;background:#fdf1f0}
 .sev{font-weight:600;text-transform:uppercase;font-size:.8em;margin-right:.5em}
 img{max-width:100%}
+details.more>summary{cursor:pointer;font-size:1.3em;font-weight:600;margin-top:1.8em}
 footer{margin-top:2.5em;color:#777;font-size:.85em;border-top:1px solid #ddd;padding-top:.5em}
 """
 
@@ -89,8 +90,13 @@ def metrics_dict(result: TrainingResult) -> dict[str, Any]:
     )
 
 
-def write_report(result: TrainingResult, out_dir: str | Path) -> dict[str, Path]:
+def write_report(
+    result: TrainingResult, out_dir: str | Path, nameplate: dict[str, Any] | None = None
+) -> dict[str, Path]:
     """Write the figure, ``metrics.json``, ``report.md`` and ``report.html`` into ``out_dir``.
+
+    ``nameplate`` (``name``, ``rated_power_mva``, ``rated_voltage_kv``, ``cooling``) names the
+    transformer on the first page and in the figure's title.
 
     Returns
     -------
@@ -99,13 +105,13 @@ def write_report(result: TrainingResult, out_dir: str | Path) -> dict[str, Path]
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    figure = plot_predictions(result, out / FILE_NAME)
+    figure = plot_predictions(result, out / FILE_NAME, name=(nameplate or {}).get("name"))
     recs = recommendations(result)
     metrics = metrics_dict(result)
     metrics["recommendations"] = json_safe(
         [{"key": r.key, "severity": r.severity, "text": r.text, "figures": r.figures} for r in recs]
     )
-    doc = build_document(result, recs)
+    doc = build_document(result, recs, nameplate)
     paths = {
         "figure": figure,
         "metrics": out / "metrics.json",
@@ -168,7 +174,8 @@ def _html_table(table: Table) -> str:
     body = "".join(
         "<tr>" + "".join(_html_cell(cell) for cell in row) + "</tr>" for row in table.rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    thead = f"<thead><tr>{head}</tr></thead>" if any(table.header) else ""  # key/value tables
+    return f"<table>{thead}<tbody>{body}</tbody></table>"
 
 
 def _html_cell(cell: str) -> str:
@@ -186,7 +193,11 @@ def to_html(doc: Document, png: bytes) -> str:
         f"<title>{_e(doc.title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{_e(doc.title)}</h1>",
     ]
+    details_open = False
     for section in doc.sections:
+        if section.details and not details_open:  # page one first; the rest unfolds on demand
+            parts.append(f'<details class="more"><summary>{_e(t("h.details", doc.lang))}</summary>')
+            details_open = True
         parts.append(f"<section><h2>{_e(section.title)}</h2>")
         for block in section.blocks:
             if isinstance(block, Table):
@@ -204,5 +215,7 @@ def to_html(doc: Document, png: bytes) -> str:
             else:
                 parts.append(f"<p>{_e(block)}</p>")
         parts.append("</section>")
+    if details_open:
+        parts.append("</details>")
     parts.append(f"<footer>{_e(doc.footer)}</footer></body></html>")
     return "\n".join(parts)

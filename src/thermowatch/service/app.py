@@ -194,8 +194,7 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def _install_docs(app: FastAPI, settings: Settings) -> None:
     """``/openapi.json`` needs a reader credential outside development (so ``allow_cidrs``
-    applies to it too); ``/docs`` and ``/redoc`` exist only in development (they load their
-    scripts from a CDN, which a production control network should not reach anyway)."""
+    applies to it too); ``/docs`` exists only in development (served from vendored assets)."""
     if settings.development:
         return
 
@@ -223,6 +222,7 @@ def create_app(
         alert engine, :func:`thermowatch.alerts.hook.alert_hook`); also settable later as
         ``app.state.on_prediction``.
     """
+    from thermowatch.service import docs
     from thermowatch.service.routes import (
         alerts,
         batch,
@@ -235,7 +235,7 @@ def create_app(
     )
 
     settings = settings or load_settings()
-    docs = settings.development
+    dev_docs = settings.development
     app = ServiceApp(
         title="thermowatch",
         summary="Predicted winding/oil temperature and alert level of power transformers.",
@@ -243,15 +243,17 @@ def create_app(
         lifespan=lifespan,
         default_response_class=FastJSON,
         responses=COMMON_RESPONSES,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
-        openapi_url="/openapi.json" if docs else None,
+        docs_url=None,  # development only, from vendored assets (service.docs): works offline
+        redoc_url=None,
+        openapi_url="/openapi.json" if dev_docs else None,
     )
     _install_docs(app, settings)
     app.state.settings = settings
     app.state.engine = engine
     app.state.on_prediction = on_prediction
     errors.install(app)
+    if dev_docs:  # production: no /docs; /openapi.json behind a reader credential
+        docs.install(app)
     for module in (health, predict, batch, readings, transformers, models, alerts, keys):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware)  # POST /predict is counted by ServiceApp's lane

@@ -1,6 +1,6 @@
 """Database URL resolution and engine creation: the one place that knows the dialects.
 
-The default store is a SQLite file next to where the command runs; setting
+The default store is a SQLite file in the data directory (``$THERMOWATCH_HOME``); setting
 ``THERMOWATCH_DATABASE_URL=postgresql+psycopg://user@host/db`` switches to PostgreSQL with no
 other change.
 """
@@ -18,12 +18,12 @@ from sqlalchemy.engine import make_url
 from thermowatch.errors import InputError
 
 ENV_VAR = "THERMOWATCH_DATABASE_URL"
-DEFAULT_URL = "sqlite:///thermowatch.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def resolve_url(url: str | None = None) -> str:
-    """Return the database URL: the argument, else ``$THERMOWATCH_DATABASE_URL``, else the default.
+    """Return the database URL: the argument, else ``$THERMOWATCH_DATABASE_URL``, else the
+    SQLite file of the data directory (``$THERMOWATCH_HOME``, see :mod:`thermowatch.paths`).
 
     ``postgresql://`` and ``postgres://`` URLs are given the psycopg 3 driver
     (``postgresql+psycopg://``), the only PostgreSQL driver we install.
@@ -33,7 +33,9 @@ def resolve_url(url: str | None = None) -> str:
     InputError
         When the URL is not SQLite or PostgreSQL, or cannot be parsed.
     """
-    raw = url or os.environ.get(ENV_VAR) or DEFAULT_URL
+    from thermowatch.paths import default_database_url
+
+    raw = url or os.environ.get(ENV_VAR) or default_database_url()
     if raw.startswith("postgres://"):
         raw = "postgresql://" + raw.removeprefix("postgres://")
     try:

@@ -223,7 +223,10 @@ def test_batch_json_csv_parquet_agree(client, keys, served_dir):
     # With thermal inertia, a load ramp lags behind its steady state.
     assert series["temperature_predite"][-1] < by_json["temperature_predite"][-1]
     bad = client.post(
-        "/v1/predict/batch", json=[*rows[:3], reading(**{"courant (A)": float("-1")})], headers=h
+        "/v1/predict/batch",
+        params={"all_or_nothing": "true"},
+        json=[*rows[:3], reading(**{"courant (A)": float("-1")})],
+        headers=h,
     )
     assert bad.status_code == 422 and "row 3" in bad.json()["erreur"]
     assert (

@@ -46,7 +46,9 @@ def test_upgrade_backup_restore_status(db_url: str, tmp_path: Path) -> None:
     assert "no transformer" in run("status", "--database-url", db_url)
     out = run("db", "backup", str(tmp_path / "b.bak"), "--database-url", db_url)
     assert "backup written" in out and (tmp_path / "b.bak").stat().st_size > 0
-    assert "restored" in run("db", "restore", str(tmp_path / "b.bak"), "--database-url", db_url)
+    assert "restored" in run(
+        "db", "restore", str(tmp_path / "b.bak"), "--yes", "--database-url", db_url
+    )
     out = run("db", "retention", "--raw-days", "30", "--database-url", db_url)
     assert "0 raw readings folded" in out
 

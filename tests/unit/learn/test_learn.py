@@ -78,7 +78,7 @@ def test_metrics_and_conformal_width():
 
 def test_thresholds_rule_and_validation():
     values = np.linspace(40, 100, 10_000)
-    derived = choose_thresholds(values, "winding")
+    derived = choose_thresholds(values, "other")
     assert derived.alerte_c == np.ceil(np.percentile(values, 99)) and derived.rule == "data"
     assert derived.level(derived.critique_c) == "CRITIQUE"
     with pytest.raises(InputError, match="critique"):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from report_fixture import AMBIENT, CURRENT, make_result, measurements_from_frame, with_predictions
 
-from thermowatch.report.i18n import number
+from thermowatch.report.i18n import number, tn
 from thermowatch.report.recommendations import recommendations
 
 
@@ -115,7 +115,7 @@ def test_overloads_iec_limits_sensor_drivers_and_evaluation(en_result):
         assert any(key.startswith("iec_hot_spot") for key in recs)
     sensor = recs["sensor_check"]
     assert sensor.figures["column"] == "température enroulement (°C)"
-    assert f"{sensor.figures['spike']} isolated spikes" in sensor.text
+    assert tn("issue.spike", sensor.figures["spike"], "en") in sensor.text  # 1 spike, 2 spikes
     assert "“courant (A)” (62 % of the explained variance)" in recs["drivers"].text
     assert "never shuffled" in recs["evaluation"].text
     assert str(en_result.split["test"]["rows"]) in recs["evaluation"].text

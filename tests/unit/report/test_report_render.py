@@ -39,11 +39,11 @@ def test_write_report_writes_the_four_files_with_the_original_figure_name(writte
 def test_french_and_english_reports_differ_and_carry_their_headings(written):
     fr, en = written
     fr_md, en_md = (paths["markdown"].read_text(encoding="utf-8") for paths in written)
-    for heading in ("## Résumé", "## Recommandations", "## Performances des modèles",
+    for heading in ("## Résumé", "## L'essentiel", "## Performances des modèles",
                     "## Validation croisée chronologique", "## Nettoyage des données",
                     "## Seuils d'alerte", "Erreur de test par saison"):  # fmt: skip
         assert heading in fr_md and heading not in en_md
-    for heading in ("## Summary", "## Recommendations", "## Model performance",
+    for heading in ("## Summary", "## At a glance", "## Model performance",
                     "## Chronological cross-validation", "## Data cleaning",
                     "## Alert thresholds", "Test error by load band"):  # fmt: skip
         assert heading in en_md and heading not in fr_md

@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
 from thermowatch.errors import InputError
-from thermowatch.store.engine import DEFAULT_URL, make_engine, resolve_url
+from thermowatch.store.engine import make_engine, resolve_url
 from thermowatch.store.types import UTCDateTime, from_micros, to_micros
 
 
-def test_url_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_url_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.delenv("THERMOWATCH_DATABASE_URL", raising=False)
-    assert resolve_url() == DEFAULT_URL == "sqlite:///thermowatch.db"
+    monkeypatch.setenv("THERMOWATCH_HOME", str(tmp_path / "home"))
+    assert resolve_url() == f"sqlite:///{tmp_path}/home/thermowatch.db"  # the data directory
     monkeypatch.setenv("THERMOWATCH_DATABASE_URL", "sqlite:////tmp/env.db")
     assert resolve_url() == "sqlite:////tmp/env.db"
     assert resolve_url("sqlite:////tmp/arg.db") == "sqlite:////tmp/arg.db"

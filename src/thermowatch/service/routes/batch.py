@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import io
+import tempfile
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import orjson
@@ -13,6 +15,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from thermowatch.data import quantities as q
+from thermowatch.data.columns import match_column, to_numeric_column
+from thermowatch.data.names import normalize_name
+from thermowatch.data.read import SUPPORTED_SUFFIXES, read_table
+from thermowatch.data.timestamps import parse_timestamps
 from thermowatch.errors import InputError
 from thermowatch.service.audit import inputs_hash
 from thermowatch.service.auth import Reader
@@ -23,78 +29,154 @@ from thermowatch.service.predicting import TIMESTAMP_KEYS, batch_predict
 
 router = APIRouter(tags=["predict"])
 
-_CSV = ("text/csv", "application/csv")
-_PARQUET = ("application/vnd.apache.parquet", "application/x-parquet", "application/octet-stream")
+_SUFFIX_BY_TYPE = {
+    "text/csv": ".csv",
+    "application/csv": ".csv",
+    "text/plain": ".csv",
+    "application/vnd.apache.parquet": ".parquet",
+    "application/x-parquet": ".parquet",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+}
 
 
-def _parse(raw: bytes, content_type: str, filename: str = "") -> pd.DataFrame:
+@dataclass
+class Upload:
+    """The parsed upload: its table, and how its rows are named to the client."""
+
+    frame: pd.DataFrame
+    first_line: int | None  # file line of row 0 (files); None for a JSON array ("row i")
+
+    def where(self, i: int) -> str:
+        return f"line {self.first_line + i}" if self.first_line is not None else f"row {i}"
+
+
+def _parse(raw: bytes, content_type: str, filename: str = "") -> Upload:
+    """A JSON array of readings, or any file ``train`` reads (same reader: CSV with ``;`` and a
+    decimal comma, any encoding; xlsx; Parquet)."""
     kind = content_type.split(";")[0].strip().lower()
-    try:
-        if kind.endswith("json"):
+    if kind.endswith("json"):
+        try:
             rows = orjson.loads(raw)
-            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-                raise InputError("the JSON body must be an array of reading objects.")
-            return pd.DataFrame.from_records(rows)
-        if kind in _CSV or filename.lower().endswith(".csv"):
-            return pd.read_csv(io.BytesIO(raw), engine="pyarrow")
-        if kind in _PARQUET or filename.lower().endswith(".parquet"):
-            return pd.read_parquet(io.BytesIO(raw))
-    except InputError:
-        raise
-    except Exception as exc:  # a malformed file is the client's mistake
-        raise InputError(
-            f"the upload cannot be read as {kind or 'a table'}: {str(exc)[:200]}"
-        ) from None
-    raise ApiError(415, "send a JSON array, text/csv, a Parquet file or a multipart 'file' upload.")
+        except orjson.JSONDecodeError as exc:
+            raise InputError(f"the upload cannot be read as JSON: {exc}") from None
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise InputError("the JSON body must be an array of reading objects.")
+        return Upload(pd.DataFrame.from_records(rows), None)
+    suffix = Path(filename).suffix.lower() if filename else ""
+    suffix = suffix if suffix in SUPPORTED_SUFFIXES else _SUFFIX_BY_TYPE.get(kind, "")
+    if not suffix and kind == "application/octet-stream":
+        suffix = ".parquet"
+    if not suffix:
+        raise ApiError(
+            415, "send a JSON array, text/csv, an xlsx or Parquet file, or a multipart 'file'."
+        )
+    with tempfile.TemporaryDirectory(prefix="thermowatch-batch-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(raw)
+        try:
+            frame = read_table(path)
+        except InputError as exc:  # names the temporary file: say "the upload" instead
+            reason = str(exc).replace(repr(str(path)), "the upload")
+            raise InputError(reason) from None
+    if suffix == ".parquet":
+        return Upload(frame, None)
+    return Upload(frame, int(frame.attrs.get("first_data_line", 2)))
 
 
-def _validate(frame: pd.DataFrame, served) -> tuple[np.ndarray, pd.DatetimeIndex | None]:
+@dataclass
+class Checked:
+    """Inputs of the rows that can be scored, and why the others cannot."""
+
+    x: np.ndarray  # (n_good, n_variables)
+    good: np.ndarray  # bool mask over the upload's rows
+    times: pd.DatetimeIndex | None  # of the good rows
+    rejected: list[dict] = field(default_factory=list)  # {"row", "line"?, "erreur"}
+    warnings: list[str] = field(default_factory=list)
+
+
+def _columns(frame: pd.DataFrame, variables: list[str]) -> tuple[dict[str, str], str | None]:
+    """Model variable -> upload column (exact, then case/accent/unit-insensitive), timestamp."""
+    found = {}
+    for name in variables:
+        column = match_column(name, [str(c) for c in frame.columns])
+        if column is None:
+            raise InputError(f"the column {name!r} is missing.")
+        found[name] = column
+    stamp = next((c for c in frame.columns if normalize_name(str(c)) in TIMESTAMP_KEYS), None)
+    return found, stamp
+
+
+def _validate(upload: Upload, served) -> Checked:
+    """Check every row; a bad cell rejects its row only, named by its file line."""
+    frame = upload.frame
     variables = list(served.predictor.variables)
     if frame.empty:
         raise InputError("the upload holds no rows.")
-    unknown = [c for c in frame.columns if c not in variables and c not in TIMESTAMP_KEYS]
-    if unknown:
-        raise InputError(f"the column {unknown[0]!r} is unknown to model {served.model_id}.")
-    missing = [v for v in variables if v not in frame.columns]
-    if missing:
-        raise InputError(f"the column {missing[0]!r} is missing.")
+    found, stamp = _columns(frame, variables)
+    extra = [str(c) for c in frame.columns if c not in found.values() and c != stamp]
+    warnings = (
+        [f"columns not used by model {served.model_id}, ignored: {', '.join(map(repr, extra))}."]
+        if extra
+        else []
+    )
+    n = len(frame)
+    problem: dict[int, str] = {}  # the first problem of each bad row
     times = None
-    for key in TIMESTAMP_KEYS:
-        if key in frame.columns:
-            try:
-                times = pd.DatetimeIndex(pd.to_datetime(frame[key], utc=True))
-            except (ValueError, TypeError):
-                raise InputError(
-                    f"the column {key!r} holds values that are not ISO-8601 dates."
-                ) from None
+    if stamp is not None:
+        parsed = parse_timestamps(frame[stamp].reset_index(drop=True))
+        times_all = pd.DatetimeIndex(parsed.array)
+        for i in np.flatnonzero(times_all.isna()).tolist():
+            problem[i] = f"the column {stamp!r} holds {frame[stamp].iloc[i]!r}, not a date."
     quantities = served.predictor.metadata.get("quantities", {})
-    x = np.empty((len(frame), len(variables)))
+    x = np.empty((n, len(variables)))
     for j, name in enumerate(variables):
-        column = frame[name]
-        if column.dtype == bool or not pd.api.types.is_numeric_dtype(column):
-            numeric = pd.to_numeric(column, errors="coerce")
-            bad = np.flatnonzero(numeric.isna().to_numpy() & column.notna().to_numpy())
-            if bad.size or column.dtype == bool:
-                row = int(bad[0]) if bad.size else 0
-                raise InputError(
-                    f"row {row}: the column {name!r} must be a number, got {column.iloc[row]!r}."
-                )
-            column = numeric
-        values = column.to_numpy(dtype=np.float64)
-        bad = np.flatnonzero(~np.isfinite(values))
-        if bad.size:
-            raise InputError(f"row {int(bad[0])}: the column {name!r} is missing or not finite.")
+        column = frame[found[name]].reset_index(drop=True)
+        if column.dtype == bool:
+            numeric = pd.Series(np.nan, index=column.index)
+        elif pd.api.types.is_numeric_dtype(column):
+            numeric = column.astype("float64")
+        else:
+            numeric = to_numeric_column(column)[0]
+        values = numeric.to_numpy(dtype=np.float64)
         kind = quantities.get(name, q.OTHER)
-        low, high, strict = q.physical_range(kind)
-        bad = np.flatnonzero(
-            (values < low) | (values > high) | ((values <= low) if strict else False)
-        )
-        if bad.size:
-            raise InputError(
-                f"row {int(bad[0])}: the column {name!r} = {values[bad[0]]:g} is physically impossible."
-            )
+        low, high, strict = q.physical_range(kind)  # the one table of ranges
+        with np.errstate(invalid="ignore"):
+            impossible = (values < low) | (values > high) | ((values <= low) if strict else False)
+        for i in np.flatnonzero(~np.isfinite(values) | impossible).tolist():
+            if i in problem:
+                continue
+            cell = column.iloc[i]
+            if not np.isfinite(values[i]):
+                missing = cell is None or (isinstance(cell, float) and np.isnan(cell))
+                problem[i] = (
+                    f"the column {name!r} is missing or not finite."
+                    if missing or str(cell).strip() == ""
+                    else f"the column {name!r} must be a number, got {cell!r}."
+                )
+            else:
+                problem[i] = f"the column {name!r} = {values[i]:g} is physically impossible."
         x[:, j] = values
-    return x, times
+    good = np.ones(n, dtype=bool)
+    good[list(problem)] = False
+    rejected = []
+    for i in sorted(problem):
+        entry: dict = {"row": i, "erreur": f"{upload.where(i)}: {problem[i]}"}
+        if upload.first_line is not None:
+            entry["line"] = upload.first_line + i
+        rejected.append(entry)
+    if stamp is not None:
+        times = times_all[good]
+    return Checked(x if good.all() else x[good], good, times, rejected, warnings)
+
+
+def _spread(values: np.ndarray, good: np.ndarray) -> np.ndarray | list:
+    """Scored values back at their rows, ``None`` (JSON null) where a row was rejected."""
+    if good.all():
+        return values if values.dtype.kind == "f" else values.tolist()
+    out: list = [None] * len(good)
+    for i, value in zip(np.flatnonzero(good), values.tolist(), strict=True):
+        out[i] = value
+    return out
 
 
 @router.post("/v1/predict/batch")
@@ -104,12 +186,19 @@ async def predict_batch(
     models: ModelsDep,
     transformer_id: str | None = None,
     series: bool = False,
+    all_or_nothing: bool = False,
 ) -> Response:
-    """Score many readings: a JSON array of reading objects, ``text/csv``, a Parquet body, or a
-    multipart ``file`` (.csv / .parquet). Rows are independent readings in steady state, or one
-    time series in increasing ``timestamp`` order with ``series=true`` (thermal inertia from the
-    file itself). Answers columns ``temperature_predite``, ``niveau_alerte``, ``borne_basse``,
-    ``borne_haute`` [°C] and the server-side times ``parse_ms`` / ``score_ms``."""
+    """Score many readings: a JSON array of reading objects, or any file ``train`` reads
+    (CSV with ``,`` or ``;`` and a decimal comma, xlsx, Parquet) as the body or a multipart
+    ``file``. Rows are independent readings in steady state, or one time series in increasing
+    ``timestamp`` order with ``series=true`` (thermal inertia from the file itself).
+
+    Columns the model does not use (the measured target, say) are ignored and listed in
+    ``warnings``. A row with a bad cell is listed in ``rejected`` by its file line (``row`` for
+    a JSON array) and scored as ``null``, the other rows are scored; ``all_or_nothing=true``
+    (and ``series=true``, which needs every step) refuse the whole upload instead (422).
+    Answers ``temperature_predite``, ``niveau_alerte``, ``borne_basse``, ``borne_haute`` [°C],
+    ``rows``, ``rows_scored`` and the server-side times ``parse_ms`` / ``score_ms``."""
     start = time.perf_counter()
     settings = request.app.state.settings
     served = served_for(models, transformer_id or settings.default_transformer)
@@ -136,10 +225,14 @@ async def predict_batch(
         raw = await read_body(request, settings.max_upload_bytes)
     try:
         t0 = time.perf_counter()
-        frame = await run_in_threadpool(_parse, raw, content_type, filename)
-        x, times = _validate(frame, served)
+        upload = await run_in_threadpool(_parse, raw, content_type, filename)
+        checked = _validate(upload, served)
+        if checked.rejected and (all_or_nothing or series or not checked.good.any()):
+            more = len(checked.rejected) - 1
+            also = f" ({more} other rows rejected too)" if more else ""
+            raise InputError(checked.rejected[0]["erreur"] + also)
         t1 = time.perf_counter()
-        out = await run_in_threadpool(batch_predict, served, x, times, series)
+        out = await run_in_threadpool(batch_predict, served, checked.x, checked.times, series)
         t2 = time.perf_counter()
     except InputError as exc:
         request.app.state.audit.add(
@@ -158,19 +251,23 @@ async def predict_batch(
         predictions_for(str(level)).inc(int(n))
     request.app.state.audit.add(
         principal.actor, "predict_batch", "ok", role=principal.role, address=principal.address,
-        target=served.transformer_id, inputs=inputs_hash(raw), model=served.model_id, rows=len(x),
+        target=served.transformer_id, inputs=inputs_hash(raw), model=served.model_id,
+        rows=len(checked.x),
         latency_ms=round((time.perf_counter() - start) * 1e3, 3),
     )  # fmt: skip
     body = {
         "model_id": served.model_id,
         "transformer_id": served.transformer_id,
-        "rows": len(x),
+        "rows": len(checked.good),
+        "rows_scored": len(checked.x),
         "parse_ms": round((t1 - t0) * 1e3, 3),
         "score_ms": round((t2 - t1) * 1e3, 3),
-        "temperature_predite": out["predicted"],
-        "borne_basse": out["lower"],
-        "borne_haute": out["upper"],
-        "niveau_alerte": out["level"].tolist(),
+        "temperature_predite": _spread(out["predicted"], checked.good),
+        "borne_basse": _spread(out["lower"], checked.good),
+        "borne_haute": _spread(out["upper"], checked.good),
+        "niveau_alerte": _spread(out["level"], checked.good),
+        "rejected": checked.rejected,
+        "warnings": checked.warnings,
     }
     return Response(
         orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"

@@ -1,0 +1,87 @@
+"""A laptop works out of the box: a random JWT secret made on first start, kept private.
+
+Production sets ``THERMOWATCH_JWT_SECRET`` (or ``jwt_secret`` in the ``[service]`` table, or an
+RS256 public key); then nothing here happens and the settings still refuse a default or short
+secret. Without any of them, ``thermowatch serve`` used to stop with "the default secret", even
+for someone who only uses API keys.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+
+SECRET_FILE = "jwt_secret"
+SECRET_ENV = "THERMOWATCH_JWT_SECRET"
+
+
+def _configured(config: Path | None) -> bool:
+    """True when the environment or the TOML file already chooses the JWT key."""
+    if any(os.environ.get(name) for name in (SECRET_ENV, "THERMOWATCH_JWT_PUBLIC_KEY")):
+        return True
+    path = config or (
+        Path(os.environ["THERMOWATCH_CONFIG"]) if "THERMOWATCH_CONFIG" in os.environ else None
+    )
+    if path is None or not path.is_file():
+        return False
+    try:
+        service = tomllib.loads(path.read_text(encoding="utf-8")).get("service", {})
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return False  # the settings loader reports the broken file in one sentence
+    return bool(service.get("jwt_secret") or service.get("jwt_public_key"))
+
+
+def laptop_secret_file(create: bool = True) -> Path:
+    """``<data dir>/jwt_secret``: 256 random bits, readable by the owner only (0600)."""
+    from thermowatch.paths import data_home
+
+    path = data_home() / SECRET_FILE
+    if create and not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    return path
+
+
+def ensure_jwt_secret(config: Path | None) -> Path | None:
+    """Put the laptop secret in the environment when none is configured; returns its file.
+
+    The environment carries it to every uvicorn worker. A file others can read is refused
+    (rewrite it with ``chmod 600``): a readable secret is a forgeable admin token.
+    """
+    if _configured(config):
+        return None
+    path = laptop_secret_file()
+    if path.stat().st_mode & 0o077:
+        from thermowatch.errors import InputError
+
+        raise InputError(f"{path} is readable by other users: run `chmod 600 {path}`.")
+    os.environ[SECRET_ENV] = path.read_text(encoding="utf-8").strip()
+    return path
+
+
+def prepare_store(url: str | None) -> str | None:
+    """A new SQLite store (the laptop default) gets its tables; any other store must already be
+    at the current revision (``thermowatch db upgrade``), said in one sentence, not a traceback
+    at start-up. Returns a line to print when a store was created."""
+    from thermowatch.errors import InputError
+    from thermowatch.store.engine import make_engine
+    from thermowatch.store.migrate import current_revision, head_revision, upgrade
+
+    engine = make_engine(url)
+    try:
+        revision = current_revision(engine)
+        where = engine.url.render_as_string(hide_password=True)
+        if revision is None and engine.dialect.name == "sqlite":
+            upgrade(engine)
+            return f"store: created {where}"
+        if revision != head_revision():
+            state = (
+                "has no thermowatch tables" if revision is None else f"is at revision {revision}"
+            )
+            raise InputError(f"the database {where} {state}: run `thermowatch db upgrade` first.")
+        return None
+    finally:
+        engine.dispose()

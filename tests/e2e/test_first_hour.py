@@ -1,0 +1,87 @@
+"""The README's first hour, run as written: sample -> train (registered) -> serve -> predict ->
+simulated field + monitor -> status. Bounded: about a minute, four at most."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+BLOCK = re.compile(
+    r"<!-- first-hour:start.*?-->\s*```bash\n(.*?)```\s*<!-- first-hour:end -->", re.S
+)
+
+
+def first_hour_script() -> str:
+    match = BLOCK.search(README.read_text(encoding="utf-8"))
+    assert match, "README.md has no first-hour block"
+    return match.group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def walk(tmp_path):
+    """A clean folder with the project's .venv, its own data directory, free ports."""
+    (tmp_path / ".venv").symlink_to(Path(sys.prefix))
+    script = first_hour_script()
+    # The only change to the README's text: the two ports, so that parallel runs never collide.
+    ports = {"8000": str(free_port()), "4840": str(free_port())}
+    for default, port in ports.items():
+        assert f"--port {default}" in script
+        script = script.replace(f"--port {default}", f"--port {port}")
+        script = script.replace(f"127.0.0.1:{default}/", f"127.0.0.1:{port}/")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("THERMOWATCH_")}
+    env["THERMOWATCH_HOME"] = str(tmp_path / "home")
+    return tmp_path, "set -euo pipefail\n" + script, env
+
+
+def test_readme_first_hour_runs_as_written(walk):
+    folder, script, env = walk
+    process = subprocess.Popen(
+        ["bash", "-c", script], cwd=folder, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, err = process.communicate(timeout=240)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:  # a step that failed leaves its background jobs behind: end the group
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+    assert process.returncode == 0, f"stdout:\n{out[-3000:]}\nstderr:\n{err[-3000:]}"
+
+    # The prediction was served by the model that train registered.
+    (model_dir,) = (folder / "resultats" / "model").iterdir()
+    answer = json.loads(next(line for line in out.splitlines() if "temperature_predite" in line))
+    assert answer["model_id"] == model_dir.name and answer["transformer_id"] == "TR-0001"
+    assert 20 < answer["temperature_predite"] < 150
+    assert (folder / "home" / "jwt_secret").stat().st_mode & 0o777 == 0o600
+    assert (folder / "resultats" / "report.html").stat().st_size > 50_000
+
+    # The monitored transformer shows in status with a measured and a predicted temperature.
+    row = next(line for line in out.splitlines() if "TR-0001" in line)
+    numbers = re.findall(r"\d+\.\d", row)
+    assert len(numbers) >= 2, row
+    status = subprocess.run(
+        [str(folder / ".venv" / "bin" / "thermowatch"), "status", "--json"],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    (tr,) = [s for s in json.loads(status.stdout) if s["transformer_id"] == "TR-0001"]
+    assert tr["predicted"] is not None and tr["measured"] is not None
+    # Nothing was written inside the folder but what the README names.
+    assert not (folder / "spool").exists() and not (folder / "thermowatch.db").exists()
