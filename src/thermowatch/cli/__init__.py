@@ -18,6 +18,7 @@ from thermowatch.cli import sample as _sample
 from thermowatch.cli import serve as _serve
 from thermowatch.cli import thermal as _thermal
 from thermowatch.cli import train as _train
+from thermowatch.cli import user as _user
 
 app = typer.Typer(
     name="thermowatch",
@@ -39,6 +40,7 @@ app.command("simulate-scada")(_monitor.simulate_scada)
 app.command("status")(_db.status)
 app.command("serve")(_serve.serve)
 app.add_typer(_apikey.app, name="apikey")
+app.add_typer(_user.app, name="user")
 
 
 def main() -> None:
