@@ -1,0 +1,164 @@
+"""The pages over the simulated fleet: colours, acknowledgement, panels, chart, live feed."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from thermowatch.dashboard.events import LiveFeed, encode
+from thermowatch.learn.result import Thresholds
+from thermowatch.service.apikeys import create_key
+from thermowatch.store.alerts import get_alert, raise_alert
+from thermowatch.store.audit import entries
+from thermowatch.store.overview import fleet_overview
+from thermowatch.store.readings import Reading, latest_value, write_readings
+from thermowatch.store.transformers import get_transformer
+
+from .conftest import csrf_of, sign_in
+
+ROW = re.compile(r'<tr id="tr-(TR-\d+)" class="lv-(\w+)( stale)?"')
+
+
+def test_fleet_colours_follow_the_measured_temperatures(client, engine):
+    sign_in(client, "reader")
+    html = client.get("/").text
+    rows = ROW.findall(html)
+    assert len(rows) == 8
+    th = Thresholds(62.0, 70.0, "config")
+    for tid, level, stale in rows:
+        t = get_transformer(engine, tid)
+        _, oil = latest_value(engine, tid, t.target_variable)
+        assert level == th.level(oil), tid
+        assert bool(stale) == (tid == "TR-0008"), tid  # the last one stopped an hour ago
+    levels = [lv for _, lv, _ in rows]
+    assert levels[0] in ("CRITIQUE", "ALERTE") and "ALERTE" not in levels[2:]  # worst first
+    assert {tid for tid, lv, _ in rows if lv != "NORMAL"} <= {"TR-0001", "TR-0002"}
+    red = sum(lv == "CRITIQUE" for lv in levels)
+    assert f"8 transformateurs — {red} critiques" in html
+
+
+def test_fleet_query_is_one_round_trip_for_every_row(engine):
+    rows = fleet_overview(engine)
+    assert [r.id for r in rows] == [f"TR-{i:04d}" for i in range(1, 9)]
+    for r in rows:
+        assert r.measured == latest_value(engine, r.id, r.target_variable)[1]
+        assert r.last_reading_at.tzinfo is not None
+    assert sum(r.open_alerts for r in rows) >= 1
+
+
+def test_reader_cannot_acknowledge(client, engine):
+    sign_in(client, "reader")
+    page = client.get("/alerts")
+    ids = re.findall(r'id="alert-(\d+)"', page.text)
+    assert ids and "Acquitter" not in page.text and 'action="/alerts/' not in page.text
+    r = client.post(f"/alerts/{ids[0]}/acknowledge", data={"csrf": csrf_of(page.text)})
+    assert r.status_code == 403 and "rôle operator" in r.text
+    assert get_alert(engine, int(ids[0])).acknowledged_at is None
+
+
+def test_operator_acknowledges_with_a_comment_and_the_api_agrees(client, engine):
+    sign_in(client, "operator")
+    page = client.get("/alerts")
+    alert_id = int(re.findall(r'id="alert-(\d+)"', page.text)[0])
+    r = client.post(
+        f"/alerts/{alert_id}/acknowledge",
+        data={"csrf": csrf_of(page.text), "comment": "charge transférée sur T2"},
+        follow_redirects=True,
+    )
+    assert r.status_code == 200 and f"Alerte {alert_id} acquittée." in r.text
+    assert f'id="alert-{alert_id}"' not in r.text  # no longer in the open list
+    acked = client.get("/alerts?state=acknowledged").text
+    assert "Acquittée par user:operator" in acked and "charge transférée sur T2" in acked
+    _, key = create_key(engine, "reader")
+    api = client.get("/v1/alerts", headers={"X-API-Key": key}).json()
+    mine = next(a for a in api if a["id"] == alert_id)
+    assert mine["acknowledged_by"] == "user:operator" and mine["acknowledged_at"]
+    time.sleep(0.3)
+    audited = entries(engine, action="acknowledge_alert")
+    assert audited[0].actor == "user:operator" and audited[0].target == str(alert_id)
+
+
+def test_alert_filters(client, engine):
+    raise_alert(engine, "TR-0003", "sensor_stale", "ALERTE", "capteur muet")
+    sign_in(client, "reader")
+    by_kind = client.get("/alerts?kind=sensor_stale").text
+    assert by_kind.count('<tr id="alert-') == 1 and "capteur muet" in by_kind
+    by_tr = client.get("/alerts?transformer=TR-0003").text
+    assert by_tr.count('<tr id="alert-') == 1
+    assert client.get("/alerts?level=ROUGE").status_code == 400
+    assert client.get("/alerts?state=all").status_code == 200
+
+
+def test_transformer_panels_match_the_json(client):
+    sign_in(client, "reader")
+    html = client.get("/transformers/TR-0001").text
+    data = client.get("/transformers/TR-0001/panels.json").json()
+    assert data["problem"] is None and data["source"] == "physics"
+    shown = dict(re.findall(r'<tr data-minutes="(\d+)" data-load="([\d.]+)"', html))
+    assert set(shown) == {"30", "120", "480"}
+    for c in data["capability"]:
+        assert float(shown[str(c["minutes"])]) == pytest.approx(c["max_load_pu"], abs=2e-3)
+    loads = [c["max_load_pu"] for c in data["capability"]]
+    assert loads == sorted(loads, reverse=True) and 0 < loads[-1] <= 1.5
+    assert len(data["forecast"]["value"]) == 145
+    crossing = re.search(r'id="forecast-crossing" data-level="(\w*)"', html).group(1)
+    assert crossing == (data["crossing"]["level"] if data["crossing"] else "")
+    assert "Prévision physique (CEI 60076-7)" in html  # the physics is labelled as such
+
+
+def test_chart_series_downsampled_with_peaks(client, engine):
+    sign_in(client, "reader")
+    j = client.get("/transformers/TR-0002/series?window=6h").json()
+    assert 70 <= j["raw_points"] <= 73 and j["measured"].count(None) < len(j["t"])
+    assert j["t"] == sorted(j["t"])
+    now = datetime.now(UTC).timestamp()
+    assert now - 7 * 3600 < j["t"][0] < now  # epoch seconds, not micro- or nanoseconds
+    assert set(j["threshold_alert"]) == {62.0} and "forecast" in j
+    _, oil = latest_value(engine, "TR-0002", "température huile (°C)")
+    assert max(v for v in j["measured"] if v is not None) >= round(oil, 3) - 1e-6
+    assert client.get("/transformers/TR-0002/series?window=2d").status_code == 400
+
+
+def test_what_if_and_its_errors(client):
+    sign_in(client, "reader")
+    ok = client.get("/transformers/TR-0004/whatif?load=1,6&hours=4")
+    assert ok.status_code == 200 and "Limite atteinte après" in ok.text
+    safe = client.get("/transformers/TR-0004/whatif?load=0.5&hours=1")
+    assert "Les limites ne sont pas atteintes." in safe.text
+    bad = client.get("/transformers/TR-0004/whatif?load=abc&hours=1")
+    assert bad.status_code == 400 and "numbers" in bad.text
+    far = client.get("/transformers/TR-0004/whatif?load=1&hours=500")
+    assert far.status_code == 400 and "48 hours" in far.text
+
+
+def test_unknown_transformer_is_a_404_page(client):
+    sign_in(client, "reader")
+    r = client.get("/transformers/NOPE")
+    assert r.status_code == 404 and "NOPE n&#39;existe pas." in r.text
+
+
+def test_models_page_renders(client):
+    sign_in(client, "reader")
+    r = client.get("/models")
+    assert r.status_code == 200 and "Aucun modèle enregistré." in r.text
+
+
+def test_live_feed_sees_new_alerts_and_readings(engine):
+    feed = LiveFeed(engine)
+    feed.last_alert_id = 0
+    feed.poll_once()  # drain what is there
+    feed.watches["TR-0005"] = feed._watch("TR-0005")
+    assert feed.poll_once() == []
+    at = datetime.now(UTC) + timedelta(seconds=1)
+    write_readings(engine, [Reading("TR-0005", at, "température huile (°C)", 77.5)])
+    new_id = raise_alert(engine, "TR-0005", "top_oil_high", "CRITIQUE", "huile 77,5 °C")
+    events = feed.poll_once()
+    kinds = [(k, tid) for k, tid, _ in events]
+    assert kinds == [("alert", None), ("reading", "TR-0005")]
+    assert events[0][2]["id"] == new_id and events[1][2]["measured"] == 77.5
+    message = encode("alert", events[0][2], "en").decode()
+    assert message.startswith("event: alert\n") and '"level_text":"Critical"' in message
+    assert feed.poll_once() == []  # nothing twice
