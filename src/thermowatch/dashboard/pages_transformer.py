@@ -22,6 +22,7 @@ from thermowatch.dashboard.render import STALE_AFTER_S, age_text, page, threshol
 from thermowatch.errors import InputError, NotFoundError
 from thermowatch.report.i18n import number, t
 from thermowatch.store.alerts import open_alerts
+from thermowatch.store.readings import latest_value
 from thermowatch.store.transformers import get_transformer
 from thermowatch.thermal.limits import NORMAL_CYCLIC
 
@@ -73,6 +74,11 @@ def panels_json(p: pn.ThermalPanels) -> dict:
     return out
 
 
+def _measured_now(engine, tr) -> float | None:
+    latest = latest_value(engine, tr.id, tr.target_variable) if tr.target_variable else None
+    return latest[1] if latest else None
+
+
 @router.get("/transformers/{transformer_id}")
 async def transformer_page(
     request: Request,
@@ -83,10 +89,11 @@ async def transformer_page(
     window = _window(window)
     engine, tr, served, th = _context(request, transformer_id)
     now = datetime.now(UTC)
-    p, facts, alerts = await asyncio.gather(
+    p, facts, alerts, measured = await asyncio.gather(
         asyncio.to_thread(pn.thermal_panels, engine, tr, th, now),
         asyncio.to_thread(pn.window_facts, engine, tr, pn.window_of(window), now),
         asyncio.to_thread(open_alerts, engine, tr.id),
+        asyncio.to_thread(_measured_now, engine, tr),
     )
     last = facts.last_reading_at
     stale = last is None or (now - last).total_seconds() > STALE_AFTER_S
@@ -98,6 +105,7 @@ async def transformer_page(
         request, "transformer.html", who, nav="fleet", tr=tr, served=served, th=th, p=p,
         facts=facts, alerts=alerts, window=window, windows=list(pn.WINDOWS), stale=stale,
         last_age=age_text(last, who.lang, now), labels=labels, limit=NORMAL_CYCLIC,
+        measured=measured,
     )  # fmt: skip
 
 

@@ -134,8 +134,15 @@ var TW = (function () {
     var opts = {
       width: Math.max(320, el.clientWidth - 8), height: 360,
       series: series, scales: { x: { time: true } },
-      axes: [{ stroke: "#9fb0bf", grid: { stroke: "#2c3845" } },
-             { stroke: "#9fb0bf", grid: { stroke: "#2c3845" }, values: function (u, v) { return v.map(function (x) { return fmt.format(x) + " °C"; }); } }],
+      // 24-hour clock, day/month: what a French control room reads (times in UTC, as the server).
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); },
+      axes: [{ stroke: "#9fb0bf", grid: { stroke: "#2c3845" }, values: [
+                [86400 * 28, "{MM}/{YYYY}", null, null, null, null, null, null, 1],
+                [86400, "{DD}/{MM}", "\n{YYYY}", null, null, null, null, null, 1],
+                [3600, "{HH}:{mm}", "\n{DD}/{MM}", null, "\n{DD}/{MM}", null, null, null, 1],
+                [60, "{HH}:{mm}", "\n{DD}/{MM}", null, "\n{DD}/{MM}", null, null, null, 1],
+                [1, "{HH}:{mm}:{ss}", "\n{DD}/{MM}", null, "\n{DD}/{MM}", null, null, null, 1]] },
+             { stroke: "#9fb0bf", grid: { stroke: "#2c3845" }, size: 80, values: function (u, v) { return v.map(function (x) { return fmt.format(x) + " °C"; }); } }],
       legend: { live: true }
     };
     el.innerHTML = "";
@@ -172,6 +179,7 @@ var TW = (function () {
         state.plot.setData(state.cols);
         el.dataset.points = String(state.cols[0].length);
         el.dataset.lastReading = String(r.t);
+        if (r.predicted !== null) { el.dataset.lastPredicted = String(r.predicted); }
       }
     });
   }
