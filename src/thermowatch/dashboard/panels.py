@@ -21,7 +21,7 @@ from thermowatch.data import quantities as q
 from thermowatch.data.columns import classify_quantity
 from thermowatch.errors import InputError
 from thermowatch.learn.result import Thresholds
-from thermowatch.store.overview import quality_counts
+from thermowatch.store.overview import prediction_arrays, quality_counts, reading_arrays
 from thermowatch.store.predictions import predictions_frame
 from thermowatch.store.readings import readings_frame
 
@@ -190,17 +190,14 @@ def chart_series(
     measured_y = np.array([])
     raw = 0
     if target:
-        wide = readings_frame(engine, transformer.id, now - window, end, variables=[target])
-        y = wide[target].to_numpy(float) if target in wide else np.array([])
-        t = _epoch_s(pd.DatetimeIndex(wide.index))
+        t_us, y = reading_arrays(engine, transformer.id, target, now - window, end)
+        t = t_us / 1e6
         raw = int(np.isfinite(y).sum())
         keep = minmax_indices(t, y, points)
         measured_t, measured_y = t[keep], y[keep]
-    preds = predictions_frame(engine, transformer.id, now - window, end)
-    preds = preds[~preds.index.duplicated(keep="last")]
-    pt = _epoch_s(pd.DatetimeIndex(preds.index))
+    preds = prediction_arrays(engine, transformer.id, now - window, end)
     pt, pred = align_minmax(
-        pt, {k: preds[k].to_numpy(float) for k in ("value", "lower", "upper")}, points
+        preds["ts_us"] / 1e6, {k: preds[k] for k in ("value", "lower", "upper")}, points
     )
     axes = [measured_t, pt]
     if forecast is not None:

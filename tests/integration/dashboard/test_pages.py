@@ -6,6 +6,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from thermowatch.dashboard.events import LiveFeed, encode
@@ -162,3 +163,26 @@ def test_live_feed_sees_new_alerts_and_readings(engine):
     message = encode("alert", events[0][2], "en").decode()
     assert message.startswith("event: alert\n") and '"level_text":"Critical"' in message
     assert feed.poll_once() == []  # nothing twice
+
+
+def test_chart_arrays_match_the_store_frames(engine):
+    from thermowatch.store.overview import prediction_arrays, reading_arrays
+    from thermowatch.store.predictions import Prediction, predictions_frame, write_predictions
+    from thermowatch.store.readings import readings_frame
+
+    now = datetime.now(UTC)
+    write_predictions(engine, [
+        Prediction("TR-0006", now - timedelta(minutes=m), "m1", 50.0 + m, None if m % 2 else 48.0 + m,
+                   None if m % 2 else 52.0 + m)
+        for m in range(30)
+    ])  # fmt: skip
+    start, end = now - timedelta(hours=7), now + timedelta(seconds=1)
+    arrays = prediction_arrays(engine, "TR-0006", start, end)
+    frame = predictions_frame(engine, "TR-0006", start, end)
+    assert np.array_equal(arrays["value"], frame["value"].to_numpy())
+    assert np.array_equal(np.isnan(arrays["lower"]), frame["lower"].isna().to_numpy())
+    assert np.array_equal(arrays["ts_us"], frame.index.as_unit("us").asi8)
+    ts, values = reading_arrays(engine, "TR-0006", "température huile (°C)", start, end)
+    wide = readings_frame(engine, "TR-0006", start, end, variables=["température huile (°C)"])
+    assert np.array_equal(values, wide["température huile (°C)"].to_numpy())
+    assert np.array_equal(ts, wide.index.as_unit("us").asi8) and ts.size > 60

@@ -159,6 +159,7 @@ var TW = (function () {
       if (!data.t.length) { el.textContent = data.empty_text; return; }
       state = chart(el, data, cfg.labels);
       el.dataset.points = String(data.t.length);
+      el.dataset.drawnMs = String(Math.round(performance.now()));  // read by the benchmark
       el.dataset.ready = "1";
     });
     liveStream("/events?transformer=" + encodeURIComponent(cfg.id), {
