@@ -19,6 +19,7 @@ import pandas as pd
 from thermowatch.data.simulator import OIL, SAMPLE_SPEC
 from thermowatch.ingest.simulator import FIELDS, FieldModel, transformer_ids
 from thermowatch.learn.result import Thresholds
+from thermowatch.report.i18n import number
 from thermowatch.store.alerts import raise_alert
 from thermowatch.store.readings import COLUMNS, write_readings
 from thermowatch.store.transformers import Transformer, save_transformer
@@ -81,5 +82,5 @@ def seed_fleet(
         level = th.level(oil)
         if level != "NORMAL":
             raise_alert(engine, tid, "top_oil_high", level,
-                        f"{tid} : huile {oil:.1f} °C ≥ seuil {level.lower()}", at=end)  # fmt: skip
+                        f"{tid} : huile {number(oil)} °C ≥ seuil {level.lower()}", at=end)  # fmt: skip
     return ids
