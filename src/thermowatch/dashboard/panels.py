@@ -21,9 +21,15 @@ from thermowatch.data import quantities as q
 from thermowatch.data.columns import classify_quantity
 from thermowatch.errors import InputError
 from thermowatch.learn.result import Thresholds
-from thermowatch.store.overview import prediction_arrays, quality_counts, reading_arrays
+from thermowatch.store.overview import (
+    hourly_arrays,
+    prediction_arrays,
+    quality_counts,
+    reading_arrays,
+)
 from thermowatch.store.predictions import predictions_frame
 from thermowatch.store.readings import readings_frame
+from thermowatch.store.types import from_micros, to_micros
 
 WINDOWS = {"6h": timedelta(hours=6), "24h": timedelta(hours=24), "7d": timedelta(days=7),
            "30d": timedelta(days=30), "1y": timedelta(days=365)}  # fmt: skip
@@ -169,6 +175,24 @@ def _epoch_s(index: pd.DatetimeIndex) -> np.ndarray:
     return physics.epoch_seconds(index) if len(index) else np.array([])
 
 
+def with_hourly(engine, transformer_id: str, variable: str, start: datetime, t_us, y):
+    """Raw readings ``(t_us, y)`` preceded by the hourly min and max retention kept for the
+    part of the window older than the oldest raw reading. Returns ``(t [s], y)``.
+
+    An hour's minimum is placed at a quarter past and its maximum at a quarter to (the
+    aggregate does not say when within the hour they happened): the peaks stay on the chart.
+    """
+    before = t_us[0] if t_us.size else to_micros(datetime.now(UTC))
+    hours, lows, highs = hourly_arrays(engine, transformer_id, variable, start, from_micros(before))
+    if not hours.size:
+        return t_us / 1e6, y
+    quarter = 900_000_000
+    old_t = np.column_stack([hours + quarter, hours + 3 * quarter]).ravel()
+    old_y = np.column_stack([lows, highs]).ravel()
+    keep = old_t < before
+    return np.r_[old_t[keep], t_us] / 1e6, np.r_[old_y[keep], y]
+
+
 def chart_series(
     engine,
     transformer,
@@ -191,7 +215,7 @@ def chart_series(
     raw = 0
     if target:
         t_us, y = reading_arrays(engine, transformer.id, target, now - window, end)
-        t = t_us / 1e6
+        t, y = with_hourly(engine, transformer.id, target, now - window, t_us, y)
         raw = int(np.isfinite(y).sum())
         keep = minmax_indices(t, y, points)
         measured_t, measured_y = t[keep], y[keep]

@@ -22,6 +22,7 @@ from thermowatch.store.tables import (
     notifications,
     predictions,
     readings,
+    readings_hourly,
     transformers,
 )
 from thermowatch.store.types import to_micros
@@ -268,6 +269,27 @@ def reading_arrays(
     n = len(rows)
     cols = list(zip(*rows, strict=True)) if n else [(), ()]
     return np.fromiter(cols[0], dtype=np.int64, count=n), np.array(cols[1], dtype=np.float64)
+
+
+def hourly_arrays(
+    engine: Engine, transformer_id: str, variable: str, start: datetime, end: datetime
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hourly aggregates of one variable (what retention keeps once raw readings are folded):
+    ``(hour_us, min, max)`` for the hours starting in ``[start, end)``, oldest first."""
+    h = readings_hourly.c
+    q = (
+        select(h.hour, h.min, h.max)
+        .where(h.transformer_id == transformer_id, h.variable == variable)
+        .where(h.hour >= start, h.hour < end)
+        .order_by(h.hour)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    n = len(rows)
+    hours = np.fromiter((to_micros(r.hour) for r in rows), dtype=np.int64, count=n)
+    lows = np.fromiter((r.min for r in rows), dtype=np.float64, count=n)
+    highs = np.fromiter((r.max for r in rows), dtype=np.float64, count=n)
+    return hours, lows, highs
 
 
 def prediction_arrays(

@@ -186,3 +186,25 @@ def test_chart_arrays_match_the_store_frames(engine):
     wide = readings_frame(engine, "TR-0006", start, end, variables=["température huile (°C)"])
     assert np.array_equal(values, wide["température huile (°C)"].to_numpy())
     assert np.array_equal(ts, wide.index.as_unit("us").asi8) and ts.size > 60
+
+
+def test_year_window_draws_the_hourly_peaks_retention_kept(client, engine):
+    from thermowatch.store.retention import apply_retention
+
+    oil = "température huile (°C)"
+    now = datetime.now(UTC)
+    old = [now - timedelta(days=200, minutes=m) for m in range(0, 180)]
+    values = [55.0 + (25.0 if m == 77 else 0.0) for m in range(180)]  # one 80 °C minute
+    write_readings(
+        engine, [Reading("TR-0006", t, oil, v) for t, v in zip(old, values, strict=True)]
+    )
+    apply_retention(engine, raw_days=90, now=now)  # folds the old raw minutes into hours
+    sign_in(client, "reader")
+    j = client.get("/transformers/TR-0006/series?window=1y").json()
+    year_ago = now.timestamp() - 365 * 86400
+    old_points = [(t, v) for t, v in zip(j["t"], j["measured"], strict=True)
+                  if v is not None and t < now.timestamp() - 150 * 86400]  # fmt: skip
+    assert len(old_points) in (6, 8)  # 3 or 4 hours (min and max each), per the hour boundaries
+    assert max(v for _, v in old_points) == 80.0 and min(v for _, v in old_points) == 55.0
+    assert all(year_ago < t for t, _ in old_points)
+    assert j["t"] == sorted(j["t"])
