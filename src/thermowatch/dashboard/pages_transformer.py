@@ -89,11 +89,12 @@ async def transformer_page(
     window = _window(window)
     engine, tr, served, th = _context(request, transformer_id)
     now = datetime.now(UTC)
-    p, facts, alerts, measured = await asyncio.gather(
+    p, facts, alerts, measured, life = await asyncio.gather(
         asyncio.to_thread(pn.thermal_panels, engine, tr, th, now),
         asyncio.to_thread(pn.window_facts, engine, tr, pn.window_of(window), now),
         asyncio.to_thread(open_alerts, engine, tr.id),
         asyncio.to_thread(_measured_now, engine, tr),
+        asyncio.to_thread(pn.life_so_far, engine, tr, now),
     )
     last = facts.last_reading_at
     stale = last is None or (now - last).total_seconds() > STALE_AFTER_S
@@ -105,7 +106,7 @@ async def transformer_page(
         request, "transformer.html", who, nav="fleet", tr=tr, served=served, th=th, p=p,
         facts=facts, alerts=alerts, window=window, windows=list(pn.WINDOWS), stale=stale,
         last_age=age_text(last, who.lang, now), labels=labels, limit=NORMAL_CYCLIC,
-        measured=measured,
+        measured=measured, life=life,
     )  # fmt: skip
 
 

@@ -23,6 +23,8 @@ from thermowatch.errors import InputError
 from thermowatch.learn.result import Thresholds
 from thermowatch.store.overview import (
     hourly_arrays,
+    hourly_means,
+    latest_variables,
     prediction_arrays,
     quality_counts,
     reading_arrays,
@@ -30,6 +32,7 @@ from thermowatch.store.overview import (
 from thermowatch.store.predictions import predictions_frame
 from thermowatch.store.readings import readings_frame
 from thermowatch.store.types import from_micros, to_micros
+from thermowatch.thermal.ageing import loss_of_life_days
 
 WINDOWS = {"6h": timedelta(hours=6), "24h": timedelta(hours=24), "7d": timedelta(days=7),
            "30d": timedelta(days=30), "1y": timedelta(days=365)}  # fmt: skip
@@ -169,6 +172,45 @@ def window_facts(
             except InputError:
                 result = None
     return WindowFacts(result, quality, last)
+
+
+@dataclass(frozen=True)
+class LifeSoFar:
+    """Loss of life [days] since the first stored hot-spot reading (``since``, UTC)."""
+
+    loss_days: float
+    since: datetime
+    hourly_hours: int  # hours counted from hourly aggregates (their mean), before raw data
+
+
+HISTORY_START = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def life_so_far(engine, transformer, now: datetime | None = None) -> LifeSoFar | None:
+    """Loss of life since commissioning from the measured hot spot (winding temperature):
+    the raw readings, preceded by the hourly means that retention kept of older ones (an hour
+    at its mean temperature: close for the slow oil, a slight underestimate for the winding's
+    minute peaks). None when no winding temperature is stored."""
+    now = now or datetime.now(UTC)
+    end = now + timedelta(microseconds=1)
+    names = latest_variables(engine, transformer.id)
+    winding = next((n for n in names if classify_quantity(n) == q.WINDING_TEMPERATURE), None)
+    if winding is None:
+        return None
+    t_us, hot = reading_arrays(engine, transformer.id, winding, HISTORY_START, end)
+    before = t_us[0] if t_us.size else to_micros(now)
+    hours, _, _ = hourly_arrays(engine, transformer.id, winding, HISTORY_START, from_micros(before))
+    means = hourly_means(engine, transformer.id, winding, HISTORY_START, from_micros(before))
+    loss = 0.0
+    if hours.size:
+        loss += float(loss_of_life_days(means, 60.0))
+    if t_us.size >= 2:
+        dt = np.minimum(np.r_[0.0, np.diff(t_us) / 60e6], 60.0)
+        loss += float(loss_of_life_days(hot, dt))
+    if not hours.size and t_us.size < 2:
+        return None
+    first = hours[0] if hours.size else t_us[0]
+    return LifeSoFar(loss, from_micros(int(first)), int(hours.size))
 
 
 def _epoch_s(index: pd.DatetimeIndex) -> np.ndarray:

@@ -127,6 +127,10 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "fr": "Perte de vie depuis la mise en service [jours]",
         "en": "Loss of life since commissioning [days]",
     },
+    "ui.tr.loss_total_note": {
+        "fr": "depuis le {since} (point chaud mesuré ; {hours} h comptées sur les moyennes horaires conservées)",
+        "en": "since {since} (measured hot spot; {hours} h counted from the hourly means kept)",
+    },
     "ui.tr.hot_spot_source.measured": {
         "fr": "point chaud mesuré",
         "en": "measured hot spot",

@@ -10,7 +10,7 @@ the cost grows with the number of transformers, not with the history stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import BigInteger, Engine, and_, cast, func, or_, select
@@ -290,6 +290,38 @@ def hourly_arrays(
     lows = np.fromiter((r.min for r in rows), dtype=np.float64, count=n)
     highs = np.fromiter((r.max for r in rows), dtype=np.float64, count=n)
     return hours, lows, highs
+
+
+def hourly_means(
+    engine: Engine, transformer_id: str, variable: str, start: datetime, end: datetime
+) -> np.ndarray:
+    """Hourly means of one variable for the hours starting in ``[start, end)``, oldest first."""
+    h = readings_hourly.c
+    q = (
+        select(h.mean)
+        .where(h.transformer_id == transformer_id, h.variable == variable)
+        .where(h.hour >= start, h.hour < end)
+        .order_by(h.hour)
+    )
+    with engine.connect() as conn:
+        return np.array(conn.scalars(q).all(), dtype=np.float64)
+
+
+def latest_variables(engine: Engine, transformer_id: str) -> list[str]:
+    """The variables a transformer reported in its newest day of readings (or ever, hourly)."""
+    r, h = readings.c, readings_hourly.c
+    with engine.connect() as conn:
+        last = conn.scalar(select(func.max(r.ts)).where(r.transformer_id == transformer_id))
+        names = set()
+        if last is not None:
+            names |= set(conn.scalars(
+                select(r.variable).distinct()
+                .where(r.transformer_id == transformer_id, r.ts > last - timedelta(days=1))
+            ))  # fmt: skip
+        names |= set(
+            conn.scalars(select(h.variable).distinct().where(h.transformer_id == transformer_id))
+        )
+    return sorted(names)
 
 
 def prediction_arrays(

@@ -208,3 +208,26 @@ def test_year_window_draws_the_hourly_peaks_retention_kept(client, engine):
     assert max(v for _, v in old_points) == 80.0 and min(v for _, v in old_points) == 55.0
     assert all(year_ago < t for t, _ in old_points)
     assert j["t"] == sorted(j["t"])
+
+
+def test_loss_of_life_since_commissioning_counts_hourly_and_raw(client, engine):
+    from thermowatch.dashboard.panels import life_so_far
+    from thermowatch.store.retention import apply_retention
+    from thermowatch.thermal.ageing import loss_of_life_days
+
+    winding = "température enroulement (°C)"
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start = now - timedelta(days=120)
+    old = [start + timedelta(minutes=m) for m in range(120)]  # two whole hours at 104 °C
+    write_readings(engine, [Reading("TR-0007", t, winding, 104.0) for t in old])
+    before = life_so_far(engine, get_transformer(engine, "TR-0007"), now)
+    apply_retention(engine, raw_days=90, now=now)
+    after = life_so_far(engine, get_transformer(engine, "TR-0007"), now)
+    assert after.since == start and after.hourly_hours == 2
+    # two hours at 104 °C age like four hours at the rated 98 °C: 4/24 day, raw or hourly
+    assert after.loss_days == pytest.approx(before.loss_days, rel=0.02)
+    recent = before.loss_days - float(loss_of_life_days(np.full(119, 104.0), 1.0))
+    assert after.loss_days - recent == pytest.approx(4 / 24, rel=0.02)
+    sign_in(client, "reader")
+    html = client.get("/transformers/TR-0007").text
+    assert 'id="loss-total"' in html and "2 h comptées sur les moyennes horaires" in html
