@@ -60,8 +60,12 @@ def test_wrong_password_refused_audited_and_account_locked(client, app, engine):
     # five failures in a row lock the account: even the right password is refused now
     r = sign_in(client, "reader", PASSWORD)
     assert r.status_code == 429 and "Trop d&#39;essais" in r.text
-    time.sleep(0.3)  # the audit queue flushes every 50 ms
-    denied = [e for e in entries(engine, action="dashboard.login") if e.outcome == "denied"]
+    deadline = time.monotonic() + 10  # the audit queue flushes every 50 ms
+    while True:
+        denied = [e for e in entries(engine, action="dashboard.login") if e.outcome == "denied"]
+        if len(denied) >= 6 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(denied) == 6
     assert {e.target for e in denied} == {"user:reader"}
     assert '"wrong_password"' in denied[-1].detail and '"locked"' in denied[0].detail
@@ -70,7 +74,12 @@ def test_wrong_password_refused_audited_and_account_locked(client, app, engine):
     assert sign_in(client, "reader").status_code == 303
 
 
-def test_sign_in_is_rate_limited_per_address(client):
+def test_sign_in_is_rate_limited_per_address(client, app):
+    from thermowatch.dashboard.auth import LOGIN_BURST
+    from thermowatch.service.auth import TokenBucket
+
+    # the service's bucket, with a refill slow enough that a loaded machine cannot refill it
+    app.state.dashboard_login_limiter = TokenBucket(1e-4, LOGIN_BURST)
     statuses = [sign_in(client, f"nobody{i}", "x" * 12).status_code for i in range(12)]
     assert statuses[:10] == [401] * 10
     assert statuses[10:] == [429, 429]
@@ -137,3 +146,13 @@ def test_language_switch_is_remembered_per_user(client, app):
         assert "Transformer fleet" in other.get("/").text
         sign_in(other, "reader")
         assert "Parc de transformateurs" in other.get("/").text
+
+
+def test_pages_forbid_inline_scripts_and_framing(client):
+    sign_in(client, "reader")
+    for path in ("/", "/alerts", "/transformers/TR-0001", "/models", "/login"):
+        r = client.get(path)
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp, path
+        assert r.headers["x-frame-options"] == "DENY", path
+        assert "<script>" not in r.text, path  # every script is a file of ours

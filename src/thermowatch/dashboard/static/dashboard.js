@@ -185,5 +185,14 @@ var TW = (function () {
     });
   }
 
+  // No inline script (the Content-Security-Policy forbids it): each page says what it is.
+  document.addEventListener("DOMContentLoaded", function () {
+    var kind = document.body.dataset.page;
+    if (kind === "fleet") fleetPage();
+    else if (kind === "alerts") alertsPage();
+    else if (kind === "transformer") transformerPage(JSON.parse(document.getElementById("chart").dataset.config));
+    else if (document.getElementById("live")) liveStream("/events", { alert: toast });
+  });
+
   return { fleetPage: fleetPage, alertsPage: alertsPage, transformerPage: transformerPage, liveStream: liveStream, toast: toast };
 })();
