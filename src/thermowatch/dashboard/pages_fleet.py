@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from thermowatch.dashboard.auth import Viewer, viewer
+from thermowatch.dashboard.fleet_forecast import crossings_of
 from thermowatch.dashboard.render import LEVEL_ORDER, STALE_AFTER_S, page, thresholds_for
 from thermowatch.store.overview import LEVEL_RANK, FleetRow, fleet_overview
 
@@ -55,10 +56,14 @@ def fleet_lines(rows: list[FleetRow], served: dict, now: datetime) -> list[Fleet
 async def fleet(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> Response:
     rows = await asyncio.to_thread(fleet_overview, request.app.state.engine)
     models = getattr(request.app.state, "models", None)
-    lines = fleet_lines(rows, models.all() if models else {}, datetime.now(UTC))
+    served = models.all() if models else {}
+    lines = fleet_lines(rows, served, datetime.now(UTC))
+    crossings = crossings_of(request.app)
+    crossings.refresh_if_due(served)
     counts = {
         "red": sum(x.level == "CRITIQUE" for x in lines),
         "orange": sum(x.level == "ALERTE" for x in lines),
         "stale": sum(x.stale for x in lines),
     }
-    return page(request, "fleet.html", who, nav="fleet", lines=lines, counts=counts)
+    return page(request, "fleet.html", who, nav="fleet", lines=lines, counts=counts,
+                crossings=crossings.values, crossings_at=crossings.computed_at)  # fmt: skip

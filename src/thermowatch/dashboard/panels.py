@@ -90,9 +90,14 @@ def _recent_error(wide: pd.DataFrame, preds: pd.DataFrame, target: str | None):
 
 
 def thermal_panels(
-    engine, transformer, thresholds: Thresholds | None, now: datetime | None = None
+    engine,
+    transformer,
+    thresholds: Thresholds | None,
+    now: datetime | None = None,
+    with_capability: bool = True,
 ) -> ThermalPanels:
-    """State, capability, forecast and recent error of one transformer from its stored history."""
+    """State, capability (unless ``with_capability`` is False), forecast and recent error of
+    one transformer from its stored history."""
     now = now or datetime.now(UTC)
     start = now - timedelta(hours=STATE_HOURS)
     wide = readings_frame(engine, transformer.id, start, now + timedelta(microseconds=1))
@@ -130,7 +135,7 @@ def thermal_panels(
         if hot_measured
         else float(np.asarray(replayed.hot_spot_c)[-1]),
         hot_spot_measured=bool(hot_measured),
-        capability=physics.capability(spec, state, ambient),
+        capability=physics.capability(spec, state, ambient) if with_capability else None,
         forecast=forecast,
         crossing=crossing,
         rmse_k=rmse,

@@ -77,6 +77,14 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.fleet.alerts": {"fr": "Alertes ouvertes", "en": "Open alerts"},
     "ui.fleet.age": {"fr": "Dernière mesure", "en": "Last reading"},
     "ui.fleet.model": {"fr": "Modèle", "en": "Model"},
+    "ui.fleet.crossings_at": {
+        "fr": "Franchissements prévus (physique CEI 60076-7, 24 h) calculés à {at}.",
+        "en": "Forecast crossings (IEC 60076-7 physics, 24 h) computed at {at}.",
+    },
+    "ui.fleet.crossings_pending": {
+        "fr": "Franchissements prévus en cours de calcul (rechargez dans un instant).",
+        "en": "Forecast crossings being computed (reload in a moment).",
+    },
     "ui.fleet.empty": {
         "fr": "Aucun transformateur dans la base.",
         "en": "No transformer in the store.",

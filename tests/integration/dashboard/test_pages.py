@@ -233,3 +233,29 @@ def test_loss_of_life_since_commissioning_counts_hourly_and_raw(client, engine):
     sign_in(client, "reader")
     html = client.get("/transformers/TR-0007").text
     assert 'id="loss-total"' in html and "2 h comptées sur les moyennes horaires" in html
+
+
+def test_fleet_forecast_crossings_match_each_transformer_page(client, engine):
+    from thermowatch.dashboard.fleet_forecast import FleetCrossings
+    from thermowatch.dashboard.panels import thermal_panels
+
+    crossings = FleetCrossings(engine)
+    assert crossings.compute({}) == 8
+    th = Thresholds(62.0, 70.0, "config")
+    for tid in ("TR-0001", "TR-0004"):
+        own = thermal_panels(engine, get_transformer(engine, tid), th).crossing
+        assert crossings.values[tid] == own or (
+            own is not None and crossings.values[tid][0] == own[0]  # computed a moment apart
+        )
+    sign_in(client, "reader")
+    first = client.get("/").text
+    assert "en cours de calcul" in first  # the page started the refresh, it does not wait
+    deadline = time.monotonic() + 60
+    while "calculés à" not in (html := client.get("/").text):
+        assert time.monotonic() < deadline, "the fleet crossings were never computed"
+        time.sleep(0.2)
+    shown = dict(re.findall(r'id="tr-(TR-\d+)".*?data-crossing="(\w*)"', html, re.S))
+    assert set(shown) == {f"TR-{i:04d}" for i in range(1, 9)}
+    for tid, level in shown.items():
+        expected = crossings.values.get(tid)
+        assert level == (expected[0] if expected else ""), tid
