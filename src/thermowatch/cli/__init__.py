@@ -21,6 +21,7 @@ from thermowatch.cli import serve as _serve
 from thermowatch.cli import signing as _signing
 from thermowatch.cli import thermal as _thermal
 from thermowatch.cli import train as _train
+from thermowatch.cli import user as _user
 from thermowatch.cli.examples import add_examples
 
 app = typer.Typer(
@@ -44,6 +45,7 @@ app.command("simulate-scada")(_monitor.simulate_scada)
 app.command("status")(_db.status)
 app.command("serve")(_serve.serve)
 app.add_typer(_apikey.app, name="apikey")
+app.add_typer(_user.app, name="user")
 add_examples(app)
 
 

@@ -256,5 +256,8 @@ def create_app(
         docs.install(app)
     for module in (health, predict, batch, readings, transformers, models, alerts, keys):
         app.include_router(module.router)
+    from thermowatch.dashboard import mount as mount_dashboard
+
+    mount_dashboard(app)  # the operator pages at /, after the API routes
     app.add_middleware(MetricsMiddleware)  # POST /predict is counted by ServiceApp's lane
     return app

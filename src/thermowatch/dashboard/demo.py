@@ -1,0 +1,86 @@
+"""A simulated fleet in a store, for the dashboard's browser tests, benchmark and screenshots.
+
+The temperatures come from the simulated SCADA field (:class:`thermowatch.ingest.simulator.
+FieldModel`: IEC 60076-7 physics of the bundled sample's 36 MVA ONAF transformer with daily
+load and ambient cycles); ``hot`` transformers run the ``overload`` scenario (+0.5 pu from the
+start), so they really run hotter. Each transformer is stored with that spec and thresholds on
+its top oil; alerts are raised for those whose last top-oil reading is at or above a threshold,
+as the alert engine would. Nothing here is a hard-coded result: the colours the dashboard shows
+follow from the simulated temperatures.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from thermowatch.data.simulator import OIL, SAMPLE_SPEC
+from thermowatch.ingest.simulator import FIELDS, FieldModel, transformer_ids
+from thermowatch.learn.result import Thresholds
+from thermowatch.report.i18n import number
+from thermowatch.store.alerts import raise_alert
+from thermowatch.store.readings import COLUMNS, write_readings
+from thermowatch.store.transformers import Transformer, save_transformer
+
+#: Top-oil thresholds [°C] of the simulated fleet: the normal daily cycle stays below ALERTE,
+#: the overloaded transformers (+0.5 pu) cross it, the hottest reach CRITIQUE.
+THRESHOLDS = {"alert": 62.0, "critical": 70.0}
+SITES = ("Lyon-Est", "Grenoble-Nord", "Valence", "Chambéry", "Annecy")
+
+
+def seed_fleet(
+    engine,
+    n: int,
+    hours: float = 6.0,
+    step_min: float = 5.0,
+    hot: int = 2,
+    end: datetime | None = None,
+    seed: int = 7,
+    stale: int = 1,
+) -> list[str]:
+    """Store ``n`` simulated transformers with ``hours`` of readings every ``step_min`` up to
+    ``end`` (default now). The first ``hot`` ones are overloaded; the last ``stale`` ones stop
+    reporting an hour before ``end``. Returns the ids (``TR-0001`` ...)."""
+    end = (end or datetime.now(UTC)).replace(microsecond=0)
+    steps = int(hours * 60 / step_min) + 1
+    times = [end - timedelta(minutes=step_min * (steps - 1 - k)) for k in range(steps)]
+    ids = transformer_ids(n)
+    hot = min(hot, n)
+    fields = [(FieldModel(n - hot, "normal", seed=seed), ids[hot:])]
+    if hot:
+        fields.append((FieldModel(hot, "overload", seed=seed + 1, fault_at=times[0]), ids[:hot]))
+    for i, tid in enumerate(ids):
+        save_transformer(engine, Transformer(
+            id=tid, name=f"Poste {tid[3:]}", site=SITES[i % len(SITES)],
+            spec=SAMPLE_SPEC.to_dict(), thresholds=THRESHOLDS, target_variable=OIL,
+        ))  # fmt: skip
+    names = {key: var for var, key in FIELDS.items()}
+    stale_ids = set(ids[n - stale :]) if stale else set()
+    frames = []
+    last_oil: dict[str, float] = {}
+    for field, fleet_ids in fields:
+        if not fleet_ids:
+            continue
+        field.ids = fleet_ids
+        for ts in times:
+            values = field.step(ts)
+            for key, arr in values.items():
+                frame = pd.DataFrame({"transformer_id": fleet_ids, "value": np.asarray(arr, float)})
+                frame["ts"], frame["variable"] = ts, names[key]
+                if stale_ids and ts > end - timedelta(hours=1):
+                    frame = frame[~frame["transformer_id"].isin(stale_ids)]
+                frames.append(frame)
+                if key == "oil_c":
+                    last_oil.update(zip(frame["transformer_id"], frame["value"], strict=True))
+    narrow = pd.concat(frames, ignore_index=True)
+    narrow["quality"], narrow["source"] = 0, "simulator"
+    write_readings(engine, narrow[COLUMNS])
+    th = Thresholds(THRESHOLDS["alert"], THRESHOLDS["critical"], "config")
+    for tid, oil in sorted(last_oil.items()):
+        level = th.level(oil)
+        if level != "NORMAL":
+            raise_alert(engine, tid, "top_oil_high", level,
+                        f"{tid} : huile {number(oil)} °C ≥ seuil {level.lower()}", at=end)  # fmt: skip
+    return ids

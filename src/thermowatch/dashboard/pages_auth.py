@@ -1,0 +1,140 @@
+"""Sign-in, sign-out and the language switch.
+
+The sign-in form is protected against login CSRF with a double-submit token (a random value
+in an ``HttpOnly; SameSite=Strict`` cookie that the form must repeat); once signed in, the
+session's own token protects every form. Failed sign-ins are rate-limited per client
+address (token bucket) and per account (lock after repeated failures, in the store), and
+every attempt, failed or not, is audited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import RedirectResponse, Response
+
+from thermowatch.dashboard.auth import (
+    COOKIE,
+    LANG_COOKIE,
+    SESSION_HOURS,
+    Viewer,
+    audit,
+    check_csrf,
+    client_address,
+    is_tls,
+    login_limiter,
+    viewer,
+)
+from thermowatch.dashboard.render import page
+from thermowatch.report.i18n import t
+from thermowatch.service.metrics import AUTH_FAILURES
+from thermowatch.store.users import close_session, open_session, set_language, verify_password
+
+router = APIRouter(include_in_schema=False)
+PRELOGIN = "tw_prelogin"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect would let a phishing link borrow our sign-in page."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _login_page(request: Request, status: int = 200, message: str | None = None, **ctx):
+    token = request.cookies.get(PRELOGIN) or secrets.token_urlsafe(24)
+    response = page(
+        request, "login.html", None, status=status, csrf=token, message=message,
+        next=_safe_next(ctx.pop("next", None) or request.query_params.get("next")), **ctx,
+    )  # fmt: skip
+    response.set_cookie(
+        PRELOGIN, token, httponly=True, samesite="strict", secure=is_tls(request), path="/"
+    )
+    return response
+
+
+@router.get("/login")
+async def login_form(request: Request) -> Response:
+    lang = request.cookies.get(LANG_COOKIE, "fr")
+    message = t("ui.login.expired", lang) if request.query_params.get("expired") else None
+    return _login_page(request, message=message)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    address = client_address(request)
+    lang = request.cookies.get(LANG_COOKIE, "fr")
+    sent, expected = form.get("csrf"), request.cookies.get(PRELOGIN)
+    queue = getattr(request.app.state, "audit", None)
+    name = str(form.get("name") or "")[:64]
+    next_path = _safe_next(str(form.get("next") or "/"))
+
+    def refuse(reason: str, key: str, status: int):
+        AUTH_FAILURES.labels(f"dashboard_{reason}").inc()
+        if queue is not None:
+            queue.add("anonymous", "dashboard.login", "denied", address=address,
+                      target=f"user:{name}", reason=reason)  # fmt: skip
+        return _login_page(request, status, t(key, lang), name=name, next=next_path)
+
+    if not (isinstance(sent, str) and expected and secrets.compare_digest(sent, expected)):
+        return refuse("csrf", "ui.csrf", 403)
+    if not login_limiter(request.app).allow(address):
+        return refuse("rate_limited", "ui.login.locked", 429)
+    password = str(form.get("password") or "")
+    engine = request.app.state.engine
+    user, reason = await asyncio.to_thread(verify_password, engine, name, password)
+    if user is None:
+        key = "ui.login.locked" if reason == "locked" else "ui.login.failed"
+        return refuse(reason, key, 429 if reason == "locked" else 401)
+    token, _ = await asyncio.to_thread(open_session, engine, user, SESSION_HOURS, address)
+    if queue is not None:
+        queue.add(f"user:{user.name}", "dashboard.login", "ok", role=user.role, address=address)
+    response = RedirectResponse(next_path, status_code=303)
+    response.set_cookie(
+        COOKIE, token, max_age=int(SESSION_HOURS * 3600), httponly=True, samesite="strict",
+        secure=is_tls(request), path="/",
+    )  # fmt: skip
+    response.delete_cookie(PRELOGIN, path="/")
+    return response
+
+
+@router.post("/login/lang")
+async def login_language(request: Request) -> Response:
+    """The sign-in page's language, before anyone is known (a cookie; CSRF-checked too)."""
+    form = await request.form()
+    sent, expected = form.get("csrf"), request.cookies.get(PRELOGIN)
+    if not (isinstance(sent, str) and expected and secrets.compare_digest(sent, expected)):
+        return _login_page(request, 403, t("ui.csrf", request.cookies.get(LANG_COOKIE, "fr")))
+    lang = "en" if form.get("lang") == "en" else "fr"
+    response = RedirectResponse(
+        "/login?next=" + _safe_next(str(form.get("next") or "/")), status_code=303
+    )
+    response.set_cookie(LANG_COOKIE, lang, samesite="strict", secure=is_tls(request), path="/")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> Response:
+    await check_csrf(request, who)
+    await asyncio.to_thread(close_session, request.app.state.engine, request.cookies[COOKIE])
+    audit(request, who, "dashboard.logout", "ok")
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.post("/lang")
+async def switch_language(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> Response:
+    """Switch between French and English; remembered with the user's account."""
+    form = await check_csrf(request, who)
+    lang = "en" if form.get("lang") == "en" else "fr"
+    await asyncio.to_thread(set_language, request.app.state.engine, who.session.user.id, lang)
+    back = request.headers.get("referer", "/")
+    path = "/" + back.split("://", 1)[-1].split("/", 1)[-1] if "://" in back else "/"
+    response = RedirectResponse(_safe_next(path), status_code=303)
+    response.set_cookie(LANG_COOKIE, lang, samesite="strict", secure=is_tls(request), path="/")
+    return response

@@ -1,0 +1,273 @@
+"""The dashboard's texts, in French and English, added to the one catalogue
+(:data:`thermowatch.report.i18n.TEXTS`) so that :func:`~thermowatch.report.i18n.t` formats them
+like every other text a person reads. Keys start with ``ui.``.
+"""
+
+from __future__ import annotations
+
+from thermowatch.report.i18n import TEXTS
+
+UI_TEXTS: dict[str, dict[str, str]] = {
+    # --- frame --------------------------------------------------------------------------
+    "ui.app": {"fr": "thermowatch — supervision", "en": "thermowatch — monitoring"},
+    "ui.nav.fleet": {"fr": "Parc", "en": "Fleet"},
+    "ui.nav.alerts": {"fr": "Alertes", "en": "Alerts"},
+    "ui.nav.models": {"fr": "Modèles", "en": "Models"},
+    "ui.nav.logout": {"fr": "Se déconnecter", "en": "Sign out"},
+    "ui.nav.lang": {"fr": "English", "en": "Français"},
+    "ui.nav.skip": {"fr": "Aller au contenu", "en": "Skip to content"},
+    "ui.signed_in_as": {"fr": "{name} ({role})", "en": "{name} ({role})"},
+    "ui.live.on": {"fr": "En direct", "en": "Live"},
+    "ui.live.off": {"fr": "Connexion perdue — nouvel essai…", "en": "Connection lost — retrying…"},
+    "ui.new_alert": {"fr": "Nouvelle alerte", "en": "New alert"},
+    "ui.none": {"fr": "—", "en": "—"},
+    "ui.role.reader": {"fr": "lecteur", "en": "reader"},
+    "ui.role.operator": {"fr": "opérateur", "en": "operator"},
+    "ui.role.admin": {"fr": "administrateur", "en": "administrator"},
+    # --- sign-in ------------------------------------------------------------------------
+    "ui.login.title": {"fr": "Connexion", "en": "Sign in"},
+    "ui.login.name": {"fr": "Identifiant", "en": "User name"},
+    "ui.login.password": {"fr": "Mot de passe", "en": "Password"},
+    "ui.login.submit": {"fr": "Se connecter", "en": "Sign in"},
+    "ui.login.failed": {
+        "fr": "Identifiant ou mot de passe incorrect.",
+        "en": "Wrong user name or password.",
+    },
+    "ui.login.locked": {
+        "fr": "Trop d'essais : réessayez dans quelques minutes.",
+        "en": "Too many attempts: try again in a few minutes.",
+    },
+    "ui.login.expired": {
+        "fr": "Votre session a expiré : reconnectez-vous.",
+        "en": "Your session has expired: sign in again.",
+    },
+    "ui.csrf": {
+        "fr": "Ce formulaire n'a pas de jeton de sécurité valide : rechargez la page et réessayez.",
+        "en": "This form has no valid security token: reload the page and try again.",
+    },
+    "ui.forbidden": {
+        "fr": "Cette action demande le rôle {role} ; votre rôle est {yours}.",
+        "en": "This action needs the {role} role; your role is {yours}.",
+    },
+    "ui.not_found": {"fr": "{what} n'existe pas.", "en": "{what} does not exist."},
+    "ui.bad_input": {"fr": "Saisie refusée : {why}", "en": "Input refused: {why}"},
+    "ui.back": {"fr": "Retour", "en": "Back"},
+    # --- levels -------------------------------------------------------------------------
+    "ui.level.NORMAL": {"fr": "Normal", "en": "Normal"},
+    "ui.level.ALERTE": {"fr": "Alerte", "en": "Alert"},
+    "ui.level.CRITIQUE": {"fr": "Critique", "en": "Critical"},
+    "ui.level.STALE": {"fr": "Muet", "en": "Stale"},
+    "ui.level.UNKNOWN": {"fr": "Inconnu", "en": "Unknown"},
+    # --- fleet --------------------------------------------------------------------------
+    "ui.fleet.title": {"fr": "Parc de transformateurs", "en": "Transformer fleet"},
+    "ui.fleet.count": {
+        "fr": "{n} transformateurs — {red} critiques, {orange} en alerte, {stale} muets",
+        "en": "{n} transformers — {red} critical, {orange} in alert, {stale} stale",
+    },
+    "ui.fleet.search": {"fr": "Rechercher (code, nom, site)", "en": "Search (code, name, site)"},
+    "ui.fleet.filter_level": {"fr": "Niveau", "en": "Level"},
+    "ui.fleet.all": {"fr": "Tous", "en": "All"},
+    "ui.fleet.id": {"fr": "Code", "en": "Code"},
+    "ui.fleet.name": {"fr": "Nom", "en": "Name"},
+    "ui.fleet.site": {"fr": "Site", "en": "Site"},
+    "ui.fleet.level": {"fr": "Niveau", "en": "Level"},
+    "ui.fleet.measured": {"fr": "Mesurée [°C]", "en": "Measured [°C]"},
+    "ui.fleet.predicted": {"fr": "Prédite [°C]", "en": "Predicted [°C]"},
+    "ui.fleet.crossing": {"fr": "Franchissement prévu", "en": "Forecast crossing"},
+    "ui.fleet.alerts": {"fr": "Alertes ouvertes", "en": "Open alerts"},
+    "ui.fleet.age": {"fr": "Dernière mesure", "en": "Last reading"},
+    "ui.fleet.model": {"fr": "Modèle", "en": "Model"},
+    "ui.fleet.crossings_at": {
+        "fr": "Franchissements prévus (physique CEI 60076-7, 24 h) calculés à {at}.",
+        "en": "Forecast crossings (IEC 60076-7 physics, 24 h) computed at {at}.",
+    },
+    "ui.fleet.crossings_pending": {
+        "fr": "Franchissements prévus en cours de calcul (rechargez dans un instant).",
+        "en": "Forecast crossings being computed (reload in a moment).",
+    },
+    "ui.fleet.empty": {
+        "fr": "Aucun transformateur dans la base.",
+        "en": "No transformer in the store.",
+    },
+    "ui.fleet.sort_hint": {
+        "fr": "Cliquez un en-tête pour trier.",
+        "en": "Click a heading to sort.",
+    },
+    "ui.age.never": {"fr": "jamais", "en": "never"},
+    "ui.age.s": {"fr": "il y a {n} s", "en": "{n} s ago"},
+    "ui.age.min": {"fr": "il y a {n} min", "en": "{n} min ago"},
+    "ui.age.h": {"fr": "il y a {n} h", "en": "{n} h ago"},
+    "ui.age.d": {"fr": "il y a {n} j", "en": "{n} d ago"},
+    # --- transformer --------------------------------------------------------------------
+    "ui.tr.title": {"fr": "Transformateur {id}", "en": "Transformer {id}"},
+    "ui.tr.chart": {
+        "fr": "Température mesurée et prédite",
+        "en": "Measured and predicted temperature",
+    },
+    "ui.tr.window": {"fr": "Fenêtre", "en": "Window"},
+    "ui.tr.measured": {"fr": "Mesurée", "en": "Measured"},
+    "ui.tr.predicted": {"fr": "Prédite", "en": "Predicted"},
+    "ui.tr.interval_low": {"fr": "Intervalle bas", "en": "Interval low"},
+    "ui.tr.interval_high": {"fr": "Intervalle haut", "en": "Interval high"},
+    "ui.tr.forecast": {"fr": "Prévision", "en": "Forecast"},
+    "ui.tr.threshold_alert": {"fr": "Seuil d'alerte", "en": "Alert threshold"},
+    "ui.tr.threshold_critical": {"fr": "Seuil critique", "en": "Critical threshold"},
+    "ui.tr.points": {
+        "fr": "{shown} points affichés sur {raw} mesurés (min/max par intervalle : pics conservés).",
+        "en": "{shown} points shown out of {raw} measured (min/max per bucket: peaks kept).",
+    },
+    "ui.tr.no_data": {
+        "fr": "Aucune mesure dans cette fenêtre.",
+        "en": "No reading in this window.",
+    },
+    "ui.tr.now": {"fr": "Maintenant", "en": "Now"},
+    "ui.tr.hot_spot": {"fr": "Point chaud", "en": "Hot spot"},
+    "ui.tr.top_oil": {"fr": "Huile (sommet)", "en": "Top oil"},
+    "ui.tr.load": {"fr": "Charge [pu]", "en": "Load [pu]"},
+    "ui.tr.ambient": {"fr": "Ambiante [°C]", "en": "Ambient [°C]"},
+    "ui.tr.ageing": {"fr": "Vieillissement de l'isolation", "en": "Insulation ageing"},
+    "ui.tr.ageing_rate": {"fr": "Vitesse de vieillissement actuelle", "en": "Ageing rate now"},
+    "ui.tr.loss_window": {
+        "fr": "Perte de vie sur la fenêtre [jours]",
+        "en": "Loss of life over the window [days]",
+    },
+    "ui.tr.loss_total": {
+        "fr": "Perte de vie depuis la mise en service [jours]",
+        "en": "Loss of life since commissioning [days]",
+    },
+    "ui.tr.loss_total_note": {
+        "fr": "depuis le {since} (point chaud mesuré ; {hours} h comptées sur les moyennes horaires conservées)",
+        "en": "since {since} (measured hot spot; {hours} h counted from the hourly means kept)",
+    },
+    "ui.tr.hot_spot_source.measured": {
+        "fr": "point chaud mesuré",
+        "en": "measured hot spot",
+    },
+    "ui.tr.hot_spot_source.physics": {
+        "fr": "point chaud calculé (CEI 60076-7) depuis la charge et l'ambiante",
+        "en": "hot spot computed (IEC 60076-7) from load and ambient",
+    },
+    "ui.tr.capability": {"fr": "Capacité de surcharge", "en": "Overload capability"},
+    "ui.tr.capability_note": {
+        "fr": (
+            "Physique CEI 60076-7 depuis l'état thermique actuel, ambiante constante à"
+            " {ambient} °C ; limites : point chaud {hs} °C, huile {oil} °C."
+        ),
+        "en": (
+            "IEC 60076-7 physics from the current thermal state, ambient held at {ambient} °C;"
+            " limits: hot spot {hs} °C, top oil {oil} °C."
+        ),
+    },
+    "ui.tr.duration": {"fr": "Durée", "en": "Duration"},
+    "ui.tr.max_load": {"fr": "Charge admissible [pu]", "en": "Permissible load [pu]"},
+    "ui.tr.whatif": {"fr": "Et si…", "en": "What if…"},
+    "ui.tr.whatif_load": {"fr": "Charge [pu]", "en": "Load [pu]"},
+    "ui.tr.whatif_hours": {"fr": "Durée [h]", "en": "Duration [h]"},
+    "ui.tr.whatif_run": {"fr": "Calculer", "en": "Compute"},
+    "ui.tr.whatif_result": {
+        "fr": (
+            "Charge {load} pu pendant {hours} h : point chaud max {hs} °C, huile max {oil} °C."
+            " {limit}"
+        ),
+        "en": (
+            "Load {load} pu for {hours} h: hot spot up to {hs} °C, top oil up to {oil} °C. {limit}"
+        ),
+    },
+    "ui.tr.whatif_reaches": {
+        "fr": "Limite atteinte après {minutes} min.",
+        "en": "Limit reached after {minutes} min.",
+    },
+    "ui.tr.whatif_safe": {
+        "fr": "Les limites ne sont pas atteintes.",
+        "en": "The limits are not reached.",
+    },
+    "ui.tr.forecast_title": {"fr": "Prévision 24 h", "en": "24 h forecast"},
+    "ui.tr.forecast_physics": {
+        "fr": (
+            "Prévision physique (CEI 60076-7) : charge et ambiante des dernières 24 h répétées,"
+            " depuis l'état actuel ; intervalle ± 2 × l'erreur récente du modèle."
+            " Sera remplacée par la prévision apprise."
+        ),
+        "en": (
+            "Physics forecast (IEC 60076-7): load and ambient of the last 24 h repeated, from"
+            " the current state; interval ± 2 × the model's recent error."
+            " To be replaced by the learned forecast."
+        ),
+    },
+    "ui.tr.crossing": {
+        "fr": "Franchissement du seuil {level} prévu à {at}.",
+        "en": "{level} threshold crossing expected at {at}.",
+    },
+    "ui.tr.above_now": {
+        "fr": "Déjà au-dessus du seuil {level}.",
+        "en": "Already above the {level} threshold.",
+    },
+    "ui.tr.no_crossing": {
+        "fr": "Aucun franchissement de seuil prévu dans les 24 h.",
+        "en": "No threshold crossing expected within 24 h.",
+    },
+    "ui.tr.no_physics": {
+        "fr": "Calcul impossible : {why}",
+        "en": "Cannot compute: {why}",
+    },
+    "ui.tr.quality": {"fr": "Qualité des données", "en": "Data quality"},
+    "ui.tr.quality_good": {"fr": "Bonnes", "en": "Good"},
+    "ui.tr.quality_suspect": {"fr": "Suspectes", "en": "Suspect"},
+    "ui.tr.quality_bad": {"fr": "Invalides", "en": "Invalid"},
+    "ui.tr.stale": {
+        "fr": "Aucune mesure depuis {age} : données muettes.",
+        "en": "No reading for {age}: stale data.",
+    },
+    "ui.tr.fresh": {"fr": "Dernière mesure {age}.", "en": "Last reading {age}."},
+    "ui.tr.model": {"fr": "Modèle en service", "en": "Model in service"},
+    "ui.tr.model_error": {
+        "fr": "Erreur récente (EQM, {n} points) : {rmse} K",
+        "en": "Recent error (RMSE, {n} points): {rmse} K",
+    },
+    "ui.tr.no_model": {"fr": "Aucun modèle servi.", "en": "No model served."},
+    "ui.tr.open_alerts": {"fr": "Alertes ouvertes", "en": "Open alerts"},
+    # --- alerts -------------------------------------------------------------------------
+    "ui.al.title": {"fr": "Alertes", "en": "Alerts"},
+    "ui.al.state": {"fr": "État", "en": "State"},
+    "ui.al.state.open": {"fr": "Ouvertes", "en": "Open"},
+    "ui.al.state.acknowledged": {"fr": "Acquittées", "en": "Acknowledged"},
+    "ui.al.state.resolved": {"fr": "Résolues", "en": "Resolved"},
+    "ui.al.state.all": {"fr": "Toutes", "en": "All"},
+    "ui.al.kind": {"fr": "Type", "en": "Kind"},
+    "ui.al.transformer": {"fr": "Transformateur", "en": "Transformer"},
+    "ui.al.filter": {"fr": "Filtrer", "en": "Filter"},
+    "ui.al.raised": {"fr": "Levée", "en": "Raised"},
+    "ui.al.message": {"fr": "Message", "en": "Message"},
+    "ui.al.ack": {"fr": "Acquitter", "en": "Acknowledge"},
+    "ui.al.comment": {"fr": "Commentaire", "en": "Comment"},
+    "ui.al.acked_by": {"fr": "Acquittée par {by} le {at}", "en": "Acknowledged by {by} on {at}"},
+    "ui.al.resolved_by": {"fr": "Résolue le {at}", "en": "Resolved on {at}"},
+    "ui.al.deliveries": {"fr": "Envois", "en": "Deliveries"},
+    "ui.al.attempt_ok": {"fr": "réussi", "en": "delivered"},
+    "ui.al.attempt_failed": {"fr": "échec", "en": "failed"},
+    "ui.al.no_delivery": {"fr": "aucun envoi", "en": "no delivery"},
+    "ui.al.empty": {"fr": "Aucune alerte.", "en": "No alert."},
+    "ui.al.phase": {"fr": "Phase de déploiement : {phase}", "en": "Deployment phase: {phase}"},
+    "ui.al.phase_unknown": {"fr": "non enregistrée", "en": "not recorded"},
+    "ui.al.actions": {"fr": "Actions proposées", "en": "Proposed actions"},
+    "ui.al.approve": {"fr": "Approuver", "en": "Approve"},
+    "ui.al.reject": {"fr": "Rejeter", "en": "Reject"},
+    "ui.al.no_actions": {"fr": "Aucune action en attente.", "en": "No pending action."},
+    "ui.al.acked": {"fr": "Alerte {id} acquittée.", "en": "Alert {id} acknowledged."},
+    "ui.al.decided": {"fr": "Action {id} : {status}.", "en": "Action {id}: {status}."},
+    # --- models -------------------------------------------------------------------------
+    "ui.mo.title": {"fr": "Modèles", "en": "Models"},
+    "ui.mo.id": {"fr": "Version", "en": "Version"},
+    "ui.mo.status": {"fr": "Statut", "en": "Status"},
+    "ui.mo.created": {"fr": "Créé le", "en": "Created"},
+    "ui.mo.validation": {"fr": "Erreur de validation", "en": "Validation error"},
+    "ui.mo.live": {"fr": "Erreur en service (24 h)", "en": "Live error (24 h)"},
+    "ui.mo.served": {"fr": "Servi", "en": "Served"},
+    "ui.mo.empty": {"fr": "Aucun modèle enregistré.", "en": "No model registered."},
+    "ui.mo.readonly": {
+        "fr": "Lecture seule : la promotion se fait par l'API ou la ligne de commande.",
+        "en": "Read-only: promotion goes through the API or the command line.",
+    },
+}
+
+TEXTS.update(UI_TEXTS)

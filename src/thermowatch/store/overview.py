@@ -1,0 +1,380 @@
+"""Read-only queries for the operator's screens: the fleet in one round trip, alerts with
+their delivery history, data quality counts.
+
+:func:`thermowatch.store.status.fleet_status` asks three queries per transformer; for a fleet
+of 1,000 that is 3,000 round trips. :func:`fleet_overview` asks one query with correlated
+subqueries instead: each is an index seek on the primary keys (transformer_id, ts, ...), so
+the cost grows with the number of transformers, not with the history stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from sqlalchemy import BigInteger, Engine, and_, cast, func, or_, select
+
+from thermowatch.store.alerts import Alert
+from thermowatch.store.tables import (
+    alerts,
+    delivery_attempts,
+    notifications,
+    predictions,
+    readings,
+    readings_hourly,
+    transformers,
+)
+from thermowatch.store.types import to_micros
+
+LEVEL_RANK = {"NORMAL": 0, "ALERTE": 1, "CRITIQUE": 2}
+
+
+@dataclass(frozen=True)
+class FleetRow:
+    """One transformer's latest state (temperatures [°C], times aware UTC)."""
+
+    id: str
+    name: str
+    site: str | None
+    thresholds: dict | None
+    target_variable: str | None
+    last_reading_at: datetime | None
+    measured: float | None
+    predicted: float | None
+    predicted_at: datetime | None
+    predicted_level: str | None
+    open_alerts: int
+    worst_open_level: str | None
+
+
+def fleet_overview(engine: Engine) -> list[FleetRow]:
+    """Latest state of every transformer, ordered by id, in one query (plus one for alerts)."""
+    t, r, p = transformers.c, readings.c, predictions.c
+    last_ts = (
+        select(func.max(r.ts)).where(r.transformer_id == t.id).correlate(transformers)
+    ).scalar_subquery()
+    measured = (
+        select(r.value)
+        .where(r.transformer_id == t.id, r.variable == t.target_variable)
+        .order_by(r.ts.desc())
+        .limit(1)
+        .correlate(transformers)
+    ).scalar_subquery()
+
+    def newest_prediction(column):
+        return (
+            select(column)
+            .where(p.transformer_id == t.id)
+            .order_by(p.ts.desc())
+            .limit(1)
+            .correlate(transformers)
+        ).scalar_subquery()
+
+    q = select(
+        t.id,
+        t.name,
+        t.site,
+        t.thresholds,
+        t.target_variable,
+        last_ts.label("last_reading_at"),
+        measured.label("measured"),
+        newest_prediction(p.value).label("predicted"),
+        newest_prediction(p.ts).label("predicted_at"),
+        newest_prediction(p.level).label("predicted_level"),
+    ).order_by(t.id)
+    a = alerts.c
+    open_q = (
+        select(a.transformer_id, a.level, func.count())
+        .where(a.resolved_at.is_(None))
+        .group_by(a.transformer_id, a.level)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+        open_rows = conn.execute(open_q).all()
+    counts: dict[str, int] = {}
+    worst: dict[str, str] = {}
+    for tid, level, n in open_rows:
+        counts[tid] = counts.get(tid, 0) + int(n)
+        if LEVEL_RANK.get(level, 0) >= LEVEL_RANK.get(worst.get(tid, ""), -1):
+            worst[tid] = level
+    ts_type = transformers.c.created_at.type  # the UTC type: subqueries lose it on SQLite
+    process = ts_type.result_processor(engine.dialect, None)
+    out = []
+    for row in rows:
+        values = row._asdict()
+        for key in ("last_reading_at", "predicted_at"):
+            if isinstance(values[key], int) and process is not None:
+                values[key] = process(values[key])
+        out.append(
+            FleetRow(
+                **values,
+                open_alerts=counts.get(row.id, 0),
+                worst_open_level=worst.get(row.id),
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------------- alerts
+STATES = ("open", "acknowledged", "resolved", "all")
+
+
+def find_alerts(
+    engine: Engine,
+    state: str = "open",
+    level: str | None = None,
+    kind: str | None = None,
+    transformer_id: str | None = None,
+    limit: int = 500,
+) -> list[Alert]:
+    """Alerts newest first. ``state``: ``open`` (not acknowledged, not resolved),
+    ``acknowledged`` (acknowledged, not resolved), ``resolved`` or ``all``."""
+    a = alerts.c
+    q = select(alerts).order_by(a.raised_at.desc(), a.id.desc()).limit(limit)
+    if state == "open":
+        q = q.where(a.resolved_at.is_(None), a.acknowledged_at.is_(None))
+    elif state == "acknowledged":
+        q = q.where(a.resolved_at.is_(None), a.acknowledged_at.is_not(None))
+    elif state == "resolved":
+        q = q.where(a.resolved_at.is_not(None))
+    if level:
+        q = q.where(a.level == level)
+    if kind:
+        q = q.where(a.kind == kind)
+    if transformer_id:
+        q = q.where(a.transformer_id == transformer_id)
+    with engine.connect() as conn:
+        return [Alert(**r._asdict()) for r in conn.execute(q)]
+
+
+def alerts_after(engine: Engine, after_id: int, limit: int = 200) -> list[Alert]:
+    """Alerts with an id above ``after_id`` (newly raised), oldest first."""
+    q = select(alerts).where(alerts.c.id > after_id).order_by(alerts.c.id).limit(limit)
+    with engine.connect() as conn:
+        return [Alert(**r._asdict()) for r in conn.execute(q)]
+
+
+def last_alert_id(engine: Engine) -> int:
+    """The highest alert id (0 when there is none)."""
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.max(alerts.c.id))) or 0)
+
+
+def alert_kinds(engine: Engine) -> list[str]:
+    """Every alert kind stored, sorted (for the filter)."""
+    with engine.connect() as conn:
+        return sorted(conn.scalars(select(alerts.c.kind).distinct()))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One notification of an alert and its attempts ``(attempted_at, ok, detail)``."""
+
+    alert_id: int
+    channel: str
+    recipient: str
+    status: str
+    attempts: list[tuple[datetime, bool, str | None]]
+
+
+def deliveries_by_alert(engine: Engine, alert_ids: list[int]) -> dict[int, list[Delivery]]:
+    """Notifications of several alerts with their delivery attempts, in two queries."""
+    if not alert_ids:
+        return {}
+    n, d = notifications.c, delivery_attempts.c
+    with engine.connect() as conn:
+        notes = conn.execute(
+            select(n.id, n.alert_id, n.channel, n.recipient, n.status)
+            .where(n.alert_id.in_(alert_ids))
+            .order_by(n.id)
+        ).all()
+        ids = [x.id for x in notes]
+        tries = (
+            conn.execute(
+                select(d.notification_id, d.attempted_at, d.ok, d.detail)
+                .where(d.notification_id.in_(ids))
+                .order_by(d.attempted_at, d.id)
+            ).all()
+            if ids
+            else []
+        )
+    by_note: dict[int, list] = {}
+    for x in tries:
+        by_note.setdefault(x.notification_id, []).append((x.attempted_at, bool(x.ok), x.detail))
+    out: dict[int, list[Delivery]] = {}
+    for x in notes:
+        out.setdefault(int(x.alert_id), []).append(
+            Delivery(int(x.alert_id), x.channel, x.recipient, x.status, by_note.get(x.id, []))
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------- data quality
+def quality_counts(
+    engine: Engine, transformer_id: str, start: datetime, end: datetime
+) -> dict[int, int]:
+    """Readings of ``[start, end)`` per quality code (0 good, 1 suspect, 2 bad)."""
+    r = readings.c
+    q = (
+        select(r.quality, func.count())
+        .where(r.transformer_id == transformer_id, r.ts >= start, r.ts < end)
+        .group_by(r.quality)
+    )
+    with engine.connect() as conn:
+        return {int(k): int(v) for k, v in conn.execute(q)}
+
+
+def readings_since(
+    engine: Engine, transformer_id: str, after: datetime, variables: list[str]
+) -> list[tuple[datetime, str, float]]:
+    """Readings of ``variables`` strictly after ``after``, oldest first (the live feed)."""
+    r = readings.c
+    q = (
+        select(r.ts, r.variable, r.value)
+        .where(
+            r.transformer_id == transformer_id,
+            r.ts > after,
+            or_(*[r.variable == v for v in variables]) if variables else and_(False),
+        )
+        .order_by(r.ts)
+        .limit(5000)
+    )
+    with engine.connect() as conn:
+        return [(x.ts, x.variable, float(x.value)) for x in conn.execute(q)]
+
+
+def reading_arrays(
+    engine: Engine, transformer_id: str, variable: str, start: datetime, end: datetime
+) -> tuple[np.ndarray, np.ndarray]:
+    """One variable's readings of ``[start, end)`` for a chart: ``(ts_us, value)`` arrays
+    (int64 microseconds since the epoch UTC, increasing; float64). See :func:`prediction_arrays`."""
+    r = readings.c
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            rows = cur.execute(
+                "SELECT ts, value FROM readings WHERE transformer_id = ? AND ts >= ? AND ts < ? "
+                "AND variable = ? ORDER BY ts",
+                (transformer_id, to_micros(start), to_micros(end), variable),
+            ).fetchall()
+        else:
+            ts = cast(func.date_part("epoch", r.ts) * 1_000_000, BigInteger)
+            rows = conn.execute(
+                select(ts, r.value)
+                .where(r.transformer_id == transformer_id, r.ts >= start, r.ts < end)
+                .where(r.variable == variable)
+                .order_by(r.ts)
+            ).all()
+    n = len(rows)
+    cols = list(zip(*rows, strict=True)) if n else [(), ()]
+    return np.fromiter(cols[0], dtype=np.int64, count=n), np.array(cols[1], dtype=np.float64)
+
+
+def hourly_arrays(
+    engine: Engine, transformer_id: str, variable: str, start: datetime, end: datetime
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hourly aggregates of one variable (what retention keeps once raw readings are folded):
+    ``(hour_us, min, max)`` for the hours starting in ``[start, end)``, oldest first."""
+    h = readings_hourly.c
+    q = (
+        select(h.hour, h.min, h.max)
+        .where(h.transformer_id == transformer_id, h.variable == variable)
+        .where(h.hour >= start, h.hour < end)
+        .order_by(h.hour)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    n = len(rows)
+    hours = np.fromiter((to_micros(r.hour) for r in rows), dtype=np.int64, count=n)
+    lows = np.fromiter((r.min for r in rows), dtype=np.float64, count=n)
+    highs = np.fromiter((r.max for r in rows), dtype=np.float64, count=n)
+    return hours, lows, highs
+
+
+def hourly_means(
+    engine: Engine, transformer_id: str, variable: str, start: datetime, end: datetime
+) -> np.ndarray:
+    """Hourly means of one variable for the hours starting in ``[start, end)``, oldest first."""
+    h = readings_hourly.c
+    q = (
+        select(h.mean)
+        .where(h.transformer_id == transformer_id, h.variable == variable)
+        .where(h.hour >= start, h.hour < end)
+        .order_by(h.hour)
+    )
+    with engine.connect() as conn:
+        return np.array(conn.scalars(q).all(), dtype=np.float64)
+
+
+def latest_variables(engine: Engine, transformer_id: str) -> list[str]:
+    """The variables a transformer reported in its newest day of readings (or ever, hourly)."""
+    r, h = readings.c, readings_hourly.c
+    with engine.connect() as conn:
+        last = conn.scalar(select(func.max(r.ts)).where(r.transformer_id == transformer_id))
+        names = set()
+        if last is not None:
+            names |= set(conn.scalars(
+                select(r.variable).distinct()
+                .where(r.transformer_id == transformer_id, r.ts > last - timedelta(days=1))
+            ))  # fmt: skip
+        names |= set(
+            conn.scalars(select(h.variable).distinct().where(h.transformer_id == transformer_id))
+        )
+    return sorted(names)
+
+
+def prediction_arrays(
+    engine: Engine, transformer_id: str, start: datetime, end: datetime
+) -> dict[str, np.ndarray]:
+    """Predictions of ``[start, end)`` as arrays, for charts: ``ts_us`` (int64 microseconds
+    since the epoch, UTC, increasing) and ``value``, ``lower``, ``upper`` [°C] (NaN when absent).
+
+    Several times faster than :func:`thermowatch.store.predictions.predictions_frame` on a
+    month of minute data: the times come back as integers and are never turned into Python
+    datetimes one by one. Several models at one instant: the last one listed wins.
+    """
+    p = predictions.c
+    q = (
+        select(p.ts, p.value, p.lower, p.upper)
+        .where(p.transformer_id == transformer_id, p.ts >= start, p.ts < end)
+        .order_by(p.ts)
+    )
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # Straight through the driver: SQLAlchemy's per-row result machinery costs several
+            # times the query on 10^4-10^5 rows (times are stored as integer microseconds).
+            cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            rows = cur.execute(
+                "SELECT ts, value, lower, upper FROM predictions "
+                "WHERE transformer_id = ? AND ts >= ? AND ts < ? ORDER BY ts",
+                (transformer_id, to_micros(start), to_micros(end)),
+            ).fetchall()
+        else:  # see readings._ts_micros: float8 epoch, exact to the microsecond
+            ts = cast(func.date_part("epoch", p.ts) * 1_000_000, BigInteger)
+            rows = conn.execute(q.with_only_columns(ts, p.value, p.lower, p.upper)).all()
+    n = len(rows)
+    cols = list(zip(*rows, strict=True)) if n else [(), (), (), ()]
+    # None (no interval) becomes NaN in the float conversion.
+    floats = [np.array(c, dtype=np.float64) for c in cols[1:]]
+    out = {"ts_us": np.fromiter(cols[0], dtype=np.int64, count=n)}
+    out.update(zip(("value", "lower", "upper"), floats, strict=True))
+    if n > 1 and (np.diff(out["ts_us"]) == 0).any():
+        keep = np.r_[np.diff(out["ts_us"]) != 0, True]
+        out = {k: v[keep] for k, v in out.items()}
+    return out
+
+
+def predictions_since(
+    engine: Engine, transformer_id: str, after: datetime
+) -> list[tuple[datetime, float, float | None, float | None, str | None]]:
+    """Predictions strictly after ``after``: ``(ts, value, lower, upper, level)``, oldest first."""
+    p = predictions.c
+    q = (
+        select(p.ts, p.value, p.lower, p.upper, p.level)
+        .where(p.transformer_id == transformer_id, p.ts > after)
+        .order_by(p.ts)
+        .limit(5000)
+    )
+    with engine.connect() as conn:
+        return [tuple(x) for x in conn.execute(q)]
