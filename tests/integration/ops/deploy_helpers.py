@@ -66,4 +66,6 @@ def nginx_main_conf(prefix: Path, site: Path) -> Path:
 
 
 def nginx_bin() -> str | None:
-    return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    return shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )

@@ -18,9 +18,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from tests.integration.ops.deploy_helpers import DEPLOY, nginx_bin, nginx_main_conf
 
 from tests.conftest import require
+from tests.integration.ops.deploy_helpers import DEPLOY, nginx_bin, nginx_main_conf
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -49,7 +49,7 @@ def manifest(root: Path) -> dict[str, tuple]:
                 continue
             st = p.lstat()
             if p.is_symlink():
-                out[str(p.relative_to(root))] = ("link", os.readlink(p))
+                out[str(p.relative_to(root))] = ("link", str(p.readlink()))
             elif p.is_file():
                 digest = hashlib.sha256(p.read_bytes()).hexdigest()
                 out[str(p.relative_to(root))] = ("file", st.st_mode, st.st_uid, st.st_gid, digest)
