@@ -69,3 +69,50 @@ def nginx_bin() -> str | None:
     return shutil.which("nginx") or (
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def thermowatch_bin() -> str:
+    """The ``thermowatch`` console script of the running interpreter's environment."""
+    import sys
+
+    return str(Path(sys.executable).with_name("thermowatch"))
+
+
+def wait_for_log(
+    path: Path, needle: str, timeout: float, proc: subprocess.Popen | None = None
+) -> str:
+    """Wait until ``needle`` appears in the log file ``path``; return the log."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = path.read_text(errors="replace") if path.exists() else ""
+        if needle in text:
+            return text
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(
+                f"process exited ({proc.returncode}) before {needle!r}:\n{text[-3000:]}"
+            )
+        time.sleep(0.1)
+    raise AssertionError(
+        f"{needle!r} not in {path} after {timeout} s:\n{path.read_text(errors='replace')[-3000:]}"
+    )
+
+
+def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM, then SIGKILL if it does not exit in time."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
