@@ -13,6 +13,7 @@ import typer
 from thermowatch.cli import alerts as _alerts
 from thermowatch.cli import apikey as _apikey
 from thermowatch.cli import db as _db
+from thermowatch.cli import doctor as _doctor
 from thermowatch.cli import monitor as _monitor
 from thermowatch.cli import sample as _sample
 from thermowatch.cli import serve as _serve
@@ -39,6 +40,7 @@ app.command("simulate-scada")(_monitor.simulate_scada)
 app.command("status")(_db.status)
 app.command("serve")(_serve.serve)
 app.add_typer(_apikey.app, name="apikey")
+app.command("doctor")(_doctor.doctor)
 
 
 def main() -> None:
