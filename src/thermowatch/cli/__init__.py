@@ -15,6 +15,7 @@ from thermowatch.cli import apikey as _apikey
 from thermowatch.cli import db as _db
 from thermowatch.cli import doctor as _doctor
 from thermowatch.cli import monitor as _monitor
+from thermowatch.cli import phase as _phase
 from thermowatch.cli import sample as _sample
 from thermowatch.cli import serve as _serve
 from thermowatch.cli import thermal as _thermal
@@ -41,6 +42,7 @@ app.command("status")(_db.status)
 app.command("serve")(_serve.serve)
 app.add_typer(_apikey.app, name="apikey")
 app.command("doctor")(_doctor.doctor)
+app.add_typer(_phase.app, name="phase")
 
 
 def main() -> None:
