@@ -14,8 +14,10 @@ import typer
 from thermowatch.cli import alerts as _alerts
 from thermowatch.cli import apikey as _apikey
 from thermowatch.cli import db as _db
+from thermowatch.cli import doctor as _doctor
 from thermowatch.cli import model as _model
 from thermowatch.cli import monitor as _monitor
+from thermowatch.cli import phase as _phase
 from thermowatch.cli import sample as _sample
 from thermowatch.cli import serve as _serve
 from thermowatch.cli import signing as _signing
@@ -45,6 +47,8 @@ app.command("simulate-scada")(_monitor.simulate_scada)
 app.command("status")(_db.status)
 app.command("serve")(_serve.serve)
 app.add_typer(_apikey.app, name="apikey")
+app.command("doctor")(_doctor.doctor)
+app.add_typer(_phase.app, name="phase")
 app.add_typer(_user.app, name="user")
 add_examples(app)
 

@@ -68,38 +68,102 @@ def upgrade(database_url: DatabaseUrl = None) -> None:
     _echo(f"database {engine.url.render_as_string(hide_password=True)} at revision {rev}{extra}")
 
 
+ModelsDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--models",
+        envvar="THERMOWATCH_MODELS_DIR",
+        help="Directory of model artifacts to back up / restore with the database.",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
 def backup(
-    file: Annotated[Path, typer.Argument(help="Backup file to write (overwritten).")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="One backup file to write (overwritten); or use --rotate DIR."),
+    ] = None,
+    rotate_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--rotate",
+            help="Write a backup set (database + model artifacts, SHA-256 manifest) into this "
+            "directory, then keep 7 daily, 4 weekly and 12 monthly sets.",
+            show_default=False,
+        ),
+    ] = None,
+    models: ModelsDir = None,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Check what was written (checksums, rows).")
+    ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Write a full backup (SQLite online backup, or pg_dump custom format)."""
+    """Write a full backup: one file, or a rotated, checksummed set with the model artifacts."""
     from rich.console import Console
 
-    from thermowatch.store.backup import backup as run_backup
+    from thermowatch.store import backup as b
 
+    if (file is None) == (rotate_dir is None):
+        raise InputError("give either a backup FILE or --rotate DIR (not both).")
+    if models is not None and not models.is_dir():
+        raise InputError(f"--models: directory {models} does not exist.")
     engine = _engine(database_url)
-    with Console(stderr=True).status(f"writing the backup to {file}…"):  # no byte count to show
-        result = run_backup(engine, file)
-    rows = f", {sum(result.rows.values())} rows" if result.rows is not None else ""
-    _echo(f"backup written to {result.path} ({result.size} bytes{rows})")
+    if rotate_dir is None:
+        assert file is not None
+        with Console(stderr=True).status(f"writing the backup to {file}…"):  # no byte count
+            result = b.backup(engine, file)
+        rows = f", {sum(result.rows.values())} rows" if result.rows is not None else ""
+        if verify:
+            b.verify_file(result.path)
+            rows += ", verified"
+        _echo(f"backup written to {result.path} ({result.size} bytes{rows})")
+        return
+    with Console(stderr=True).status(f"writing a backup set into {rotate_dir}…"):
+        s = b.write_set(engine, rotate_dir, models)
+    if verify:
+        b.verify_set(s)
+    removed = b.rotate(rotate_dir)
+    n_models = len(s.manifest["models"] or {})
+    state = "verified" if verify else "not verified"
+    _echo(
+        f"backup set {s.path}: {sum(s.manifest['rows'].values())} rows, {n_models} model files, "
+        f"{state}; rotation removed {len(removed)} old sets"
+    )
+
+
+@app.command("verify-backup")
+def verify_backup(
+    path: Annotated[Path, typer.Argument(help="A backup set directory written by --rotate.")],
+) -> None:
+    """Check a backup set against its manifest (checksums, rows, model files)."""
+    from thermowatch.store.backup import verify_set
+
+    s = verify_set(path)
+    _echo(f"backup set {s.path} is intact ({sum(s.manifest['rows'].values())} rows)")
 
 
 @app.command()
 def restore(
-    file: Annotated[Path, typer.Argument(help="Backup file written by `thermowatch db backup`.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="Backup file, or backup set directory, written by `db backup`."),
+    ],
+    models: ModelsDir = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Replace without asking (scripts, no terminal).")
     ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Replace the whole database content with a backup (asks first, unless --yes)."""
+    """Replace the whole database content (and with a set, the model artifacts) with a backup;
+    asks first, unless --yes."""
     import sys
 
     from thermowatch.store.backup import restore as run_restore
-    from thermowatch.store.backup import table_counts
+    from thermowatch.store.backup import restore_set, table_counts
 
-    if not file.is_file():
+    if not file.exists():
         raise InputError(f"backup file {file} does not exist.")
     engine = _engine(database_url, require_schema=False)
     where = engine.url.render_as_string(hide_password=True)
@@ -112,6 +176,12 @@ def restore(
         typer.confirm(f"Replace every table of {where} with {file}?", abort=True)
     from rich.console import Console
 
+    if file.is_dir():
+        with Console(stderr=True).status(f"restoring {file}…"):
+            s = restore_set(engine, file, models)
+        back = f" and {len(s.manifest['models'] or {})} model files" if models else ""
+        _echo(f"restored {file}: {sum(table_counts(engine).values())} rows{back}")
+        return
     with Console(stderr=True).status(f"restoring {file}…"):
         run_restore(engine, file)
     _echo(f"restored {file}: {sum(table_counts(engine).values())} rows")

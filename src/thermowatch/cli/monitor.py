@@ -55,6 +55,16 @@ def monitor(
             show_default=False,
         ),
     ] = None,
+    lease: Annotated[
+        str | None,
+        typer.Option(
+            "--lease",
+            envvar="THERMOWATCH_MONITOR_LEASE",
+            help="Run as one of several monitors: only the holder of this leader lease "
+            "collects, the others stand by and take over when it dies.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Collect readings from SCADA, predict, store and evaluate alerts every period.
 
@@ -73,7 +83,8 @@ def monitor(
     cfg = monitor_settings(file, database_url)
     alerts = alerts_settings(file, alerts_config)
     _migrate(cfg.database_url)
-    asyncio.run(run_monitor(cfg, on_prediction=alert_hook(cfg.database_url, alerts)))
+    hook = alert_hook(cfg.database_url, alerts)
+    asyncio.run(run_monitor(cfg, on_prediction=hook, lease_name=lease))
 
 
 def alert_hook(url: str | None, alerts_config: Any):

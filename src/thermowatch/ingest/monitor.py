@@ -121,6 +121,7 @@ class Monitor:
         config: MonitorConfig,
         engine: Engine | None = None,
         on_prediction: OnPrediction = no_alerts,
+        lease: Any = None,
     ) -> None:
         from thermowatch.store.engine import make_engine
 
@@ -150,6 +151,7 @@ class Monitor:
         self.data_alerts: deque[DataAlert] = deque(maxlen=KEEP_DATA_ALERTS)
         self.stop_event = asyncio.Event()
         self._store_lock = asyncio.Lock()
+        self.lease = lease  # store.leases.LeaderLease: only its holder collects (HA pair)
 
     # ---------------------------------------------------------------------------- set-up
     def _history(self, t: TransformerConfig, minutes: float) -> Any:
@@ -348,6 +350,10 @@ class Monitor:
                 break  # stopping: the final flush happens in run()
             except TimeoutError:
                 pass
+            if self.lease is not None and not await asyncio.to_thread(self.lease.still_held):
+                log.error("leader lease lost to another monitor: stopping")
+                self.stop()
+                break
             report = await self.run_cycle(ids, tick)
             done += 1
             log.info(
@@ -358,6 +364,11 @@ class Monitor:
 
     async def run(self, cycles: int | None = None) -> None:
         """Run until :meth:`stop` (SIGTERM in the CLI) or ``cycles`` periods per group."""
+        if self.lease is not None:
+            from thermowatch.store.leases import wait_for_lease
+
+            if not await wait_for_lease(self.lease, self.stop_event):
+                return
         await self.start()
         groups: dict[float, list[str]] = {}
         for t in self.config.transformers:
@@ -382,6 +393,8 @@ class Monitor:
         for hub in self.hubs.values():
             await hub.close()
         self.spool.close()
+        if self.lease is not None:
+            self.lease.release()
         log.info("monitor stopped")
 
 
@@ -390,11 +403,19 @@ async def run_monitor(
     on_prediction: OnPrediction = no_alerts,
     install_signals: bool = True,
     on_ready: Callable[[Monitor], None] | None = None,
+    lease_name: str | None = None,
 ) -> Monitor:
-    """Run the daemon until SIGTERM/SIGINT; returns the stopped :class:`Monitor`."""
+    """Run the daemon until SIGTERM/SIGINT; returns the stopped :class:`Monitor`.
+
+    With ``lease_name``, only the holder of that leader lease collects; others stand by.
+    """
     import signal
 
     monitor = Monitor(config, on_prediction=on_prediction)
+    if lease_name:
+        from thermowatch.store.leases import LeaderLease
+
+        monitor.lease = LeaderLease(monitor.engine, lease_name)
     if install_signals:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -456,6 +456,122 @@ TEXTS: dict[str, dict[str, str]] = {
             " accuracy."
         ),
     },
+    # --- thermowatch doctor (operations) --------------------------------------------------
+    "doctor.title": {"fr": "thermowatch doctor", "en": "thermowatch doctor"},
+    "doctor.col.check": {"fr": "Vérification", "en": "Check"},
+    "doctor.col.verdict": {"fr": "Verdict", "en": "Verdict"},
+    "doctor.col.detail": {"fr": "Détail", "en": "Detail"},
+    "doctor.verdict.ok": {"fr": "OK", "en": "OK"},
+    "doctor.verdict.warn": {"fr": "ATTENTION", "en": "WARNING"},
+    "doctor.verdict.fail": {"fr": "ÉCHEC", "en": "FAIL"},
+    "doctor.check.config": {"fr": "Configuration", "en": "Configuration"},
+    "doctor.check.database": {"fr": "Base de données", "en": "Database"},
+    "doctor.check.scada": {"fr": "Sources SCADA", "en": "SCADA sources"},
+    "doctor.check.channels": {"fr": "Canaux d'alerte", "en": "Alert channels"},
+    "doctor.check.certificates": {"fr": "Certificats TLS", "en": "TLS certificates"},
+    "doctor.check.disk": {"fr": "Espace disque", "en": "Disk space"},
+    "doctor.check.backup": {"fr": "Sauvegarde", "en": "Backup"},
+    "doctor.check.leader": {"fr": "Moniteur actif", "en": "Active monitor"},
+    "doctor.check.outbox": {"fr": "File d'envoi", "en": "Outbox"},
+    "doctor.check.spool": {"fr": "Tampon local", "en": "Local spool"},
+    "doctor.check.stale": {"fr": "Relevés récents", "en": "Recent readings"},
+    "doctor.summary": {
+        "fr": "{ok} OK, {warn} avertissement(s), {fail} échec(s)",
+        "en": "{ok} ok, {warn} warning(s), {fail} failure(s)",
+    },
+    "doctor.config.ok": {
+        "fr": "{path} : sections {sections} valides",
+        "en": "{path}: sections {sections} valid",
+    },
+    "doctor.config.none": {
+        "fr": "aucun fichier de configuration (--config ou THERMOWATCH_CONFIG) : valeurs par défaut",
+        "en": "no configuration file (--config or THERMOWATCH_CONFIG): defaults in use",
+    },
+    "doctor.error": {"fr": "{message}", "en": "{message}"},
+    "doctor.database.ok": {
+        "fr": "{url} à la révision {revision}",
+        "en": "{url} at revision {revision}",
+    },
+    "doctor.database.behind": {
+        "fr": "{url} est à la révision {revision}, le code attend {head} : lancer `thermowatch db upgrade`",
+        "en": "{url} is at revision {revision}, the code expects {head}: run `thermowatch db upgrade`",
+    },
+    "doctor.database.down": {
+        "fr": "{url} injoignable : {message}",
+        "en": "{url} not reachable: {message}",
+    },
+    "doctor.scada.none": {
+        "fr": "aucun transformateur configuré",
+        "en": "no transformer configured",
+    },
+    "doctor.scada.ok": {
+        "fr": "{n} source(s) joignable(s) : {where}",
+        "en": "{n} source(s) reachable: {where}",
+    },
+    "doctor.scada.down": {"fr": "injoignable(s) : {where}", "en": "not reachable: {where}"},
+    "doctor.channels.ok": {
+        "fr": "phase {phase}, canaux : {names}",
+        "en": "phase {phase}, channels: {names}",
+    },
+    "doctor.channels.phase1": {
+        "fr": "phase 1 (observation) : rien n'est envoyé",
+        "en": "phase 1 (observation): nothing is sent",
+    },
+    "doctor.channels.none": {
+        "fr": "phase {phase} mais aucun canal configuré : les alertes ne partent pas",
+        "en": "phase {phase} but no channel configured: alerts are not sent",
+    },
+    "doctor.cert.none": {"fr": "aucun certificat à surveiller", "en": "no certificate to watch"},
+    "doctor.cert.days": {
+        "fr": "{path} expire dans {days} jours",
+        "en": "{path} expires in {days} days",
+    },
+    "doctor.cert.missing": {
+        "fr": "{path} illisible : {message}",
+        "en": "{path} unreadable: {message}",
+    },
+    "doctor.disk.free": {
+        "fr": "{path} : {free} Gio libres ({pct} %)",
+        "en": "{path}: {free} GiB free ({pct} %)",
+    },
+    "doctor.backup.none": {
+        "fr": "aucune sauvegarde dans {path} (--backup-dir ou THERMOWATCH_BACKUP_DIR)",
+        "en": "no backup in {path} (--backup-dir or THERMOWATCH_BACKUP_DIR)",
+    },
+    "doctor.backup.nodir": {
+        "fr": "répertoire de sauvegarde non indiqué (--backup-dir ou THERMOWATCH_BACKUP_DIR)",
+        "en": "no backup directory given (--backup-dir or THERMOWATCH_BACKUP_DIR)",
+    },
+    "doctor.backup.age": {
+        "fr": "dernière sauvegarde il y a {hours} h ({name}, {state})",
+        "en": "last backup {hours} h ago ({name}, {state})",
+    },
+    "doctor.backup.verified": {"fr": "vérifiée", "en": "verified"},
+    "doctor.backup.unverified": {"fr": "non vérifiée", "en": "not verified"},
+    "doctor.leader.held": {
+        "fr": "bail « {name} » tenu par {holder}",
+        "en": "lease “{name}” held by {holder}",
+    },
+    "doctor.leader.free": {
+        "fr": "aucun moniteur ne tient le bail « {name} » : aucun relevé n'est collecté",
+        "en": "no monitor holds the lease “{name}”: no reading is collected",
+    },
+    "doctor.outbox.state": {
+        "fr": "{n} notification(s) en attente, la plus ancienne depuis {age} min",
+        "en": "{n} notification(s) pending, the oldest for {age} min",
+    },
+    "doctor.spool.state": {
+        "fr": "{n} lot(s) de relevés en attente dans {path}",
+        "en": "{n} batch(es) of readings waiting in {path}",
+    },
+    "doctor.stale.ok": {
+        "fr": "{n} transformateur(s) à jour",
+        "en": "{n} transformer(s) up to date",
+    },
+    "doctor.stale.late": {
+        "fr": "sans relevé depuis plus de {minutes} min : {names}",
+        "en": "no reading for more than {minutes} min: {names}",
+    },
 }
 
 # --- the first page, thresholds by rule, plurals (issue 16) ------------------------------------

@@ -7,12 +7,17 @@ client binaries of the server's major version when installed (Debian layout), el
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
@@ -66,6 +71,17 @@ def restore(engine: Engine, path: str | Path) -> None:
         _restore_pg(engine, path)
         forget_partitions(engine)  # the restored database has the backup's partitions
     engine.dispose()
+
+
+def verify_file(path: str | Path) -> None:
+    """Check a single backup file: a sound SQLite store, or a readable pg_dump archive."""
+    path = Path(path)
+    with path.open("rb") as f:
+        is_sqlite = f.read(16) == b"SQLite format 3\x00"
+    if is_sqlite:
+        _check_sqlite_file(path)
+    else:
+        _check_pg_archive(path)
 
 
 # -- SQLite ----------------------------------------------------------------------------------
@@ -152,9 +168,30 @@ def _backup_pg(engine: Engine, path: Path) -> BackupResult:
     tmp = path.with_name(path.name + ".partial")
     _run([_pg_tool(engine, "pg_dump"), "--format=custom", f"--file={tmp}", target], env,
          "pg_dump")  # fmt: skip
-    _run([_pg_tool(engine, "pg_restore"), "--list", str(tmp)], env, "reading the backup")
+    _check_pg_archive(tmp, _pg_tool(engine, "pg_restore"))
     tmp.replace(path)
     return BackupResult(path, path.stat().st_size, None)
+
+
+def _check_pg_archive(path: Path, pg_restore: str | None = None) -> None:
+    """``pg_restore --list``: the archive is readable and holds the readings' data."""
+    tool = pg_restore or _newest_pg_tool("pg_restore")
+    proc = subprocess.run([tool, "--list", str(path)], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        raise InputError(f"{path} is not a readable pg_dump archive: {last}")
+    if "TABLE DATA public alembic_version" not in proc.stdout:
+        raise InputError(f"{path} is not a thermowatch PostgreSQL backup")
+
+
+def _newest_pg_tool(name: str) -> str:
+    # Without a server to ask its version: the newest client installed reads older archives.
+    for cand in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
+        return str(cand)
+    found = shutil.which(name)
+    if not found:
+        raise InputError(f"{name} not found: install the PostgreSQL client tools")
+    return found
 
 
 def _restore_pg(engine: Engine, path: Path) -> None:
@@ -183,3 +220,252 @@ def _restore_pg(engine: Engine, path: Path) -> None:
     if replay.returncode != 0:
         last = (replay.stderr.strip().splitlines() or ["no message"])[-1]
         raise InputError(f"restoring {path} failed: {last}")
+
+
+# -- Backup sets: database + model artifacts, checksummed, rotated ----------------------------
+SET_PREFIX = "thermowatch-"
+MANIFEST = "MANIFEST.json"
+VERIFIED = "VERIFIED"
+MODELS_TAR = "models.tar"
+#: Default rotation: the newest set of each of the last 7 days, 4 weeks and 12 months.
+KEEP = {"daily": 7, "weekly": 4, "monthly": 12}
+
+
+@dataclass(frozen=True)
+class BackupSet:
+    """One backup set directory ``thermowatch-<UTC time>/`` and its manifest."""
+
+    path: Path
+    created_at: datetime
+    manifest: dict[str, Any]
+
+    @property
+    def verified(self) -> bool:
+        """True once :func:`verify_set` passed on it (a ``VERIFIED`` stamp file)."""
+        return (self.path / VERIFIED).is_file()
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks [hex]."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_checksums(directory: Path) -> dict[str, str]:
+    """``relative path -> SHA-256`` of every file under ``directory`` (sorted)."""
+    if not directory.is_dir():
+        return {}
+    return {
+        p.relative_to(directory).as_posix(): sha256_file(p)
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
+def table_checksums(engine: Engine) -> dict[str, str]:
+    """Per table, a SHA-256 of its rows in primary-key order: equal digests, equal content."""
+    out = {}
+    with engine.connect() as conn:
+        for name, table in sorted(metadata.tables.items()):
+            order = list(table.primary_key.columns) or list(table.columns)
+            digest = hashlib.sha256()
+            for row in conn.execute(select(table).order_by(*order)):
+                digest.update(repr(tuple(row)).encode())
+            out[name] = digest.hexdigest()
+    return out
+
+
+def _set_name(at: datetime) -> str:
+    return f"{SET_PREFIX}{at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def list_sets(backup_dir: str | Path) -> list[BackupSet]:
+    """The complete backup sets (with a manifest) in ``backup_dir``, newest first."""
+    backup_dir = Path(backup_dir)
+    sets = []
+    for d in backup_dir.glob(f"{SET_PREFIX}*") if backup_dir.is_dir() else []:
+        manifest_path = d / MANIFEST
+        if not manifest_path.is_file():
+            continue  # interrupted: never listed, removed by the next rotation
+        try:
+            created = datetime.strptime(d.name.removeprefix(SET_PREFIX), "%Y%m%dT%H%M%SZ")
+            manifest = json.loads(manifest_path.read_text())
+        except (ValueError, json.JSONDecodeError):
+            continue
+        sets.append(BackupSet(d, created.replace(tzinfo=UTC), manifest))
+    return sorted(sets, key=lambda s: s.created_at, reverse=True)
+
+
+def open_set(path: str | Path) -> BackupSet:
+    """The backup set at ``path``; InputError when it is not one."""
+    path = Path(path)
+    found = [s for s in list_sets(path.parent) if s.path.name == path.name]
+    if not found:
+        raise InputError(f"{path} is not a thermowatch backup set (no readable {MANIFEST})")
+    return found[0]
+
+
+def write_set(
+    engine: Engine,
+    backup_dir: str | Path,
+    models_dir: str | Path | None = None,
+    now: datetime | None = None,
+) -> BackupSet:
+    """Back up the store and the model artifacts into a new set under ``backup_dir``.
+
+    The set holds ``store.sqlite`` or ``store.pgdump``, ``models.tar`` (every file of
+    ``models_dir``) and ``MANIFEST.json``: SHA-256 of each file of the set and of each model
+    file, the rows per table and the schema revision. It is written under a temporary name and
+    renamed when complete, so a crash never leaves a set that looks whole.
+    """
+    from thermowatch.store.migrate import current_revision
+
+    now = now or datetime.now(UTC)
+    backup_dir = Path(backup_dir)
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    final = backup_dir / _set_name(now)
+    if final.exists():
+        raise InputError(f"backup set {final} already exists")
+    work = backup_dir / f".partial-{final.name}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    store_name = "store.sqlite" if engine.dialect.name == "sqlite" else "store.pgdump"
+    result = backup(engine, work / store_name)
+    rows = result.rows if result.rows is not None else table_counts(engine)
+    artifacts: dict[str, str] = {}
+    if models_dir is not None:
+        models = Path(models_dir)
+        artifacts = file_checksums(models)
+        with tarfile.open(work / MODELS_TAR, "w") as tar:
+            for rel in artifacts:
+                tar.add(models / rel, arcname=rel, recursive=False)
+    manifest = {
+        "format": 1,
+        "created_at": now.astimezone(UTC).isoformat(),
+        "dialect": engine.dialect.name,
+        "revision": current_revision(engine),
+        "rows": rows,
+        "files": {p.name: sha256_file(p) for p in sorted(work.iterdir())},
+        "models": artifacts if models_dir is not None else None,
+    }
+    (work / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    work.rename(final)
+    return open_set(final)
+
+
+def verify_set(backup_set: BackupSet | str | Path) -> BackupSet:
+    """Check a set: every file against its SHA-256, the database copy readable with the rows
+    the manifest counts (SQLite) or a readable archive (PostgreSQL), every model file against
+    its SHA-256 inside the tar. Writes the ``VERIFIED`` stamp.
+
+    Raises
+    ------
+    InputError
+        Naming the first file or table that does not match.
+    """
+    s = backup_set if isinstance(backup_set, BackupSet) else open_set(backup_set)
+    for name, expected in s.manifest["files"].items():
+        path = s.path / name
+        if not path.is_file():
+            raise InputError(f"backup set {s.path}: {name} is missing")
+        if sha256_file(path) != expected:
+            raise InputError(f"backup set {s.path}: {name} does not match its SHA-256 sum")
+    if (s.path / "store.sqlite").is_file():
+        rows = _check_sqlite_file(s.path / "store.sqlite")
+        for table, n in s.manifest["rows"].items():
+            if rows.get(table) != n:
+                raise InputError(
+                    f"backup set {s.path}: table {table} has {rows.get(table)} rows, "
+                    f"the manifest says {n}"
+                )
+    elif (s.path / "store.pgdump").is_file():
+        _check_pg_archive(s.path / "store.pgdump")
+    if s.manifest.get("models") is not None:
+        with tarfile.open(s.path / MODELS_TAR) as tar:
+            names = {m.name for m in tar.getmembers() if m.isfile()}
+            for rel, expected in s.manifest["models"].items():
+                if rel not in names:
+                    raise InputError(f"backup set {s.path}: model file {rel} is missing")
+                f = tar.extractfile(rel)
+                assert f is not None
+                if hashlib.sha256(f.read()).hexdigest() != expected:
+                    raise InputError(f"backup set {s.path}: model file {rel} is corrupted")
+    (s.path / VERIFIED).write_text(datetime.now(UTC).isoformat() + "\n")
+    return s
+
+
+def restore_set(
+    engine: Engine, backup_set: BackupSet | str | Path, models_dir: str | Path | None = None
+) -> BackupSet:
+    """Verify a set, then put the database and (with ``models_dir``) the model artifacts back.
+
+    The models directory is replaced as a whole, after the database restore succeeded; its
+    files are checked against the manifest once extracted.
+    """
+    s = verify_set(backup_set)
+    store = s.path / ("store.sqlite" if s.manifest["dialect"] == "sqlite" else "store.pgdump")
+    if s.manifest["dialect"] != engine.dialect.name:
+        raise InputError(
+            f"backup set {s.path} is a {s.manifest['dialect']} backup; the target database "
+            f"is {engine.dialect.name}"
+        )
+    restore(engine, store)
+    if models_dir is not None and s.manifest.get("models") is not None:
+        target = Path(models_dir)
+        staging = target.with_name(f".{target.name}.restoring")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        with tarfile.open(s.path / MODELS_TAR) as tar:
+            tar.extractall(staging, filter="data")
+        if file_checksums(staging) != s.manifest["models"]:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise InputError(f"backup set {s.path}: restored model files do not match")
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            target.rename(old)
+        staging.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    return s
+
+
+def sets_to_keep(times: list[datetime], keep: dict[str, int] | None = None) -> set[datetime]:
+    """Which backup times a grandfather-father-son rotation keeps.
+
+    For each period (``daily``, ``weekly`` ISO week, ``monthly``) the newest backup of each of
+    the ``keep[period]`` most recent periods that have one is kept; a backup kept by one rule
+    also counts for the others (the same rule as ``restic forget --keep-daily 7 ...``).
+    """
+    keep = KEEP if keep is None else keep
+    buckets = {
+        "daily": lambda t: (t.year, t.month, t.day),
+        "weekly": lambda t: tuple(t.isocalendar()[:2]),
+        "monthly": lambda t: (t.year, t.month),
+    }
+    kept: set[datetime] = set()
+    newest_first = sorted(times, reverse=True)
+    for period, n in keep.items():
+        seen: list[tuple[int, ...]] = []
+        for t in newest_first:
+            b = buckets[period](t)
+            if len(seen) >= n:
+                break
+            if b not in seen:
+                seen.append(b)
+                kept.add(t)
+    return kept
+
+
+def rotate(backup_dir: str | Path, keep: dict[str, int] | None = None) -> list[Path]:
+    """Delete the sets :func:`sets_to_keep` does not keep, and interrupted partial sets."""
+    backup_dir = Path(backup_dir)
+    sets = list_sets(backup_dir)
+    keep_times = sets_to_keep([s.created_at for s in sets], keep)
+    removed = [s.path for s in sets if s.created_at not in keep_times]
+    removed += list(backup_dir.glob(".partial-*"))
+    for path in removed:
+        shutil.rmtree(path)
+    return removed

@@ -1,0 +1,154 @@
+"""deploy/install.sh, run twice in a throwaway root, then the installed files checked by the
+real tools: `systemd-analyze verify` (units, timers, hardening drop-in) and `nginx -t` (site).
+
+What runs for real: user and group creation (useradd --prefix into the staged /etc), the
+directories and their owners, a venv with this checkout installed (pip), the configuration and
+secrets, a self-signed certificate, the PostgreSQL role and database on the session's cluster
+and the migrations. Skipped in a staged root (``--root``): apt-get and systemctl.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require
+from tests.integration.ops.deploy_helpers import DEPLOY, nginx_bin, nginx_main_conf
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+UNITS = [
+    "thermowatch-api@8001.service",
+    "thermowatch-monitor@1.service",
+    "thermowatch-backup.service",
+    "thermowatch-backup.timer",
+    "thermowatch-retention.service",
+    "thermowatch-retention.timer",
+    "thermowatch-outbox.service",
+    "thermowatch-outbox.timer",
+    "thermowatch-doctor.service",
+    "thermowatch-doctor.timer",
+    "thermowatch.target",
+]
+
+
+def manifest(root: Path) -> dict[str, tuple]:
+    """Every path under ``root`` with its type, mode, owner and content digest."""
+    out: dict[str, tuple] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            p = Path(dirpath) / name
+            if p.suffix == ".pyc" or "__pycache__" in p.parts:
+                continue
+            st = p.lstat()
+            if p.is_symlink():
+                out[str(p.relative_to(root))] = ("link", str(p.readlink()))
+            elif p.is_file():
+                digest = hashlib.sha256(p.read_bytes()).hexdigest()
+                out[str(p.relative_to(root))] = ("file", st.st_mode, st.st_uid, st.st_gid, digest)
+            else:
+                out[str(p.relative_to(root))] = ("dir", st.st_mode, st.st_uid, st.st_gid)
+    return out
+
+
+@pytest.fixture(scope="module")
+def installed(pg_cluster, tmp_path_factory):  # type: ignore[no-untyped-def]
+    require(os.geteuid() == 0, "install.sh runs as root")
+    require(shutil.which("useradd") is not None, "useradd (passwd package)")
+    root = tmp_path_factory.mktemp("root")
+    name = f"tw_{uuid.uuid4().hex[:8]}"
+    url = f"postgresql+psycopg://{name}:s3cret@127.0.0.1:{pg_cluster.port}/{name}"
+    env = dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(pg_cluster.port), PGUSER="postgres")
+    env.pop("THERMOWATCH_DATABASE_URL", None)
+    cmd = ["bash", str(DEPLOY / "install.sh"), "--root", str(root), "--no-apt",
+           "--server-name", "thermowatch.test", "--database-url", url]  # fmt: skip
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    after_first = manifest(root)
+    second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    return root, url, first.stdout, second.stdout, after_first
+
+
+def test_install_twice_changes_nothing_the_second_time(installed) -> None:  # type: ignore[no-untyped-def]
+    root, _url, first, second, after_first = installed
+    n_first = int(re.search(r"install.sh: (\d+) changes", first).group(1))  # type: ignore[union-attr]
+    assert n_first >= 20, first
+    assert "install.sh: 0 changes" in second, second
+    assert "changed:" not in second
+    assert manifest(root) == after_first
+
+
+def test_install_creates_user_dirs_secrets_and_migrated_database(installed) -> None:  # type: ignore[no-untyped-def]
+    root, url, *_ = installed
+    passwd = (root / "etc/passwd").read_text()
+    line = next(x for x in passwd.splitlines() if x.startswith("thermowatch:"))
+    uid = int(line.split(":")[2])
+    assert line.endswith(":/var/lib/thermowatch:/usr/sbin/nologin")
+    assert (root / "var/lib/thermowatch").stat().st_uid == uid
+    env_file = root / "etc/thermowatch/thermowatch.env"
+    assert oct(env_file.stat().st_mode & 0o777) == "0o640"
+    secret = re.search(r"^THERMOWATCH_JWT_SECRET=(\w+)$", env_file.read_text(), re.M)
+    assert secret and len(secret.group(1)) == 64
+    assert f"THERMOWATCH_DATABASE_URL={url}" in env_file.read_text()
+    # the installed package, at the migrations' head, in the database the URL names
+    out = subprocess.run(
+        [str(root / "opt/thermowatch/venv/bin/python"), "-c",
+         "from thermowatch.store.engine import make_engine\n"
+         "from thermowatch.store.migrate import current_revision, head_revision\n"
+         f"print(current_revision(make_engine({url!r})) == head_revision())"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert out.stdout.strip() == "True"
+    assert (root / "opt/thermowatch/venv/bin/gunicorn").exists()
+
+
+def test_systemd_analyze_verify_passes_on_the_installed_units(installed) -> None:  # type: ignore[no-untyped-def]
+    root, *_ = installed
+    require(shutil.which("systemd-analyze") is not None, "systemd-analyze (package systemd)")
+    # The staged root needs the distribution's own units and the binaries the units name.
+    shutil.copytree("/lib/systemd/system", root / "lib/systemd/system", dirs_exist_ok=True,
+                    symlinks=True)  # fmt: skip
+    (root / "bin").mkdir(exist_ok=True)
+    shutil.copy2("/bin/kill", root / "bin/kill")
+    proc = subprocess.run(
+        ["systemd-analyze", "verify", f"--root={root}", *UNITS],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    # The prefix drop-in reaches every thermowatch service: same hardening everywhere.
+    sec = subprocess.run(
+        ["systemd-analyze", "security", "--offline=true", f"--root={root}",
+         "thermowatch-api@8001.service"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    score = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", sec.stdout + sec.stderr)
+    assert score is not None, sec.stdout + sec.stderr
+    assert float(score.group(1)) <= 3.0, sec.stdout  # "OK" or better (scale 0 .. 10)
+
+
+def test_nginx_t_accepts_the_installed_site(installed, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    root, *_ = installed
+    nginx = nginx_bin()
+    require(nginx is not None, "nginx (apt-get install nginx)")
+    # The site names /etc/thermowatch/tls and /var/log/nginx: point them into the staged root.
+    site = (root / "etc/nginx/sites-enabled/thermowatch.conf").resolve(strict=False)
+    text = (root / "etc/nginx/sites-available/thermowatch.conf").read_text()
+    assert "server 127.0.0.1:8001" in text and "server 127.0.0.1:8002" in text
+    text = text.replace("/etc/thermowatch/", f"{root}/etc/thermowatch/")
+    text = text.replace("/var/log/nginx", str(tmp_path))
+    site = tmp_path / "thermowatch.conf"
+    site.write_text(text)
+    proc = subprocess.run(
+        [nginx, "-t", "-c", str(nginx_main_conf(tmp_path, site)), "-p", str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "test is successful" in proc.stderr

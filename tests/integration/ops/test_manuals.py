@@ -1,0 +1,102 @@
+"""The manuals: `mkdocs build --strict` in French and English, the generated reference, and
+every command of the training exercises run as written (so the manuals cannot go stale)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require
+from tests.integration.ops.deploy_helpers import REPO
+
+pytestmark = pytest.mark.slow
+DOCS = REPO / "docs"
+
+
+def bash_blocks(page: Path) -> list[str]:
+    return re.findall(r"```bash\n(.*?)```", page.read_text(), re.S)
+
+
+def test_mkdocs_builds_both_languages_strictly(tmp_path: Path) -> None:
+    mkdocs = Path(sys.executable).with_name("mkdocs")
+    require(mkdocs.exists(), "mkdocs (pip install mkdocs-material mkdocs-static-i18n)")
+    proc = subprocess.run(
+        [str(mkdocs), "build", "--strict", "-f", str(REPO / "mkdocs.yml"), "-d", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    fr = (tmp_path / "configuration" / "index.html").read_text()
+    en = (tmp_path / "en" / "configuration" / "index.html").read_text()
+    assert "Référence de configuration" in fr and "Configuration reference" in en
+    from thermowatch.ingest.config import SourceConfig
+    from thermowatch.service.settings import Settings
+
+    # generated from the code: every key is there, in both languages
+    for f in dataclasses.fields(Settings) + dataclasses.fields(SourceConfig):
+        if f.name != "networks":
+            assert f"<code>{f.name}</code>" in fr and f"<code>{f.name}</code>" in en, f.name
+    assert "THERMOWATCH_MONITOR_LEASE" in en
+    phases = (tmp_path / "en" / "phases" / "index.html").read_text()
+    assert "weeks observed" in phases and "<td>26</td>" in phases
+
+
+def test_exercises_are_the_same_commands_in_both_languages() -> None:
+    fr, en = bash_blocks(DOCS / "exercises.fr.md"), bash_blocks(DOCS / "exercises.en.md")
+    assert fr == en and len(en) == 6
+
+
+def run_block(block: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    env.pop("THERMOWATCH_DATABASE_URL", None)
+    # Files, not pipes: a process the block leaves behind must not keep us waiting for EOF.
+    out_path, err_path = workdir / "block.out", workdir / "block.err"
+    with out_path.open("w") as out, err_path.open("w") as err:
+        proc = subprocess.Popen(["bash", "-e", "-c", block], cwd=workdir, env=env, stdout=out,
+                                stderr=err, start_new_session=True)  # fmt: skip
+        try:
+            code = proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            code = -1
+        finally:
+            # whatever the block left running (a failed step skips its `kill`) goes with it
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+    return subprocess.CompletedProcess(proc.args, code, out_path.read_text(),
+                                       err_path.read_text())  # fmt: skip
+
+
+def test_every_exercise_command_runs_as_written(tmp_path: Path) -> None:
+    require(shutil.which("bash") is not None, "bash")
+    setup, *exercises = bash_blocks(DOCS / "exercises.en.md")
+
+    def one(i: int) -> tuple[Path, subprocess.CompletedProcess[str]]:
+        d = tmp_path / f"ex{i}"
+        d.mkdir()
+        done = run_block(setup, d)
+        assert done.returncode == 0 and "at revision" in done.stdout, done.stderr[-2000:]
+        return d, run_block(exercises[i], d)
+
+    # One after the other: the sleeps of the manual assume an otherwise quiet machine.
+    results = [one(i) for i in range(len(exercises))]
+    for d, r in results:
+        assert r.returncode == 0, f"{d.name}\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}"
+    cooling, overload, freeze, outage, linkdrop = results
+    # The observations the manual promises:
+    assert "possible cooling problem" in cooling[1].stdout
+    [tr] = json.loads(overload[1].stdout)
+    assert tr["transformer_id"] == "TR-0001" and tr["measured"] is not None
+    first = json.loads((freeze[0] / "freeze-1.json").read_text())[0]
+    second = json.loads((freeze[0] / "freeze-2.json").read_text())[0]
+    assert first["measured"] == second["measured"] and first["predicted"] != second["predicted"]
+    assert "replaying" in outage[1].stdout
+    assert "no data" in linkdrop[1].stdout and "data back" in linkdrop[1].stdout
