@@ -17,10 +17,11 @@ from thermowatch.data import Measurements
 from thermowatch.data import quantities as q
 from thermowatch.errors import InputError
 from thermowatch.learn.features import FeatureSpec, build_features, feature_spec_for
+from thermowatch.learn.lags import lag
 from thermowatch.learn.linear import LinearModel
 from thermowatch.learn.metrics import conformal_half_width, regression_metrics
 from thermowatch.learn.result import TargetKind, TrainingResult
-from thermowatch.learn.split import Split, chronological_split, rolling_origin_folds
+from thermowatch.learn.split import Split, make_split, rolling_origin_folds
 from thermowatch.learn.thresholds import choose_thresholds
 from thermowatch.thermal import TransformerSpec
 
@@ -47,6 +48,7 @@ class TrainOptions:
     """Choices of a training run (CLI options)."""
 
     split_rows: str | None = None
+    split_dates: str | None = None
     alerte_c: float | None = None
     critique_c: float | None = None
     rated_current_a: float | None = None
@@ -92,6 +94,15 @@ def train(
         clock = now
         step(label)
 
+    split = make_split(
+        measurements.frame.index,
+        measurements.file_rows,
+        measurements.cleaning.rows_in,
+        options.split_rows,
+        options.split_dates,
+    )
+    if split.test.stop < len(measurements.frame):  # rows after the last border: left out
+        measurements = measurements.subset(slice(0, split.test.stop))
     frame = measurements.frame
     y = frame[measurements.target].to_numpy(dtype=np.float64)
     if not measurements.feature_columns:
@@ -108,12 +119,12 @@ def train(
     lap("features")
 
     n = len(frame)
-    split = chronological_split(n, options.split_rows)
     elapsed = (frame.index - frame.index[0]) / pd.Timedelta("1min")
     warm = np.asarray(elapsed >= min(spec.warmup_minutes, 0.25 * elapsed[split.train.stop - 1]))
     fit_rows = np.zeros(n, dtype=bool)
     fit_rows[split.train] = True
     fit_rows &= warm  # filters still forgetting their start would teach the model a transient
+    fit_rows &= ~measurements.flagged(measurements.target)  # suspect targets: kept, not learnt
 
     baseline = LinearModel.fit(raw[split.train], y[split.train], list(spec.inputs))
     pred_base = baseline.predict(raw)
@@ -136,7 +147,7 @@ def train(
     lower, upper = pred - half, pred + half
     lap("thermal-linear")
 
-    previous = np.r_[np.nan, y[:-1]]
+    previous = lag(y, frame.index, measurements.step, 1)  # across a gap: missing, not stale
     x_step = np.column_stack([x, previous])
     ok_step = fit_rows & np.isfinite(previous)
     one_step = LinearModel.fit(
