@@ -76,9 +76,9 @@ def train(
         raise InputError(f"--lang must be fr or en, got {lang!r}.")
     console = Console(stderr=True)
     thermal_spec = _spec_option(spec)
-    steps = ["read", "features", "baseline-linear", "thermal-linear", "one-step"]
+    steps = ["read", "features", "baseline-linear", "thermal-monotone", "nowcast"]
     steps += ["gradient-boosting"] if nonlinear else []
-    steps += ["evaluation", "model", "report"]
+    steps += ["evaluation", "forecast", "report data", "model", "report"]
     with Progress(
         TextColumn("{task.description:<28}"),
         BarColumn(),
