@@ -13,6 +13,7 @@ import typer
 from thermowatch.cli import alerts as _alerts
 from thermowatch.cli import apikey as _apikey
 from thermowatch.cli import db as _db
+from thermowatch.cli import forecast as _forecast
 from thermowatch.cli import monitor as _monitor
 from thermowatch.cli import sample as _sample
 from thermowatch.cli import serve as _serve
@@ -27,6 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("train")(_train.train)
+app.command("forecast")(_forecast.forecast)
 app.command("thermal")(_thermal.thermal)
 app.command("sample")(_sample.sample)
 model_app = typer.Typer(help="Model artifacts.", no_args_is_help=True)

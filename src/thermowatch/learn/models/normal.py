@@ -4,8 +4,7 @@ measured target as an input.
 ``thermal-monotone`` is a sum of first-order responses (the filters of
 :mod:`thermowatch.learn.features`) to the squared loads and to the ambient, whose weights are
 constrained so that the response to a step up of any load or of the ambient is never negative,
-at any time after the step (checked on a dense grid of times, from the instant of the step to
-ten times the slowest time constant): more load or a hotter ambient never predicts a cooler
+at any time after the step (see :meth:`MonotoneThermal.fit`): more load or a hotter ambient never predicts a cooler
 transformer, in steady state or in the transient, at any load. Like the IEC 60076-7 hot-spot
 model, a fast response may overshoot a slower one (one weight may be negative) as long as the
 sum stays non-negative. Loads at time t and the IEC estimates have non-negative weights; beyond
@@ -25,48 +24,36 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 from scipy.linalg import solve_triangular
-from scipy.optimize import lsq_linear, minimize
+from scipy.optimize import lsq_linear
 
-from thermowatch.learn.features import IEC_HOT_SPOT, IEC_TOP_OIL, FeatureSpec, _smooth
+from thermowatch.learn.features import IEC_HOT_SPOT, IEC_TOP_OIL, FeatureSpec
 from thermowatch.learn.linear import LinearModel
 
 CALENDAR = ("hour_sin", "hour_cos", "doy_sin", "doy_cos")
 # Ridge penalties per row of standardised features: scale-free across 1-min and 1-h data.
-PENALTIES = (1e-7, 1e-5, 1e-3, 1e-1)
+PENALTIES = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 
 
-def step_constraints(spec: FeatureSpec, names: list[str]) -> np.ndarray:
-    """Rows of step responses (per raw unit of each feature) that must stay non-negative.
-
-    For each load (its square) and each ambient input, the features' response to a unit step
-    of the driver is computed with the very filters of :func:`build_features` (which treat the
-    input as linear between samples) at sampling steps from 1 min to 1 h, from the first
-    sample after the step to ten times the slowest time constant; the model's response is
-    their weighted sum, so ``rows @ weights >= 0`` keeps it non-negative at every time.
-    """
-    taus = np.asarray(spec.time_constants_min, dtype=np.float64)
-    span = 10.0 * float(taus.max(initial=60.0))
-    responses = []
-    for dt in (1.0, 5.0, 10.0, 15.0, 30.0, 60.0):
-        n = int(span / dt) + 2
-        unit = np.r_[0.0, np.ones(n - 1)]
-        smoothed = _smooth(unit, np.full(n, dt), tuple(taus))
-        keep = np.unique(np.r_[np.arange(1, min(n, 64)), np.geomspace(1, n - 1, 160).astype(int)])
-        responses.append((unit[keep], [series[keep] for series in smoothed]))
-    rows = []
+def driver_chains(spec: FeatureSpec, names: list[str]) -> list[list[int]]:
+    """Per load (its square) and ambient input, the positions in ``names`` of its instantaneous
+    value and its filters, fastest first."""
+    chains = []
     drivers = [f"{name}²" for name in spec.load_inputs] + list(spec.ambient_inputs)
     for driver in drivers:
-        for instant, filtered in responses:
-            row = np.zeros((len(instant), len(names)))
-            for j, name in enumerate(names):
-                if name == driver:
-                    row[:, j] = instant
-                elif name.startswith(f"{driver} ~"):
-                    position = spec.time_constants_min.index(float(name.rsplit("~", 1)[1][:-3]))
-                    row[:, j] = filtered[position]
-            if row.any():
-                rows.append(row)
-    return np.vstack(rows) if rows else np.zeros((0, len(names)))
+        members = []
+        for j, name in enumerate(names):
+            if name == driver:
+                members.append((0.0, j))
+            elif name.startswith(f"{driver} ~") and name.endswith("min"):
+                members.append((float(name.rsplit("~", 1)[1][:-3]), j))
+        if members:
+            chains.append([j for _, j in sorted(members)])
+    # The IEC hot spot is its top oil plus a winding gradient that grows with load: the chain
+    # (hot spot, top oil) lets the fit use the gradient alone (hot spot − top oil) and stay
+    # monotone.
+    if IEC_HOT_SPOT in names and IEC_TOP_OIL in names:
+        chains.append([names.index(IEC_HOT_SPOT), names.index(IEC_TOP_OIL)])
+    return chains
 
 
 def monotone_features(spec: FeatureSpec, available: list[str]) -> tuple[list[str], list[bool]]:
@@ -112,32 +99,14 @@ class BoundedRidge:
         self.rhs = ((x.T @ y) / n - self.mean * self.intercept) / self.scale
         self.lower = np.where(positive, 0.0, -np.inf)
 
-    def solve(self, penalty: float, steps: np.ndarray | None = None) -> np.ndarray:
-        """Weights per standard deviation of each feature [target unit / σ].
-
-        ``steps``: optional ``(m, f)`` matrix of step responses per *raw* unit of each feature;
-        the solution then also satisfies ``steps @ (w / scale) >= 0``.
-        """
+    def solve(self, penalty: float) -> np.ndarray:
+        """Weights per standard deviation of each feature [target unit / σ]."""
         gram = self.gram + penalty * np.eye(len(self.rhs))
         factor = np.linalg.cholesky(gram)  # gram = L Lᵀ
         target = solve_triangular(factor, self.rhs, lower=True)
         upper = np.full_like(self.lower, np.inf)
         start = lsq_linear(factor.T, target, bounds=(self.lower, upper), method="bvls").x
-        if steps is None or not len(steps):
-            return start
-        a = steps / self.scale  # constraints on the standardised weights
-        bounds = [(lo if np.isfinite(lo) else None, None) for lo in self.lower]
-        solution = minimize(
-            lambda w: 0.5 * w @ gram @ w - self.rhs @ w,
-            start,  # feasible: non-negative weights give non-negative step responses
-            jac=lambda w: gram @ w - self.rhs,
-            bounds=bounds,
-            constraints=[{"type": "ineq", "fun": lambda w: a @ w, "jac": lambda _w: a}],
-            method="SLSQP",
-            options={"maxiter": 500, "ftol": 1e-12},
-        )
-        w = solution.x if solution.success else start
-        return w if (a @ w >= -1e-9).all() else start
+        return start
 
 
 @dataclass
@@ -150,17 +119,35 @@ class MonotoneThermal:
     positive: tuple[bool, ...] = ()
 
     def fit(self, features: pd.DataFrame, y: np.ndarray, fit_rows, val_rows, spec: FeatureSpec):
-        """Fit on ``fit_rows``, choose the penalty on ``val_rows`` (validation RMSE)."""
+        """Fit on ``fit_rows``, choose the penalty on ``val_rows`` (validation RMSE).
+
+        Along each driver's chain of responses (instantaneous, then filters from fast to
+        slow), the weights are fitted through their prefix sums ``v_k = w_0 + … + w_k ≥ 0``:
+        the features become differences of neighbouring responses (``x_k − x_{k+1}``, each
+        non-negative after a step up, as a faster filter is always ahead of a slower one), so a
+        bounded least-squares fit keeps every step response ``Σ_k v_k (φ_k − φ_{k+1})`` non-
+        negative at every time — the overshoot of a fast response over a slow one included.
+        """
         names, positive = monotone_features(spec, list(features.columns))
         x = features[names].to_numpy(dtype=np.float64)
-        solver = BoundedRidge(x[fit_rows], y[fit_rows], np.array(positive))
-        steps = step_constraints(spec, names)
+        transform = np.eye(len(names))  # x @ transform = chained inputs; w = transform @ v
+        bounded = np.array(positive)
+        for chain in driver_chains(spec, names):
+            for k, j in enumerate(chain):
+                if k + 1 < len(chain):
+                    transform[chain[k + 1], j] = -1.0
+                bounded[j] = True
+        z = x @ transform
+        solver = BoundedRidge(z[fit_rows], y[fit_rows], bounded)
+        mean_x = x[fit_rows].mean(axis=0)
+        scale_x = x[fit_rows].std(axis=0)
+        scale_x = np.where(scale_x > 1e-12, scale_x, 1.0)
         best = None
         for penalty in PENALTIES:
-            coef = solver.solve(penalty, steps)
-            model = LinearModel(
-                tuple(names), solver.mean, solver.scale, coef, solver.intercept, penalty
-            )
+            v = solver.solve(penalty) / solver.scale  # per raw unit of the chained inputs
+            w = transform @ v  # per raw unit of the features
+            intercept = solver.intercept - float(v @ solver.mean) + float(w @ mean_x)
+            model = LinearModel(tuple(names), mean_x, scale_x, w * scale_x, intercept, penalty)
             err = model.predict(x[val_rows]) - y[val_rows]
             score = float(np.sqrt(np.nanmean(err**2)))
             if best is None or score < best[0]:

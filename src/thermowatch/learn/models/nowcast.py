@@ -2,7 +2,10 @@
 
 ``nowcast-ridge`` predicts the *change* from the last measured value, so persistence is its
 zero and a penalty chosen on validation can only shrink it towards persistence: its inputs are
-the pull towards the normal-behaviour temperature (normal(t) − y(t−1)), the last change, the
+the pull towards the normal-behaviour temperature (normal(t) − y(t−1), less its mean over the
+past day: the normal-behaviour model's bias drifts slowly with what it cannot see, such as
+the ambient, and only the departure from that bias says where the oil is heading), the last
+change, the
 change of the normal-behaviour prediction (load moves) and the hour of day. After a gap (no
 y(t−1)) it answers the normal-behaviour temperature.
 
@@ -33,12 +36,14 @@ def nowcast_inputs(
     """(inputs ``(n, 6)``, last measured value ``y(t−1)``) per row; NaN across gaps."""
     last = lag(y, index, step, 1)
     before = lag(y, index, step, 2)
+    gap = pd.Series(normal - y, index=index).rolling("1D", min_periods=1).mean().to_numpy()
+    bias = np.nan_to_num(lag(gap, index, step, 1))  # known before t; none at the start
     day = lag(y, index, step, steps_per("1D", step))
     normal_before = lag(normal, index, step, 1)
     hours = index.hour.to_numpy() + index.minute.to_numpy() / 60.0
     x = np.column_stack(
         [
-            normal - last,
+            normal - last - bias,
             last - before,
             normal - normal_before,
             last - day,
