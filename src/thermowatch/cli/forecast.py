@@ -124,22 +124,7 @@ def _history_from_file(path: Path, predictor, variables: list[str]):
 
 
 def _history_from_store(transformer: str, url: str | None, predictor, variables: list[str]):
-    from datetime import timedelta
-
     from thermowatch.cli.db import _engine
-    from thermowatch.store import readings as store_readings
+    from thermowatch.service.routes.forecast import recent_history
 
-    engine = _engine(url)
-    latest = store_readings.latest_values(engine, transformer)
-    if not latest:
-        raise InputError(f"the store holds no reading of transformer {transformer!r}.")
-    end = max(ts for ts, _ in latest.values()) + timedelta(microseconds=1)
-    minutes = float(predictor.metadata.get("history_minutes", 1440.0))
-    frame = store_readings.readings_frame(
-        engine, transformer, end - timedelta(minutes=minutes), end, variables=variables
-    )
-    if predictor.target not in frame.columns or frame[predictor.target].notna().sum() < 2:
-        raise InputError(
-            f"the store holds no recent {predictor.target!r} of transformer {transformer!r}."
-        )
-    return frame
+    return recent_history(_engine(url), transformer, predictor)

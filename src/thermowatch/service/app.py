@@ -120,6 +120,7 @@ def create_app(
     from thermowatch.service.routes import (
         alerts,
         batch,
+        forecast,
         health,
         keys,
         models,
@@ -140,7 +141,7 @@ def create_app(
     app.state.engine = engine
     app.state.on_prediction = on_prediction
     errors.install(app)
-    for module in (health, predict, batch, readings, transformers, models, alerts, keys):
+    for module in (health, predict, batch, readings, transformers, models, alerts, keys, forecast):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware)  # POST /predict is counted by ServiceApp's lane
     return app
