@@ -104,7 +104,8 @@ def save_model(result: TrainingResult, fitted: FittedModel, out_dir: str | Path)
         "selection_rule": result.selection_rule,
         "forecast_metrics": {k: v for k, v in result.forecast.items() if k not in ("models",)},
         "split": result.split,
-        "history_minutes": max(
+        "history_minutes": fitted.feature_spec.warmup_minutes,
+        "forecast_history_minutes": max(
             fitted.feature_spec.warmup_minutes,
             _forecast_lookback(fitted) * fitted.step_minutes,
         ),
@@ -251,9 +252,9 @@ class Predictor:
     ) -> Forecast:
         """Temperatures [°C] after the last row of ``history`` up to ``horizon`` (see the seam).
 
-        ``history``: readings with the target, UTC index increasing, at least the model's
-        ``lookback`` steps (``metadata["history_minutes"]``); holes are filled from their
-        neighbours.
+        ``history``: readings with the target, UTC index increasing, at least
+        ``metadata["forecast_history_minutes"]`` (the forecaster's lookback and the filters'
+        warm-up); holes are filled from their neighbours.
         """
         if self.forecaster is None:
             raise InputError(f"model {self.model_id} has no forecast (trained before format 2).")

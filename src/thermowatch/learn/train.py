@@ -80,6 +80,7 @@ class TrainOptions:
 
 MAX_HORIZON_STEPS = 1440
 MAX_EVAL_ORIGINS = 12_000  # forecast origins scored per period (strided beyond)
+MAX_EVAL_VALUES = 3_000_000  # origins × horizon held per forecaster and period (memory)
 LOOKBACKS = {"forecast-nlinear": 336, "forecast-direct": 720}
 
 
@@ -385,8 +386,9 @@ def _adaptive_band(y, pred, split: Split, level: float, step: pd.Timedelta):
 def _origins(part: slice, horizon: int) -> np.ndarray:
     """Forecast origins (rows) whose outputs all lie in ``part`` (strided when many)."""
     rows = np.arange(max(part.start - 1, 0), part.stop - horizon)
-    if rows.size > MAX_EVAL_ORIGINS:
-        rows = rows[:: int(np.ceil(rows.size / MAX_EVAL_ORIGINS))]
+    most = min(MAX_EVAL_ORIGINS, MAX_EVAL_VALUES // horizon)
+    if rows.size > most:
+        rows = rows[:: int(np.ceil(rows.size / most))]
     return rows
 
 
@@ -427,6 +429,8 @@ def _forecasts(y, index, step, physics, normal, fit_rows, split: Split, horizon,
         for part, origins in (("validation", val_origins), ("test", test_origins)):
             if model is None:
                 out = np.repeat(y[origins][:, None], horizon, axis=1)
+            elif isinstance(model, EnsembleForecast):  # the mean of outputs already computed
+                out = np.mean([outputs[(m.name, part)] for m in model.members], axis=0)
             else:
                 out = model.forecast(y, index, step, physics, normal, origins)
             outputs[(name, part)] = out

@@ -26,7 +26,8 @@ Its three roles, each chosen on validation by the written rule of
     **Forecast**: the temperature at every step after the last row of ``history`` (readings
     with the target), up to ``horizon`` (steps, or a duration such as ``"24h"``; at most the
     trained horizon), with ``lower``/``upper`` from adaptive conformal intervals per horizon.
-    ``load_scenario``: future loads (frame indexed by future times, load columns; missing
+    Pass ``metadata["forecast_history_minutes"]`` of history (the lookback and the filters'
+    warm-up). ``load_scenario``: future loads (frame indexed by future times, load columns; missing
     columns hold their last value): the forecast adds the monotone normal-behaviour response
     to the difference between the scenario and holding the last loads.
     ``Forecast.crossings(thresholds)`` gives, per threshold, the first time the forecast (and

@@ -31,6 +31,7 @@ import pandas as pd
 from thermowatch.errors import InputError
 
 MAX_TRAIN_ORIGINS = 20_000  # origins are strided beyond this: neighbours are near copies
+MAX_TRAIN_VALUES = 20_000_000  # origins × (lookback + horizon) held while fitting (memory)
 PENALTIES = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)  # ridge α per origin
 
 
@@ -138,8 +139,9 @@ class DirectForecast:
             self.state_scale = np.where(scale > 1e-12, scale, 1.0)
         rows = np.flatnonzero(fit_rows)
         rows = rows[positions[rows] + self.horizon < positions[min(fit_end, len(y)) - 1] + 1]
-        if rows.size > MAX_TRAIN_ORIGINS:
-            rows = rows[np.linspace(0, rows.size - 1, MAX_TRAIN_ORIGINS).astype(int)]
+        most = min(MAX_TRAIN_ORIGINS, MAX_TRAIN_VALUES // (self.lookback + self.horizon))
+        if rows.size > most:
+            rows = rows[np.linspace(0, rows.size - 1, most).astype(int)]
         x, last = self.inputs(y_grid, positions[rows], state, rows)
         target = (futures(y_grid, positions[rows], self.horizon) - last[:, None]) / self.spread
         ok = np.isfinite(x).all(axis=1) & np.isfinite(target).all(axis=1)

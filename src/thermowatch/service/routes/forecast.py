@@ -38,7 +38,8 @@ def recent_history(engine, transformer_id: str, predictor, end: datetime | None 
             raise InputError(f"the store holds no reading of transformer {transformer_id!r}.")
         end = max(ts for ts, _ in latest.values())
     end = end + timedelta(microseconds=1)  # [start, end) must include the newest reading
-    minutes = float(predictor.metadata.get("history_minutes", 1440.0))
+    meta = predictor.metadata
+    minutes = float(meta.get("forecast_history_minutes", meta.get("history_minutes", 1440.0)))
     frame = store_readings.readings_frame(
         engine, transformer_id, end - timedelta(minutes=minutes), end, variables=variables
     )
