@@ -158,12 +158,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Physically impossible values (set missing)",
     },
     "cleaning.frozen_sensor": {
-        "fr": "Capteur figé (valeurs mises manquantes)",
-        "en": "Frozen sensor (values set missing)",
+        "fr": "Capteur figé 6 h ou plus pendant que les autres bougent (signalé, gardé, non appris)",
+        "en": "Sensor stuck 6 h or more while the others move (flagged, kept, not learnt from)",
     },
     "cleaning.spike": {
-        "fr": "Pics isolés (valeurs mises manquantes)",
-        "en": "Isolated spikes (values set missing)",
+        "fr": "Pics isolés (signalés, gardés, non appris)",
+        "en": "Isolated spikes (flagged, kept, not learnt from)",
     },
     "cleaning.constant_column": {
         "fr": "Colonnes constantes (ignorées)",

@@ -130,3 +130,27 @@ def test_adaptive_intervals_cover_a_drifting_series():
     fixed = np.quantile(np.abs(residuals[:2000, 0]), 0.9)
     assert (np.abs(residuals[4000:, 0]) <= fixed).mean() < 0.5
     assert state.half_width().shape == (2,)
+
+
+def test_steady_state_fast_path_matches_the_features_with_seasonal_terms():
+    """A model without ambient carries day-of-year terms; the service's closed form agrees."""
+    from datetime import UTC, datetime
+
+    from thermowatch.learn.artifact import Predictor
+    from thermowatch.learn.result import Thresholds
+    from thermowatch.service.fastpath import SteadyState
+
+    model, spec = _fitted_monotone(False)
+    assert {"doy_sin", "doy_cos"} <= set(model.linear.features)
+    predictor = Predictor(
+        "m", {}, spec, model.linear, 1.0, Thresholds(80.0, 100.0, "cli"), target="y"
+    )
+    fast = SteadyState(predictor)
+    for at in (datetime(2024, 2, 3, 4, 30, tzinfo=UTC), datetime(2024, 8, 9, 17, 0, tzinfo=UTC)):
+        values = [450.0, 40.0]
+        frame = pd.DataFrame([values], columns=list(spec.inputs), index=pd.DatetimeIndex([at]))
+        expected = float(predictor.predict_frame(frame)["predicted"].iloc[0])
+        assert fast.predict_one(values, at) == pytest.approx(expected, abs=1e-9)
+        hours = np.array([at.hour + at.minute / 60.0])
+        days = np.array([at.timetuple().tm_yday + hours[0] / 24.0])
+        assert fast.predict(np.array([values]), hours, days)[0] == pytest.approx(expected, abs=1e-9)
