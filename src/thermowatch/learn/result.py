@@ -112,7 +112,7 @@ class TrainingResult:
     models: dict[str, dict[str, Metrics]]
     chosen_model: str
     predictions: pd.DataFrame
-    interval: dict[str, float]
+    interval: dict[str, Any]
     coefficients: list[tuple[str, float]]
     drivers: list[tuple[str, float]]
     error_by_season: dict[str, Metrics]

@@ -116,7 +116,7 @@ def split_by_dates(index: pd.DatetimeIndex, split_dates: str) -> Split:
     rows = [int(index.searchsorted(b)) for b in bounds]
     if len(rows) == 2:
         rows.append(len(index))
-    return _checked(*rows, f"--split-dates {split_dates!r}")
+    return _checked(rows[0], rows[1], rows[2], f"--split-dates {split_dates!r}")
 
 
 def make_split(

@@ -190,7 +190,7 @@ def train(
     )
     lap("thermal-monotone")
 
-    nowcasters = {
+    nowcasters: dict[str, Any] = {
         "nowcast-ridge": NowcastRidge().fit(
             y, pred, frame.index, measurements.step, fit_rows, val_rows & ~suspect
         ),
@@ -407,7 +407,7 @@ def _forecasts(y, index, step, physics, normal, fit_rows, split: Split, horizon,
     val_origins = _origins(split.validation, horizon)
     test_origins = _origins(split.test, horizon)
     spread = float(np.nanstd(y[fit_rows])) or 1.0
-    members = {
+    members: dict[str, Any] = {
         "forecast-nlinear": NLinearForecast(
             lookback=lookbacks["forecast-nlinear"], horizon=horizon
         ),
@@ -415,7 +415,10 @@ def _forecasts(y, index, step, physics, normal, fit_rows, split: Split, horizon,
     }
     for model in members.values():
         model.fit(y, index, step, physics, normal, fit_rows, val_origins, split.train.stop)
-    candidates = {**members, "forecast-ensemble": EnsembleForecast(list(members.values()))}
+    candidates: dict[str, Any] = {
+        **members,
+        "forecast-ensemble": EnsembleForecast(list(members.values())),
+    }
     positions = grid_positions(index, step)
     y_grid = on_grid(y, positions)
 
@@ -423,7 +426,8 @@ def _forecasts(y, index, step, physics, normal, fit_rows, split: Split, horizon,
         return futures(y_grid, positions[origins], horizon)
 
     report: dict[str, Any] = {"horizon_steps": horizon, "step_minutes": step / pd.Timedelta("1min")}
-    scored, outputs = {}, {}
+    scored: dict[str, dict[str, Any]] = {}
+    outputs: dict[tuple[str, str], np.ndarray] = {}
     for name, model in [*candidates.items(), ("persistence", None)]:
         scored[name] = {}
         for part, origins in (("validation", val_origins), ("test", test_origins)):

@@ -164,6 +164,7 @@ class DirectForecast:
             score = float(np.nanmean((pred - val_t) ** 2)) if len(val_x) else 0.0
             if best is None or score < best[0]:
                 best = (score, coef, self.intercept, penalty)
+        assert best is not None
         _, self.coef, self.intercept, self.penalty = best
         return self
 
@@ -217,7 +218,7 @@ class DirectForecast:
             "intercept": self.intercept.tolist(),
             "penalty": self.penalty,
         }
-        if self.state_mean is not None:
+        if self.state_mean is not None and self.state_scale is not None:
             out["state_mean"] = self.state_mean.tolist()
             out["state_scale"] = self.state_scale.tolist()
         return out
@@ -238,7 +239,8 @@ class DirectForecast:
             model.state_mean = np.asarray(values["state_mean"], dtype=np.float64)
             model.state_scale = np.asarray(values["state_scale"], dtype=np.float64)
         inputs = model.lookback - 1 + (len(model.state_names) + 5 if cls.exogenous else 0)
-        if model.coef.shape != (inputs, model.horizon) or not np.isfinite(model.coef).all():
+        coef = np.asarray(model.coef)
+        if coef.shape != (inputs, model.horizon) or not np.isfinite(coef).all():
             raise InputError("model.json: the forecast weights do not match its inputs.")
         return model
 

@@ -152,6 +152,7 @@ class MonotoneThermal:
             score = float(np.sqrt(np.nanmean(err**2)))
             if best is None or score < best[0]:
                 best = (score, model)
+        assert best is not None
         self.linear, self.positive = best[1], tuple(positive)
         return self
 

@@ -77,6 +77,7 @@ class NowcastRidge:
             score = float(np.sqrt(np.nanmean(err**2)))
             if best is None or score < best[0]:
                 best = (score, model)
+        assert best is not None
         self.linear = best[1]
         return self
 
