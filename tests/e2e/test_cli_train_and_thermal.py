@@ -75,11 +75,20 @@ def test_train_on_french_csv_writes_everything(workdir, french_csv):
         assert (out / name).stat().st_size > 500, name
     metrics = json.loads((out / "metrics.json").read_text())
     test = metrics["models"]
-    assert test["thermal-linear"]["test"]["rmse"] < test["baseline-linear"]["test"]["rmse"]
-    assert test["thermal-linear"]["test"]["rmse"] < 1.5
+    assert test["thermal-monotone"]["test"]["rmse"] < test["baseline-linear"]["test"]["rmse"]
+    assert test["thermal-monotone"]["test"]["rmse"] < 1.5
+    assert metrics["roles"]["normal"]["chosen"] == metrics["chosen_model"]
+    assert "rule" in metrics["roles"]["forecast"]
     assert "Actions, most urgent first" in (out / "report.md").read_text()
     model_dirs = list((out / "model").iterdir())
     assert len(model_dirs) == 1
+    forecast = run(
+        "forecast", str(french_csv), "--model", str(out / "model"), "--horizon", "6h",
+        "--lang", "en", "--out", str(out / "forecast.csv"), cwd=workdir,
+    )  # fmt: skip
+    assert forecast.returncode == 0, forecast.stderr
+    assert "ALERTE" in forecast.stdout and "CRITIQUE" in forecast.stdout
+    assert len((out / "forecast.csv").read_text().splitlines()) == 1 + 36
     verified = run("model", "verify", str(model_dirs[0]), cwd=workdir)
     assert verified.returncode == 0 and "OK" in verified.stdout
     # A tampered artifact is refused with one sentence and exit code 2.
@@ -123,6 +132,9 @@ def test_thermal_cli_on_profile(workdir, french_csv):
         (["train", "{csv}", "--split-rows", "10,5"], "--split-rows"),
         (["train", "{csv}", "--alerte", "90", "--critique", "80"], "critique"),
         (["train", "{csv}", "--lang", "de"], "--lang"),
+        (["train", "{csv}", "--split-dates", "2024-02-01,2024-01-01"], "--split-dates"),
+        (["forecast"], "DATA"),
+        (["forecast", "{csv}", "--model", "nowhere"], "nowhere"),
         (["thermal", "{csv}", "--spec", "XYZ"], "XYZ"),
         (["thermal", "{csv}", "--spec", "ONAF"], "--rated-current"),
         (["thermal", "{csv}", "--rated-current", RATED, "--no-hold-gaps"], "--hold-gaps"),
@@ -161,3 +173,26 @@ def test_constant_target_and_no_numeric_column(workdir):
     )
     done = run("train", str(text), cwd=workdir)
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+ETT = Path(__file__).resolve().parents[3] / "shared" / "data" / "ett" / "ETTh1.csv"
+
+
+@pytest.mark.skipif(not ETT.exists(), reason=f"real ETT data absent ({ETT})")
+def test_standard_border_command_on_real_data(workdir):
+    out = workdir / "ett"
+    done = run(
+        "train", str(ETT), "--target", "OT", "--split-rows", "8640,11520,14400",
+        "--no-nonlinear", "--out", str(out), "--lang", "en", cwd=workdir,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [metrics["split"][p]["rows"] for p in ("train", "validation", "test")] == [
+        8640,
+        2880,
+        2880,
+    ]
+    assert metrics["split"]["test"]["start"].startswith("2017-10-24")
+    assert metrics["cleaning"]["rows_out"] == metrics["cleaning"]["rows_in"]  # nothing removed
+    report = (out / "report.md").read_text()
+    assert "HUFL" in report and "--mapping" in report  # loads named as treated, not missing

@@ -15,6 +15,7 @@ from thermowatch.cli import alerts as _alerts
 from thermowatch.cli import apikey as _apikey
 from thermowatch.cli import db as _db
 from thermowatch.cli import doctor as _doctor
+from thermowatch.cli import forecast as _forecast
 from thermowatch.cli import model as _model
 from thermowatch.cli import monitor as _monitor
 from thermowatch.cli import phase as _phase
@@ -36,6 +37,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("train")(_train.train)
+app.command("forecast")(_forecast.forecast)
 app.command("thermal")(_thermal.thermal)
 app.command("sample")(_sample.sample)
 _model.app.command("sign")(_signing.model_sign)

@@ -41,9 +41,11 @@ class Findings:
 
 @dataclass
 class Figure:
-    """The figure's place in the report (the renderer embeds or links the PNG)."""
+    """A figure's place in the report (the renderer embeds or links the PNG): the main figure,
+    or the file ``name`` written next to the report."""
 
     alt: str
+    name: str | None = None
 
 
 Block = str | Table | Findings | Figure  # a str is a paragraph
@@ -94,6 +96,9 @@ def build_document(
             [_grouped_table(ordered_bands(result.error_by_load_band), "col.load_band", "", lang)],
         ),
         Section(t("h.cross_validation", lang), [_cross_validation_table(result)]),
+        *_roles(result),
+        *_forecast(result),
+        *_importance(result),
         _thresholds(result),
         _cleaning(result),
     ]
@@ -122,6 +127,82 @@ def band_lower_pu(name: str) -> float:
 def ordered_bands(groups: dict[str, dict]) -> dict[str, dict]:
     """Load bands from the lightest to the heaviest load."""
     return dict(sorted(groups.items(), key=lambda item: band_lower_pu(item[0])))
+def _roles(result: TrainingResult) -> list[Section]:
+    """Which model serves each role, the runner-up and why (the written rule)."""
+    if not result.roles:
+        return []
+    lang = result.lang
+    rows = []
+    for role, choice in result.roles.items():
+        score = choice["validation_scores"].get(choice["chosen"])
+        rows.append(
+            [
+                t(f"role.{role}", lang),
+                choice["chosen"],
+                choice.get("runner_up") or "—",
+                number(score, lang, 4) if score is not None else "—",
+                choice["reason"],
+            ]
+        )
+    header = [t(k, lang) for k in ("col.role", "col.chosen", "col.runner_up", "col.validation")]
+    rule = result.selection_rule.get(lang, "")
+    return [
+        Section(
+            t("h.roles", lang),
+            [t("roles.rule", lang, rule=rule), Table([*header, t("col.reason", lang)], rows)],
+        )
+    ]
+
+
+def _forecast(result: TrainingResult) -> list[Section]:
+    """Test MSE of each forecaster at a few horizons, the served one's coverage, the figure."""
+    forecast = result.forecast
+    if not forecast or not forecast.get("models"):
+        return []
+    lang = result.lang
+    horizon = forecast["horizon_steps"]
+    steps = sorted({s for s in (1, 24, 96, horizon) if s <= horizon})
+    rows = []
+    for name, parts in forecast["models"].items():
+        by_step = parts["test"]["mse_by_step"]
+        label_ = f"{name} ★" if name == forecast.get("chosen") else name
+        rows.append(
+            [label_, number(parts["test"]["mse"], lang, 4)]
+            + [number(by_step[s - 1], lang, 4) for s in steps]
+        )
+    header = [t("col.model", lang), t("col.horizon_steps", lang) + " 1…" + str(horizon)]
+    header += [str(s) for s in steps]
+    coverage = [c for c in forecast.get("coverage_test_by_step", []) if c == c]
+    spread = number(forecast.get("spread_k"), lang, 2)
+    cover = (
+        f"{number(100 * min(coverage), lang, 1)}–{number(100 * max(coverage), lang, 1)} %"
+        if coverage
+        else "—"
+    )
+    intro = t(
+        "forecast.intro",
+        lang,
+        spread=spread,
+        level=number(100 * forecast.get("interval_level", 0.9), lang, 0),
+        coverage=cover,
+    )
+    from thermowatch.report.forecast_figure import FILE_NAME
+
+    figure = Figure(t("fig.forecast_error", lang), FILE_NAME)
+    return [Section(t("h.forecast", lang), [intro, Table(header, rows), figure])]
+
+
+def _importance(result: TrainingResult) -> list[Section]:
+    """Grouped permutation importances [K] and the columns treated as loads."""
+    lang = result.lang
+    blocks: list[Block] = []
+    if result.importances_k:
+        blocks.append(t("importance.intro", lang))
+        rows = [[name, number(value, lang, 2)] for name, value in result.importances_k]
+        blocks.append(Table([t("col.input", lang), t("col.importance_k", lang)], rows))
+    if result.treated_as_load:
+        blocks.append(t("loads.treated", lang, columns=", ".join(result.treated_as_load)))
+    return [Section(t("h.importance", lang), blocks)] if blocks else []
 
 
 def metric_text(metric: str, value: Any, lang: str) -> str:

@@ -162,12 +162,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Physically impossible values (set missing)",
     },
     "cleaning.frozen_sensor": {
-        "fr": "Capteur figé (valeurs mises manquantes)",
-        "en": "Frozen sensor (values set missing)",
+        "fr": "Capteur figé 6 h ou plus pendant que les autres bougent (signalé, gardé, non appris)",
+        "en": "Sensor stuck 6 h or more while the others move (flagged, kept, not learnt from)",
     },
     "cleaning.spike": {
-        "fr": "Pics isolés (valeurs mises manquantes)",
-        "en": "Isolated spikes (values set missing)",
+        "fr": "Pics isolés (signalés, gardés, non appris)",
+        "en": "Isolated spikes (flagged, kept, not learnt from)",
     },
     "cleaning.constant_column": {
         "fr": "Colonnes constantes (ignorées)",
@@ -875,6 +875,91 @@ ALERT_TEXTS: dict[str, dict[str, str]] = {
 CATALOGUES: dict[str, dict[str, dict[str, str]]] = {"report": dict(TEXTS), "alerts": ALERT_TEXTS}
 assert not set(ALERT_TEXTS) & set(TEXTS), "an alert text key is also a report text key"
 TEXTS.update(ALERT_TEXTS)
+
+# --- model roles, forecasts and importances (learn) ---------------------------------------
+TEXTS.update(
+    {
+        "h.roles": {
+            "fr": "Modèles servis et règle de choix",
+            "en": "Served models and how they were chosen",
+        },
+        "roles.rule": {"fr": "Règle : {rule}.", "en": "Rule: {rule}."},
+        "col.role": {"fr": "Rôle", "en": "Role"},
+        "col.chosen": {"fr": "Choisi", "en": "Chosen"},
+        "col.runner_up": {"fr": "Second", "en": "Runner-up"},
+        "col.validation": {"fr": "Erreur de validation", "en": "Validation error"},
+        "col.reason": {"fr": "Raison", "en": "Reason"},
+        "role.normal": {"fr": "comportement normal", "en": "normal behaviour"},
+        "role.nowcast": {"fr": "estimation au pas suivant", "en": "nowcast (next step)"},
+        "role.forecast": {"fr": "prévision", "en": "forecast"},
+        "h.forecast": {"fr": "Prévision multi-horizon", "en": "Multi-horizon forecast"},
+        "forecast.intro": {
+            "fr": (
+                "Erreur quadratique moyenne de test par horizon, en unités de l'écart-type"
+                " d'apprentissage ({spread} K) ; « persistence » répète la dernière valeur."
+                " Couverture de l'intervalle {level} % du modèle servi : {coverage}."
+            ),
+            "en": (
+                "Test mean squared error by horizon, in units of the training standard"
+                " deviation ({spread} K); “persistence” repeats the last value. Coverage of the"
+                " served model's {level} % interval: {coverage}."
+            ),
+        },
+        "col.horizon_steps": {"fr": "Horizon (pas)", "en": "Horizon (steps)"},
+        "fig.forecast_error": {
+            "fr": "Erreur de prévision selon l'horizon (test)",
+            "en": "Forecast error by horizon (test)",
+        },
+        "fig.horizon_hours": {"fr": "Horizon [h]", "en": "Horizon [h]"},
+        "fig.rmse_k": {"fr": "RMSE [K]", "en": "RMSE [K]"},
+        "h.importance": {
+            "fr": "Ce qui explique la température",
+            "en": "What explains the temperature",
+        },
+        "importance.intro": {
+            "fr": (
+                "Importance par permutation groupée sur la période de validation : de combien"
+                " l'erreur (RMSE) du modèle de comportement normal augmente quand une entrée et"
+                " toutes ses versions filtrées sont mélangées dans le temps. Une valeur"
+                " négative signifie que l'entrée n'aide pas sur cette période."
+            ),
+            "en": (
+                "Grouped permutation importance on the validation period: how much the"
+                " normal-behaviour model's error (RMSE) grows when one input and all its"
+                " filtered versions are shuffled in time. A negative value means the input does"
+                " not help over that period."
+            ),
+        },
+        "col.input": {"fr": "Entrée", "en": "Input"},
+        "col.importance_k": {"fr": "Hausse de RMSE [K]", "en": "RMSE increase [K]"},
+        "loads.treated": {
+            "fr": (
+                "Colonnes traitées comme des charges (leur carré fait les pertes) : {columns}."
+                " Si l'une n'en est pas une, ou pour nommer courant, puissance ou ambiante,"
+                " donnez un fichier de correspondance (--mapping)."
+            ),
+            "en": (
+                "Columns treated as loads (their square makes the losses): {columns}. If one is"
+                " not a load, or to name current, power or ambient, give a mapping file"
+                " (--mapping)."
+            ),
+        },
+        "forecast.title": {
+            "fr": "Prévision {model} depuis {origin} UTC ({steps} pas, intervalle {level} %)",
+            "en": "Forecast by {model} from {origin} UTC ({steps} steps, {level} % interval)",
+        },
+        "forecast.crossing": {
+            "fr": "{name} ({threshold} °C) atteint vers {at} UTC (au plus tôt {earliest}, au plus tard {latest}).",
+            "en": "{name} ({threshold} °C) reached around {at} UTC (earliest {earliest}, latest {latest}).",
+        },
+        "forecast.no_crossing": {
+            "fr": "{name} ({threshold} °C) non atteint d'ici {end} UTC (au plus tôt : {earliest}).",
+            "en": "{name} ({threshold} °C) not reached by {end} UTC (earliest: {earliest}).",
+        },
+        "forecast.never": {"fr": "jamais", "en": "never"},
+        "forecast.beyond": {"fr": "au-delà de l'horizon", "en": "beyond the horizon"},
+    }
+)
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:

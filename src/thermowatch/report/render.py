@@ -19,6 +19,8 @@ import numpy as np
 from thermowatch.learn.result import TrainingResult
 from thermowatch.report.document import Document, Figure, Findings, Table, build_document
 from thermowatch.report.figures import FILE_NAME, plot_predictions
+from thermowatch.report.forecast_figure import FILE_NAME as FORECAST_FILE_NAME
+from thermowatch.report.forecast_figure import plot_forecast_error
 from thermowatch.report.i18n import t
 from thermowatch.report.recommendations import recommendations
 
@@ -84,6 +86,11 @@ def metrics_dict(result: TrainingResult) -> dict[str, Any]:
             "cross_validation": result.cross_validation,
             "coefficients": result.coefficients,
             "drivers": result.drivers,
+            "roles": result.roles,
+            "selection_rule": result.selection_rule,
+            "importances_k": result.importances_k,
+            "treated_as_load": result.treated_as_load,
+            "forecast": result.forecast,
             "rated_current_a": result.rated_current_a,
             "timings": result.timings,
         }
@@ -106,6 +113,8 @@ def write_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     figure = plot_predictions(result, out / FILE_NAME, name=(nameplate or {}).get("name"))
+    forecast_png = plot_forecast_error(result, out / FORECAST_FILE_NAME)
+    extra = {forecast_png.name: forecast_png.read_bytes()} if forecast_png else {}
     recs = recommendations(result)
     metrics = metrics_dict(result)
     metrics["recommendations"] = json_safe(
@@ -122,7 +131,9 @@ def write_report(
         json.dumps(metrics, ensure_ascii=False, indent=2, allow_nan=False), encoding="utf-8"
     )
     paths["markdown"].write_text(to_markdown(doc, figure.name), encoding="utf-8")
-    paths["html"].write_text(to_html(doc, figure.read_bytes()), encoding="utf-8")
+    paths["html"].write_text(to_html(doc, figure.read_bytes(), extra), encoding="utf-8")
+    if forecast_png:
+        paths["forecast_figure"] = forecast_png
     return paths
 
 
@@ -155,7 +166,7 @@ def to_markdown(doc: Document, figure_name: str) -> str:
                     for r in block.items
                 ] + [""]
             elif isinstance(block, Figure):
-                lines += [f"![{_md(block.alt)}]({figure_name})", ""]
+                lines += [f"![{_md(block.alt)}]({block.name or figure_name})", ""]
             else:
                 lines += [_md(block), ""]
     lines += ["---", "", _md(doc.footer), ""]
@@ -183,9 +194,14 @@ def _html_cell(cell: str) -> str:
     return f'<td class="num">{_e(cell)}</td>' if numeric else f"<td>{_e(cell)}</td>"
 
 
-def to_html(doc: Document, png: bytes) -> str:
-    """The report as one self-contained HTML page (inline CSS, figure as a data URI)."""
-    image = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+def to_html(doc: Document, png: bytes, extra: dict[str, bytes] | None = None) -> str:
+    """The report as one self-contained HTML page (inline CSS, figures as data URIs; ``extra``
+    holds the named figures by file name)."""
+
+    def uri(data: bytes) -> str:
+        return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+    image = uri(png)
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{_e(doc.lang)}"><head><meta charset="utf-8">',
@@ -211,7 +227,12 @@ def to_html(doc: Document, png: bytes) -> str:
                 )
                 parts.append(f'<ul class="findings">{items}</ul>')
             elif isinstance(block, Figure):
-                parts.append(f'<figure><img alt="{_e(block.alt)}" src="{image}"></figure>')
+                source = (
+                    uri(extra[block.name])
+                    if block.name and extra and block.name in extra
+                    else image
+                )
+                parts.append(f'<figure><img alt="{_e(block.alt)}" src="{source}"></figure>')
             else:
                 parts.append(f"<p>{_e(block)}</p>")
         parts.append("</section>")

@@ -226,6 +226,7 @@ def create_app(
     from thermowatch.service.routes import (
         alerts,
         batch,
+        forecast,
         health,
         keys,
         models,
@@ -254,7 +255,7 @@ def create_app(
     errors.install(app)
     if dev_docs:  # production: no /docs; /openapi.json behind a reader credential
         docs.install(app)
-    for module in (health, predict, batch, readings, transformers, models, alerts, keys):
+    for module in (health, predict, batch, readings, transformers, models, alerts, keys, forecast):
         app.include_router(module.router)
     from thermowatch.dashboard import mount as mount_dashboard
 

@@ -11,7 +11,7 @@ that both give the same feature matrix (to 1e-9) for random readings.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -19,6 +19,13 @@ from thermowatch.learn.artifact import Predictor
 from thermowatch.learn.features import IEC_HOT_SPOT, IEC_TOP_OIL
 from thermowatch.thermal import TransformerSpec
 from thermowatch.thermal.rating import steady_state
+
+SEASONAL = ("hour_sin", "hour_cos", "doy_sin", "doy_cos")
+
+
+def _day_of_year(at: datetime) -> float:
+    """Fractional day of the year [d] as :func:`build_features` computes it."""
+    return at.timetuple().tm_yday + (at.hour + at.minute / 60.0) / 24.0
 
 
 class SteadyState:
@@ -45,7 +52,7 @@ class SteadyState:
             if label in drivers:
                 kind, i, scale = drivers[label]
                 self._recipe.append((kind, (i, scale)))
-            elif feature in (IEC_HOT_SPOT, IEC_TOP_OIL) or feature in ("hour_sin", "hour_cos"):
+            elif feature in (IEC_HOT_SPOT, IEC_TOP_OIL) or feature in SEASONAL:
                 self._recipe.append((feature, None))
             else:  # pragma: no cover - a feature this module does not know: refuse early
                 raise ValueError(f"steady-state fast path cannot build feature {feature!r}")
@@ -62,8 +69,11 @@ class SteadyState:
         self._b = model.intercept - float(model.mean @ self._w)
         self._w_list = [float(w) for w in self._w]
 
-    def features(self, x: np.ndarray, hours: np.ndarray) -> np.ndarray:
-        """Feature matrix ``(n, f)`` from raw readings ``x`` ``(n, k)`` and hours of day [h, UTC]."""
+    def features(
+        self, x: np.ndarray, hours: np.ndarray, days: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Feature matrix ``(n, f)`` from raw readings ``x`` ``(n, k)``, hours of day [h, UTC]
+        and fractional days of the year (default: today, UTC)."""
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
         out = np.empty((x.shape[0], len(self._recipe)))
         iec = None
@@ -79,8 +89,13 @@ class SteadyState:
                 out[:, j] = iec[1] if kind == IEC_HOT_SPOT else iec[0]
             elif kind == "hour_sin":
                 out[:, j] = np.sin(2 * np.pi * hours / 24.0)
-            else:
+            elif kind == "hour_cos":
                 out[:, j] = np.cos(2 * np.pi * hours / 24.0)
+            else:
+                if days is None:
+                    days = np.full(x.shape[0], _day_of_year(datetime.now(UTC)))
+                trig = np.sin if kind == "doy_sin" else np.cos
+                out[:, j] = trig(2 * np.pi * np.asarray(days) / 365.25)
         return out
 
     def _iec_steady(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -91,9 +106,11 @@ class SteadyState:
         top_oil, hot_spot = steady_state(spec, load_pu, ambient)
         return np.asarray(top_oil), np.asarray(hot_spot)
 
-    def predict(self, x: np.ndarray, hours: np.ndarray) -> np.ndarray:
+    def predict(
+        self, x: np.ndarray, hours: np.ndarray, days: np.ndarray | None = None
+    ) -> np.ndarray:
         """Predicted temperatures [°C] for rows of raw readings."""
-        return self._b + self.features(x, hours) @ self._w
+        return self._b + self.features(x, hours, days) @ self._w
 
     def predict_one(self, values: list[float], at: datetime) -> float:
         """Predicted temperature [°C] of one reading taken at ``at`` (UTC).
@@ -120,8 +137,12 @@ class SteadyState:
                 f = iec[1] if kind == IEC_HOT_SPOT else iec[0]
             elif kind == "hour_sin":
                 f = math.sin(2 * math.pi * hour / 24.0)
-            else:
+            elif kind == "hour_cos":
                 f = math.cos(2 * math.pi * hour / 24.0)
+            elif kind == "doy_sin":
+                f = math.sin(2 * math.pi * _day_of_year(at) / 365.25)
+            else:
+                f = math.cos(2 * math.pi * _day_of_year(at) / 365.25)
             total += w * f
         if not math.isfinite(total):  # pragma: no cover - inputs are validated finite
             raise ValueError("the model gave a non-finite prediction")

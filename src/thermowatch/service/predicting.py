@@ -248,7 +248,8 @@ def batch_predict(
             hours = np.full(len(x), now.hour + now.minute / 60.0)
         else:
             hours = times.hour.to_numpy() + times.minute.to_numpy() / 60.0
-        predicted = served.fast.predict(x, hours)
+        days = None if times is None else times.day_of_year.to_numpy() + hours / 24.0
+        predicted = served.fast.predict(x, hours, days)
     half = predictor.half_width_k
     return {
         "predicted": predicted,
