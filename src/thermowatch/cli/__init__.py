@@ -13,6 +13,7 @@ import typer
 from thermowatch.cli import alerts as _alerts
 from thermowatch.cli import apikey as _apikey
 from thermowatch.cli import db as _db
+from thermowatch.cli import jobs as _jobs
 from thermowatch.cli import monitor as _monitor
 from thermowatch.cli import sample as _sample
 from thermowatch.cli import serve as _serve
@@ -39,6 +40,9 @@ app.command("simulate-scada")(_monitor.simulate_scada)
 app.command("status")(_db.status)
 app.command("serve")(_serve.serve)
 app.add_typer(_apikey.app, name="apikey")
+app.add_typer(_jobs.app, name="jobs")
+app.command("scheduler")(_jobs.scheduler)
+app.command("worker")(_jobs.worker)
 
 
 def main() -> None:

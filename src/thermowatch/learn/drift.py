@@ -104,6 +104,25 @@ def page_hinkley(residuals: np.ndarray, delta: float, mean: float | None = None)
 
 
 @dataclass(frozen=True)
+class ResidualBaseline:
+    """The in-control residuals of a model: mean (bias) and spread on its validation period [K]."""
+
+    bias: float
+    sigma: float
+
+    @classmethod
+    def from_residuals(cls, residuals: np.ndarray) -> ResidualBaseline:
+        r = np.asarray(residuals, dtype=np.float64)
+        r = r[np.isfinite(r)]
+        return cls(float(np.mean(r)) if r.size else 0.0, float(np.std(r)) if r.size > 1 else 1.0)
+
+    @classmethod
+    def from_rmse(cls, rmse: float, bias: float) -> ResidualBaseline:
+        """From registered metrics: σ² = RMSE² − bias² (floored at 10 % of the RMSE)."""
+        return cls(bias, float(np.sqrt(max(rmse**2 - bias**2, (0.1 * rmse) ** 2))))
+
+
+@dataclass(frozen=True)
 class InputDrift:
     """Drift of one input against its training distribution."""
 
@@ -171,7 +190,7 @@ class DriftReport:
 def check_drift(
     train_inputs: Mapping[str, np.ndarray],
     recent_inputs: Mapping[str, np.ndarray],
-    validation_residuals: np.ndarray,
+    validation_residuals: np.ndarray | ResidualBaseline,
     recent_residuals: np.ndarray,
     *,
     shift_k: float | None = None,
@@ -185,7 +204,8 @@ def check_drift(
         Input name → values (loads [pu or A], ambient [°C]...) on the training period and on
         the recent window. Only names present in both are compared.
     validation_residuals, recent_residuals
-        Measured − predicted [K] on the model's validation period and on the recent window.
+        Measured − predicted [K] on the model's validation period (or its summary, a
+        :class:`ResidualBaseline`) and on the recent window.
     shift_k
         Residual mean shift to detect [K]; default 1.5 σ of the validation residuals (at least
         0.5 K), so a model with a wide error band is not flagged for its own noise.
@@ -201,12 +221,14 @@ def check_drift(
         blamed on the transformer); ``TRANSFORMER_CHANGED`` when inputs are in range but the
         residuals shifted (a person must look; do not retrain on this period); else ``STABLE``.
     """
-    val = np.asarray(validation_residuals, dtype=np.float64)
-    val = val[np.isfinite(val)]
+    base = (
+        validation_residuals
+        if isinstance(validation_residuals, ResidualBaseline)
+        else ResidualBaseline.from_residuals(validation_residuals)
+    )
+    sigma, bias = base.sigma, base.bias
     rec = np.asarray(recent_residuals, dtype=np.float64)
     rec = rec[np.isfinite(rec)]
-    sigma = float(np.std(val)) if val.size > 1 else 1.0
-    bias = float(np.mean(val)) if val.size else 0.0
     shift = shift_k if shift_k is not None else max(1.5 * sigma, 0.5)
     thresh = threshold_k if threshold_k is not None else 50.0 * shift
 
