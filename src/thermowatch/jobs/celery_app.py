@@ -61,7 +61,7 @@ def make_app(url: str | None = None) -> Celery:
         except LeaseLost:
             return "lost"  # another worker finished it: nothing to redo
         except OperationalError as exc:  # database unavailable: try again later
-            raise self.retry(exc=exc, countdown=min(60, 2 ** self.request.retries)) from exc
+            raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
 
     return app
 

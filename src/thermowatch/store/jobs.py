@@ -146,7 +146,9 @@ def runs_to_dispatch(
     queue with duplicates.
     """
     now = _now(at)
-    stale = or_(job_runs.c.dispatched_at.is_(None), job_runs.c.dispatched_at < now - redispatch_after)
+    stale = or_(
+        job_runs.c.dispatched_at.is_(None), job_runs.c.dispatched_at < now - redispatch_after
+    )
     cond = and_(
         job_runs.c.attempts < MAX_ATTEMPTS,
         or_(

@@ -43,9 +43,10 @@ def upgrade() -> None:
         sa.Column("result", sa.JSON()),
         sa.Column("error", sa.Text()),
         sa.ForeignKeyConstraint(
-            ["transformer_id"], ["transformers.id"],
+            ["transformer_id"],
+            ["transformers.id"],
             name=op.f("fk_job_runs_transformer_id_transformers"),
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_job_runs")),
     )
     op.create_index(
@@ -62,9 +63,10 @@ def upgrade() -> None:
         sa.Column("verdict", sa.String(50), nullable=False, comment="e.g. ok, degraded"),
         sa.Column("values", sa.JSON(), nullable=False, comment="the numbers behind the verdict"),
         sa.ForeignKeyConstraint(
-            ["transformer_id"], ["transformers.id"],
+            ["transformer_id"],
+            ["transformers.id"],
             name=op.f("fk_model_checks_transformer_id_transformers"),
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_model_checks")),
     )
     op.create_index(
