@@ -156,7 +156,23 @@ def runs_to_dispatch(
             and_(job_runs.c.status == JobStatus.RUNNING.value, job_runs.c.lease_until < now),
         ),
     )
+    abandoned = and_(
+        job_runs.c.status == JobStatus.RUNNING.value,
+        job_runs.c.lease_until < now,
+        job_runs.c.attempts >= MAX_ATTEMPTS,
+    )
     with write_transaction(engine) as conn:
+        # A run whose last allowed attempt died with its worker is failed, not left "running".
+        conn.execute(
+            update(job_runs)
+            .where(abandoned)
+            .values(
+                status=JobStatus.FAILED.value,
+                finished_at=now,
+                lease_until=None,
+                error=f"abandoned: the worker holding it stopped, {MAX_ATTEMPTS} times",
+            )
+        )
         rows = conn.execute(select(job_runs.c.id).where(cond).order_by(job_runs.c.id).limit(limit))
         ids = [int(r[0]) for r in rows]
         if ids:

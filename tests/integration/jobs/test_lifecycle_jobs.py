@@ -132,6 +132,18 @@ def test_a_failing_job_is_recorded_and_retried_up_to_the_limit(engine):
     assert runs_to_dispatch(engine, timedelta(0)) == []
 
 
+def test_a_run_whose_last_attempt_died_is_failed_not_left_running(engine):
+    populate(engine, "T1")
+    with write_transaction(engine) as conn:
+        (run_id,) = enqueue_runs(conn, "drift", ["T1"], logical_time(NOW, DAY))
+    for i in range(3):  # three workers die holding it
+        with write_transaction(engine) as conn:
+            assert claim_run(conn, run_id, f"w{i}", timedelta(seconds=1), at=NOW + i * DAY)
+    assert runs_to_dispatch(engine, timedelta(0), at=NOW + 3 * DAY) == []
+    run = get_run(engine, run_id)
+    assert run.status == "failed" and "abandoned" in run.error
+
+
 def test_transformers_without_a_champion_get_no_run(engine):
     from thermowatch.store.transformers import ensure_transformer
 
