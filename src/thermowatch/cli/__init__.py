@@ -14,6 +14,7 @@ from thermowatch.cli import alerts as _alerts
 from thermowatch.cli import apikey as _apikey
 from thermowatch.cli import db as _db
 from thermowatch.cli import jobs as _jobs
+from thermowatch.cli import model_lifecycle as _model_lifecycle
 from thermowatch.cli import monitor as _monitor
 from thermowatch.cli import sample as _sample
 from thermowatch.cli import serve as _serve
@@ -32,6 +33,8 @@ app.command("thermal")(_thermal.thermal)
 app.command("sample")(_sample.sample)
 model_app = typer.Typer(help="Model artifacts.", no_args_is_help=True)
 model_app.command("verify")(_train.model_verify)
+for _name, _command in _model_lifecycle.COMMANDS.items():
+    model_app.command(_name)(_command)
 app.add_typer(model_app, name="model")
 app.add_typer(_db.app, name="db")
 app.add_typer(_alerts.app, name="alerts")
