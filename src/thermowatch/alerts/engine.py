@@ -1,22 +1,23 @@
 """The alert engine: readings and predictions in, alert events (and outbox rows) out.
 
 :meth:`AlertEngine.evaluate` is what the monitor and the service call for every new
-prediction. It keeps one :class:`~thermowatch.alerts.levels.LevelTracker` per
-(transformer, kind) and, on a level change, records the alert and its notifications in one
-transaction (the transactional outbox): nothing is sent here, so a channel that is down
-never blocks ingestion. The state survives a restart because it is rebuilt from the open
-alerts of the store the first time a transformer is seen.
+prediction. Each (transformer, kind) signal has a :class:`~thermowatch.alerts.levels.LevelTracker`
+whose state lives in the store (``alert_states``): an evaluation locks the transformer's
+states, updates them and records any alert and its notifications in one transaction (the
+transactional outbox). So N service workers and monitor processes evaluate one shared state in
+turn — one owner at a time — and pending raise/clear timers survive a restart. Nothing is sent
+here, so a channel that is down never blocks ingestion.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine
 
 from thermowatch.alerts.actions import propose_actions
 from thermowatch.alerts.config import AlertsConfig, Phase
@@ -25,12 +26,22 @@ from thermowatch.alerts.messages import AlertFacts, render
 from thermowatch.alerts.phases import audit_phase
 from thermowatch.errors import InputError
 from thermowatch.learn.result import Thresholds
-from thermowatch.store.alerts import PENDING, open_alerts
+from thermowatch.store.alerts import (
+    PENDING,
+    AlertState,
+    close_alert_in,
+    insert_alert,
+    insert_notifications,
+    load_alert_states,
+    lock_alert_state,
+    open_levels,
+    open_of_kind,
+    save_alert_states,
+)
 from thermowatch.store.engine import write_transaction
-from thermowatch.store.tables import alerts, notifications
 from thermowatch.store.transformers import get_transformer
 
-# Kinds of alert. The last two are reserved for later issues (model monitoring, forecasts).
+# Kinds of alert (model degradation is reserved for the lifecycle issue).
 PREDICTED = "temperature_predicted"
 MEASURED = "temperature_measured"
 ANOMALY = "anomaly"
@@ -59,12 +70,6 @@ class AlertEvent:
     value: float
     threshold_c: float | None
     notifications: int = 0
-
-
-@dataclass
-class _Signal:
-    tracker: LevelTracker
-    samples: deque[tuple[datetime, float]] = field(default_factory=deque)
 
 
 def thresholds_from_store(engine: Engine, transformer_id: str) -> Thresholds:
@@ -108,31 +113,47 @@ class AlertEngine:
     def __init__(self, db: Engine, config: AlertsConfig, actor: str = "system") -> None:
         self.db = db
         self.config = config
-        self._signals: dict[tuple[str, str], _Signal] = {}
-        self._loaded: set[str] = set()
+        # Recent samples per signal, for the trend line of messages only (bounded by the
+        # trend window); the levels themselves are decided from the store's state.
+        self._samples: dict[tuple[str, str], deque[tuple[datetime, float]]] = {}
+        self._forecast: Any = None  # the event being evaluated, for times to threshold
+        self._known: set[str] = set()
         audit_phase(db, config.phase, actor)
 
     # --- public API -------------------------------------------------------------------------
+    def evaluate_event(self, event: Any) -> list[AlertEvent]:
+        """Feed one :class:`~thermowatch.live.PredictionEvent` of the live pipeline: every rule
+        (measured, predicted, anomaly, forecast crossing) at once."""
+        if event.predicted_c is None and event.measured_c is None:
+            return []
+        return self.evaluate(
+            event.transformer_id, event.ts, event.predicted_c, event.measured_c,
+            event.thresholds, event.residual_sigma_k, forecast=event,
+        )  # fmt: skip
+
     def evaluate(
         self,
         transformer_id: str,
         timestamp: datetime,
-        predicted_c: float,
+        predicted_c: float | None,
         measured_c: float | None = None,
         thresholds: Thresholds | None = None,
         residual_sigma_k: float | None = None,
+        forecast: Any = None,
     ) -> list[AlertEvent]:
         """Feed one instant of one transformer; returns the alert events it caused.
 
         Parameters
         ----------
         timestamp : aware UTC time of the values.
-        predicted_c : predicted temperature [°C].
+        predicted_c : predicted temperature [°C] (``None``: no prediction at that instant).
         measured_c : measured temperature [°C], when there is one at that instant.
         thresholds : ALERTE / CRITIQUE thresholds [°C]; default: the transformer's in the store.
         residual_sigma_k : standard deviation of the normal-behaviour model's residual [K];
             with ``measured_c`` it enables the anomaly rule (measured above predicted by
             ``anomaly.k`` σ for ``anomaly.minutes``).
+        forecast : the pipeline's event (``forecast``, ``crossing(level)``): enables the
+            forecast-crossing rule, and times to threshold in messages come from it.
         """
         if timestamp.tzinfo is None:
             raise InputError("alert evaluation needs an aware (UTC) timestamp")
@@ -140,21 +161,30 @@ class AlertEngine:
             if v is not None and not math.isfinite(v):
                 raise InputError(f"{name} temperature must be a finite number, got {v}")
         thresholds = thresholds or thresholds_from_store(self.db, transformer_id)
-        self._load(transformer_id)
         hyst = self.config.hysteresis
-        events = self._feed(transformer_id, PREDICTED, timestamp, predicted_c, thresholds, hyst)
+        signals: list[tuple[str, float, Thresholds, Hysteresis]] = []
+        if predicted_c is not None:
+            signals.append((PREDICTED, predicted_c, thresholds, hyst))
         if measured_c is not None:
-            events += self._feed(transformer_id, MEASURED, timestamp, measured_c, thresholds, hyst)
-            if residual_sigma_k is not None and residual_sigma_k > 0:
+            signals.append((MEASURED, measured_c, thresholds, hyst))
+            if predicted_c is not None and residual_sigma_k is not None and residual_sigma_k > 0:
                 limit = self.config.anomaly_k * residual_sigma_k
-                anomaly = Thresholds(limit, math.inf, "anomaly")
                 after = self.config.anomaly_after
                 # Cleared once back under k·σ - σ/2 for as long as it took to raise.
-                h = Hysteresis(residual_sigma_k / 2, after, after)
-                events += self._feed(
-                    transformer_id, ANOMALY, timestamp, measured_c - predicted_c, anomaly, h
-                )
-        return events
+                signals.append((ANOMALY, measured_c - predicted_c,
+                                Thresholds(limit, math.inf, "anomaly"),
+                                Hysteresis(residual_sigma_k / 2, after, after)))  # fmt: skip
+        if forecast is not None and forecast.forecast:
+            # Raised as soon as the forecast crosses (it is already a look ahead); cleared
+            # like any temperature once the forecast stays below for ``clear_after``.
+            peak = max(value for _, value in forecast.forecast)
+            signals.append((FORECAST_CROSSING, peak, thresholds,
+                            Hysteresis(0.0, timedelta(0), hyst.clear_after)))  # fmt: skip
+        self._forecast = forecast if forecast is not None and forecast.forecast else None
+        try:
+            return self._evaluate(transformer_id, timestamp, signals)
+        finally:
+            self._forecast = None
 
     def check_stale(
         self, transformer_id: str, last_reading_at: datetime | None, now: datetime
@@ -164,97 +194,110 @@ class AlertEngine:
         ``last_reading_at`` ``None`` means the source never delivered (treated as down). The
         alert resolves at the first call that sees fresh data.
         """
-        self._load(transformer_id)
         limit_min = self.config.stale_after.total_seconds() / 60
         age_min = 1e9 if last_reading_at is None else (now - last_reading_at).total_seconds() / 60
         stale = Thresholds(limit_min, math.inf, "stale")
-        return self._feed(
-            transformer_id, STALE, now, age_min, stale, Hysteresis(0, timedelta(0), timedelta(0))
-        )
+        none = Hysteresis(0, timedelta(0), timedelta(0))
+        return self._evaluate(transformer_id, now, [(STALE, age_min, stale, none)])
 
     def level(self, transformer_id: str, kind: str = PREDICTED) -> Level:
-        """The current (hysteresis) level of one signal."""
-        self._load(transformer_id)
-        sig = self._signals.get((transformer_id, kind))
-        return sig.tracker.level if sig else Level.NORMAL
+        """The current (hysteresis) level of one signal, as the store holds it."""
+        with write_transaction(self.db) as conn:
+            states = self._states(conn, transformer_id)
+        state = states.get(kind)
+        return Level[state.level] if state else Level.NORMAL
 
     # --- internals --------------------------------------------------------------------------
-    def _load(self, transformer_id: str) -> None:
-        """Check the transformer exists and seed its trackers from its open alerts (restart =
-        resume)."""
-        if transformer_id in self._loaded:
-            return
-        get_transformer(self.db, transformer_id)  # NotFoundError, not a foreign-key crash later
-        for a in open_alerts(self.db, transformer_id):
-            sig = self._signal(transformer_id, a.kind, self.config.hysteresis)
-            sig.tracker.level = max(sig.tracker.level, Level.parse(a.level))
-        self._loaded.add(transformer_id)
+    def _states(self, conn: Connection, tid: str) -> dict[str, AlertState]:
+        """Lock and read the transformer's signal states; seed missing ones from open alerts
+        (alerts raised before states were stored)."""
+        if tid not in self._known:
+            get_transformer(self.db, tid)  # NotFoundError, not a foreign-key crash later
+            self._known.add(tid)
+        lock_alert_state(conn, tid)
+        states = load_alert_states(conn, tid)
+        for kind, level in open_levels(conn, tid).items():
+            if kind not in states:
+                states[kind] = AlertState(level)
+        return states
 
-    def _signal(self, transformer_id: str, kind: str, h: Hysteresis) -> _Signal:
-        key = (transformer_id, kind)
-        if key not in self._signals:
-            self._signals[key] = _Signal(LevelTracker(h))
-        self._signals[key].tracker.hysteresis = h
-        return self._signals[key]
-
-    def _feed(
-        self, tid: str, kind: str, ts: datetime, value: float, th: Thresholds, h: Hysteresis
+    def _evaluate(
+        self, tid: str, ts: datetime, signals: list[tuple[str, float, Thresholds, Hysteresis]]
     ) -> list[AlertEvent]:
-        sig = self._signal(tid, kind, h)
-        sig.samples.append((ts, value))
-        while sig.samples and ts - sig.samples[0][0] > self.config.trend_window:
-            sig.samples.popleft()
-        before = sig.tracker.level
-        after = sig.tracker.update(ts, value, th)
-        if after == before:
+        if not signals:
             return []
-        return self._transition(tid, kind, before, after, ts, value, th, trend_k_per_h(sig.samples))
-
-    def _facts(self, alert_id, tid, kind, level, ts, value, th, trend) -> AlertFacts:
-        eta = eta_level = eta_threshold = None
-        nxt = Level(level + 1) if level < Level.CRITIQUE else None
-        nxt_c = threshold_of(th, nxt) if nxt else None
-        if trend and trend > 0 and nxt_c is not None and math.isfinite(nxt_c) and value < nxt_c:
-            eta = timedelta(hours=(nxt_c - value) / trend)
-            eta_level, eta_threshold = nxt.name, nxt_c
-        return AlertFacts(alert_id, tid, kind, level.name, value, threshold_of(th, level), ts,
-                          trend, eta, eta_level, eta_threshold)  # fmt: skip
-
-    def _transition(
-        self, tid: str, kind: str, old: Level, new: Level, ts: datetime, value: float,
-        th: Thresholds, trend: float | None,
-    ) -> list[AlertEvent]:  # fmt: skip
         events: list[AlertEvent] = []
-        send = self.config.phase >= Phase.PREVENTIVE
         with write_transaction(self.db) as conn:
-            for alert_id, level in _open_of_kind(conn, tid, kind):
-                conn.execute(
-                    update(alerts).where(alerts.c.id == alert_id, alerts.c.resolved_at.is_(None))
-                    .values(resolved_at=ts, resolved_by="system")
-                )  # fmt: skip
-                n = 0
-                if new == Level.NORMAL and send and self.config.notify_resolved:
-                    facts = self._facts(alert_id, tid, kind, Level[level], ts, value, th, trend)
-                    n = self._enqueue(conn, alert_id, facts, "resolved", step=0, at=ts)
-                what = "resolved" if new == Level.NORMAL else "superseded"
-                events.append(AlertEvent(what, tid, kind, new.name, level, alert_id, ts,
-                                         value, threshold_of(th, Level[level]), n))  # fmt: skip
-            if new > Level.NORMAL:
-                facts = self._facts(None, tid, kind, new, ts, value, th, trend)
-                subject, _ = render(facts, "raised", self.config.lang)
-                alert_id = int(conn.execute(
-                    alerts.insert().returning(alerts.c.id),
-                    {"transformer_id": tid, "kind": kind, "level": new.name, "message": subject,
-                     "raised_at": ts, "raised_by": "system"},
-                ).scalar_one())  # fmt: skip
-                facts = self._facts(alert_id, tid, kind, new, ts, value, th, trend)
-                n = self._enqueue(conn, alert_id, facts, "raised", step=0, at=ts) if send else 0
-                events.append(AlertEvent("raised", tid, kind, new.name, old.name, alert_id, ts,
-                                         value, facts.threshold_c, n))  # fmt: skip
+            states = self._states(conn, tid)
+            changed: dict[str, AlertState] = {}
+            for kind, value, th, h in signals:
+                state = states.get(kind) or AlertState()
+                tracker = _tracker(state, h)
+                samples = self._samples.setdefault((tid, kind), deque())
+                samples.append((ts, value))
+                while samples and ts - samples[0][0] > self.config.trend_window:
+                    samples.popleft()
+                before = tracker.level
+                after = tracker.update(ts, value, th)
+                changed[kind] = _state(tracker)
+                if after != before:
+                    events += self._transition(
+                        conn, tid, kind, before, after, ts, value, th, trend_k_per_h(samples)
+                    )
+            save_alert_states(conn, tid, changed)
         if self.config.phase >= Phase.SUPERVISED:
             for e in events:
                 if e.event == "raised":
                     propose_actions(self.db, self.config, e.alert_id, e.kind, Level[e.level], ts)
+        return events
+
+    def _facts(self, alert_id, tid, kind, level, ts, value, th, trend) -> AlertFacts:
+        eta = eta_level = eta_threshold = eta_at = None
+        # A forecast crossing tells when the level it announces starts; a temperature alert
+        # when the next level starts. From the forecast when there is one, else the trend.
+        target = level if kind == FORECAST_CROSSING else (
+            Level(level + 1) if level < Level.CRITIQUE else None)  # fmt: skip
+        target_c = threshold_of(th, target) if target else None
+        fc = getattr(self, "_forecast", None)
+        if target is not None and target > Level.NORMAL and fc is not None:
+            eta_at = fc.crossing(target)
+            if eta_at is not None:
+                eta, eta_level, eta_threshold = eta_at - ts, target.name, target_c
+        if (
+            eta is None
+            and kind != FORECAST_CROSSING
+            and trend
+            and trend > 0
+            and (target_c is not None and math.isfinite(target_c) and value < target_c)
+        ):
+            eta = timedelta(hours=(target_c - value) / trend)
+            eta_level, eta_threshold = target.name, target_c  # type: ignore[union-attr]
+        return AlertFacts(alert_id, tid, kind, level.name, value, threshold_of(th, level), ts,
+                          trend, eta, eta_level, eta_threshold, eta_at)  # fmt: skip
+
+    def _transition(
+        self, conn: Connection, tid: str, kind: str, old: Level, new: Level, ts: datetime,
+        value: float, th: Thresholds, trend: float | None,
+    ) -> list[AlertEvent]:  # fmt: skip
+        events: list[AlertEvent] = []
+        send = self.config.phase >= Phase.PREVENTIVE
+        for alert_id, level in open_of_kind(conn, tid, kind):
+            close_alert_in(conn, alert_id, ts)
+            n = 0
+            if new == Level.NORMAL and send and self.config.notify_resolved:
+                facts = self._facts(alert_id, tid, kind, Level[level], ts, value, th, trend)
+                n = self._enqueue(conn, alert_id, facts, "resolved", step=0, at=ts)
+            what = "resolved" if new == Level.NORMAL else "superseded"
+            events.append(AlertEvent(what, tid, kind, new.name, level, alert_id, ts,
+                                     value, threshold_of(th, Level[level]), n))  # fmt: skip
+        if new > Level.NORMAL:
+            facts = self._facts(None, tid, kind, new, ts, value, th, trend)
+            subject, _ = render(facts, "raised", self.config.lang)
+            alert_id = insert_alert(conn, tid, kind, new.name, subject, ts)
+            facts = self._facts(alert_id, tid, kind, new, ts, value, th, trend)
+            n = self._enqueue(conn, alert_id, facts, "raised", step=0, at=ts) if send else 0
+            events.append(AlertEvent("raised", tid, kind, new.name, old.name, alert_id, ts,
+                                     value, facts.threshold_c, n))  # fmt: skip
         return events
 
     def _enqueue(
@@ -264,12 +307,19 @@ class AlertEngine:
         return enqueue_for_step(conn, self.config, alert_id, facts, event, step, at, **extra)
 
 
-def _open_of_kind(conn: Connection, tid: str, kind: str) -> list[tuple[int, str]]:
-    c = alerts.c
-    q = select(c.id, c.level).where(
-        c.transformer_id == tid, c.kind == kind, c.resolved_at.is_(None)
-    )
-    return [(int(r.id), r.level) for r in conn.execute(q)]
+def _tracker(state: AlertState, h: Hysteresis) -> LevelTracker:
+    t = LevelTracker(h, Level[state.level])
+    t._up_since, t._down_since, t._last_ts = state.up_since, state.down_since, state.last_ts
+    t._up_target = Level[state.up_target] if state.up_target else Level.NORMAL
+    t._down_target = Level[state.down_target] if state.down_target else Level.NORMAL
+    return t
+
+
+def _state(t: LevelTracker) -> AlertState:
+    return AlertState(
+        t.level.name, t._up_since, t._up_target.name if t._up_since else None,
+        t._down_since, t._down_target.name if t._down_since else None, t._last_ts,
+    )  # fmt: skip
 
 
 def enqueue_for_step(
@@ -286,6 +336,4 @@ def enqueue_for_step(
         rows.append({"alert_id": alert_id, "channel": channel, "recipient": address,
                      "subject": subject, "body": body, "status": PENDING, "created_at": at,
                      "next_attempt_at": at})  # fmt: skip
-    if rows:
-        conn.execute(notifications.insert(), rows)
-    return len(rows)
+    return insert_notifications(conn, rows)

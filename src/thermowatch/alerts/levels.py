@@ -1,7 +1,7 @@
-"""The one place that decides an alert level, with hysteresis.
+"""Hysteresis on alert levels.
 
-A raw level comes from :meth:`thermowatch.learn.result.Thresholds.level` (``>= alerte`` is
-ALERTE, ``>= critique`` is CRITIQUE). :class:`LevelTracker` adds the two things that keep an
+A raw level comes from :func:`thermowatch.learn.levels.level_of` (``>= alerte`` is ALERTE,
+``>= critique`` is CRITIQUE; :class:`Level` lives there too). :class:`LevelTracker` adds the two things that keep an
 alert system switched on:
 
 * **a minimum duration before raising**: the value must stay at or above a higher level for
@@ -18,28 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import IntEnum
 
 from thermowatch.errors import InputError
+from thermowatch.learn.levels import Level
 from thermowatch.learn.result import Thresholds
 
-
-class Level(IntEnum):
-    """Alert levels, ordered (a higher value is worse)."""
-
-    NORMAL = 0
-    ALERTE = 1
-    CRITIQUE = 2
-
-    @classmethod
-    def parse(cls, name: str) -> Level:
-        """``"ALERTE"`` -> ``Level.ALERTE``; ``InputError`` for an unknown name."""
-        try:
-            return cls[name.upper()]
-        except KeyError:
-            raise InputError(
-                f"unknown alert level {name!r}: use NORMAL, ALERTE or CRITIQUE"
-            ) from None
+__all__ = ["Hysteresis", "Level", "LevelTracker", "raw_level", "threshold_of"]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "[thermowatch] {level} {transformer} : {quantity} {value}",
         "en": "[thermowatch] {level} {transformer}: {quantity} {value}",
     },
+    "subject.raised.forecast": {
+        "fr": "[thermowatch] {level} prévue {transformer} : {value} vers {time} UTC",
+        "en": "[thermowatch] {level} forecast {transformer}: {value} about {time} UTC",
+    },
     "subject.resolved": {
         "fr": "[thermowatch] Fin d'alerte {transformer} : {quantity} {value}",
         "en": "[thermowatch] Cleared {transformer}: {quantity} {value}",
@@ -43,6 +47,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Seuil {level} ({threshold} °C) atteint dans environ {eta} au rythme actuel",
         "en": "{level} threshold ({threshold} °C) reached in about {eta} at the current rate",
     },
+    "line.eta_forecast": {
+        "fr": "Seuil {level} ({threshold} °C) atteint vers {time} UTC (dans environ {eta}) "
+        "selon la prévision",
+        "en": "{level} threshold ({threshold} °C) reached about {time} UTC (in about {eta}) "
+        "according to the forecast",
+    },
     "line.original": {"fr": "Alerte initiale : {v}", "en": "Original alert: {v}"},
     "line.time": {"fr": "Horodatage : {v} UTC", "en": "Time: {v} UTC"},
     "line.action": {"fr": "Action : {v}", "en": "Action: {v}"},
@@ -56,6 +66,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "écart mesure - comportement normal",
         "en": "measured minus normal behaviour",
     },
+    "quantity.forecast_crossing": {"fr": "température prévue", "en": "forecast temperature"},
     "quantity.stale_data": {
         "fr": "âge de la dernière mesure (min)",
         "en": "age of the latest reading (min)",
@@ -118,7 +129,7 @@ class AlertFacts:
     """What a message says about an alert (temperatures [°C], trend [K/h]).
 
     ``eta`` is the time until ``eta_threshold_c`` (of ``eta_level``) at the current trend,
-    when the trend points at it.
+    when the trend points at it; ``eta_at`` the instant, when it comes from the forecast.
     """
 
     alert_id: int | None
@@ -132,11 +143,12 @@ class AlertFacts:
     eta: timedelta | None = None
     eta_level: str | None = None
     eta_threshold_c: float | None = None
+    eta_at: datetime | None = None
 
 
 def action_text(kind: str, level: str, lang: str = "fr") -> str:
     """The action to take for an alert of ``kind`` at ``level``."""
-    family = "temperature" if kind.startswith("temperature") else kind
+    family = "temperature" if kind.startswith(("temperature", "forecast")) else kind
     key = f"action.{family}.{level}"
     if key not in TEXTS and family == "temperature" and level == "NORMAL":
         key = "action.resolved"
@@ -150,8 +162,12 @@ def render(
     qty = t(f"quantity.{facts.kind}", lang) if f"quantity.{facts.kind}" in TEXTS else facts.kind
     unit = {"anomaly": " K", "stale_data": " min"}.get(facts.kind, " °C")
     value = number(facts.value, lang) + unit
-    subject = t(f"subject.{event}", lang, level=facts.level, transformer=facts.transformer_id,
-                quantity=qty, value=value, **extra)  # fmt: skip
+    if event == "raised" and facts.kind == "forecast_crossing" and facts.eta_at is not None:
+        subject = t("subject.raised.forecast", lang, level=facts.level, value=value,
+                    transformer=facts.transformer_id, time=facts.eta_at.strftime("%H:%M"))  # fmt: skip
+    else:
+        subject = t(f"subject.{event}", lang, level=facts.level, transformer=facts.transformer_id,
+                    quantity=qty, value=value, **extra)  # fmt: skip
     lines = [
         t("line.transformer", lang, v=facts.transformer_id),
         t("line.level", lang, v=facts.level if event != "resolved" else "NORMAL"),
@@ -170,7 +186,11 @@ def render(
     else:
         sign = "+" if facts.trend_k_per_h >= 0 else ""
         lines.append(t("line.trend", lang, v=sign + number(facts.trend_k_per_h, lang)))
-    if facts.eta is not None and facts.eta_threshold_c is not None and event != "resolved":
+    if facts.eta_at is not None and facts.eta is not None and event != "resolved":
+        lines.append(t("line.eta_forecast", lang, level=facts.eta_level,
+                       eta=duration(facts.eta, lang), time=facts.eta_at.strftime("%Y-%m-%d %H:%M"),
+                       threshold=number(facts.eta_threshold_c or math.nan, lang)))  # fmt: skip
+    elif facts.eta is not None and facts.eta_threshold_c is not None and event != "resolved":
         lines.append(t("line.eta", lang, level=facts.eta_level, eta=duration(facts.eta, lang),
                        threshold=number(facts.eta_threshold_c, lang)))  # fmt: skip
     lines.append(t("line.time", lang, v=facts.at.strftime("%Y-%m-%d %H:%M")))

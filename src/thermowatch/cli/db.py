@@ -170,6 +170,7 @@ def status(
         table.add_column(col)
     for r in rows:
         last = r.last_reading_at.strftime("%Y-%m-%d %H:%M") if r.last_reading_at else "-"
-        table.add_row(r.transformer_id, last, num(r.measured), num(r.predicted),
-                      r.level or "-", str(r.open_alerts))  # fmt: skip
+        level = f"{r.level} ({r.level_source})" if r.level else "-"
+        table.add_row(r.transformer_id, last, num(r.measured), num(r.predicted), level,
+                      str(r.open_alerts))  # fmt: skip
     Console().print(table if rows else "no transformer in the store yet")

@@ -67,25 +67,26 @@ def monitor(
 
 
 def alert_hook(url: str | None, alerts_config: Path | None):
-    """The alert engine's ``evaluate`` as the monitor's hook (levels only if the store is down).
+    """The one alert hook (:func:`thermowatch.alerts.hook.alert_hook`) for the monitor; the
+    worse level only while the store is down at start.
 
     A bad alerting config is refused before anything starts (InputError, exit 2).
     """
     from thermowatch.alerts.config import load_config as load_alerts
-    from thermowatch.alerts.engine import AlertEngine
-    from thermowatch.ingest.hooks import level_only
+    from thermowatch.alerts.hook import alert_hook as make_hook
+    from thermowatch.ingest.monitor import no_alerts
     from thermowatch.store.engine import make_engine
 
     settings = load_alerts(alerts_config)
     try:
-        return AlertEngine(make_engine(url), settings, actor="monitor").evaluate
+        return make_hook(make_engine(url), settings, actor="monitor")
     except InputError:
         raise
     except Exception as exc:  # the store is down at start: collection goes on, spooled
         logging.getLogger("thermowatch.ingest").warning(
             "alerting disabled until restart, the store is not reachable: %s", exc
         )
-        return level_only
+        return no_alerts
 
 
 def _migrate(url: str | None) -> None:

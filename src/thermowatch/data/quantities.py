@@ -40,17 +40,53 @@ TEMPERATURES: frozenset[str] = frozenset(
 # temperature is the usual fallback when no winding sensor exists (e.g. the ETT data set).
 TARGET_PREFERENCE: tuple[str, ...] = (WINDING_TEMPERATURE, TOP_OIL_TEMPERATURE)
 
-# Physically possible values (inclusive bounds, ``lower_open`` marks a strict lower bound).
-# Temperatures in [°C]; electrical quantities in any unit, only their sign is checked. Active
-# and reactive power may be negative (reverse power flow, capacitive load), so they are free.
+# Physically possible values (inclusive bounds, ``lower_open`` marks a strict lower bound): the
+# one table every entry point checks readings against (files, HTTP, the monitor). Temperatures
+# in [°C]. Electrical quantities come in the unit of their source (A or kA, kV or V, kW or MW),
+# so their upper bounds are generous caps that no unit makes plausible (a million amperes or
+# volts, ten million kW or kVA, ten per unit): they catch sensor garbage and overflowed
+# registers (1e308, 2^63), not a real overload. Active and reactive power may be negative
+# (reverse power flow, capacitive load).
 _INF = math.inf
+MIN_TEMPERATURE_C = -50.0  # coldest ambient a transformer is rated for, with margin
+MAX_TEMPERATURE_C = 250.0  # above any oil flash point and any winding that still exists
+MAX_CURRENT = 1.0e6
+MAX_VOLTAGE = 2.0e6
+MAX_POWER = 1.0e7
+MAX_LOAD_PU = 10.0
 PHYSICAL_RANGES: dict[str, tuple[float, float]] = {
-    AMBIENT_TEMPERATURE: (-50.0, 250.0),
-    TOP_OIL_TEMPERATURE: (-50.0, 250.0),
-    WINDING_TEMPERATURE: (-50.0, 250.0),
-    CURRENT: (0.0, _INF),
-    VOLTAGE: (0.0, _INF),
-    APPARENT_POWER: (0.0, _INF),
-    LOAD_PU: (0.0, _INF),
+    AMBIENT_TEMPERATURE: (MIN_TEMPERATURE_C, MAX_TEMPERATURE_C),
+    TOP_OIL_TEMPERATURE: (MIN_TEMPERATURE_C, MAX_TEMPERATURE_C),
+    WINDING_TEMPERATURE: (MIN_TEMPERATURE_C, MAX_TEMPERATURE_C),
+    CURRENT: (0.0, MAX_CURRENT),
+    VOLTAGE: (0.0, MAX_VOLTAGE),
+    ACTIVE_POWER: (-MAX_POWER, MAX_POWER),
+    REACTIVE_POWER: (-MAX_POWER, MAX_POWER),
+    APPARENT_POWER: (0.0, MAX_POWER),
+    LOAD_PU: (0.0, MAX_LOAD_PU),
 }
 STRICT_LOWER_BOUND: frozenset[str] = frozenset({VOLTAGE})
+
+
+def physical_range(quantity: str) -> tuple[float, float, bool]:
+    """``(low, high, strict_low)`` of a quantity; unknown quantities are unbounded."""
+    low, high = PHYSICAL_RANGES.get(quantity, (-_INF, _INF))
+    return low, high, quantity in STRICT_LOWER_BOUND
+
+
+def out_of_range(quantity: str, value: float) -> str | None:
+    """Why ``value`` is impossible for ``quantity`` (one clause, English), ``None`` if it is not.
+
+    Non-finite values are impossible for every quantity.
+    """
+    if not math.isfinite(value):
+        return f"{value!r} is not a finite number"
+    low, high, strict = physical_range(quantity)
+    if value < low or value > high or (strict and value <= low):
+        bound = f"{'>' if strict else '≥'} {low:g}" + (
+            f" and ≤ {high:g}" if math.isfinite(high) else ""
+        )
+        return (
+            f"{value:g} is outside the physical range of a {quantity.replace('_', ' ')} ({bound})"
+        )
+    return None

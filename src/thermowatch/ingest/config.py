@@ -168,6 +168,7 @@ class MonitorConfig:
     stale_periods: int = 5
     missed_periods_alert: int = 3
     residual_flag_k: float = 5.0
+    max_future_skew_s: float = 300.0
 
 
 def _err(key: str, message: str) -> InputError:
@@ -324,7 +325,7 @@ def parse_config(doc: dict[str, Any], base_dir: str | Path = ".") -> MonitorConf
     _known(
         monitor,
         {"database_url", "spool_dir", "period_s", "stale_periods", "missed_periods_alert",
-         "residual_flag_k"},
+         "residual_flag_k", "max_future_skew_s"},
         "monitor",
     )  # fmt: skip
     period = _number(monitor.get("period_s", 60.0), "monitor.period_s", low=0.01)
@@ -348,6 +349,9 @@ def parse_config(doc: dict[str, Any], base_dir: str | Path = ".") -> MonitorConf
             "monitor.missed_periods_alert",
             low=1,
             integer=True,
+        ),
+        max_future_skew_s=_number(
+            monitor.get("max_future_skew_s", 300.0), "monitor.max_future_skew_s", low=0
         ),
         residual_flag_k=_number(
             monitor.get("residual_flag_k", 5.0), "monitor.residual_flag_k", low=0

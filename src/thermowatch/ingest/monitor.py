@@ -1,19 +1,19 @@
-"""The monitoring loop: collect, validate, predict, store, hand over to alerting, every period.
+"""The monitoring loop: collect every period, then the one live pipeline.
 
 One asyncio process. Transformers sharing a source connection share one :class:`Hub`;
 transformers with the same period share one periodic task. Each period (aligned on
 multiples of the period, so that a restart stamps the same instants):
 
 1. every hub hands over the samples of its transformers (polled now or queued since last);
-2. per transformer: validate (:mod:`.validate`), predict the snapshot in process
-   (:mod:`.predict`), compute the residual measured - predicted and its flag;
-3. the readings and predictions of all transformers go to the store in one transaction,
-   or to the durable spool while the database is away (:mod:`.storage`);
-4. ``on_prediction`` is called per transformer (:mod:`.hooks`).
+2. :meth:`thermowatch.live.Pipeline.prepare` validates every value of every sample, predicts
+   and levels them (the same code as ``POST /v1/readings``);
+3. the batch of all transformers goes to the store in one transaction, or to the durable spool
+   while the database is away (:mod:`.storage`);
+4. one :class:`~thermowatch.live.PredictionEvent` per sample goes to the alert hook.
 
-A transformer without data for a period is "no data"; after ``missed_periods_alert``
-periods a data-alert event is logged (not a temperature alert), and when data comes back
-the gap is logged and kept in :attr:`TransformerState.gaps`.
+A transformer without data for ``missed_periods_alert`` periods raises the stored stale-data
+alert through the hook (``source_down``); when data comes back the gap is logged and kept
+in :attr:`TransformerState.gaps` (the latest few only: memory stays flat).
 """
 
 from __future__ import annotations
@@ -23,34 +23,37 @@ import inspect
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import Engine
 
 from thermowatch.errors import InputError
 from thermowatch.ingest.config import MonitorConfig, TransformerConfig
-from thermowatch.ingest.hooks import OnPrediction, level_only
-from thermowatch.ingest.predict import (
-    Estimate,
-    IecEstimator,
-    ModelEstimator,
-    default_thresholds,
-)
 from thermowatch.ingest.sources import Hub, Sample, make_hub
 from thermowatch.ingest.spool import Spool
 from thermowatch.ingest.storage import Storage
-from thermowatch.ingest.validate import SnapshotValidator
 from thermowatch.learn.result import Thresholds
-from thermowatch.store.tables import Quality
-from thermowatch.store.types import to_micros
+from thermowatch.live import LiveSettings, Pipeline, PredictionEvent, Profile, Snapshot
 
 log = logging.getLogger("thermowatch.ingest")
 data_alerts = logging.getLogger("thermowatch.ingest.data_alert")
+KEEP_REPORTS = 1000  # cycle reports kept for status and benchmarks
+KEEP_GAPS = 20  # gaps kept per transformer
+KEEP_DATA_ALERTS = 1000
+
+#: The alert hook the monitor feeds: ``hook(event)``; ``hook.source_down(tid, last, now)``
+#: when it has one.
+OnPrediction = Callable[[PredictionEvent], Any]
+
+
+def no_alerts(event: PredictionEvent) -> str | None:
+    """Hook when alerting is off (the store is away at start): the worse level only."""
+    return event.worst[0]
 
 
 @dataclass
@@ -58,14 +61,14 @@ class TransformerState:
     """What the monitor knows about one transformer (``status``: ``ok`` or ``no data``)."""
 
     config: TransformerConfig
-    estimator: Any
     thresholds: Thresholds
-    validator: SnapshotValidator
     status: str = "starting"
     missed: int = 0
     last_data: datetime | None = None
-    gaps: list[tuple[datetime | None, datetime]] = field(default_factory=list)
-    last_estimate: Estimate | None = None
+    gaps: deque[tuple[datetime | None, datetime]] = field(
+        default_factory=lambda: deque(maxlen=KEEP_GAPS)
+    )
+    last_event: PredictionEvent | None = None
     residual_k: float | None = None
     residual_flag: bool = False
     level: str | None = None
@@ -110,14 +113,14 @@ class Monitor:
     engine
         The store (default: ``make_engine(config.database_url)``); migrated beforehand.
     on_prediction
-        Alerting hook (:mod:`thermowatch.ingest.hooks`); default :func:`level_only`.
+        The alert hook (:func:`thermowatch.alerts.hook.alert_hook`); default :func:`no_alerts`.
     """
 
     def __init__(
         self,
         config: MonitorConfig,
         engine: Engine | None = None,
-        on_prediction: OnPrediction = level_only,
+        on_prediction: OnPrediction = no_alerts,
     ) -> None:
         from thermowatch.store.engine import make_engine
 
@@ -135,55 +138,63 @@ class Monitor:
             self.hubs[key].add(t)
             self.hub_of[t.id] = self.hubs[key]
         self.states: dict[str, TransformerState] = {}
-        self.reports: list[CycleReport] = []
-        self.data_alerts: list[DataAlert] = []
+        self.profiles: dict[str, Profile] = {}
+        self.pipeline = Pipeline(
+            self.engine, self.profiles.get, None,
+            LiveSettings(
+                max_future_skew=timedelta(seconds=config.max_future_skew_s),
+                stale_periods=config.stale_periods,
+            ),
+        )  # fmt: skip
+        self.reports: deque[CycleReport] = deque(maxlen=KEEP_REPORTS)
+        self.data_alerts: deque[DataAlert] = deque(maxlen=KEEP_DATA_ALERTS)
         self.stop_event = asyncio.Event()
         self._store_lock = asyncio.Lock()
 
     # ---------------------------------------------------------------------------- set-up
-    def _history(self, t: TransformerConfig, minutes: float) -> pd.DataFrame:
-        from thermowatch.store.readings import recent_readings
+    def _history(self, t: TransformerConfig, minutes: float) -> Any:
+        import pandas as pd
+
+        from thermowatch.store import readings
 
         try:
-            return recent_readings(self.engine, t.id, hours=minutes / 60.0)
+            return readings.recent_readings(self.engine, t.id, hours=minutes / 60.0)
         except Exception as exc:  # database away at start: begin without history
             log.warning("%s: no history from the store (%s)", t.id, exc)
             return pd.DataFrame()
 
-    def _champion_dir(self, tid: str) -> str | None:
-        from thermowatch.store.models import champion
-
-        try:
-            model = champion(self.engine, tid)
-        except Exception:
-            return None
-        return model.artifact_path if model else None
-
     def _make_state(self, t: TransformerConfig) -> TransformerState:
-        from thermowatch.learn.artifact import load_model
+        from thermowatch.live.champion import load_champion, load_verified
+        from thermowatch.live.profiles import make_profile
 
-        model_dir = t.model or self._champion_dir(t.id)
-        if model_dir:
-            predictor = load_model(model_dir)
-            history = self._history(t, float(predictor.metadata.get("history_minutes", 1440)))
-            estimator: Any = ModelEstimator(predictor, history)
-            thresholds = predictor.thresholds
+        predictor = None
+        if t.model:
+            predictor = load_verified(t.model, None)
+        else:
+            try:
+                predictor = load_champion(self.engine, t.id)
+            except InputError:
+                raise
+            except Exception as exc:  # the store is away: the IEC model until a restart
+                log.warning("%s: champion not looked up (%s)", t.id, exc)
+        if predictor is None and t.spec is None:
+            raise InputError(
+                f"transformer {t.id!r}: no trained model and no spec; give "
+                "spec = { preset = ... } or model = ... in its config table"
+            )
+        minutes = float(predictor.metadata.get("history_minutes", 1440)) if predictor else (
+            2 * t.spec.tau_oil_min * 3)  # type: ignore[union-attr]  # fmt: skip
+        profile = make_profile(
+            t.id, predictor=predictor, spec=t.spec, target=t.target, thresholds=t.thresholds,
+            load=t.load, ambient=t.ambient, history=self._history(t, minutes),
+        )  # fmt: skip
+        self.profiles[t.id] = profile
+        self.pipeline.forget(t.id)
+        if predictor is not None:
             log.info("%s: predicted by model %s", t.id, predictor.model_id)
         else:
-            if t.spec is None:
-                raise InputError(
-                    f"transformer {t.id!r}: no trained model and no spec; give "
-                    "spec = { preset = ... } or model = ... in its config table"
-                )
-            estimator = IecEstimator(t.spec, t.target, t.load, t.ambient)
-            estimator.warm_up(self._history(t, 2 * t.spec.tau_oil_min * 3))
-            thresholds = default_thresholds(t.target)
             log.info("%s: no trained model yet, predicted by the IEC 60076-7 model", t.id)
-        if t.thresholds:
-            thresholds = Thresholds(t.thresholds["alerte_c"], t.thresholds["critique_c"], "config")
-        return TransformerState(
-            t, estimator, thresholds, SnapshotValidator(self.config.stale_periods)
-        )
+        return TransformerState(t, profile.thresholds)
 
     async def start(self) -> None:
         """Load models and histories, replay the spool, connect the sources."""
@@ -230,93 +241,71 @@ class Monitor:
                 log.warning("collect failed: %s", res)
             else:
                 samples.update(res)
-        readings: list[list[Any]] = []
-        predictions: list[list[Any]] = []
-        calls = []
+        snapshots: list[Snapshot] = []
+        silent: list[tuple[str, datetime | None, datetime]] = []
         for tid in ids:
             state = self.states[tid]
             got = samples.get(tid)
             if not got:
-                if not flush:
-                    self._no_data(state, tick)
+                if not flush and self._no_data(state, tick):
+                    silent.append((tid, state.last_data, tick))
                 continue
-            self._data_back(state, got[-1].ts)
-            call = self._process(state, got, readings, predictions)
-            if call is not None:
-                calls.append(call)
-        batch = {"readings": readings, "predictions": predictions}
+            newest = max(s.ts for s in got)
+            if state.missed >= self.config.missed_periods_alert:
+                silent.append((tid, newest, newest))  # back: the stale alert resolves
+            self._data_back(state, newest)
+            snapshots.extend(Snapshot(tid, s.ts, s.values, s.source) for s in got)
+        batch, events = self.pipeline.prepare(snapshots)
         async with self._store_lock:
             stored = await asyncio.to_thread(self.storage.store, batch)
-        for call in calls:
-            await self._call_hook(*call)
+        for event in events:
+            self._remember(event)
+            await self._call_hook(event)
+        source_down = getattr(self.on_prediction, "source_down", None)
+        if source_down is not None:
+            for tid, last, now in silent:
+                await self._call(source_down, tid, last, now)
         report = CycleReport(
             tick, len(ids), len(ids) - sum(1 for t in ids if not samples.get(t)),
-            len(readings), len(predictions), stored, time.perf_counter() - started,
+            len(batch["readings"]), len(batch["predictions"]), stored,
+            time.perf_counter() - started,
         )  # fmt: skip
         self.reports.append(report)
         return report
 
-    def _process(
-        self,
-        state: TransformerState,
-        got: list[Sample],
-        readings: list[list[Any]],
-        predictions: list[list[Any]],
-    ) -> tuple[Any, ...] | None:
-        t = state.config
-        estimate = None
-        for i, sample in enumerate(got):
-            last = i == len(got) - 1
-            # Staleness is judged once per period, on the snapshot the prediction uses.
-            quality = (
-                state.validator.check(sample.values)
-                if last
-                else {v: int(Quality.GOOD) for v in sample.values}
-            )
-            us = to_micros(sample.ts)
-            for var, value in sample.values.items():
-                if math.isfinite(value):
-                    readings.append([t.id, us, var, value, quality[var], sample.source])
-            good = {v: x for v, x in sample.values.items() if quality[v] == Quality.GOOD}
-            try:
-                estimate = state.estimator.step(sample.ts, good)
-            except InputError as exc:
-                log.warning("%s: no prediction at %s (%s)", t.id, sample.ts, exc)
-                estimate = None
-                continue
-        if estimate is None:
-            return None
-        sample = got[-1]
-        measured = sample.values.get(t.target)
-        if measured is not None and quality.get(t.target) != Quality.GOOD:
-            measured = None
-        level = state.thresholds.level(estimate.predicted_c)
-        predictions.append(
-            [t.id, to_micros(sample.ts), estimate.model_id, estimate.predicted_c,
-             estimate.lower_c, estimate.upper_c, level]
-        )  # fmt: skip
-        state.last_estimate = estimate
-        state.residual_k = None if measured is None else measured - estimate.predicted_c
-        flag = state.residual_k is not None and state.residual_k > self.config.residual_flag_k
+    def _remember(self, event: PredictionEvent) -> None:
+        state = self.states[event.transformer_id]
+        state.last_event = event
+        if event.predicted_c is None:
+            return
+        state.level = event.level
+        state.residual_k = event.residual_k
+        sigma = event.residual_sigma_k
+        flag = state.residual_k is not None and (
+            state.residual_k > self.config.residual_flag_k
+            or (sigma is not None and state.residual_k > 3 * sigma)
+        )
         if flag and not state.residual_flag:
             log.warning(
                 "%s: measured %.1f °C is %.1f K above the normal-behaviour prediction "
                 "(%s): possible cooling problem",
-                t.id, measured, state.residual_k, estimate.basis,
+                event.transformer_id, event.measured_c, state.residual_k, event.basis,
             )  # fmt: skip
         state.residual_flag = flag
-        state.level = level
-        return (t.id, sample.ts, estimate.predicted_c, measured, state.thresholds)
 
-    async def _call_hook(self, *args: Any) -> None:
+    async def _call_hook(self, event: PredictionEvent) -> None:
+        await self._call(self.on_prediction, event)
+
+    async def _call(self, fn: Callable[..., Any], *args: Any) -> None:
         try:
-            result = self.on_prediction(*args)
+            result = fn(*args)
             if inspect.isawaitable(result):
-                result = await result
+                await result
         except Exception:  # an alerting bug must not stop data collection
-            log.exception("on_prediction hook failed for %s", args[0])
+            log.exception("alert hook failed for %s", getattr(args[0], "transformer_id", args[0]))
 
-    def _no_data(self, state: TransformerState, tick: datetime) -> None:
+    def _no_data(self, state: TransformerState, tick: datetime) -> bool:
+        """Count a silent period; ``True`` once the silence is long enough to alert."""
         state.missed += 1
         if state.status != "no data":
             log.info("%s: no data at %s", state.config.id, tick.isoformat())
@@ -328,6 +317,7 @@ class Monitor:
             )
             data_alerts.warning(msg)
             self.data_alerts.append(DataAlert(state.config.id, "no_data", tick, msg))
+        return state.missed >= self.config.missed_periods_alert
 
     def _data_back(self, state: TransformerState, ts: datetime) -> None:
         if state.missed and state.last_data is not None:
@@ -392,7 +382,7 @@ class Monitor:
 
 async def run_monitor(
     config: MonitorConfig,
-    on_prediction: OnPrediction = level_only,
+    on_prediction: OnPrediction = no_alerts,
     install_signals: bool = True,
     on_ready: Callable[[Monitor], None] | None = None,
 ) -> Monitor:

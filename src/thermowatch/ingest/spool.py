@@ -34,6 +34,11 @@ class Spool:
             "CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
             "payload TEXT NOT NULL)"
         )
+        # Batches the store refused for a reason other than being away: kept, never retried.
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS quarantine (seq INTEGER PRIMARY KEY, payload TEXT NOT "
+            "NULL, error TEXT NOT NULL, at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+        )
 
     def append(self, batch: dict[str, Any]) -> int:
         """Write one batch durably; returns its sequence number."""
@@ -63,6 +68,30 @@ class Spool:
         """Forget a batch once the store has committed it."""
         with self._lock:
             self._conn.execute("DELETE FROM batches WHERE seq = ?", (seq,))
+
+    def quarantine(self, seq: int, error: str) -> None:
+        """Move a batch to the quarantine with the error that refused it (one transaction)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO quarantine (seq, payload, error) "
+                    "SELECT seq, payload, ? FROM batches WHERE seq = ?",
+                    (error[:2000], seq),
+                )
+                self._conn.execute("DELETE FROM batches WHERE seq = ?", (seq,))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def quarantined(self) -> list[tuple[int, str]]:
+        """``(seq, error)`` of the quarantined batches, oldest first."""
+        with self._lock:
+            return [
+                (int(r[0]), str(r[1]))
+                for r in self._conn.execute("SELECT seq, error FROM quarantine ORDER BY seq")
+            ]
 
     def close(self) -> None:
         """Close the file (pending batches stay for the next start)."""

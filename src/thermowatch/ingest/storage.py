@@ -1,70 +1,68 @@
-"""Writing a cycle's readings and predictions: one transaction, or the spool when it fails.
+"""Writing a cycle's batch: one transaction, or the spool while the database is unavailable.
 
-A *batch* is a plain dict, JSON-ready so that the spool can keep it as is::
+A batch is what :meth:`thermowatch.live.Pipeline.prepare` returns (see
+:mod:`thermowatch.store.live` for its layout), JSON-ready so that the spool keeps it as is.
 
-    {"readings": [[transformer_id, ts_us, variable, value, quality, source], ...],
-     "predictions": [[transformer_id, ts_us, model_id, value, lower, upper, level], ...]}
-
-``ts_us`` are microseconds since 1970-01-01 UTC. Both tables are written with
-``INSERT ... ON CONFLICT DO NOTHING`` on their keys, so a batch sent twice is stored once.
+Faults are told apart (:func:`database_unavailable`): only a database that cannot be reached
+or written (connection refused or lost, server shutting down, SQLite file unopenable, locked
+or read-only, disk full) sends a batch to the spool, to be retried in order. A batch that fails
+for any other reason (an unknown transformer, a value the database refuses) would fail forever:
+it is quarantined — kept on disk with its error, counted in ``status`` and the metrics — and
+never blocks the batches behind it.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine
+from sqlalchemy import exc as sa_exc
 
 from thermowatch.ingest.config import TransformerConfig
 from thermowatch.ingest.spool import Spool
-from thermowatch.store._sql import insert_ignore
-from thermowatch.store.engine import write_transaction
-from thermowatch.store.partitions import ensure_partitions
-from thermowatch.store.tables import predictions, readings
+from thermowatch.store.live import batch_size, write_live_batch
 from thermowatch.store.transformers import ensure_transformer
-from thermowatch.store.types import from_micros
 
 log = logging.getLogger("thermowatch.ingest")
 
+# SQLite reports unavailability as OperationalError with these messages; any other
+# OperationalError (e.g. a missing table) is the batch's or the schema's fault.
+_SQLITE_UNAVAILABLE = (
+    "unable to open", "database is locked", "disk i/o", "readonly", "read-only",
+    "database or disk is full", "disk is full", "no such file",
+)  # fmt: skip
 
-def write_batch(engine: Engine, batch: dict[str, Any]) -> tuple[int, int]:
-    """Store a batch's readings and predictions in one transaction.
 
-    Returns
-    -------
-    (readings, predictions) : rows sent (already stored ones are skipped by the database).
-    """
-    rows = [
-        {"transformer_id": t, "ts": from_micros(us), "variable": v, "value": x, "quality": q,
-         "source": s}
-        for t, us, v, x, q, s in batch.get("readings", [])
-    ]  # fmt: skip
-    preds = [
-        {"transformer_id": t, "ts": from_micros(us), "model_id": m, "value": x, "lower": lo,
-         "upper": hi, "level": lvl}
-        for t, us, m, x, lo, hi, lvl in batch.get("predictions", [])
-    ]  # fmt: skip
-    if engine.dialect.name == "postgresql" and rows:
-        times = [r["ts"] for r in rows]
-        ensure_partitions(engine, min(times), max(times))
-    with write_transaction(engine) as conn:
-        if rows:
-            conn.execute(insert_ignore(readings, conn), rows)
-        if preds:
-            conn.execute(insert_ignore(predictions, conn), preds)
-    return len(rows), len(preds)
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database cannot be reached or written right now."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    err = getattr(exc, "orig", None) or exc
+    if isinstance(err, psycopg.OperationalError | psycopg.errors.AdminShutdown):
+        return True
+    if isinstance(err, psycopg.errors.InsufficientResources | psycopg.errors.CannotConnectNow):
+        return True
+    if isinstance(err, psycopg.InterfaceError):
+        return True
+    if isinstance(err, sqlite3.OperationalError):
+        text = str(err).lower()
+        return any(m in text for m in _SQLITE_UNAVAILABLE)
+    return isinstance(exc, sa_exc.InterfaceError | sa_exc.TimeoutError | ConnectionError | OSError)
 
 
 @dataclass
 class StoreStats:
-    """Counters of the storage path (for logs, tests and the benchmark)."""
+    """Counters of the storage path (for logs, status, tests and the benchmark)."""
 
     batches_written: int = 0
     batches_spooled: int = 0
     batches_replayed: int = 0
+    batches_quarantined: int = 0
     failures: int = 0
 
 
@@ -101,33 +99,47 @@ class Storage:
         """Replay spooled batches oldest first; ``True`` when the spool is empty after."""
         try:
             self._register()
-            for seq, batch in self.spool:
-                write_batch(self.engine, batch)
-                self.spool.remove(seq)
-                self.stats.batches_replayed += 1
-        except Exception as exc:  # the database is still away
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
             self._down(exc)
             return False
+        for seq, batch in self.spool:
+            try:
+                write_live_batch(self.engine, batch)
+            except Exception as exc:
+                if database_unavailable(exc):
+                    self._down(exc)
+                    return False
+                self.spool.quarantine(seq, str(exc))
+                self._quarantined(exc)
+                continue
+            self.spool.remove(seq)
+            self.stats.batches_replayed += 1
         if not self.db_up:
             log.warning("database reachable again; spool replayed")
         self.db_up = True
         return True
 
     def store(self, batch: dict[str, Any]) -> bool:
-        """Write ``batch`` (after any spooled ones); spool it when the database fails.
+        """Write ``batch`` (after any spooled ones); spool it when the database is unavailable.
 
-        Returns ``True`` when it reached the database, ``False`` when it was spooled. Either
-        way it is durable when this returns.
+        Returns ``True`` when it reached the database, ``False`` when it was spooled or
+        quarantined. Either way it is durable when this returns.
         """
-        if not batch.get("readings") and not batch.get("predictions"):
+        if not batch_size(batch):
             return True
         if self.spool.pending() and not self.drain():
             self._spool(batch)
             return False
         try:
             self._register()
-            write_batch(self.engine, batch)
+            write_live_batch(self.engine, batch)
         except Exception as exc:
+            if not database_unavailable(exc):
+                self.spool.quarantine(self.spool.append(batch), str(exc))
+                self._quarantined(exc)
+                return False
             self._down(exc)
             self._spool(batch)
             return False
@@ -138,6 +150,10 @@ class Storage:
     def _spool(self, batch: dict[str, Any]) -> None:
         self.spool.append(batch)
         self.stats.batches_spooled += 1
+
+    def _quarantined(self, exc: Exception) -> None:
+        self.stats.batches_quarantined += 1
+        log.error("batch quarantined (kept in the spool's quarantine, not retried): %s", exc)
 
     def _down(self, exc: Exception) -> None:
         self.stats.failures += 1

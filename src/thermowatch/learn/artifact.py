@@ -159,11 +159,7 @@ class Predictor:
         features = build_features(readings, self.feature_spec)
         x = features[list(self.model.features)].to_numpy(dtype=np.float64)
         predicted = self.model.predict(x)
-        levels = np.where(
-            predicted >= self.thresholds.critique_c,
-            "CRITIQUE",
-            np.where(predicted >= self.thresholds.alerte_c, "ALERTE", "NORMAL"),
-        )
+        levels = self.thresholds.levels(predicted)
         return pd.DataFrame(
             {
                 "predicted": predicted,

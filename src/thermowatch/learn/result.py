@@ -8,6 +8,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from thermowatch.data import Measurements
+from thermowatch.learn.levels import level_of, levels
 
 TargetKind = Literal["winding", "oil", "other"]
 Metrics = dict[
@@ -29,12 +30,12 @@ class Thresholds:
     explanation: str = ""
 
     def level(self, value_c: float) -> str:
-        """NORMAL, ALERTE or CRITIQUE for a temperature [°C]."""
-        if value_c >= self.critique_c:
-            return "CRITIQUE"
-        if value_c >= self.alerte_c:
-            return "ALERTE"
-        return "NORMAL"
+        """NORMAL, ALERTE or CRITIQUE for a temperature [°C] (:func:`.levels.level_of`)."""
+        return level_of(value_c, self.alerte_c, self.critique_c).name
+
+    def levels(self, values_c: Any) -> Any:
+        """Level names of an array of temperatures [°C] (:func:`.levels.levels`)."""
+        return levels(values_c, self.alerte_c, self.critique_c)
 
 
 @dataclass

@@ -7,15 +7,12 @@ import math
 import numpy as np
 
 from thermowatch.errors import InputError
+from thermowatch.learn.levels import DEFAULT_THRESHOLDS
 from thermowatch.learn.result import TargetKind, Thresholds
-from thermowatch.thermal.limits import NORMAL_CYCLIC
 
 # Caps so that derived thresholds never sit above what IEC 60076-7 allows in normal cyclic
-# loading: hot spot 120 °C, top oil 105 °C.
-_CAPS = {
-    "winding": (110.0, NORMAL_CYCLIC.hot_spot_c),
-    "oil": (95.0, NORMAL_CYCLIC.top_oil_c),
-}
+# loading: hot spot 120 °C, top oil 105 °C (the default thresholds, one home).
+_CAPS = DEFAULT_THRESHOLDS
 
 
 def choose_thresholds(

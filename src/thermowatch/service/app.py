@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import gc
 import logging
+import threading
 from collections.abc import Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,8 +26,8 @@ from thermowatch.service.settings import Settings, load_settings
 
 log = logging.getLogger("thermowatch.service")
 
-#: Signature of the alert-evaluation hook: ``on_prediction(transformer_id, result)``.
-PredictionHook = Callable[[str, Any], Any]
+#: The alert hook: ``on_prediction(event)`` with a :class:`thermowatch.live.PredictionEvent`.
+PredictionHook = Callable[[Any], Any]
 
 
 async def _poll_models(app: FastAPI) -> None:
@@ -55,9 +57,11 @@ async def lifespan(app: FastAPI):
     app.state.models = ModelHolder(engine, settings.model_dir, settings.default_transformer)
     await asyncio.to_thread(app.state.models.poll)
     if app.state.on_prediction is None:
-        from thermowatch.service.alerting import alert_hook
+        from thermowatch.alerts.hook import alert_hook
 
-        app.state.on_prediction = alert_hook(app.state)
+        app.state.on_prediction = alert_hook(engine, settings.alerts_config, actor="service")
+    app.state.pipeline = _pipeline(app)
+    app.state.pipeline_lock = threading.Lock()
     app.state.audit.start()
     # Move everything loaded so far (numpy, pandas, SQLAlchemy, the model) out of the cyclic
     # collector's reach: full collections then scan only request garbage, which takes the
@@ -72,6 +76,28 @@ async def lifespan(app: FastAPI):
         with contextlib.suppress(asyncio.CancelledError):
             await poller
         await app.state.audit.stop()  # flush: nothing lost on a graceful shutdown
+
+
+def _pipeline(app: FastAPI) -> Any:
+    """The live pipeline behind ``POST /v1/readings``: the served champion, the store's
+    transformer row, and ``app.state.on_prediction`` (read at each call, so it may be replaced)."""
+    from thermowatch.live import LiveSettings, Pipeline
+    from thermowatch.live.profiles import store_profile
+
+    state = app.state
+
+    def profile_of(transformer_id: str) -> Any:
+        served = state.models.get(transformer_id)
+        return store_profile(
+            state.engine, transformer_id, predictor=served.predictor if served else None
+        )
+
+    def hook(event: Any) -> Any:
+        state.history.invalidate(event.transformer_id)
+        return state.on_prediction(event) if state.on_prediction is not None else None
+
+    settings = LiveSettings(max_future_skew=timedelta(seconds=state.settings.max_future_skew_s))
+    return Pipeline(state.engine, profile_of, hook, settings, shared_store=True)
 
 
 class ServiceApp(FastAPI):
@@ -114,8 +140,9 @@ def create_app(
         A SQLAlchemy engine to use instead of one made from ``settings.database_url``
         (already migrated).
     on_prediction
-        Alert-evaluation hook called after each prediction stored by ``POST /v1/readings``;
-        also settable later as ``app.state.on_prediction``.
+        The alert hook called with each event stored by ``POST /v1/readings`` (default: the
+        alert engine, :func:`thermowatch.alerts.hook.alert_hook`); also settable later as
+        ``app.state.on_prediction``.
     """
     from thermowatch.service.routes import (
         alerts,

@@ -60,8 +60,7 @@ def _ranges(served: Served) -> dict[str, tuple[float, float, bool]]:
     out = {}
     for name in served.predictor.variables:
         kind = quantities.get(name, q.OTHER)
-        low, high = q.PHYSICAL_RANGES.get(kind, (-math.inf, math.inf))
-        out[name] = (low, high, kind in q.STRICT_LOWER_BOUND)
+        out[name] = q.physical_range(kind)
     return out
 
 
@@ -200,9 +199,6 @@ def history_for(engine, served: Served, at: datetime, cache: HistoryCache) -> pd
     return frame if not frame.empty else None
 
 
-LEVELS = np.array(["NORMAL", "ALERTE", "CRITIQUE"], dtype=object)
-
-
 def batch_predict(
     served: Served, x: np.ndarray, times: pd.DatetimeIndex | None, series: bool
 ) -> dict[str, np.ndarray]:
@@ -226,12 +222,10 @@ def batch_predict(
         else:
             hours = times.hour.to_numpy() + times.minute.to_numpy() / 60.0
         predicted = served.fast.predict(x, hours)
-    th = predictor.thresholds
-    codes = (predicted >= th.alerte_c).astype(np.int8) + (predicted >= th.critique_c)
     half = predictor.half_width_k
     return {
         "predicted": predicted,
         "lower": predicted - half,
         "upper": predicted + half,
-        "level": LEVELS[codes],
+        "level": predictor.thresholds.levels(predicted),
     }

@@ -11,7 +11,6 @@ too. A refused artifact is logged and counted; the previous model keeps serving.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -20,17 +19,13 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from thermowatch.errors import InputError
-from thermowatch.learn.artifact import SUMS, Predictor, load_model
+from thermowatch.learn.artifact import SUMS, Predictor
+from thermowatch.live.champion import load_verified
 from thermowatch.service.fastpath import SteadyState
 from thermowatch.service.metrics import DB_ERRORS, MODEL_INFO, MODEL_REFUSED, MODEL_RELOADS
 from thermowatch.store.tables import ModelStatus, model_versions
 
 log = logging.getLogger("thermowatch.service.models")
-
-
-def artifact_digest(directory: str | Path) -> str:
-    """SHA-256 of an artifact's ``SHA256SUMS`` file: the value to register as ``sha256``."""
-    return hashlib.sha256((Path(directory) / SUMS).read_bytes()).hexdigest()
 
 
 def _files_signature(directory: Path) -> str:
@@ -89,11 +84,7 @@ class ModelHolder:
     ) -> None:
         old = self._served.get(transformer_id)
         try:
-            if expected is not None and artifact_digest(directory) != expected:
-                raise InputError(
-                    f"{directory}: SHA256SUMS does not match the registry's sha256: the artifact was changed."
-                )
-            predictor = load_model(directory)
+            predictor = load_verified(directory, expected)
             served = Served(
                 transformer_id, predictor, SteadyState(predictor), str(directory), signature
             )

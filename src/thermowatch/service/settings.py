@@ -38,6 +38,9 @@ class Settings:
     audit_flush_s, audit_batch : audit queue flush period [s] and size [rows].
     key_cache_s : how long a verified API key is trusted before the store is asked again [s]
         (so a revocation takes effect within this delay).
+    max_future_skew_s : a pushed reading further ahead of the clock is refused (422) [s].
+    alerts_config : the ``[alerts]`` TOML (``None``: ``$THERMOWATCH_ALERTS_CONFIG``, else
+        phase 1 defaults: alerts stored, nothing sent).
     """
 
     env: str = "production"
@@ -58,6 +61,8 @@ class Settings:
     audit_batch: int = 250
     key_cache_s: float = 5.0
     history_check_s: float = 2.0
+    max_future_skew_s: float = 300.0
+    alerts_config: str | None = None
     networks: tuple[Any, ...] = field(default=(), repr=False)
 
     @property

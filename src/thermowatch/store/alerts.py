@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, text, update
 
 from thermowatch.errors import NotFoundError
-from thermowatch.store._sql import unknown_transformer_is_not_found
+from thermowatch.store._sql import unknown_transformer_is_not_found, upsert
 from thermowatch.store.engine import write_transaction
-from thermowatch.store.tables import alerts, delivery_attempts, notifications
+from thermowatch.store.tables import alert_states, alerts, delivery_attempts, notifications
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
@@ -219,3 +219,101 @@ def delivery_history(engine: Engine, notification_id: int) -> list[tuple[datetim
     )
     with engine.connect() as conn:
         return [(r.attempted_at, bool(r.ok), r.detail) for r in conn.execute(q)]
+
+
+# --------------------------------------------------------------------------------------------
+# The alert engine's writes, inside the caller's transaction (the engine decides, this records)
+# --------------------------------------------------------------------------------------------
+@dataclass
+class AlertState:
+    """The hysteresis state of one alert signal (levels by name, times aware UTC)."""
+
+    level: str = "NORMAL"
+    up_since: datetime | None = None
+    up_target: str | None = None
+    down_since: datetime | None = None
+    down_target: str | None = None
+    last_ts: datetime | None = None
+
+
+def lock_alert_state(conn: Connection, transformer_id: str) -> None:
+    """Make the caller the only one evaluating this transformer's alerts until it commits.
+
+    PostgreSQL: a transaction-scoped advisory lock on the transformer (works before its state
+    rows exist). SQLite: the write transaction (``BEGIN IMMEDIATE``) already serialises writers.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('thermowatch.alerts:' || :tid))"),
+            {"tid": transformer_id},
+        )
+
+
+def load_alert_states(conn: Connection, transformer_id: str) -> dict[str, AlertState]:
+    """Every stored signal state of a transformer, by kind."""
+    c = alert_states.c
+    rows = conn.execute(select(alert_states).where(c.transformer_id == transformer_id))
+    return {
+        r.kind: AlertState(r.level, r.up_since, r.up_target, r.down_since, r.down_target,
+                           r.last_ts)
+        for r in rows
+    }  # fmt: skip
+
+
+def save_alert_states(conn: Connection, transformer_id: str, states: dict[str, AlertState]) -> None:
+    """Insert or update signal states (by kind)."""
+    if not states:
+        return
+    rows = [{"transformer_id": transformer_id, "kind": k, **vars(s)} for k, s in states.items()]
+    conn.execute(upsert(alert_states, conn, ["transformer_id", "kind"]), rows)
+
+
+def open_of_kind(conn: Connection, transformer_id: str, kind: str) -> list[tuple[int, str]]:
+    """``(id, level)`` of the open alerts of one kind of one transformer."""
+    c = alerts.c
+    q = select(c.id, c.level).where(
+        c.transformer_id == transformer_id, c.kind == kind, c.resolved_at.is_(None)
+    )
+    return [(int(r.id), r.level) for r in conn.execute(q)]
+
+
+def open_levels(conn: Connection, transformer_id: str) -> dict[str, str]:
+    """The worst open level per kind of one transformer (to seed states after an upgrade)."""
+    order = {"NORMAL": 0, "ALERTE": 1, "CRITIQUE": 2}
+    out: dict[str, str] = {}
+    c = alerts.c
+    q = select(c.kind, c.level).where(c.transformer_id == transformer_id, c.resolved_at.is_(None))
+    for kind, level in conn.execute(q):
+        if order.get(level, 0) > order.get(out.get(kind, "NORMAL"), 0):
+            out[kind] = level
+    return out
+
+
+def close_alert_in(conn: Connection, alert_id: int, at: datetime, by: str = "system") -> None:
+    """Resolve an open alert (a no-op when it already is)."""
+    conn.execute(
+        update(alerts)
+        .where(alerts.c.id == alert_id, alerts.c.resolved_at.is_(None))
+        .values(resolved_at=at, resolved_by=by)
+    )
+
+
+def insert_alert(
+    conn: Connection, transformer_id: str, kind: str, level: str, message: str, at: datetime,
+    by: str = "system",
+) -> int:  # fmt: skip
+    """Record a raised alert; returns its id."""
+    return int(
+        conn.execute(
+            alerts.insert().returning(alerts.c.id),
+            {"transformer_id": transformer_id, "kind": kind, "level": level, "message": message,
+             "raised_at": at, "raised_by": by},
+        ).scalar_one()
+    )  # fmt: skip
+
+
+def insert_notifications(conn: Connection, rows: list[dict]) -> int:
+    """Put outbox rows (dicts of the table's columns) in the caller's transaction."""
+    if rows:
+        conn.execute(notifications.insert(), rows)
+    return len(rows)

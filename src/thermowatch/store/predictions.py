@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from thermowatch.store._sql import insert_ignore, unknown_transformer_is_not_found
 from thermowatch.store.engine import write_transaction
@@ -26,6 +27,8 @@ class Prediction:
     value : predicted temperature [°C].
     lower, upper : prediction interval [°C], when the model gives one.
     level : alert level of the prediction (e.g. ``"NORMAL"``, ``"ALERTE"``, ``"CRITIQUE"``).
+    measured, measured_level : the measured target at that instant [°C] and its level, when
+        the live pipeline had a good one.
     """
 
     transformer_id: str
@@ -35,6 +38,18 @@ class Prediction:
     lower: float | None = None
     upper: float | None = None
     level: str | None = None
+    measured: float | None = None
+    measured_level: str | None = None
+
+    def worst_level(self) -> tuple[str | None, str | None]:
+        """``(level, "measured" | "predicted")``: the worse of the two levels and which it is
+        (the measurement wins a tie: it is what the transformer really does)."""
+        order = {"NORMAL": 0, "ALERTE": 1, "CRITIQUE": 2}
+        if self.measured_level is not None and order.get(self.measured_level, -1) >= order.get(
+            self.level or "", -1
+        ):
+            return self.measured_level, "measured"
+        return (self.level, "predicted") if self.level is not None else (None, None)
 
 
 def write_predictions(engine: Engine, rows: Iterable[Prediction]) -> int:
@@ -47,9 +62,17 @@ def write_predictions(engine: Engine, rows: Iterable[Prediction]) -> int:
         return 0
     ids = ", ".join(sorted({p["transformer_id"] for p in params}))
     with unknown_transformer_is_not_found(ids), write_transaction(engine) as conn:
-        # RETURNING counts what was inserted on both dialects (executemany rowcount may be -1).
-        stmt = insert_ignore(predictions, conn).returning(predictions.c.ts)
-        return len(conn.execute(stmt, params).all())
+        return insert_predictions(conn, params)
+
+
+def insert_predictions(conn: Connection, params: list[dict[str, Any]]) -> int:
+    """Insert prediction rows (dicts of the table's columns) inside the caller's transaction;
+    a (transformer, ts, model) already stored is kept. Returns the number newly stored."""
+    if not params:
+        return 0
+    # RETURNING counts what was inserted on both dialects (executemany rowcount may be -1).
+    stmt = insert_ignore(predictions, conn).returning(predictions.c.ts)
+    return len(conn.execute(stmt, params).all())
 
 
 def predictions_frame(

@@ -234,19 +234,35 @@ def _write_batch(
     chunk_size: int,
     on_progress: Callable[[int], None] | None,
 ) -> int:
-    stored = 0
     with write_transaction(engine) as conn:
-        _check_transformers(conn, sorted(set(cols[0])))
-        write = (
-            _PgWriter(conn)
-            if conn.dialect.name == "postgresql"
-            else partial(_write_chunk_sqlite, conn)
-        )
-        for start in range(0, n, chunk_size):
-            chunk = list(zip(*(c[start : start + chunk_size] for c in cols), strict=True))
-            stored += write(chunk)
-            if on_progress is not None:
-                on_progress(min(start + chunk_size, n))
+        return insert_columns(conn, cols, chunk_size, on_progress)
+
+
+def insert_columns(
+    conn: Connection,
+    cols: tuple[list[Any], ...],
+    chunk_size: int = DEFAULT_CHUNK,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Insert readings given as columns (ids, ts [µs since 1970, UTC], variables, values,
+    qualities, sources) inside the caller's transaction; duplicates are skipped.
+
+    On PostgreSQL the monthly partitions must exist (:func:`ensure_partitions`). Returns the
+    readings newly stored; ``NotFoundError`` for an unknown transformer.
+    """
+    n = len(cols[0])
+    if n == 0:
+        return 0
+    stored = 0
+    _check_transformers(conn, sorted(set(cols[0])))
+    write = (
+        _PgWriter(conn) if conn.dialect.name == "postgresql" else partial(_write_chunk_sqlite, conn)
+    )
+    for start in range(0, n, chunk_size):
+        chunk = list(zip(*(c[start : start + chunk_size] for c in cols), strict=True))
+        stored += write(chunk)
+        if on_progress is not None:
+            on_progress(min(start + chunk_size, n))
     return stored
 
 

@@ -27,6 +27,9 @@ class TransformerStatus:
     predicted_at: datetime | None
     level: str | None
     open_alerts: int
+    level_source: str | None = None
+    predicted_level: str | None = None
+    measured_level: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict (ISO-8601 times)."""
@@ -37,7 +40,8 @@ def fleet_status(engine: Engine, now: datetime | None = None) -> list[Transforme
     """State of every transformer, ordered by id.
 
     ``measured`` is the newest value of the transformer's ``target_variable``; ``predicted``
-    and ``level`` come from the newest prediction not after ``now``.
+    comes from the newest prediction not after ``now``; ``level`` is the worse of its level
+    and the level of the measurement stored with it, ``level_source`` says which.
     """
     now = now or datetime.now(UTC)
     with engine.connect() as conn:
@@ -61,8 +65,11 @@ def fleet_status(engine: Engine, now: datetime | None = None) -> list[Transforme
                 measured_variable=t.target_variable,
                 predicted=pred.value if pred else None,
                 predicted_at=pred.ts if pred else None,
-                level=pred.level if pred else None,
+                level=pred.worst_level()[0] if pred else None,
                 open_alerts=int(counts.get(t.id, 0)),
+                level_source=pred.worst_level()[1] if pred else None,
+                predicted_level=pred.level if pred else None,
+                measured_level=pred.measured_level if pred else None,
             )
         )
     return out

@@ -124,6 +124,8 @@ predictions = Table(
     Column("lower", Float, comment="lower bound of the prediction interval [°C]"),
     Column("upper", Float, comment="upper bound of the prediction interval [°C]"),
     Column("level", String(20), comment="alert level of the prediction, e.g. NORMAL"),
+    Column("measured", Float, comment="the measured target at that instant, if good [°C]"),
+    Column("measured_level", String(20), comment="alert level of the measured target"),
     PrimaryKeyConstraint("transformer_id", "ts", "model_id"),
 )
 
@@ -248,4 +250,47 @@ model_checks = Table(
     Column("verdict", String(50), nullable=False, comment="e.g. ok, degraded, world_moved"),
     Column("values", JSON, nullable=False, comment="the numbers behind the verdict"),
     Index("ix_model_checks_transformer_kind_at", "transformer_id", "kind", "at"),
+)
+
+forecasts = Table(
+    "forecasts",
+    metadata,
+    Column("transformer_id", String(64), ForeignKey("transformers.id"), nullable=False),
+    Column(
+        "issued_at", UTCDateTime, nullable=False, comment="instant of the reading forecast from"
+    ),
+    Column("ts", UTCDateTime, nullable=False, comment="the instant forecast"),
+    Column("model_id", String(100), nullable=False),
+    Column("value", Float, nullable=False, comment="forecast temperature [°C]"),
+    Column("level", String(20), nullable=False, comment="alert level of the forecast"),
+    PrimaryKeyConstraint("transformer_id", "issued_at", "ts", "model_id"),
+)
+
+reading_issues = Table(
+    "reading_issues",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("transformer_id", String(64), nullable=False),
+    Column("ts", UTCDateTime, comment="the reading's instant, as sent"),
+    Column("variable", String(200), nullable=False, comment="'*' when the whole snapshot"),
+    Column("raw", Text, comment="the value as received (repr), for the record"),
+    Column("verdict", String(20), nullable=False, comment="SUSPECT (stored) or REJECTED"),
+    Column("reason", Text, nullable=False),
+    Column("source", String(200)),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_reading_issues_recent", "transformer_id", "received_at"),
+)
+
+alert_states = Table(
+    "alert_states",
+    metadata,
+    Column("transformer_id", String(64), ForeignKey("transformers.id"), nullable=False),
+    Column("kind", String(100), nullable=False),
+    Column("level", String(20), nullable=False, comment="level held (hysteresis applied)"),
+    Column("up_since", UTCDateTime, comment="pending raise: since when above"),
+    Column("up_target", String(20)),
+    Column("down_since", UTCDateTime, comment="pending clear: since when below"),
+    Column("down_target", String(20)),
+    Column("last_ts", UTCDateTime, comment="newest sample evaluated"),
+    PrimaryKeyConstraint("transformer_id", "kind"),
 )

@@ -58,6 +58,16 @@ def _start(cfg: Path, url: str) -> subprocess.Popen[bytes]:
     )
 
 
+def _spooled(directory: Path) -> bool:
+    if not (directory / "spool.sqlite").exists():
+        return False
+    spool = Spool(directory)
+    try:
+        return spool.pending() > 0
+    finally:
+        spool.close()
+
+
 def test_sigterm_flushes_to_the_spool_and_a_restart_resumes(tmp_path: Path) -> None:
     csv = tmp_path / "day.csv"
     write_sample(simulate_sample(days=2, step="20min", seed=3), str(csv))
@@ -66,7 +76,9 @@ def test_sigterm_flushes_to_the_spool_and_a_restart_resumes(tmp_path: Path) -> N
 
     # 1) the database is unreachable from the start: everything goes to the spool
     proc = _start(cfg, f"sqlite:///{tmp_path}/missing/dir/store.db")
-    time.sleep(4.0)
+    deadline = time.monotonic() + 60  # start-up takes seconds on a loaded machine
+    while time.monotonic() < deadline and not _spooled(tmp_path / "spool"):
+        time.sleep(0.5)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err.decode()

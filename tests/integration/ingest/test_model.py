@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from thermowatch.data.simulator import RATED_CURRENT_A, SAMPLE_SPEC, simulate_sa
 from thermowatch.ingest.sources.base import Sample
 from thermowatch.learn.artifact import load_model, save_model
 from thermowatch.learn.train import TrainOptions, train
+from thermowatch.live.champion import artifact_digest
 from thermowatch.store.models import register_model
 from thermowatch.store.predictions import predictions_frame
 from thermowatch.store.readings import wide_to_frame, write_readings
@@ -53,7 +53,7 @@ def test_champion_predicts_with_history_from_the_store(
         ensure_transformer(monitor.engine, "T1")
         frame, _ = wide_to_frame(history[variables], "T1")
         write_readings(monitor.engine, frame)
-        digest = hashlib.sha256((model_dir / "model.json").read_bytes()).hexdigest()
+        digest = artifact_digest(model_dir)
         register_model(monitor.engine, predictor.model_id, "T1", str(model_dir), digest,
                        status=ModelStatus.CHAMPION)  # fmt: skip
         # the store's clock: history up to "now" = the first live instant
@@ -67,7 +67,7 @@ def test_champion_predicts_with_history_from_the_store(
             await monitor.start()
         finally:
             readings_mod.recent_readings = real
-        assert monitor.states["T1"].estimator.basis == "model"
+        assert monitor.pipeline.state("T1").nowcaster.basis == "model"
         for ts, row in future.iterrows():
             hub.pending = {"T1": [Sample(ts.to_pydatetime(), row.dropna().to_dict(), "test")]}
             await monitor.run_cycle(["T1"], ts.to_pydatetime())

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from thermowatch.cli.monitor import alert_hook
 from thermowatch.learn.result import Thresholds
+from thermowatch.live import PredictionEvent
 from thermowatch.store.alerts import open_alerts
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
@@ -19,11 +20,16 @@ def test_monitor_hook_raises_a_stored_alert(tmp_path: Path) -> None:
     upgrade(engine)
     ensure_transformer(engine, "TR-1")
     hook = alert_hook(url, None)
-    assert type(hook.__self__).__name__ == "AlertEngine"
+    assert type(hook).__name__ == "AlertHook"
     thresholds = Thresholds(alerte_c=90.0, critique_c=105.0, rule="cli")
     start = datetime(2026, 1, 1, tzinfo=UTC)
     for minute in range(0, 60):
-        hook("TR-1", start + timedelta(minutes=minute), 95.0, 95.5, thresholds)
+        hook(
+            PredictionEvent(
+                "TR-1", start + timedelta(minutes=minute), thresholds, predicted_c=95.0,
+                measured_c=95.5,
+            )
+        )  # fmt: skip
     alerts = open_alerts(engine, "TR-1")
     # One alert per kind (predicted and measured both above ALERTE), not one per minute.
     assert sorted(a.kind for a in alerts) == ["temperature_measured", "temperature_predicted"]
@@ -32,4 +38,4 @@ def test_monitor_hook_raises_a_stored_alert(tmp_path: Path) -> None:
 
 def test_store_down_means_levels_only(tmp_path: Path) -> None:
     hook = alert_hook("postgresql+psycopg://nobody@127.0.0.1:9/none", None)
-    assert hook.__name__ == "level_only"
+    assert hook.__name__ == "no_alerts"

@@ -59,7 +59,7 @@ def test_server_values_become_reading_and_prediction_rows(tmp_path: Path) -> Non
                         pred = predictions_frame(
                             stores[mode], tid, tick, tick + timedelta(microseconds=1)
                         )
-                        estimate = monitor.states[tid].last_estimate
+                        estimate = monitor.states[tid].last_event
                         assert pred["value"].iloc[0] == pytest.approx(estimate.predicted_c)
                         assert 30.0 < pred["value"].iloc[0] < 120.0
         finally:
@@ -94,7 +94,7 @@ def test_server_restart_reconnects_and_marks_the_gap(tmp_path: Path, engine: Eng
             await monitor.wait_connected(20)
             back = now()
             assert (await monitor.run_cycle(["TR-0001"], back)).with_data == 1
-            assert monitor.states["TR-0001"].gaps == [(first, back)]
+            assert list(monitor.states["TR-0001"].gaps) == [(first, back)]
             assert [a.kind for a in monitor.data_alerts] == ["no_data", "data_back"]
             assert hub.reconnects >= 1
             assert stored_at(engine, "TR-0001", back) == field.snapshot(0)

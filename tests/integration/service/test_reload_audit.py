@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from tests.integration.service.conftest import TRANSFORMER, make_settings, reading
 from thermowatch.learn.artifact import load_model
+from thermowatch.live.champion import artifact_digest
 from thermowatch.service.app import create_app
-from thermowatch.service.serving import artifact_digest
 from thermowatch.store.audit import entries
 from thermowatch.store.models import ModelStatus, promote, register_model
 from thermowatch.store.predictions import predictions_frame
@@ -137,7 +137,7 @@ def test_audit_flushes_in_the_background(client, keys, engine):
 
 def test_readings_push_stores_predicts_and_calls_the_hook(client, keys, engine):
     seen = []
-    client.app.state.on_prediction = lambda tid, result: seen.append((tid, result.level))
+    client.app.state.on_prediction = lambda e: seen.append((e.transformer_id, e.level))
     at = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     body = [
         {
@@ -239,7 +239,7 @@ def test_readings_push_raises_alerts_with_the_default_engine(client, keys, engin
     from thermowatch.store.alerts import open_alerts
 
     served = client.app.state.models.get(TRANSFORMER)
-    assert client.app.state.on_prediction.__qualname__.startswith("alert_hook")
+    assert type(client.app.state.on_prediction).__name__ == "AlertHook"
     at = datetime(2026, 1, 6, 8, 0, tzinfo=UTC)
     hot = reading(
         **{"courant (A)": 1400.0, "température ambiante (°C)": 38.0, "température huile (°C)": 95.0}

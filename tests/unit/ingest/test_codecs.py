@@ -8,7 +8,7 @@ import pytest
 
 from thermowatch.ingest.config import Register
 from thermowatch.ingest.sources.modbus import decode_register, encode_register
-from thermowatch.ingest.sources.mqtt import parse_payload, parse_timestamp
+from thermowatch.ingest.sources.mqtt import UNREADABLE, parse_payload, parse_timestamp
 
 
 def test_float32_big_endian_known_vector() -> None:
@@ -47,10 +47,13 @@ def test_payload_mapping_and_timestamps() -> None:
         b'{"ts": "2026-03-01T10:00:00Z", "t": {"oil": 61.5}, "ambient": 12}', fields, "ts", now
     )
     assert ts == datetime(2026, 3, 1, 10, tzinfo=UTC)
-    assert values == {"oil": 61.5, "amb": 12.0}
+    assert values == {"oil": 61.5, "amb": 12}
     ts, _ = parse_payload(b'{"ambient": 1}', fields, "ts", now)
     assert ts == now  # no timestamp: reception time
     assert parse_payload(b"not json", fields, "ts", now) is None
-    assert parse_payload(b'{"ambient": "hot"}', fields, "ts", now) is None
+    assert parse_payload(b'{"other": 1}', fields, "ts", now) is None
+    # values are passed on as sent: the live pipeline refuses and records what is no number
+    assert parse_payload(b'{"ambient": "hot"}', fields, "ts", now) == (now, {"amb": "hot"})
+    assert parse_timestamp(1e20) == parse_timestamp("yesterday") == UNREADABLE
     assert parse_timestamp(0) == datetime(1970, 1, 1, tzinfo=UTC)
     assert parse_timestamp("2026-03-01T10:00:00") == datetime(2026, 3, 1, 10, tzinfo=UTC)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from thermowatch.data.simulator import AMBIENT, CURRENT, OIL, WINDING
-from thermowatch.ingest.predict import IecEstimator
 from thermowatch.ingest.simulator import FIELDS, FieldModel
 from thermowatch.ingest.sources.base import Sample
+from thermowatch.live.nowcast import IecEstimator
 from thermowatch.store.predictions import predictions_frame
 from thermowatch.store.readings import count_readings, readings_long
 from thermowatch.thermal import TransformerSpec, simulate
@@ -43,8 +43,11 @@ def _sample(ts: datetime, values: dict[str, float]) -> Sample:
 def test_cycle_stores_readings_prediction_and_calls_hook(tmp_path: Path) -> None:
     calls = []
 
-    async def hook(tid, ts, predicted, measured, thresholds):  # coroutine hooks are awaited
-        calls.append((tid, ts, predicted, measured, thresholds.alerte_c))
+    async def hook(event):  # coroutine hooks are awaited
+        calls.append(
+            (event.transformer_id, event.ts, event.predicted_c, event.measured_c,
+             event.thresholds.alerte_c)
+        )  # fmt: skip
 
     async def scenario() -> None:
         monitor, hub = fake_monitor(tmp_path, config(tmp_path, ["T1", "T2"]), on_prediction=hook)
@@ -89,7 +92,7 @@ def test_silent_source_raises_one_data_alert_and_marks_the_gap(tmp_path: Path) -
             ("no_data", T0 + timedelta(minutes=3)),
             ("data_back", T0 + timedelta(minutes=6)),
         ]
-        assert monitor.states["T1"].gaps == [(T0, T0 + timedelta(minutes=6))]
+        assert list(monitor.states["T1"].gaps) == [(T0, T0 + timedelta(minutes=6))]
         assert monitor.states["T1"].status == "ok"
 
     asyncio.run(scenario())

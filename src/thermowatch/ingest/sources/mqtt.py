@@ -24,25 +24,42 @@ log = logging.getLogger("thermowatch.ingest")
 SUBSCRIBE_CHUNK = 100  # topics per SUBSCRIBE packet
 
 
-def _lookup(doc: Any, dotted: str) -> Any:
+_MISSING = object()
+
+
+def _lookup(doc: Any, dotted: str, missing: Any = None) -> Any:
     for part in dotted.split("."):
         if not isinstance(doc, dict) or part not in doc:
-            return None
+            return missing
         doc = doc[part]
     return doc
 
 
+#: Stands for a timestamp that was sent but cannot be read (out of any calendar, not a date):
+#: the live pipeline refuses it and records the refusal, rather than re-stamping the values.
+UNREADABLE = datetime.min.replace(tzinfo=UTC)
+
+
 def parse_timestamp(value: Any) -> datetime | None:
-    """An ISO-8601 string (``Z`` or offset; naive means UTC) or epoch seconds -> aware UTC."""
+    """An ISO-8601 string (``Z`` or offset; naive means UTC) or epoch seconds -> aware UTC.
+
+    ``None`` when there is no timestamp; :data:`UNREADABLE` when one was sent that is not a
+    date or is beyond the calendar (``1e20``).
+    """
+    if value is None:
+        return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), UTC)
+        try:
+            return datetime.fromtimestamp(float(value), UTC)
+        except (OverflowError, OSError, ValueError):
+            return UNREADABLE
     if isinstance(value, str):
         try:
             ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            return None
+            return UNREADABLE
         return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
-    return None
+    return UNREADABLE
 
 
 def parse_payload(
@@ -51,7 +68,9 @@ def parse_payload(
     """Decode one JSON message with the ``variable -> JSON key`` mapping (dotted keys allowed).
 
     Returns ``(ts, values)``, or ``None`` for a message that is not a JSON object or holds none
-    of the mapped numbers. Without a usable timestamp the reception time is used.
+    of the mapped keys. Values are passed on as sent (a string, ``true`` or ``null`` too): the
+    live pipeline validates every one and records the refusals. Without a timestamp the
+    reception time is used.
     """
     try:
         doc = json.loads(payload)
@@ -61,9 +80,9 @@ def parse_payload(
         return None
     values = {}
     for variable, key in fields.items():
-        v = _lookup(doc, key)
-        if isinstance(v, int | float) and not isinstance(v, bool):
-            values[variable] = float(v)
+        v = _lookup(doc, key, missing=_MISSING)
+        if v is not _MISSING:
+            values[variable] = v
     if not values:
         return None
     ts = parse_timestamp(_lookup(doc, timestamp_field)) if timestamp_field else None

@@ -85,8 +85,7 @@ def _validate(frame: pd.DataFrame, served) -> tuple[np.ndarray, pd.DatetimeIndex
         if bad.size:
             raise InputError(f"row {int(bad[0])}: the column {name!r} is missing or not finite.")
         kind = quantities.get(name, q.OTHER)
-        low, high = q.PHYSICAL_RANGES.get(kind, (-np.inf, np.inf))
-        strict = kind in q.STRICT_LOWER_BOUND
+        low, high, strict = q.physical_range(kind)
         bad = np.flatnonzero(
             (values < low) | (values > high) | ((values <= low) if strict else False)
         )

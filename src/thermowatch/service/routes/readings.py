@@ -1,95 +1,184 @@
-"""``POST /v1/readings``: HTTP push from SCADA — store, predict, store the predictions, hook."""
+"""``POST /v1/readings``: HTTP push from SCADA into the one live pipeline (:mod:`thermowatch.live`).
+
+The same code as the monitor: every value validated (SUSPECT stored with its reason, never
+predicted on), predicted by the champion with the history it keeps, levelled, stored with the
+prediction and forecast in one transaction, then one event per reading to the alert hook.
+"""
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import UTC, datetime
+from typing import Any, Literal
 
-import pandas as pd
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field, StrictFloat, StrictInt, TypeAdapter, ValidationError
 
 from thermowatch.errors import InputError
+from thermowatch.live import PredictionEvent, Snapshot
 from thermowatch.service.audit import inputs_hash
 from thermowatch.service.auth import Operator
 from thermowatch.service.deps import read_json
 from thermowatch.service.errors import ApiError
 from thermowatch.service.metrics import DB_ERRORS, predictions_for
-from thermowatch.service.predicting import history_for, parse_time, predict_one, validate_reading
-from thermowatch.store import predictions as store_predictions
-from thermowatch.store import readings as store_readings
 
 router = APIRouter(tags=["readings"])
-log = logging.getLogger("thermowatch.service.readings")
 MAX_ITEMS = 1000
 
 
-def _store_and_predict(request: Request, items: list[dict], principal) -> list[dict]:
+class ReadingIn(BaseModel):
+    """One snapshot of one transformer: measurement name -> number (the measured target too)."""
+
+    transformer_id: str = Field(min_length=1, max_length=64, examples=["TR-01"])
+    timestamp: datetime | None = Field(
+        None, description="ISO-8601 instant (naive means UTC); default: now"
+    )
+    values: dict[str, StrictFloat | StrictInt] = Field(
+        examples=[{"courant (A)": 850.0, "température enroulement (°C)": 78.5}]
+    )
+    source: str | None = Field(None, max_length=200)
+
+
+class Refused(BaseModel):
+    """A value stored SUSPECT (kept, never predicted on) or refused."""
+
+    variable: str
+    verdict: Literal["SUSPECT", "REJECTED"]
+    raison: str
+
+
+class ForecastPoint(BaseModel):
+    timestamp: datetime
+    temperature: float
+
+
+class ReadingResult(BaseModel):
+    """The pipeline's verdict on one reading (temperatures [°C]).
+
+    ``temperature_predite`` is ``null`` only with ``raison`` saying why (then
+    ``niveau_alerte`` is ``null`` too, never ``NORMAL``); ``niveau`` is the worse of the
+    measured and predicted levels and ``niveau_source`` says which.
+    """
+
+    temperature_predite: float | None
+    niveau_alerte: Literal["NORMAL", "ALERTE", "CRITIQUE"] | None
+    temperature_mesuree: float | None
+    niveau_mesure: Literal["NORMAL", "ALERTE", "CRITIQUE"] | None
+    niveau: Literal["NORMAL", "ALERTE", "CRITIQUE", "UNKNOWN"]
+    niveau_source: Literal["measured", "predicted", "none"]
+    timestamp: datetime
+    transformer_id: str
+    model_id: str | None
+    intervalle: list[float] | None
+    prevision: list[ForecastPoint]
+    avertissements: list[str]
+    raison: str | None
+    valeurs_suspectes: list[Refused]
+    stored_readings: int
+
+
+_BODY = TypeAdapter(ReadingIn | list[ReadingIn])
+
+
+def _parse(body: Any) -> list[ReadingIn]:
+    items = body if isinstance(body, list) else [body]
+    if not 1 <= len(items) <= MAX_ITEMS:
+        raise ApiError(422, f"send between 1 and {MAX_ITEMS} readings per request.")
+    try:
+        parsed = _BODY.validate_python(body)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [str(p) for p in err["loc"] if p not in ("ReadingIn", "list[ReadingIn]")]
+        where = (
+            f"reading {loc.pop(0)}: " if isinstance(body, list) and loc and loc[0].isdigit() else ""
+        )
+        field = ".".join(loc) or "body"
+        raise InputError(f"{where}the field {field!r}: {err['msg']}.") from None
+    return parsed if isinstance(parsed, list) else [parsed]
+
+
+def _answer(e: PredictionEvent, stored: int) -> dict[str, Any]:
+    level, which = e.worst
+    r3 = lambda x: None if x is None else round(x, 3)  # noqa: E731
+    return {
+        "temperature_predite": r3(e.predicted_c),
+        "niveau_alerte": e.level,
+        "temperature_mesuree": e.measured_c,
+        "niveau_mesure": e.measured_level,
+        "niveau": level,
+        "niveau_source": which,
+        "timestamp": e.ts.isoformat(),
+        "transformer_id": e.transformer_id,
+        "model_id": e.model_id,
+        "intervalle": None if e.lower_c is None else [r3(e.lower_c), r3(e.upper_c)],
+        "prevision": [
+            {"timestamp": t.isoformat(), "temperature": round(x, 3)} for t, x in e.forecast
+        ],
+        "avertissements": e.warnings,
+        "raison": e.reason,
+        "valeurs_suspectes": [
+            {"variable": i.variable, "verdict": i.verdict, "raison": i.reason} for i in e.issues
+        ],
+        "stored_readings": stored,
+    }
+
+
+def _run(request: Request, items: list[ReadingIn]) -> list[dict[str, Any]]:
     state = request.app.state
-    engine = state.engine
-    parsed = []
+    pipeline = state.pipeline
+    now = datetime.now(UTC)
+    snapshots = []
     for i, item in enumerate(items):
         where = f"reading {i}: " if len(items) > 1 else ""
-        if not isinstance(item, dict):
-            raise InputError(f"{where}each reading must be a JSON object.")
-        tid = item.get("transformer_id")
-        if not isinstance(tid, str) or not tid:
-            raise InputError(f"{where}the field 'transformer_id' is missing.")
-        if "values" not in item:
-            raise InputError(f"{where}the field 'values' is missing.")
-        at = parse_time(item["timestamp"]) if "timestamp" in item else datetime.now(UTC)
-        served = state.models.get(tid)
-        if served is None:
-            raise ApiError(404, f"{where}no model is served for transformer {tid!r}.")
-        values, _ = validate_reading(item["values"], served, where)
-        parsed.append((served, values, at, item.get("source")))
-    rows = [
-        (s.transformer_id, at, name, v, 0, source or "http")
-        for s, values, at, source in parsed
-        for name, v in zip(s.predictor.variables, values, strict=True)
-    ]
-    frame = pd.DataFrame(rows, columns=store_readings.COLUMNS)
+        at = item.timestamp or now
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        served = state.models.get(item.transformer_id)
+        known = pipeline._states.get(item.transformer_id)
+        if (
+            known is not None
+            and served is not None
+            and (known.profile.predictor is not served.predictor)
+        ):
+            pipeline.forget(item.transformer_id)  # a new champion is served: start from it
+        try:
+            pipeline.state(item.transformer_id)
+        except InputError as exc:
+            raise ApiError(404, f"{where}{exc}.") from None
+        except Exception as exc:  # the store cannot be read: the client may retry
+            DB_ERRORS.labels("live_profile").inc()
+            raise ApiError(
+                503, "the store cannot be read; try again.", {"Retry-After": "5"}
+            ) from exc
+        snapshots.append(Snapshot(item.transformer_id, at, item.values, item.source or "http"))
+    pipeline.check_times(snapshots, now)
+    batch, events = pipeline.prepare(snapshots, now)
     try:
-        stored = store_readings.write_readings(engine, frame)
-    except InputError:
+        stored = pipeline.store(batch)
+    except (InputError, ApiError):
         raise
     except Exception as exc:
         if exc.__class__.__name__ == "NotFoundError":
             raise
         DB_ERRORS.labels("write_readings").inc()
-        raise ApiError(503, "the readings could not be stored; try again.") from exc
-    answers, predictions = [], []
-    for served, values, at, _ in sorted(parsed, key=lambda p: p[2]):
-        state.history.invalidate(served.transformer_id)
-        history = history_for(engine, served, at, state.history)
-        result = predict_one(served, values, at, history)
-        predictions_for(result.level).inc()
-        predictions.append(
-            store_predictions.Prediction(
-                served.transformer_id,
-                at,
-                served.model_id,
-                result.value,
-                result.lower,
-                result.upper,
-                result.level,
-            )
-        )
-        answers.append(result)
-    store_predictions.write_predictions(engine, predictions)
-    hook = getattr(state, "on_prediction", None)
-    if hook is not None:
-        for result in answers:
-            try:
-                hook(result.transformer_id, result)
-            except Exception:  # the alerting hook must not lose the stored readings
-                log.exception("on_prediction hook failed for %s", result.transformer_id)
-    return [r.as_json() | {"stored_readings": stored} for r in answers]
+        # The readings were not stored: forget what the nowcasters learnt from them.
+        for tid in {s.transformer_id for s in snapshots}:
+            pipeline.forget(tid)
+        raise ApiError(
+            503, "the readings could not be stored; try again.", {"Retry-After": "5"}
+        ) from exc
+    pipeline.emit(events)
+    for e in events:
+        if e.level is not None:
+            predictions_for(e.level).inc()
+    order = {(s.transformer_id, s.ts): i for i, s in enumerate(snapshots)}
+    events.sort(key=lambda e: order.get((e.transformer_id, e.ts), 0))
+    return [_answer(e, stored["readings"]) for e in events]
 
 
 @router.post(
     "/v1/readings",
     status_code=201,
+    response_model=list[ReadingResult] | ReadingResult,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -97,34 +186,34 @@ def _store_and_predict(request: Request, items: list[dict], principal) -> list[d
                 "application/json": {
                     "schema": {
                         "oneOf": [
-                            {"type": "object"},
-                            {"type": "array", "items": {"type": "object"}},
+                            ReadingIn.model_json_schema(),
+                            {"type": "array", "items": ReadingIn.model_json_schema(),
+                             "minItems": 1, "maxItems": MAX_ITEMS},
                         ]
                     },
                     "example": {
                         "transformer_id": "TR-01",
                         "timestamp": "2026-11-26T08:00:00Z",
-                        "values": {"courant (A)": 850.0},
+                        "values": {"courant (A)": 850.0, "température enroulement (°C)": 78.5},
                     },
                 }
             },
         }
     },
-)
+)  # fmt: skip
 async def push_readings(request: Request, principal: Operator):
-    """Readings pushed by SCADA: ``{"transformer_id", "timestamp", "values": {name: number},
-    "source"?}`` or an array of them (≤ 1000). Stored idempotently, predicted (with the stored
-    history), predictions stored, then the ``on_prediction`` hook is called. Needs operator:
-    it writes to the store."""
+    """Readings pushed by SCADA (:class:`ReadingIn`, or an array of ≤ 1000), with the measured
+    target if there is one. Every value is validated, stored (SUSPECT with its reason when
+    physically impossible), predicted and forecast by the live pipeline, then evaluated by the
+    alert engine. A timestamp more than the allowed skew ahead of the clock, or before 1990,
+    refuses the request (422). Needs operator: it writes to the store."""
     from fastapi.concurrency import run_in_threadpool
 
     start = time.perf_counter()
     body, raw = await read_json(request)
-    items = body if isinstance(body, list) else [body]
-    if not 1 <= len(items) <= MAX_ITEMS:
-        raise ApiError(422, f"send between 1 and {MAX_ITEMS} readings per request.")
     try:
-        answers = await run_in_threadpool(_store_and_predict, request, items, principal)
+        items = _parse(body)
+        answers = await run_in_threadpool(_run_locked, request, items)
     except (InputError, ApiError) as exc:
         request.app.state.audit.add(
             principal.actor,
@@ -141,3 +230,10 @@ async def push_readings(request: Request, principal: Operator):
         inputs=inputs_hash(raw), rows=len(items), latency_ms=round((time.perf_counter() - start) * 1e3, 3),
     )  # fmt: skip
     return answers if isinstance(body, list) else answers[0]
+
+
+def _run_locked(request: Request, items: list[ReadingIn]) -> list[dict[str, Any]]:
+    # One batch at a time through the pipeline of this process: its per-transformer state
+    # (history, stale counters) and the alert engine's are not shared between threads.
+    with request.app.state.pipeline_lock:
+        return _run(request, items)

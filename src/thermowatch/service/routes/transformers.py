@@ -50,8 +50,12 @@ def transformer_state(transformer_id: str, _: Reader, engine: EngineDep, request
         "latest_prediction": None if prediction is None else {
             "timestamp": prediction.ts.isoformat(), "temperature_predite": prediction.value,
             "intervalle": [prediction.lower, prediction.upper], "niveau_alerte": prediction.level,
-            "model_id": prediction.model_id,
+            "model_id": prediction.model_id, "temperature_mesuree": prediction.measured,
+            "niveau_mesure": prediction.measured_level,
         },
+        # the worse of the measured and predicted levels, and which one it is
+        "niveau": None if prediction is None else prediction.worst_level()[0],
+        "niveau_source": None if prediction is None else prediction.worst_level()[1],
     }  # fmt: skip
 
 

@@ -1,7 +1,7 @@
 """lifecycle job runs and model checks
 
 Revision ID: 0009
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30 10:40:00
 
 ``job_runs`` is the source of truth for lifecycle jobs (accuracy, drift, retrain): the queue
@@ -17,7 +17,7 @@ from alembic import op
 import thermowatch.store.types
 
 revision: str = "0009"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

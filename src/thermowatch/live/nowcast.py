@@ -1,4 +1,4 @@
-"""Normal-behaviour prediction of each transformer, in process, period after period.
+"""Normal-behaviour prediction (nowcast) and physics forecast of each transformer, in process.
 
 Two estimators share one interface (:meth:`step`):
 
@@ -25,12 +25,10 @@ import pandas as pd
 
 from thermowatch.data.names import normalize_name
 from thermowatch.errors import InputError
+from thermowatch.learn.levels import DEFAULT_EXPLANATION
+from thermowatch.learn.levels import default_thresholds as default_levels
 from thermowatch.learn.result import Thresholds
 from thermowatch.thermal import ThermalState, TransformerSpec, simulate
-
-# Levels when neither the config nor a model gives thresholds (IEC 60076-7 normal cyclic
-# loading caps, as the training's data rule uses): winding/hot spot, top oil [°C].
-DEFAULT_THRESHOLDS = {"winding": (110.0, 120.0), "oil": (95.0, 105.0)}
 
 
 def is_oil(variable: str) -> bool:
@@ -41,8 +39,8 @@ def is_oil(variable: str) -> bool:
 
 def default_thresholds(target: str) -> Thresholds:
     """Fallback thresholds for a target temperature [°C]."""
-    alerte, critique = DEFAULT_THRESHOLDS["oil" if is_oil(target) else "winding"]
-    return Thresholds(alerte, critique, "default", "IEC 60076-7 normal cyclic loading caps")
+    alerte, critique = default_levels("oil" if is_oil(target) else "winding")
+    return Thresholds(alerte, critique, "default", DEFAULT_EXPLANATION)
 
 
 @dataclass(frozen=True)
@@ -71,17 +69,24 @@ class ModelEstimator:
         self.model_id = str(predictor.model_id)
 
     def step(self, ts: datetime, values: dict[str, float]) -> Estimate:
-        """Add a snapshot to the history and predict the target at ``ts``."""
+        """Add a snapshot to the history and predict the target at ``ts``.
+
+        A snapshot older than the newest one (out of order) is placed by time: the prediction
+        uses the history up to ``ts`` only.
+        """
+        at = pd.Timestamp(ts)
         row = pd.DataFrame(
             [[values.get(v, np.nan) for v in self.variables]],
-            index=pd.DatetimeIndex([pd.Timestamp(ts)], name="timestamp"),
+            index=pd.DatetimeIndex([at], name="timestamp"),
             columns=self.variables,
         )
         hist = pd.concat([self.history, row]) if len(self.history) else row
         hist = hist[~hist.index.duplicated(keep="last")].sort_index()
         self.history = hist[hist.index > hist.index[-1] - self.keep]
+        window = self.history.loc[:at]
+        window = window[window.index > at - self.keep]
         # A variable missing in this snapshot holds its last value (a gap, not a zero).
-        filled = self.history.ffill().bfill()
+        filled = window.ffill().bfill()
         if filled.iloc[-1].isna().any():
             missing = [v for v in self.variables if pd.isna(filled.iloc[-1][v])]
             raise InputError(f"model {self.model_id} needs {missing[0]!r}, never received")
@@ -92,7 +97,7 @@ class ModelEstimator:
             float(out["upper"]),
             self.model_id,
             self.basis,
-            assumed_steady=len(self.history) < 2,
+            assumed_steady=len(window) < 2,
         )
 
 
@@ -136,6 +141,13 @@ class IecEstimator:
         ambient = ambient if ambient is not None else (prev[2] if prev else None)
         if load_pu is None or ambient is None:
             raise InputError(f"IEC model needs {self.load!r} and {self.ambient!r}")
+        if prev is not None and now < prev[0]:
+            # Out of order: answered in steady state; the running state stays where it is.
+            result = simulate(self.spec, np.array([load_pu]), ambient, 1.0, initial="steady")
+            temps = result.top_oil_c if self.oil else result.hot_spot_c
+            return Estimate(
+                float(np.asarray(temps)[0]), None, None, self.model_id, self.basis, True
+            )
         steady = self.state is None or prev is None or now <= prev[0]
         if steady:
             result = simulate(self.spec, np.array([load_pu]), ambient, 1.0, initial="steady")
@@ -157,3 +169,30 @@ class IecEstimator:
         return Estimate(
             float(np.asarray(temps)[idx]), None, None, self.model_id, self.basis, steady
         )
+
+
+def physics_forecast(
+    iec: IecEstimator, anchor_c: float, horizon_min: float, step_min: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Forecast of the target [°C] every ``step_min`` up to ``horizon_min`` [min] ahead.
+
+    The IEC 60076-7 model continues from the estimator's current thermal state with the
+    latest load and ambient held; the forecast is ``anchor_c`` (the champion's value now, or
+    the measured one) plus the physics' rise from now, so the learned offset between the
+    champion and the physics is carried over the horizon. More load or a hotter ambient
+    never gives a cooler forecast. ``None`` before the estimator has a state.
+
+    Returns
+    -------
+    (minutes ahead, forecast [°C]) : two arrays of the same length (first point: one step).
+    """
+    if iec.state is None or iec.last is None:
+        return None
+    n = max(1, int(horizon_min // step_min))
+    _, load_pu, ambient = iec.last
+    result = simulate(
+        iec.spec, np.full(n + 1, load_pu), np.full(n + 1, ambient), step_min, initial=iec.state
+    )
+    temps = np.asarray(result.top_oil_c if iec.oil else result.hot_spot_c, dtype=np.float64)
+    ahead = step_min * np.arange(1, n + 1, dtype=np.float64)
+    return ahead, anchor_c + (temps[1:] - temps[0])

@@ -1,0 +1,406 @@
+"""The one live pipeline: validate -> predict -> level -> store (one transaction) -> alert hook.
+
+``POST /v1/readings`` and the ``monitor`` daemon both hand their snapshots to
+:meth:`Pipeline.process` (the monitor splits it into :meth:`~Pipeline.prepare`, its
+spool-aware store and :meth:`~Pipeline.emit`), so a reading meets the same fate whichever way
+it came:
+
+1. **validate** every value of every snapshot (:mod:`.validate`): GOOD, SUSPECT (stored with
+   its reason, never predicted on) or REJECTED (only the refusal is stored); a timestamp out of
+   bounds refuses the whole snapshot;
+2. **predict** with the transformer's champion through one adapter
+   (:func:`thermowatch.live.champion.nowcaster`), or the IEC 60076-7 model from its spec when
+   it has no champion yet; the nowcaster keeps the history its thermal-inertia filters need;
+   then a **forecast** over the horizon (:func:`thermowatch.live.nowcast.physics_forecast`);
+   a prediction is a finite number inside the target's physical range or the event says why
+   there is none;
+3. **level** of the measured, predicted and forecast temperatures
+   (:mod:`thermowatch.learn.levels`);
+4. **store** readings, predictions, forecasts and reading issues in one transaction
+   (:func:`thermowatch.store.live.write_live_batch`);
+5. one :class:`PredictionEvent` per snapshot, in time order, to the one alert hook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from thermowatch.data import quantities as q
+from thermowatch.errors import InputError
+from thermowatch.learn.levels import Level, level_of
+from thermowatch.learn.result import Thresholds
+from thermowatch.live import validate as v
+from thermowatch.live.nowcast import IecEstimator, is_oil, physics_forecast
+from thermowatch.store.types import to_micros
+from thermowatch.thermal import TransformerSpec
+
+log = logging.getLogger("thermowatch.live")
+_EPS = timedelta(microseconds=1)
+
+#: The alert hook: one call per event; what it returns is the caller's business.
+AlertHook = Callable[["PredictionEvent"], Any]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Values of one transformer at one instant, as a source delivered them (not yet checked).
+
+    ``values`` maps variable names to what was received (numbers, or garbage to refuse).
+    """
+
+    transformer_id: str
+    ts: datetime
+    values: Mapping[str, Any]
+    source: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the pipeline needs to know about one transformer.
+
+    Attributes
+    ----------
+    target : the measured temperature variable (``None``: none measured).
+    thresholds : ALERTE / CRITIQUE [°C] of the target.
+    predictor : the loaded champion (``None``: predicted by the IEC model from ``spec``).
+    spec : IEC 60076-7 spec; with ``load`` and ``ambient`` it enables the physics forecast.
+    residual_sigma_k : σ of the normal-behaviour residual [K] for the anomaly rule.
+    """
+
+    transformer_id: str
+    target: str | None
+    thresholds: Thresholds
+    predictor: Any = None
+    spec: TransformerSpec | None = None
+    load: str | None = None
+    ambient: str | None = None
+    residual_sigma_k: float | None = None
+    history: Any = None  # wide frame of stored readings to start the nowcaster from
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """Knobs of the pipeline (``[monitor]`` and ``[service]`` settings feed them)."""
+
+    max_future_skew: timedelta = v.DEFAULT_MAX_FUTURE_SKEW
+    stale_periods: int = 5
+    forecast_horizon_min: float = 120.0
+    forecast_step_min: float = 15.0
+    physics_sigma_k: float = 2.0  # σ of the IEC model's residual when no model says [K]
+
+
+@dataclass
+class PredictionEvent:
+    """One snapshot after the pipeline: what the alert hook, the API and ``status`` see.
+
+    Temperatures in [°C]; ``forecast`` is ``((instant, value), ...)``; ``reason`` says why there
+    is no prediction when ``predicted_c`` is ``None``.
+    """
+
+    transformer_id: str
+    ts: datetime
+    thresholds: Thresholds
+    predicted_c: float | None = None
+    lower_c: float | None = None
+    upper_c: float | None = None
+    model_id: str | None = None
+    basis: str | None = None
+    measured_c: float | None = None
+    residual_sigma_k: float | None = None
+    forecast: tuple[tuple[datetime, float], ...] = ()
+    warnings: list[str] = field(default_factory=list)
+    reason: str | None = None
+    issues: list[v.Verdict] = field(default_factory=list)
+
+    @property
+    def level(self) -> str | None:
+        """Level of the prediction (``None`` without one)."""
+        return None if self.predicted_c is None else self._level(self.predicted_c).name
+
+    @property
+    def measured_level(self) -> str | None:
+        return None if self.measured_c is None else self._level(self.measured_c).name
+
+    @property
+    def residual_k(self) -> float | None:
+        """Measured minus predicted [K]: a cooling problem shows here first."""
+        if self.measured_c is None or self.predicted_c is None:
+            return None
+        return self.measured_c - self.predicted_c
+
+    @property
+    def forecast_peak(self) -> tuple[datetime, float] | None:
+        """The hottest forecast point."""
+        return max(self.forecast, key=lambda p: p[1]) if self.forecast else None
+
+    def crossing(self, level: Level) -> datetime | None:
+        """First instant the forecast reaches ``level`` (linear between points), else ``None``."""
+        limit = self.thresholds.alerte_c if level == Level.ALERTE else self.thresholds.critique_c
+        prev_t, prev_v = self.ts, self.predicted_c if self.predicted_c is not None else -math.inf
+        for t, value in self.forecast:
+            if value >= limit:
+                if not math.isfinite(prev_v) or prev_v >= limit or value == prev_v:
+                    return t
+                return prev_t + (t - prev_t) * ((limit - prev_v) / (value - prev_v))
+            prev_t, prev_v = t, value
+        return None
+
+    @property
+    def worst(self) -> tuple[str, str]:
+        """``(level, which)``: the worse of the measured and predicted levels and which it is
+        (``"measured"`` wins a tie: it is what the transformer really does)."""
+        measured, predicted = self.measured_level, self.level
+        if measured is None and predicted is None:
+            return "UNKNOWN", "none"
+        if predicted is None or (measured is not None and Level[measured] >= Level[predicted]):
+            return str(measured), "measured"
+        return predicted, "predicted"
+
+    def _level(self, value_c: float) -> Level:
+        return level_of(value_c, self.thresholds.alerte_c, self.thresholds.critique_c)
+
+
+@dataclass
+class _State:
+    profile: Profile
+    nowcaster: Any
+    physics: IecEstimator | None
+    stale: v.StaleTracker
+    fed_until: datetime | None = None  # newest instant this process fed the nowcaster
+
+
+class Pipeline:
+    """The live pipeline of a set of transformers (one per process; thread-safe per call).
+
+    Parameters
+    ----------
+    engine : the store (migrated).
+    profile_of : ``transformer_id -> Profile`` (``None``: unknown transformer); asked once per
+        transformer, again after :meth:`forget`.
+    hook : the alert hook, given the events of each stored batch in time order.
+    settings : :class:`LiveSettings`.
+    shared_store : other processes write the same transformers' readings (service workers):
+        before a batch, a transformer whose newest stored reading is not the newest this
+        process fed restarts its nowcaster from the store's history, so every worker predicts
+        from the same history. The monitor owns its transformers and skips the check.
+    """
+
+    def __init__(
+        self,
+        engine: Any,
+        profile_of: Callable[[str], Profile | None],
+        hook: AlertHook | None = None,
+        settings: LiveSettings | None = None,
+        shared_store: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.profile_of = profile_of
+        self.hook = hook
+        self.settings = settings or LiveSettings()
+        self.shared_store = shared_store
+        self._states: dict[str, _State] = {}
+
+    # ------------------------------------------------------------------ state per transformer
+    def forget(self, transformer_id: str) -> None:
+        """Drop what is known of a transformer (its champion changed): rebuilt on next use."""
+        self._states.pop(transformer_id, None)
+
+    def state(self, transformer_id: str) -> _State:
+        st = self._states.get(transformer_id)
+        if st is None:
+            profile = self.profile_of(transformer_id)
+            if profile is None:
+                raise InputError(f"transformer {transformer_id!r} is unknown to the live pipeline")
+            st = self._states[transformer_id] = self._new_state(profile)
+        return st
+
+    def _new_state(self, p: Profile, history: Any = None) -> _State:
+        from thermowatch.live.champion import nowcaster
+
+        history = p.history if history is None else history
+        physics = None
+        if p.spec is not None and p.load and p.ambient:
+            physics = IecEstimator(p.spec, p.target or "", p.load, p.ambient)
+            if history is not None and len(history):
+                physics.warm_up(history)
+        if p.predictor is not None:
+            now = nowcaster(p.predictor, history)
+        elif physics is not None:
+            now = physics  # the physics is the nowcaster: one state, stepped once
+        else:
+            raise InputError(
+                f"transformer {p.transformer_id!r}: no champion model and no thermal spec to "
+                "predict with"
+            )
+        return _State(p, now, physics, v.StaleTracker(self.settings.stale_periods))
+
+    def history_minutes(self, p: Profile) -> float:
+        """How much history the nowcaster needs [min]."""
+        if p.predictor is not None:
+            return float(p.predictor.metadata.get("history_minutes", 1440.0))
+        return 6.0 * p.spec.tau_oil_min if p.spec is not None else 0.0
+
+    def _catch_up(self, transformer_id: str) -> None:
+        """Restart a transformer's nowcaster from the store when another process wrote newer
+        readings than this one fed (``shared_store``)."""
+        from thermowatch.store.readings import latest_reading_time, readings_frame
+
+        st = self.state(transformer_id)
+        latest = latest_reading_time(self.engine, transformer_id)
+        if latest is None or latest == st.fed_until:
+            return
+        minutes = self.history_minutes(st.profile)
+        history = readings_frame(
+            self.engine, transformer_id, latest - timedelta(minutes=minutes), latest + _EPS,
+            good_only=True,
+        )  # fmt: skip
+        fresh = self._new_state(st.profile, history)
+        fresh.stale, fresh.fed_until = st.stale, latest
+        self._states[transformer_id] = fresh
+
+    # -------------------------------------------------------------------------- the stages
+    def check_times(self, snapshots: Iterable[Snapshot], now: datetime | None = None) -> None:
+        """Raise ``InputError`` naming the first snapshot whose timestamp is out of bounds
+        (HTTP refuses the whole request with 422 before anything is stored)."""
+        now = now or datetime.now(UTC)
+        for i, s in enumerate(snapshots):
+            reason = v.check_time(s.ts, now, self.settings.max_future_skew)
+            if reason is not None:
+                raise InputError(f"reading {i} of {s.transformer_id}: {reason}.")
+
+    def prepare(
+        self, snapshots: Sequence[Snapshot], now: datetime | None = None
+    ) -> tuple[dict[str, list[list[Any]]], list[PredictionEvent]]:
+        """Validate, predict and level ``snapshots``: ``(batch, events)``, nothing stored yet.
+
+        Snapshots are taken in time order per transformer (out-of-order ones are placed by
+        time by the nowcaster). A snapshot with an out-of-bounds timestamp is recorded as one
+        REJECTED issue and produces no event.
+        """
+        now = now or datetime.now(UTC)
+        received = to_micros(now)
+        batch: dict[str, list[list[Any]]] = {
+            "readings": [], "predictions": [], "forecasts": [], "issues": []
+        }  # fmt: skip
+        events: list[PredictionEvent] = []
+        if self.shared_store:
+            for tid in sorted({s.transformer_id for s in snapshots}):
+                self._catch_up(tid)
+        for snap in sorted(snapshots, key=lambda s: (s.ts, s.transformer_id)):
+            reason = v.check_time(snap.ts, now, self.settings.max_future_skew)
+            if reason is not None:
+                batch["issues"].append(
+                    [snap.transformer_id, None, "*", snap.ts.isoformat(), v.REJECTED, reason,
+                     snap.source, received]
+                )  # fmt: skip
+                log.warning("%s: snapshot refused: %s", snap.transformer_id, reason)
+                continue
+            events.append(self._one(snap, batch, received))
+        return batch, events
+
+    def _one(
+        self, snap: Snapshot, batch: dict[str, list[list[Any]]], received: int
+    ) -> PredictionEvent:
+        st = self.state(snap.transformer_id)
+        p = st.profile
+        tid, us = p.transformer_id, to_micros(snap.ts)
+        quantities = p.predictor.metadata.get("quantities", {}) if p.predictor is not None else {}
+        good: dict[str, float] = {}
+        event = PredictionEvent(tid, snap.ts, p.thresholds, residual_sigma_k=p.residual_sigma_k)
+        for var, raw in snap.values.items():
+            verdict = st.stale.check(v.check_value(var, raw, v.quantity_of(var, quantities)))
+            if verdict.verdict != v.REJECTED:
+                quality = v.QUALITY_CODE[verdict.verdict]
+                batch["readings"].append([tid, us, var, verdict.value, quality, snap.source])
+            if verdict.verdict == v.GOOD:
+                good[var] = float(verdict.value)  # type: ignore[arg-type]
+            else:
+                event.issues.append(verdict)
+                batch["issues"].append(
+                    [tid, us, var, str(verdict.raw), verdict.verdict, verdict.reason, snap.source,
+                     received]
+                )  # fmt: skip
+        if p.target is not None:
+            event.measured_c = good.get(p.target)
+        self._predict(st, snap, good, event)
+        if st.fed_until is None or snap.ts > st.fed_until:
+            st.fed_until = snap.ts
+        if event.predicted_c is not None:
+            batch["predictions"].append(
+                [tid, us, event.model_id, event.predicted_c, event.lower_c, event.upper_c,
+                 event.level, event.measured_c, event.measured_level]
+            )  # fmt: skip
+            for t, value in event.forecast:
+                batch["forecasts"].append(
+                    [tid, us, to_micros(t), event.model_id, value, event._level(value).name]
+                )
+        return event
+
+    def _predict(
+        self, st: _State, snap: Snapshot, good: dict[str, float], event: PredictionEvent
+    ) -> None:
+        p = st.profile
+        if st.physics is not None and st.physics is not st.nowcaster:
+            with contextlib.suppress(InputError):  # no load or ambient yet: no forecast yet
+                st.physics.step(snap.ts, good)
+        try:
+            est = st.nowcaster.step(snap.ts, good)
+        except InputError as exc:
+            event.reason = f"no prediction: {exc}"
+            return
+        target_kind = q.TOP_OIL_TEMPERATURE if is_oil(p.target or "") else q.WINDING_TEMPERATURE
+        bad = q.out_of_range(target_kind, est.predicted_c)
+        if bad is not None:
+            event.reason = (
+                f"no prediction: the model's answer {bad}; the inputs are beyond what it "
+                "can explain"
+            )
+            return
+        event.predicted_c, event.model_id, event.basis = est.predicted_c, est.model_id, est.basis
+        event.lower_c, event.upper_c = est.lower_c, est.upper_c
+        if est.assumed_steady:
+            event.warnings.append("no history: steady state at this reading assumed.")
+        if st.physics is None:
+            return
+        anchor = event.measured_c if event.measured_c is not None else est.predicted_c
+        fc = physics_forecast(
+            st.physics, anchor, self.settings.forecast_horizon_min, self.settings.forecast_step_min
+        )
+        if fc is not None:
+            ahead, values = fc
+            event.forecast = tuple(
+                (snap.ts + timedelta(minutes=float(m)), float(x))
+                for m, x in zip(ahead, values, strict=True)
+                if math.isfinite(x)
+            )
+
+    def store(self, batch: dict[str, list[list[Any]]]) -> dict[str, int]:
+        """Write a prepared batch in one transaction (:func:`~thermowatch.store.live.write_live_batch`)."""
+        from thermowatch.store.live import write_live_batch
+
+        return write_live_batch(self.engine, batch)
+
+    def emit(self, events: Iterable[PredictionEvent]) -> None:
+        """Hand each event to the alert hook; a failing hook never loses stored readings."""
+        if self.hook is None:
+            return
+        for event in events:
+            try:
+                self.hook(event)
+            except Exception:
+                log.exception("alert hook failed for %s at %s", event.transformer_id, event.ts)
+
+    def process(
+        self, snapshots: Sequence[Snapshot], now: datetime | None = None
+    ) -> tuple[list[PredictionEvent], dict[str, int]]:
+        """Prepare, store in one transaction, then emit: the HTTP path's whole job."""
+        batch, events = self.prepare(snapshots, now)
+        stored = self.store(batch)
+        self.emit(events)
+        return events, stored

@@ -1,0 +1,119 @@
+"""Checks on every live value and timestamp before anything is predicted or stored.
+
+Each value of each snapshot gets a :class:`Verdict`:
+
+* ``GOOD``: a finite number inside the physical range of its quantity
+  (:func:`thermowatch.data.quantities.out_of_range`, the one table) and not frozen;
+* ``SUSPECT``: a number outside that range, or unchanged for ``stale_periods`` snapshots in a
+  row: stored with its reason (what the field said is kept), never predicted on;
+* ``REJECTED``: not a number at all (``"abc"``, ``true``, NaN, ``null``): it cannot be a
+  reading, so only the refusal and its reason are stored.
+
+A timestamp further in the future than ``max_future_skew`` or before ``EARLIEST`` is refused
+as a whole (:func:`check_time`): HTTP answers 422, the monitor stores it REJECTED.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from thermowatch.data import quantities as q
+from thermowatch.data.columns import classify_quantity
+
+GOOD, SUSPECT, REJECTED = "GOOD", "SUSPECT", "REJECTED"
+QUALITY_CODE = {GOOD: 0, SUSPECT: 1}  # the readings table's Quality codes
+#: No transformer measurement predates this (sanity bound for clocks reset to 0 or 0001).
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+DEFAULT_MAX_FUTURE_SKEW = timedelta(minutes=5)
+MAX_VARIABLE_NAME = 200  # the readings table's column width
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What validation made of one value: ``value`` is the float stored (``None`` if rejected)."""
+
+    variable: str
+    raw: Any
+    value: float | None
+    verdict: str
+    reason: str | None = None
+
+
+def quantity_of(variable: str, quantities: Mapping[str, str] | None = None) -> str:
+    """The quantity of a variable: the model's metadata when it says, else from its name."""
+    if quantities and variable in quantities:
+        return quantities[variable]
+    return classify_quantity(variable)
+
+
+def check_time(ts: datetime, now: datetime, max_future_skew: timedelta) -> str | None:
+    """Why an instant cannot be a measurement time (one clause), ``None`` when it can."""
+    if ts.tzinfo is None:
+        return f"timestamp {ts.isoformat()} has no time zone"
+    if ts.replace(tzinfo=None) == datetime.min:
+        return "timestamp unreadable (not a date, beyond the calendar, or 0001-01-01)"
+    if ts < EARLIEST:
+        return f"timestamp {ts.isoformat()} is before {EARLIEST.date().isoformat()}"
+    if ts > now + max_future_skew:
+        minutes = max_future_skew.total_seconds() / 60
+        return (
+            f"timestamp {ts.isoformat()} is more than {minutes:g} min ahead of the clock "
+            f"({now.isoformat(timespec='seconds')})"
+        )
+    return None
+
+
+def check_value(variable: str, raw: Any, quantity: str) -> Verdict:
+    """The verdict on one raw value (no memory: see :class:`StaleTracker` for frozen values)."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        kind = "null" if raw is None else type(raw).__name__
+        return Verdict(variable, _printable(raw), None, REJECTED, f"not a number ({kind})")
+    try:
+        value = float(raw)
+    except OverflowError:  # an int beyond float range
+        return Verdict(variable, _printable(raw), None, REJECTED, "not a finite number")
+    if not math.isfinite(value):
+        return Verdict(variable, _printable(raw), None, REJECTED, "not a finite number")
+    reason = q.out_of_range(quantity, value)
+    if reason is not None:
+        return Verdict(variable, raw, value, SUSPECT, reason)
+    return Verdict(variable, raw, value, GOOD)
+
+
+def _printable(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+@dataclass
+class StaleTracker:
+    """Per transformer: a value unchanged for ``stale_periods`` snapshots is frozen (SUSPECT).
+
+    Holds one counter per variable of the transformer: bounded by its number of variables.
+    """
+
+    stale_periods: int = 5
+    _last: dict[str, float] = field(default_factory=dict)
+    _same: dict[str, int] = field(default_factory=dict)
+
+    def check(self, verdict: Verdict) -> Verdict:
+        """Turn a GOOD verdict SUSPECT when its value has been frozen too long."""
+        if verdict.verdict != GOOD or verdict.value is None:
+            return verdict
+        var = verdict.variable
+        same = self._same.get(var, 0) + 1 if self._last.get(var) == verdict.value else 1
+        self._same[var], self._last[var] = same, verdict.value
+        if same >= self.stale_periods:
+            return Verdict(
+                var, verdict.raw, verdict.value, SUSPECT,
+                f"unchanged for {same} readings (frozen sensor)",
+            )  # fmt: skip
+        return verdict
+
+    def stale(self) -> list[str]:
+        """Variables currently frozen."""
+        return sorted(v for v, n in self._same.items() if n >= self.stale_periods)

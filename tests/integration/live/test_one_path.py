@@ -1,0 +1,161 @@
+"""The same 24 h of readings over ``POST /v1/readings`` and through the monitor: the stored
+readings, predictions, forecasts, reading issues and alerts are identical (issue 11)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from tests.integration.service.conftest import make_settings, train_model
+from tests.unit.ingest.fakes import FakeHub
+from thermowatch.alerts.hook import alert_hook
+from thermowatch.data.simulator import SAMPLE_SPEC, WINDING, simulate_sample
+from thermowatch.ingest.config import parse_config
+from thermowatch.ingest.monitor import Monitor
+from thermowatch.ingest.sources.base import Sample
+from thermowatch.live.champion import artifact_digest
+from thermowatch.service.apikeys import create_key
+from thermowatch.service.app import create_app
+from thermowatch.store.engine import make_engine
+from thermowatch.store.migrate import upgrade
+from thermowatch.store.models import register_model
+from thermowatch.store.tables import (
+    ModelStatus,
+    alerts,
+    forecasts,
+    predictions,
+    reading_issues,
+    readings,
+)
+from thermowatch.store.transformers import ensure_transformer
+
+TID = "TR-01"
+SOURCE = "scada-1"
+# Low enough that the day's load peaks cross them, measured and predicted.
+THRESHOLDS = {"alerte_c": 60.0, "critique_c": 70.0}
+
+
+@pytest.fixture(scope="module")
+def champion(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return train_model(tmp_path_factory.mktemp("champion"))
+
+
+@pytest.fixture(scope="module")
+def day() -> list[tuple[datetime, dict[str, float]]]:
+    """24 h at 10 min of the simulated sample (its planted gaps and spike included), plus a
+    physically impossible current at 03:00 (stored SUSPECT on both paths)."""
+    frame = simulate_sample(days=2, step="10min", seed=5, start="2026-07-01").frame
+    frame = frame.set_index(pd.DatetimeIndex(frame.pop("horodatage")).tz_localize(UTC))
+    out = []
+    for ts, row in frame.iloc[:144].iterrows():
+        values = {k: float(v) for k, v in row.items() if not math.isnan(v)}
+        if ts.hour == 3 and ts.minute == 0:
+            values["courant (A)"] = 1e308
+        out.append((ts.to_pydatetime(), values))
+    return out
+
+
+def _store(path: Path, champion: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    # What the monitor registers from its config, made by hand on the HTTP side.
+    ensure_transformer(engine, TID, TID, spec=SAMPLE_SPEC.to_dict(), thresholds=THRESHOLDS,
+                       target_variable=WINDING)  # fmt: skip
+    model_id = champion.name
+    register_model(engine, model_id, TID, str(champion), artifact_digest(champion),
+                   status=ModelStatus.CHAMPION)  # fmt: skip
+    return engine
+
+
+def _rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    def q(table, cols, order):
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(select(*cols).order_by(*order))]
+
+    r, p, f, i, a = readings.c, predictions.c, forecasts.c, reading_issues.c, alerts.c
+    return {
+        "readings": q(readings, [r.transformer_id, r.ts, r.variable, r.value, r.quality, r.source],
+                      [r.ts, r.variable]),
+        "predictions": q(predictions, [p.ts, p.model_id, p.value, p.lower, p.upper, p.level],
+                         [p.ts]),
+        "forecasts": q(forecasts, [f.issued_at, f.ts, f.model_id, f.value, f.level],
+                       [f.issued_at, f.ts]),
+        "issues": q(reading_issues, [i.ts, i.variable, i.raw, i.verdict, i.reason, i.source],
+                    [i.ts, i.variable]),
+        "alerts": q(alerts, [a.kind, a.level, a.message, a.raised_at, a.resolved_at],
+                    [a.raised_at, a.kind, a.level]),
+    }  # fmt: skip
+
+
+def _over_http(engine: Engine, day: list[tuple[datetime, dict[str, float]]]) -> None:
+    app = create_app(make_settings(default_transformer=TID), engine=engine)
+    key = create_key(engine, "operator")[1]
+    with TestClient(app, client=("127.0.0.1", 50000)) as client:
+        for start in range(0, len(day), 12):  # two hours per request
+            body = [
+                {"transformer_id": TID, "timestamp": ts.isoformat(), "values": values,
+                 "source": SOURCE}
+                for ts, values in day[start : start + 12]
+            ]  # fmt: skip
+            r = client.post("/v1/readings", json=body, headers={"X-API-Key": key})
+            assert r.status_code == 201, r.text
+            for answer in r.json():
+                # never null + NORMAL: a missing prediction always says why
+                assert answer["temperature_predite"] is not None or answer["raison"]
+                assert answer["niveau_source"] in ("measured", "predicted")
+
+
+def _through_monitor(tmp_path: Path, engine: Engine, day: list[tuple[datetime, dict]]) -> None:
+    (tmp_path / "unused.csv").touch()
+    cfg = parse_config(
+        {"monitor": {"spool_dir": str(tmp_path / "spool"), "period_s": 600},
+         "transformers": [{"id": TID, "spec": SAMPLE_SPEC.to_dict(), "thresholds": THRESHOLDS,
+                           "source": {"protocol": "replay", "path": "unused.csv"}}]},
+        tmp_path,
+    )  # fmt: skip
+
+    async def run() -> None:
+        monitor = Monitor(cfg, engine=engine, on_prediction=alert_hook(engine, None, "monitor"))
+        hub = FakeHub(cfg.transformers[0].source)
+        hub.add(cfg.transformers[0])
+        monitor.hub_of[TID] = hub
+        monitor.hubs = {("fake",): hub}
+        await monitor.start()
+        assert monitor.pipeline.state(TID).nowcaster.basis == "model"
+        for ts, values in day:
+            hub.pending = {TID: [Sample(ts, values, SOURCE)]}
+            report = await monitor.run_cycle([TID], ts)
+            assert report.stored
+        await monitor.shutdown()
+
+    asyncio.run(run())
+
+
+def test_http_and_monitor_store_identical_rows_and_alerts(
+    tmp_path: Path, champion: Path, day: list[tuple[datetime, dict[str, float]]]
+) -> None:
+    http_db = _store(tmp_path / "http.db", champion)
+    monitor_db = _store(tmp_path / "monitor.db", champion)
+    _over_http(http_db, day)
+    _through_monitor(tmp_path, monitor_db, day)
+    got_http, got_monitor = _rows(http_db), _rows(monitor_db)
+    for table in got_http:
+        assert got_http[table] == got_monitor[table], table
+    # The comparison means something: every kind of row is there.
+    assert len(got_http["readings"]) == sum(len(v) for _, v in day)
+    assert len(got_http["predictions"]) == 144
+    assert len(got_http["forecasts"]) == 144 * 8  # 2 h ahead every 15 min
+    suspect = [i for i in got_http["issues"] if i[1] == "courant (A)"]
+    assert suspect and suspect[0][3] == "SUSPECT" and "physical range" in suspect[0][4]
+    kinds = {a[0] for a in got_http["alerts"]}
+    assert {"temperature_measured", "temperature_predicted", "forecast_crossing"} <= kinds
+    crossing = next(a for a in got_http["alerts"] if a[0] == "forecast_crossing")
+    assert "UTC" in crossing[2]
