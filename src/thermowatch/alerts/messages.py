@@ -71,6 +71,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "âge de la dernière mesure (min)",
         "en": "age of the latest reading (min)",
     },
+    "quantity.model_degradation": {
+        "fr": "erreur en service / erreur de validation du modèle",
+        "en": "model error in service / validation error",
+    },
+    "quantity.residual_drift": {
+        "fr": "décalage durable mesure - modèle (K)",
+        "en": "lasting shift of measured minus model (K)",
+    },
     # The action to take, per kind and level: what the operator on shift does next.
     "action.temperature.ALERTE": {
         "fr": "surveiller la charge, vérifier le refroidissement (ventilateurs, pompes) et "
@@ -93,6 +101,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "automate, réseau, source SCADA).",
         "en": "monitoring is blind: check the acquisition chain (sensor, PLC, network, SCADA "
         "source).",
+    },
+    "action.model_degradation.ALERTE": {
+        "fr": "les prédictions ne sont plus fiables : lancer un réentraînement "
+        "(thermowatch jobs run) et comparer avant de promouvoir (thermowatch model list).",
+        "en": "predictions are no longer reliable: retrain (thermowatch jobs run) and compare "
+        "before promoting (thermowatch model list).",
+    },
+    "action.residual_drift.ALERTE": {
+        "fr": "le transformateur chauffe plus qu'avant à charge égale : inspecter le "
+        "refroidissement (ventilateurs, pompes, radiateurs) et les capteurs ; pas de "
+        "réentraînement sur cette période.",
+        "en": "the transformer runs hotter than before at the same load: inspect the cooling "
+        "(fans, pumps, radiators) and the sensors; no retraining on this period.",
     },
     "action.resolved": {
         "fr": "retour à la normale, aucune action requise.",
@@ -160,7 +181,8 @@ def render(
 ) -> tuple[str, str]:
     """``(subject, body)`` of the message for ``event`` (raised, resolved, escalated)."""
     qty = t(f"quantity.{facts.kind}", lang) if f"quantity.{facts.kind}" in TEXTS else facts.kind
-    unit = {"anomaly": " K", "stale_data": " min"}.get(facts.kind, " °C")
+    unit = {"anomaly": " K", "stale_data": " min", "residual_drift": " K",
+            "model_degradation": ""}.get(facts.kind, " °C")  # fmt: skip
     value = number(facts.value, lang) + unit
     if event == "raised" and facts.kind == "forecast_crossing" and facts.eta_at is not None:
         subject = t("subject.raised.forecast", lang, level=facts.level, value=value,

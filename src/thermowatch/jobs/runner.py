@@ -60,4 +60,10 @@ def execute(
         if not finish_run(conn, run_id, worker, output.result, at=datetime.now(UTC)):
             raise LeaseLost(f"run {run_id} was taken over before {worker} finished it")
         output.write(conn)
+    for after in output.after:
+        try:
+            after()
+        except Exception as exc:  # the check is stored; the alert is re-evaluated next run
+            log.warning("job %s %s/%s: alert step failed: %s", run_id, run.kind,
+                        run.transformer_id, exc)  # fmt: skip
     return "done"

@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
+from thermowatch.alerts.hook import alert_hook
 from thermowatch.learn.accuracy import DEGRADED_FACTOR, degraded, live_errors, validation_error
-from thermowatch.learn.drift import ResidualBaseline, check_drift
+from thermowatch.learn.drift import DriftVerdict, ResidualBaseline, check_drift
 from thermowatch.store.jobs import recent_checks, record_check
 from thermowatch.store.models import ModelVersion, champion
 from thermowatch.store.predictions import predictions_frame
@@ -34,6 +35,9 @@ class JobOutput:
 
     result: dict[str, Any]
     writes: list[Callable[[Connection], None]] = field(default_factory=list)
+    #: Run after the run's transaction committed (alerts: the engine owns its transaction and
+    #: is idempotent on the same value, so a retried run does not raise twice).
+    after: list[Callable[[], object]] = field(default_factory=list)
 
     def write(self, conn: Connection) -> None:
         for w in self.writes:
@@ -93,7 +97,12 @@ def score_accuracy(engine: Engine, transformer_id: str, at: datetime) -> JobOutp
     def write(conn: Connection) -> None:
         record_check(conn, transformer_id, model.id, "accuracy", at, verdict, values)
 
-    return JobOutput(result, [write])
+    def alert() -> object:
+        return alert_hook(engine).alerts.check_model(
+            transformer_id, at, ratio, DEGRADED_FACTOR, is_degraded
+        )
+
+    return JobOutput(result, [write], [alert] if "rmse" in week else [])
 
 
 def check_model_drift(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
@@ -134,7 +143,15 @@ def check_model_drift(engine: Engine, transformer_id: str, at: datetime) -> JobO
     def write(conn: Connection) -> None:
         record_check(conn, transformer_id, model.id, "drift", at, report.verdict.value, values)
 
-    return JobOutput(result, [write])
+    changed = report.verdict is DriftVerdict.TRANSFORMER_CHANGED
+    limit = ResidualBaseline.from_rmse(*baseline).sigma
+
+    def alert() -> object:
+        return alert_hook(engine).alerts.check_residual_drift(
+            transformer_id, at, report.residual_shift, changed, limit
+        )
+
+    return JobOutput(result, [write], [alert])
 
 
 #: Job kinds → functions. Adding a job is one function plus one line here.

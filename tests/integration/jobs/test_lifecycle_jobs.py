@@ -9,6 +9,7 @@ from lifecycle_helpers import NOW, populate
 
 from thermowatch.jobs.runner import execute
 from thermowatch.jobs.scheduler import enqueue_due, in_process, logical_time, tick
+from thermowatch.store.alerts import open_alerts
 from thermowatch.store.engine import make_engine, write_transaction
 from thermowatch.store.jobs import (
     claim_run,
@@ -55,9 +56,13 @@ def test_drift_job_tells_the_world_moving_from_the_transformer_changing(
     assert run is not None and run.kind == "drift" and run.result["action"] == action
     if scenario == "heatwave":
         assert check["values"]["moved_inputs"] == ["ambient"]
+    kinds = [a.kind for a in open_alerts(engine, "T1")]
     if scenario == "cooling":
         # +5 K over the last half of the window: mean shift ≈ 2.5 K.
         assert check["values"]["residual_shift_k"] == pytest.approx(2.5, abs=0.4)
+        assert kinds == ["residual_drift"]  # stored, for a person; no retrain
+    else:
+        assert "residual_drift" not in kinds
 
 
 def test_accuracy_job_reports_windows_and_flags_degradation_after_three_checks(engine):
@@ -67,6 +72,11 @@ def test_accuracy_job_reports_windows_and_flags_degradation_after_three_checks(e
         tick(engine, in_process(engine), now=NOW - (2 - day) * DAY)
         verdicts.append(_latest(engine, "T1", "accuracy")["verdict"])
     assert verdicts == ["watch", "watch", "degraded"]
+    (alert,) = open_alerts(engine, "T1")
+    assert alert.kind == "model_degradation" and alert.level == "ALERTE"
+    # Running the same day's jobs again raises nothing new (idempotent).
+    tick(engine, in_process(engine), now=NOW)
+    assert len(open_alerts(engine, "T1")) == 1
     values = _latest(engine, "T1", "accuracy")["values"]
     assert values["windows"]["7d"]["rmse"] == pytest.approx(2.06, abs=0.25)  # √(2² + 0.5²)
     assert values["ratio_7d"] > 3.5
