@@ -37,7 +37,15 @@ def train(
         Path | None, typer.Option(help="TOML file mapping columns explicitly.")
     ] = None,
     split_rows: Annotated[
-        str | None, typer.Option(help="TRAIN_END,VAL_END[,TEST_END] row numbers.")
+        str | None,
+        typer.Option(
+            help="TRAIN_END,VAL_END[,TEST_END]: 0-based data rows of the file, half-open"
+            " (rows from TEST_END on are left out)."
+        ),
+    ] = None,
+    split_dates: Annotated[
+        str | None,
+        typer.Option(help="TRAIN_END,VAL_END[,TEST_END] dates (UTC), e.g. 2017-06-26,2017-10-24."),
     ] = None,
     alerte: Annotated[
         float | None, typer.Option(help="ALERTE threshold [°C] (default: derived from the data).")
@@ -68,9 +76,9 @@ def train(
         raise InputError(f"--lang must be fr or en, got {lang!r}.")
     console = Console(stderr=True)
     thermal_spec = _spec_option(spec)
-    steps = ["read", "features", "baseline-linear", "thermal-linear", "one-step"]
+    steps = ["read", "features", "baseline-linear", "thermal-monotone", "nowcast"]
     steps += ["gradient-boosting"] if nonlinear else []
-    steps += ["evaluation", "model", "report"]
+    steps += ["evaluation", "forecast", "report data", "model", "report"]
     with Progress(
         TextColumn("{task.description:<28}"),
         BarColumn(),
@@ -99,10 +107,22 @@ def train(
             rated_current = rated_current or RATED_CURRENT_A
             thermal_spec = thermal_spec or SAMPLE_SPEC
         sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
-        measurements = load_measurements(data, target=target, sheet=sheet_arg, mapping=mapping)
+        from thermowatch.data import CleaningOptions
+        from thermowatch.learn.split import training_end
+
+        end_row, end_time = training_end(split_rows, split_dates)
+        measurements = load_measurements(
+            data,
+            target=target,
+            sheet=sheet_arg,
+            mapping=mapping,
+            options=CleaningOptions(statistics_before=end_time),
+            statistics_rows=end_row,
+        )
         advance("features")
         options = TrainOptions(
             split_rows=split_rows,
+            split_dates=split_dates,
             alerte_c=alerte,
             critique_c=critique,
             rated_current_a=rated_current,

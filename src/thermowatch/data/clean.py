@@ -42,20 +42,26 @@ class CleaningOptions:
     spike_window : int
         Samples in the centred rolling median a reading is compared with (odd, ≥ 3).
     spike_threshold : float or None
-        A reading is a spike when it is further from the rolling median than this many times
+        A reading is a suspect spike when it is further from the rolling median than this many times
         the column's noise (1.4826 × MAD of ``x[i] - (x[i-1] + x[i+1]) / 2``, which trends
         and daily cycles barely move); ``None`` disables the test.
     spike_min_range_fraction : float
         Floor of the spike threshold as a fraction of the column's 1–99 % range, so quantised,
         almost flat signals are not flagged for ordinary steps.
     frozen_min_samples : int or None
-        A value repeated exactly for at least this many consecutive samples is frozen;
-        ``None`` disables the test.
+        A value that does not change beyond the channel's resolution for at least this many
+        consecutive samples may be frozen; ``None`` disables the test.
     frozen_min_duration : str or pandas.Timedelta
-        ... and the repeated stretch must also span at least this duration.
+        ... and the still stretch must also span at least this duration (6 h by default:
+        quantised loads and slow oil temperatures repeat for hours, a stuck sensor for longer)
+        while another channel (its drivers) moves.
     frozen_max_repeat_share : float
         Only sensors that normally vary are tested: columns where more than this share of
         consecutive samples are equal (coarse or slow sensors, set points) are skipped.
+    statistics_before : pandas.Timestamp or None
+        Spike and frozen thresholds are computed from the rows before this time only (the
+        training period), so nothing of validation or test leaks into cleaning; ``None``: the
+        first 70 % of rows (the default training share).
     max_missing_fraction : float
         Feature columns still missing on more than this fraction of rows after gap filling are
         left out rather than dropping most rows.
@@ -73,11 +79,12 @@ class CleaningOptions:
     spike_threshold: float | None = 10.0
     spike_min_range_fraction: float = 0.1
     frozen_min_samples: int | None = 12
-    frozen_min_duration: str | pd.Timedelta = "2h"
+    frozen_min_duration: str | pd.Timedelta = "6h"
     frozen_max_repeat_share: float = 0.5
     max_missing_fraction: float = 0.5
     min_rows: int = 48
     ranges: Mapping[str, tuple[float, float]] | None = None
+    statistics_before: pd.Timestamp | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -107,6 +114,12 @@ class CleaningOptions:
             else 0
         )
         return max(int(self.frozen_min_samples), by_duration)
+
+    def statistics_rows(self, index: pd.DatetimeIndex) -> int:
+        """Number of leading rows of a sorted table whose values set the cleaning thresholds."""
+        if self.statistics_before is None:
+            return max(int(0.7 * len(index)), min(len(index), 10))
+        return max(int(index.searchsorted(pd.Timestamp(self.statistics_before))), 10)
 
 
 def infer_step(index: pd.DatetimeIndex) -> pd.Timedelta:
@@ -216,18 +229,44 @@ def mask_out_of_range(
     return _mask_values(frame, masks, "out_of_range", report)
 
 
-def mask_spikes(
-    frame: pd.DataFrame, options: CleaningOptions, report: CleaningReport
-) -> pd.DataFrame:
-    """Set missing the readings far from the centred rolling median of their neighbours.
+def _flag_values(
+    frame: pd.DataFrame, masks: Mapping[str, np.ndarray], key: str, report: CleaningReport
+) -> dict[str, np.ndarray]:
+    """Record suspect values (kept in the table) and return their masks."""
+    counts = {name: int(mask.sum()) for name, mask in masks.items()}
+    report.add(key, sum(counts.values()), "values", _per_column_detail(counts), counts)
+    return {name: mask for name, mask in masks.items() if mask.any()}
+
+
+def resolution(values: np.ndarray) -> float:
+    """A channel's resolution: the smallest non-zero step between consecutive values [unit]."""
+    steps = np.abs(np.diff(values[np.isfinite(values)]))
+    steps = steps[steps > 0]
+    return float(steps.min()) if steps.size else 0.0
+
+
+def flag_spikes(
+    frame: pd.DataFrame,
+    options: CleaningOptions,
+    report: CleaningReport,
+    frozen: Mapping[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """Flag the readings far from the centred rolling median of their neighbours (kept).
 
     A robust test: the median of a window ignores a short excursion, while ramps and steps
-    (a load switched on) follow the median and are left alone.
+    (a load switched on) follow the median and are left alone. The noise scale and the range
+    come from the training rows only (:meth:`CleaningOptions.statistics_rows`). Values already
+    flagged ``frozen`` are left out of the test (the end of a stuck stretch is no spike).
     """
     if options.spike_threshold is None:
         report.add("spike", 0, "values", "disabled")
-        return frame
+        return {}
+    if frozen:
+        frame = frame.copy()
+        for name, mask in frozen.items():
+            frame.loc[mask, name] = np.nan
     window = options.spike_window
+    fit = options.statistics_rows(frame.index)
     median = frame.rolling(window, center=True, min_periods=window // 2 + 1).median()
     residuals = (frame - median).to_numpy()
     values = frame.to_numpy()
@@ -239,7 +278,7 @@ def mask_spikes(
         ) >= 0
     # Noise scale from the deviation to the mean of the two neighbours: unlike the residual to
     # the median (exactly 0 along any monotonic stretch), it is not fooled by smooth trends.
-    curvature = (frame - (frame.shift(1) + frame.shift(-1)) / 2.0).to_numpy()
+    curvature = (frame - (frame.shift(1) + frame.shift(-1)) / 2.0).to_numpy()[:fit]
     masks = {}
     for position, name in enumerate(frame.columns):
         residual = residuals[:, position]
@@ -249,40 +288,69 @@ def mask_spikes(
             masks[name] = np.zeros(len(frame), dtype=bool)
             continue
         scale = _MAD_TO_SIGMA * np.median(np.abs(deviation - np.median(deviation)))
-        low, high = np.nanpercentile(values[:, position], [1.0, 99.0])
+        low, high = np.nanpercentile(values[:fit, position], [1.0, 99.0])
         threshold = max(
             options.spike_threshold * scale, options.spike_min_range_fraction * (high - low)
         )
         with np.errstate(invalid="ignore"):
             far = np.abs(residual) > threshold
         masks[name] = far & both_sides[:, position] if threshold > 0 else np.zeros_like(far)
-    return _mask_values(frame, masks, "spike", report)
+    return _flag_values(frame, masks, "spike", report)
 
 
-def mask_frozen(
+def flag_frozen(
     frame: pd.DataFrame, step: pd.Timedelta, options: CleaningOptions, report: CleaningReport
-) -> pd.DataFrame:
-    """Set missing the repeats of a value stuck for too long in a sensor that normally varies.
+) -> dict[str, np.ndarray]:
+    """Flag (and keep) the repeats of a value stuck for too long while other channels move.
 
-    The first sample of a stuck stretch is kept: it was a true reading when taken.
+    A stretch is frozen when the value stays within the channel's own resolution for at least
+    ``frozen_run_samples`` samples and ``frozen_min_duration``, while at least one other
+    channel moves by more than 10 % of its training range during the stretch (a quiet night
+    where every channel is still is not a fault). Quantised channels repeat by nature: the
+    duration rule, not exact equality alone, decides. The first sample of a stuck stretch is
+    not flagged: it was a true reading when taken.
     """
     min_run = options.frozen_run_samples(step)
     if min_run is None:
         report.add("frozen_sensor", 0, "values", "disabled")
-        return frame
+        return {}
+    fit = options.statistics_rows(frame.index)
+    min_duration = pd.Timedelta(options.frozen_min_duration)
+    ticks = frame.index.asi8
+    unit = pd.Timedelta(1, unit=frame.index.unit)
+    values_all = frame.to_numpy()
+    span = np.nanpercentile(values_all[:fit], 99.0, axis=0) - np.nanpercentile(
+        values_all[:fit], 1.0, axis=0
+    )
     masks = {}
-    for name in frame.columns:
-        values = frame[name].to_numpy()
+    for position, name in enumerate(frame.columns):
+        values = values_all[:, position]
         valid = ~np.isnan(values)
-        repeated = values[1:] == values[:-1]
-        pairs = valid[1:] & valid[:-1]
+        train = values[:fit]
+        repeated = train[1:] == train[:-1]
+        pairs = ~np.isnan(train[1:]) & ~np.isnan(train[:-1])
         repeat_share = repeated.sum() / pairs.sum() if pairs.any() else 1.0
+        mask = np.zeros(len(values), dtype=bool)
         if repeat_share > options.frozen_max_repeat_share:
-            masks[name] = np.zeros(len(values), dtype=bool)  # a coarse or slow sensor
+            masks[name] = mask  # a coarse or slow sensor
             continue
-        lengths, positions = run_lengths(values)
-        masks[name] = valid & (lengths >= min_run) & (positions > 0)
-    return _mask_values(frame, masks, "frozen_sensor", report)
+        # Within half the resolution counts as unchanged (float noise of a quantised export).
+        tolerance = 0.5 * resolution(train)
+        rounded = np.round(values / tolerance) if tolerance > 0 else values
+        lengths, positions = run_lengths(rounded)
+        candidates = valid & (lengths >= min_run)
+        starts = np.flatnonzero(candidates & (positions == 0))
+        for start in starts:
+            stop = start + lengths[start]
+            if (ticks[stop - 1] - ticks[start]) * unit < min_duration:
+                continue
+            others = np.delete(values_all[start:stop], position, axis=1)
+            moved = np.nanmax(others, axis=0) - np.nanmin(others, axis=0) if others.size else []
+            other_span = np.delete(span, position)
+            if np.any(np.asarray(moved) > 0.1 * other_span):
+                mask[start + 1 : stop] = True
+        masks[name] = mask
+    return _flag_values(frame, masks, "frozen_sensor", report)
 
 
 # ---------------------------------------------------------------- columns left out
@@ -373,13 +441,14 @@ def clean_frame(
     options: CleaningOptions,
     report: CleaningReport,
     source: str = "the data",
-) -> tuple[pd.DataFrame, pd.Timedelta]:
+) -> tuple[pd.DataFrame, pd.Timedelta, pd.DataFrame]:
     """Run every cleaning step in order on a UTC-indexed float64 table.
 
     Returns
     -------
-    (frame, step) : tuple of pandas.DataFrame and pandas.Timedelta
-        The cleaned table (sorted, unique index, no missing value) and the nominal step.
+    (frame, step, flags) : tuple of pandas.DataFrame, pandas.Timedelta, pandas.DataFrame
+        The cleaned table (sorted, unique index, no missing value), the nominal step, and the
+        suspect values kept in it (boolean, same index, only the columns with any).
 
     Raises
     ------
@@ -389,12 +458,23 @@ def clean_frame(
     frame = sort_and_deduplicate(frame, report)
     step = infer_step(frame.index)
     frame = mask_out_of_range(frame, columns, options, report)
-    # Frozen stretches first: their end would otherwise look like a spike to the median test.
-    frame = mask_frozen(frame, step, options, report)
-    frame = mask_spikes(frame, options, report)
+    # Suspect values (frozen, spike) are flagged and kept: real data is not deleted for looking
+    # odd; a model that cannot use a flagged value masks it from its fit.
+    frozen = flag_frozen(frame, step, options, report)
+    spikes = flag_spikes(frame, options, report, frozen)
+    flags = pd.DataFrame(
+        {
+            name: frozen.get(name, False) | spikes.get(name, False)
+            for name in frame.columns
+            if name in frozen or name in spikes
+        },
+        index=frame.index,
+        dtype=bool,
+    )
     frame = drop_constant_columns(frame, target, report, source)
     frame = fill_short_gaps(frame, options.max_gap_samples(step), report)
     frame = drop_long_gaps(frame, target, options, report)
+    flags = flags.reindex(index=frame.index, columns=[c for c in flags if c in frame.columns])
     if len(frame) < options.min_rows:
         raise InputError(
             f"Only {len(frame)} usable rows remain in {source} after validation"
@@ -402,7 +482,7 @@ def clean_frame(
             " and the timestamps."
         )
     require_varying_target(frame[target], source)
-    return frame, step
+    return frame, step, flags
 
 
 def require_varying_target(target: pd.Series, source: str) -> None:

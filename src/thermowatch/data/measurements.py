@@ -51,6 +51,12 @@ class Measurements:
         File path or description of where the readings came from.
     step : pandas.Timedelta
         Nominal sampling step (median interval between readings).
+    flags : pandas.DataFrame or None
+        Suspect values kept in ``frame`` (frozen sensor, spike): boolean, same index, only the
+        columns that have any. A model that cannot use a flagged value leaves it out of its fit.
+    file_rows : numpy.ndarray or None
+        Per row of ``frame``, its 0-based data row in the input file (what ``--split-rows``
+        counts), or ``None`` for a table that did not come from a file.
     """
 
     frame: pd.DataFrame
@@ -59,6 +65,23 @@ class Measurements:
     cleaning: CleaningReport
     source: str
     step: pd.Timedelta
+    flags: pd.DataFrame | None = None
+    file_rows: np.ndarray | None = None
+
+    def flagged(self, column: str) -> np.ndarray:
+        """Boolean per row: the value of ``column`` is suspect (kept, but not to learn from)."""
+        if self.flags is None or column not in self.flags:
+            return np.zeros(len(self.frame), dtype=bool)
+        return self.flags[column].to_numpy(dtype=bool)
+
+    def subset(self, rows: slice) -> Measurements:
+        """The same measurements restricted to a range of rows (e.g. up to the last border)."""
+        return dataclasses.replace(
+            self,
+            frame=self.frame.iloc[rows],
+            flags=None if self.flags is None else self.flags.iloc[rows],
+            file_rows=None if self.file_rows is None else self.file_rows[rows],
+        )
 
     def column_for(self, quantity: str) -> str | None:
         """First column holding ``quantity`` (e.g. ``"current"``), or ``None``."""
@@ -79,6 +102,7 @@ def load_measurements(
     sheet: str | int | None = None,
     mapping: str | Path | Mapping[str, Any] | None = None,
     options: CleaningOptions | None = None,
+    statistics_rows: int | None = None,
 ) -> Measurements:
     """Read, validate and clean a measurement file (xlsx, csv or parquet).
 
@@ -94,6 +118,9 @@ def load_measurements(
         Explicit column mapping (TOML file or dict), see :mod:`thermowatch.data.mapping`.
     options : CleaningOptions, optional
         Time zone of naive timestamps, gap, spike and frozen-sensor settings, minimum rows.
+    statistics_rows : int, optional
+        Data rows of the file (0-based, from the top) whose values set the cleaning
+        thresholds: the training rows of ``--split-rows``. Default: ``options``.
 
     Raises
     ------
@@ -107,6 +134,7 @@ def load_measurements(
         mapping=mapping,
         options=options,
         source=str(path),
+        statistics_rows=statistics_rows,
     )
 
 
@@ -117,6 +145,7 @@ def clean_measurements(
     mapping: str | Path | Mapping[str, Any] | ColumnMapping | None = None,
     options: CleaningOptions | None = None,
     source: str = "<table>",
+    statistics_rows: int | None = None,
 ) -> Measurements:
     """Validate and clean a raw table: the shared path of files, live readings and the store.
 
@@ -140,7 +169,15 @@ def clean_measurements(
         raise InputError(f"The data in {label} contains no rows.")
     report = CleaningReport(rows_in=len(frame))
 
-    numbers, columns, raw = _parse(frame, mapping, options, report, label)
+    numbers, columns, raw, parsed_rows = _parse(frame, mapping, options, report, label)
+    # Data row of the file per parsed row (unreadable timestamps were left out), first kept
+    # for a repeated timestamp as the cleaning does.
+    file_rows = pd.Series(parsed_rows, index=numbers.index)
+    file_rows = file_rows[~file_rows.index.duplicated(keep="first")]
+    if statistics_rows is not None and options.statistics_before is None:
+        before = file_rows[file_rows >= statistics_rows]
+        if len(before):
+            options = dataclasses.replace(options, statistics_before=before.index.min())
     wanted = target or mapping.target
     if wanted is not None and match_column(wanted, numbers.columns) is None:
         present = match_column(wanted, raw.columns)
@@ -152,7 +189,7 @@ def clean_measurements(
     target_name = find_target(columns, explicit=wanted, source=label)
     numbers, columns = _temperatures_in_celsius(numbers, columns, report)
 
-    cleaned, step = clean_frame(
+    cleaned, step, flags = clean_frame(
         numbers, target=target_name, columns=columns, options=options, report=report, source=label
     )
     report.rows_out = len(cleaned)
@@ -163,6 +200,8 @@ def clean_measurements(
         cleaning=report,
         source=source,
         step=step,
+        flags=flags,
+        file_rows=file_rows.reindex(cleaned.index).to_numpy(dtype=np.int64),
     )
 
 
@@ -205,7 +244,7 @@ def read_readings(
     if frame.empty:
         raise InputError(f"The data in {label} contains no rows.")
     report = CleaningReport(rows_in=len(frame))
-    numbers, columns, _ = _parse(frame, mapping, options, report, label)
+    numbers, columns, _, _ = _parse(frame, mapping, options, report, label)
     numbers, columns = _temperatures_in_celsius(numbers, columns, report)
     numbers = sort_and_deduplicate(numbers, report)
     report.rows_out = len(numbers)
@@ -218,16 +257,16 @@ def _parse(
     options: CleaningOptions,
     report: CleaningReport,
     label: str,
-) -> tuple[pd.DataFrame, dict[str, ColumnInfo], pd.DataFrame]:
-    """Timestamps, numeric columns and their quantities and units."""
-    index, raw = _timestamp_index(frame, mapping, options, report, label)
+) -> tuple[pd.DataFrame, dict[str, ColumnInfo], pd.DataFrame, np.ndarray]:
+    """Timestamps, numeric columns, their quantities and units, and each row's file row."""
+    index, raw, file_rows = _timestamp_index(frame, mapping, options, report, label)
     numbers = _numeric_columns(raw, index, report, label)
     columns = describe_columns(
         numbers.columns,
         quantities=_resolve_names(mapping.quantities, raw.columns, label),
         units=_resolve_names(mapping.units, raw.columns, label),
     )
-    return numbers, columns, raw
+    return numbers, columns, raw, file_rows
 
 
 def _timestamp_index(
@@ -236,8 +275,9 @@ def _timestamp_index(
     options: CleaningOptions,
     report: CleaningReport,
     label: str,
-) -> tuple[pd.DatetimeIndex, pd.DataFrame]:
-    """UTC index of the rows with a readable timestamp, and the other columns of those rows."""
+) -> tuple[pd.DatetimeIndex, pd.DataFrame, np.ndarray]:
+    """UTC index of the rows with a readable timestamp, the other columns of those rows, and
+    their 0-based data rows in the file."""
     if isinstance(frame.index, pd.DatetimeIndex) and mapping.timestamp is None:
         stamps = parse_timestamps(frame.index.to_series(), timezone=options.timezone)
         raw = frame.reset_index(drop=True)
@@ -253,7 +293,8 @@ def _timestamp_index(
     report.add("unparseable_timestamp", int(bad.sum()), "rows", detail)
     # Through .array, not .to_numpy(): the latter would box every aware timestamp (slow).
     index = pd.DatetimeIndex(stamps.array[~bad], name="timestamp")
-    return index, raw[~bad].reset_index(drop=True) if bad.any() else raw
+    file_rows = np.flatnonzero(~bad)
+    return index, raw[~bad].reset_index(drop=True) if bad.any() else raw, file_rows
 
 
 def _numeric_columns(

@@ -13,8 +13,8 @@ unit_converted            values    temperatures given in K or °F: converted to
 unsorted_timestamp        rows      rows earlier than the row before them: table sorted
 duplicate_timestamp       rows      rows repeating an earlier timestamp: dropped (first kept)
 out_of_range              values    physically impossible values (or ±inf): set missing
-frozen_sensor             values    a value repeated for too long by a varying sensor: missing
-spike                     values    readings far from their neighbours on both sides: missing
+frozen_sensor             values    a value stuck for hours while other channels move: flagged, kept
+spike                     values    readings far from their neighbours on both sides: flagged, kept
 constant_column           columns   feature columns with a single value (or none): left out
 gap_interpolated          values    short gaps (up to ``max_gap``) filled linearly in time
 long_gap_target           rows      rows where the target is missing beyond ``max_gap``: dropped

@@ -18,11 +18,15 @@ import pandas as pd
 
 from thermowatch.errors import InputError
 from thermowatch.learn.features import FeatureSpec, build_features
+from thermowatch.learn.forecasting import Forecast, horizon_in_steps, scenario_frame
+from thermowatch.learn.intervals import AdaptiveConformal
 from thermowatch.learn.linear import LinearModel
+from thermowatch.learn.models import model_from_dict
 from thermowatch.learn.result import Thresholds, TrainingResult
 from thermowatch.learn.train import FittedModel
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)  # version 1: one linear normal-behaviour model, fixed interval
 FILES = ("model.json", "metadata.json")
 SUMS = "SHA256SUMS"
 
@@ -65,6 +69,13 @@ def save_model(result: TrainingResult, fitted: FittedModel, out_dir: str | Path)
         "feature_spec": fitted.feature_spec.to_dict(),
         "model": fitted.model.to_dict(),
         "interval": {"level": fitted.interval_level, "half_width_k": fitted.interval_half_width_k},
+        "target": fitted.target,
+        "step_minutes": fitted.step_minutes,
+        "roles": fitted.roles,
+        "nowcast": fitted.nowcast.to_dict() if fitted.nowcast is not None else None,
+        "forecast": fitted.forecaster.to_dict() if fitted.forecaster is not None else None,
+        "forecast_steps": fitted.forecast_steps,
+        "intervals": {role: state.to_dict() for role, state in fitted.intervals.items()},
     }
     versions: dict[str, str | None] = {}
     for package in ("thermowatch", "numpy", "pandas", "scikit-learn", "scipy"):
@@ -89,8 +100,14 @@ def save_model(result: TrainingResult, fitted: FittedModel, out_dir: str | Path)
             "explanation": result.thresholds.explanation,
         },
         "metrics": result.models,
+        "roles": result.roles,
+        "selection_rule": result.selection_rule,
+        "forecast_metrics": {k: v for k, v in result.forecast.items() if k not in ("models",)},
         "split": result.split,
-        "history_minutes": fitted.feature_spec.warmup_minutes,
+        "history_minutes": max(
+            fitted.feature_spec.warmup_minutes,
+            _forecast_lookback(fitted) * fitted.step_minutes,
+        ),
         "sampling_step_minutes": result.measurements.step / pd.Timedelta("1min"),
         "training_data": {
             "source": result.measurements.source,
@@ -107,6 +124,10 @@ def save_model(result: TrainingResult, fitted: FittedModel, out_dir: str | Path)
     sums = "".join(f"{_sha256(directory / name)}  {name}\n" for name in FILES)
     (directory / SUMS).write_text(sums)
     return directory
+
+
+def _forecast_lookback(fitted: FittedModel) -> int:
+    return int(getattr(fitted.forecaster, "lookback", 0) or 0)
 
 
 def verify_model(directory: str | Path) -> dict[str, Any]:
@@ -135,9 +156,15 @@ def verify_model(directory: str | Path) -> dict[str, Any]:
         raise InputError(f"{directory}: metadata.json is not valid JSON ({exc.msg}).") from None
 
 
+_NO_STEP = pd.Timedelta(0)
+
+
 @dataclass(frozen=True)
 class Predictor:
-    """A loaded, verified model: readings in, temperature and level out."""
+    """A loaded, verified model: readings in, temperatures, intervals and levels out.
+
+    The model seam is documented in :mod:`thermowatch.learn.models`.
+    """
 
     model_id: str
     metadata: dict[str, Any]
@@ -145,41 +172,148 @@ class Predictor:
     model: LinearModel
     half_width_k: float
     thresholds: Thresholds
+    target: str = ""
+    step: pd.Timedelta = _NO_STEP
+    roles: dict[str, str] | None = None
+    nowcaster: Any = None
+    forecaster: Any = None
+    intervals: dict[str, AdaptiveConformal] | None = None
+    forecast_steps: tuple[int, ...] = ()
 
     @property
     def variables(self) -> tuple[str, ...]:
         return self.feature_spec.inputs
 
+    def _levels(self, values: np.ndarray) -> np.ndarray:
+        return np.asarray(self.thresholds.levels(values))  # the one home: learn/levels.py
+
+    def _normal(self, readings: pd.DataFrame) -> np.ndarray:
+        features = build_features(readings, self.feature_spec)
+        return self.model.predict(features[list(self.model.features)].to_numpy(dtype=np.float64))
+
+    def _half(self, role: str) -> float:
+        state = (self.intervals or {}).get(role)
+        if state is not None and state.recent and state.recent[0]:
+            return float(state.half_width()[0])
+        return self.half_width_k
+
     def predict_frame(self, readings: pd.DataFrame) -> pd.DataFrame:
-        """Predictions [°C] for every row of a history of readings (UTC index, increasing).
+        """Normal-behaviour predictions [°C] for every row of a history of readings (UTC index,
+        increasing).
 
         The history gives the filters their thermal inertia: pass at least
         ``metadata["history_minutes"]`` of readings before the rows that matter.
         """
-        features = build_features(readings, self.feature_spec)
-        x = features[list(self.model.features)].to_numpy(dtype=np.float64)
-        predicted = self.model.predict(x)
-        levels = self.thresholds.levels(predicted)
+        predicted = self._normal(readings)
+        half = self.half_width_k
         return pd.DataFrame(
             {
                 "predicted": predicted,
-                "lower": predicted - self.half_width_k,
-                "upper": predicted + self.half_width_k,
-                "level": levels,
+                "lower": predicted - half,
+                "upper": predicted + half,
+                "level": self._levels(predicted),
             },
             index=readings.index,
         )
+
+    def _require_target(self, history: pd.DataFrame, what: str) -> np.ndarray:
+        if not self.target or self.target not in history.columns:
+            raise InputError(f"the {what} needs the measured {self.target!r} in the history.")
+        return history[self.target].to_numpy(dtype=np.float64)
+
+    def nowcast_frame(self, history: pd.DataFrame) -> pd.DataFrame:
+        """Nowcast [°C] of each row from the values measured before it (see the seam)."""
+        if self.nowcaster is None:
+            raise InputError(f"model {self.model_id} has no nowcast (trained before format 2).")
+        y = self._require_target(history, "nowcast")
+        normal = self._normal(history)
+        predicted = self.nowcaster.predict(y, normal, history.index, self.step)
+        half = self._half("nowcast")
+        return pd.DataFrame(
+            {
+                "predicted": predicted,
+                "lower": predicted - half,
+                "upper": predicted + half,
+                "level": self._levels(predicted),
+            },
+            index=history.index,
+        )
+
+    def forecast(
+        self,
+        history: pd.DataFrame,
+        horizon: str | int | None = None,
+        load_scenario: pd.DataFrame | None = None,
+    ) -> Forecast:
+        """Temperatures [°C] after the last row of ``history`` up to ``horizon`` (see the seam).
+
+        ``history``: readings with the target, UTC index increasing, at least the model's
+        ``lookback`` steps (``metadata["history_minutes"]``); holes are filled from their
+        neighbours.
+        """
+        if self.forecaster is None:
+            raise InputError(f"model {self.model_id} has no forecast (trained before format 2).")
+        trained = int(self.forecaster.horizon)
+        steps = horizon_in_steps(horizon, self.step, trained)
+        history = history.sort_index()
+        y = self._require_target(history, "forecast")
+        known = np.isfinite(y)
+        if known.sum() < 2:
+            raise InputError(f"the forecast needs measured values of {self.target!r}.")
+        history = history.iloc[: np.flatnonzero(known)[-1] + 1]
+        y = y[: len(history)]
+        readings = history[list(self.variables)].ffill().bfill()
+        normal = self._normal(readings)
+        features = build_features(readings, self.feature_spec)
+        origin = np.array([len(history) - 1])
+        path = self.forecaster.forecast(y, history.index, self.step, features, normal, origin)[0]
+        future = history.index[-1] + self.step * np.arange(1, trained + 1)
+        if load_scenario is not None:
+            held, planned = scenario_frame(readings, future, list(self.variables), load_scenario)
+            base = self._normal(pd.concat([readings, held]))[-trained:]
+            moved = self._normal(pd.concat([readings, planned]))[-trained:]
+            path = path + (moved - base)
+        half = self._forecast_half(trained)
+        frame = pd.DataFrame(
+            {"predicted": path, "lower": path - half, "upper": path + half}, index=future
+        ).iloc[:steps]
+        frame.index.name = "timestamp"
+        level = (
+            self.intervals["forecast"].level
+            if self.intervals and "forecast" in self.intervals
+            else 0.9
+        )
+        name = (self.roles or {}).get("forecast", "forecast")
+        return Forecast(frame, level, name, history.index[-1])
+
+    def _forecast_half(self, horizon: int) -> np.ndarray:
+        """Half-width [K] per step 1…horizon, interpolated between the tracked horizons."""
+        state = (self.intervals or {}).get("forecast")
+        if state is None or not self.forecast_steps:
+            return np.full(horizon, self.half_width_k)
+        tracked = state.half_width()
+        ok = np.isfinite(tracked)
+        if not ok.any():
+            return np.full(horizon, self.half_width_k)
+        steps = np.asarray(self.forecast_steps, dtype=float)
+        return np.interp(np.arange(1, horizon + 1), steps[ok], tracked[ok])
 
 
 def load_model(directory: str | Path) -> Predictor:
     """Verify then load an artifact written by :func:`save_model`."""
     meta = verify_model(directory)
-    doc = json.loads((Path(directory) / "model.json").read_text())
-    if doc.get("format_version") != FORMAT_VERSION:
-        raise InputError(
-            f"{directory}: model format {doc.get('format_version')!r} is not supported."
-        )
+    try:
+        doc = json.loads((Path(directory) / "model.json").read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{directory}: model.json is not valid JSON ({exc.msg}).") from None
+    if not isinstance(doc, dict) or doc.get("format_version") not in READABLE_FORMATS:
+        version = doc.get("format_version") if isinstance(doc, dict) else None
+        raise InputError(f"{directory}: model format {version!r} is not supported.")
     th = meta["thresholds"]
+    intervals = {
+        role: AdaptiveConformal.from_dict(state)
+        for role, state in (doc.get("intervals") or {}).items()
+    }
     return Predictor(
         model_id=meta["model_id"],
         metadata=meta,
@@ -189,4 +323,13 @@ def load_model(directory: str | Path) -> Predictor:
         thresholds=Thresholds(
             th["alerte_c"], th["critique_c"], th["rule"], th.get("explanation", "")
         ),
+        target=str(doc.get("target") or meta.get("target") or ""),
+        step=pd.Timedelta(
+            minutes=float(doc.get("step_minutes") or meta.get("sampling_step_minutes") or 0.0)
+        ),
+        roles=doc.get("roles") or {"normal": meta.get("model_name", "")},
+        nowcaster=model_from_dict(doc["nowcast"]) if doc.get("nowcast") else None,
+        forecaster=model_from_dict(doc["forecast"]) if doc.get("forecast") else None,
+        intervals=intervals,
+        forecast_steps=tuple(int(v) for v in doc.get("forecast_steps") or ()),
     )

@@ -46,6 +46,9 @@ class FeatureSpec:
         Filter time constants [min].
     calendar
         Add hour-of-day terms (sun, daily habits the inputs do not show).
+    seasonal
+        Add day-of-year terms: the season stands in for the ambient temperature when no
+        ambient column is measured.
     scales
         Per load input, a typical magnitude (its 99th percentile in training) so that squares stay
         near 1 whatever the unit (A, MW, pu).
@@ -57,6 +60,7 @@ class FeatureSpec:
     time_constants_min: tuple[float, ...] = DEFAULT_TIME_CONSTANTS_MIN
     calendar: bool = True
     scales: dict[str, float] = field(default_factory=dict)
+    seasonal: bool = False
     iec: dict[str, Any] | None = None  # {"spec": TransformerSpec dict, "current", "ambient"}
 
     def to_dict(self) -> dict[str, Any]:
@@ -100,7 +104,15 @@ def feature_spec_for(
             rated_current_a=rated_current_a
         )
         iec = {"spec": spec.to_dict(), "current": current, "ambient": ambient_column}
-    return FeatureSpec(inputs, load, ambient, calendar=calendar, scales=scales, iec=iec)
+    return FeatureSpec(
+        inputs,
+        load,
+        ambient,
+        calendar=calendar,
+        scales=scales,
+        iec=iec,
+        seasonal=calendar and not ambient,
+    )
 
 
 def minutes_between(index: pd.DatetimeIndex) -> np.ndarray:
@@ -150,10 +162,19 @@ def build_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
         columns[IEC_HOT_SPOT] = estimate.hot_spot_c
         columns[IEC_TOP_OIL] = estimate.top_oil_c
     if spec.calendar:
-        hours = frame.index.hour.to_numpy() + frame.index.minute.to_numpy() / 60.0
+        hours = hours_of(frame.index)
         columns["hour_sin"] = np.sin(2 * np.pi * hours / 24.0)
         columns["hour_cos"] = np.cos(2 * np.pi * hours / 24.0)
+    if spec.seasonal:
+        days = frame.index.day_of_year.to_numpy() + hours_of(frame.index) / 24.0
+        columns["doy_sin"] = np.sin(2 * np.pi * days / 365.25)
+        columns["doy_cos"] = np.cos(2 * np.pi * days / 365.25)
     return pd.DataFrame(columns, index=frame.index)
+
+
+def hours_of(index: pd.DatetimeIndex) -> np.ndarray:
+    """Hour of day [h, UTC, fractional] of each timestamp."""
+    return index.hour.to_numpy() + index.minute.to_numpy() / 60.0
 
 
 def _smooth(values: np.ndarray, dt: np.ndarray, taus: tuple[float, ...]) -> list[np.ndarray]:

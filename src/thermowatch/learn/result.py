@@ -52,8 +52,8 @@ class TrainingResult:
         Chronological split: ``{"train": {"start", "end", "rows"}, "validation": {...},
         "test": {...}}`` with ISO timestamps and row counts.
     models
-        Per model name (``baseline-linear``, ``thermal-linear``, ``persistence``,
-        ``thermal-linear-1step``, ``gradient-boosting``), per split (``validation``, ``test``):
+        Per model name (``baseline-linear``, ``thermal-monotone``, ``nowcast-ridge``,
+        ``persistence``, ``gradient-boosting``), per split (``validation``, ``test``):
         :data:`Metrics`. Exactly what ``metrics.json`` holds under ``"models"``.
     chosen_model
         Name of the model saved in the artifact (the normal-behaviour model).
@@ -89,6 +89,22 @@ class TrainingResult:
         Seconds per step, for the report's footer.
     lang
         ``"fr"`` or ``"en"``.
+    roles
+        Per role (``normal``, ``nowcast``, ``forecast``): the chosen model, the runner-up,
+        the validation scores and the reason, as :class:`thermowatch.learn.selection.Choice`
+        writes them.
+    selection_rule
+        The written rule (``{"fr": ..., "en": ...}``).
+    importances_k
+        Grouped permutation importance of the normal-behaviour model on validation: RMSE
+        increase [K] when one input's features are shuffled, largest first.
+    treated_as_load
+        Columns the features treat as loads (their square drives the losses), named or not.
+    forecast
+        Forecast scores: ``horizon_steps``, ``step_minutes``, ``spread_k`` (training standard
+        deviation), ``models`` → name → ``validation``/``test`` → ``mse`` (standardised, over
+        every horizon), ``mse_by_step``, ``rmse_k_by_step``; ``chosen``; ``interval_steps`` and
+        ``coverage_test_by_step`` of the served forecast's intervals.
     """
 
     measurements: Measurements
@@ -110,3 +126,8 @@ class TrainingResult:
     artifact_dir: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     lang: str = "fr"
+    roles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    selection_rule: dict[str, str] = field(default_factory=dict)
+    importances_k: list[tuple[str, float]] = field(default_factory=list)
+    treated_as_load: list[str] = field(default_factory=list)
+    forecast: dict[str, Any] = field(default_factory=dict)

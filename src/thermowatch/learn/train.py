@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,15 +18,28 @@ from thermowatch.data import Measurements
 from thermowatch.data import quantities as q
 from thermowatch.errors import InputError
 from thermowatch.learn.features import FeatureSpec, build_features, feature_spec_for
+from thermowatch.learn.importance import feature_groups, permutation_importance_k
+from thermowatch.learn.intervals import AdaptiveConformal, rolling_half_widths
+from thermowatch.learn.lags import lag, steps_per
 from thermowatch.learn.linear import LinearModel
 from thermowatch.learn.metrics import conformal_half_width, regression_metrics
+from thermowatch.learn.models.forecast import (
+    DirectForecast,
+    EnsembleForecast,
+    NLinearForecast,
+    futures,
+    grid_positions,
+    on_grid,
+)
+from thermowatch.learn.models.normal import BaselineLinear, BoundedRidge, MonotoneThermal
+from thermowatch.learn.models.nowcast import NowcastRidge, Persistence
 from thermowatch.learn.result import TargetKind, TrainingResult
-from thermowatch.learn.split import Split, chronological_split, rolling_origin_folds
+from thermowatch.learn.selection import RULE, Candidate, choose
+from thermowatch.learn.split import Split, make_split, rolling_origin_folds
 from thermowatch.learn.thresholds import choose_thresholds
 from thermowatch.thermal import TransformerSpec
 
-RIDGE_ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0)
-GBM_MAX_ROWS = 50_000  # the non-linear comparison subsamples: it is a check, not the product
+GBM_MAX_ROWS = 20_000  # the non-linear comparison subsamples: it is a check, not the product
 SEASONS = {
     12: "winter",
     1: "winter",
@@ -44,9 +58,14 @@ SEASONS = {
 
 @dataclass(frozen=True)
 class TrainOptions:
-    """Choices of a training run (CLI options)."""
+    """Choices of a training run (CLI options).
+
+    ``horizon``: forecast horizon (a duration such as ``"24h"`` or a number of steps); by
+    default 24 h and at least 96 steps, at most :data:`MAX_HORIZON_STEPS`.
+    """
 
     split_rows: str | None = None
+    split_dates: str | None = None
     alerte_c: float | None = None
     critique_c: float | None = None
     rated_current_a: float | None = None
@@ -55,16 +74,30 @@ class TrainOptions:
     interval_level: float = 0.9
     nonlinear: bool = True
     lang: str = "fr"
+    horizon: str | int | None = None
+    forecast: bool = True
+
+
+MAX_HORIZON_STEPS = 1440
+MAX_EVAL_ORIGINS = 12_000  # forecast origins scored per period (strided beyond)
+LOOKBACKS = {"forecast-nlinear": 336, "forecast-direct": 720}
 
 
 @dataclass
 class FittedModel:
-    """The chosen model with what a prediction needs."""
+    """The served models of every role, with what a prediction needs (saved as JSON)."""
 
     feature_spec: FeatureSpec
-    model: LinearModel
+    model: LinearModel  # the normal-behaviour model's linear form (fast path)
     interval_half_width_k: float
     interval_level: float
+    target: str = ""
+    step_minutes: float = 0.0
+    roles: dict[str, str] = field(default_factory=dict)  # role -> served model name
+    nowcast: Any = None
+    forecaster: Any = None
+    intervals: dict[str, AdaptiveConformal] = field(default_factory=dict)
+    forecast_steps: list[int] = field(default_factory=list)  # horizons of the forecast interval
 
 
 Progress = Callable[[str], None]
@@ -75,12 +108,36 @@ def target_kind(measurements: Measurements) -> TargetKind:
     return {q.WINDING_TEMPERATURE: "winding", q.TOP_OIL_TEMPERATURE: "oil"}.get(quantity, "other")  # type: ignore[return-value]
 
 
+def horizon_steps(horizon: str | int | None, step: pd.Timedelta) -> int:
+    """Forecast horizon in steps of the data (default 24 h, at least 96 steps)."""
+    if horizon is None:
+        steps = max(96, steps_per("24h", step))
+    elif isinstance(horizon, int) or str(horizon).isdigit():
+        steps = int(horizon)
+    else:
+        try:
+            steps = steps_per(str(horizon), step)
+        except ValueError:
+            raise InputError(f"--horizon {horizon!r} must be a duration such as 24h.") from None
+    if not 1 <= steps <= MAX_HORIZON_STEPS:
+        raise InputError(
+            f"--horizon {horizon!r} is {steps} steps; it must be 1 to {MAX_HORIZON_STEPS} steps."
+        )
+    return steps
+
+
+def _rows_mask(n: int, part: slice) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[part] = True
+    return mask
+
+
 def train(
     measurements: Measurements,
     options: TrainOptions = TrainOptions(),
     progress: Progress | None = None,
 ) -> tuple[TrainingResult, FittedModel]:
-    """Fit and evaluate every model side by side; return the report's result and the chosen model."""
+    """Fit every candidate of every role side by side, choose on validation, evaluate on test."""
     step = progress or (lambda _label: None)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -92,6 +149,15 @@ def train(
         clock = now
         step(label)
 
+    split = make_split(
+        measurements.frame.index,
+        measurements.file_rows,
+        measurements.cleaning.rows_in,
+        options.split_rows,
+        options.split_dates,
+    )
+    if split.test.stop < len(measurements.frame):  # rows after the last border: left out
+        measurements = measurements.subset(slice(0, split.test.stop))
     frame = measurements.frame
     y = frame[measurements.target].to_numpy(dtype=np.float64)
     if not measurements.feature_columns:
@@ -102,57 +168,50 @@ def train(
         measurements, options.calendar, options.rated_current_a, options.thermal_spec
     )
     physics = build_features(frame, spec)
-    raw = frame[list(spec.inputs)].to_numpy(dtype=np.float64)
-    x = physics.to_numpy(dtype=np.float64)
-    names = list(physics.columns)
     lap("features")
 
     n = len(frame)
-    split = chronological_split(n, options.split_rows)
     elapsed = (frame.index - frame.index[0]) / pd.Timedelta("1min")
     warm = np.asarray(elapsed >= min(spec.warmup_minutes, 0.25 * elapsed[split.train.stop - 1]))
-    fit_rows = np.zeros(n, dtype=bool)
-    fit_rows[split.train] = True
-    fit_rows &= warm  # filters still forgetting their start would teach the model a transient
+    train_rows = _rows_mask(n, split.train)
+    val_rows = _rows_mask(n, split.validation)
+    suspect = measurements.flagged(measurements.target)  # kept, evaluated, never learnt from
+    fit_rows = train_rows & warm & ~suspect
 
-    baseline = LinearModel.fit(raw[split.train], y[split.train], list(spec.inputs))
-    pred_base = baseline.predict(raw)
+    baseline = BaselineLinear().fit(frame, y, train_rows & ~suspect, list(spec.inputs))
+    pred_base = baseline.predict(frame)
     lap("baseline-linear")
 
-    best = None
-    for alpha in RIDGE_ALPHAS:
-        candidate = LinearModel.fit(x[fit_rows], y[fit_rows], names, alpha=alpha)
-        rmse = regression_metrics(y[split.validation], candidate.predict(x[split.validation]))[
-            "rmse"
-        ]
-        if best is None or rmse < best[0]:
-            best = (rmse, candidate)
-    assert best is not None
-    chosen = best[1]
-    pred = chosen.predict(x)
-    half = conformal_half_width(
-        y[split.validation] - pred[split.validation], options.interval_level
+    normal = MonotoneThermal().fit(physics, y, fit_rows, val_rows & ~suspect, spec)
+    pred = normal.predict(physics)
+    lower, upper, normal_state, half = _adaptive_band(
+        y, pred, split, options.interval_level, measurements.step
     )
-    lower, upper = pred - half, pred + half
-    lap("thermal-linear")
+    lap("thermal-monotone")
 
-    previous = np.r_[np.nan, y[:-1]]
-    x_step = np.column_stack([x, previous])
-    ok_step = fit_rows & np.isfinite(previous)
-    one_step = LinearModel.fit(
-        x_step[ok_step], y[ok_step], [*names, "previous target"], alpha=chosen.alpha
-    )
-    pred_step = np.where(np.isfinite(previous), one_step.predict(np.nan_to_num(x_step)), np.nan)
-    lap("one-step")
+    nowcasters = {
+        "nowcast-ridge": NowcastRidge().fit(
+            y, pred, frame.index, measurements.step, fit_rows, val_rows & ~suspect
+        ),
+        "persistence": Persistence(),
+    }
+    now_preds = {
+        name: m.predict(y, pred, frame.index, measurements.step) for name, m in nowcasters.items()
+    }
+    # Persistence as a reference is the gap-aware previous value (no fallback after a gap).
+    previous = lag(y, frame.index, measurements.step, 1)
+    lap("nowcast")
 
     predictions = {
         "baseline-linear": pred_base,
-        "thermal-linear": pred,
-        "thermal-linear-1step": pred_step,
+        "thermal-monotone": pred,
+        "nowcast-ridge": now_preds["nowcast-ridge"],
         "persistence": previous,
     }
     if options.nonlinear:
-        predictions["gradient-boosting"] = _gradient_boosting(x, y, fit_rows, split)
+        predictions["gradient-boosting"] = _gradient_boosting(
+            physics.to_numpy(np.float64), y, fit_rows, split
+        )
         lap("gradient-boosting")
 
     models = {
@@ -164,9 +223,76 @@ def train(
     }
     for part in ("validation", "test"):
         rows = getattr(split, part)
-        models["thermal-linear"][part] = regression_metrics(
+        models["thermal-monotone"][part] = regression_metrics(
             y[rows], pred[rows], lower[rows], upper[rows]
         )
+
+    choices = {
+        "normal": choose(
+            "normal",
+            [
+                Candidate(
+                    "thermal-monotone",
+                    models["thermal-monotone"]["validation"]["rmse"],
+                    normal.parameters,
+                ),
+                Candidate(
+                    "baseline-linear",
+                    models["baseline-linear"]["validation"]["rmse"],
+                    baseline.parameters,
+                    servable=False,
+                    why_not="not monotone in load by construction",
+                ),
+            ]
+            + (
+                [
+                    Candidate(
+                        "gradient-boosting",
+                        models["gradient-boosting"]["validation"]["rmse"],
+                        10**6,
+                        servable=False,
+                        why_not="no JSON form",
+                    )
+                ]
+                if options.nonlinear
+                else []
+            ),
+        ),
+        "nowcast": choose(
+            "nowcast",
+            [
+                Candidate(
+                    name,
+                    models[name]["validation"]["rmse"],
+                    nowcasters[name].parameters,
+                    nests=("persistence",) if name == "nowcast-ridge" else (),
+                )
+                for name in nowcasters
+            ],
+        ),
+    }
+    nowcaster = nowcasters[choices["nowcast"].chosen]
+    now_pred = now_preds[choices["nowcast"].chosen]
+    now_lower, now_upper, now_state, _ = _adaptive_band(
+        y, now_pred, split, options.interval_level, measurements.step
+    )
+    for part in ("validation", "test"):
+        rows = getattr(split, part)
+        models[choices["nowcast"].chosen][part] = regression_metrics(
+            y[rows], now_pred[rows], now_lower[rows], now_upper[rows]
+        )
+    lap("evaluation")
+
+    forecast_report: dict[str, Any] = {}
+    forecaster, forecast_state, forecast_steps = None, None, []
+    if options.forecast:
+        h = horizon_steps(options.horizon, measurements.step)
+        forecaster, forecast_report, forecast_state, forecast_steps, choices["forecast"] = (
+            _forecasts(
+                y, frame.index, measurements.step, physics, pred, fit_rows, split, h, options
+            )
+        )
+        lap("forecast")
 
     kind = target_kind(measurements)
     load_pu = _load_pu(measurements, options.rated_current_a)
@@ -177,51 +303,199 @@ def train(
             "lower": lower,
             "upper": upper,
             "baseline": pred_base,
+            "nowcast": now_pred,
             "split": split.labels(n),
         },
         index=frame.index,
     )
+    groups = feature_groups(spec, list(normal.linear.features))
+    importances = permutation_importance_k(
+        normal.predict, physics.iloc[split.validation], y[split.validation], groups
+    )
+    total = sum(max(v, 0.0) for _, v in importances) or 1.0
     test = split.test
     result = TrainingResult(
         measurements=measurements,
         target_kind=kind,
         split=split.describe(frame.index),
         models=models,
-        chosen_model="thermal-linear",
+        chosen_model=choices["normal"].chosen,
         predictions=table,
         interval={
             "level": options.interval_level,
             "half_width_k": half,
-            "coverage_test": models["thermal-linear"]["test"].get("coverage", float("nan")),
+            "coverage_test": models["thermal-monotone"]["test"].get("coverage", float("nan")),
+            "method": "adaptive conformal (rolling window of recent residuals, ACI factor)",
         },
-        coefficients=chosen.ranked_coefficients(),
-        drivers=_drivers(chosen, spec),
+        coefficients=[],  # raw coefficients of collinear filters mislead: see importances
+        drivers=[(name, max(v, 0.0) / total) for name, v in importances],
         error_by_season=_grouped(table.iloc[test], table.index[test].month.map(SEASONS)),
         error_by_load_band=_grouped(table.iloc[test], _load_bands(load_pu, frame, spec, test)),
-        cross_validation=_cross_validate(
-            x, raw, y, fit_rows, split, chosen.alpha, frame.index, names, list(spec.inputs)
-        ),
+        cross_validation=_cross_validate(physics, frame, y, fit_rows, split, normal, spec),
         thresholds=choose_thresholds(y[split.train], kind, options.alerte_c, options.critique_c),
         load_pu=load_pu,
         rated_current_a=options.rated_current_a,
         hot_spot_c=frame[measurements.target] if kind == "winding" else _iec_hot_spot(physics),
         timings=timings,
         lang=options.lang,
+        roles={role: choice.to_dict() for role, choice in choices.items()},
+        selection_rule=RULE,
+        importances_k=importances,
+        treated_as_load=list(spec.load_inputs),
+        forecast=forecast_report,
     )
-    lap("evaluation")
-    return result, FittedModel(spec, chosen, half, options.interval_level)
+    lap("report data")
+    intervals = {"normal": normal_state, "nowcast": now_state}
+    if forecast_state is not None:
+        intervals["forecast"] = forecast_state
+    fitted = FittedModel(
+        spec,
+        normal.linear,
+        half,
+        options.interval_level,
+        target=measurements.target,
+        step_minutes=measurements.step / pd.Timedelta("1min"),
+        roles={role: choice.chosen for role, choice in choices.items()},
+        nowcast=nowcaster,
+        forecaster=forecaster,
+        intervals=intervals,
+        forecast_steps=forecast_steps,
+    )
+    return result, fitted
+
+
+def _adaptive_band(y, pred, split: Split, level: float, step: pd.Timedelta):
+    """Adaptive conformal band of a one-value-per-row prediction over validation and test.
+
+    Rows before validation get the split-conformal half-width of validation (the figure
+    shows them; nothing is scored there). Returns lower, upper, the final state and its
+    current half-width [K].
+    """
+    residual = y - pred
+    window = min(max(50, steps_per("7D", step)), 5000)
+    start = max(0, split.validation.start - window)
+    widths, state = rolling_half_widths(residual[start:, None], np.array([1]), level, window)
+    half_static = conformal_half_width(residual[split.validation], level)
+    half = np.full(len(y), half_static)
+    half[start:] = np.where(np.isfinite(widths[:, 0]), widths[:, 0], half_static)
+    current = float(state.half_width()[0]) if state.recent[0] else half_static
+    return pred - half, pred + half, state, current
+
+
+def _origins(part: slice, horizon: int) -> np.ndarray:
+    """Forecast origins (rows) whose outputs all lie in ``part`` (strided when many)."""
+    rows = np.arange(max(part.start - 1, 0), part.stop - horizon)
+    if rows.size > MAX_EVAL_ORIGINS:
+        rows = rows[:: int(np.ceil(rows.size / MAX_EVAL_ORIGINS))]
+    return rows
+
+
+def interval_horizons(horizon: int) -> list[int]:
+    """Horizons [steps] whose intervals are tracked (doubling), the others interpolated."""
+    out, h = [], 1
+    while h < horizon:
+        out.append(h)
+        h *= 2
+    return [*out, horizon]
+
+
+def _forecasts(y, index, step, physics, normal, fit_rows, split: Split, horizon, options):
+    """Fit the forecasters, choose on validation, score by horizon on test, calibrate intervals."""
+    lookbacks = {k: min(v, max(split.train.stop // 4, 8)) for k, v in LOOKBACKS.items()}
+    val_origins = _origins(split.validation, horizon)
+    test_origins = _origins(split.test, horizon)
+    spread = float(np.nanstd(y[fit_rows])) or 1.0
+    members = {
+        "forecast-nlinear": NLinearForecast(
+            lookback=lookbacks["forecast-nlinear"], horizon=horizon
+        ),
+        "forecast-direct": DirectForecast(lookback=lookbacks["forecast-direct"], horizon=horizon),
+    }
+    for model in members.values():
+        model.fit(y, index, step, physics, normal, fit_rows, val_origins, split.train.stop)
+    candidates = {**members, "forecast-ensemble": EnsembleForecast(list(members.values()))}
+    positions = grid_positions(index, step)
+    y_grid = on_grid(y, positions)
+
+    def truth(origins):
+        return futures(y_grid, positions[origins], horizon)
+
+    report: dict[str, Any] = {"horizon_steps": horizon, "step_minutes": step / pd.Timedelta("1min")}
+    scored, outputs = {}, {}
+    for name, model in [*candidates.items(), ("persistence", None)]:
+        scored[name] = {}
+        for part, origins in (("validation", val_origins), ("test", test_origins)):
+            if model is None:
+                out = np.repeat(y[origins][:, None], horizon, axis=1)
+            else:
+                out = model.forecast(y, index, step, physics, normal, origins)
+            outputs[(name, part)] = out
+            err = ((out - truth(origins)) / spread) ** 2
+            by_step = np.nanmean(err, axis=0) if len(origins) else np.full(horizon, np.nan)
+            scored[name][part] = {
+                "mse": float(np.nanmean(by_step)),
+                "mse_by_step": by_step.tolist(),
+                "rmse_k_by_step": (np.sqrt(by_step) * spread).tolist(),
+                "origins": len(origins),
+            }
+    choice = choose(
+        "forecast",
+        [
+            Candidate(
+                name,
+                scored[name]["validation"]["mse"],
+                m.parameters,
+                nests=tuple(members) if name == "forecast-ensemble" else (),
+            )
+            for name, m in candidates.items()
+        ],
+    )
+    chosen = candidates[choice.chosen]
+    steps = interval_horizons(horizon)
+    columns = np.asarray(steps) - 1
+    origins = np.r_[val_origins, test_origins]
+    residual = np.vstack(
+        [
+            (truth(val_origins) - outputs[(choice.chosen, "validation")])[:, columns],
+            (truth(test_origins) - outputs[(choice.chosen, "test")])[:, columns],
+        ]
+    )
+    stride = max(int(np.median(np.diff(origins))) if len(origins) > 1 else 1, 1)
+    delays = np.ceil(np.asarray(steps) / stride).astype(int)
+    window = min(max(50, steps_per("7D", step) // stride), 5000)
+    widths, state = rolling_half_widths(residual, delays, options.interval_level, window)
+    test_part = slice(len(val_origins), None)
+    hits = np.abs(residual[test_part]) <= widths[test_part]
+    known = np.isfinite(widths[test_part]) & np.isfinite(residual[test_part])
+    coverage = [
+        float(hits[:, j][known[:, j]].mean()) if known[:, j].any() else float("nan")
+        for j in range(len(steps))
+    ]
+    report.update(
+        {
+            "spread_k": spread,
+            "models": scored,
+            "chosen": choice.chosen,
+            "interval_steps": steps,
+            "coverage_test_by_step": coverage,
+            "interval_level": options.interval_level,
+            "unit": "mean squared error in units of the training standard deviation",
+        }
+    )
+    return chosen, report, state, steps, choice
 
 
 def _gradient_boosting(
     x: np.ndarray, y: np.ndarray, fit_rows: np.ndarray, split: Split
 ) -> np.ndarray:
-    """HistGradientBoosting on the same features, scored on validation and test rows only."""
+    """HistGradientBoosting on the same features, scored on validation and test rows only
+    (a comparison: it has no JSON form and is not monotone by construction)."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     rows = np.flatnonzero(fit_rows)
     if rows.size > GBM_MAX_ROWS:
         rows = rows[np.linspace(0, rows.size - 1, GBM_MAX_ROWS).astype(int)]
-    model = HistGradientBoostingRegressor(max_iter=100, learning_rate=0.15, random_state=0)
+    model = HistGradientBoostingRegressor(max_iter=60, learning_rate=0.2, random_state=0)
     model.fit(x[rows], y[rows])
     out = np.full(len(y), np.nan)
     scored = slice(split.validation.start, split.test.stop)
@@ -243,23 +517,6 @@ def _iec_hot_spot(physics: pd.DataFrame) -> pd.Series | None:
     from thermowatch.learn.features import IEC_HOT_SPOT
 
     return physics.get(IEC_HOT_SPOT, None)
-
-
-def _drivers(model: LinearModel, spec: FeatureSpec) -> list[tuple[str, float]]:
-    """Share of |coefficient| per measured input (its square and smoothed versions together)."""
-    totals: dict[str, float] = {}
-    for feature, coef in zip(model.features, np.abs(model.coef), strict=True):
-        source = next(
-            (
-                c
-                for c in spec.inputs
-                if feature == c or feature.startswith(f"{c}²") or feature.startswith(f"{c} ~")
-            ),
-            feature,
-        )
-        totals[source] = totals.get(source, 0.0) + float(coef)
-    grand = sum(totals.values()) or 1.0
-    return sorted(((k, v / grand) for k, v in totals.items()), key=lambda kv: -kv[1])
 
 
 def _grouped(
@@ -289,23 +546,32 @@ def _load_bands(
     return None
 
 
-def _cross_validate(x, raw, y, fit_rows, split, alpha, index, names, inputs) -> list[dict]:
+def _cross_validate(physics, frame, y, fit_rows, split, normal, spec) -> list[dict]:
+    """Rolling-origin folds over train + validation with the chosen penalty."""
     folds = []
-    for i, (train_rows, test_rows) in enumerate(rolling_origin_folds(split.validation.stop)):
+    names = list(normal.linear.features)
+    positive = np.array(normal.positive)
+    x = physics[names].to_numpy(np.float64)
+    raw = frame[list(spec.inputs)].to_numpy(np.float64)
+    for i, (train_part, test_part) in enumerate(rolling_origin_folds(split.validation.stop)):
         mask = np.zeros(len(y), dtype=bool)
-        mask[train_rows] = True
+        mask[train_part] = True
         mask &= fit_rows | (np.arange(len(y)) >= split.train.stop)
         if mask.sum() < 20:
             continue
-        model = LinearModel.fit(x[mask], y[mask], names, alpha=alpha)
-        base = LinearModel.fit(raw[train_rows], y[train_rows], inputs)
+        solver = BoundedRidge(x[mask], y[mask], positive)
+        model = LinearModel(
+            tuple(names), solver.mean, solver.scale, solver.solve(normal.linear.alpha),
+            solver.intercept, normal.linear.alpha,
+        )  # fmt: skip
+        base = LinearModel.fit(raw[train_part], y[train_part], list(spec.inputs))
         folds.append(
             {
                 "fold": i + 1,
-                "train_end": index[train_rows.stop - 1].isoformat(),
-                "test_end": index[test_rows.stop - 1].isoformat(),
-                **regression_metrics(y[test_rows], model.predict(x[test_rows])),
-                "baseline_rmse": regression_metrics(y[test_rows], base.predict(raw[test_rows]))[
+                "train_end": frame.index[train_part.stop - 1].isoformat(),
+                "test_end": frame.index[test_part.stop - 1].isoformat(),
+                **regression_metrics(y[test_part], model.predict(x[test_part])),
+                "baseline_rmse": regression_metrics(y[test_part], base.predict(raw[test_part]))[
                     "rmse"
                 ],
             }

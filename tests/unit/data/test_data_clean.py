@@ -63,10 +63,10 @@ def test_every_step_is_reported_in_order(cleaned) -> None:
         ("spike", 1, {OIL: 1}),
         ("frozen_sensor", 19, {CURRENT: 19}),
         ("constant_column", 1, {}),
-        ("gap_interpolated", 7, {OIL: 2, AMBIENT: 3, CURRENT: 1, VOLTAGE: 1}),
+        ("gap_interpolated", 6, {OIL: 1, AMBIENT: 3, CURRENT: 1, VOLTAGE: 1}),
         ("long_gap_target", 10, {}),
         ("sparse_column", 0, {}),
-        ("long_gap_feature", 19, {}),
+        ("long_gap_feature", 0, {}),
     ],
 )
 def test_step_counts(cleaned, key: str, count: int, per_column: dict[str, int]) -> None:
@@ -80,7 +80,8 @@ def test_cleaned_frame_contract(cleaned) -> None:
     frame = measurements.frame
     report = measurements.cleaning
     assert report.rows_in == 201
-    assert report.rows_out == len(frame) == 201 - 1 - 1 - 10 - 19
+    # Suspect values (spike, frozen) are flagged and kept: no row is lost for them.
+    assert report.rows_out == len(frame) == 201 - 1 - 1 - 10
     assert frame.index.name == "timestamp"
     assert str(frame.index.tz) == "UTC"
     assert frame.index.is_monotonic_increasing and frame.index.is_unique
@@ -92,12 +93,16 @@ def test_cleaned_frame_contract(cleaned) -> None:
     # The first of the duplicated rows is kept, not the later 0 °C one.
     kept = frame.loc[pd.Timestamp("2024-01-01 06:00", tz="UTC") + pd.Timedelta("24h"), OIL]
     assert kept == pytest.approx(clean.loc[30, OIL])
-    # The spike is replaced by an interpolation between its neighbours.
-    at_spike = frame.loc[pd.Timestamp("2024-01-03 02:00", tz="UTC"), OIL]
-    assert abs(at_spike - clean.loc[50, OIL]) < 1.0
-    # The first sample of the frozen stretch is a true reading and is kept.
-    assert pd.Timestamp("2024-01-05 04:00", tz="UTC") in frame.index
-    assert pd.Timestamp("2024-01-05 05:00", tz="UTC") not in frame.index
+    # The spike is kept as measured, and flagged.
+    spike_at = pd.Timestamp("2024-01-03 02:00", tz="UTC")
+    assert frame.loc[spike_at, OIL] == pytest.approx(clean.loc[50, OIL] + 30.0)
+    assert measurements.flags.loc[spike_at, OIL]
+    # The frozen stretch is kept; its repeats (not its first, true reading) are flagged.
+    flags = measurements.flags[CURRENT]
+    assert not flags[pd.Timestamp("2024-01-05 04:00", tz="UTC")]
+    assert flags[pd.Timestamp("2024-01-05 05:00", tz="UTC")] and flags.sum() == 19
+    # Each cleaned row knows its data row in the file (the unreadable row 5 is not one).
+    assert measurements.file_rows[:6].tolist() == [0, 1, 2, 3, 4, 6]
 
 
 def test_report_to_dict_is_json_ready(cleaned) -> None:
@@ -137,13 +142,54 @@ def test_mostly_missing_feature_is_left_out_instead_of_rows() -> None:
 
 def test_frozen_sensor_needs_the_minimum_duration_at_fine_steps() -> None:
     raw = make_readings(600, freq="1min")
-    raw.loc[100:119, OIL] = raw.loc[100, OIL]  # 20 minutes stuck: below 2 h
-    raw.loc[300:430, CURRENT] = raw.loc[300, CURRENT]  # 131 samples ≥ 2 h: frozen
-    measurements = clean_measurements(raw)
-    assert measurements.cleaning.get("frozen_sensor").per_column == {CURRENT: 130}
+    raw.loc[100:119, OIL] = raw.loc[100, OIL]  # 20 minutes stuck
+    raw.loc[300:430, CURRENT] = raw.loc[300, CURRENT]  # 131 samples, 2 h 10 min stuck
+    measurements = clean_measurements(raw)  # default: 6 h
+    assert measurements.cleaning.get("frozen_sensor").per_column == {}
+    two_hours = clean_measurements(raw, options=CleaningOptions(frozen_min_duration="2h"))
+    assert two_hours.cleaning.get("frozen_sensor").per_column == {CURRENT: 130}
     options = CleaningOptions(frozen_min_samples=10, frozen_min_duration="10min")
     finer = clean_measurements(raw, options=options)
     assert finer.cleaning.get("frozen_sensor").per_column == {OIL: 19, CURRENT: 130}
+    assert len(finer.frame) == 600  # flagged, never dropped
+
+
+def test_quantised_repeats_lose_no_row() -> None:
+    """A coarse load channel that repeats its value for hours (20 % of rows) is real data."""
+    raw = make_readings(24 * 60, freq="15min")
+    rng = np.random.default_rng(3)
+    current = np.round(raw[CURRENT].to_numpy() / 25.0) * 25.0  # 25 A resolution
+    for start in rng.choice(np.arange(0, len(raw) - 20, 20), size=len(raw) // 100, replace=False):
+        current[start : start + 20] = current[start]  # 5 h repeats: 20 % of the rows
+    raw[CURRENT] = current
+    measurements = clean_measurements(raw)
+    assert len(measurements.frame) == len(raw)
+    assert measurements.cleaning.count("frozen_sensor") == 0
+
+
+def test_frozen_needs_moving_drivers() -> None:
+    """Every channel still (a quiet stretch) is not a frozen sensor; one still channel while
+    the others move is."""
+    raw = make_readings(400, freq="1h")
+    still = raw.copy()
+    still.loc[100:120, [c for c in raw.columns if c != "horodatage"]] = still.loc[
+        100, [c for c in raw.columns if c != "horodatage"]
+    ].to_numpy()
+    assert clean_measurements(still).cleaning.count("frozen_sensor") == 0
+    stuck = raw.copy()
+    stuck.loc[100:120, OIL] = stuck.loc[100, OIL]
+    assert clean_measurements(stuck).cleaning.get("frozen_sensor").per_column == {OIL: 20}
+
+
+def test_cleaning_statistics_come_from_training_rows_only() -> None:
+    """A noisier test period must not change what is flagged in training."""
+    raw = make_readings(1000, freq="1h")
+    noisy = raw.copy()
+    rng = np.random.default_rng(1)
+    noisy.loc[800:, OIL] += rng.normal(0, 15.0, 200)
+    train_only = clean_measurements(raw.loc[:699], statistics_rows=700)
+    with_noise = clean_measurements(noisy, statistics_rows=700)
+    assert with_noise.flagged(OIL)[:690].sum() == train_only.flagged(OIL)[:690].sum()
 
 
 def test_step_change_is_not_a_spike() -> None:

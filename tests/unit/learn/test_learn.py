@@ -98,8 +98,15 @@ def test_linear_model_json_round_trip():
 def test_training_beats_the_baseline_with_calibrated_interval(trained):
     result, _ = trained
     test = {name: parts["test"] for name, parts in result.models.items()}
-    assert test["thermal-linear"]["rmse"] < 0.6 * test["baseline-linear"]["rmse"]
-    assert 0.8 <= test["thermal-linear"]["coverage"] <= 0.97
+    assert test["thermal-monotone"]["rmse"] < 0.6 * test["baseline-linear"]["rmse"]
+    assert 0.8 <= test["thermal-monotone"]["coverage"] <= 0.97
+    assert result.chosen_model == result.roles["normal"]["chosen"] == "thermal-monotone"
+    assert result.roles["nowcast"]["chosen"] in ("nowcast-ridge", "persistence")
+    assert result.forecast["chosen"] == result.roles["forecast"]["chosen"]
+    # The forecast beats repeating the last value at every tracked horizon beyond the first.
+    scores = result.forecast["models"]
+    chosen, persistence = scores[result.forecast["chosen"]]["test"], scores["persistence"]["test"]
+    assert chosen["mse"] < persistence["mse"]
     assert len(result.cross_validation) == 4 and "baseline_rmse" in result.cross_validation[0]
     assert result.target_kind == "winding" and result.hot_spot_c is not None
 
@@ -113,6 +120,18 @@ def test_artifact_round_trip_and_tamper_refusal(trained, measurements, tmp_path)
     out = predictor.predict_frame(measurements.frame)
     np.testing.assert_allclose(out["predicted"], result.predictions["predicted"], atol=1e-9)
     assert set(out["level"]) <= {"NORMAL", "ALERTE", "CRITIQUE"}
+    nowcast = predictor.nowcast_frame(measurements.frame)
+    np.testing.assert_allclose(nowcast["predicted"], result.predictions["nowcast"], atol=1e-9)
+    history = measurements.frame.iloc[-2000:]
+    forecast = predictor.forecast(history, horizon="6h")
+    assert len(forecast.frame) == 36  # 10-minute steps
+    assert forecast.frame.index[0] == history.index[-1] + pd.Timedelta("10min")
+    assert (forecast.frame["lower"] <= forecast.frame["predicted"]).all()
+    assert (forecast.frame["upper"] >= forecast.frame["predicted"]).all()
+    widths = (forecast.frame["upper"] - forecast.frame["lower"]).to_numpy()
+    assert widths[-1] > widths[0]  # uncertainty grows with the horizon
+    crossing = forecast.crossings({"low": float(history.iloc[:, 0].min() - 1e6)})["low"]
+    assert crossing.at == forecast.frame.index[0]
     (directory / "metadata.json").write_text((directory / "metadata.json").read_text() + " ")
     with pytest.raises(InputError, match="SHA-256"):
         load_model(directory)

@@ -1,0 +1,296 @@
+"""Multi-horizon forecasters: the target at every step up to a horizon, from its past.
+
+Both are direct multi-output ridges (one linear map from the inputs to all ``H`` outputs, no
+recursion, so errors do not compound), in units of the training standard deviation, relative
+to the last measured value (the NLinear trick: a level shift between training and test does
+not bias the forecast):
+
+``forecast-nlinear``
+    Inputs: the last ``lookback`` values minus the last one (Zeng et al., 2023, "Are
+    Transformers Effective for Time Series Forecasting?", NLinear).
+``forecast-direct``
+    Longer lags plus the thermal state at the origin: the gap between the normal-behaviour
+    temperature and the last measured value (where the oil is heading: the normal-behaviour
+    model already sums the load responses) and the hour of day (the phase of the daily cycle).
+``forecast-ensemble``
+    The mean of the two (averaging two unbiased forecasts with different errors lowers the
+    variance of the forecast).
+
+Lags are taken on the time grid: a window that crosses a gap is not used to learn, and is
+filled from its nearest known values when forecasting live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from thermowatch.errors import InputError
+
+MAX_TRAIN_ORIGINS = 20_000  # origins are strided beyond this: neighbours are near copies
+PENALTIES = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)  # ridge α per origin
+
+
+def grid_positions(index: pd.DatetimeIndex, step: pd.Timedelta) -> np.ndarray:
+    """Position of each timestamp on the regular grid of ``step`` from the first one."""
+    ticks = index.as_unit("ns").asi8
+    return np.rint((ticks - ticks[0]) / pd.Timedelta(step).value).astype(np.int64)
+
+
+def on_grid(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``values`` spread on the regular grid, NaN in the gaps."""
+    out = np.full(int(positions[-1]) + 1, np.nan)
+    out[positions] = values
+    return out
+
+
+def windows(grid: np.ndarray, ends: np.ndarray, length: int) -> np.ndarray:
+    """``(len(ends), length)`` values of ``grid`` ending at each position (inclusive)."""
+    offsets = np.arange(-length + 1, 1)
+    taken = ends[:, None] + offsets
+    out = np.full(taken.shape, np.nan)
+    ok = taken >= 0
+    inside = ok & (taken < len(grid))
+    out[inside] = grid[taken[inside]]
+    return out
+
+
+def futures(grid: np.ndarray, starts: np.ndarray, horizon: int) -> np.ndarray:
+    """``(len(starts), horizon)`` values at positions ``start + 1 … start + horizon``."""
+    taken = starts[:, None] + np.arange(1, horizon + 1)
+    out = np.full(taken.shape, np.nan)
+    inside = taken < len(grid)
+    out[inside] = grid[taken[inside]]
+    return out
+
+
+def _hour_terms(index: pd.DatetimeIndex) -> np.ndarray:
+    hours = index.hour.to_numpy() + index.minute.to_numpy() / 60.0
+    angle = 2 * np.pi * hours / 24.0
+    return np.column_stack([np.sin(angle), np.cos(angle), np.sin(2 * angle), np.cos(2 * angle)])
+
+
+@dataclass
+class DirectForecast:
+    """Direct multi-output ridge from past target (and the thermal state) to ``H`` steps."""
+
+    name: ClassVar[str] = "forecast-direct"
+    role: ClassVar[str] = "forecast"
+    exogenous: ClassVar[bool] = True
+
+    lookback: int = 336
+    horizon: int = 96
+    level: float = 0.0  # training mean of the target [°C]
+    spread: float = 1.0  # training standard deviation of the target [K]
+    state_names: list[str] = field(default_factory=list)
+    state_mean: np.ndarray | None = None
+    state_scale: np.ndarray | None = None
+    coef: np.ndarray | None = None  # (inputs, H)
+    intercept: np.ndarray | None = None  # (H,)
+    penalty: float = 0.0
+
+    # ------------------------------------------------------------------ inputs
+    def _state(self, features: pd.DataFrame | None, y, normal) -> np.ndarray | None:
+        """Thermal state per row: load² responses, normal − measured, hour terms."""
+        if not self.exogenous:
+            return None
+        assert features is not None
+        parts = [features[self.state_names].to_numpy(np.float64)] if self.state_names else []
+        parts.append(((normal - y) / self.spread)[:, None])
+        parts.append(_hour_terms(features.index))
+        return np.column_stack(parts)
+
+    def inputs(self, y_grid: np.ndarray, ends: np.ndarray, state: np.ndarray | None, rows):
+        """Model inputs for origins at grid positions ``ends`` (rows ``rows`` of ``state``)."""
+        past = windows(y_grid, ends, self.lookback)
+        last = past[:, -1:]
+        x = (past[:, :-1] - last) / self.spread
+        if state is None:
+            return x, last[:, 0]
+        s = (state[rows] - self.state_mean) / self.state_scale
+        return np.column_stack([x, s]), last[:, 0]
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        y: np.ndarray,
+        index: pd.DatetimeIndex,
+        step: pd.Timedelta,
+        features: pd.DataFrame | None,
+        normal: np.ndarray | None,
+        fit_rows: np.ndarray,
+        val_origins: np.ndarray,
+        fit_end: int,
+    ) -> DirectForecast:
+        """Learn from origins among ``fit_rows`` whose outputs end before row ``fit_end``;
+        choose the penalty on the validation origins (rows)."""
+        self.level = float(np.nanmean(y[fit_rows]))
+        self.spread = float(np.nanstd(y[fit_rows])) or 1.0
+        positions = grid_positions(index, step)
+        y_grid = on_grid(y, positions)
+        state = self._state(features, y, normal)
+        if state is not None:
+            self.state_mean = np.nanmean(state[fit_rows], axis=0)
+            scale = np.nanstd(state[fit_rows], axis=0)
+            self.state_scale = np.where(scale > 1e-12, scale, 1.0)
+        rows = np.flatnonzero(fit_rows)
+        rows = rows[positions[rows] + self.horizon < positions[min(fit_end, len(y)) - 1] + 1]
+        if rows.size > MAX_TRAIN_ORIGINS:
+            rows = rows[np.linspace(0, rows.size - 1, MAX_TRAIN_ORIGINS).astype(int)]
+        x, last = self.inputs(y_grid, positions[rows], state, rows)
+        target = (futures(y_grid, positions[rows], self.horizon) - last[:, None]) / self.spread
+        ok = np.isfinite(x).all(axis=1) & np.isfinite(target).all(axis=1)
+        if ok.sum() < 20:
+            raise InputError(
+                f"too little unbroken history to learn a {self.horizon}-step forecast"
+                f" from {self.lookback} past steps."
+            )
+        x, target = x[ok], target[ok]
+        mean_x, mean_t = x.mean(axis=0), target.mean(axis=0)
+        xc = x - mean_x
+        gram, cross = xc.T @ xc, xc.T @ (target - mean_t)
+        val_x, val_last = self.inputs(y_grid, positions[val_origins], state, val_origins)
+        val_t = futures(y_grid, positions[val_origins], self.horizon)
+        best = None
+        for penalty in PENALTIES:
+            coef = np.linalg.solve(gram + penalty * len(x) * np.eye(len(gram)), cross)
+            self.coef, self.intercept, self.penalty = coef, mean_t - mean_x @ coef, penalty
+            pred = val_last[:, None] + (self._apply(val_x)) * self.spread
+            score = float(np.nanmean((pred - val_t) ** 2)) if len(val_x) else 0.0
+            if best is None or score < best[0]:
+                best = (score, coef, self.intercept, penalty)
+        _, self.coef, self.intercept, self.penalty = best
+        return self
+
+    def _apply(self, x: np.ndarray) -> np.ndarray:
+        return np.nan_to_num(x) @ self.coef + self.intercept
+
+    # ------------------------------------------------------------------ predict
+    def forecast(
+        self,
+        y: np.ndarray,
+        index: pd.DatetimeIndex,
+        step: pd.Timedelta,
+        features: pd.DataFrame | None,
+        normal: np.ndarray | None,
+        origins: np.ndarray,
+    ) -> np.ndarray:
+        """``(len(origins), H)`` temperatures [°C] at steps 1…H after each origin row."""
+        positions = grid_positions(index, step)
+        y_grid = on_grid(y, positions)
+        # Live history may have holes: fill them from the nearest known values.
+        y_grid = pd.Series(y_grid).interpolate(limit_direction="both").to_numpy()
+        state = self._state(features, y, normal)
+        x, last = self.inputs(y_grid, positions[origins], state, origins)
+        return last[:, None] + self._apply(x) * self.spread
+
+    # ------------------------------------------------------------------ describe, save
+    @property
+    def parameters(self) -> int:
+        return 0 if self.coef is None else int(self.coef.size + self.coef.shape[1])
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "parameters": self.parameters,
+            "lookback_steps": self.lookback,
+            "horizon_steps": self.horizon,
+            "penalty": self.penalty,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        assert self.coef is not None and self.intercept is not None
+        out = {
+            "kind": self.name,
+            "lookback": self.lookback,
+            "horizon": self.horizon,
+            "level": self.level,
+            "spread": self.spread,
+            "state_names": self.state_names,
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept.tolist(),
+            "penalty": self.penalty,
+        }
+        if self.state_mean is not None:
+            out["state_mean"] = self.state_mean.tolist()
+            out["state_scale"] = self.state_scale.tolist()
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> DirectForecast:
+        model = cls(
+            lookback=int(values["lookback"]),
+            horizon=int(values["horizon"]),
+            level=float(values["level"]),
+            spread=float(values["spread"]),
+            state_names=list(values.get("state_names", [])),
+            coef=np.asarray(values["coef"], dtype=np.float64),
+            intercept=np.asarray(values["intercept"], dtype=np.float64),
+            penalty=float(values.get("penalty", 0.0)),
+        )
+        if "state_mean" in values:
+            model.state_mean = np.asarray(values["state_mean"], dtype=np.float64)
+            model.state_scale = np.asarray(values["state_scale"], dtype=np.float64)
+        inputs = model.lookback - 1 + (len(model.state_names) + 5 if cls.exogenous else 0)
+        if model.coef.shape != (inputs, model.horizon) or not np.isfinite(model.coef).all():
+            raise InputError("model.json: the forecast weights do not match its inputs.")
+        return model
+
+
+@dataclass
+class NLinearForecast(DirectForecast):
+    """NLinear: the same ridge on the past target alone."""
+
+    name: ClassVar[str] = "forecast-nlinear"
+    exogenous: ClassVar[bool] = False
+
+
+@dataclass
+class EnsembleForecast:
+    """The mean of several forecasters' outputs (same horizon)."""
+
+    name: ClassVar[str] = "forecast-ensemble"
+    role: ClassVar[str] = "forecast"
+    members: list[DirectForecast] = field(default_factory=list)
+
+    @property
+    def horizon(self) -> int:
+        return self.members[0].horizon
+
+    @property
+    def lookback(self) -> int:
+        return max(m.lookback for m in self.members)
+
+    def forecast(self, *args) -> np.ndarray:
+        return np.mean([m.forecast(*args) for m in self.members], axis=0)
+
+    @property
+    def parameters(self) -> int:
+        return sum(m.parameters for m in self.members)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "parameters": self.parameters,
+            "members": [m.describe() for m in self.members],
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.name, "members": [m.to_dict() for m in self.members]}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> EnsembleForecast:
+        kinds = {DirectForecast.name: DirectForecast, NLinearForecast.name: NLinearForecast}
+        members = []
+        for member in values["members"]:
+            if member.get("kind") not in kinds:
+                raise InputError(f"model.json: unknown forecast member {member.get('kind')!r}.")
+            members.append(kinds[member["kind"]].from_dict(member))
+        if not members or len({m.horizon for m in members}) != 1:
+            raise InputError("model.json: a forecast ensemble needs members of one horizon.")
+        return cls(members)

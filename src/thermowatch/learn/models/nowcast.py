@@ -1,0 +1,129 @@
+"""Nowcast models: the target at the next step, given its measured past (gap-aware lags).
+
+``nowcast-ridge`` predicts the *change* from the last measured value, so persistence is its
+zero and a penalty chosen on validation can only shrink it towards persistence: its inputs are
+the pull towards the normal-behaviour temperature (normal(t) − y(t−1)), the last change, the
+change of the normal-behaviour prediction (load moves) and the hour of day. After a gap (no
+y(t−1)) it answers the normal-behaviour temperature.
+
+``persistence`` repeats the last measured value (a reference, and a candidate: the rule may
+serve it where nothing beats it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from thermowatch.learn.lags import lag, steps_per
+from thermowatch.learn.linear import LinearModel
+
+# Ridge penalties per training row: the step change is mostly noise, so strong shrinkage
+# towards persistence must be on the menu whatever the number of rows.
+PENALTIES = (1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0)
+INPUTS = ("pull", "last change", "normal change", "day change", "hour_sin", "hour_cos")
+
+
+def nowcast_inputs(
+    y: np.ndarray, normal: np.ndarray, index: pd.DatetimeIndex, step: pd.Timedelta
+) -> tuple[np.ndarray, np.ndarray]:
+    """(inputs ``(n, 6)``, last measured value ``y(t−1)``) per row; NaN across gaps."""
+    last = lag(y, index, step, 1)
+    before = lag(y, index, step, 2)
+    day = lag(y, index, step, steps_per("1D", step))
+    normal_before = lag(normal, index, step, 1)
+    hours = index.hour.to_numpy() + index.minute.to_numpy() / 60.0
+    x = np.column_stack(
+        [
+            normal - last,
+            last - before,
+            normal - normal_before,
+            last - day,
+            np.sin(2 * np.pi * hours / 24.0),
+            np.cos(2 * np.pi * hours / 24.0),
+        ]
+    )
+    # A missing day-ago value (start, gap) carries no information: neutral, not a lost row.
+    x[:, 3] = np.nan_to_num(x[:, 3])
+    return x, last
+
+
+@dataclass
+class NowcastRidge:
+    """Ridge on the step change, chosen on validation."""
+
+    name: ClassVar[str] = "nowcast-ridge"
+    role: ClassVar[str] = "nowcast"
+    linear: LinearModel | None = None
+
+    def fit(self, y, normal, index, step, fit_rows, val_rows) -> NowcastRidge:
+        x, last = nowcast_inputs(y, normal, index, step)
+        ok = np.isfinite(x).all(axis=1) & np.isfinite(last) & np.isfinite(y)
+        rows = fit_rows & ok
+        best = None
+        for penalty in PENALTIES:
+            alpha = penalty * int(rows.sum())
+            model = LinearModel.fit(x[rows], (y - last)[rows], list(INPUTS), alpha=alpha)
+            self.linear = model
+            err = self.predict(y, normal, index, step)[val_rows] - y[val_rows]
+            score = float(np.sqrt(np.nanmean(err**2)))
+            if best is None or score < best[0]:
+                best = (score, model)
+        self.linear = best[1]
+        return self
+
+    def predict(self, y, normal, index, step) -> np.ndarray:
+        """Next-step temperature [°C] per row (from the values before it)."""
+        assert self.linear is not None
+        x, last = nowcast_inputs(y, normal, index, step)
+        ok = np.isfinite(x).all(axis=1)
+        out = normal.astype(np.float64).copy()
+        out[ok] = last[ok] + self.linear.predict(x[ok])
+        return out
+
+    @property
+    def parameters(self) -> int:
+        return len(INPUTS) + 1
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "role": self.role, "parameters": self.parameters}
+
+    def to_dict(self) -> dict[str, Any]:
+        assert self.linear is not None
+        return {"kind": self.name, "linear": self.linear.to_dict()}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> NowcastRidge:
+        return cls(LinearModel.from_dict(values["linear"]))
+
+
+@dataclass
+class Persistence:
+    """The last measured value (the normal-behaviour temperature after a gap)."""
+
+    name: ClassVar[str] = "persistence"
+    role: ClassVar[str] = "nowcast"
+
+    def fit(self, *_args, **_kwargs) -> Persistence:
+        return self
+
+    def predict(self, y, normal, index, step) -> np.ndarray:
+        last = lag(y, index, step, 1)
+        return np.where(np.isfinite(last), last, normal)
+
+    @property
+    def parameters(self) -> int:
+        return 0
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "role": self.role, "parameters": 0}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.name}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Persistence:
+        return cls()

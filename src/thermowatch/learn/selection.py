@@ -1,0 +1,89 @@
+"""The written rule that chooses the served model of each role on validation.
+
+Nothing is chosen by name: every candidate of a role is scored on the validation period (RMSE
+[K] for normal behaviour and nowcast, mean squared error over every horizon for forecasts); the
+best score wins, except that a simpler candidate (fewer parameters) whose score is within
+``TOLERANCE`` of the best is preferred — unless the best *nests* it (contains it as the limit
+of a strong penalty, as the nowcast ridge on the step change contains persistence): the
+penalty chosen on validation already made that trade, so the lower error wins. Candidates that cannot be served are scored for
+comparison but never chosen: a model the service cannot load from JSON, or a normal-behaviour
+model that is not monotone in load and ambient by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TOLERANCE = 0.02
+RULE = {
+    "en": (
+        "per role, the lowest validation error among the servable candidates (JSON, and for"
+        " normal behaviour monotone in load and ambient); a simpler candidate within 2 % of"
+        " the best is preferred, unless the best nests it (a penalised extension of it)"
+    ),
+    "fr": (
+        "pour chaque rôle, la plus faible erreur de validation parmi les candidats servables"
+        " (JSON et, pour le comportement normal, monotone en charge et en ambiante) ; un"
+        " candidat plus simple à moins de 2 % du meilleur est préféré, sauf si le meilleur"
+        " le contient (une extension pénalisée de celui-ci)"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A scored model: its validation error, size, and whether it may be served."""
+
+    name: str
+    validation_error: float
+    parameters: int
+    servable: bool = True
+    why_not: str = ""
+    nests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The rule's verdict for one role."""
+
+    role: str
+    chosen: str
+    runner_up: str | None
+    scores: dict[str, float]
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {
+            "role": self.role,
+            "chosen": self.chosen,
+            "runner_up": self.runner_up,
+            "validation_scores": self.scores,
+            "reason": self.reason,
+            "rule": RULE["en"],
+        }
+
+
+def choose(role: str, candidates: list[Candidate]) -> Choice:
+    """Apply the rule to the candidates of one role."""
+    scores = {c.name: c.validation_error for c in candidates}
+    servable = [c for c in candidates if c.servable and c.validation_error == c.validation_error]
+    if not servable:
+        raise ValueError(f"no servable candidate for the {role} role")
+    ranked = sorted(servable, key=lambda c: c.validation_error)
+    best = ranked[0]
+    close = [
+        c
+        for c in ranked
+        if c.validation_error <= best.validation_error * (1 + TOLERANCE)
+        and c.name not in best.nests
+    ]
+    chosen = min(close, key=lambda c: (c.parameters, c.validation_error))
+    runner = next((c.name for c in ranked if c.name != chosen.name), None)
+    if chosen is best:
+        reason = f"lowest validation error ({best.validation_error:.4g})"
+    else:
+        reason = (
+            f"simpler than {best.name} ({chosen.parameters} vs {best.parameters} parameters)"
+            f" and within {TOLERANCE:.0%} of its validation error"
+        )
+    return Choice(role, chosen.name, runner, scores, reason)
