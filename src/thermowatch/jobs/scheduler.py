@@ -21,7 +21,11 @@ from thermowatch.store.jobs import champion_transformers, enqueue_runs, runs_to_
 log = logging.getLogger(__name__)
 
 #: Default period of each job kind.
-PERIODS: dict[str, timedelta] = {"accuracy": timedelta(days=1), "drift": timedelta(days=1)}
+PERIODS: dict[str, timedelta] = {
+    "accuracy": timedelta(days=1),
+    "drift": timedelta(days=1),
+    "retrain": timedelta(days=90),  # the original design's cadence; drift triggers it sooner
+}
 
 Dispatcher = Callable[[Iterable[int]], None]
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine
 from thermowatch.alerts.hook import alert_hook
 from thermowatch.learn.accuracy import DEGRADED_FACTOR, degraded, live_errors, validation_error
 from thermowatch.learn.drift import DriftVerdict, ResidualBaseline, check_drift
-from thermowatch.store.jobs import recent_checks, record_check
+from thermowatch.store.jobs import enqueue_runs, recent_checks, record_check
 from thermowatch.store.models import ModelVersion, champion
 from thermowatch.store.predictions import predictions_frame
 from thermowatch.store.readings import readings_frame
@@ -145,17 +145,29 @@ def check_model_drift(engine: Engine, transformer_id: str, at: datetime) -> JobO
 
     changed = report.verdict is DriftVerdict.TRANSFORMER_CHANGED
     limit = ResidualBaseline.from_rmse(*baseline).sigma
+    if report.verdict is DriftVerdict.WORLD_MOVED:  # retrain now, not at the next 90-day mark
+        writes = [write, lambda conn: enqueue_runs(conn, "retrain", [transformer_id], at)]
+    else:
+        writes = [write]
 
     def alert() -> object:
         return alert_hook(engine).alerts.check_residual_drift(
             transformer_id, at, report.residual_shift, changed, limit
         )
 
-    return JobOutput(result, [write], [alert])
+    return JobOutput(result, writes, [alert])
+
+
+def retrain_job(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
+    """See :func:`thermowatch.jobs.retrain.retrain` (imported lazily: it pulls in training)."""
+    from thermowatch.jobs.retrain import retrain
+
+    return retrain(engine, transformer_id, at)
 
 
 #: Job kinds → functions. Adding a job is one function plus one line here.
 JOBS: dict[str, Callable[[Engine, str, datetime], JobOutput]] = {
     "accuracy": score_accuracy,
     "drift": check_model_drift,
+    "retrain": retrain_job,
 }

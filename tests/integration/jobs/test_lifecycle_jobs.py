@@ -23,6 +23,7 @@ from thermowatch.store.jobs import (
 from thermowatch.store.migrate import upgrade
 
 DAY = timedelta(days=1)
+CHECKS = {"accuracy": DAY, "drift": DAY}  # the daily checks alone (retraining: test_retrain.py)
 
 
 @pytest.fixture
@@ -49,11 +50,13 @@ def test_drift_job_tells_the_world_moving_from_the_transformer_changing(
     engine, scenario, drift, action
 ):
     populate(engine, "T1", scenario)
-    tick(engine, in_process(engine), now=NOW)
+    tick(engine, in_process(engine), now=NOW, periods=CHECKS)
     check = _latest(engine, "T1", "drift")
     assert check["verdict"] == drift
     run = get_run(engine, 2)  # runs: accuracy then drift
     assert run is not None and run.kind == "drift" and run.result["action"] == action
+    # "The world moved" enqueues a retraining run at once; the other verdicts do not.
+    assert run_counts(engine, "retrain") == ({"queued": 1} if action == "retrain" else {})
     if scenario == "heatwave":
         assert check["values"]["moved_inputs"] == ["ambient"]
     kinds = [a.kind for a in open_alerts(engine, "T1")]
@@ -69,13 +72,13 @@ def test_accuracy_job_reports_windows_and_flags_degradation_after_three_checks(e
     populate(engine, "T1", "noisy")
     verdicts = []
     for day in range(3):
-        tick(engine, in_process(engine), now=NOW - (2 - day) * DAY)
+        tick(engine, in_process(engine), now=NOW - (2 - day) * DAY, periods=CHECKS)
         verdicts.append(_latest(engine, "T1", "accuracy")["verdict"])
     assert verdicts == ["watch", "watch", "degraded"]
     (alert,) = open_alerts(engine, "T1")
     assert alert.kind == "model_degradation" and alert.level == "ALERTE"
     # Running the same day's jobs again raises nothing new (idempotent).
-    tick(engine, in_process(engine), now=NOW)
+    tick(engine, in_process(engine), now=NOW, periods=CHECKS)
     assert len(open_alerts(engine, "T1")) == 1
     values = _latest(engine, "T1", "accuracy")["values"]
     assert values["windows"]["7d"]["rmse"] == pytest.approx(2.06, abs=0.25)  # √(2² + 0.5²)
@@ -85,7 +88,7 @@ def test_accuracy_job_reports_windows_and_flags_degradation_after_three_checks(e
 
 def test_a_good_model_stays_ok(engine):
     populate(engine, "T1", "normal")
-    tick(engine, in_process(engine), now=NOW)
+    tick(engine, in_process(engine), now=NOW, periods=CHECKS)
     check = _latest(engine, "T1", "accuracy")
     assert check["verdict"] == "ok"
     assert check["values"]["windows"]["30d"]["rmse"] == pytest.approx(0.5, abs=0.05)
@@ -95,10 +98,10 @@ def test_enqueueing_the_same_period_twice_creates_nothing_new(engine):
     populate(engine, "T1")
     first = enqueue_due(engine, NOW)
     again = enqueue_due(engine, NOW + timedelta(hours=3))  # same day: same logical time
-    assert first == again == {"accuracy": 1, "drift": 1}
-    assert sum(run_counts(engine).values()) == 2
-    enqueue_due(engine, NOW + DAY)
-    assert sum(run_counts(engine).values()) == 4
+    assert first == again == {"accuracy": 1, "drift": 1, "retrain": 1}
+    assert sum(run_counts(engine).values()) == 3
+    enqueue_due(engine, NOW + DAY)  # the daily checks again; retraining is every 90 days
+    assert sum(run_counts(engine).values()) == 5
 
 
 def test_a_run_is_completed_once_whatever_the_deliveries(engine):
@@ -158,4 +161,4 @@ def test_transformers_without_a_champion_get_no_run(engine):
     from thermowatch.store.transformers import ensure_transformer
 
     ensure_transformer(engine, "T9", "no model yet", target_variable="OT")
-    assert enqueue_due(engine, NOW) == {"accuracy": 0, "drift": 0}
+    assert enqueue_due(engine, NOW) == {"accuracy": 0, "drift": 0, "retrain": 0}
