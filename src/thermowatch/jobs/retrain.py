@@ -94,6 +94,9 @@ def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
     if trainable[target].count() < 24 * 14 or not (history.index >= holdout_start).any():
         return JobOutput({"verdict": "insufficient_data", "reason": "under 14 days to train on"})
 
+    # Validation: the last VALIDATION of data left after the fault periods (a fault may cover
+    # the weeks just before the holdout).
+    val_start = min(val_start, trainable.index[-1].to_pydatetime() - VALIDATION)
     # The holdout goes in as the "test" part: evaluated, never fitted on or selected with.
     frame = pd.concat([trainable, history[history.index >= holdout_start]])
     measurements = clean_measurements(

@@ -118,8 +118,30 @@ def test_fault_periods_are_kept_out_of_training(store):
     assert run.status == "done", run.error
     assert run.result["excluded_fault_periods"] == 1
     # Rows trained on: only before June (the open anomaly covers the rest up to the holdout).
-    assert run.result["rows_trained"] < (datetime(2024, 6, 1, tzinfo=UTC) - START) / timedelta(
+    assert run.result["rows_trained"] == (datetime(2024, 6, 1, tzinfo=UTC) - START) / timedelta(
         minutes=30
     )
     assert [a.kind for a in open_alerts(store, TR)] == ["anomaly"]
     assert np.isfinite(run.result["decision"]["challenger_rmse_k"])
+
+
+def test_rollback_restores_the_old_predictions_bit_for_bit(store, sample, tmp_path):
+    from thermowatch.jobs.promotion import rollback
+    from thermowatch.store.models import promote
+
+    cleaned = clean_measurements(sample, target=WINDING, source="scada").frame
+    window = cleaned[cleaned.index >= AT - timedelta(days=10)]
+    first = champion(store, TR)
+    before = load_champion(store, TR).predict_frame(window)["predicted"].to_numpy()
+
+    m = clean_measurements(sample[sample.index < AT], target=WINDING, source="export.xlsx")
+    result, fitted = train(m, TrainOptions(split_dates="2024-07-01,2024-08-01"))
+    other = save_model(result, fitted, tmp_path / "models" / TR)
+    register_model(store, other.name, TR, str(other), artifact_digest(other))
+    promote(store, other.name)
+    changed = load_champion(store, TR).predict_frame(window)["predicted"].to_numpy()
+    assert not np.array_equal(before, changed)
+
+    assert rollback(store, TR, first.id, actor="admin") == first.id
+    after = load_champion(store, TR).predict_frame(window)["predicted"].to_numpy()
+    assert np.array_equal(before, after, equal_nan=True)
