@@ -41,14 +41,16 @@ from thermowatch.store.alerts import (
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.transformers import get_transformer
 
-# Kinds of alert (model degradation is reserved for the lifecycle issue).
+# Kinds of alert (model degradation and residual drift come from the lifecycle jobs).
 PREDICTED = "temperature_predicted"
 MEASURED = "temperature_measured"
 ANOMALY = "anomaly"
 STALE = "stale_data"
 MODEL_DEGRADATION = "model_degradation"
 FORECAST_CROSSING = "forecast_crossing"
-KINDS = (PREDICTED, MEASURED, ANOMALY, STALE, MODEL_DEGRADATION, FORECAST_CROSSING)
+RESIDUAL_DRIFT = "residual_drift"
+KINDS = (PREDICTED, MEASURED, ANOMALY, STALE, MODEL_DEGRADATION, FORECAST_CROSSING,
+         RESIDUAL_DRIFT)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,28 @@ class AlertEngine:
         stale = Thresholds(limit_min, math.inf, "stale")
         none = Hysteresis(0, timedelta(0), timedelta(0))
         return self._evaluate(transformer_id, now, [(STALE, age_min, stale, none)])
+
+    def check_model(
+        self, transformer_id: str, at: datetime, ratio: float, factor: float, degraded: bool
+    ) -> list[AlertEvent]:
+        """``model_degradation`` (ALERTE) while the live/validation error ratio has stayed above
+        ``factor`` for the required number of checks (``degraded``, decided by
+        :func:`thermowatch.learn.accuracy.degraded`); resolves at the first check that is not."""
+        value = ratio if degraded and math.isfinite(ratio) else 0.0
+        th = Thresholds(factor, math.inf, "live error / validation error")
+        none = Hysteresis(0, timedelta(0), timedelta(0))
+        return self._evaluate(transformer_id, at, [(MODEL_DEGRADATION, value, th, none)])
+
+    def check_residual_drift(
+        self, transformer_id: str, at: datetime, shift_k: float, alarm: bool, limit_k: float
+    ) -> list[AlertEvent]:
+        """``residual_drift`` (ALERTE): the transformer itself changed (residuals shifted with
+        the inputs inside the trained range, Page–Hinkley alarm). A person must look; the
+        lifecycle does not retrain on this period."""
+        value = abs(shift_k) if alarm else 0.0
+        th = Thresholds(limit_k, math.inf, "residual shift")
+        none = Hysteresis(0, timedelta(0), timedelta(0))
+        return self._evaluate(transformer_id, at, [(RESIDUAL_DRIFT, value, th, none)])
 
     def level(self, transformer_id: str, kind: str = PREDICTED) -> Level:
         """The current (hysteresis) level of one signal, as the store holds it."""

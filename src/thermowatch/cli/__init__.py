@@ -16,7 +16,9 @@ from thermowatch.cli import apikey as _apikey
 from thermowatch.cli import db as _db
 from thermowatch.cli import doctor as _doctor
 from thermowatch.cli import forecast as _forecast
+from thermowatch.cli import jobs as _jobs
 from thermowatch.cli import model as _model
+from thermowatch.cli import model_lifecycle as _model_lifecycle
 from thermowatch.cli import monitor as _monitor
 from thermowatch.cli import phase as _phase
 from thermowatch.cli import sample as _sample
@@ -41,6 +43,8 @@ app.command("forecast")(_forecast.forecast)
 app.command("thermal")(_thermal.thermal)
 app.command("sample")(_sample.sample)
 _model.app.command("sign")(_signing.model_sign)
+for _name, _command in _model_lifecycle.COMMANDS.items():
+    _model.app.command(_name)(_command)
 app.add_typer(_model.app, name="model")
 app.add_typer(_db.app, name="db")
 app.add_typer(_alerts.app, name="alerts")
@@ -49,6 +53,9 @@ app.command("simulate-scada")(_monitor.simulate_scada)
 app.command("status")(_db.status)
 app.command("serve")(_serve.serve)
 app.add_typer(_apikey.app, name="apikey")
+app.add_typer(_jobs.app, name="jobs")
+app.command("scheduler")(_jobs.scheduler)
+app.command("worker")(_jobs.worker)
 app.command("doctor")(_doctor.doctor)
 app.add_typer(_phase.app, name="phase")
 app.add_typer(_user.app, name="user")

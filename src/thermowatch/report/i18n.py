@@ -855,6 +855,27 @@ ALERT_TEXTS: dict[str, dict[str, str]] = {
         "en": "the measurement exceeds normal behaviour: check the cooling (fans, pumps, "
         "radiators) and the temperature sensor.",
     },
+    "quantity.model_degradation": {
+        "fr": "erreur en service / erreur de validation du modèle",
+        "en": "model error in service / validation error",
+    },
+    "quantity.residual_drift": {
+        "fr": "décalage durable mesure - modèle (K)",
+        "en": "lasting shift of measured minus model (K)",
+    },
+    "action.model_degradation.ALERTE": {
+        "fr": "les prédictions ne sont plus fiables : lancer un réentraînement "
+        "(thermowatch jobs run) et comparer avant de promouvoir (thermowatch model list).",
+        "en": "predictions are no longer reliable: retrain (thermowatch jobs run) and compare "
+        "before promoting (thermowatch model list).",
+    },
+    "action.residual_drift.ALERTE": {
+        "fr": "le transformateur chauffe plus qu'avant à charge égale : inspecter le "
+        "refroidissement (ventilateurs, pompes, radiateurs) et les capteurs ; pas de "
+        "réentraînement sur cette période.",
+        "en": "the transformer runs hotter than before at the same load: inspect the cooling "
+        "(fans, pumps, radiators) and the sensors; no retraining on this period.",
+    },
     "action.stale_data.ALERTE": {
         "fr": "la surveillance est aveugle : vérifier la chaîne d'acquisition (capteur, "
         "automate, réseau, source SCADA).",

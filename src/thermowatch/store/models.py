@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from thermowatch.errors import InputError, NotFoundError
 from thermowatch.store._sql import unknown_transformer_is_not_found
@@ -49,6 +49,32 @@ def register_model(
     InputError
         When ``sha256`` is not 64 hex digits.
     """
+    with unknown_transformer_is_not_found(transformer_id), write_transaction(engine) as conn:
+        insert_challenger(conn, model_id, transformer_id, artifact_path, sha256, metrics, at)
+    if status == ModelStatus.CHAMPION:
+        promote(engine, model_id, at=at)
+    elif status == ModelStatus.RETIRED:
+        retire(engine, model_id, at=at)
+    return get_model(engine, model_id)
+
+
+def insert_challenger(
+    conn: Connection,
+    model_id: str,
+    transformer_id: str,
+    artifact_path: str,
+    sha256: str,
+    metrics: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Register a model as a challenger in the caller's transaction (a retraining job registers
+    it together with finishing its run, so a killed worker leaves no half-registered model).
+
+    Raises
+    ------
+    InputError
+        When ``sha256`` is not 64 hex digits.
+    """
     if len(sha256) != 64 or any(ch not in "0123456789abcdef" for ch in sha256.lower()):
         raise InputError(f"model {model_id}: sha256 must be 64 hexadecimal digits")
     at = at or datetime.now(UTC)
@@ -56,13 +82,7 @@ def register_model(
         model_id, transformer_id, ModelStatus.CHALLENGER.value, metrics, artifact_path,
         sha256.lower(), at, at,
     )  # fmt: skip
-    with unknown_transformer_is_not_found(transformer_id), write_transaction(engine) as conn:
-        conn.execute(model_versions.insert(), [vars(row)])
-    if status == ModelStatus.CHAMPION:
-        promote(engine, model_id, at=at)
-    elif status == ModelStatus.RETIRED:
-        retire(engine, model_id, at=at)
-    return get_model(engine, model_id)
+    conn.execute(model_versions.insert(), [vars(row)])
 
 
 def get_model(engine: Engine, model_id: str) -> ModelVersion:

@@ -207,6 +207,51 @@ audit_log = Table(
     Column("detail", Text),
 )
 
+
+class JobStatus(enum.StrEnum):
+    """State of one lifecycle job run (the store, not the queue, is the source of truth)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # retried by the reconciler until ``attempts`` reaches the job's limit
+
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(50), nullable=False, comment="e.g. accuracy, drift, retrain"),
+    Column("transformer_id", String(64), ForeignKey("transformers.id"), nullable=False),
+    Column("scheduled_for", UTCDateTime, nullable=False, comment="the run's logical time"),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("claimed_by", String(200), comment="worker that holds the lease"),
+    Column("lease_until", UTCDateTime, comment="a running job past this is taken over"),
+    Column("dispatched_at", UTCDateTime, comment="last time the run was sent to a queue"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("result", JSON),
+    Column("error", Text),
+    # One run per (kind, transformer, logical time): enqueueing twice is a no-op.
+    Index("uq_job_runs_key", "kind", "transformer_id", "scheduled_for", unique=True),
+    Index("ix_job_runs_status", "status"),
+)
+
+model_checks = Table(
+    "model_checks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("transformer_id", String(64), ForeignKey("transformers.id"), nullable=False),
+    Column("model_id", String(100), nullable=False),
+    Column("kind", String(50), nullable=False, comment="accuracy | drift"),
+    Column("at", UTCDateTime, nullable=False, comment="end of the window checked"),
+    Column("verdict", String(50), nullable=False, comment="e.g. ok, degraded, world_moved"),
+    Column("values", JSON, nullable=False, comment="the numbers behind the verdict"),
+    Index("ix_model_checks_transformer_kind_at", "transformer_id", "kind", "at"),
+)
+
 forecasts = Table(
     "forecasts",
     metadata,

@@ -1,7 +1,7 @@
 """dashboard accounts, sign-in sessions and alert comments
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30 10:40:00
 
 The tables are defined in :mod:`thermowatch.store.users` and
@@ -16,7 +16,7 @@ from alembic import op
 import thermowatch.store.types
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,79 @@
+"""Lifecycle runs fanned out over Celery workers, Redis as broker.
+
+Messages carry run ids only; the store decides (see :mod:`thermowatch.jobs.runner`). Settings
+that make a killed worker harmless: ``acks_late`` + ``reject_on_worker_lost`` (the message is
+redelivered), prefetch 1 (a worker never hoards runs), and the scheduler's lease-based
+redispatch for the case the broker keeps the message invisible (Redis visibility timeout).
+
+Environment: ``THERMOWATCH_BROKER_URL`` (default ``redis://127.0.0.1:6379/0``),
+``THERMOWATCH_DATABASE_URL`` (the store), ``THERMOWATCH_JOB_LEASE_S`` (default 600).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from functools import cache
+
+from celery import Celery
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from thermowatch.jobs.runner import LEASE, LeaseLost, execute
+from thermowatch.store.engine import make_engine
+
+TASK = "thermowatch.run_job"
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+
+
+def broker_url() -> str:
+    return os.environ.get("THERMOWATCH_BROKER_URL", DEFAULT_BROKER)
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=float(os.environ.get("THERMOWATCH_JOB_LEASE_S", LEASE.seconds)))
+
+
+@cache
+def _engine() -> Engine:
+    # One engine (connection pool) per worker process, created after the fork.
+    return make_engine()
+
+
+def make_app(url: str | None = None) -> Celery:
+    """The Celery application with the one task, ``thermowatch.run_job(run_id)``."""
+    app = Celery("thermowatch", broker=url or broker_url())
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+
+    @app.task(name=TASK, bind=True, max_retries=5)
+    def run_job(self, run_id: int) -> str:  # type: ignore[no-untyped-def]
+        try:
+            return execute(_engine(), int(run_id), lease=lease())
+        except LeaseLost:
+            return "lost"  # another worker finished it: nothing to redo
+        except OperationalError as exc:  # database unavailable: try again later
+            raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
+
+    return app
+
+
+def dispatcher(app: Celery):  # type: ignore[no-untyped-def]
+    """A scheduler dispatcher that sends run ids to the workers."""
+
+    def dispatch(run_ids) -> None:  # type: ignore[no-untyped-def]
+        for run_id in run_ids:
+            app.send_task(TASK, args=[run_id])
+
+    return dispatch
+
+
+app = make_app()  # ``celery -A thermowatch.jobs.celery_app worker`` finds it here

@@ -1,0 +1,69 @@
+"""Execute one job run with exactly-once completion, whatever delivers it.
+
+The queue (in-process loop or Celery) hands over a run id; :func:`execute` claims it with a
+lease, runs the job, and finishes it in the same transaction as the job's output. A duplicate
+delivery finds the run claimed or done and does nothing; a worker killed mid-job leaves the run
+``running`` with an expiring lease, which :func:`thermowatch.store.jobs.runs_to_dispatch` hands
+out again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from thermowatch.jobs.tasks import JOBS
+from thermowatch.store.engine import write_transaction
+from thermowatch.store.jobs import claim_run, finish_run, get_run
+
+log = logging.getLogger(__name__)
+
+#: How long a worker may hold a run before another may take it over. Longer than any job.
+LEASE = timedelta(minutes=10)
+
+
+class LeaseLost(RuntimeError):
+    """The run was taken over by another worker before this one finished (output discarded)."""
+
+
+def worker_name() -> str:
+    """This process's identity in the ``claimed_by`` column."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def execute(
+    engine: Engine, run_id: int, worker: str | None = None, lease: timedelta = LEASE,
+    now: datetime | None = None,
+) -> str:  # fmt: skip
+    """Run one job run; return ``"done"``, ``"failed"`` or ``"skipped"`` (not claimable)."""
+    worker = worker or worker_name()
+    with write_transaction(engine) as conn:
+        if not claim_run(conn, run_id, worker, lease, at=now):
+            return "skipped"
+        run = get_run(conn, run_id)
+    assert run is not None  # claimed above
+    job = JOBS.get(run.kind)
+    try:
+        if job is None:
+            raise ValueError(f"unknown job kind {run.kind!r} (known: {', '.join(sorted(JOBS))})")
+        output = job(engine, run.transformer_id, run.scheduled_for)
+    except Exception as exc:  # a failed job is recorded and retried, never crashes the worker
+        log.warning("job %s %s/%s failed: %s", run_id, run.kind, run.transformer_id, exc)
+        with write_transaction(engine) as conn:
+            finish_run(conn, run_id, worker, error=f"{type(exc).__name__}: {exc}"[:2000])
+        return "failed"
+    with write_transaction(engine) as conn:
+        if not finish_run(conn, run_id, worker, output.result, at=datetime.now(UTC)):
+            raise LeaseLost(f"run {run_id} was taken over before {worker} finished it")
+        output.write(conn)
+    for after in output.after:
+        try:
+            after()
+        except Exception as exc:  # the check is stored; the alert is re-evaluated next run
+            log.warning("job %s %s/%s: alert step failed: %s", run_id, run.kind,
+                        run.transformer_id, exc)  # fmt: skip
+    return "done"

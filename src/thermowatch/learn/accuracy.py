@@ -1,0 +1,89 @@
+"""Live accuracy of a model in service: its error against what was later measured.
+
+Pure functions over pandas Series; the lifecycle job (:mod:`thermowatch.jobs.tasks`) reads the
+store and keeps the verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from thermowatch.learn.metrics import regression_metrics
+
+#: The rolling windows the live error is reported over.
+WINDOWS: dict[str, pd.Timedelta] = {
+    "24h": pd.Timedelta(hours=24),
+    "7d": pd.Timedelta(days=7),
+    "30d": pd.Timedelta(days=30),
+}
+#: Live/validation RMSE ratio above which a model counts as degraded [-].
+DEGRADED_FACTOR = 1.5
+#: Consecutive degraded checks before a ``model_degraded`` alert (one bad day is weather).
+DEGRADED_CHECKS = 3
+#: Fewest aligned samples for a window's error to be reported.
+MIN_SAMPLES = 24
+
+
+def live_errors(
+    measured: pd.Series,
+    predicted: pd.Series,
+    now: pd.Timestamp,
+    windows: Mapping[str, pd.Timedelta] = WINDOWS,
+    tolerance: pd.Timedelta = pd.Timedelta(minutes=5),
+) -> dict[str, dict[str, float]]:
+    """RMSE, MAE, bias [K] and n of ``predicted`` against ``measured`` over each window to ``now``.
+
+    Both are Series on UTC DatetimeIndexes; each prediction is paired with the measurement
+    nearest in time within ``tolerance`` (sources and the predictor do not share a clock
+    tick). A window with fewer than :data:`MIN_SAMPLES` pairs reports ``n`` only.
+    """
+    m = measured.dropna().sort_index()
+    p = predicted.dropna().sort_index()
+    if m.empty or p.empty:
+        return {name: {"n": 0} for name in windows}
+    pairs = pd.merge_asof(
+        p.rename("predicted").to_frame(),
+        m.rename("measured").to_frame(),
+        left_index=True,
+        right_index=True,
+        direction="nearest",
+        tolerance=tolerance,
+    ).dropna()
+    out: dict[str, dict[str, float]] = {}
+    for name, span in windows.items():
+        w = pairs[(pairs.index > now - span) & (pairs.index <= now)]
+        if len(w) < MIN_SAMPLES:
+            out[name] = {"n": len(w)}
+            continue
+        r = regression_metrics(w["measured"].to_numpy(), w["predicted"].to_numpy())
+        out[name] = {"rmse": r["rmse"], "mae": r["mae"], "bias": r["bias"], "n": r["n"]}
+    return out
+
+
+def validation_error(metrics: Mapping[str, Any] | None) -> tuple[float, float] | None:
+    """(RMSE, bias) [K] of a model on its validation period, from registered metrics.
+
+    Accepts ``{"validation": {...}}`` or the training job's ``{model_name: {"validation":
+    {...}}, "chosen": model_name}`` layout; None when the numbers are not there.
+    """
+    if not metrics:
+        return None
+    block = metrics.get("validation")
+    if block is None:
+        chosen = metrics.get("chosen") or metrics.get("model_name")
+        inner = metrics.get(chosen) if isinstance(chosen, str) else None
+        block = inner.get("validation") if isinstance(inner, Mapping) else None
+    if not isinstance(block, Mapping) or not np.isfinite(block.get("rmse", np.nan)):
+        return None
+    return float(block["rmse"]), float(block.get("bias", 0.0) or 0.0)
+
+
+def degraded(ratios: Sequence[float], factor: float = DEGRADED_FACTOR,
+             checks: int = DEGRADED_CHECKS) -> bool:  # fmt: skip
+    """True when the last ``checks`` live/validation ratios (newest last) all exceed ``factor``."""
+    recent = [r for r in ratios if np.isfinite(r)][-checks:]
+    return len(recent) == checks and all(r > factor for r in recent)

@@ -1,0 +1,62 @@
+"""A store with transformers whose truth is known: readings, a champion and its predictions.
+
+Truth: OT = 30 + 40·load² + ambient + N(0, 0.5) [°C], hourly. The champion predicts the
+noiseless truth (validation RMSE 0.5 K). Scenarios change the last 30 days:
+
+* ``normal`` — nothing changes;
+* ``heatwave`` — ambient +20 K, a range never trained on, and the model reads 3 K high there;
+* ``cooling`` — a cooling stage fails halfway through: measured OT +5 K at the same load;
+* ``noisy`` — the model's error grows to σ = 2 K (degraded, inputs unchanged).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from thermowatch.store.models import promote, register_model
+from thermowatch.store.predictions import Prediction, write_predictions
+from thermowatch.store.readings import wide_to_frame, write_readings
+from thermowatch.store.transformers import ensure_transformer
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+TRAIN_DAYS, RECENT_DAYS = 90, 30
+TRAINED_AT = START + timedelta(days=TRAIN_DAYS)
+NOW = TRAINED_AT + timedelta(days=RECENT_DAYS)
+
+
+def populate(engine: Engine, tid: str, scenario: str = "normal", seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    n = (TRAIN_DAYS + RECENT_DAYS) * 24
+    index = pd.date_range(START, periods=n, freq="h", tz=UTC)
+    hour = np.arange(n) % 24
+    load = 0.6 + 0.25 * np.sin(2 * np.pi * (hour - 8) / 24) + rng.normal(0, 0.03, n)
+    ambient = 15 + 5 * np.sin(2 * np.pi * (hour - 15) / 24) + rng.normal(0, 1.0, n)
+    recent = np.arange(n) >= TRAIN_DAYS * 24
+    if scenario == "heatwave":
+        ambient[recent] += 20.0
+    truth = 30 + 40 * load**2 + ambient
+    measured = truth + rng.normal(0, 0.5, n)
+    predicted = truth.copy()
+    if scenario == "heatwave":
+        predicted[recent] += 3.0
+    if scenario == "cooling":
+        measured[np.arange(n) >= (TRAIN_DAYS + RECENT_DAYS // 2) * 24] += 5.0
+    if scenario == "noisy":
+        predicted[recent] += rng.normal(0, 2.0, int(recent.sum()))
+
+    ensure_transformer(engine, tid, f"Poste {tid}", target_variable="OT")
+    wide = pd.DataFrame({"load": load, "ambient": ambient, "OT": measured}, index=index)
+    write_readings(engine, wide_to_frame(wide, tid, source="test")[0])
+    model_id = f"{tid}-m1"
+    register_model(
+        engine, model_id, tid, f"/models/{model_id}", "0" * 64,
+        metrics={"validation": {"rmse": 0.5, "bias": 0.0}}, at=TRAINED_AT,
+    )  # fmt: skip
+    promote(engine, model_id, at=TRAINED_AT)
+    rows = [Prediction(tid, ts.to_pydatetime(), model_id, float(v))
+            for ts, v in zip(index[recent], predicted[recent], strict=True)]  # fmt: skip
+    write_predictions(engine, rows)
