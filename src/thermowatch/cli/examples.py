@@ -32,6 +32,28 @@ EXAMPLES: dict[str, str] = {
     "alerts actions": "thermowatch alerts actions",
     "alerts approve": "thermowatch alerts approve 4",
     "alerts reject": "thermowatch alerts reject 4",
+    "forecast": (
+        "thermowatch forecast recent.csv --model resultats/model/<id> --horizon 24h --out f.csv"
+    ),
+    "model sign": "thermowatch model sign resultats/model/<id> --key-file /etc/thermowatch/model.key",
+    "model list": "thermowatch model list -t TR-0001",
+    "model show": "thermowatch model show 20261130T101500Z-1a2b3c4d",
+    "model promote": "thermowatch model promote 20261130T101500Z-1a2b3c4d --by alice",
+    "model rollback": "thermowatch model rollback -t TR-0001 --by alice",
+    "model approve": "thermowatch model approve 20261130T101500Z-1a2b3c4d --by alice",
+    "model reject": 'thermowatch model reject 20261130T101500Z-1a2b3c4d --by alice --reason "peak week"',
+    "db verify-backup": "thermowatch db verify-backup /var/backups/thermowatch/2026-06-01T0300Z",
+    "jobs run": "thermowatch jobs run --at 2026-11-30T06:00:00",
+    "jobs status": "thermowatch jobs status --json",
+    "scheduler": "thermowatch scheduler --celery --interval 30",
+    "worker": "THERMOWATCH_BROKER_URL=redis://127.0.0.1:6379/0 thermowatch worker -c 2",
+    "doctor": "thermowatch doctor",
+    "phase status": "thermowatch phase status",
+    "phase set": "thermowatch phase set 2 --by alice",
+    "phase judge": "thermowatch phase judge 12 --real --by alice",
+    "user create": "thermowatch user create alice --role operator",
+    "user list": "thermowatch user list",
+    "user disable": "thermowatch user disable alice",
 }
 
 

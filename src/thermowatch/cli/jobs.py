@@ -33,10 +33,7 @@ def _utc(at: datetime | None) -> datetime:
 
 @app.command("run")
 def run(at: At = None, database_url: DatabaseUrl = None) -> None:
-    """Run every due job now, in this process (what the in-process scheduler does each tick).
-
-    Example: thermowatch jobs run --at 2026-11-30T06:00:00
-    """
+    """Run every due job now, in this process (what the in-process scheduler does each tick)."""
     from thermowatch.jobs.scheduler import in_process, tick
     from thermowatch.store.jobs import run_counts
 
@@ -51,10 +48,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Runs by kind and status, and each transformer's latest accuracy and drift verdicts.
-
-    Example: thermowatch jobs status --json
-    """
+    """Runs by kind and status, and each transformer's latest accuracy and drift verdicts."""
     from thermowatch.store.jobs import champion_transformers, recent_checks, run_counts
 
     engine = _engine(database_url)
@@ -90,10 +84,7 @@ def scheduler(
     interval_s: Annotated[float, typer.Option("--interval", help="Seconds between ticks.")] = 60,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Enqueue the lifecycle jobs when due and dispatch them (in process, or to Celery).
-
-    Example: thermowatch scheduler --celery --interval 30
-    """
+    """Enqueue the lifecycle jobs when due and dispatch them (in process, or to Celery)."""
     from thermowatch.jobs.scheduler import in_process, run_loop
 
     engine = _engine(database_url)
@@ -115,10 +106,7 @@ def worker(
     concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1)] = 1,
     queues: Annotated[str, typer.Option("--queues", "-Q")] = "celery",
 ) -> None:
-    """A Celery worker for lifecycle jobs (broker: THERMOWATCH_BROKER_URL, Redis).
-
-    Example: THERMOWATCH_BROKER_URL=redis://127.0.0.1:6379/0 thermowatch worker -c 2
-    """
+    """A Celery worker for lifecycle jobs (broker: THERMOWATCH_BROKER_URL, Redis)."""
     from thermowatch.jobs.celery_app import app as celery_app
 
     celery_app.worker_main(

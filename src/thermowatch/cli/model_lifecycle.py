@@ -21,10 +21,7 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Model versions (newest first) with their status and latest live checks.
-
-    Example: thermowatch model list -t TR-01
-    """
+    """Model versions (newest first) with their status and latest live checks."""
     from thermowatch.store.jobs import recent_checks
     from thermowatch.store.models import list_models
 
@@ -47,10 +44,7 @@ def list_(
 
 
 def show(model_id: str, database_url: DatabaseUrl = None) -> None:
-    """One model version: status, registered metrics and its live checks, as JSON.
-
-    Example: thermowatch model show 20261130T101500Z-1a2b3c4d
-    """
+    """One model version: status, registered metrics and its live checks, as JSON."""
     from thermowatch.store.jobs import recent_checks
     from thermowatch.store.models import get_model
 
@@ -64,10 +58,7 @@ def show(model_id: str, database_url: DatabaseUrl = None) -> None:
 
 
 def promote(model_id: str, by: By, database_url: DatabaseUrl = None) -> None:
-    """Make a registered model the champion now (audited; the old champion is retired).
-
-    Example: thermowatch model promote 20261130T101500Z-1a2b3c4d --by alice
-    """
+    """Make a registered model the champion now (audited; the old champion is retired)."""
     from thermowatch.jobs.promotion import _promote
     from thermowatch.store.models import get_model
 
@@ -84,10 +75,7 @@ def rollback(
     ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Put the previous (or a named) model back in service in one command (audited).
-
-    Example: thermowatch model rollback -t TR-01 --by alice
-    """
+    """Put the previous (or a named) model back in service in one command (audited)."""
     from thermowatch.jobs.promotion import rollback as run_rollback
 
     model_id = run_rollback(_engine(database_url), transformer, to, by)
@@ -95,10 +83,7 @@ def rollback(
 
 
 def approve(model_id: str, by: By, database_url: DatabaseUrl = None) -> None:
-    """Approve a promotion waiting for an admin (phase 3).
-
-    Example: thermowatch model approve 20261130T101500Z-1a2b3c4d --by alice
-    """
+    """Approve a promotion waiting for an admin (phase 3)."""
     from thermowatch.jobs.promotion import approve as run_approve
 
     run_approve(_engine(database_url), model_id, by)
@@ -111,10 +96,7 @@ def reject(
     reason: Annotated[str, typer.Option("--reason", help="Why, for the audit log.")] = "",
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Reject a promotion waiting for an admin; the challenger is retired.
-
-    Example: thermowatch model reject 20261130T101500Z-1a2b3c4d --by alice --reason "peak week"
-    """
+    """Reject a promotion waiting for an admin; the challenger is retired."""
     from thermowatch.jobs.promotion import reject as run_reject
 
     run_reject(_engine(database_url), model_id, by, reason)

@@ -173,7 +173,12 @@ def simulate_scada(
         write_config.write_text(
             # spool_dir=None: the spool goes to the data directory, not next to the config.
             sim_config(
-                protocol, transformers, host=host, port=port, period_s=period, speed=speed,
+                protocol,
+                transformers,
+                host=host,
+                port=port,
+                period_s=period,
+                speed=speed,
                 spool_dir=None,
             ),
             encoding="utf-8",

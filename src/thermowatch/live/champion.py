@@ -34,7 +34,9 @@ def load_verified(directory: str | Path, expected_sha256: str | None) -> Predict
     """
     if expected_sha256 is not None and artifact_digest(directory) != expected_sha256:
         raise InputError(
-            f"{directory}: SHA256SUMS does not match the registry's sha256: the artifact was changed."
+            f"{directory}: SHA256SUMS does not match the expected sha256 (the registry's, or the "
+            "artifact the service started with): the artifact was changed; sign it "
+            "(thermowatch model sign) to serve a new version."
         )
     return load_model(directory)
 

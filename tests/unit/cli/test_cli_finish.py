@@ -34,7 +34,7 @@ def test_version(monkeypatch, capsys):
 @pytest.mark.parametrize(
     ("command", "text"),
     [
-        (["serve"], "TOML file with a [service] table."),
+        (["serve"], "The settings file: [service], [store], [alerts]"),
         (["alerts", "test-channel"], "Channel name from [alerts.channels]."),
         (["sample"], "Length of the export [days]."),
         (["alerts", "list"], "Only this transformer's alerts."),
