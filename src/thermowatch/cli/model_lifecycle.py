@@ -59,11 +59,11 @@ def show(model_id: str, database_url: DatabaseUrl = None) -> None:
 
 def promote(model_id: str, by: By, database_url: DatabaseUrl = None) -> None:
     """Make a registered model the champion now (audited; the old champion is retired)."""
-    from thermowatch.jobs.promotion import _promote
+    from thermowatch.jobs.promotion import promote_now
     from thermowatch.store.models import get_model
 
     engine = _engine(database_url)
-    _promote(engine, get_model(engine, model_id), by, "model.promoted", {"manual": True})
+    promote_now(engine, get_model(engine, model_id), by, "model.promoted", {"manual": True})
     _echo(f"{model_id} is now the champion")
 
 

@@ -86,11 +86,11 @@ def apply_decision(
         _audit(engine, actor, "model.promotion_pending", model, "pending",
                {**numbers, "phase": phase})  # fmt: skip
         return "pending"
-    _promote(engine, model, actor, "model.promoted", {**numbers, "phase": phase})
+    promote_now(engine, model, actor, "model.promoted", {**numbers, "phase": phase})
     return "promoted"
 
 
-def _promote(engine: Engine, model: ModelVersion, actor: str, action: str,
+def promote_now(engine: Engine, model: ModelVersion, actor: str, action: str,
              detail: Mapping[str, object]) -> None:  # fmt: skip
     before = champion(engine, model.transformer_id)
     promote(engine, model.id)
@@ -103,7 +103,7 @@ def approve(engine: Engine, model_id: str, actor: str) -> None:
     model = get_model(engine, model_id)
     if model.status != PENDING:
         raise InputError(f"model {model_id} is {model.status}, not waiting for approval.")
-    _promote(engine, model, actor, "model.promotion_approved", {})
+    promote_now(engine, model, actor, "model.promotion_approved", {})
 
 
 def reject(engine: Engine, model_id: str, actor: str, reason: str = "") -> None:
@@ -144,5 +144,5 @@ def rollback(engine: Engine, transformer_id: str, to_model_id: str | None, actor
     model = get_model(engine, target)
     if model.transformer_id != transformer_id:
         raise InputError(f"model {target} belongs to {model.transformer_id}, not {transformer_id}.")
-    _promote(engine, model, actor, "model.rolled_back", {})
+    promote_now(engine, model, actor, "model.rolled_back", {})
     return target
