@@ -212,6 +212,14 @@ def _print_summary(console, result, model_dir, written) -> None:
             style=style,
         )
     console.print(table)
+    from thermowatch.report.i18n import t
+
+    lang = result.lang
+    served = "; ".join(
+        f"{t(f'role.{role}', lang)} → {choice['chosen']}" for role, choice in result.roles.items()
+    )
+    console.print(f"{t('h.roles', lang)}: {served}")
+    console.print(t("roles.rule", lang, rule=result.selection_rule.get(lang, "")))
     console.print(f"model: {model_dir}")
     for path in written.values():
         console.print(f"wrote {path}")

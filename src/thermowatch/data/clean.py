@@ -306,7 +306,8 @@ def flag_frozen(
     A stretch is frozen when the value stays within the channel's own resolution for at least
     ``frozen_run_samples`` samples and ``frozen_min_duration``, while at least one other
     channel moves by more than 10 % of its training range during the stretch (a quiet night
-    where every channel is still is not a fault). Quantised channels repeat by nature: the
+    where every channel is still is not a fault), or when every channel repeats exactly the
+    same values for twice that duration (a logger that repeated its last row). Quantised channels repeat by nature: the
     duration rule, not exact equality alone, decides. The first sample of a stuck stretch is
     not flagged: it was a true reading when taken.
     """
@@ -343,11 +344,16 @@ def flag_frozen(
         for start in starts:
             stop = start + lengths[start]
             if (ticks[stop - 1] - ticks[start]) * unit < min_duration:
-                continue
+                continue  # shorter than the duration: quantised or slow, not frozen
+            duration = (ticks[stop - 1] - ticks[start]) * unit
             others = np.delete(values_all[start:stop], position, axis=1)
             moved = np.nanmax(others, axis=0) - np.nanmin(others, axis=0) if others.size else []
             other_span = np.delete(span, position)
-            if np.any(np.asarray(moved) > 0.1 * other_span):
+            drivers_moved = np.any(np.asarray(moved) > 0.1 * other_span)
+            # Every channel exactly still for twice the duration: a logger that repeated its
+            # last row (ETT files fill whole days so), not a quiet transformer.
+            logger_stuck = duration >= 2 * min_duration and np.all(np.asarray(moved) == 0)
+            if drivers_moved or logger_stuck:
                 mask[start + 1 : stop] = True
         masks[name] = mask
     return _flag_values(frame, masks, "frozen_sensor", report)

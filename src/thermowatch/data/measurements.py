@@ -74,7 +74,9 @@ class Measurements:
         """Boolean per row: the value of ``column`` is suspect (kept, but not to learn from)."""
         if self.flags is None or column not in self.flags:
             return np.zeros(len(self.frame), dtype=bool)
-        return self.flags[column].to_numpy(dtype=bool)
+        # By time, not position: a caller may have cut the frame without the flags.
+        flags = self.flags[column].reindex(self.frame.index, fill_value=False)
+        return flags.to_numpy(dtype=bool)
 
     def subset(self, rows: slice) -> Measurements:
         """The same measurements restricted to a range of rows (e.g. up to the last border)."""

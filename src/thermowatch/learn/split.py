@@ -133,7 +133,8 @@ def make_split(
     if split_dates:
         return split_by_dates(index, split_dates)
     if split_rows:
-        rows = file_rows if file_rows is not None else np.arange(len(index))
+        known = file_rows is not None and len(file_rows) == len(index)
+        rows = file_rows if known else np.arange(len(index))
         return split_by_file_rows(rows, max(rows_in_file, len(index)), split_rows)
     return chronological_split(len(index))
 

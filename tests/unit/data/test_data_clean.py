@@ -172,10 +172,14 @@ def test_frozen_needs_moving_drivers() -> None:
     the others move is."""
     raw = make_readings(400, freq="1h")
     still = raw.copy()
-    still.loc[100:120, [c for c in raw.columns if c != "horodatage"]] = still.loc[
-        100, [c for c in raw.columns if c != "horodatage"]
-    ].to_numpy()
+    channels = [c for c in raw.columns if c != "horodatage"]
+    still.loc[100:108, channels] = still.loc[100, channels].to_numpy()  # 8 h quiet
     assert clean_measurements(still).cleaning.count("frozen_sensor") == 0
+    # ... but a whole day repeated on every channel is a logger stuck on its last row.
+    stuck_logger = raw.copy()
+    stuck_logger.loc[200:224, channels] = stuck_logger.loc[200, channels].to_numpy()
+    flagged = clean_measurements(stuck_logger).cleaning.get("frozen_sensor").per_column
+    assert flagged[OIL] == 24 and len(clean_measurements(stuck_logger).frame) == 400
     stuck = raw.copy()
     stuck.loc[100:120, OIL] = stuck.loc[100, OIL]
     assert clean_measurements(stuck).cleaning.get("frozen_sensor").per_column == {OIL: 20}

@@ -117,12 +117,17 @@ class MonotoneThermal:
     role: ClassVar[str] = "normal"
     linear: LinearModel | None = None
     positive: tuple[bool, ...] = ()
+    # Overshoot off by default: every response weight non-negative, so the prediction after a
+    # load ramp also lags its steady state (what operators expect of thermal inertia); on, a
+    # fast response may overshoot a slower one (as the IEC hot spot does) — still monotone.
+    overshoot: bool = False
 
     def fit(self, features: pd.DataFrame, y: np.ndarray, fit_rows, val_rows, spec: FeatureSpec):
         """Fit on ``fit_rows``, choose the penalty on ``val_rows`` (validation RMSE).
 
-        Along each driver's chain of responses (instantaneous, then filters from fast to
-        slow), the weights are fitted through their prefix sums ``v_k = w_0 + … + w_k ≥ 0``:
+        Every response weight is non-negative. With ``overshoot``, along each driver's chain of
+        responses (instantaneous, then filters from fast to slow), the weights are instead
+        fitted through their prefix sums ``v_k = w_0 + … + w_k ≥ 0``:
         the features become differences of neighbouring responses (``x_k − x_{k+1}``, each
         non-negative after a step up, as a faster filter is always ahead of a slower one), so a
         bounded least-squares fit keeps every step response ``Σ_k v_k (φ_k − φ_{k+1})`` non-
@@ -134,7 +139,7 @@ class MonotoneThermal:
         bounded = np.array(positive)
         for chain in driver_chains(spec, names):
             for k, j in enumerate(chain):
-                if k + 1 < len(chain):
+                if self.overshoot and k + 1 < len(chain):
                     transform[chain[k + 1], j] = -1.0
                 bounded[j] = True
         z = x @ transform
