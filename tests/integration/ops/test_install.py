@@ -10,6 +10,7 @@ and the migrations. Skipped in a staged root (``--root``): apt-get and systemctl
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -152,3 +153,30 @@ def test_nginx_t_accepts_the_installed_site(installed, tmp_path) -> None:  # typ
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "test is successful" in proc.stderr
+
+
+def test_the_installed_backup_job_then_doctor_are_green(installed) -> None:  # type: ignore[no-untyped-def]
+    """What thermowatch-backup.service then thermowatch-doctor.service run, paths in the root."""
+    root, *_ = installed
+    env = dict(os.environ)
+    for line in (root / "etc/thermowatch/thermowatch.env").read_text().splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key] = f"{root}{value}" if value.startswith("/") else value
+    tw = str(root / "opt/thermowatch/venv/bin/thermowatch")
+    backup = subprocess.run(
+        [tw, "db", "backup", "--rotate", str(root / "var/backups/thermowatch"),
+         "--models", str(root / "var/lib/thermowatch/models"), "--verify"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert backup.returncode == 0 and "verified" in backup.stdout, backup.stderr
+    doctor = subprocess.run(
+        [tw, "doctor", "--config", str(root / "etc/thermowatch/thermowatch.toml"), "--json",
+         "--lang", "en", "--textfile", str(root / "thermowatch.prom")],
+        env=env, capture_output=True, text=True, timeout=300, cwd=root,
+    )  # fmt: skip
+    doc = json.loads(doctor.stdout)
+    verdicts = {c["check"]: c["verdict"] for c in doc["checks"]}
+    assert doctor.returncode == 0 and not doc["failed"], doc
+    assert verdicts["database"] == verdicts["backup"] == verdicts["certificates"] == "ok"
+    assert verdicts["config"] == "ok"
