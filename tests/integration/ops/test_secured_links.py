@@ -143,3 +143,73 @@ def test_monitor_reads_over_tls_with_credentials_and_strangers_are_refused(
     assert refused == ["no TLS", "anonymous", "bad password"]
     assert count_readings(engine) == 10 * len(FIELDS)
     engine.dispose()
+
+
+def test_opcua_basic256sha256_sign_and_encrypt(tmp_path: Path) -> None:
+    """A real asyncua server offering only Basic256Sha256 / SignAndEncrypt: the monitor reads
+    with its client certificate; a client without security finds no endpoint."""
+    from asyncua import Server, ua
+    from asyncua.crypto.cert_gen import setup_self_signed_certificate
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    from thermowatch.ingest.simulator import OPCUA_NAMESPACE
+
+    port = free_port()
+    engine = make_engine(f"sqlite:///{tmp_path}/store.db")
+    upgrade(engine)
+    tid = "TR-0001"
+
+    def monitor(secure: bool) -> Monitor:
+        doc = tomllib.loads(sim_config("opcua", 1, port=port, period_s=1))
+        src = doc["transformers"][0]["source"]
+        src["endpoint"] = f"opc.tcp://127.0.0.1:{port}/thermowatch/"
+        if secure:
+            src |= {"security_policy": "Basic256Sha256", "security_mode": "SignAndEncrypt",
+                    "certificate": str(tmp_path / "client.der"),
+                    "private_key": str(tmp_path / "client.pem"),
+                    "server_certificate": str(tmp_path / "server.der")}  # fmt: skip
+        return Monitor(parse_config(doc, tmp_path), engine=engine)
+
+    async def scenario() -> tuple[int, bool]:
+        for name, uri, use in [
+            ("server", "urn:freeopcua:python:server", ExtendedKeyUsageOID.SERVER_AUTH),
+            ("client", "urn:example.org:FreeOpcUa:opcua-asyncio", ExtendedKeyUsageOID.CLIENT_AUTH),
+        ]:
+            await setup_self_signed_certificate(tmp_path / f"{name}.pem", tmp_path / f"{name}.der",
+                                                uri, "127.0.0.1", [use], {"commonName": name})  # fmt: skip
+        server = Server()
+        await server.init()
+        server.set_endpoint(f"opc.tcp://127.0.0.1:{port}/thermowatch/")
+        server.set_security_policy([ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt])
+        await server.load_certificate(str(tmp_path / "server.der"))
+        await server.load_private_key(str(tmp_path / "server.pem"))
+        idx = await server.register_namespace(OPCUA_NAMESPACE)
+        obj = await server.nodes.objects.add_object(ua.NodeId(tid, idx), tid)
+        for j, key in enumerate(FIELDS.values()):
+            await obj.add_variable(ua.NodeId(f"{tid}.{key}", idx), key, 30.0 + j)
+        await server.start()
+        try:
+            insecure = monitor(secure=False)
+            await insecure.start()
+            try:
+                await insecure.wait_connected(3)
+                insecure_connected = True
+            except TimeoutError:
+                insecure_connected = False
+            for h in insecure.hubs.values():
+                await h.close()
+            secure = monitor(secure=True)
+            await secure.start()
+            await secure.wait_connected(20)
+            await asyncio.sleep(1.5)  # the subscription's first notifications
+            report = await secure.run_cycle([tid], datetime.now(UTC))
+            for h in secure.hubs.values():
+                await h.close()
+            return report.readings, insecure_connected
+        finally:
+            await server.stop()
+
+    readings, insecure_connected = asyncio.run(scenario())
+    assert not insecure_connected
+    assert readings == len(FIELDS) and count_readings(engine) == len(FIELDS)
+    engine.dispose()
