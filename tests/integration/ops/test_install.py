@@ -180,3 +180,46 @@ def test_the_installed_backup_job_then_doctor_are_green(installed) -> None:  # t
     assert doctor.returncode == 0 and not doc["failed"], doc
     assert verdicts["database"] == verdicts["backup"] == verdicts["certificates"] == "ok"
     assert verdicts["config"] == "ok"
+
+
+def test_the_installed_api_unit_command_serves(installed, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """thermowatch-api@PORT's ExecStart and Environment, run as written (paths in the root)."""
+    import time
+
+    import httpx
+
+    from tests.integration.ops.deploy_helpers import free_port, stop
+
+    root, *_ = installed
+    port = str(free_port())
+    unit = (root / "etc/systemd/system/thermowatch-api@.service").read_text().replace("%i", port)
+    env = dict(os.environ)
+    for line in (root / "etc/thermowatch/thermowatch.env").read_text().splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key] = f"{root}{value}" if value.startswith("/") else value
+    for line in unit.splitlines():
+        if line.startswith("Environment="):
+            key, _, value = line.removeprefix("Environment=").partition("=")
+            env[key] = f"{root}{value}" if value.startswith(("/etc", "/run")) else value
+    Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+    exec_start = next(x for x in unit.splitlines() if x.startswith("ExecStart="))
+    argv = [f"{root}{a}" if a.startswith("/opt/") else a
+            for a in exec_start.removeprefix("ExecStart=").split()]  # fmt: skip
+    log = tmp_path / "api.log"
+    proc = subprocess.Popen(argv, env=env, cwd=root / "var/lib/thermowatch",
+                            stdout=log.open("w"), stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None, log.read_text()[-3000:]
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.3)
+        assert r.status_code == 200, r.text
+        assert "gunicorn" in log.read_text().lower() or "Booting worker" in log.read_text()
+    finally:
+        stop(proc)
