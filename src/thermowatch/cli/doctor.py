@@ -21,6 +21,8 @@ from urllib.parse import urlparse
 
 import typer
 
+from thermowatch.cli.db import DatabaseUrl
+
 OK, WARN, FAIL = "ok", "warn", "fail"
 BACKUP_MAX_AGE_H = 26.0  # a nightly backup, with slack
 CERT_WARN_DAYS, CERT_FAIL_DAYS = 30, 14
@@ -385,15 +387,7 @@ def doctor(
             envvar="THERMOWATCH_CONFIG", help="thermowatch.toml to check.", show_default=False
         ),
     ] = None,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            envvar="THERMOWATCH_DATABASE_URL",
-            show_default=False,
-            help="Store URL (default: [monitor] database_url, else SQLite).",
-        ),
-    ] = None,
+    database_url: DatabaseUrl = None,
     backup_dir: Annotated[
         Path | None,
         typer.Option(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from thermowatch.cli.db import DatabaseUrl
 from thermowatch.errors import InputError
 
 if TYPE_CHECKING:
@@ -138,11 +139,6 @@ def _engine(url: str | None) -> Engine:
     return db_engine(url)
 
 
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option("--database-url", envvar="THERMOWATCH_DATABASE_URL", show_default=False,
-                 help="SQLAlchemy URL of the store."),
-]  # fmt: skip
 ConfigPath = Annotated[
     Path,
     typer.Option("--config", envvar="THERMOWATCH_CONFIG",

@@ -116,3 +116,12 @@ def test_every_unit_uses_the_installed_paths_and_the_hardening_drop_in() -> None
     timers = {t.stem for t in (DEPLOY / "systemd").glob("*.timer")}
     assert timers == {"thermowatch-backup", "thermowatch-retention", "thermowatch-outbox",
                       "thermowatch-doctor"}  # fmt: skip
+
+
+def test_install_sh_explains_itself_and_refuses_unknown_options() -> None:
+    script = str(DEPLOY / "install.sh")
+    assert subprocess.run(["bash", "-n", script]).returncode == 0
+    usage = subprocess.run(["bash", script, "--help"], capture_output=True, text=True)
+    assert usage.returncode == 0 and "Idempotent" in usage.stdout and "--root DIR" in usage.stdout
+    bad = subprocess.run(["bash", script, "--colour"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown option --colour" in bad.stderr

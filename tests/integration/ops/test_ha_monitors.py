@@ -80,6 +80,8 @@ def test_standby_monitor_takes_over_within_two_periods(pg_cluster, tmp_path: Pat
     ta, tb = ticks(a_log), ticks(b_log)
     # Active within 2 periods of the kill: B's first tick is at most 2 periods later.
     first_b = min(tb)
+    print(f"\nmonitor drill: takeover {(first_b - killed_at).total_seconds():.2f} s after the kill"
+          f" (period {PERIOD_S} s); A {len(ta)} ticks, B {len(tb)} ticks")  # fmt: skip
     assert first_b - killed_at <= timedelta(seconds=2 * PERIOD_S), (killed_at, first_b)
     # Never two active monitors: no tick collected by both, none by B before the kill.
     assert not set(ta) & set(tb)

@@ -10,6 +10,7 @@ and the migrations. Skipped in a staged root (``--root``): apt-get and systemctl
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -152,3 +153,73 @@ def test_nginx_t_accepts_the_installed_site(installed, tmp_path) -> None:  # typ
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "test is successful" in proc.stderr
+
+
+def test_the_installed_backup_job_then_doctor_are_green(installed) -> None:  # type: ignore[no-untyped-def]
+    """What thermowatch-backup.service then thermowatch-doctor.service run, paths in the root."""
+    root, *_ = installed
+    env = dict(os.environ)
+    for line in (root / "etc/thermowatch/thermowatch.env").read_text().splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key] = f"{root}{value}" if value.startswith("/") else value
+    tw = str(root / "opt/thermowatch/venv/bin/thermowatch")
+    backup = subprocess.run(
+        [tw, "db", "backup", "--rotate", str(root / "var/backups/thermowatch"),
+         "--models", str(root / "var/lib/thermowatch/models"), "--verify"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert backup.returncode == 0 and "verified" in backup.stdout, backup.stderr
+    doctor = subprocess.run(
+        [tw, "doctor", "--config", str(root / "etc/thermowatch/thermowatch.toml"), "--json",
+         "--lang", "en", "--textfile", str(root / "thermowatch.prom")],
+        env=env, capture_output=True, text=True, timeout=300, cwd=root,
+    )  # fmt: skip
+    doc = json.loads(doctor.stdout)
+    verdicts = {c["check"]: c["verdict"] for c in doc["checks"]}
+    assert doctor.returncode == 0 and not doc["failed"], doc
+    assert verdicts["database"] == verdicts["backup"] == verdicts["certificates"] == "ok"
+    assert verdicts["config"] == "ok"
+
+
+def test_the_installed_api_unit_command_serves(installed, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """thermowatch-api@PORT's ExecStart and Environment, run as written (paths in the root)."""
+    import time
+
+    import httpx
+
+    from tests.integration.ops.deploy_helpers import free_port, stop
+
+    root, *_ = installed
+    port = str(free_port())
+    unit = (root / "etc/systemd/system/thermowatch-api@.service").read_text().replace("%i", port)
+    env = dict(os.environ)
+    for line in (root / "etc/thermowatch/thermowatch.env").read_text().splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key] = f"{root}{value}" if value.startswith("/") else value
+    for line in unit.splitlines():
+        if line.startswith("Environment="):
+            key, _, value = line.removeprefix("Environment=").partition("=")
+            env[key] = f"{root}{value}" if value.startswith(("/etc", "/run")) else value
+    Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+    exec_start = next(x for x in unit.splitlines() if x.startswith("ExecStart="))
+    argv = [f"{root}{a}" if a.startswith("/opt/") else a
+            for a in exec_start.removeprefix("ExecStart=").split()]  # fmt: skip
+    log = tmp_path / "api.log"
+    proc = subprocess.Popen(argv, env=env, cwd=root / "var/lib/thermowatch",
+                            stdout=log.open("w"), stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None, log.read_text()[-3000:]
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.3)
+        assert r.status_code == 200, r.text
+        assert "gunicorn" in log.read_text().lower() or "Booting worker" in log.read_text()
+    finally:
+        stop(proc)
