@@ -167,6 +167,10 @@ def restore(
         raise InputError(f"backup file {file} does not exist.")
     engine = _engine(database_url, require_schema=False)
     where = engine.url.render_as_string(hide_password=True)
+    if file.is_dir():
+        from thermowatch.store.backup import verify_set
+
+        verify_set(file)  # a damaged set is refused before anyone is asked anything
     if not yes:
         if not sys.stdin.isatty():
             raise InputError(

@@ -107,7 +107,8 @@ def test_scheduled_backup_wipe_restore_gives_back_every_row_and_artifact(
         p.unlink() if p.is_file() else p.rmdir()
     assert table_counts(engine)["readings"] == 0
 
-    out = run("db", "restore", str(s.path), "--models", str(models), "--database-url", db_url)
+    out = run("db", "restore", str(s.path), "--models", str(models), "--database-url", db_url,
+              "--yes")  # fmt: skip
     assert "6 model files" in out
     assert table_counts(engine) == counts
     assert table_checksums(engine) == sums
@@ -137,7 +138,7 @@ def test_verify_refuses_a_corrupted_set_naming_the_file(
     # ... and a restore from it is refused before anything is touched
     before = table_counts(make_engine(url))
     monkeypatch.setattr(sys, "argv", ["thermowatch", "db", "restore", str(s.path),
-                                      "--database-url", url])  # fmt: skip
+                                      "--database-url", url, "--yes"])  # fmt: skip
     assert run_with_error_policy(root) == 2
     assert table_counts(make_engine(url)) == before
 
