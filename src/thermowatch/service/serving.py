@@ -25,7 +25,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from thermowatch.errors import InputError
 from thermowatch.learn.artifact import SUMS, Predictor
 from thermowatch.learn.signing import SIGNATURE, verify_signature
 from thermowatch.live.champion import artifact_digest, load_verified
