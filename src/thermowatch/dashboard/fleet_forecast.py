@@ -28,11 +28,12 @@ MAX_PAUSE_S = 0.25  # pacing per transformer at most [s]: a small fleet is done 
 
 
 class FleetCrossings:
-    """The first forecast crossing of each transformer: ``{id: (level, at) | None}``."""
+    """The first forecast crossing of each transformer: ``{id: (level, at, already) | None}``,
+    ``already`` when the forecast starts above that level (it is crossed now)."""
 
     def __init__(self, engine) -> None:
         self.engine = engine
-        self.values: dict[str, tuple[str, pd.Timestamp] | None] = {}
+        self.values: dict[str, tuple[str, pd.Timestamp, bool] | None] = {}
         self.computed_at: datetime | None = None
         self._task: asyncio.Task | None = None
 
@@ -69,7 +70,8 @@ class FleetCrossings:
                 log.exception("forecast of %s failed", tr.id)
                 continue
             if p.problem is None:
-                values[tr.id] = p.crossing
+                c = p.crossing
+                values[tr.id] = None if c is None else (*c, bool(c[1] == p.forecast.index[0]))
                 done += 1
             if budget:
                 time.sleep(max(0.0, budget - (time.monotonic() - started)))
