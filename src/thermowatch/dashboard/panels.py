@@ -23,7 +23,6 @@ from thermowatch.errors import InputError
 from thermowatch.learn.result import Thresholds
 from thermowatch.store.overview import (
     hourly_arrays,
-    hourly_means,
     latest_variables,
     prediction_arrays,
     quality_counts,
@@ -204,8 +203,9 @@ def life_so_far(engine, transformer, now: datetime | None = None) -> LifeSoFar |
         return None
     t_us, hot = reading_arrays(engine, transformer.id, winding, HISTORY_START, end)
     before = t_us[0] if t_us.size else to_micros(now)
-    hours, _, _ = hourly_arrays(engine, transformer.id, winding, HISTORY_START, from_micros(before))
-    means = hourly_means(engine, transformer.id, winding, HISTORY_START, from_micros(before))
+    hours, _, means, _ = hourly_arrays(
+        engine, transformer.id, winding, HISTORY_START, from_micros(before)
+    )
     loss = 0.0
     if hours.size:
         loss += float(loss_of_life_days(means, 60.0))
@@ -230,7 +230,9 @@ def with_hourly(engine, transformer_id: str, variable: str, start: datetime, t_u
     aggregate does not say when within the hour they happened): the peaks stay on the chart.
     """
     before = t_us[0] if t_us.size else to_micros(datetime.now(UTC))
-    hours, lows, highs = hourly_arrays(engine, transformer_id, variable, start, from_micros(before))
+    hours, lows, _, highs = hourly_arrays(
+        engine, transformer_id, variable, start, from_micros(before)
+    )
     if not hours.size:
         return t_us / 1e6, y
     quarter = 900_000_000

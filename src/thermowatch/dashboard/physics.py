@@ -254,7 +254,7 @@ def first_crossing(f: Forecast, thresholds: dict[str, float]) -> tuple[str, pd.T
             hits.append((int(above[0]), level))
     if not hits:
         return None
-    i, level = min(hits)
+    i, level = min(hits, key=lambda hit: (hit[0], hit[1] != "CRITIQUE"))
     return level, f.index[i]
 
 

@@ -77,6 +77,7 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.fleet.alerts": {"fr": "Alertes ouvertes", "en": "Open alerts"},
     "ui.fleet.age": {"fr": "Dernière mesure", "en": "Last reading"},
     "ui.fleet.model": {"fr": "Modèle", "en": "Model"},
+    "ui.fleet.crossing_now": {"fr": "déjà franchi", "en": "already crossed"},
     "ui.fleet.crossings_at": {
         "fr": "Franchissements prévus (physique CEI 60076-7, 24 h) calculés à {at}.",
         "en": "Forecast crossings (IEC 60076-7 physics, 24 h) computed at {at}.",

@@ -273,38 +273,21 @@ def reading_arrays(
 
 def hourly_arrays(
     engine: Engine, transformer_id: str, variable: str, start: datetime, end: datetime
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Hourly aggregates of one variable (what retention keeps once raw readings are folded):
-    ``(hour_us, min, max)`` for the hours starting in ``[start, end)``, oldest first."""
+    ``(hour_us, min, mean, max)`` for the hours starting in ``[start, end)``, oldest first."""
     h = readings_hourly.c
     q = (
-        select(h.hour, h.min, h.max)
+        select(h.hour, h.min, h.mean, h.max)
         .where(h.transformer_id == transformer_id, h.variable == variable)
         .where(h.hour >= start, h.hour < end)
         .order_by(h.hour)
     )
     with engine.connect() as conn:
         rows = conn.execute(q).all()
-    n = len(rows)
-    hours = np.fromiter((to_micros(r.hour) for r in rows), dtype=np.int64, count=n)
-    lows = np.fromiter((r.min for r in rows), dtype=np.float64, count=n)
-    highs = np.fromiter((r.max for r in rows), dtype=np.float64, count=n)
-    return hours, lows, highs
-
-
-def hourly_means(
-    engine: Engine, transformer_id: str, variable: str, start: datetime, end: datetime
-) -> np.ndarray:
-    """Hourly means of one variable for the hours starting in ``[start, end)``, oldest first."""
-    h = readings_hourly.c
-    q = (
-        select(h.mean)
-        .where(h.transformer_id == transformer_id, h.variable == variable)
-        .where(h.hour >= start, h.hour < end)
-        .order_by(h.hour)
-    )
-    with engine.connect() as conn:
-        return np.array(conn.scalars(q).all(), dtype=np.float64)
+    hours = np.array([to_micros(r.hour) for r in rows], dtype=np.int64)
+    values = np.array([(r.min, r.mean, r.max) for r in rows], dtype=np.float64).reshape(-1, 3)
+    return hours, values[:, 0], values[:, 1], values[:, 2]
 
 
 def latest_variables(engine: Engine, transformer_id: str) -> list[str]:

@@ -10,6 +10,7 @@ shared by every worker, since it lives in the database).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
 import secrets
@@ -44,8 +45,14 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 5.0
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{2,64}$")
 _hasher = PasswordHasher()  # argon2id, RFC 9106 "low memory" profile (64 MiB, t=3, p=4)
-# Verified against when the user does not exist, so that the answer time does not tell.
-_DUMMY_HASH = _hasher.hash("thermowatch-no-such-user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so that the answer time does not tell
+    (made on first use: hashing costs tens of milliseconds, not to be paid at import)."""
+    return _hasher.hash("thermowatch-no-such-user")
+
 
 _meta = MetaData()
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -190,7 +197,7 @@ def verify_password(
         row = conn.execute(select(users).where(users.c.name == name)).first()
     if row is None:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         return None, "unknown"
     user = _user(row)
     if not user.active:

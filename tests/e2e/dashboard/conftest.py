@@ -152,9 +152,14 @@ def sign_in(driver, base: str, name: str) -> None:
 
 def wait_for(condition, timeout: float, every: float = 0.05):
     """Poll ``condition`` until it is truthy; returns it, or fails with the time waited."""
+    from selenium.common.exceptions import WebDriverException
+
     start = time.monotonic()
     while True:
-        value = condition()
+        try:
+            value = condition()
+        except WebDriverException:  # the page is between two loads: not there yet
+            value = None
         if value:
             return value
         if time.monotonic() - start > timeout:

@@ -56,7 +56,11 @@ def test_fleet_lists_the_simulated_fleet_with_the_right_colours(service, browser
 
 
 def screenshot_fleet(browser, base):
-    browser.get(f"{base}/")
+    def crossings_done() -> bool:  # the forecast column is filled by a paced worker thread
+        browser.get(f"{base}/")
+        return "calculés à" in browser.find_element(By.CSS_SELECTOR, ".hint").text
+
+    wait_for(crossings_done, 30, every=1.0)
     wait_for(lambda: "on" in browser.find_element(By.ID, "live").get_attribute("class"), 5)
     screenshot(browser, "dashboard-fleet.png")
 

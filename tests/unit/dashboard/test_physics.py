@@ -79,6 +79,8 @@ def test_forecast_is_anchored_and_crossing_found(recent):
     level, at = physics.first_crossing(f, {"alert": float(f.value.max()) - 0.1, "critical": 500})
     assert level == "ALERTE" and at == f.index[int(np.argmax(f.value >= f.value.max() - 0.1))]
     assert physics.first_crossing(f, {"alert": 400, "critical": 500}) is None
+    # both thresholds already exceeded at the start: the worse level is the one reported
+    assert physics.first_crossing(f, {"alert": 10, "critical": 20})[0] == "CRITIQUE"
 
 
 def test_drivers_need_a_load(recent):
