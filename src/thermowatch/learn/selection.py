@@ -51,6 +51,9 @@ class Choice:
     runner_up: str | None
     scores: dict[str, float]
     reason: str
+    #: The reason as a catalogue key and its values, so a report words it in its own language.
+    reason_key: str = "lowest"
+    reason_values: dict[str, object] | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -59,6 +62,8 @@ class Choice:
             "runner_up": self.runner_up,
             "validation_scores": self.scores,
             "reason": self.reason,
+            "reason_key": self.reason_key,
+            "reason_values": self.reason_values or {},
             "rule": RULE["en"],
         }
 
@@ -81,9 +86,13 @@ def choose(role: str, candidates: list[Candidate]) -> Choice:
     runner = next((c.name for c in ranked if c.name != chosen.name), None)
     if chosen is best:
         reason = f"lowest validation error ({best.validation_error:.4g})"
+        key, values = "lowest", {"error": best.validation_error}
     else:
         reason = (
             f"simpler than {best.name} ({chosen.parameters} vs {best.parameters} parameters)"
             f" and within {TOLERANCE:.0%} of its validation error"
         )
-    return Choice(role, chosen.name, runner, scores, reason)
+        key = "simpler"
+        values = {"best": best.name, "parameters": chosen.parameters,
+                  "best_parameters": best.parameters, "tolerance": 100 * TOLERANCE}  # fmt: skip
+    return Choice(role, chosen.name, runner, scores, reason, key, values)

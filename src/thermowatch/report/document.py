@@ -127,6 +127,20 @@ def band_lower_pu(name: str) -> float:
 def ordered_bands(groups: dict[str, dict]) -> dict[str, dict]:
     """Load bands from the lightest to the heaviest load."""
     return dict(sorted(groups.items(), key=lambda item: band_lower_pu(item[0])))
+
+
+def _reason(choice: dict, lang: str) -> str:
+    """The selection rule's reason in the report's language (older metrics: as stored)."""
+    key, values = choice.get("reason_key"), dict(choice.get("reason_values") or {})
+    if key not in ("lowest", "simpler"):
+        return str(choice["reason"])
+    if "error" in values:
+        values["error"] = number(values["error"], lang, 4)
+    if "tolerance" in values:
+        values["tolerance"] = number(values["tolerance"], lang, 0)
+    return t(f"roles.reason.{key}", lang, **values)
+
+
 def _roles(result: TrainingResult) -> list[Section]:
     """Which model serves each role, the runner-up and why (the written rule)."""
     if not result.roles:
@@ -141,7 +155,7 @@ def _roles(result: TrainingResult) -> list[Section]:
                 choice["chosen"],
                 choice.get("runner_up") or "—",
                 number(score, lang, 4) if score is not None else "—",
-                choice["reason"],
+                _reason(choice, lang),
             ]
         )
     header = [t(k, lang) for k in ("col.role", "col.chosen", "col.runner_up", "col.validation")]
@@ -198,7 +212,8 @@ def _importance(result: TrainingResult) -> list[Section]:
     blocks: list[Block] = []
     if result.importances_k:
         blocks.append(t("importance.intro", lang))
-        rows = [[name, number(value, lang, 2)] for name, value in result.importances_k]
+        rows = [[label("feature", name, lang), number(value, lang, 2)]
+                for name, value in result.importances_k]  # fmt: skip
         blocks.append(Table([t("col.input", lang), t("col.importance_k", lang)], rows))
     if result.treated_as_load:
         blocks.append(t("loads.treated", lang, columns=", ".join(result.treated_as_load)))

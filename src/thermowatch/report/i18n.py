@@ -753,6 +753,24 @@ TEXTS.update(
         "cleaning.data_rows": {"fr": "lignes de données {rows}", "en": "data rows {rows}"},
         "cleaning.disabled": {"fr": "désactivé", "en": "disabled"},
         # Step names of the training's timings (footer); model names stay as they are.
+        "timing.nowcast": {"fr": "estimation au pas suivant", "en": "nowcast"},
+        "timing.forecast": {"fr": "prévision", "en": "forecast"},
+        "timing.report data": {"fr": "données du rapport", "en": "report data"},
+        "feature.IEC 60076-7 estimate": {
+            "fr": "estimation CEI 60076-7",
+            "en": "IEC 60076-7 estimate",
+        },
+        "feature.calendar": {"fr": "calendrier", "en": "calendar"},
+        "roles.reason.lowest": {
+            "fr": "plus faible erreur de validation ({error})",
+            "en": "lowest validation error ({error})",
+        },
+        "roles.reason.simpler": {
+            "fr": "plus simple que {best} ({parameters} paramètres contre {best_parameters}) et "
+            "à moins de {tolerance} % de son erreur de validation",
+            "en": "simpler than {best} ({parameters} vs {best_parameters} parameters) and within "
+            "{tolerance} % of its validation error",
+        },
         "timing.read": {"fr": "lecture", "en": "reading"},
         "timing.features": {"fr": "variables", "en": "features"},
         "timing.one-step": {"fr": "modèle à un pas", "en": "one-step model"},

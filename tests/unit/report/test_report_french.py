@@ -53,7 +53,12 @@ def test_no_english_catalogue_word_in_the_french_report(french_report):
     result, paths = french_report
     text = visible_text(paths["html"].read_text(encoding="utf-8"))
     # Proper names and data: column names, model names, the file name stay as they are.
-    names = [*result.measurements.frame.columns, *result.models, str(result.measurements.source)]
+    names = [
+        *result.measurements.frame.columns,
+        *result.models,
+        str(result.measurements.source),
+        *(name for choice in result.roles.values() for name in choice["validation_scores"]),
+    ]
     for name in sorted(names, key=len, reverse=True):
         text = text.replace(name, " ")
     english = english_only_words()
