@@ -32,13 +32,27 @@ def _utc(at: datetime | None) -> datetime:
 
 
 @app.command("run")
-def run(at: At = None, database_url: DatabaseUrl = None) -> None:
+def run(
+    at: At = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind", "-k", help="Only these jobs (accuracy, drift, retrain); repeatable."
+        ),
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
     """Run every due job now, in this process (what the in-process scheduler does each tick)."""
-    from thermowatch.jobs.scheduler import in_process, tick
+    from thermowatch.errors import InputError
+    from thermowatch.jobs.scheduler import PERIODS, in_process, tick
     from thermowatch.store.jobs import run_counts
 
+    unknown = sorted(set(kind or ()) - set(PERIODS))
+    if unknown:
+        raise InputError(f"--kind {unknown[0]!r} is not a job; known: {', '.join(PERIODS)}.")
+    periods = {k: v for k, v in PERIODS.items() if not kind or k in kind}
     engine = _engine(database_url)
-    sent = tick(engine, in_process(engine), now=_utc(at))
+    sent = tick(engine, in_process(engine), now=_utc(at), periods=periods)
     counts = run_counts(engine)
     _echo(f"{len(sent)} run(s) executed; runs by status: {json.dumps(counts)}")
 

@@ -33,7 +33,8 @@ def test_jobs_and_model_commands(tmp_path):
     register_model(engine, "TR-01-m2", "TR-01", "/m2", "2" * 64)
     apply_decision(engine, "TR-01-m2", PromotionDecision(True, 2.0, 1.0, 0.9, 500), phase=2)
 
-    run = _tw(url, "jobs", "run", "--at", NOW.strftime("%Y-%m-%dT%H:%M:%S"))
+    run = _tw(url, "jobs", "run", "--at", NOW.strftime("%Y-%m-%dT%H:%M:%S"), "-k", "accuracy",
+              "-k", "drift")  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert "2 run(s) executed" in run.stdout
     status = json.loads(_tw(url, "jobs", "status", "--json").stdout)
@@ -49,3 +50,5 @@ def test_jobs_and_model_commands(tmp_path):
     again = _tw(url, "model", "approve", "TR-01-m2", "--by", "alice")
     assert again.returncode == 2 and "not waiting for approval" in again.stderr
     assert "Traceback" not in again.stderr
+    bad = _tw(url, "jobs", "run", "--kind", "retrian")
+    assert bad.returncode == 2 and "'retrian' is not a job" in bad.stderr
