@@ -84,6 +84,8 @@ def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
     if current is None or not target:
         why = "no champion model" if current is None else "no target_variable configured"
         return JobOutput({"verdict": "skipped", "reason": why})
+    old = load_champion(engine, transformer_id)  # verified first: fail before any training
+    assert old is not None  # a champion was found above
     holdout_start, val_start = at - HOLDOUT, at - HOLDOUT - VALIDATION
     start = val_start - TRAIN_SPAN
     history = readings_frame(engine, transformer_id, start, at, good_only=True)
@@ -108,8 +110,6 @@ def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
     directory = save_model(result, fitted, models_dir() / transformer_id)
     challenger = load_verified(directory, None)
 
-    old = load_champion(engine, transformer_id)
-    assert old is not None  # a champion was found above
     window = history[history.index >= holdout_start - timedelta(minutes=_warmup(challenger, old))]
     scored = window.index >= holdout_start
     measured = window[target].to_numpy(dtype=np.float64)[scored]

@@ -84,7 +84,8 @@ def test_fifty_transformers_two_workers_one_killed_every_run_completes_once(pg_c
     engine = make_engine(url)
     upgrade(engine)
     for i in range(N_TRANSFORMERS):
-        populate(engine, f"TR-{i:02d}", ("normal", "heatwave", "cooling")[i % 3], seed=i)
+        # No "heatwave": its drift verdict would queue retraining, which is not under test here.
+        populate(engine, f"TR-{i:02d}", ("normal", "cooling")[i % 2], seed=i)
 
     env = {
         **os.environ,
@@ -154,6 +155,6 @@ def test_fifty_transformers_two_workers_one_killed_every_run_completes_once(pg_c
     assert len(set(checks)) == 2 * N_TRANSFORMERS
     assert taken_over.attempts == 2  # the killed run was retried by the survivor
     assert int(taken_over.claimed_by.rsplit(":", 1)[1]) != killed_run
-    assert recent_checks(engine, "TR-01", "drift")[0]["verdict"] == "world_moved"
-    assert recent_checks(engine, "TR-02", "drift")[0]["verdict"] == "transformer_changed"
+    assert recent_checks(engine, "TR-00", "drift")[0]["verdict"] == "stable"
+    assert recent_checks(engine, "TR-01", "drift")[0]["verdict"] == "transformer_changed"
     engine.dispose()
