@@ -211,6 +211,13 @@ class Pipeline:
         """Drop what is known of a transformer (its champion changed): rebuilt on next use."""
         self._states.pop(transformer_id, None)
 
+    def follow_champion(self, transformer_id: str, predictor: Any) -> None:
+        """Start over from ``predictor`` when it is not the one this pipeline predicts with
+        (a new champion was promoted or hot-reloaded)."""
+        st = self._states.get(transformer_id)
+        if st is not None and predictor is not None and st.profile.predictor is not predictor:
+            self.forget(transformer_id)
+
     def state(self, transformer_id: str) -> _State:
         st = self._states.get(transformer_id)
         if st is None:
