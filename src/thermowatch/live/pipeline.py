@@ -173,6 +173,7 @@ class _State:
     physics: IecEstimator | None
     stale: v.StaleTracker
     fed_until: datetime | None = None  # newest instant this process fed the nowcaster
+    target_kind: str = q.WINDING_TEMPERATURE  # the quantity the prediction must be
 
 
 class Pipeline:
@@ -245,7 +246,8 @@ class Pipeline:
                 f"transformer {p.transformer_id!r}: no champion model and no thermal spec to "
                 "predict with"
             )
-        return _State(p, now, physics, v.StaleTracker(self.settings.stale_periods))
+        kind = q.TOP_OIL_TEMPERATURE if is_oil(p.target or "") else q.WINDING_TEMPERATURE
+        return _State(p, now, physics, v.StaleTracker(self.settings.stale_periods), None, kind)
 
     def history_minutes(self, p: Profile) -> float:
         """How much history the nowcaster needs [min]."""
@@ -352,7 +354,6 @@ class Pipeline:
     def _predict(
         self, st: _State, snap: Snapshot, good: dict[str, float], event: PredictionEvent
     ) -> None:
-        p = st.profile
         if st.physics is not None and st.physics is not st.nowcaster:
             with contextlib.suppress(InputError):  # no load or ambient yet: no forecast yet
                 st.physics.step(snap.ts, good)
@@ -361,8 +362,7 @@ class Pipeline:
         except InputError as exc:
             event.reason = f"no prediction: {exc}"
             return
-        target_kind = q.TOP_OIL_TEMPERATURE if is_oil(p.target or "") else q.WINDING_TEMPERATURE
-        bad = q.out_of_range(target_kind, est.predicted_c)
+        bad = q.out_of_range(st.target_kind, est.predicted_c)
         if bad is not None:
             event.reason = (
                 f"no prediction: the model's answer {bad}; the inputs are beyond what it "
