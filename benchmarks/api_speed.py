@@ -78,7 +78,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_up(url: str, timeout: float = 60.0) -> None:
+def wait_up(url: str, timeout: float = 180.0) -> None:
     import httpx
 
     deadline = time.monotonic() + timeout

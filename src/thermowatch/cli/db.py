@@ -249,17 +249,52 @@ def retention(
     )
 
 
+def _spool_state() -> dict[str, object] | None:
+    """The monitor's spool named by the settings file, when there is one on disk."""
+    from pathlib import Path
+
+    from thermowatch.ingest.spool import FILE_NAME, Spool
+    from thermowatch.settings import read_settings
+
+    try:
+        file = read_settings(None)
+    except InputError:
+        return None
+    monitor = file.section("monitor")
+    if not file.has("transformers") and not monitor:
+        return None
+    directory = file.base_dir / str(monitor.get("spool_dir", "spool"))
+    if not (Path(directory) / FILE_NAME).is_file():
+        return None
+    spool = Spool(directory)
+    try:
+        return {"directory": str(directory), "waiting": spool.pending(),
+                "quarantined": len(spool.quarantined())}  # fmt: skip
+    finally:
+        spool.close()
+
+
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Per transformer: latest reading, measured and predicted temperature, level, open alerts."""
+    """Per transformer: latest reading, measured and predicted temperature, the worse of their
+    levels and which one, open alerts; and the monitor's spool (waiting, quarantined)."""
     from thermowatch.store.status import fleet_status
 
     rows = fleet_status(_engine(database_url))
+    spool = _spool_state()
     if as_json:
-        typer.echo(json.dumps([r.to_json() for r in rows], indent=2))
+        doc: object = [r.to_json() for r in rows]
+        if spool is not None:
+            doc = {"transformers": doc, "spool": spool}
+        typer.echo(json.dumps(doc, indent=2))
         return
+    if spool is not None:
+        _echo(
+            f"monitor spool {spool['directory']}: {spool['waiting']} batches waiting for the "
+            f"database, {spool['quarantined']} quarantined (refused by the store, kept)"
+        )
     from rich.console import Console
     from rich.table import Table
 

@@ -173,6 +173,7 @@ class _State:
     physics: IecEstimator | None
     stale: v.StaleTracker
     fed_until: datetime | None = None  # newest instant this process fed the nowcaster
+    target_kind: str = q.WINDING_TEMPERATURE  # the quantity the prediction must be
 
 
 class Pipeline:
@@ -211,6 +212,13 @@ class Pipeline:
         """Drop what is known of a transformer (its champion changed): rebuilt on next use."""
         self._states.pop(transformer_id, None)
 
+    def follow_champion(self, transformer_id: str, predictor: Any) -> None:
+        """Start over from ``predictor`` when it is not the one this pipeline predicts with
+        (a new champion was promoted or hot-reloaded)."""
+        st = self._states.get(transformer_id)
+        if st is not None and predictor is not None and st.profile.predictor is not predictor:
+            self.forget(transformer_id)
+
     def state(self, transformer_id: str) -> _State:
         st = self._states.get(transformer_id)
         if st is None:
@@ -238,7 +246,8 @@ class Pipeline:
                 f"transformer {p.transformer_id!r}: no champion model and no thermal spec to "
                 "predict with"
             )
-        return _State(p, now, physics, v.StaleTracker(self.settings.stale_periods))
+        kind = q.TOP_OIL_TEMPERATURE if is_oil(p.target or "") else q.WINDING_TEMPERATURE
+        return _State(p, now, physics, v.StaleTracker(self.settings.stale_periods), None, kind)
 
     def history_minutes(self, p: Profile) -> float:
         """How much history the nowcaster needs [min]."""
@@ -345,7 +354,6 @@ class Pipeline:
     def _predict(
         self, st: _State, snap: Snapshot, good: dict[str, float], event: PredictionEvent
     ) -> None:
-        p = st.profile
         if st.physics is not None and st.physics is not st.nowcaster:
             with contextlib.suppress(InputError):  # no load or ambient yet: no forecast yet
                 st.physics.step(snap.ts, good)
@@ -354,8 +362,7 @@ class Pipeline:
         except InputError as exc:
             event.reason = f"no prediction: {exc}"
             return
-        target_kind = q.TOP_OIL_TEMPERATURE if is_oil(p.target or "") else q.WINDING_TEMPERATURE
-        bad = q.out_of_range(target_kind, est.predicted_c)
+        bad = q.out_of_range(st.target_kind, est.predicted_c)
         if bad is not None:
             event.reason = (
                 f"no prediction: the model's answer {bad}; the inputs are beyond what it "

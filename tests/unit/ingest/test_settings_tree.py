@@ -42,3 +42,37 @@ def test_mistakes_name_the_section(tmp_path: Path) -> None:
     bad.write_text('[store]\nurl = "sqlite://"\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"\[\[transformers\]\]"):
         monitor_settings(read_settings(bad))
+
+
+def test_status_reports_the_monitor_spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from thermowatch.cli import db
+    from thermowatch.ingest.spool import Spool
+
+    (tmp_path / "thermowatch.toml").write_text(
+        '[monitor]\nspool_dir = "spool"\n[[transformers]]\nid = "T"\n'
+        '[transformers.source]\nprotocol = "replay"\npath = "x.csv"\n',
+        encoding="utf-8",
+    )
+    spool = Spool(tmp_path / "spool")
+    spool.append({"readings": []})
+    spool.quarantine(spool.append({"readings": [["NOPE"]]}), "transformer 'NOPE' does not exist")
+    spool.close()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("THERMOWATCH_CONFIG", raising=False)
+    from thermowatch.store.engine import make_engine
+    from thermowatch.store.migrate import upgrade
+
+    upgrade(make_engine(f"sqlite:///{tmp_path / 's.db'}"))
+    app = typer.Typer()
+    app.command("status")(db.status)
+    app.command("x")(lambda: None)
+    out = CliRunner().invoke(app, ["status", "--json", "--database-url",
+                                   f"sqlite:///{tmp_path / 's.db'}"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert doc["spool"]["waiting"] == 1 and doc["spool"]["quarantined"] == 1

@@ -133,13 +133,8 @@ def _run(request: Request, items: list[ReadingIn]) -> list[dict[str, Any]]:
         at = item.timestamp or now
         at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
         served = state.models.get(item.transformer_id)
-        known = pipeline._states.get(item.transformer_id)
-        if (
-            known is not None
-            and served is not None
-            and (known.profile.predictor is not served.predictor)
-        ):
-            pipeline.forget(item.transformer_id)  # a new champion is served: start from it
+        if served is not None:  # a new champion is served: start from it
+            pipeline.follow_champion(item.transformer_id, served.predictor)
         try:
             pipeline.state(item.transformer_id)
         except InputError as exc:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 
 from thermowatch.errors import InputError
 from thermowatch.service.auth import Reader
@@ -20,6 +21,47 @@ router = APIRouter(prefix="/v1/transformers", tags=["transformers"])
 MAX_HISTORY = timedelta(days=31)
 
 
+Level = str  # NORMAL | ALERTE | CRITIQUE
+
+
+class TransformerOut(BaseModel):
+    id: str
+    name: str
+    site: str | None
+    preset: str | None
+    target_variable: str | None
+    thresholds: dict | None
+    created_at: datetime
+    model_id: str | None
+
+
+class LatestReading(BaseModel):
+    timestamp: datetime
+    value: float
+
+
+class LatestPrediction(BaseModel):
+    """The newest prediction [°C], with the measured target stored beside it."""
+
+    timestamp: datetime
+    temperature_predite: float
+    intervalle: list[float | None]
+    niveau_alerte: Level | None
+    model_id: str
+    temperature_mesuree: float | None
+    niveau_mesure: Level | None
+
+
+class TransformerState(TransformerOut):
+    """Latest state; ``niveau`` is the worse of the measured and predicted levels and
+    ``niveau_source`` says which (``measured`` or ``predicted``)."""
+
+    latest_readings: dict[str, LatestReading]
+    latest_prediction: LatestPrediction | None
+    niveau: Level | None
+    niveau_source: str | None
+
+
 def _summary(t) -> dict:
     return {
         "id": t.id, "name": t.name, "site": t.site, "preset": t.preset,
@@ -28,7 +70,7 @@ def _summary(t) -> dict:
     }  # fmt: skip
 
 
-@router.get("")
+@router.get("", response_model=list[TransformerOut])
 def list_transformers(_: Reader, engine: EngineDep, request: Request) -> list[dict]:
     """Every transformer of the store, with the model served for it (if any)."""
     served = request.app.state.models.all()
@@ -38,7 +80,7 @@ def list_transformers(_: Reader, engine: EngineDep, request: Request) -> list[di
     ]
 
 
-@router.get("/{transformer_id}")
+@router.get("/{transformer_id}", response_model=TransformerState)
 def transformer_state(transformer_id: str, _: Reader, engine: EngineDep, request: Request) -> dict:
     """Latest state: newest value of each variable and the newest prediction [°C]."""
     t = store_transformers.get_transformer(engine, transformer_id)
