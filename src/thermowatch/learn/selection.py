@@ -51,6 +51,7 @@ class Choice:
     runner_up: str | None
     scores: dict[str, float]
     reason: str
+    reason_key: str = "lowest"  # "lowest" or "simpler": the report words it in its language
 
     def to_dict(self) -> dict:
         return {
@@ -59,6 +60,7 @@ class Choice:
             "runner_up": self.runner_up,
             "validation_scores": self.scores,
             "reason": self.reason,
+            "reason_key": self.reason_key,
             "rule": RULE["en"],
         }
 
@@ -86,4 +88,5 @@ def choose(role: str, candidates: list[Candidate]) -> Choice:
             f"simpler than {best.name} ({chosen.parameters} vs {best.parameters} parameters)"
             f" and within {TOLERANCE:.0%} of its validation error"
         )
-    return Choice(role, chosen.name, runner, scores, reason)
+    key = "lowest" if chosen is best else "simpler"
+    return Choice(role, chosen.name, runner, scores, reason, key)

@@ -109,7 +109,7 @@ def _roles(result: TrainingResult) -> list[Section]:
                 choice["chosen"],
                 choice.get("runner_up") or "—",
                 number(score, lang, 4) if score is not None else "—",
-                choice["reason"],
+                t(f"roles.reason.{choice.get('reason_key', 'lowest')}", lang),
             ]
         )
     header = [t(k, lang) for k in ("col.role", "col.chosen", "col.runner_up", "col.validation")]

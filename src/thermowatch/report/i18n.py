@@ -508,6 +508,14 @@ TEXTS.update(
             "en": "{name} ({threshold} °C) not reached by {end} UTC (earliest: {earliest}).",
         },
         "forecast.never": {"fr": "jamais", "en": "never"},
+        "roles.reason.lowest": {
+            "fr": "plus faible erreur de validation",
+            "en": "lowest validation error",
+        },
+        "roles.reason.simpler": {
+            "fr": "plus simple, à moins de 2 % du meilleur en validation",
+            "en": "simpler, within 2 % of the best on validation",
+        },
         "forecast.beyond": {"fr": "au-delà de l'horizon", "en": "beyond the horizon"},
     }
 )
