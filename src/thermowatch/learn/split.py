@@ -133,8 +133,9 @@ def make_split(
     if split_dates:
         return split_by_dates(index, split_dates)
     if split_rows:
-        known = file_rows is not None and len(file_rows) == len(index)
-        rows = file_rows if known else np.arange(len(index))
+        rows = np.arange(len(index))
+        if file_rows is not None and len(file_rows) == len(index):
+            rows = file_rows
         return split_by_file_rows(rows, max(rows_in_file, len(index)), split_rows)
     return chronological_split(len(index))
 
