@@ -63,25 +63,20 @@ def ensure_jwt_secret(config: Path | None) -> Path | None:
 
 
 def prepare_store(url: str | None) -> str | None:
-    """A new SQLite store (the laptop default) gets its tables; any other store must already be
-    at the current revision (``thermowatch db upgrade``), said in one sentence, not a traceback
-    at start-up. Returns a line to print when a store was created."""
-    from thermowatch.errors import InputError
+    """A SQLite store without thermowatch tables (the laptop default on first start) gets them;
+    returns a line to print when it did. Anything else is left as it is (production stores
+    are migrated by ``thermowatch db upgrade``), and costs no Alembic import at start-up."""
+    from sqlalchemy import inspect
+
     from thermowatch.store.engine import make_engine
-    from thermowatch.store.migrate import current_revision, head_revision, upgrade
 
     engine = make_engine(url)
     try:
-        revision = current_revision(engine)
-        where = engine.url.render_as_string(hide_password=True)
-        if revision is None and engine.dialect.name == "sqlite":
-            upgrade(engine)
-            return f"store: created {where}"
-        if revision != head_revision():
-            state = (
-                "has no thermowatch tables" if revision is None else f"is at revision {revision}"
-            )
-            raise InputError(f"the database {where} {state}: run `thermowatch db upgrade` first.")
-        return None
+        if engine.dialect.name != "sqlite" or inspect(engine).has_table("alembic_version"):
+            return None
+        from thermowatch.store.migrate import upgrade
+
+        upgrade(engine)
+        return f"store: created {engine.url.render_as_string(hide_password=True)}"
     finally:
         engine.dispose()
