@@ -108,7 +108,7 @@ def test_fifty_transformers_two_workers_one_killed_every_run_completes_once(pg_c
     )
     from thermowatch.jobs.scheduler import enqueue_due
 
-    enqueue_due(engine, NOW)
+    enqueue_due(engine, NOW, {"accuracy": timedelta(days=1), "drift": timedelta(days=1)})
     try:
         started = time.monotonic()
         scheduler.start()
