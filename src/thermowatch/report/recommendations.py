@@ -265,7 +265,11 @@ def _missing_inputs(result: TrainingResult) -> list[Recommendation]:
     if meas.column_for(q.AMBIENT_TEMPERATURE) is None:
         text = t("rec.missing_ambient", lang, **values)
         found.append(Recommendation("missing_ambient", "warning", text, figures))
-    if not any(meas.column_for(quantity) for quantity in LOAD_QUANTITIES):
+    # Columns the model treats as loads (e.g. ETT's HUFL/LULL, unnamed quantities) are loads:
+    # never call them missing.
+    if not result.treated_as_load and not any(
+        meas.column_for(quantity) for quantity in LOAD_QUANTITIES
+    ):
         text = t("rec.missing_load", lang, **values)
         found.append(Recommendation("missing_load", "warning", text, figures))
     return found

@@ -79,6 +79,11 @@ def test_missing_ambient_and_missing_load_are_named_with_the_cost():
     )
     assert "missing_load" in _by_key(no_load)
     assert "missing_ambient" not in _by_key(no_load)
+    # Columns of unknown quantity that the model treats as loads (ETT's HUFL...) are loads.
+    import dataclasses
+
+    treated = dataclasses.replace(no_load, treated_as_load=["HUFL", "LULL"])
+    assert "missing_load" not in _by_key(treated)
 
 
 def test_low_r2_says_the_inputs_do_not_explain_the_target(fr_result):
