@@ -84,6 +84,7 @@ def choose(role: str, candidates: list[Candidate]) -> Choice:
     ]
     chosen = min(close, key=lambda c: (c.parameters, c.validation_error))
     runner = next((c.name for c in ranked if c.name != chosen.name), None)
+    values: dict[str, object]
     if chosen is best:
         reason = f"lowest validation error ({best.validation_error:.4g})"
         key, values = "lowest", {"error": best.validation_error}
