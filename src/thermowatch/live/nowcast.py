@@ -85,6 +85,8 @@ class ModelEstimator:
         self.history = hist[hist.index > hist.index[-1] - self.keep]
         window = self.history.loc[:at]
         window = window[window.index > at - self.keep]
+        if window.empty:  # older than the history kept (out of order): this snapshot alone
+            window = row
         # A variable missing in this snapshot holds its last value (a gap, not a zero).
         filled = window.ffill().bfill()
         if filled.iloc[-1].isna().any():

@@ -1,4 +1,7 @@
-"""/docs works without internet: Swagger UI from vendored assets, rendered by a real browser."""
+"""/docs works without internet: Swagger UI from vendored assets, rendered by a real browser.
+
+The page exists in development only (production: no /docs, /openapi.json behind a reader
+credential, see tests/security/test_access.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +21,17 @@ from thermowatch.service.app import create_app
 from .conftest import make_settings
 
 
-def test_docs_page_references_no_outside_host(client):
+@pytest.fixture
+def dev_client(engine, served_dir):
+    from fastapi.testclient import TestClient
+
+    app = create_app(make_settings(env="development", model_dir=str(served_dir)), engine=engine)
+    with TestClient(app, client=("127.0.0.1", 50000)) as c:
+        yield c
+
+
+def test_docs_page_references_no_outside_host(dev_client):
+    client = dev_client
     page = client.get("/docs")
     assert page.status_code == 200
     assert "/docs-assets/swagger-ui-bundle.js" in page.text
@@ -37,7 +50,7 @@ def _free_port() -> int:
 @pytest.fixture
 def live_server(engine, served_dir):
     port = _free_port()
-    app = create_app(make_settings(model_dir=str(served_dir)), engine=engine)
+    app = create_app(make_settings(env="development", model_dir=str(served_dir)), engine=engine)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

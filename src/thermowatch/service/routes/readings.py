@@ -21,6 +21,7 @@ from thermowatch.service.auth import Operator
 from thermowatch.service.deps import read_json
 from thermowatch.service.errors import ApiError
 from thermowatch.service.metrics import DB_ERRORS, predictions_for
+from thermowatch.service.predicting import check_instant
 
 router = APIRouter(tags=["readings"])
 MAX_ITEMS = 1000
@@ -130,8 +131,10 @@ def _run(request: Request, items: list[ReadingIn]) -> list[dict[str, Any]]:
     snapshots = []
     for i, item in enumerate(items):
         where = f"reading {i}: " if len(items) > 1 else ""
-        at = item.timestamp or now
-        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        try:  # year 1 or 9999 shifted by its offset overflows: a client mistake, not a 500
+            at = check_instant(item.timestamp) if item.timestamp is not None else now
+        except InputError as exc:
+            raise InputError(f"{where}{exc}") from None
         served = state.models.get(item.transformer_id)
         if served is not None:  # a new champion is served: start from it
             pipeline.follow_champion(item.transformer_id, served.predictor)

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from thermowatch.errors import InputError
 from thermowatch.service.auth import Reader
 from thermowatch.service.deps import EngineDep
-from thermowatch.service.predicting import check_instant
+from thermowatch.service.predicting import parse_time
 from thermowatch.store import predictions as store_predictions
 from thermowatch.store import readings as store_readings
 from thermowatch.store import transformers as store_transformers
@@ -107,15 +107,22 @@ def history(
     transformer_id: str,
     _: Reader,
     engine: EngineDep,
-    start: Annotated[
-        datetime | None, Query(alias="from", description="ISO-8601, default to - 24 h")
+    # Strings parsed as ISO-8601 only: pydantic would also take a number as epoch seconds.
+    start_raw: Annotated[
+        str | None,
+        Query(alias="from", description="ISO-8601 date-time, default to - 24 h",
+              json_schema_extra={"format": "date-time"}),
     ] = None,
-    end: Annotated[datetime | None, Query(alias="to", description="ISO-8601, default now")] = None,
-) -> dict:
+    end_raw: Annotated[
+        str | None,
+        Query(alias="to", description="ISO-8601 date-time, default now",
+              json_schema_extra={"format": "date-time"}),
+    ] = None,
+) -> dict:  # fmt: skip
     """Readings (wide: one array per variable) and predictions of ``[from, to)``, ≤ 31 days."""
     store_transformers.get_transformer(engine, transformer_id)
-    end = check_instant(end, "to") if end else datetime.now(UTC)
-    start = check_instant(start, "from") if start else end - timedelta(days=1)
+    end = parse_time(end_raw, "to") if end_raw is not None else datetime.now(UTC)
+    start = parse_time(start_raw, "from") if start_raw is not None else end - timedelta(days=1)
     if start >= end:
         raise InputError("'from' must be before 'to'.")
     if end - start > MAX_HISTORY:
