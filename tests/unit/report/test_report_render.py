@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import time
 
 import numpy as np
 import pandas as pd
@@ -118,7 +117,8 @@ def test_bin_means_keeps_at_most_the_wanted_points():
     assert bin_means(frame.iloc[:100], 3_000) is not None
 
 
-def test_a_year_of_one_minute_predictions_is_plotted_quickly(fr_result, tmp_path):
+def test_a_year_of_one_minute_predictions_is_plotted(fr_result, tmp_path):
+    # How fast is a benchmark's business (benchmarks/), not a timed unit test's.
     index = pd.date_range("2024-01-01", periods=525_600, freq="1min", tz="UTC")
     rng = np.random.default_rng(1)
     measured = (
@@ -132,9 +132,6 @@ def test_a_year_of_one_minute_predictions_is_plotted_quickly(fr_result, tmp_path
         index=index,
     )  # fmt: skip
     result = dataclasses.replace(fr_result, predictions=predictions)
-    plot_predictions(result, tmp_path / "warm-up.png")  # matplotlib import and font cache
-    started = time.perf_counter()
     path = plot_predictions(result, tmp_path)
-    elapsed = time.perf_counter() - started
     assert path == tmp_path / FILE_NAME and path.read_bytes().startswith(PNG_MAGIC)
-    assert elapsed < 3.0
+    assert path.stat().st_size < 2_000_000  # drawn from a peak-keeping subset, not 525,600 points
