@@ -17,22 +17,20 @@ replayed spool) is stored once; an issue is a log line of the refusal and is kep
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 
 from thermowatch.store._sql import insert_ignore, unknown_transformer_is_not_found
 from thermowatch.store.engine import write_transaction
-from thermowatch.store.partitions import ensure_partitions, forget_partitions
+from thermowatch.store.partitions import ensure_partitions, with_partition_retry
 from thermowatch.store.predictions import insert_predictions
 from thermowatch.store.readings import insert_columns
 from thermowatch.store.tables import forecasts, reading_issues
 from thermowatch.store.types import from_micros
 
 LiveBatch = dict[str, list[list[Any]]]
-_ATTEMPTS = 3
 
 
 def batch_size(batch: LiveBatch) -> int:
@@ -55,22 +53,15 @@ def write_live_batch(engine: Engine, batch: LiveBatch) -> dict[str, int]:
     if engine.dialect.name == "postgresql" and times:
         ensure_partitions(engine, from_micros(min(times)), from_micros(max(times)))
     ids = sorted({r[0] for k in ("readings", "predictions", "forecasts") for r in batch.get(k, [])})
-    for attempt in range(1, _ATTEMPTS + 1):
-        try:
-            with unknown_transformer_is_not_found(", ".join(ids)):
-                return _write(engine, batch, rows)
-        except (psycopg.Error, DBAPIError) as exc:
-            # Atomic and idempotent, so replaying is safe after a deadlock or after another
-            # process (retention, restore) dropped a partition we had cached.
-            err = getattr(exc, "orig", exc)
-            missing_partition = isinstance(err, psycopg.errors.CheckViolation)
-            deadlock = isinstance(err, psycopg.errors.DeadlockDetected)
-            if not (deadlock or missing_partition) or attempt == _ATTEMPTS:
-                raise
-            if missing_partition:
-                forget_partitions(engine)
-                ensure_partitions(engine, from_micros(min(times)), from_micros(max(times)))
-    raise AssertionError("unreachable")
+
+    def write() -> dict[str, int]:
+        with unknown_transformer_is_not_found(", ".join(ids)):
+            return _write(engine, batch, rows)
+
+    if not times:  # no readings: no partition can be missing, a deadlock is still replayed
+        now = datetime.now(UTC)
+        return with_partition_retry(engine, write, now, now)
+    return with_partition_retry(engine, write, from_micros(min(times)), from_micros(max(times)))
 
 
 def _write(engine: Engine, batch: LiveBatch, rows: list[list[Any]]) -> dict[str, int]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, text
 
@@ -99,6 +101,38 @@ def ensure_partitions(engine: Engine, first: datetime, last: datetime) -> list[s
 def forget_partitions(engine: Engine) -> None:
     """Drop the cached list of partitions (after a restore or another process's retention)."""
     _known.pop(engine, None)
+
+
+_T = TypeVar("_T")
+#: Attempts of a partitioned write before its error is raised.
+WRITE_ATTEMPTS = 3
+
+
+def with_partition_retry(
+    engine: Engine, write: Callable[[], _T], first: datetime, last: datetime
+) -> _T:
+    """Run an atomic, idempotent write of readings in ``[first, last]``, replaying it after a
+    deadlock or after another process (retention, restore) dropped a partition we had cached.
+
+    The one home of this rule: the bulk path (:func:`thermowatch.store.readings.write_readings`)
+    and the live path (:func:`thermowatch.store.live.write_live_batch`) both use it.
+    """
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return write()
+        except (psycopg.Error, DBAPIError) as exc:
+            err = getattr(exc, "orig", exc)
+            missing_partition = isinstance(err, psycopg.errors.CheckViolation)
+            deadlock = isinstance(err, psycopg.errors.DeadlockDetected)
+            if not (deadlock or missing_partition) or attempt == WRITE_ATTEMPTS:
+                raise
+            if missing_partition:
+                forget_partitions(engine)
+                ensure_partitions(engine, first, last)
+    raise AssertionError("unreachable")
 
 
 def ensure_partitions_ahead(engine: Engine, now: datetime, months_ahead: int) -> list[str]:

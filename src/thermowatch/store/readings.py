@@ -37,11 +37,10 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.exc import DBAPIError
 
 from thermowatch.errors import InputError, NotFoundError
 from thermowatch.store.engine import read_connection, write_transaction
-from thermowatch.store.partitions import ensure_partitions, forget_partitions
+from thermowatch.store.partitions import ensure_partitions, with_partition_retry
 from thermowatch.store.tables import Quality, readings, transformers
 
 COLUMNS = ["transformer_id", "ts", "variable", "value", "quality", "source"]
@@ -207,24 +206,12 @@ def write_readings(
         frame["quality"].tolist(),
         frame["source"].astype(object).where(frame["source"].notna(), None).tolist(),
     )
-    for attempt in range(1, _ATTEMPTS + 1):
-        try:
-            return _write_batch(engine, cols, len(frame), chunk_size, on_progress)
-        except (psycopg.Error, DBAPIError) as exc:
-            # A batch is atomic and idempotent, so replaying it is safe after a deadlock, or
-            # after another process (retention, restore) dropped a partition we had cached.
-            err = getattr(exc, "orig", exc)
-            missing_partition = isinstance(err, psycopg.errors.CheckViolation)
-            deadlock = isinstance(err, psycopg.errors.DeadlockDetected)
-            if not (deadlock or missing_partition) or attempt == _ATTEMPTS:
-                raise
-            if missing_partition:
-                forget_partitions(engine)
-                ensure_partitions(engine, lo.to_pydatetime(), hi.to_pydatetime())
-    raise AssertionError("unreachable")
-
-
-_ATTEMPTS = 3
+    return with_partition_retry(
+        engine,
+        lambda: _write_batch(engine, cols, len(frame), chunk_size, on_progress),
+        lo.to_pydatetime(),
+        hi.to_pydatetime(),
+    )
 
 
 def _write_batch(
