@@ -6,6 +6,7 @@ the run, so a worker killed mid-job writes nothing and the retried run writes it
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -85,7 +86,8 @@ def score_accuracy(engine: Engine, transformer_id: str, at: datetime) -> JobOutp
     elif is_degraded:
         verdict = "degraded"
     else:
-        verdict = "ok" if ratio <= DEGRADED_FACTOR or ratio != ratio else "watch"
+        # No validation error registered (ratio NaN): nothing to compare with, so not "watch".
+        verdict = "ok" if math.isnan(ratio) or ratio <= DEGRADED_FACTOR else "watch"
     values = {
         "windows": errors,
         "validation_rmse": baseline[0] if baseline else None,
