@@ -11,8 +11,10 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -87,3 +89,40 @@ def test_readme_first_hour_runs_as_written(walk):
     assert tr["last_reading_at"] is not None
     # Nothing was written inside the folder but what the README names.
     assert not (folder / "spool").exists() and not (folder / "thermowatch.db").exists()
+
+    # Step 6: the account the README made signs in, and the fleet page lists TR-0001.
+    password = re.search(r"user create operator .*<<< '([^']+)'", script).group(1)
+    assert_dashboard_signs_in(folder, env, "operator", password)
+
+
+def assert_dashboard_signs_in(folder: Path, env: dict, name: str, password: str) -> None:
+    """Start the service as the README does, sign in through the form (CSRF cookie and token)
+    and read the fleet page: the monitored transformer is listed with its level."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(folder / ".venv" / "bin" / "thermowatch"), "serve", "--port", str(port)],
+        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=10) as client:
+            for _ in range(120):  # the service is up within seconds
+                try:
+                    form = client.get("/login")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.5)
+            else:
+                raise AssertionError(f"serve did not start: {server.stderr}")
+            token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+            signed = client.post("/login", data={"name": name, "password": password,
+                                                 "csrf": token, "next": "/"})  # fmt: skip
+            assert signed.status_code == 303, signed.text[-500:]
+            fleet = client.get("/")
+            assert fleet.status_code == 200 and "TR-0001" in fleet.text
+        # Without the session the same page is not shown (sign-in first).
+        anonymous = httpx.get(f"{base}/", timeout=10)
+        assert anonymous.status_code in (303, 401) and "TR-0001" not in anonymous.text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
