@@ -115,7 +115,8 @@ def _key_figures(result: TrainingResult) -> Table:
             rate=number(ageing.years_per_year, lang, 2),
         )
     else:
-        value = t("key.not_computed", lang, why=t("why.no_hot_spot", lang))
+        why = "why.no_rating" if _rating_missing(result) else "why.no_hot_spot"
+        value = t("key.not_computed", lang, why=t(why, lang))
     rows.append([t("key.loss_of_life", lang), value])
     if result.load_pu is not None and not result.load_pu.empty:
         ov = overload_episodes(result.load_pu, step)
@@ -124,9 +125,18 @@ def _key_figures(result: TrainingResult) -> Table:
             longest=number(ov.longest_hours, lang),
         )  # fmt: skip
     else:
-        value = t("key.not_computed", lang, why=t("why.no_load", lang))
+        why = "why.no_rating" if _rating_missing(result) else "why.no_load"
+        value = t("key.not_computed", lang, why=t(why, lang))
     rows.append([t("key.overloads", lang), value])
     return Table([t("col.key_figure", lang), t("col.value", lang)], rows)
+
+
+def _rating_missing(result: TrainingResult) -> bool:
+    """A current [A] is measured but no rated current was given: the option that would turn the
+    hot-spot estimate, the loss of life and the overload count on (the cost, said where it is)."""
+    from thermowatch.data import quantities as q
+
+    return bool(result.measurements.column_for(q.CURRENT)) and not result.rated_current_a
 
 
 def coverage_section(result: TrainingResult) -> Section:

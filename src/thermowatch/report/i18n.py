@@ -635,6 +635,12 @@ TEXTS.update(
             "en": "hot spot neither measured nor estimable",
         },
         "why.no_load": {"fr": "charge inconnue", "en": "load unknown"},
+        "why.no_rating": {
+            "fr": "courant assigné inconnu : donnez --rated-current (ou DATA.spec.toml à côté "
+            "des données) pour l'obtenir",
+            "en": "rated current unknown: give --rated-current (or DATA.spec.toml next to the "
+            "data) to get it",
+        },
         "urgency.critical": {"fr": "urgent", "en": "urgent"},
         "urgency.warning": {"fr": "à planifier", "en": "to plan"},
         "urgency.info": {"fr": "pour information", "en": "for information"},
