@@ -19,7 +19,6 @@ import os
 import platform
 import sys
 import tempfile
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,8 @@ from thermowatch.alerts.hook import alert_hook
 from thermowatch.ingest.config import parse_config
 from thermowatch.ingest.monitor import Monitor
 from thermowatch.ingest.simulator import FIELDS, FieldModel
-from thermowatch.ingest.sources.base import Hub, Sample
+from thermowatch.ingest.sources.base import Sample
+from thermowatch.ingest.sources.memory import MemoryHub
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
 
@@ -49,22 +49,6 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-class FieldHub(Hub):
-    """Hands over what the field model produced for this period (no network)."""
-
-    def __init__(self, config: Any) -> None:
-        super().__init__(config)
-        self.pending: dict[str, list[Sample]] = {}
-
-    async def _run_connected(self) -> None:
-        self.connected.set()
-        await asyncio.Event().wait()
-
-    async def collect(self, ids: Sequence[str], now: datetime) -> dict[str, list[Sample]]:
-        out, self.pending = self.pending, {}
-        return out
 
 
 async def run(n: int, days: float, period_min: float, tmp: Path) -> dict[str, Any]:
@@ -83,7 +67,7 @@ async def run(n: int, days: float, period_min: float, tmp: Path) -> dict[str, An
     for t in cfg.transformers:
         ensure_transformer(engine, t.id, spec=t.spec.to_dict(), target_variable=t.target)
     monitor = Monitor(cfg, engine=engine, on_prediction=alert_hook(engine, None, "bench"))
-    hub = FieldHub(cfg.transformers[0].source)
+    hub = MemoryHub(cfg.transformers[0].source)
     for t in cfg.transformers:
         hub.add(t)
         monitor.hub_of[t.id] = hub

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from thermowatch.ingest.config import MonitorConfig, parse_config
 from thermowatch.ingest.monitor import Monitor
-from thermowatch.ingest.sources.base import Hub, Sample
+from thermowatch.ingest.sources.memory import MemoryHub
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
 
@@ -18,19 +16,7 @@ SPEC = {"preset": "ONAF", "top_oil_rise_k": 50.0, "hot_spot_gradient_k": 20.0,
         "rated_current_a": 1039.23}  # fmt: skip
 
 
-class FakeHub(Hub):
-    """Hands over whatever :attr:`pending` holds (``{tid: [Sample]}``)."""
-
-    def __init__(self, config: Any) -> None:
-        super().__init__(config)
-        self.pending: dict[str, list[Sample]] = {}
-
-    async def _run_connected(self) -> None:
-        self.connected.set()
-        await asyncio.Event().wait()
-
-    async def collect(self, ids: Sequence[str], now: datetime) -> dict[str, list[Sample]]:
-        return {t: self.pending.pop(t) for t in ids if t in self.pending}
+FakeHub = MemoryHub  # kept as the tests' name for the in-process source
 
 
 def config(tmp_path: Path, ids: Sequence[str] = ("T1",), **monitor: Any) -> MonitorConfig:
