@@ -236,16 +236,22 @@ def retention(
     raw_days: Annotated[
         float, typer.Option("--raw-days", min=0.001, help="Days of raw readings to keep.")
     ] = 90,
+    forecast_days: Annotated[
+        float,
+        typer.Option("--forecast-days", min=0.001, help="Days of stored forecasts to keep."),
+    ] = 7,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Fold raw readings older than --raw-days into hourly min/mean/max, then delete them."""
+    """Fold raw readings older than --raw-days into hourly min/mean/max, then delete them;
+    delete forecasts issued more than --forecast-days ago."""
     from thermowatch.store.retention import apply_retention
 
-    r = apply_retention(_engine(database_url), raw_days)
+    r = apply_retention(_engine(database_url), raw_days, forecast_days=forecast_days)
     dropped = f", dropped {len(r.partitions_dropped)} partitions" if r.partitions_dropped else ""
     _echo(
         f"before {r.cutoff.isoformat()}: {r.readings_deleted} raw readings folded into "
-        f"{r.hours_aggregated} hourly rows and deleted{dropped}"
+        f"{r.hours_aggregated} hourly rows and deleted{dropped}; "
+        f"{r.forecasts_deleted} forecasts older than {forecast_days:g} days deleted"
     )
 
 

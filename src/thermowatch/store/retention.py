@@ -1,9 +1,16 @@
-"""Retention and downsampling: raw readings kept N days, hourly min/mean/max kept for good.
+"""Retention and downsampling: raw readings kept N days, hourly min/mean/max kept for good;
+stored forecasts kept a few days.
 
 :func:`apply_retention` folds every raw reading older than the cutoff into
 ``readings_hourly`` and deletes it, in one transaction. Folding *merges* with an hour already
 aggregated (counts add, means are weighted, min/max combine), so late readings of an old hour
 (e.g. an import of an old file after retention ran) are not lost nor double counted.
+
+The live pipeline stores a whole forecast trajectory with every reading (about 11 M rows a day
+for 1,000 transformers read every minute). Only the newest trajectory is read (dashboard, alert
+texts) and the accuracy jobs score the stored predictions, not old trajectories: forecasts
+issued more than ``forecast_days`` ago (default 7, for looking back at last week's warnings)
+are deleted in the same run.
 """
 
 from __future__ import annotations
@@ -12,15 +19,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy import Engine, bindparam, delete, select, text
 
 from thermowatch.errors import InputError
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.partitions import drop_partitions_before
-from thermowatch.store.tables import readings_hourly
+from thermowatch.store.tables import forecasts, readings_hourly
 from thermowatch.store.types import UTCDateTime
 
 DEFAULT_RAW_DAYS = 90
+DEFAULT_FORECAST_DAYS = 7
 _HOUR_US = 3_600_000_000
 
 _FOLD = """
@@ -44,6 +52,7 @@ class RetentionResult:
     hours_aggregated: int = 0
     readings_deleted: int = 0
     partitions_dropped: list[str] = field(default_factory=list)
+    forecasts_deleted: int = 0
 
 
 def hour_floor(ts: datetime) -> datetime:
@@ -52,9 +61,13 @@ def hour_floor(ts: datetime) -> datetime:
 
 
 def apply_retention(
-    engine: Engine, raw_days: float = DEFAULT_RAW_DAYS, now: datetime | None = None
+    engine: Engine,
+    raw_days: float = DEFAULT_RAW_DAYS,
+    now: datetime | None = None,
+    forecast_days: float = DEFAULT_FORECAST_DAYS,
 ) -> RetentionResult:
-    """Aggregate then delete the raw readings older than ``raw_days`` days (whole hours).
+    """Aggregate then delete the raw readings older than ``raw_days`` days (whole hours), and
+    delete the forecasts issued more than ``forecast_days`` days ago.
 
     The cutoff is ``now - raw_days`` rounded down to the hour, so no hour is split between
     raw and aggregated rows by this run.
@@ -62,11 +75,13 @@ def apply_retention(
     Raises
     ------
     InputError
-        When ``raw_days`` is not positive.
+        When ``raw_days`` or ``forecast_days`` is not positive.
     """
-    if not raw_days > 0:
-        raise InputError(f"retention: raw_days must be positive, got {raw_days}")
-    cutoff = hour_floor((now or datetime.now(UTC)) - timedelta(days=raw_days))
+    for name, days in (("raw_days", raw_days), ("forecast_days", forecast_days)):
+        if not days > 0:
+            raise InputError(f"retention: {name} must be positive, got {days}")
+    now = now or datetime.now(UTC)
+    cutoff = hour_floor(now - timedelta(days=raw_days))
     result = RetentionResult(cutoff)
     pg = engine.dialect.name == "postgresql"
     sql = _FOLD.format(
@@ -93,6 +108,10 @@ def apply_retention(
                     text("DELETE FROM readings WHERE ts < :cutoff").bindparams(cut)
                 ).rowcount
             )
+        issued = now - timedelta(days=forecast_days)
+        result.forecasts_deleted = int(
+            conn.execute(delete(forecasts).where(forecasts.c.issued_at < issued)).rowcount
+        )
     return result
 
 

@@ -105,3 +105,23 @@ def test_restore_refuses_a_file_that_is_not_a_backup(engine: Engine, tmp_path) -
         restore(engine, bogus)
     with pytest.raises(InputError, match="does not exist"):
         restore(engine, tmp_path / "missing.bak")
+
+
+def test_retention_deletes_forecasts_issued_before_the_forecast_window(engine: Engine) -> None:
+    from thermowatch.store.live import write_live_batch
+
+    def us(t) -> int:
+        return int(pd.Timestamp(t).value // 1000)
+
+    issued = [START + timedelta(days=d) for d in (0, 5, 9)]  # 10, 5 and 1 day(s) before now
+    fcs = [["T1", us(i), us(i + timedelta(minutes=m)), "m1", 60.0, "NORMAL"]
+           for i in issued for m in (10, 20)]  # fmt: skip
+    assert write_live_batch(engine, {"forecasts": fcs})["forecasts"] == 6
+    now = START + timedelta(days=10)
+    result = apply_retention(engine, raw_days=30, now=now, forecast_days=7)
+    assert result.forecasts_deleted == 2  # only the one issued 10 days ago (two points)
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT count(*) FROM forecasts")).scalar_one()
+    assert kept == 4
+    with pytest.raises(InputError):
+        apply_retention(engine, raw_days=30, forecast_days=0)
