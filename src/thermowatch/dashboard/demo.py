@@ -13,15 +13,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
-import pandas as pd
-
 from thermowatch.data.simulator import OIL, SAMPLE_SPEC
 from thermowatch.ingest.simulator import FIELDS, FieldModel, transformer_ids
 from thermowatch.learn.result import Thresholds
+from thermowatch.live.pipeline import Pipeline, Snapshot
+from thermowatch.live.profiles import store_profile
 from thermowatch.report.i18n import number
 from thermowatch.store.alerts import raise_alert
-from thermowatch.store.readings import COLUMNS, write_readings
 from thermowatch.store.transformers import Transformer, save_transformer
 
 #: Top-oil thresholds [°C] of the simulated fleet: the normal daily cycle (peaks ~67 °C) stays
@@ -58,25 +56,25 @@ def seed_fleet(
         ))  # fmt: skip
     names = {key: var for var, key in FIELDS.items()}
     stale_ids = set(ids[n - stale :]) if stale else set()
-    frames = []
+    # The live pipeline stores them, as POST /v1/readings would: validated readings, the IEC
+    # model's predictions and forecasts with their levels (what the fleet page reads).
+    pipeline = Pipeline(engine, lambda tid: store_profile(engine, tid))
     last_oil: dict[str, float] = {}
-    for field, fleet_ids in fields:
-        if not fleet_ids:
-            continue
-        field.ids = fleet_ids
-        for ts in times:
+    for ts in times:
+        snapshots = []
+        for field, fleet_ids in fields:
+            if not fleet_ids:
+                continue
+            field.ids = fleet_ids
             values = field.step(ts)
-            for key, arr in values.items():
-                frame = pd.DataFrame({"transformer_id": fleet_ids, "value": np.asarray(arr, float)})
-                frame["ts"], frame["variable"] = ts, names[key]
-                if stale_ids and ts > end - timedelta(hours=1):
-                    frame = frame[~frame["transformer_id"].isin(stale_ids)]
-                frames.append(frame)
-                if key == "oil_c":
-                    last_oil.update(zip(frame["transformer_id"], frame["value"], strict=True))
-    narrow = pd.concat(frames, ignore_index=True)
-    narrow["quality"], narrow["source"] = 0, "simulator"
-    write_readings(engine, narrow[COLUMNS])
+            for i, tid in enumerate(fleet_ids):
+                if tid in stale_ids and ts > end - timedelta(hours=1):
+                    continue
+                snapshots.append(Snapshot(
+                    tid, ts, {names[k]: float(arr[i]) for k, arr in values.items()}, "simulator"
+                ))  # fmt: skip
+                last_oil[tid] = float(values["oil_c"][i])
+        pipeline.process(snapshots, now=end)
     th = Thresholds(THRESHOLDS["alert"], THRESHOLDS["critical"], "config")
     for tid, oil in sorted(last_oil.items()):
         level = th.level(oil)

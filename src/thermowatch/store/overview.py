@@ -19,6 +19,7 @@ from thermowatch.store.alerts import Alert
 from thermowatch.store.tables import (
     alerts,
     delivery_attempts,
+    forecasts,
     notifications,
     predictions,
     readings,
@@ -113,6 +114,40 @@ def fleet_overview(engine: Engine) -> list[FleetRow]:
                 worst_open_level=worst.get(row.id),
             )
         )
+    return out
+
+
+@dataclass(frozen=True)
+class ForecastCrossing:
+    """The first point of a transformer's latest stored forecast at a threshold level."""
+
+    level: str  # ALERTE or CRITIQUE, as the live pipeline levelled that point
+    at: datetime  # the instant forecast [UTC]
+    issued_at: datetime  # the reading the forecast starts from [UTC]
+
+
+def forecast_crossings(engine: Engine) -> dict[str, ForecastCrossing]:
+    """First threshold crossing of each transformer's newest forecast, in one query.
+
+    The forecasts are the ones the live pipeline stores with every reading (its horizon); a
+    transformer is absent when its newest forecast stays NORMAL or it has none. The newest
+    issue is an index seek per transformer on the primary key (transformer_id, issued_at, ...).
+    """
+    t, f = transformers.c, forecasts.c
+    newest = (
+        select(func.max(f.issued_at)).where(f.transformer_id == t.id).correlate(transformers)
+    ).scalar_subquery()
+    q = (
+        select(f.transformer_id, f.ts, f.level, f.issued_at)
+        .select_from(transformers.join(forecasts, f.transformer_id == t.id))
+        .where(f.issued_at == newest, f.level.in_(("ALERTE", "CRITIQUE")))
+        .order_by(f.transformer_id, f.ts, f.level.desc())  # CRITIQUE first at one instant
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    out: dict[str, ForecastCrossing] = {}
+    for tid, ts, level, issued in rows:
+        out.setdefault(tid, ForecastCrossing(level, ts, issued))
     return out
 
 

@@ -56,11 +56,8 @@ def test_fleet_lists_the_simulated_fleet_with_the_right_colours(service, browser
 
 
 def screenshot_fleet(browser, base):
-    def crossings_done() -> bool:  # the forecast column is filled by a paced worker thread
-        browser.get(f"{base}/")
-        return "calculés à" in browser.find_element(By.CSS_SELECTOR, ".hint").text
-
-    wait_for(crossings_done, 30, every=1.0)
+    browser.get(f"{base}/")
+    assert browser.find_elements(By.CSS_SELECTOR, "td.crossing .badge")  # the forecast column
     wait_for(lambda: "on" in browser.find_element(By.ID, "live").get_attribute("class"), 5)
     screenshot(browser, "dashboard-fleet.png")
 
