@@ -37,10 +37,13 @@ def seed_fleet(
     end: datetime | None = None,
     seed: int = 7,
     stale: int = 1,
+    targets: dict[str, str] | None = None,
 ) -> list[str]:
     """Store ``n`` simulated transformers with ``hours`` of readings every ``step_min`` up to
     ``end`` (default now). The first ``hot`` ones are overloaded; the last ``stale`` ones stop
-    reporting an hour before ``end``. Returns the ids (``TR-0001`` ...)."""
+    reporting an hour before ``end``. ``targets`` names the temperature watched per
+    transformer when it is not the top oil (e.g. a served model's target), so that it is
+    predicted and forecast from the start. Returns the ids (``TR-0001`` ...)."""
     end = (end or datetime.now(UTC)).replace(microsecond=0)
     steps = int(hours * 60 / step_min) + 1
     times = [end - timedelta(minutes=step_min * (steps - 1 - k)) for k in range(steps)]
@@ -52,7 +55,8 @@ def seed_fleet(
     for i, tid in enumerate(ids):
         save_transformer(engine, Transformer(
             id=tid, name=f"Poste {tid[3:]}", site=SITES[i % len(SITES)],
-            spec=SAMPLE_SPEC.to_dict(), thresholds=THRESHOLDS, target_variable=OIL,
+            spec=SAMPLE_SPEC.to_dict(), thresholds=THRESHOLDS,
+            target_variable=(targets or {}).get(tid, OIL),
         ))  # fmt: skip
     names = {key: var for var, key in FIELDS.items()}
     stale_ids = set(ids[n - stale :]) if stale else set()
