@@ -130,25 +130,43 @@ def forecast_crossings(engine: Engine) -> dict[str, ForecastCrossing]:
     """First threshold crossing of each transformer's newest forecast, in one query.
 
     The forecasts are the ones the live pipeline stores with every reading (its horizon); a
-    transformer is absent when its newest forecast stays NORMAL or it has none. The newest
-    issue is an index seek per transformer on the primary key (transformer_id, issued_at, ...).
+    transformer is absent when its newest forecast stays NORMAL or it has none. Each column is
+    a correlated subquery per transformer, an index seek on the primary key (transformer_id,
+    issued_at, ts, ...): the cost grows with the fleet, not with the forecasts kept (a join
+    would scan them all).
     """
     t, f = transformers.c, forecasts.c
     newest = (
         select(func.max(f.issued_at)).where(f.transformer_id == t.id).correlate(transformers)
     ).scalar_subquery()
-    q = (
-        select(f.transformer_id, f.ts, f.level, f.issued_at)
-        .select_from(transformers.join(forecasts, f.transformer_id == t.id))
-        .where(f.issued_at == newest, f.level.in_(("ALERTE", "CRITIQUE")))
-        .order_by(f.transformer_id, f.ts, f.level.desc())  # CRITIQUE first at one instant
+
+    def first_at(levels: tuple[str, ...]):
+        return (
+            select(func.min(f.ts))
+            .where(f.transformer_id == t.id, f.issued_at == newest, f.level.in_(levels))
+            .correlate(transformers)
+        ).scalar_subquery()
+
+    q = select(
+        t.id,
+        newest.label("issued_at"),
+        first_at(("ALERTE", "CRITIQUE")).label("first"),
+        first_at(("CRITIQUE",)).label("critical"),
     )
     with engine.connect() as conn:
         rows = conn.execute(q).all()
-    out: dict[str, ForecastCrossing] = {}
-    for tid, ts, level, issued in rows:
-        out.setdefault(tid, ForecastCrossing(level, ts, issued))
-    return out
+    process = transformers.c.created_at.type.result_processor(engine.dialect, None)
+
+    def aware(value):  # subqueries lose the UTC type on SQLite: integers come back
+        return process(value) if isinstance(value, int) and process is not None else value
+
+    return {
+        tid: ForecastCrossing(
+            "CRITIQUE" if first == critical else "ALERTE", aware(first), aware(issued)
+        )
+        for tid, issued, first, critical in rows
+        if first is not None
+    }
 
 
 # ------------------------------------------------------------------------------------- alerts
