@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from thermowatch.store.engine import make_engine
 from thermowatch.store.live import write_live_batch
@@ -23,9 +26,19 @@ def _issue(tid: str, issued: datetime, levels: list[str]) -> list[list]:
     ]  # fmt: skip
 
 
-def test_first_threshold_of_the_newest_forecast_only(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'tw.db'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tw.db'}"
+    else:
+        url = request.getfixturevalue("pg_cluster").create_database(f"t_{uuid.uuid4().hex[:12]}")
+    engine = make_engine(url)
     upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_first_threshold_of_the_newest_forecast_only(engine):
     for tid in ("A", "B", "C", "D"):
         save_transformer(engine, Transformer(id=tid, name=tid))
     later = T0 + timedelta(minutes=1)
