@@ -49,6 +49,17 @@ class FleetRow:
     worst_open_level: str | None
 
 
+def utc_of(engine: Engine):
+    """``value -> aware UTC datetime`` for an instant read through a subquery: subqueries lose
+    the UTC column type on SQLite (its stored integer comes back); other values pass as is."""
+    process = transformers.c.created_at.type.result_processor(engine.dialect, None)
+
+    def aware(value):
+        return process(value) if isinstance(value, int) and process is not None else value
+
+    return aware
+
+
 def fleet_overview(engine: Engine) -> list[FleetRow]:
     """Latest state of every transformer, ordered by id, in one query (plus one for alerts)."""
     t, r, p = transformers.c, readings.c, predictions.c
@@ -99,14 +110,12 @@ def fleet_overview(engine: Engine) -> list[FleetRow]:
         counts[tid] = counts.get(tid, 0) + int(n)
         if LEVEL_RANK.get(level, 0) >= LEVEL_RANK.get(worst.get(tid, ""), -1):
             worst[tid] = level
-    ts_type = transformers.c.created_at.type  # the UTC type: subqueries lose it on SQLite
-    process = ts_type.result_processor(engine.dialect, None)
+    aware = utc_of(engine)
     out = []
     for row in rows:
         values = row._asdict()
         for key in ("last_reading_at", "predicted_at"):
-            if isinstance(values[key], int) and process is not None:
-                values[key] = process(values[key])
+            values[key] = aware(values[key])
         out.append(
             FleetRow(
                 **values,
@@ -155,11 +164,7 @@ def forecast_crossings(engine: Engine) -> dict[str, ForecastCrossing]:
     )
     with engine.connect() as conn:
         rows = conn.execute(q).all()
-    process = transformers.c.created_at.type.result_processor(engine.dialect, None)
-
-    def aware(value):  # subqueries lose the UTC type on SQLite: integers come back
-        return process(value) if isinstance(value, int) and process is not None else value
-
+    aware = utc_of(engine)
     return {
         tid: ForecastCrossing(
             "CRITIQUE" if first == critical else "ALERTE", aware(first), aware(issued)
