@@ -13,15 +13,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
-import pandas as pd
-
 from thermowatch.data.simulator import OIL, SAMPLE_SPEC
 from thermowatch.ingest.simulator import FIELDS, FieldModel, transformer_ids
 from thermowatch.learn.result import Thresholds
+from thermowatch.live.pipeline import Pipeline, Snapshot
+from thermowatch.live.profiles import store_profile
 from thermowatch.report.i18n import number
 from thermowatch.store.alerts import raise_alert
-from thermowatch.store.readings import COLUMNS, write_readings
 from thermowatch.store.transformers import Transformer, save_transformer
 
 #: Top-oil thresholds [°C] of the simulated fleet: the normal daily cycle (peaks ~67 °C) stays
@@ -39,10 +37,13 @@ def seed_fleet(
     end: datetime | None = None,
     seed: int = 7,
     stale: int = 1,
+    targets: dict[str, str] | None = None,
 ) -> list[str]:
     """Store ``n`` simulated transformers with ``hours`` of readings every ``step_min`` up to
     ``end`` (default now). The first ``hot`` ones are overloaded; the last ``stale`` ones stop
-    reporting an hour before ``end``. Returns the ids (``TR-0001`` ...)."""
+    reporting an hour before ``end``. ``targets`` names the temperature watched per
+    transformer when it is not the top oil (e.g. a served model's target), so that it is
+    predicted and forecast from the start. Returns the ids (``TR-0001`` ...)."""
     end = (end or datetime.now(UTC)).replace(microsecond=0)
     steps = int(hours * 60 / step_min) + 1
     times = [end - timedelta(minutes=step_min * (steps - 1 - k)) for k in range(steps)]
@@ -54,29 +55,30 @@ def seed_fleet(
     for i, tid in enumerate(ids):
         save_transformer(engine, Transformer(
             id=tid, name=f"Poste {tid[3:]}", site=SITES[i % len(SITES)],
-            spec=SAMPLE_SPEC.to_dict(), thresholds=THRESHOLDS, target_variable=OIL,
+            spec=SAMPLE_SPEC.to_dict(), thresholds=THRESHOLDS,
+            target_variable=(targets or {}).get(tid, OIL),
         ))  # fmt: skip
     names = {key: var for var, key in FIELDS.items()}
     stale_ids = set(ids[n - stale :]) if stale else set()
-    frames = []
+    # The live pipeline stores them, as POST /v1/readings would: validated readings, the IEC
+    # model's predictions and forecasts with their levels (what the fleet page reads).
+    pipeline = Pipeline(engine, lambda tid: store_profile(engine, tid))
     last_oil: dict[str, float] = {}
-    for field, fleet_ids in fields:
-        if not fleet_ids:
-            continue
-        field.ids = fleet_ids
-        for ts in times:
+    for ts in times:
+        snapshots = []
+        for field, fleet_ids in fields:
+            if not fleet_ids:
+                continue
+            field.ids = fleet_ids
             values = field.step(ts)
-            for key, arr in values.items():
-                frame = pd.DataFrame({"transformer_id": fleet_ids, "value": np.asarray(arr, float)})
-                frame["ts"], frame["variable"] = ts, names[key]
-                if stale_ids and ts > end - timedelta(hours=1):
-                    frame = frame[~frame["transformer_id"].isin(stale_ids)]
-                frames.append(frame)
-                if key == "oil_c":
-                    last_oil.update(zip(frame["transformer_id"], frame["value"], strict=True))
-    narrow = pd.concat(frames, ignore_index=True)
-    narrow["quality"], narrow["source"] = 0, "simulator"
-    write_readings(engine, narrow[COLUMNS])
+            for i, tid in enumerate(fleet_ids):
+                if tid in stale_ids and ts > end - timedelta(hours=1):
+                    continue
+                snapshots.append(Snapshot(
+                    tid, ts, {names[k]: float(arr[i]) for k, arr in values.items()}, "simulator"
+                ))  # fmt: skip
+                last_oil[tid] = float(values["oil_c"][i])
+        pipeline.process(snapshots, now=end)
     th = Thresholds(THRESHOLDS["alert"], THRESHOLDS["critical"], "config")
     for tid, oil in sorted(last_oil.items()):
         level = th.level(oil)

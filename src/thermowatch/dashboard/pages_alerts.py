@@ -21,6 +21,15 @@ from thermowatch.store.overview import STATES, alert_kinds, deliveries_by_alert,
 
 router = APIRouter(include_in_schema=False)
 LEVELS = ("ALERTE", "CRITIQUE")
+ROW_ID_MAX = 2**63 - 1  # the largest id a SQLite INTEGER or a PostgreSQL BIGINT holds
+
+
+def _existing_id(value: int, what: str) -> int:
+    """``value`` if it can be a stored row's id; else the 404 page (the database driver would
+    fail on an integer wider than 64 bits)."""
+    if not 1 <= value <= ROW_ID_MAX:
+        raise PageError(404, "ui.not_found", what=f"{what} {value}")
+    return value
 
 
 def _load(engine, state, level, kind, transformer):
@@ -67,6 +76,7 @@ async def acknowledge(
     """Acknowledge in the name of the signed-in operator, with an optional comment."""
     form = await check_csrf(request, who)
     check_role(request, who, "operator")
+    _existing_id(alert_id, "alert")
     engine = request.app.state.engine
     comment = form.get("comment", "").strip()
 
@@ -94,6 +104,7 @@ async def decide(
     check_role(request, who, "operator")
     if decision not in ("approve", "reject"):
         raise PageError(404, "ui.not_found", what=decision)
+    _existing_id(proposal_id, "action")
     engine = request.app.state.engine
     fn = alert_actions.approve_action if decision == "approve" else alert_actions.reject_action
     try:

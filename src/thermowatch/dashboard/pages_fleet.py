@@ -1,4 +1,5 @@
-"""The fleet page: every transformer, worst first, with its level colour and staleness."""
+"""The fleet page: every transformer, worst first, with its level colour, staleness and the
+first threshold its latest stored forecast crosses (no forecast computed on a request)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from thermowatch.dashboard.auth import Viewer, viewer
-from thermowatch.dashboard.fleet_forecast import crossings_of
 from thermowatch.dashboard.render import LEVEL_ORDER, STALE_AFTER_S, page, thresholds_for
-from thermowatch.store.overview import LEVEL_RANK, FleetRow, fleet_overview
+from thermowatch.store.overview import LEVEL_RANK, FleetRow, fleet_overview, forecast_crossings
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,16 +54,17 @@ def fleet_lines(rows: list[FleetRow], served: dict, now: datetime) -> list[Fleet
 
 @router.get("/")
 async def fleet(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> Response:
-    rows = await asyncio.to_thread(fleet_overview, request.app.state.engine)
+    engine = request.app.state.engine
+    rows, crossings = await asyncio.to_thread(
+        lambda: (fleet_overview(engine), forecast_crossings(engine))
+    )
     models = getattr(request.app.state, "models", None)
     served = models.all() if models else {}
     lines = fleet_lines(rows, served, datetime.now(UTC))
-    crossings = crossings_of(request.app)
-    crossings.refresh_if_due(served)
     counts = {
         "red": sum(x.level == "CRITIQUE" for x in lines),
         "orange": sum(x.level == "ALERTE" for x in lines),
         "stale": sum(x.stale for x in lines),
     }
     return page(request, "fleet.html", who, nav="fleet", lines=lines, counts=counts,
-                crossings=crossings.values, crossings_at=crossings.computed_at)  # fmt: skip
+                crossings=crossings)  # fmt: skip

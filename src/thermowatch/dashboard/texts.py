@@ -77,14 +77,15 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.fleet.alerts": {"fr": "Alertes ouvertes", "en": "Open alerts"},
     "ui.fleet.age": {"fr": "Dernière mesure", "en": "Last reading"},
     "ui.fleet.model": {"fr": "Modèle", "en": "Model"},
-    "ui.fleet.crossing_now": {"fr": "déjà franchi", "en": "already crossed"},
-    "ui.fleet.crossings_at": {
-        "fr": "Franchissements prévus (physique CEI 60076-7, 24 h) calculés à {at}.",
-        "en": "Forecast crossings (IEC 60076-7 physics, 24 h) computed at {at}.",
+    "ui.fleet.crossings_hint": {
+        "fr": "Franchissement prévu : premier seuil atteint par la dernière prévision du "
+        "traitement en direct (refaite à chaque mesure).",
+        "en": "Forecast crossing: the first threshold reached by the latest forecast of the "
+        "live pipeline (made again at every reading).",
     },
-    "ui.fleet.crossings_pending": {
-        "fr": "Franchissements prévus en cours de calcul (rechargez dans un instant).",
-        "en": "Forecast crossings being computed (reload in a moment).",
+    "ui.fleet.crossing_issued": {
+        "fr": "prévision faite à partir de la mesure de {at}",
+        "en": "forecast made from the reading of {at}",
     },
     "ui.fleet.empty": {
         "fr": "Aucun transformateur dans la base.",

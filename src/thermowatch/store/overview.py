@@ -19,6 +19,7 @@ from thermowatch.store.alerts import Alert
 from thermowatch.store.tables import (
     alerts,
     delivery_attempts,
+    forecasts,
     notifications,
     predictions,
     readings,
@@ -46,6 +47,17 @@ class FleetRow:
     predicted_level: str | None
     open_alerts: int
     worst_open_level: str | None
+
+
+def utc_of(engine: Engine):
+    """``value -> aware UTC datetime`` for an instant read through a subquery: subqueries lose
+    the UTC column type on SQLite (its stored integer comes back); other values pass as is."""
+    process = transformers.c.created_at.type.result_processor(engine.dialect, None)
+
+    def aware(value):
+        return process(value) if isinstance(value, int) and process is not None else value
+
+    return aware
 
 
 def fleet_overview(engine: Engine) -> list[FleetRow]:
@@ -98,14 +110,12 @@ def fleet_overview(engine: Engine) -> list[FleetRow]:
         counts[tid] = counts.get(tid, 0) + int(n)
         if LEVEL_RANK.get(level, 0) >= LEVEL_RANK.get(worst.get(tid, ""), -1):
             worst[tid] = level
-    ts_type = transformers.c.created_at.type  # the UTC type: subqueries lose it on SQLite
-    process = ts_type.result_processor(engine.dialect, None)
+    aware = utc_of(engine)
     out = []
     for row in rows:
         values = row._asdict()
         for key in ("last_reading_at", "predicted_at"):
-            if isinstance(values[key], int) and process is not None:
-                values[key] = process(values[key])
+            values[key] = aware(values[key])
         out.append(
             FleetRow(
                 **values,
@@ -114,6 +124,54 @@ def fleet_overview(engine: Engine) -> list[FleetRow]:
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class ForecastCrossing:
+    """The first point of a transformer's latest stored forecast at a threshold level."""
+
+    level: str  # ALERTE or CRITIQUE, as the live pipeline levelled that point
+    at: datetime  # the instant forecast [UTC]
+    issued_at: datetime  # the reading the forecast starts from [UTC]
+
+
+def forecast_crossings(engine: Engine) -> dict[str, ForecastCrossing]:
+    """First threshold crossing of each transformer's newest forecast, in one query.
+
+    The forecasts are the ones the live pipeline stores with every reading (its horizon); a
+    transformer is absent when its newest forecast stays NORMAL or it has none. Each column is
+    a correlated subquery per transformer, an index seek on the primary key (transformer_id,
+    issued_at, ts, ...): the cost grows with the fleet, not with the forecasts kept (a join
+    would scan them all).
+    """
+    t, f = transformers.c, forecasts.c
+    newest = (
+        select(func.max(f.issued_at)).where(f.transformer_id == t.id).correlate(transformers)
+    ).scalar_subquery()
+
+    def first_at(levels: tuple[str, ...]):
+        return (
+            select(func.min(f.ts))
+            .where(f.transformer_id == t.id, f.issued_at == newest, f.level.in_(levels))
+            .correlate(transformers)
+        ).scalar_subquery()
+
+    q = select(
+        t.id,
+        newest.label("issued_at"),
+        first_at(("ALERTE", "CRITIQUE")).label("first"),
+        first_at(("CRITIQUE",)).label("critical"),
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    aware = utc_of(engine)
+    return {
+        tid: ForecastCrossing(
+            "CRITIQUE" if first == critical else "ALERTE", aware(first), aware(issued)
+        )
+        for tid, issued, first, critical in rows
+        if first is not None
+    }
 
 
 # ------------------------------------------------------------------------------------- alerts

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -26,7 +25,6 @@ from thermowatch.dashboard.demo import seed_fleet
 from thermowatch.service.apikeys import create_key
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
-from thermowatch.store.transformers import get_transformer, save_transformer
 from thermowatch.store.users import create_user
 
 PASSWORD = "mot de passe de quart"
@@ -53,10 +51,9 @@ def service(tmp_path_factory):
     url = f"sqlite:///{root / 'tw.db'}"
     engine = make_engine(url)
     upgrade(engine)
-    seed_fleet(engine, 12, hours=24, step_min=5, hot=3, stale=1)
     # The served transformer is watched on what its model predicts (the model's target).
     target = json.loads((model_dir / "metadata.json").read_text())["target"]
-    save_transformer(engine, replace(get_transformer(engine, SERVED), target_variable=target))
+    seed_fleet(engine, 12, hours=24, step_min=5, hot=3, stale=1, targets={SERVED: target})
     for role in ("reader", "operator"):
         create_user(engine, role, PASSWORD, role)
     _, key = create_key(engine, "operator")

@@ -56,11 +56,8 @@ def test_fleet_lists_the_simulated_fleet_with_the_right_colours(service, browser
 
 
 def screenshot_fleet(browser, base):
-    def crossings_done() -> bool:  # the forecast column is filled by a paced worker thread
-        browser.get(f"{base}/")
-        return "calculés à" in browser.find_element(By.CSS_SELECTOR, ".hint").text
-
-    wait_for(crossings_done, 30, every=1.0)
+    browser.get(f"{base}/")
+    assert browser.find_elements(By.CSS_SELECTOR, "td.crossing .badge")  # the forecast column
     wait_for(lambda: "on" in browser.find_element(By.ID, "live").get_attribute("class"), 5)
     screenshot(browser, "dashboard-fleet.png")
 
@@ -91,10 +88,25 @@ def test_transformer_chart_and_panels_match_the_api(service, browser):
     assert set(shown) == {30, 120, 480}
     for c in api["capability"]:
         assert shown[c["minutes"]] == pytest.approx(c["max_load_pu"], abs=0.01)
-    crossing = browser.find_element(By.ID, "forecast-crossing").get_attribute("data-level")
-    assert crossing == (api["crossing"]["level"] if api["crossing"] else "")
+    crossing = browser.find_element(By.ID, "forecast-crossing")
+    assert crossing.get_attribute("data-level") == (api["crossing"] or {}).get("level", "")
+    assert crossing.get_attribute("data-at") == (api["crossing"] or {}).get("at", "")
+    # the "now" panel's numbers are the API's (shown with a French decimal comma)
+    for cell, key, tol in (("now-load", "load_pu", 0.006), ("now-hot-spot", "hot_spot_c", 0.06)):
+        text = browser.find_element(By.ID, cell).text.replace(",", ".")
+        assert float(text) == pytest.approx(api[key], abs=tol), cell
+    # the forecast drawn is the API's forecast, point for point
     series = httpx.get(f"{base}/transformers/{SERVED}/series?window=24h", cookies=cookies).json()
-    assert "predicted" in series and series["forecast"].count(None) < len(series["t"])
+    assert "predicted" in series
+    drawn = {
+        round(t, 3): v
+        for t, v in zip(series["t"], series["forecast"], strict=True)
+        if v is not None
+    }
+    stamps = [datetime.fromisoformat(s).timestamp() for s in api["forecast"]["timestamp"]]
+    assert len(drawn) == len(stamps) == 145
+    for t, v in zip(stamps, api["forecast"]["value"], strict=True):
+        assert drawn[round(t, 3)] == pytest.approx(v, abs=1e-3)
     # what-if through htmx
     load = browser.find_element(By.ID, "wi-load")
     load.clear()

@@ -98,8 +98,10 @@ def test_alert_filters(client, engine):
 
 def test_transformer_panels_match_the_json(client):
     sign_in(client, "reader")
-    html = client.get("/transformers/TR-0001").text
-    data = client.get("/transformers/TR-0001/panels.json").json()
+    # a normally loaded one: an overloaded one may rightly have no capability left (0 pu)
+    # at the daily peak of the simulated load
+    html = client.get("/transformers/TR-0003").text
+    data = client.get("/transformers/TR-0003/panels.json").json()
     assert data["problem"] is None and data["source"] == "physics"
     shown = dict(re.findall(r'<tr data-minutes="(\d+)" data-load="([\d.]+)"', html))
     assert set(shown) == {"30", "120", "480"}
@@ -236,27 +238,29 @@ def test_loss_of_life_since_commissioning_counts_hourly_and_raw(client, engine):
     assert 'id="loss-total"' in html and "2 h comptées sur les moyennes horaires" in html
 
 
-def test_fleet_forecast_crossings_match_each_transformer_page(client, engine):
-    from thermowatch.dashboard.fleet_forecast import FleetCrossings
-    from thermowatch.dashboard.panels import thermal_panels
+def test_fleet_crossings_are_the_first_threshold_of_the_newest_stored_forecast(client, engine):
+    from sqlalchemy import select
 
-    crossings = FleetCrossings(engine)
-    assert crossings.compute({}, pace=False) == 8
-    th = Thresholds(THRESHOLDS["alert"], THRESHOLDS["critical"], "config")
-    for tid in ("TR-0001", "TR-0004"):
-        own = thermal_panels(engine, get_transformer(engine, tid), th).crossing
-        mine = crossings.values[tid]
-        assert (mine is None) == (own is None)
-        assert own is None or mine[0] == own[0]  # same level (computed a moment apart)
+    from thermowatch.store.tables import forecasts
+
+    f = forecasts.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(f.transformer_id, f.issued_at, f.ts, f.level)).all()
+    newest: dict[str, list] = {}
+    for tid, issued, ts, level in rows:  # recomputed here in Python, from every stored point
+        if tid not in newest or issued > newest[tid][0]:
+            newest[tid] = [issued, []]
+        if issued == newest[tid][0]:
+            newest[tid][1].append((ts, level))
+    expected = {}
+    for tid, (_, points) in newest.items():
+        hit = sorted((ts, lv) for ts, lv in points if lv != "NORMAL")
+        expected[tid] = hit[0][1] if hit else ""
+    assert expected["TR-0001"] in ("ALERTE", "CRITIQUE")  # the overloaded one is forecast hot
+    assert "" in expected.values()  # and the normal ones are not
     sign_in(client, "reader")
-    first = client.get("/").text
-    assert "en cours de calcul" in first  # the page started the refresh, it does not wait
-    deadline = time.monotonic() + 60
-    while "calculés à" not in (html := client.get("/").text):
-        assert time.monotonic() < deadline, "the fleet crossings were never computed"
-        time.sleep(0.2)
+    html = client.get("/").text
     shown = dict(re.findall(r'id="tr-(TR-\d+)".*?data-crossing="(\w*)"', html, re.S))
     assert set(shown) == {f"TR-{i:04d}" for i in range(1, 9)}
     for tid, level in shown.items():
-        expected = crossings.values.get(tid)
-        assert level == (expected[0] if expected else ""), tid
+        assert level == expected.get(tid, ""), tid
