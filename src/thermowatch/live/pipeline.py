@@ -24,6 +24,7 @@ it came:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -281,7 +282,7 @@ class Pipeline:
         for i, s in enumerate(snapshots):
             reason = v.check_time(s.ts, now, self.settings.max_future_skew)
             if reason is not None:
-                raise InputError(f"reading {i} of {s.transformer_id}: {reason}.")
+                raise InputError(f"reading {i} of {s.transformer_id}, field 'timestamp': {reason}.")
 
     def prepare(
         self, snapshots: Sequence[Snapshot], now: datetime | None = None
@@ -301,7 +302,8 @@ class Pipeline:
         if self.shared_store:
             for tid in sorted({s.transformer_id for s in snapshots}):
                 self._catch_up(tid)
-        for snap in sorted(snapshots, key=lambda s: (s.ts, s.transformer_id)):
+        accepted = []
+        for snap in snapshots:
             reason = v.check_time(snap.ts, now, self.settings.max_future_skew)
             if reason is not None:
                 batch["issues"].append(
@@ -310,6 +312,8 @@ class Pipeline:
                 )  # fmt: skip
                 log.warning("%s: snapshot refused: %s", snap.transformer_id, reason)
                 continue
+            accepted.append(dataclasses.replace(snap, ts=v.to_utc(snap.ts)))
+        for snap in sorted(accepted, key=lambda s: (s.ts, s.transformer_id)):
             events.append(self._one(snap, batch, received))
         return batch, events
 

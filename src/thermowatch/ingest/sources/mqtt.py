@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from thermowatch.ingest.sources.base import Hub, Sample
+from thermowatch.live.validate import to_utc
 
 log = logging.getLogger("thermowatch.ingest")
 SUBSCRIBE_CHUNK = 100  # topics per SUBSCRIBE packet
@@ -58,7 +59,7 @@ def parse_timestamp(value: Any) -> datetime | None:
             ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return UNREADABLE
-        return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+        return to_utc(ts) or ts  # beyond the calendar in UTC: refused by the pipeline
     return UNREADABLE
 
 
