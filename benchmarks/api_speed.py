@@ -33,6 +33,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from thermowatch.service.routes.predict import READING_EXAMPLE
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "api_speed.json"
 SRC = ROOT / "src"
@@ -62,14 +64,7 @@ def predict():
         return jsonify({"erreur": str(e)}), 400
 """
 
-READING = {
-    "tension (kV)": 20.1,
-    "courant (A)": 850.0,
-    "puissance active (MW)": 28.0,
-    "puissance réactive (MVAr)": 9.0,
-    "température ambiante (°C)": 24.0,
-    "température huile (°C)": 55.0,
-}
+READING = READING_EXAMPLE  # the reading /predict documents
 
 
 def free_port() -> int:

@@ -124,6 +124,7 @@ async def bench(protocol: str, n: int, cycles: int, workdir: Path) -> dict[str, 
         conf = workdir / "mosquitto.conf"
         conf.write_text(
             f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n"
+            "max_inflight_messages 0\n"  # acknowledged once stored: a period's worth in flight
         )
         broker = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
         time.sleep(0.5)

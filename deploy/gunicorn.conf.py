@@ -30,6 +30,8 @@ forwarded_allow_ips = os.environ.get("THERMOWATCH_FORWARDED_ALLOW_IPS", "127.0.0
 _metrics_dir = os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / "thermowatch-metrics")
 )
+# Rate limits hold across the workers: their token buckets live in a file there too.
+os.environ.setdefault("THERMOWATCH_RATE_DIR", _metrics_dir)
 
 
 def on_starting(server):

@@ -328,7 +328,7 @@ class AlertEngine:
         return events
 
     def _facts(self, alert_id, tid, kind, level, ts, value, th, trend) -> AlertFacts:
-        eta = eta_level = eta_threshold = eta_at = None
+        eta = eta_level = eta_threshold = eta_at = eta_source = eta_model = eta_window = None
         # A forecast crossing tells when the level it announces starts; a temperature alert
         # when the next level starts. From the forecast when there is one, else the trend.
         target = level if kind == FORECAST_CROSSING else (
@@ -339,6 +339,10 @@ class AlertEngine:
             eta_at = fc.crossing(target)
             if eta_at is not None:
                 eta, eta_level, eta_threshold = eta_at - ts, target.name, target_c
+                eta_source = getattr(fc, "forecast_source", None)
+                eta_model = getattr(fc, "forecast_model_id", None)
+                window = getattr(fc, "crossing_window", None)
+                eta_window = window(target) if window is not None else None
         if (
             eta is None
             and kind != FORECAST_CROSSING
@@ -349,7 +353,8 @@ class AlertEngine:
             eta = timedelta(hours=(target_c - value) / trend)
             eta_level, eta_threshold = target.name, target_c  # type: ignore[union-attr]
         return AlertFacts(alert_id, tid, kind, level.name, value, threshold_of(th, level), ts,
-                          trend, eta, eta_level, eta_threshold, eta_at)  # fmt: skip
+                          trend, eta, eta_level, eta_threshold, eta_at, eta_source, eta_model,
+                          eta_window)  # fmt: skip
 
     def _transition(
         self, conn: Connection, tid: str, kind: str, old: Level, new: Level, ts: datetime,

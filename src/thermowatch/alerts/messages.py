@@ -37,6 +37,9 @@ class AlertFacts:
     eta_level: str | None = None
     eta_threshold_c: float | None = None
     eta_at: datetime | None = None
+    eta_source: str | None = None  # the forecast's: "learned" (the champion's) or "physics"
+    eta_model: str | None = None
+    eta_window: tuple[datetime | None, datetime | None] | None = None  # by the upper / lower bound
 
 
 def action_text(kind: str, level: str, lang: str = "fr") -> str:
@@ -84,6 +87,12 @@ def render(
         lines.append(t("line.eta_forecast", lang, level=facts.eta_level,
                        eta=duration(facts.eta, lang), time=facts.eta_at.strftime("%Y-%m-%d %H:%M"),
                        threshold=number(facts.eta_threshold_c or math.nan, lang)))  # fmt: skip
+        if facts.eta_source is not None:
+            lines.append(t(f"line.forecast.{facts.eta_source}", lang, model=facts.eta_model))
+        if facts.eta_window is not None and facts.eta_window[0] is not None:
+            hhmm = lambda d: d.strftime("%H:%M UTC") if d else t("forecast.beyond", lang)  # noqa: E731
+            lines.append(t("line.forecast.window", lang, earliest=hhmm(facts.eta_window[0]),
+                           latest=hhmm(facts.eta_window[1])))  # fmt: skip
     elif facts.eta is not None and facts.eta_threshold_c is not None and event != "resolved":
         lines.append(t("line.eta", lang, level=facts.eta_level, eta=duration(facts.eta, lang),
                        threshold=number(facts.eta_threshold_c, lang)))  # fmt: skip

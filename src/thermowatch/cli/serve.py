@@ -56,6 +56,10 @@ def _metrics_directory(workers: int) -> Path | None:
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    # The rate limits too hold across the workers: buckets in a file they all map.
+    from thermowatch.service.ratelimit import RATE_DIR_ENV
+
+    os.environ[RATE_DIR_ENV] = str(directory)
     return directory
 
 

@@ -21,6 +21,7 @@ from thermowatch.data import quantities as q
 from thermowatch.data.columns import classify_quantity
 from thermowatch.errors import InputError
 from thermowatch.learn.result import Thresholds
+from thermowatch.live.forecast import forecast_temperature
 from thermowatch.store.overview import (
     hourly_arrays,
     latest_variables,
@@ -88,15 +89,29 @@ def _recent_error(wide: pd.DataFrame, preds: pd.DataFrame, target: str | None):
     return float(np.sqrt(np.mean(err**2))), len(joined)
 
 
+def _forecast(predictor, wide, spec, d, state, quantity, measured_now, rmse) -> physics.Forecast:
+    def physics_24h():
+        f = physics.forecast_24h(spec, d, state, quantity, measured_now, rmse)
+        cols = {"predicted": f.value, "lower": f.lower, "upper": f.upper}
+        return pd.DataFrame(cols, index=f.index), f"iec60076-7:{spec.cooling}"
+
+    fc = forecast_temperature(predictor, wide, physics_24h, pd.Timedelta(hours=24))
+    f = fc.frame  # type: ignore[union-attr]  # the physics always answers here
+    return physics.Forecast(f.index, f["predicted"].to_numpy(), f["lower"].to_numpy(),
+                            f["upper"].to_numpy(), fc.source)  # type: ignore[union-attr]  # fmt: skip
+
+
 def thermal_panels(
     engine,
     transformer,
     thresholds: Thresholds | None,
     now: datetime | None = None,
     with_capability: bool = True,
+    predictor=None,
 ) -> ThermalPanels:
     """State, capability (unless ``with_capability`` is False), forecast and recent error of
-    one transformer from its stored history."""
+    one transformer from its stored history. The forecast is the served champion's
+    (``predictor``) when it has one, else the physics (:mod:`thermowatch.live.forecast`)."""
     now = now or datetime.now(UTC)
     start = now - timedelta(hours=STATE_HOURS)
     wide = readings_frame(engine, transformer.id, start, now + timedelta(microseconds=1))
@@ -117,7 +132,7 @@ def thermal_panels(
     measured_now = (
         float(target.dropna().iloc[-1]) if target is not None and target.notna().any() else None
     )
-    forecast = physics.forecast_24h(spec, d, state, quantity, measured_now, rmse)
+    forecast = _forecast(predictor, wide, spec, d, state, quantity, measured_now, rmse)
     crossing = None
     if thresholds is not None:
         crossing = physics.first_crossing(

@@ -207,7 +207,7 @@ class Forecast:
     value: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
-    source: str  # "physics" now; "learned" when the learning core provides it
+    source: str  # "learned" (the champion's) or "physics" (:mod:`thermowatch.live.forecast`)
 
 
 def forecast_24h(

@@ -260,6 +260,9 @@ class Monitor:
         batch, events = self.pipeline.prepare(snapshots)
         async with self._store_lock:
             stored = await asyncio.to_thread(self.storage.store, batch)
+        # Durable now (database, spool or quarantine): only now are MQTT messages acknowledged.
+        for hub in hubs.values():
+            await hub.settle()
         for event in events:
             self._remember(event)
         many = getattr(self.on_prediction, "many", None)

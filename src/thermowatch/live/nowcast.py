@@ -63,9 +63,13 @@ class ModelEstimator:
     def __init__(self, predictor: Any, history: pd.DataFrame | None = None) -> None:
         self.predictor = predictor
         self.variables = list(predictor.variables)
+        # The measured target is kept too: the learned forecast starts from it.
+        target = getattr(predictor, "target", None)
+        extra = [target] if target and target not in self.variables else []
+        self.columns = self.variables + extra
         self.keep = pd.Timedelta(minutes=float(predictor.metadata.get("history_minutes", 1440)))
         frame = history if history is not None else pd.DataFrame()
-        self.history = frame.reindex(columns=self.variables).astype(float)
+        self.history = frame.reindex(columns=self.columns).astype(float)
         self.model_id = str(predictor.model_id)
 
     def step(self, ts: datetime, values: dict[str, float]) -> Estimate:
@@ -76,9 +80,9 @@ class ModelEstimator:
         """
         at = pd.Timestamp(ts)
         row = pd.DataFrame(
-            [[values.get(v, np.nan) for v in self.variables]],
+            [[values.get(v, np.nan) for v in self.columns]],
             index=pd.DatetimeIndex([at], name="timestamp"),
-            columns=self.variables,
+            columns=self.columns,
         )
         hist = pd.concat([self.history, row]) if len(self.history) else row
         hist = hist[~hist.index.duplicated(keep="last")].sort_index()
@@ -88,7 +92,7 @@ class ModelEstimator:
         if window.empty:  # older than the history kept (out of order): this snapshot alone
             window = row
         # A variable missing in this snapshot holds its last value (a gap, not a zero).
-        filled = window.ffill().bfill()
+        filled = window[self.variables].ffill().bfill()
         if filled.iloc[-1].isna().any():
             missing = [v for v in self.variables if pd.isna(filled.iloc[-1][v])]
             raise InputError(f"model {self.model_id} needs {missing[0]!r}, never received")

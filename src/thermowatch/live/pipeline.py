@@ -24,6 +24,7 @@ it came:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -31,11 +32,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from thermowatch.data import quantities as q
 from thermowatch.errors import InputError
 from thermowatch.learn.levels import Level, level_of
 from thermowatch.learn.result import Thresholds
 from thermowatch.live import validate as v
+from thermowatch.live.forecast import LEARNED, TemperatureForecast, forecast_temperature
 from thermowatch.live.nowcast import IecEstimator, is_oil, physics_forecast
 from thermowatch.store.types import to_micros
 from thermowatch.thermal import TransformerSpec
@@ -93,6 +98,7 @@ class LiveSettings:
     forecast_horizon_min: float = 120.0
     forecast_step_min: float = 15.0
     physics_sigma_k: float = 2.0  # σ of the IEC model's residual when no model says [K]
+    learned_forecast: bool = True  # the champion's forecast when it has one (else physics)
 
 
 @dataclass
@@ -114,6 +120,10 @@ class PredictionEvent:
     measured_c: float | None = None
     residual_sigma_k: float | None = None
     forecast: tuple[tuple[datetime, float], ...] = ()
+    forecast_bounds: tuple[tuple[float, float], ...] = ()  # (lower, upper) of each point
+    forecast_source: str | None = None  # "learned" (the champion's) or "physics"
+    forecast_model_id: str | None = None
+    forecast_note: str | None = None  # why the physics stood in for the champion's forecast
     warnings: list[str] = field(default_factory=list)
     reason: str | None = None
     issues: list[v.Verdict] = field(default_factory=list)
@@ -151,6 +161,16 @@ class PredictionEvent:
             prev_t, prev_v = t, value
         return None
 
+    def crossing_window(self, level: Level) -> tuple[datetime | None, datetime | None]:
+        """``(earliest, latest)``: first forecast instants whose upper / lower bound reaches
+        ``level`` (``None``: not within the horizon)."""
+        limit = self.thresholds.alerte_c if level == Level.ALERTE else self.thresholds.critique_c
+        first = lambda k: next(  # noqa: E731
+            (t for (t, _), b in zip(self.forecast, self.forecast_bounds, strict=True)
+             if b[k] >= limit), None,
+        )  # fmt: skip
+        return first(1), first(0)
+
     @property
     def worst(self) -> tuple[str, str]:
         """``(level, which)``: the worse of the measured and predicted levels and which it is
@@ -173,6 +193,8 @@ class _State:
     physics: IecEstimator | None
     stale: v.StaleTracker
     fed_until: datetime | None = None  # newest instant this process fed the nowcaster
+    learned: TemperatureForecast | None = None  # the last learned forecast, until refreshed
+    learned_at: pd.Timestamp | None = None  # the instant it was made from
     target_kind: str = q.WINDING_TEMPERATURE  # the quantity the prediction must be
 
 
@@ -281,7 +303,7 @@ class Pipeline:
         for i, s in enumerate(snapshots):
             reason = v.check_time(s.ts, now, self.settings.max_future_skew)
             if reason is not None:
-                raise InputError(f"reading {i} of {s.transformer_id}: {reason}.")
+                raise InputError(f"reading {i} of {s.transformer_id}, field 'timestamp': {reason}.")
 
     def prepare(
         self, snapshots: Sequence[Snapshot], now: datetime | None = None
@@ -301,7 +323,8 @@ class Pipeline:
         if self.shared_store:
             for tid in sorted({s.transformer_id for s in snapshots}):
                 self._catch_up(tid)
-        for snap in sorted(snapshots, key=lambda s: (s.ts, s.transformer_id)):
+        accepted = []
+        for snap in snapshots:
             reason = v.check_time(snap.ts, now, self.settings.max_future_skew)
             if reason is not None:
                 batch["issues"].append(
@@ -310,6 +333,8 @@ class Pipeline:
                 )  # fmt: skip
                 log.warning("%s: snapshot refused: %s", snap.transformer_id, reason)
                 continue
+            accepted.append(dataclasses.replace(snap, ts=v.to_utc(snap.ts)))
+        for snap in sorted(accepted, key=lambda s: (s.ts, s.transformer_id)):
             events.append(self._one(snap, batch, received))
         return batch, events
 
@@ -347,7 +372,14 @@ class Pipeline:
             )  # fmt: skip
             for t, value in event.forecast:
                 batch["forecasts"].append(
-                    [tid, us, to_micros(t), event.model_id, value, event._level(value).name]
+                    [
+                        tid,
+                        us,
+                        to_micros(t),
+                        event.forecast_model_id or event.model_id,
+                        value,
+                        event._level(value).name,
+                    ]
                 )
         return event
 
@@ -373,19 +405,62 @@ class Pipeline:
         event.lower_c, event.upper_c = est.lower_c, est.upper_c
         if est.assumed_steady:
             event.warnings.append("no history: steady state at this reading assumed.")
-        if st.physics is None:
-            return
-        anchor = event.measured_c if event.measured_c is not None else est.predicted_c
-        fc = physics_forecast(
-            st.physics, anchor, self.settings.forecast_horizon_min, self.settings.forecast_step_min
-        )
+        fc = self._forecast(st, snap.ts, event)
         if fc is not None:
-            ahead, values = fc
+            finite = fc.frame[np.isfinite(fc.frame["predicted"].to_numpy())]
             event.forecast = tuple(
-                (snap.ts + timedelta(minutes=float(m)), float(x))
-                for m, x in zip(ahead, values, strict=True)
-                if math.isfinite(x)
+                (t.to_pydatetime(), float(x)) for t, x in finite["predicted"].items()
             )
+            event.forecast_bounds = tuple(
+                (float(lo), float(hi))
+                for lo, hi in zip(finite["lower"], finite["upper"], strict=True)
+            )
+            event.forecast_source, event.forecast_model_id = fc.source, fc.model_id
+            event.forecast_note = fc.note
+
+    def _forecast(
+        self, st: _State, ts: datetime, event: PredictionEvent
+    ) -> TemperatureForecast | None:
+        """The champion's learned forecast (refreshed once per forecast step of data time, as
+        it costs tens of ms), else the IEC physics anchored on the value now."""
+        s = self.settings
+        at = pd.Timestamp(ts)
+        cached = st.learned
+        if cached is not None and st.learned_at is not None:
+            fresh = st.learned_at <= at < st.learned_at + pd.Timedelta(minutes=s.forecast_step_min)
+            rest = cached.after(at) if fresh else None
+            if rest is not None and len(rest.frame):
+                return rest
+
+        def physics() -> tuple[pd.DataFrame, str] | None:
+            if st.physics is None or event.predicted_c is None:
+                return None
+            anchor = event.measured_c if event.measured_c is not None else event.predicted_c
+            made = physics_forecast(st.physics, anchor, s.forecast_horizon_min, s.forecast_step_min)
+            if made is None:
+                return None
+            ahead, values = made
+            half = (
+                event.upper_c - event.predicted_c
+                if event.upper_c is not None
+                else 2.0 * s.physics_sigma_k
+            )
+            index = pd.DatetimeIndex([at + pd.Timedelta(minutes=float(m)) for m in ahead])
+            frame = pd.DataFrame(
+                {"predicted": values, "lower": values - half, "upper": values + half}, index=index
+            )
+            return frame, st.physics.model_id
+
+        predictor = st.profile.predictor if s.learned_forecast else None
+        history = getattr(st.nowcaster, "history", None)
+        if history is not None and len(history) and history.index[-1] > at:
+            history = history.loc[:at]  # an out-of-order snapshot: forecast from its time
+        fc = forecast_temperature(
+            predictor, history, physics, pd.Timedelta(minutes=s.forecast_horizon_min)
+        )
+        learned = fc is not None and fc.source == LEARNED
+        st.learned, st.learned_at = (fc, at) if learned else (None, None)
+        return fc
 
     def store(self, batch: dict[str, list[list[Any]]]) -> dict[str, int]:
         """Write a prepared batch in one transaction (:func:`~thermowatch.store.live.write_live_batch`)."""

@@ -9,8 +9,10 @@ Each value of each snapshot gets a :class:`Verdict`:
 * ``REJECTED``: not a number at all (``"abc"``, ``true``, NaN, ``null``): it cannot be a
   reading, so only the refusal and its reason are stored.
 
-A timestamp further in the future than ``max_future_skew`` or before ``EARLIEST`` is refused
-as a whole (:func:`check_time`): HTTP answers 422, the monitor stores it REJECTED.
+A timestamp further in the future than ``max_future_skew``, before ``EARLIEST``, or beyond the
+calendar once converted to UTC is refused as a whole (:func:`check_time`, the one time bound of
+the live path): HTTP answers 422, the monitor stores it REJECTED. :func:`to_utc` is the one
+conversion of a received instant to UTC.
 """
 
 from __future__ import annotations
@@ -56,15 +58,28 @@ def _classified(variable: str) -> str:
     return classify_quantity(variable)
 
 
-def check_time(ts: datetime, now: datetime, max_future_skew: timedelta) -> str | None:
-    """Why an instant cannot be a measurement time (one clause), ``None`` when it can."""
+def to_utc(ts: datetime) -> datetime | None:
+    """``ts`` as an aware UTC instant (naive means UTC); ``None`` when its offset moves it out of
+    the calendar (``9999-12-31T23:30-05:00``, ``0001-01-01T00:00+14:00``)."""
     if ts.tzinfo is None:
-        return f"timestamp {ts.isoformat()} has no time zone"
-    if ts.replace(tzinfo=None) == datetime.min:
+        return ts.replace(tzinfo=UTC)
+    try:
+        return ts.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def check_time(ts: datetime, now: datetime, max_future_skew: timedelta) -> str | None:
+    """Why an instant cannot be a measurement time (one clause naming the timestamp), ``None``
+    when it can. Naive means UTC; ``now`` is aware."""
+    utc = to_utc(ts)
+    if utc is None:
+        return f"timestamp {ts.isoformat()} is beyond the calendar once converted to UTC"
+    if utc.replace(tzinfo=None) == datetime.min:
         return "timestamp unreadable (not a date, beyond the calendar, or 0001-01-01)"
-    if ts < EARLIEST:
+    if utc < EARLIEST:
         return f"timestamp {ts.isoformat()} is before {EARLIEST.date().isoformat()}"
-    if ts > now + max_future_skew:
+    if utc > now + max_future_skew:
         minutes = max_future_skew.total_seconds() / 60
         return (
             f"timestamp {ts.isoformat()} is more than {minutes:g} min ahead of the clock "

@@ -844,6 +844,19 @@ ALERT_TEXTS: dict[str, dict[str, str]] = {
         "en": "{level} threshold ({threshold} °C) reached about {time} UTC (in about {eta}) "
         "according to the forecast",
     },
+    "line.forecast.learned": {
+        "fr": "Prévision : apprise, modèle {model}",
+        "en": "Forecast: learned, model {model}",
+    },
+    "line.forecast.physics": {
+        "fr": "Prévision : physique CEI 60076-7 ({model})",
+        "en": "Forecast: IEC 60076-7 physics ({model})",
+    },
+    "line.forecast.window": {
+        "fr": "Intervalle de la prévision : seuil atteint entre {earliest} et {latest}",
+        "en": "Forecast interval: threshold reached between {earliest} and {latest}",
+    },
+    "forecast.beyond": {"fr": "au-delà de l'horizon", "en": "beyond the horizon"},
     "line.original": {"fr": "Alerte initiale : {v}", "en": "Original alert: {v}"},
     "line.time": {"fr": "Horodatage : {v} UTC", "en": "Time: {v} UTC"},
     "line.action": {"fr": "Action : {v}", "en": "Action: {v}"},

@@ -2,7 +2,8 @@
 
 A request appends an :class:`~thermowatch.store.audit.AuditEntry` to an in-memory list (no I/O);
 a background task writes the list to ``audit_log`` every ``flush_s`` seconds or as soon as it
-holds ``batch`` rows, in one transaction on a worker thread. Shutdown flushes what is left, so
+holds ``batch`` rows, in one transaction on a worker thread, through the store
+(:func:`thermowatch.store.audit.record_many`). Shutdown flushes what is left, so
 a graceful stop loses nothing.
 
 When the database refuses a flush (or at shutdown while it is down) the rows go to a *spool*:
@@ -34,15 +35,10 @@ import orjson
 from sqlalchemy import Engine
 
 from thermowatch.service.metrics import AUDIT_DROPPED, AUDIT_SPOOLED, DB_ERRORS, REFUSED
+from thermowatch.store import audit as store_audit
 from thermowatch.store.audit import AuditEntry
-from thermowatch.store.engine import write_transaction
-from thermowatch.store.tables import audit_log
 
 log = logging.getLogger("thermowatch.service.audit")
-_SQLITE_INSERT = (
-    "INSERT INTO audit_log (at, actor, role, source_address, action, target, outcome, detail) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
 
 
 def inputs_hash(payload: Any) -> str:
@@ -264,26 +260,7 @@ class AuditQueue:
         return total
 
     def _write(self, rows: list[AuditEntry]) -> None:
-        params = []
-        for r in rows:
-            values = vars(r).copy()
-            if isinstance(values["detail"], dict | list):
-                values["detail"] = orjson.dumps(values["detail"], default=str).decode()
-            params.append(values)
-        with write_transaction(self.engine) as conn:
-            if conn.dialect.name == "sqlite":
-                # Plain tuples through the driver: ~5x faster than SQLAlchemy's executemany,
-                # which matters because the flush holds the GIL while requests wait.
-                ts = audit_log.c.at.type
-                cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-                bind = ts.bind_processor(conn.dialect)
-                cur.executemany(_SQLITE_INSERT, [
-                    (bind(p["at"]) if bind else p["at"], p["actor"], p["role"], p["source_address"],
-                     p["action"], p["target"], p["outcome"], p["detail"])
-                    for p in params
-                ])  # fmt: skip
-            else:
-                conn.execute(audit_log.insert(), params)
+        store_audit.record_many(self.engine, rows)
 
     async def stop(self) -> None:
         """Cancel the background task and flush what is left (called at shutdown)."""

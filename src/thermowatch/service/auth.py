@@ -28,6 +28,7 @@ from fastapi import Depends, Request
 from thermowatch.service.apikeys import ROLES, ApiKey, find_key, hash_key
 from thermowatch.service.errors import ApiError
 from thermowatch.service.metrics import AUTH_FAILURES, DB_ERRORS
+from thermowatch.service.ratelimit import TokenBucket, bucket  # noqa: F401 (re-export)
 
 log = logging.getLogger("thermowatch.service.auth")
 RANK = {role: i for i, role in enumerate(ROLES)}
@@ -42,35 +43,6 @@ class Principal:
     address: str
 
 
-class TokenBucket:
-    """Per-credential token bucket [requests/s, burst], in process (one per worker)."""
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._state: dict[str, tuple[float, float]] = {}
-
-    def allow(self, who: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        tokens, last = self._state.get(who, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
-        if tokens < 1.0:
-            self._state[who] = (tokens, now)
-            return False
-        if len(self._state) > 100_000 and who not in self._state:
-            self._state.clear()  # bounded memory under a flood from many addresses
-        self._state[who] = (tokens - 1.0, now)
-        return True
-
-    def empty(self, who: str, now: float | None = None) -> bool:
-        """True when ``who`` has no token left (nothing is spent)."""
-        state = self._state.get(who)
-        if state is None:
-            return False
-        now = time.monotonic() if now is None else now
-        return state[0] + (now - state[1]) * self.rate < 1.0
-
-
 class Authenticator:
     """Verifies credentials against the store (keys) or the JWT settings."""
 
@@ -78,8 +50,8 @@ class Authenticator:
         self.engine = engine
         self.settings = settings
         self.audit = audit
-        self.bucket = TokenBucket(settings.rate_limit_per_s, settings.rate_burst)
-        self.anonymous = TokenBucket(settings.anonymous_rate_per_s, settings.anonymous_burst)
+        self.bucket = bucket("credential", settings.rate_limit_per_s, settings.rate_burst)
+        self.anonymous = bucket("address", settings.anonymous_rate_per_s, settings.anonymous_burst)
         self._keys: dict[str, tuple[ApiKey | None, float]] = {}
         self._jwt_key = settings.jwt_public_key or settings.jwt_secret
 

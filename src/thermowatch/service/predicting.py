@@ -20,6 +20,7 @@ import pandas as pd
 
 from thermowatch.data import quantities as q
 from thermowatch.errors import InputError
+from thermowatch.live.validate import to_utc
 from thermowatch.service.serving import Served
 from thermowatch.store import readings as store_readings
 
@@ -64,17 +65,15 @@ def _ranges(served: Served) -> dict[str, tuple[float, float, bool]]:
     return out
 
 
-#: Instants a request may name (history windows are computed around them without overflow).
+#: Instants a query may name (/predict, history windows: computed around them without overflow).
+#: Live readings have their own bound, :func:`thermowatch.live.validate.check_time`.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def check_instant(at: datetime, field_name: str = "timestamp") -> datetime:
     """``at`` as aware UTC, refused (InputError) outside [1970, 2200): a client mistake."""
-    try:
-        utc = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    except OverflowError:  # year 1 or 9999 shifted by its offset
-        utc = None
+    utc = to_utc(at)  # None: year 1 or 9999 shifted by its offset
     if utc is None or not EARLIEST <= utc < LATEST:
         raise InputError(
             f"the field {field_name!r} = {at.isoformat()} is outside the supported range "

@@ -23,7 +23,12 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 @dataclass(frozen=True)
 class Alert:
-    """An alert as stored; times are aware UTC, ``*_by`` name a user or ``"system"``."""
+    """An alert as stored; times are aware UTC, ``*_by`` name a user or ``"system"``.
+
+    ``kind``: temperature_measured, temperature_predicted, anomaly, forecast_crossing,
+    stale_data; ``message`` is the subject people read (with the crossing time for a forecast
+    crossing). Also the answer of ``GET /v1/alerts``.
+    """
 
     id: int
     transformer_id: str

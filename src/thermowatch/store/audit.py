@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, select
 
 from thermowatch.store.engine import write_transaction
@@ -21,8 +24,14 @@ class AuditEntry:
     role: str | None = None
     source_address: str | None = None
     target: str | None = None
-    detail: str | None = None
+    detail: str | dict[str, Any] | None = None  # a dict is stored as JSON
     at: datetime | None = None
+
+
+_SQLITE_INSERT = (
+    "INSERT INTO audit_log (at, actor, role, source_address, action, target, outcome, detail) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def record_in(conn: Connection, entry: AuditEntry) -> None:
@@ -35,6 +44,39 @@ def record(engine: Engine, entry: AuditEntry) -> int:
     values = vars(entry) | {"at": entry.at or datetime.now(UTC)}
     with write_transaction(engine) as conn:
         return int(conn.execute(audit_log.insert().returning(audit_log.c.id), values).scalar_one())
+
+
+def record_many_in(conn: Connection, rows: Sequence[AuditEntry]) -> None:
+    """Append ``rows`` inside the caller's transaction (``at`` defaults to now, UTC).
+
+    The service's audit queue writes its batches here, holding the GIL while requests wait:
+    on SQLite the rows go to the driver as plain tuples (~5x faster than an executemany).
+    """
+    if not rows:
+        return
+    now = datetime.now(UTC)
+    params = []
+    for r in rows:
+        values = vars(r) | {"at": r.at or now}
+        if isinstance(values["detail"], dict | list):
+            values["detail"] = orjson.dumps(values["detail"], default=str).decode()
+        params.append(values)
+    if conn.dialect.name == "sqlite":
+        bind = audit_log.c.at.type.bind_processor(conn.dialect)
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cur.executemany(_SQLITE_INSERT, [
+            (bind(p["at"]) if bind else p["at"], p["actor"], p["role"], p["source_address"],
+             p["action"], p["target"], p["outcome"], p["detail"])
+            for p in params
+        ])  # fmt: skip
+    else:
+        conn.execute(audit_log.insert(), params)
+
+
+def record_many(engine: Engine, rows: Sequence[AuditEntry]) -> None:
+    """Append ``rows`` in one transaction of their own."""
+    with write_transaction(engine) as conn:
+        record_many_in(conn, rows)
 
 
 def entries(

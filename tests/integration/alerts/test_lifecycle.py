@@ -240,3 +240,14 @@ def test_rate_limit_defers_non_critical_but_never_critical(db, http, smtp):
     feed(engine, [110] * 6, start=t)
     r = deliver_due(db, channels, t + 6 * MIN, cfg)
     assert len(r.sent) == 1 and "CRITIQUE" in smtp.messages[-1][1]["Subject"]
+
+
+def test_pending_raise_and_clear_timers_survive_a_restart(db, cfg):
+    """The raise (5 min) and clear (10 min) delays run on across a restart of the process:
+    the timers live in the store's alert_states, not in memory."""
+    assert feed(AlertEngine(db, cfg), [95] * 3) == []  # above ALERTE since NOW, pending
+    events = feed(AlertEngine(db, cfg), [95] * 4, start=NOW + 3 * MIN)
+    assert [(e.event, e.at) for e in events] == [("raised", NOW + 5 * MIN)]  # not NOW + 8 min
+    assert feed(AlertEngine(db, cfg), [50] * 6, start=NOW + 7 * MIN) == []  # clear pending
+    events = feed(AlertEngine(db, cfg), [50] * 6, start=NOW + 13 * MIN)
+    assert [(e.event, e.at) for e in events] == [("resolved", NOW + 17 * MIN)]  # 10 min below

@@ -59,6 +59,8 @@ class Broker:
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
             f"persistence true\npersistence_location {self.directory}/\n"
             "autosave_interval 1\nmax_queued_messages 100000\nlog_type all\n"
+            # The monitor acknowledges a period's messages once stored: no cap of 20 unacked.
+            "max_inflight_messages 0\n"
             # As root, mosquitto drops to user "mosquitto", which cannot write the
             # persistence file in pytest's private tmp dir: keep the current user.
             + (f"user {getpass.getuser()}\n" if os.geteuid() == 0 else "")

@@ -60,7 +60,8 @@ def test_every_message_stored_across_broker_and_monitor_restarts(
         await publish(broker.port, tid, range(20, 40))
         assert not hub.connected.is_set()
         await monitor.wait_connected(15)
-        await wait_for(lambda: hub.received == 40, 15)
+        # at least once: what the broker had not seen acknowledged when it stopped comes again
+        await wait_for(lambda: hub.received >= 40, 15)
         await run_cycle(monitor)
         # the monitor stops (SIGTERM path); messages meanwhile wait at the broker
         await monitor.shutdown()
@@ -68,11 +69,11 @@ def test_every_message_stored_across_broker_and_monitor_restarts(
         again = monitor_for("mqtt", 1, broker.port, tmp_path, engine)
         await again.start()
         await again.wait_connected(10)
-        await wait_for(lambda: again.hub_of[tid].received == 20, 15)
+        await wait_for(lambda: again.hub_of[tid].received >= 20, 15)
         await again.shutdown()  # the final flush stores what was queued
 
     asyncio.run(scenario())
-    assert count_readings(engine, tid) == 60 * len(KEYS)  # every message, exactly once
+    assert count_readings(engine, tid) == 60 * len(KEYS)  # every message, stored once
     long = readings_long(engine, tid, T0, T0 + timedelta(minutes=5))
     current = long[long["variable"] == "courant (A)"]
     assert current["value"].tolist() == [500.0 + i for i in range(60)]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +161,16 @@ def test_http_and_monitor_store_identical_rows_and_alerts(
     # The comparison means something: every kind of row is there.
     assert len(got_http["readings"]) == sum(len(v) for _, v in day)
     assert len(got_http["predictions"]) == 144
-    assert len(got_http["forecasts"]) == 144 * 8  # 2 h ahead every 15 min
+    # A forecast with every prediction, up to 2 h ahead: the champion's learned one (its
+    # model id stored with it), or the IEC physics (its own id) where the champion could not.
+    fc = got_http["forecasts"]
+    assert {f[0] for f in fc} == {p[0] for p in got_http["predictions"]}
+    assert all(timedelta(0) < f[1] - f[0] <= timedelta(hours=2) for f in fc)
+    champion_id = got_http["predictions"][-1][1]
+    by_model = Counter(f[2] for f in fc)
+    assert set(by_model) <= {champion_id, "iec60076-7:ONAF"}
+    print("forecast points by model:", dict(by_model))
+    assert by_model[champion_id] > by_model["iec60076-7:ONAF"]
     oil_210 = [r for r in got_http["readings"] if r[3] == 210.0]
     assert len(oil_210) == 1 and oil_210[0][4] == 0
     suspect = [i for i in got_http["issues"] if i[1] == "courant (A)"]

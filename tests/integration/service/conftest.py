@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from thermowatch.service.apikeys import create_key, revoke_key
 from thermowatch.service.app import create_app
+from thermowatch.service.routes.predict import READING_EXAMPLE
 from thermowatch.service.settings import Settings
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
@@ -102,12 +103,4 @@ def client(engine, served_dir):
 
 
 def reading(**over) -> dict:
-    base = {
-        "tension (kV)": 20.1,
-        "courant (A)": 850.0,
-        "puissance active (MW)": 28.0,
-        "puissance réactive (MVAr)": 9.0,
-        "température ambiante (°C)": 24.0,
-        "température huile (°C)": 55.0,
-    }
-    return base | over
+    return READING_EXAMPLE | over

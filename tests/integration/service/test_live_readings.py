@@ -4,6 +4,7 @@ SUSPECT and never predicted on; a prediction is finite and physical, or the answ
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,11 +22,23 @@ def _post(client, keys, values, at):
     return client.post("/v1/readings", json=body, headers={"X-API-Key": keys["operator"]})
 
 
-@pytest.mark.parametrize("at", ["9999-12-31T23:30:00Z", "0001-01-01T00:00:00Z", -1])
+@pytest.mark.parametrize(
+    "at",
+    ["9999-12-31T23:30:00Z", "0001-01-01T00:00:00Z", -1, "9999-12-31T23:30:00-05:00",
+     "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59+14:00", 1e308, "NaN", float("nan")],
+)  # fmt: skip
 def test_a_lying_clock_is_refused_and_stores_nothing(client, keys, engine, at):
-    r = _post(client, keys, reading(), at)
-    assert r.status_code == 422, r.text
-    assert "timestamp" in r.json()["erreur"]
+    body = {"transformer_id": TRANSFORMER, "timestamp": at, "values": reading()}
+    raw = json.dumps(body)  # a bare NaN, as Python and JavaScript write it
+    r = client.post(
+        "/v1/readings", content=raw,
+        headers={"X-API-Key": keys["operator"], "Content-Type": "application/json"},
+    )  # fmt: skip
+    if isinstance(at, float) and at != at:  # not JSON at all: refused before any field
+        assert r.status_code == 400 and "NaN" in r.json()["erreur"], r.text
+    else:
+        assert r.status_code == 422, r.text
+        assert "'timestamp'" in r.json()["erreur"]
     assert count_readings(engine, TRANSFORMER) == 0
     assert latest_reading_time(engine, TRANSFORMER) is None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -117,6 +118,21 @@ def test_audit_log(engine: Engine) -> None:
     assert [(e.actor, e.outcome) for e in got] == [("mallory", "denied"), ("alice", "ok")]
     assert audit.entries(engine, actor="alice")[0].source_address == "10.0.0.7"
     assert audit.entries(engine, since=NOW + timedelta(hours=1))[0].actor == "mallory"
+
+
+def test_audit_batches_store_their_detail_as_json(engine: Engine) -> None:
+    """The service's audit queue writes through ``record_many`` (one transaction per batch)."""
+    rows = [
+        audit.AuditEntry("k1", "predict", "ok", source_address="10.0.0.8", detail={"rows": i},
+                         at=NOW + timedelta(seconds=i))
+        for i in range(300)
+    ]  # fmt: skip
+    audit.record_many(engine, [*rows, audit.AuditEntry("k2", "push_readings", "rejected")])
+    audit.record_many(engine, [])
+    got = audit.entries(engine, actor="k1", limit=1000)
+    assert len(got) == 300 and json.loads(got[0].detail) == {"rows": 299}
+    assert got[0].at == NOW + timedelta(seconds=299)
+    assert audit.entries(engine, actor="k2")[0].at > NOW  # defaults to now
 
 
 def test_fleet_status(engine: Engine) -> None:

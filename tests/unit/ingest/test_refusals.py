@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from thermowatch.data.simulator import AMBIENT, CURRENT, WINDING
 from thermowatch.ingest.sources.base import Sample
-from thermowatch.ingest.sources.mqtt import UNREADABLE
+from thermowatch.ingest.sources.mqtt import UNREADABLE, parse_timestamp
 from thermowatch.store.predictions import predictions_frame
 from thermowatch.store.readings import readings_long
 from thermowatch.store.tables import reading_issues
@@ -38,6 +38,17 @@ def test_every_message_is_checked_and_every_refusal_recorded(tmp_path: Path) -> 
             Sample(datetime(9999, 12, 31, 23, 30, tzinfo=UTC), GOOD, "mqtt"),
             Sample(datetime(1, 1, 2, tzinfo=UTC), GOOD, "mqtt"),
             Sample(UNREADABLE, GOOD, "mqtt"),
+            # as MQTT payloads carry them: at the calendar's edge once shifted to UTC, or
+            # numbers that are no epoch (each one REJECTED with its reason, never raised)
+            *(
+                Sample(parse_timestamp(raw), GOOD, "mqtt")
+                for raw in (
+                    "9999-12-31T23:30:00-05:00",
+                    "0001-01-01T00:00:00+14:00",
+                    1e308,
+                    float("nan"),
+                )
+            ),
             Sample(T0 + timedelta(minutes=5), {**GOOD, CURRENT: 10_000.0}, "mqtt"),
         ]
         # the ambient moves a little, as real ones do (else it is a frozen sensor)
@@ -58,12 +69,13 @@ def test_every_message_is_checked_and_every_refusal_recorded(tmp_path: Path) -> 
             select(c.ts, c.variable, c.verdict, c.reason).order_by(c.id)
         )]  # fmt: skip
     by_var = [(i[1], i[2]) for i in issues]
-    assert by_var.count(("*", "REJECTED")) == 3  # 9999, 0001 and the unreadable timestamp
+    assert by_var.count(("*", "REJECTED")) == 7  # 9999, 0001, unreadable, the 4 from MQTT
     assert (CURRENT, "SUSPECT") in by_var and (WINDING, "SUSPECT") in by_var
     assert (CURRENT, "REJECTED") in by_var and (AMBIENT, "REJECTED") in by_var
     assert (WINDING, "REJECTED") in by_var  # NaN
     reasons = " ".join(i[3] for i in issues)
     assert "ahead of the clock" in reasons and "before 1990" in reasons
+    assert reasons.count("beyond the calendar once converted to UTC") == 2
     assert "not a number (str)" in reasons and "not a number (bool)" in reasons
     # SUSPECT values are stored for the record, with their quality; nothing in year 9999
     long = readings_long(engine, "T1", T0, T0 + timedelta(hours=1))

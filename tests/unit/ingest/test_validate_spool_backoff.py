@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from thermowatch.ingest.backoff import Backoff
@@ -16,6 +16,7 @@ from thermowatch.live.validate import (
     check_time,
     check_value,
     quantity_of,
+    to_utc,
 )
 
 
@@ -43,6 +44,23 @@ def test_timestamps_out_of_bounds_are_refused() -> None:
     assert "unreadable" in check_time(datetime(1, 1, 1, tzinfo=UTC), now, skew)
     assert "before 1990" in check_time(datetime(1, 1, 2, tzinfo=UTC), now, skew)
     assert "before 1990" in check_time(datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC), now, skew)
+
+
+def test_instants_at_the_calendar_edge_are_refused_not_raised() -> None:
+    """An offset that moves year 9999 or year 1 out of the calendar is a reason, never an
+    OverflowError; naive means UTC."""
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    skew = timedelta(minutes=5)
+    late = datetime(9999, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=-5)))
+    early = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))
+    assert to_utc(late) is None and to_utc(early) is None
+    for ts in (late, early):
+        assert "beyond the calendar once converted to UTC" in check_time(ts, now, skew)
+    assert to_utc(datetime(2026, 1, 1, 1, tzinfo=timezone(timedelta(hours=1)))) == datetime(
+        2026, 1, 1, tzinfo=UTC
+    )
+    assert to_utc(datetime(2026, 1, 1)) == datetime(2026, 1, 1, tzinfo=UTC)
+    assert check_time(datetime(2026, 11, 30, 12), now, skew) is None
 
 
 def test_stale_after_n_identical_readings() -> None:

@@ -78,6 +78,11 @@ class Hub(ABC):
     async def collect(self, ids: Sequence[str], now: datetime) -> dict[str, list[Sample]]:
         """Samples since the previous call for the transformers ``ids`` (missing: no data)."""
 
+    async def settle(self) -> None:
+        """The samples collected so far are durable (stored, spooled or quarantined): a
+        source that can be told (MQTT) acknowledges them now. Nothing to do by default."""
+        return
+
     async def close(self) -> None:
         """Disconnect (idempotent)."""
         self._closing = True

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from thermowatch.ingest.sources.base import Hub, Sample
+from thermowatch.live.validate import to_utc
 
 log = logging.getLogger("thermowatch.ingest")
 SUBSCRIBE_CHUNK = 100  # topics per SUBSCRIBE packet
@@ -58,7 +59,7 @@ def parse_timestamp(value: Any) -> datetime | None:
             ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return UNREADABLE
-        return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+        return to_utc(ts) or ts  # beyond the calendar in UTC: refused by the pipeline
     return UNREADABLE
 
 
@@ -95,6 +96,12 @@ class MqttHub(Hub):
     def __init__(self, config: Any) -> None:
         super().__init__(config)
         self._queues: dict[str, list[Sample]] = defaultdict(list)
+        # (mid, qos) of the messages received, per transformer, then once collected: each is
+        # acknowledged only when the monitor has made it durable (:meth:`settle`), so a crash
+        # before that leaves it with the broker, which sends it again to the persistent session.
+        self._unacked: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._collected: list[tuple[int, int]] = []
+        self._paho: Any = None
         self.received = 0
 
     def _client(self) -> Any:
@@ -116,9 +123,18 @@ class MqttHub(Hub):
             max_queued_incoming_messages=0,
         )
 
+    def _manual_ack(self, client: Any) -> None:
+        # aiomqtt has no switch for it: paho's, on the client it wraps (paho-mqtt >= 2.0).
+        self._paho = client._client
+        self._paho.manual_ack_set(True)
+        self._unacked.clear()  # a new session: the broker sends the unacknowledged again
+        self._collected.clear()
+
     async def _run_connected(self) -> None:
         topic_of = {t.source.topic: tid for tid, t in self.transformers.items()}
-        async with self._client() as client:
+        client = self._client()
+        self._manual_ack(client)
+        async with client:
             topics = [(topic, self.transformers[tid].source.qos) for topic, tid in topic_of.items()]
             for start in range(0, len(topics), SUBSCRIBE_CHUNK):
                 await client.subscribe(topics[start : start + SUBSCRIBE_CHUNK])
@@ -136,19 +152,53 @@ class MqttHub(Hub):
                     source.timestamp_field,
                     datetime.now(UTC),
                 )
+                token = (message.mid, message.qos)
                 if parsed is None:
                     log.warning("%s: unreadable message on %s", self.label, message.topic)
+                    self._ack([token])  # nothing to keep: never sent again
                     continue
                 self.received += 1
                 self._queues[tid].append(Sample(parsed[0], parsed[1], self.label))
+                self._unacked[tid].append(token)
                 if self._closing:
                     break
+
+    async def settle(self) -> None:
+        """Acknowledge every collected message (the monitor made them durable), and see the
+        acknowledgements written to the socket (≤ 1 s): one lost would have the broker send
+        a stored message again (stored once, but wasted)."""
+        tokens, self._collected = self._collected, []
+        self._ack(tokens)
+        await self._flush()
+
+    async def _flush(self) -> None:
+        deadline = asyncio.get_running_loop().time() + 1.0
+        while (
+            self._paho is not None
+            and self.connected.is_set()
+            and getattr(self._paho, "_out_packet", None)
+            and asyncio.get_running_loop().time() < deadline
+        ):
+            await asyncio.sleep(0.005)
+
+    async def close(self) -> None:
+        """Disconnect once the acknowledgements queued are sent."""
+        await self._flush()
+        await super().close()
+
+    def _ack(self, tokens: list[tuple[int, int]]) -> None:
+        if self._paho is None:
+            return
+        for mid, qos in tokens:
+            if qos > 0:
+                self._paho.ack(mid, qos)
 
     async def collect(self, ids: Sequence[str], now: datetime) -> dict[str, list[Sample]]:
         """Every message received since the previous call, per transformer, oldest first."""
         out = {}
         for tid in ids:
             queued = self._queues.pop(tid, None)
+            self._collected.extend(self._unacked.pop(tid, ()))
             if queued:
                 out[tid] = sorted(queued, key=lambda s: s.ts)
         await asyncio.sleep(0)

@@ -6,6 +6,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import orjson
@@ -13,6 +14,7 @@ import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from thermowatch.data import quantities as q
 from thermowatch.data.columns import match_column, to_numeric_column
@@ -26,6 +28,7 @@ from thermowatch.service.deps import ModelsDep, read_body, served_for
 from thermowatch.service.errors import ApiError
 from thermowatch.service.metrics import predictions_for
 from thermowatch.service.predicting import TIMESTAMP_KEYS, batch_predict
+from thermowatch.service.routes.predict import READING_EXAMPLE, Reading
 
 router = APIRouter(tags=["predict"])
 
@@ -169,6 +172,42 @@ def _validate(upload: Upload, served) -> Checked:
     return Checked(x if good.all() else x[good], good, times, rejected, warnings)
 
 
+class RejectedRow(BaseModel):
+    row: int = Field(description="0-based row of the upload")
+    line: int | None = Field(None, description="file line (files only)")
+    erreur: str
+
+
+class BatchResult(BaseModel):
+    """Scores per row of the upload, ``null`` where a row was rejected (temperatures [°C]).
+    Documents the answer; it is rendered by orjson straight from the numpy arrays."""
+
+    model_id: str
+    transformer_id: str
+    rows: int
+    rows_scored: int
+    parse_ms: float
+    score_ms: float
+    temperature_predite: list[float | None]
+    borne_basse: list[float | None]
+    borne_haute: list[float | None]
+    niveau_alerte: list[Literal["NORMAL", "ALERTE", "CRITIQUE"] | None]
+    rejected: list[RejectedRow]
+    warnings: list[str]
+
+
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {"type": "array", "items": Reading.model_json_schema()},
+            "example": [READING_EXAMPLE],
+        },
+        "text/csv": {"schema": {"type": "string"}},
+    },
+}
+
+
 def _spread(values: np.ndarray, good: np.ndarray) -> np.ndarray | list:
     """Scored values back at their rows, ``None`` (JSON null) where a row was rejected."""
     if good.all():
@@ -179,7 +218,9 @@ def _spread(values: np.ndarray, good: np.ndarray) -> np.ndarray | list:
     return out
 
 
-@router.post("/v1/predict/batch")
+@router.post(
+    "/v1/predict/batch", response_model=BatchResult, openapi_extra={"requestBody": _UPLOAD_BODY}
+)
 async def predict_batch(
     request: Request,
     principal: Reader,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from thermowatch.service.auth import Reader
@@ -13,13 +16,23 @@ from thermowatch.service.metrics import DB_ERRORS, render
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    database: Literal["ok"]
+    models: dict[str, str] = Field(description="transformer id -> model id served")
+
+
+@router.get("/health", response_model=Health)
 async def health() -> dict[str, str]:
     """Liveness: answers as long as the process serves HTTP (no credentials)."""
     return {"status": "ok"}
 
 
-@router.get("/ready")
+@router.get("/ready", response_model=Ready)
 def ready(request: Request, _: Reader):
     """Readiness: a verified model is loaded and the database answers and takes writes
     (503 with ``Retry-After`` otherwise)."""

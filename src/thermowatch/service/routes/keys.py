@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from thermowatch.service import apikeys
 from thermowatch.service.auth import Admin
@@ -19,21 +20,30 @@ class NewKey(BaseModel):
     name: str | None = Field(default=None, max_length=200)
 
 
-def _public(k: apikeys.ApiKey) -> dict:
-    return {
-        "id": k.id, "name": k.name, "role": k.role, "created_at": k.created_at.isoformat(),
-        "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
-    }  # fmt: skip
+class KeyOut(BaseModel):
+    """An API key as listed: never its secret nor its digest."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str | None
+    role: Literal["reader", "operator", "admin"]
+    created_at: datetime
+    revoked_at: datetime | None
 
 
-@router.get("")
-def list_keys(_: Admin, engine: EngineDep) -> list[dict]:
+class CreatedKey(KeyOut):
+    key: str = Field(description="the secret, shown this once only")
+
+
+@router.get("", response_model=list[KeyOut])
+def list_keys(_: Admin, engine: EngineDep) -> list[KeyOut]:
     """Every key (never its secret)."""
-    return [_public(k) for k in apikeys.list_keys(engine)]
+    return [KeyOut.model_validate(k) for k in apikeys.list_keys(engine)]
 
 
-@router.post("", status_code=201)
-def create_key(new: NewKey, principal: Admin, engine: EngineDep, request: Request) -> dict:
+@router.post("", status_code=201, response_model=CreatedKey)
+def create_key(new: NewKey, principal: Admin, engine: EngineDep, request: Request) -> CreatedKey:
     """Create a key; the answer's ``key`` is the only time it is shown."""
     record, key = apikeys.create_key(engine, new.role, new.name)
     request.app.state.audit.add(
@@ -45,11 +55,11 @@ def create_key(new: NewKey, principal: Admin, engine: EngineDep, request: Reques
         target=record.id,
         new_role=new.role,
     )
-    return _public(record) | {"key": key}
+    return CreatedKey.model_validate(vars(record) | {"key": key})
 
 
-@router.delete("/{key_id}")
-def revoke_key(key_id: str, principal: Admin, engine: EngineDep, request: Request) -> dict:
+@router.delete("/{key_id}", response_model=KeyOut)
+def revoke_key(key_id: str, principal: Admin, engine: EngineDep, request: Request) -> KeyOut:
     """Revoke a key (effective at once in this worker, within ``key_cache_s`` in the others)."""
     record = apikeys.revoke_key(engine, key_id)
     request.app.state.auth.forget_keys()
@@ -61,4 +71,4 @@ def revoke_key(key_id: str, principal: Admin, engine: EngineDep, request: Reques
         address=principal.address,
         target=key_id,
     )
-    return _public(record)
+    return KeyOut.model_validate(record)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field, RootModel
 
 from thermowatch.errors import InputError
 from thermowatch.service.audit import inputs_hash
@@ -27,11 +28,6 @@ READING_EXAMPLE = {
     "température ambiante (°C)": 24.0,
     "température huile (°C)": 55.0,
 }
-_BODY_DOC = Body(
-    openapi_examples={"reading": {"value": READING_EXAMPLE}},
-    description="Flat object: measurement name → number (the model's variables); optional "
-    "'timestamp' (ISO-8601, default now).",
-)
 
 
 async def _predict(
@@ -49,84 +45,93 @@ async def _predict(
     return result
 
 
+class Prediction(BaseModel):
+    """One prediction (temperatures [°C]): the original contract's ``temperature_predite``,
+    ``niveau_alerte`` and ``timestamp``, plus what v1 added. Documents the answer; the routes
+    render it with orjson (:meth:`thermowatch.service.predicting.Result.as_json`)."""
+
+    temperature_predite: float
+    niveau_alerte: Literal["NORMAL", "ALERTE", "CRITIQUE"]
+    timestamp: datetime
+    transformer_id: str
+    model_id: str
+    intervalle: list[float] = Field(min_length=2, max_length=2, description="[low, high] [°C]")
+    avertissements: list[str]
+
+
+#: A flat reading: measurement name -> number, plus an optional ISO-8601 ``timestamp``.
+Reading = RootModel[dict[str, float | str]]
+_READING_BODY = {
+    "content": {
+        "application/json": {"schema": Reading.model_json_schema(), "example": READING_EXAMPLE}
+    },
+    "required": True,
+}
+
+
 def _audit(
     request: Request,
     principal: Principal,
-    action: str,
-    outcome: str,
-    target: str,
+    served,
     raw: bytes,
     start: float,
+    outcome: str,
     **extra: Any,
 ) -> None:
     request.app.state.audit.add(
-        principal.actor, action, outcome, role=principal.role, address=principal.address,
-        target=target, route=request.scope["path"], inputs=inputs_hash(raw),
-        latency_ms=round((time.perf_counter() - start) * 1e3, 3), **extra,
+        principal.actor, "predict", outcome, role=principal.role, address=principal.address,
+        target=served.transformer_id, route=request.scope["path"], inputs=inputs_hash(raw),
+        latency_ms=round((time.perf_counter() - start) * 1e3, 3), model=served.model_id, **extra,
     )  # fmt: skip
+
+
+async def _audited(
+    request: Request, principal: Principal, served, body: Any, raw: bytes, many: bool
+) -> list[Result]:
+    """Predict each reading of ``body`` and audit the request once (ok or rejected → 422)."""
+    start = time.perf_counter()
+    items = body if many else [body]
+    results = []
+    try:
+        for i, item in enumerate(items):
+            where = f"reading {i}: " if many else ""
+            results.append(await _predict(request, served, item, principal, where))
+    except InputError as exc:
+        _audit(request, principal, served, raw, start, "rejected", error=str(exc))
+        raise ApiError(422, str(exc)) from None
+    extra = {"rows": len(results)} if many else {"level": results[0].level}
+    _audit(request, principal, served, raw, start, "ok", **extra)
+    return results
 
 
 @router.post(
     "/predict",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "application/json": {
-                    "schema": {"type": "object", "additionalProperties": {"type": "number"}},
-                    "example": READING_EXAMPLE,
-                }
-            },
-            "required": True,
-        }
-    },
-)
+    response_model=Prediction,
+    openapi_extra={"requestBody": _READING_BODY},
+)  # fmt: skip
 async def predict(request: Request, principal: Reader) -> FastJSON:
     """Original contract: a flat reading in, ``temperature_predite`` and ``niveau_alerte`` out
     (plus ``timestamp``, ``transformer_id``, ``model_id``, ``intervalle`` [°C] and
     ``avertissements``), for the default transformer."""
-    start = time.perf_counter()
     body, raw = await read_json(request)
     state = request.app.state
     served = served_for(state.models, state.settings.default_transformer)
-    try:
-        result = await _predict(request, served, body, principal)
-    except InputError as exc:
-        _audit(
-            request,
-            principal,
-            "predict",
-            "rejected",
-            served.transformer_id,
-            raw,
-            start,
-            model=served.model_id,
-            error=str(exc),
-        )
-        raise ApiError(422, str(exc)) from None
-    _audit(
-        request,
-        principal,
-        "predict",
-        "ok",
-        served.transformer_id,
-        raw,
-        start,
-        model=served.model_id,
-        level=result.level,
-    )
+    (result,) = await _audited(request, principal, served, body, raw, many=False)
     return FastJSON(result.as_json())
 
 
 @router.post(
     "/v1/transformers/{transformer_id}/predict",
+    response_model=Prediction | list[Prediction],
     openapi_extra={
         "requestBody": {
             "content": {
                 "application/json": {
                     "schema": {
                         "oneOf": [
-                            {"type": "object"},
-                            {"type": "array", "items": {"type": "object"}, "maxItems": 1000},
+                            Reading.model_json_schema(),
+                            {"type": "array", "items": Reading.model_json_schema(),
+                             "minItems": 1, "maxItems": 1000},
                         ]
                     },
                     "example": READING_EXAMPLE,
@@ -135,49 +140,18 @@ async def predict(request: Request, principal: Reader) -> FastJSON:
             "required": True,
         }
     },
-)
+)  # fmt: skip
 async def predict_transformer(
     transformer_id: str, request: Request, principal: Reader, models: ModelsDep
 ) -> FastJSON:
     """One reading (object) or several (array, ≤ 1000) for one transformer; an array answers an array."""
-    start = time.perf_counter()
     body, raw = await read_json(request)
     served = served_for(models, transformer_id)
     many = isinstance(body, list)
-    items = body if many else [body]
-    if many and not 1 <= len(items) <= 1000:
+    if many and not 1 <= len(body) <= 1000:
         raise ApiError(
             422, "the array must hold between 1 and 1000 readings; use /v1/predict/batch for more."
         )
-    results = []
-    try:
-        for i, item in enumerate(items):
-            results.append(
-                await _predict(request, served, item, principal, f"reading {i}: " if many else "")
-            )
-    except InputError as exc:
-        _audit(
-            request,
-            principal,
-            "predict",
-            "rejected",
-            transformer_id,
-            raw,
-            start,
-            model=served.model_id,
-            error=str(exc),
-        )
-        raise ApiError(422, str(exc)) from None
-    _audit(
-        request,
-        principal,
-        "predict",
-        "ok",
-        transformer_id,
-        raw,
-        start,
-        model=served.model_id,
-        rows=len(results),
-    )
+    results = await _audited(request, principal, served, body, raw, many)
     out = [r.as_json() for r in results]
     return FastJSON(out if many else out[0])

@@ -1,0 +1,107 @@
+"""Token buckets per credential and per client address, shared by the workers of one machine.
+
+With ``serve --workers N`` each worker is a process: a bucket in its memory would let a client
+spread over N connections get N times the limit. :class:`SharedTokenBucket` keeps the buckets
+in a file every worker maps (``THERMOWATCH_RATE_DIR``, made by ``serve``); a slot is updated
+under a byte-range lock of its 16 bytes, so workers never wait on each other's clients. Keys
+are hashed into a fixed table (bounded memory under a flood from many addresses; two keys that
+share a slot share its tokens, which can only make the limit stricter).
+
+Without ``THERMOWATCH_RATE_DIR`` (one worker, tests) :class:`TokenBucket` keeps them in process.
+Instances behind a load balancer each keep their own: put the per-address limit in nginx too.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import mmap
+import os
+import struct
+import threading
+import time
+from pathlib import Path
+
+RATE_DIR_ENV = "THERMOWATCH_RATE_DIR"
+_SLOT = struct.Struct("dd")  # tokens, last refill [time.monotonic() s]; last 0: never used
+
+
+class TokenBucket:
+    """Per-key token bucket [requests/s, burst], in process (one per worker)."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._state: dict[str, tuple[float, float]] = {}
+
+    def allow(self, who: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        tokens, last = self._state.get(who, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens < 1.0:
+            self._state[who] = (tokens, now)
+            return False
+        if len(self._state) > 100_000 and who not in self._state:
+            self._state.clear()  # bounded memory under a flood from many addresses
+        self._state[who] = (tokens - 1.0, now)
+        return True
+
+    def empty(self, who: str, now: float | None = None) -> bool:
+        """True when ``who`` has no token left (nothing is spent)."""
+        state = self._state.get(who)
+        if state is None:
+            return False
+        now = time.monotonic() if now is None else now
+        return state[0] + (now - state[1]) * self.rate < 1.0
+
+
+class SharedTokenBucket:
+    """The same buckets in a file mapped by every worker (CLOCK_MONOTONIC is system-wide)."""
+
+    def __init__(self, path: str | Path, rate: float, burst: float, slots: int = 1 << 16):
+        self.rate = rate
+        self.burst = burst
+        self.slots = slots
+        size = slots * _SLOT.size
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        if os.fstat(self._fd).st_size < size:
+            os.ftruncate(self._fd, size)  # zeros: every slot unused
+        self._map = mmap.mmap(self._fd, size)
+        self._threads = threading.Lock()  # record locks do not exclude threads of one process
+
+    def _offset(self, who: str) -> int:
+        digest = hashlib.blake2b(who.encode(), digest_size=8).digest()  # same in every process
+        return int.from_bytes(digest, "little") % self.slots * _SLOT.size
+
+    def _update(self, who: str, now: float | None, spend: bool) -> bool:
+        now = time.monotonic() if now is None else now
+        off = self._offset(who)
+        with self._threads:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX, _SLOT.size, off)
+            try:
+                tokens, last = _SLOT.unpack_from(self._map, off)
+                if last == 0.0:
+                    tokens, last = self.burst, now
+                tokens = min(self.burst, tokens + max(0.0, now - last) * self.rate)
+                ok = tokens >= 1.0
+                if spend:
+                    _SLOT.pack_into(self._map, off, tokens - 1.0 if ok else tokens, now)
+                return ok
+            finally:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN, _SLOT.size, off)
+
+    def allow(self, who: str, now: float | None = None) -> bool:
+        return self._update(who, now, spend=True)
+
+    def empty(self, who: str, now: float | None = None) -> bool:
+        """True when ``who`` has no token left (nothing is spent)."""
+        return not self._update(who, now, spend=False)
+
+
+def bucket(name: str, rate: float, burst: float) -> TokenBucket | SharedTokenBucket:
+    """The bucket ``name`` (``credential``, ``address``): shared by the workers when ``serve``
+    made a directory for them, else in process."""
+    directory = os.environ.get(RATE_DIR_ENV)
+    if directory:
+        return SharedTokenBucket(Path(directory) / f"{name}.buckets", rate, burst)
+    return TokenBucket(rate, burst)

@@ -1,0 +1,132 @@
+"""Time to threshold from the champion's learned forecast (with its interval), the physics
+only when the champion has none, and the stored forecast and the alert text say which."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from tests.integration.service.conftest import train_model
+from thermowatch.alerts.messages import AlertFacts, render
+from thermowatch.data.simulator import AMBIENT, CURRENT, SAMPLE_SPEC, WINDING, simulate_sample
+from thermowatch.learn.artifact import load_model
+from thermowatch.learn.levels import Level
+from thermowatch.learn.result import Thresholds
+from thermowatch.live import Snapshot
+from thermowatch.live.forecast import LEARNED, PHYSICS, forecast_temperature
+from thermowatch.live.pipeline import Pipeline, Profile
+from thermowatch.store.engine import make_engine
+from thermowatch.store.migrate import upgrade
+from thermowatch.store.tables import forecasts
+from thermowatch.store.transformers import ensure_transformer
+
+TID = "TR-01"
+# Low enough that the day's load peaks are forecast to cross them.
+THRESHOLDS = Thresholds(alerte_c=60.0, critique_c=70.0, rule="config")
+
+
+@pytest.fixture(scope="module")
+def champion(tmp_path_factory: pytest.TempPathFactory):
+    return load_model(train_model(tmp_path_factory.mktemp("champion")))
+
+
+@pytest.fixture(scope="module")
+def day() -> pd.DataFrame:
+    frame = simulate_sample(days=2, step="10min", seed=5, start="2026-07-01").frame
+    frame = frame.set_index(pd.DatetimeIndex(frame.pop("horodatage")).tz_localize(UTC))
+    return frame.iloc[:144].ffill().bfill()
+
+
+def _run(tmp_path: Path, predictor, day: pd.DataFrame):
+    engine = make_engine(f"sqlite:///{tmp_path}/live.db")
+    upgrade(engine)
+    ensure_transformer(engine, TID, TID, target_variable=WINDING)
+    profile = Profile(TID, WINDING, THRESHOLDS, predictor=predictor, spec=SAMPLE_SPEC,
+                      load=CURRENT, ambient=AMBIENT)  # fmt: skip
+    pipeline = Pipeline(engine, lambda _: profile)
+    snaps = [
+        Snapshot(TID, ts.to_pydatetime(), {k: float(v) for k, v in row.items()}, "test")
+        for ts, row in day.iterrows()
+    ]
+    events, _ = pipeline.process(snaps, now=day.index[-1].to_pydatetime())
+    with engine.connect() as conn:
+        stored = {r.model_id for r in conn.execute(select(forecasts.c.model_id))}
+    return events, stored
+
+
+def test_the_champions_forecast_gives_the_time_to_threshold(tmp_path, champion, day):
+    events, stored = _run(tmp_path, champion, day)
+    learned = [e for e in events if e.forecast_source == LEARNED]
+    assert len(learned) >= len(events) - 1  # the first reading has no history yet
+    assert stored <= {champion.model_id, f"iec60076-7:{SAMPLE_SPEC.cooling}"}
+    assert champion.model_id in stored
+    # the interval comes with it, and the crossing lies inside its window
+    crossed = 0
+    for e in learned:
+        assert e.forecast_model_id == champion.model_id
+        assert all(
+            lo <= x <= hi for (_, x), (lo, hi) in zip(e.forecast, e.forecast_bounds, strict=True)
+        )
+        at = e.crossing(Level.CRITIQUE)
+        if at is not None and e.predicted_c is not None and e.predicted_c < THRESHOLDS.critique_c:
+            earliest, latest = e.crossing_window(Level.CRITIQUE)
+            first = next(t for t, x in e.forecast if x >= THRESHOLDS.critique_c)
+            assert at <= first  # interpolated between the point before and this one
+            assert earliest is not None and earliest <= first
+            assert latest is None or first <= latest
+            crossed += 1
+    assert crossed > 0, "the day's peaks must be forecast to cross CRITIQUE ahead of time"
+
+
+def test_without_a_learned_forecast_the_physics_stands_in_and_says_so(tmp_path, champion, day):
+    plain = dataclasses.replace(champion, forecaster=None)
+    events, stored = _run(tmp_path, plain, day)
+    assert stored == {f"iec60076-7:{SAMPLE_SPEC.cooling}"}
+    last = events[-1]
+    assert last.forecast_source == PHYSICS and "has no learned forecast" in last.forecast_note
+    assert len(last.forecast) == 8  # 2 h every 15 min
+
+
+def test_one_function_for_the_pipeline_and_the_dashboard(champion, day):
+    calls = []
+
+    def physics():
+        calls.append(1)
+        index = pd.date_range(day.index[-1], periods=3, freq="1h")
+        frame = pd.DataFrame({"predicted": 50.0, "lower": 48.0, "upper": 52.0}, index=index)
+        return frame, "iec60076-7:ONAF"
+
+    fc = forecast_temperature(champion, day, physics, pd.Timedelta(hours=2))
+    assert fc.source == LEARNED and not calls
+    assert fc.frame.index[-1] - day.index[-1] == pd.Timedelta(hours=2)
+    c = fc.crossings({"ALERTE": 0.0})["ALERTE"]  # crossed at once, by every bound
+    assert c.at == c.earliest == c.latest == fc.frame.index[0]
+    short = forecast_temperature(champion, day.drop(columns=[WINDING]), physics)
+    assert short.source == PHYSICS and "unavailable" in short.note and calls
+    assert forecast_temperature(None, None, lambda: None) is None
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_alert_text_says_which_forecast(lang):
+    at = datetime(2026, 7, 1, 8, tzinfo=UTC)
+    facts = AlertFacts(
+        7, TID, "forecast_crossing", "ALERTE", 58.0, 60.0, at, 3.0, timedelta(minutes=50),
+        "ALERTE", 60.0, at + timedelta(minutes=50), LEARNED, "m-42",
+        (at + timedelta(minutes=30), at + timedelta(minutes=90)),
+    )  # fmt: skip
+    _, body = render(facts, "raised", lang)
+    learned = {"fr": "Prévision : apprise, modèle m-42", "en": "Forecast: learned, model m-42"}
+    assert learned[lang] in body
+    assert "08:30 UTC" in body and "09:30 UTC" in body
+    facts = dataclasses.replace(facts, eta_source=PHYSICS, eta_model="iec60076-7:ONAF",
+                                eta_window=(at + timedelta(minutes=30), None))  # fmt: skip
+    _, body = render(facts, "raised", lang)
+    assert ("physique CEI 60076-7" if lang == "fr" else "IEC 60076-7 physics") in body
+    assert ("au-delà de l'horizon" if lang == "fr" else "beyond the horizon") in body
+    assert not math.isnan(facts.value)
