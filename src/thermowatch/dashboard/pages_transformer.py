@@ -40,6 +40,12 @@ def _context(request: Request, transformer_id: str):
     return engine, tr, served, thresholds_for(tr, served)
 
 
+def champion(served):
+    """The served model's predictor, whose learned forecast the panels show when it has one
+    (one transformer: its ~50 ms are the page's; the fleet page reads stored forecasts)."""
+    return served.predictor if served is not None else None
+
+
 def _window(name: str) -> str:
     try:
         pn.window_of(name)
@@ -90,7 +96,7 @@ async def transformer_page(
     engine, tr, served, th = _context(request, transformer_id)
     now = datetime.now(UTC)
     p, facts, alerts, measured, life = await asyncio.gather(
-        asyncio.to_thread(pn.thermal_panels, engine, tr, th, now),
+        asyncio.to_thread(pn.thermal_panels, engine, tr, th, now, predictor=champion(served)),
         asyncio.to_thread(pn.window_facts, engine, tr, pn.window_of(window), now),
         asyncio.to_thread(open_alerts, engine, tr.id),
         asyncio.to_thread(_measured_now, engine, tr),
@@ -119,11 +125,13 @@ async def series(
 ) -> JSONResponse:
     """The chart's series for a window, downsampled keeping peaks (times in epoch [s])."""
     window = _window(window)
-    engine, tr, _, th = _context(request, transformer_id)
+    engine, tr, served, th = _context(request, transformer_id)
     now = datetime.now(UTC)
     forecast = None
     if window in ("6h", "24h"):  # the forecast's 24 h would crush a longer window's detail
-        p = await asyncio.to_thread(pn.thermal_panels, engine, tr, th, now)
+        p = await asyncio.to_thread(
+            pn.thermal_panels, engine, tr, th, now, predictor=champion(served)
+        )
         forecast = p.forecast
     data = await asyncio.to_thread(
         pn.chart_series, engine, tr, pn.window_of(window), th, forecast, now
@@ -140,8 +148,8 @@ async def panels(
     request: Request, transformer_id: str, who: Annotated[Viewer, Depends(viewer)]
 ) -> JSONResponse:
     """Capability, forecast and recent error as JSON: what the panels show."""
-    engine, tr, _, th = _context(request, transformer_id)
-    p = await asyncio.to_thread(pn.thermal_panels, engine, tr, th)
+    engine, tr, served, th = _context(request, transformer_id)
+    p = await asyncio.to_thread(pn.thermal_panels, engine, tr, th, predictor=champion(served))
     return JSONResponse(panels_json(p), headers={"Cache-Control": "no-store"})
 
 

@@ -187,13 +187,23 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.tr.forecast_physics": {
         "fr": (
             "Prévision physique (CEI 60076-7) : charge et ambiante des dernières 24 h répétées,"
-            " depuis l'état actuel ; intervalle ± 2 × l'erreur récente du modèle."
-            " Sera remplacée par la prévision apprise."
+            " depuis l'état actuel ; intervalle ± 2 × l'erreur récente du modèle (le modèle"
+            " servi n'a pas de prévision apprise)."
         ),
         "en": (
             "Physics forecast (IEC 60076-7): load and ambient of the last 24 h repeated, from"
-            " the current state; interval ± 2 × the model's recent error."
-            " To be replaced by the learned forecast."
+            " the current state; interval ± 2 × the model's recent error (the served model has"
+            " no learned forecast)."
+        ),
+    },
+    "ui.tr.forecast_learned": {
+        "fr": (
+            "Prévision apprise du modèle servi, à partir de l'historique mesuré ; intervalle à"
+            " 90 % calibré sur ses erreurs passées."
+        ),
+        "en": (
+            "Learned forecast of the served model, from the measured history; 90 % interval"
+            " calibrated on its past errors."
         ),
     },
     "ui.tr.crossing": {

@@ -29,7 +29,11 @@ from thermowatch.store.users import create_user
 
 PASSWORD = "mot de passe de quart"
 SERVED = "TR-0001"  # the transformer the trained model serves (HTTP push goes through it)
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# The committed screenshots are refreshed on request only (a test run never edits the clone):
+# THERMOWATCH_SCREENSHOTS=docs/screenshots pytest tests/e2e/dashboard
+SCREENSHOTS = Path(
+    os.environ.get("THERMOWATCH_SCREENSHOTS") or Path(tempfile.gettempdir()) / "tw-screenshots"
+)
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -104,7 +104,10 @@ def test_transformer_chart_and_panels_match_the_api(service, browser):
         if v is not None
     }
     stamps = [datetime.fromisoformat(s).timestamp() for s in api["forecast"]["timestamp"]]
-    assert len(drawn) == len(stamps) == 145
+    assert len(drawn) == len(stamps) and stamps[-1] - stamps[0] >= 23.5 * 3600  # 24 h ahead
+    assert api["forecast"]["source"] == "learned"  # the served champion's forecaster
+    source = browser.find_element(By.ID, "forecast-source")
+    assert source.get_attribute("data-source") == "learned"
     for t, v in zip(stamps, api["forecast"]["value"], strict=True):
         assert drawn[round(t, 3)] == pytest.approx(v, abs=1e-3)
     # what-if through htmx
