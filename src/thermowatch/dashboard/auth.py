@@ -20,7 +20,8 @@ from urllib.parse import quote
 
 from fastapi import Request
 
-from thermowatch.service.auth import RANK, Principal, TokenBucket
+from thermowatch.service.auth import RANK, Principal
+from thermowatch.service.ratelimit import SharedTokenBucket, TokenBucket, bucket
 from thermowatch.store.users import WebSession, find_session
 
 COOKIE = "tw_session"
@@ -79,10 +80,13 @@ def is_tls(request: Request) -> bool:
     return request.url.scheme == "https" or proto == "https"
 
 
-def login_limiter(app) -> TokenBucket:
+def login_limiter(app) -> TokenBucket | SharedTokenBucket:
+    """Sign-in attempts per address, shared by the service's workers (a guesser spread over
+    N connections gets the limit once, not N times)."""
     limiter = getattr(app.state, "dashboard_login_limiter", None)
     if limiter is None:
-        limiter = app.state.dashboard_login_limiter = TokenBucket(LOGIN_RATE_PER_S, LOGIN_BURST)
+        limiter = bucket("dashboard_login", LOGIN_RATE_PER_S, LOGIN_BURST)
+        app.state.dashboard_login_limiter = limiter
     return limiter
 
 
