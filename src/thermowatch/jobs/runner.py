@@ -37,6 +37,9 @@ def one_numeric_thread() -> None:
     OpenMP start a thread per core in every worker and the workers fight for the cores: the
     retrain benchmark measured no speed-up from 1 to 2 workers on 2 cores before this.
     """
+    # threadpoolctl limits the libraries loaded when it is called: load those the jobs use.
+    import scipy.linalg  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
