@@ -311,6 +311,9 @@ class Pipeline:
                 log.warning("%s: snapshot refused: %s", snap.transformer_id, reason)
                 continue
             events.append(self._one(snap, batch, received))
+        from thermowatch.jobs.trials import predict_in_shadow  # challengers: stored, never alert
+
+        predict_in_shadow(self, batch, now)
         return batch, events
 
     def _one(
