@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from thermowatch.errors import InputError
+from thermowatch.errors import InputError, NotFoundError
 from thermowatch.jobs.promotion import _audit, promote_now
 from thermowatch.learn.accuracy import (
     MIN_SAMPLES,
@@ -164,7 +164,7 @@ def ab_report(engine: Any, experiment: str, at: datetime | None = None) -> dict[
 
     found = trials(engine, experiment=experiment)
     if not found:
-        raise InputError(f"no A/B experiment named {experiment!r}.")
+        raise NotFoundError(f"no A/B experiment named {experiment!r}.")
     end = min(_utc(at), max(t.ends_at for t in found))
     rows: dict[str, dict[str, Any]] = {}
     for t in found:
