@@ -1,4 +1,5 @@
-"""``thermowatch model list|show|promote|rollback|approve|reject``: model versions in the store.
+"""``thermowatch model list|show|retrain|compare|shadow|ab|promote|rollback|approve|reject``:
+model versions in the store, their retraining and their trials.
 
 Every change is audited with the actor given by ``--by``. Imports happen inside the commands so
 that ``thermowatch --help`` stays fast.
@@ -7,11 +8,14 @@ that ``thermowatch --help`` stays fast.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from thermowatch.cli.db import DatabaseUrl, _echo, _engine
+from thermowatch.cli.progress import bar
+from thermowatch.errors import InputError
 
 By = Annotated[str, typer.Option("--by", help="Your name, recorded in the audit log.")]
 
@@ -103,5 +107,102 @@ def reject(
     _echo(f"{model_id} rejected and retired")
 
 
-COMMANDS = {"list": list_, "show": show, "promote": promote, "rollback": rollback,
+At = Annotated[
+    datetime | None,
+    typer.Option("--at", help="Logical time (UTC); default now.", show_default=False),
+]
+Days = Annotated[float, typer.Option("--days", help="Duration [days].")]
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    return None if at is None else (at.replace(tzinfo=UTC) if at.tzinfo is None else at)
+
+
+def retrain(
+    transformer: Annotated[str, typer.Option("--transformer", "-t", help="Transformer id.")],
+    at: At = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Retrain a transformer's model now, in this process: train a challenger on the store's
+    history, score both on recent data neither trained on, promote through the phase's gate.
+    Idempotent per --at: the run of that time is not run twice."""
+    from thermowatch.jobs.runner import execute
+    from thermowatch.store.engine import write_transaction
+    from thermowatch.store.jobs import enqueue_runs, get_run
+    from thermowatch.store.transformers import get_transformer
+
+    engine = _engine(database_url)
+    get_transformer(engine, transformer)  # unknown: one sentence, exit 2
+    when = _utc(at) or datetime.now(UTC)
+    with write_transaction(engine) as conn:
+        ids = enqueue_runs(conn, "retrain", [transformer], when)
+    # The same --at twice is the same run: it is not trained again (its outcome is printed).
+    with bar(transient=True) as progress:
+        task = progress.add_task(f"{transformer}: retraining", total=1)
+        execute(engine, ids[0])
+        progress.update(task, advance=1)
+    with engine.connect() as conn:
+        run = get_run(conn, ids[0])
+    assert run is not None
+    typer.echo(json.dumps({"run": run.id, "status": run.status, "error": run.error,
+                           **(run.result or {})}, indent=2, default=str))  # fmt: skip
+    if run.status != "done":
+        raise typer.Exit(1)
+
+
+def compare(
+    model_id: str,
+    days: Days = 7,
+    against: Annotated[
+        str | None, typer.Option("--against", help="Model id; default the champion.")
+    ] = None,
+    at: At = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """A model in shadow against the champion on the same instants: RMSE of each [K] and the
+    difference with a 95 % bootstrap interval, as JSON."""
+    from thermowatch.jobs.trials import compare as run_compare
+
+    out = run_compare(_engine(database_url), model_id, days, _utc(at), against)
+    typer.echo(json.dumps(out, indent=2))
+
+
+def shadow(
+    model_id: str, by: By, days: Days = 14, at: At = None, database_url: DatabaseUrl = None
+) -> None:
+    """Run a challenger in shadow for N days: it predicts alongside the champion, its
+    predictions are stored and compared, it never alerts (audited)."""
+    from thermowatch.jobs.trials import start_shadow
+
+    out = start_shadow(_engine(database_url), model_id, days, by, _utc(at))
+    _echo(f"{model_id} runs in shadow on {out['transformer_id']} until {out['ends_at']}")
+
+
+def ab(
+    experiment: Annotated[str, typer.Argument(help="Experiment name.")],
+    models: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="A challenger; repeatable.")
+    ] = None,
+    fraction: Annotated[float, typer.Option("--fraction", help="Share served by B [0-1].")] = 0.5,
+    days: Days = 14,
+    by: Annotated[str | None, typer.Option("--by", help="Your name (audit); to start.")] = None,
+    at: At = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Start an A/B experiment over challengers of several transformers (with --model and
+    --by), or print the report of a running one: live RMSE by arm, difference and 95 % CI."""
+    from thermowatch.jobs.trials import ab_report, start_ab
+
+    engine = _engine(database_url)
+    if models:
+        if not by:
+            raise InputError("--by is required to start an experiment (the audit log).")
+        out = start_ab(engine, experiment, models, fraction, days, by, _utc(at))
+    else:
+        out = ab_report(engine, experiment, _utc(at))
+    typer.echo(json.dumps(out, indent=2))
+
+
+COMMANDS = {"list": list_, "show": show, "retrain": retrain, "compare": compare,
+            "shadow": shadow, "ab": ab, "promote": promote, "rollback": rollback,
             "approve": approve, "reject": reject}  # fmt: skip

@@ -277,8 +277,25 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.mo.served": {"fr": "Servi", "en": "Served"},
     "ui.mo.empty": {"fr": "Aucun modèle enregistré.", "en": "No model registered."},
     "ui.mo.readonly": {
-        "fr": "Lecture seule : la promotion se fait par l'API ou la ligne de commande.",
-        "en": "Read-only: promotion goes through the API or the command line.",
+        "fr": "Approuver, refuser ou remettre en service un modèle : rôle administrateur.",
+        "en": "Approving, rejecting or putting a model back in service: admin role.",
+    },
+    "ui.mo.actions": {"fr": "Actions", "en": "Actions"},
+    "ui.mo.approve": {"fr": "Approuver la promotion", "en": "Approve the promotion"},
+    "ui.mo.reject": {"fr": "Refuser", "en": "Reject"},
+    "ui.mo.reason": {"fr": "Motif", "en": "Reason"},
+    "ui.mo.rollback": {"fr": "Remettre en service", "en": "Put back in service"},
+    "ui.mo.done_approve": {
+        "fr": "Promotion approuvée : le modèle est en service.",
+        "en": "Promotion approved: the model is in service.",
+    },
+    "ui.mo.done_reject": {
+        "fr": "Promotion refusée : le modèle est retiré.",
+        "en": "Promotion rejected: the model is retired.",
+    },
+    "ui.mo.done_rollback": {
+        "fr": "Retour arrière fait : ce modèle est de nouveau en service.",
+        "en": "Rolled back: this model is in service again.",
     },
 }
 

@@ -16,10 +16,11 @@ from datetime import timedelta
 from functools import cache
 
 from celery import Celery
+from celery.signals import worker_process_init
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from thermowatch.jobs.runner import LEASE, LeaseLost, execute
+from thermowatch.jobs.runner import LEASE, LeaseLost, execute, one_numeric_thread
 from thermowatch.store.engine import make_engine
 
 TASK = "thermowatch.run_job"
@@ -64,6 +65,11 @@ def make_app(url: str | None = None) -> Celery:
             raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
 
     return app
+
+
+@worker_process_init.connect
+def _one_thread_per_process(**_: object) -> None:
+    one_numeric_thread()  # each prefork child runs one job at a time: parallel by processes
 
 
 def dispatcher(app: Celery):  # type: ignore[no-untyped-def]

@@ -146,3 +146,54 @@ def rollback(engine: Engine, transformer_id: str, to_model_id: str | None, actor
         raise InputError(f"model {target} belongs to {model.transformer_id}, not {transformer_id}.")
     promote_now(engine, model, actor, "model.rolled_back", {})
     return target
+
+
+#: Audit actions that mean a challenger's decision was applied.
+DECIDED = ("model.promotion_refused", "model.promotion_forbidden", "model.promotion_pending",
+           "model.promoted", "model.ab_assigned")  # fmt: skip
+
+
+def settle_decisions(engine: Engine, finished_before: datetime, phase: int | None = None) -> int:
+    """Apply the decision of retrain runs done before ``finished_before`` whose challenger has
+    none in the audit log: a worker killed after finishing its run but before acting on the
+    decision leaves the challenger registered and undecided; the scheduler settles it here.
+    Returns how many were settled."""
+    from thermowatch.store.tables import job_runs
+
+    with engine.connect() as conn:
+        waiting = {r.id: r.transformer_id for r in conn.execute(
+            select(model_versions.c.id, model_versions.c.transformer_id)
+            .where(model_versions.c.status == ModelStatus.CHALLENGER.value))}  # fmt: skip
+        if not waiting:
+            return 0
+        runs = conn.execute(
+            select(job_runs.c.result).where(
+                job_runs.c.kind == "retrain", job_runs.c.status == "done",
+                job_runs.c.finished_at < finished_before,
+                job_runs.c.transformer_id.in_(sorted(set(waiting.values()))),
+            )
+        ).all()  # fmt: skip
+        decided = {
+            t.split("@")[0].removeprefix("model:")
+            for (t,) in conn.execute(select(audit_log.c.target).where(
+                audit_log.c.action.in_(DECIDED),
+                audit_log.c.target.in_([f"model:{m}@{t}" for m, t in waiting.items()])))
+        }  # fmt: skip
+    settled = 0
+    for (result,) in runs:
+        model_id = (result or {}).get("challenger")
+        if model_id not in waiting or model_id in decided or "decision" not in result:
+            continue
+        d = result["decision"]
+        decision = PromotionDecision(
+            bool(d["promote"]), float(d["champion_rmse_k"]), float(d["challenger_rmse_k"]),
+            float(d["challenger_coverage"]), int(d["n"]), tuple(d.get("reasons", ())),
+        )  # fmt: skip
+        if phase is None:
+            from thermowatch.jobs.retrain import deployment_phase
+
+            phase = deployment_phase()
+        apply_decision(engine, model_id, decision, phase)
+        decided.add(model_id)
+        settled += 1
+    return settled

@@ -30,6 +30,21 @@ class LeaseLost(RuntimeError):
     """The run was taken over by another worker before this one finished (output discarded)."""
 
 
+def one_numeric_thread() -> None:
+    """Limit BLAS and OpenMP to one thread in this worker process.
+
+    A fleet is parallel across workers (one transformer per run). Left alone, OpenBLAS and
+    OpenMP start a thread per core in every worker and the workers fight for the cores: the
+    retrain benchmark measured no speed-up from 1 to 2 workers on 2 cores before this.
+    """
+    # threadpoolctl limits the libraries loaded when it is called: load those the jobs use.
+    import scipy.linalg  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
 def worker_name() -> str:
     """This process's identity in the ``claimed_by`` column."""
     return f"{socket.gethostname()}:{os.getpid()}"

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from thermowatch.jobs.promotion import settle_decisions
 from thermowatch.jobs.runner import LEASE, execute
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.jobs import champion_transformers, enqueue_runs, runs_to_dispatch
@@ -67,6 +68,7 @@ def tick(
 ) -> list[int]:
     """One scheduler step: enqueue what is due, send what needs sending; return the ids sent."""
     now = now or datetime.now(UTC)
+    settle_decisions(engine, now - redispatch_after)  # decisions a killed worker left undone
     enqueue_due(engine, now, periods)
     ids = runs_to_dispatch(engine, redispatch_after, at=now)
     if ids:

@@ -87,3 +87,57 @@ def degraded(ratios: Sequence[float], factor: float = DEGRADED_FACTOR,
     """True when the last ``checks`` live/validation ratios (newest last) all exceed ``factor``."""
     recent = [r for r in ratios if np.isfinite(r)][-checks:]
     return len(recent) == checks and all(r > factor for r in recent)
+
+
+def paired_rmse_difference(
+    errors_champion: np.ndarray, errors_challenger: np.ndarray, block: int = 24,
+    resamples: int = 2000, level: float = 0.95, seed: int = 0,
+) -> dict[str, float]:  # fmt: skip
+    """RMSE [K] of two models on the same instants and the challenger − champion difference with
+    a moving-block bootstrap interval (blocks of ``block`` samples keep the autocorrelation of
+    hourly errors; a plain bootstrap would give a falsely narrow interval)."""
+    a = np.asarray(errors_champion, dtype=np.float64)
+    b = np.asarray(errors_challenger, dtype=np.float64)
+    n = len(a)
+    out = {"n": float(n), "champion_rmse_k": float("nan"), "challenger_rmse_k": float("nan"),
+           "difference_k": float("nan"), "ci_low_k": float("nan"), "ci_high_k": float("nan"),
+           "level": level}  # fmt: skip
+    if n < MIN_SAMPLES:
+        return out
+    block = max(1, min(block, n // 4))
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, n - block + 1, size=(resamples, -(-n // block)))
+    rows = (starts[:, :, None] + np.arange(block)).reshape(resamples, -1)[:, :n]
+    sa, sb = a**2, b**2
+    diffs = np.sqrt(sb[rows].mean(axis=1)) - np.sqrt(sa[rows].mean(axis=1))
+    tail = (1 - level) / 2
+    out.update(
+        champion_rmse_k=float(np.sqrt(sa.mean())), challenger_rmse_k=float(np.sqrt(sb.mean())),
+        ci_low_k=float(np.quantile(diffs, tail)), ci_high_k=float(np.quantile(diffs, 1 - tail)),
+    )  # fmt: skip
+    out["difference_k"] = out["challenger_rmse_k"] - out["champion_rmse_k"]
+    return out
+
+
+def welch_difference(arm_a: Sequence[float], arm_b: Sequence[float], level: float = 0.95
+                     ) -> dict[str, float]:  # fmt: skip
+    """Mean of arm B − mean of arm A (one value per transformer, e.g. live RMSE [K]) with the
+    Welch confidence interval (unequal variances, as two groups of transformers have)."""
+    from scipy import stats
+
+    a = np.asarray([x for x in arm_a if np.isfinite(x)], dtype=np.float64)
+    b = np.asarray([x for x in arm_b if np.isfinite(x)], dtype=np.float64)
+    out = {"n_a": float(len(a)), "n_b": float(len(b)), "mean_a": float("nan"),
+           "mean_b": float("nan"), "difference": float("nan"), "ci_low": float("nan"),
+           "ci_high": float("nan"), "p_value": float("nan"), "level": level}  # fmt: skip
+    if len(a):
+        out["mean_a"] = float(a.mean())
+    if len(b):
+        out["mean_b"] = float(b.mean())
+    if len(a) < 2 or len(b) < 2:
+        return out
+    res = stats.ttest_ind(b, a, equal_var=False)
+    ci = res.confidence_interval(level)
+    out.update(difference=float(b.mean() - a.mean()), ci_low=float(ci.low),
+               ci_high=float(ci.high), p_value=float(res.pvalue))  # fmt: skip
+    return out

@@ -76,6 +76,9 @@ class TrainOptions:
     lang: str = "fr"
     horizon: str | int | None = None
     forecast: bool = True
+    #: False: skip what only the training report shows (permutation importances, rolling-origin
+    #: cross-validation, error by season and load band): a scheduled retrain needs none of it.
+    report: bool = True
 
 
 MAX_HORIZON_STEPS = 1440
@@ -309,10 +312,14 @@ def train(
         },
         index=frame.index,
     )
-    groups = feature_groups(spec, list(normal.linear.features))
-    importances = permutation_importance_k(
-        normal.predict, physics.iloc[split.validation], y[split.validation], groups
-    )
+    importances = (
+        permutation_importance_k(
+            normal.predict, physics.iloc[split.validation], y[split.validation],
+            feature_groups(spec, list(normal.linear.features)),
+        )
+        if options.report
+        else []
+    )  # fmt: skip
     total = sum(max(v, 0.0) for _, v in importances) or 1.0
     test = split.test
     result = TrainingResult(
@@ -330,9 +337,15 @@ def train(
         },
         coefficients=[],  # raw coefficients of collinear filters mislead: see importances
         drivers=[(name, max(v, 0.0) / total) for name, v in importances],
-        error_by_season=_grouped(table.iloc[test], table.index[test].month.map(SEASONS)),
-        error_by_load_band=_grouped(table.iloc[test], _load_bands(load_pu, frame, spec, test)),
-        cross_validation=_cross_validate(physics, frame, y, fit_rows, split, normal, spec),
+        error_by_season=_grouped(table.iloc[test], table.index[test].month.map(SEASONS))
+        if options.report
+        else {},
+        error_by_load_band=_grouped(table.iloc[test], _load_bands(load_pu, frame, spec, test))
+        if options.report
+        else {},
+        cross_validation=_cross_validate(physics, frame, y, fit_rows, split, normal, spec)
+        if options.report
+        else [],
         thresholds=choose_thresholds(y[split.train], kind, options.alerte_c, options.critique_c),
         load_pu=load_pu,
         rated_current_a=options.rated_current_a,

@@ -336,6 +336,9 @@ class Pipeline:
             accepted.append(dataclasses.replace(snap, ts=v.to_utc(snap.ts)))
         for snap in sorted(accepted, key=lambda s: (s.ts, s.transformer_id)):
             events.append(self._one(snap, batch, received))
+        from thermowatch.jobs.trials import predict_in_shadow  # challengers: stored, never alert
+
+        predict_in_shadow(self, batch, now)
         return batch, events
 
     def _one(

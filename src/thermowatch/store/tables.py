@@ -306,3 +306,31 @@ api_keys = Table(
     Column("revoked_at", UTCDateTime),
     Column("last_used_at", UTCDateTime),
 )
+
+model_trials = Table(
+    "model_trials",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("transformer_id", String(64), ForeignKey("transformers.id"), nullable=False),
+    Column("model_id", String(100), nullable=False, comment="the challenger tried"),
+    Column("mode", String(10), nullable=False, comment="shadow | ab"),
+    Column("experiment", String(100), comment="A/B experiment name"),
+    Column("arm", String(1), comment="A/B arm: a (champion serves) or b"),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Index("ix_model_trials_ends_at", "ends_at"),
+    Index("ix_model_trials_experiment", "experiment"),
+)
+
+shadow_predictions = Table(
+    "shadow_predictions",
+    metadata,
+    Column("transformer_id", String(64), ForeignKey("transformers.id"), nullable=False),
+    Column("ts", UTCDateTime, nullable=False, comment="the instant predicted"),
+    Column("model_id", String(100), nullable=False),
+    Column("value", Float, nullable=False, comment="predicted temperature [°C]"),
+    Column("lower", Float, comment="lower bound of the interval [°C]"),
+    Column("upper", Float, comment="upper bound of the interval [°C]"),
+    PrimaryKeyConstraint("transformer_id", "model_id", "ts"),
+)

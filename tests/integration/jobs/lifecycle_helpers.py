@@ -60,3 +60,48 @@ def populate(engine: Engine, tid: str, scenario: str = "normal", seed: int = 0) 
     rows = [Prediction(tid, ts.to_pydatetime(), model_id, float(v))
             for ts, v in zip(index[recent], predicted[recent], strict=True)]  # fmt: skip
     write_predictions(engine, rows)
+
+
+#: Retraining fleet: 60 days hourly per transformer (14 d holdout, 30 d validation, 16 d train).
+FLEET_DAYS = 60
+FLEET_AT = START + timedelta(days=FLEET_DAYS)
+
+
+def fleet_readings(seed: int) -> pd.DataFrame:
+    """Hourly load [pu], ambient [°C] and top-oil OT [°C] of one transformer (same truth)."""
+    rng = np.random.default_rng(1000 + seed)
+    n = FLEET_DAYS * 24
+    index = pd.date_range(START, periods=n, freq="h", tz=UTC)
+    hour = np.arange(n) % 24
+    load = 0.6 + 0.25 * np.sin(2 * np.pi * (hour - 8) / 24) + rng.normal(0, 0.05, n)
+    ambient = 15 + 5 * np.sin(2 * np.pi * (hour - 15) / 24) + rng.normal(0, 1.0, n)
+    ot = 30 + 40 * load**2 + ambient + rng.normal(0, 0.5, n)
+    return pd.DataFrame({"load": load, "ambient": ambient, "OT": ot}, index=index)
+
+
+def retrain_fleet(engine: Engine, n: int, directory) -> list[str]:  # type: ignore[no-untyped-def]
+    """``n`` transformers with 60 days of readings, all served one real champion artifact
+    (trained on the first transformer's first 40 days, normal and nowcast roles only)."""
+    from thermowatch.data.measurements import clean_measurements
+    from thermowatch.learn.artifact import save_model
+    from thermowatch.learn.train import TrainOptions, train
+    from thermowatch.live.champion import artifact_digest
+    from thermowatch.store.tables import ModelStatus
+
+    first = fleet_readings(0)
+    trained_at = START + timedelta(days=40)
+    m = clean_measurements(first[first.index < trained_at], target="OT", source="test")
+    split = f"{START + timedelta(days=25)},{START + timedelta(days=33)}"
+    opts = TrainOptions(split_dates=split, nonlinear=False, report=False, forecast=False)
+    result, fitted = train(m, opts)
+    artifact = save_model(result, fitted, directory)
+    digest = artifact_digest(artifact)
+    validation = result.models[result.chosen_model]["validation"]
+    tids = [f"TR-{i:02d}" for i in range(n)]
+    for i, tid in enumerate(tids):
+        ensure_transformer(engine, tid, f"Poste {tid}", target_variable="OT")
+        write_readings(engine, wide_to_frame(fleet_readings(i), tid, source="test")[0])
+        register_model(engine, f"{tid}-m1", tid, str(artifact), digest,
+                       metrics={"validation": validation}, status=ModelStatus.CHAMPION,
+                       at=trained_at)  # fmt: skip
+    return tids

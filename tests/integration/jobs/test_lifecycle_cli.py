@@ -52,3 +52,40 @@ def test_jobs_and_model_commands(tmp_path):
     assert "Traceback" not in again.stderr
     bad = _tw(url, "jobs", "run", "--kind", "retrian")
     assert bad.returncode == 2 and "'retrian' is not a job" in bad.stderr
+
+
+def test_model_retrain_shadow_compare_and_ab_commands(tmp_path):
+    from lifecycle_helpers import FLEET_AT, retrain_fleet
+
+    url = f"sqlite:///{tmp_path}/store.db"
+    engine = make_engine(url)
+    upgrade(engine)
+    retrain_fleet(engine, 1, tmp_path / "champion")
+    at = FLEET_AT.strftime("%Y-%m-%dT%H:%M:%S")
+    env_models = {"THERMOWATCH_MODELS_DIR": str(tmp_path / "challengers")}
+    os.environ.update(env_models)
+    try:
+        out = _tw(url, "model", "retrain", "-t", "TR-00", "--at", at)
+    finally:
+        os.environ.pop("THERMOWATCH_MODELS_DIR")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["status"] == "done" and result["verdict"] == "trained"
+    challenger = result["challenger"]
+    assert (tmp_path / "challengers" / "TR-00" / challenger / "model.json").is_file()
+    twice = json.loads(_tw(url, "model", "retrain", "-t", "TR-00", "--at", at).stdout)
+    assert twice["run"] == result["run"]  # idempotent: the same run, not a second challenger
+    assert len(list((tmp_path / "challengers" / "TR-00").iterdir())) == 1
+    unknown = _tw(url, "model", "retrain", "-t", "NOPE")
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+
+    if result["decision"]["promote"]:  # the champion cannot be tried in shadow: use the old one
+        challenger = "TR-00-m1"
+    shadow = _tw(url, "model", "shadow", challenger, "--days", "7", "--by", "alice", "--at", at)
+    assert shadow.returncode == 0 and "runs in shadow on TR-00" in shadow.stdout
+    compared = json.loads(_tw(url, "model", "compare", challenger, "--at", at).stdout)
+    assert compared["verdict"] == "insufficient_data" and compared["n"] == 0
+    missing = _tw(url, "model", "ab", "nope")
+    assert missing.returncode == 2 and "no A/B experiment named 'nope'" in missing.stderr
+    one = _tw(url, "model", "ab", "x", "-m", challenger, "--by", "alice")
+    assert one.returncode == 2 and "at least 2 transformers" in one.stderr

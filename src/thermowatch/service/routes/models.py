@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from thermowatch.service.auth import Admin, Reader
@@ -116,3 +116,73 @@ def rollback(body: Rollback, principal: Admin, engine: EngineDep) -> dict:
     from thermowatch.jobs.promotion import rollback as run_rollback
 
     return {"champion": run_rollback(engine, body.transformer_id, body.to, principal.actor)}
+
+
+class RetrainRequest(BaseModel):
+    transformer_id: str = Field(min_length=1, max_length=64)
+
+
+class ShadowRequest(BaseModel):
+    days: float = Field(14, gt=0, le=365, description="How long the challenger runs in shadow.")
+
+
+class AbRequest(BaseModel):
+    experiment: str = Field(min_length=1, max_length=100)
+    model_ids: list[str] = Field(min_length=2, max_length=10_000)
+    fraction: float = Field(0.5, gt=0, lt=1, description="Share of the transformers served by B.")
+    days: float = Field(14, gt=0, le=365)
+
+
+@router.post("/retrain", status_code=202)
+def retrain(body: RetrainRequest, principal: Admin, engine: EngineDep) -> dict:
+    """Queue a retrain of one transformer's model now; a worker (or the in-process scheduler)
+    runs it: ``GET /v1/models?…`` and ``thermowatch jobs status`` show the outcome."""
+    from datetime import UTC, datetime
+
+    from thermowatch.store.engine import write_transaction
+    from thermowatch.store.jobs import enqueue_runs
+    from thermowatch.store.transformers import get_transformer
+
+    get_transformer(engine, body.transformer_id)  # unknown: 404
+    with write_transaction(engine) as conn:
+        ids = enqueue_runs(conn, "retrain", [body.transformer_id], datetime.now(UTC))
+    return {"queued": ids, "transformer_id": body.transformer_id, "by": principal.actor}
+
+
+@router.get("/ab/{experiment}")
+def ab_report(experiment: str, _: Reader, engine: EngineDep) -> dict:
+    """An A/B experiment's live RMSE by arm and the B − A difference with a 95 % interval."""
+    from thermowatch.jobs.trials import ab_report as report
+
+    return report(engine, experiment)
+
+
+@router.post("/ab")
+def start_ab(body: AbRequest, principal: Admin, engine: EngineDep) -> dict:
+    """Start an A/B experiment: a stable fraction of the transformers (by hash) is served by
+    its challenger, the others run it in shadow; audited."""
+    from thermowatch.jobs.trials import start_ab as run_start
+
+    return run_start(engine, body.experiment, body.model_ids, body.fraction, body.days,
+                     principal.actor)  # fmt: skip
+
+
+@router.get("/{model_id}/compare")
+def compare(
+    model_id: str, _: Reader, engine: EngineDep,
+    days: float = Query(7, gt=0, le=365), against: str | None = Query(None, max_length=100),
+) -> dict:  # fmt: skip
+    """A model in shadow against the champion on the same instants: RMSE of each [K] and the
+    difference with a 95 % moving-block bootstrap interval."""
+    from thermowatch.jobs.trials import compare as run_compare
+
+    return run_compare(engine, model_id, days, against=against)
+
+
+@router.post("/{model_id}/shadow")
+def shadow(model_id: str, body: ShadowRequest, principal: Admin, engine: EngineDep) -> dict:
+    """Run a challenger in shadow: it predicts alongside the champion, stored, compared, never
+    alerting; audited."""
+    from thermowatch.jobs.trials import start_shadow
+
+    return start_shadow(engine, model_id, body.days, principal.actor)
