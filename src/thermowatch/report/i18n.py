@@ -881,6 +881,25 @@ ALERT_TEXTS: dict[str, dict[str, str]] = {
         "fr": "décalage durable mesure - modèle (K)",
         "en": "lasting shift of measured minus model (K)",
     },
+    "quantity.action_failed": {
+        "fr": "échec d'une action sur le terrain (niveau de l'alerte traitée)",
+        "en": "field action failed (level of the alert it answered)",
+    },
+    "action.action_failed.ALERTE": {
+        "fr": "l'écriture automatique (OPC UA / Modbus) a échoué, rien n'a été modifié sur "
+        "site : faire l'action à la main (refroidissement, consigne de charge) et vérifier "
+        "la liaison (thermowatch alerts actions).",
+        "en": "the automatic write (OPC UA / Modbus) failed, nothing changed on site: do the "
+        "action by hand (cooling, load set-point) and check the link (thermowatch alerts "
+        "actions).",
+    },
+    "action.action_failed.CRITIQUE": {
+        "fr": "l'écriture automatique (OPC UA / Modbus) a échoué alors que la température est "
+        "critique : réduire la charge et démarrer le refroidissement à la main sans attendre, "
+        "prévenir le responsable d'exploitation.",
+        "en": "the automatic write (OPC UA / Modbus) failed while the temperature is critical: "
+        "reduce the load and start the cooling by hand now, inform the operations manager.",
+    },
     "action.model_degradation.ALERTE": {
         "fr": "les prédictions ne sont plus fiables : lancer un réentraînement "
         "(thermowatch jobs run) et comparer avant de promouvoir (thermowatch model list).",
