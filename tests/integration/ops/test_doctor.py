@@ -101,7 +101,7 @@ def test_healthy_installation_is_green_and_writes_metrics(site) -> None:  # type
     assert code == 0 and not doc["failed"], doc
     assert verdicts == dict.fromkeys(
         ["config", "database", "scada", "channels", "certificates", "disk", "backup", "leader",
-         "outbox", "spool", "stale"], "ok")  # fmt: skip
+         "jobs", "outbox", "spool", "stale"], "ok")  # fmt: skip
     details = {c["check"]: " ".join(c["details"]) for c in doc["checks"]}
     assert "held by host-a:1" in details["leader"]
     assert f"modbus://127.0.0.1:{port}" in details["scada"]
