@@ -37,7 +37,8 @@ PROPOSED, APPROVED, REJECTED, RUN = (
 
 @dataclass(frozen=True)
 class ProposedAction:
-    """An action proposed for an alert; ``status``: proposed, approved, rejected, done, error."""
+    """An action proposed for an alert; ``status``: proposed, approved, rejected, done, error;
+    ``detail``: what the run said (``wrote 2, read back 2``, or the error)."""
 
     id: int
     alert_id: int
@@ -45,6 +46,7 @@ class ProposedAction:
     proposed_at: datetime
     status: str
     decided_by: str | None = None
+    detail: str | None = None
 
 
 class ActionHook(Protocol):
@@ -144,8 +146,10 @@ def list_actions(db: Engine, status: str | None = None) -> list[ProposedAction]:
             continue
         p = props[pid]
         if r.action == RUN:
+            detail = json.loads(r.detail).get("detail") if r.detail else None
             props[pid] = ProposedAction(p.id, p.alert_id, p.name, p.proposed_at,
-                                        "done" if r.outcome == "ok" else "error", p.decided_by)  # fmt: skip
+                                        "done" if r.outcome == "ok" else "error", p.decided_by,
+                                        detail)  # fmt: skip
         else:
             props[pid] = ProposedAction(p.id, p.alert_id, p.name, p.proposed_at,
                                         "approved" if r.action == APPROVED else "rejected",
