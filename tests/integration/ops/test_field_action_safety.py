@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,9 +44,13 @@ def config(phase: int, *actions: str):
     return parse_config(tomllib.loads(doc))
 
 
-@pytest.fixture
-def db(tmp_path: Path):
-    eng = make_engine(f"sqlite:///{tmp_path}/store.db")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/store.db"
+    else:
+        url = request.getfixturevalue("pg_cluster").create_database(f"fa_{uuid.uuid4().hex[:12]}")
+    eng = make_engine(url)
     upgrade(eng, now=T0)
     for tid in ("T1", "T2"):
         ensure_transformer(eng, tid, tid, thresholds={"alert": 90, "critical": 105})
