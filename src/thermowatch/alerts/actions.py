@@ -29,6 +29,7 @@ from thermowatch.store.tables import audit_log
 if TYPE_CHECKING:
     import httpx
 
+ACTIONS_LEASE = "actions"  # held while approved actions run
 PROPOSED, APPROVED, REJECTED, RUN = (
     "alerts.action.proposed", "alerts.action.approved", "alerts.action.rejected",
     "alerts.action.run",
@@ -189,9 +190,20 @@ def run_approved(
     that fails raises an ``action_failed`` alert on its transformer (the operator must act by
     hand); the next one that succeeds there resolves it.
     """
-    if config.phase < Phase.SUPERVISED:
+    if config.phase < Phase.SUPERVISED or not list_actions(db, "approved"):
         return []
-    hooks = hooks or default_hooks()
+    from thermowatch.store.leases import LeaderLease
+
+    # One runner at a time: two `alerts deliver` must never write the same action twice.
+    with LeaderLease(db, ACTIONS_LEASE) as lease:
+        if not lease.try_acquire():
+            return []
+        return _run(db, config, hooks or default_hooks(), now)
+
+
+def _run(
+    db: Engine, config: AlertsConfig, hooks: dict[str, ActionHook], now: datetime | None
+) -> list[tuple[int, bool, str]]:
     by_name = {a.name: a for a in config.actions}
     done = []
     at = now or datetime.now(UTC)

@@ -132,3 +132,18 @@ def test_a_failed_write_is_audited_and_raises_an_alert(db) -> None:
     assert "échec d'une action" in get_alert(db, failed[0].id).message
     assert "by hand" in action_text(ACTION_FAILED, "CRITIQUE", "en")
     assert run_approved(db, cfg) == []  # not retried blindly
+
+
+def test_two_runners_never_write_the_same_action(db) -> None:
+    from thermowatch.alerts.actions import ACTIONS_LEASE
+    from thermowatch.store.leases import LeaderLease
+
+    cfg = config(4, action(free_port()))
+    AlertEngine(db, cfg).evaluate("T1", T0, None, 110.0, thresholds=TH)
+    assert list_actions(db)[0].status == "approved"
+    with LeaderLease(db, ACTIONS_LEASE, "other-runner") as other:
+        assert other.try_acquire()
+        assert run_approved(db, cfg) == []  # the other runner has it in hand
+        assert list_actions(db)[0].status == "approved"
+    assert [ok for _, ok, _ in run_approved(db, cfg)] == [False]  # ran (and failed) once
+    assert run_approved(db, cfg) == []
