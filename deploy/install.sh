@@ -17,9 +17,11 @@
 #      a self-signed TLS certificate unless one is there (replace it with your own)
 #   6. the PostgreSQL role and database `thermowatch` (local cluster, or --database-url),
 #      then `thermowatch db upgrade` (migrations)
-#   7. systemd units, timers and the hardening drop-in; the nginx site; the other settings
-#      (mosquitto, postgresql, redis, nftables) copied to /opt/thermowatch/deploy to review
-#   8. systemctl enable --now thermowatch.target, nginx reload, `thermowatch doctor`
+#   7. systemd units (API x2, monitor x2, lifecycle scheduler and Celery worker), timers and the
+#      hardening drop-in; the nginx site; the other settings (mosquitto, postgresql, redis,
+#      nftables) copied to /opt/thermowatch/deploy to review
+#   8. systemctl enable --now thermowatch.target (it wants every unit; the worker skips itself
+#      unless THERMOWATCH_SCHEDULER_ARGS=--celery), nginx reload, `thermowatch doctor`
 #
 # Options for tests and image builds:
 #   --root DIR      install into DIR instead of / (nothing is started)
@@ -36,7 +38,7 @@ START=1
 PYTHON="${PYTHON:-python3}"
 TW_USER=thermowatch
 
-usage() { sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --root) ROOT="$2"; shift 2 ;;

@@ -85,7 +85,7 @@ def env_table(lang: str) -> str:
 
 
 def reference(lang: str) -> str:
-    from thermowatch.alerts.config import AlertsConfig
+    from thermowatch.alerts.config import ActionConfig, AlertsConfig
     from thermowatch.ingest.config import MonitorConfig, SourceConfig, TransformerConfig
     from thermowatch.service.settings import Settings
 
@@ -100,6 +100,7 @@ def reference(lang: str) -> str:
             lang,
             skip=("hysteresis", "channels", "contacts", "escalation", "actions", "delivery"),
         ),
+        table(ActionConfig, "[[alerts.actions]]", lang),
         "### " + ("Variables d'environnement" if lang == "fr" else "Environment variables"),
         "",
         env_table(lang),

@@ -3,16 +3,18 @@
 The audit log is the record: every proposal, approval, rejection and run is an audit entry,
 so "every action audited" holds by construction. A proposal's id is its audit entry id.
 
-Hooks: :class:`ActionHook` is the interface; :class:`WebhookHook` (HTTP POST of a JSON
-object) is implemented. OPC UA node and Modbus coil writers will come with the monitoring
-sources (they reuse those clients); the config refuses them until then.
+Hooks: :class:`ActionHook` is the interface; :class:`WebhookHook` posts a JSON object, and
+:mod:`thermowatch.alerts.field_writes` writes an OPC UA node or a Modbus register (bounded
+value, read back). Safety: nothing is proposed or run in phases 1-2; an action is proposed at
+most once per ``cooldown_minutes`` for its transformer (one write per alert episode, however
+the level flaps); a failed run is audited and raises an ``action_failed`` alert of its own.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine, select
@@ -27,6 +29,7 @@ from thermowatch.store.tables import audit_log
 if TYPE_CHECKING:
     import httpx
 
+ACTIONS_LEASE = "actions"  # held while approved actions run
 PROPOSED, APPROVED, REJECTED, RUN = (
     "alerts.action.proposed", "alerts.action.approved", "alerts.action.rejected",
     "alerts.action.run",
@@ -35,7 +38,8 @@ PROPOSED, APPROVED, REJECTED, RUN = (
 
 @dataclass(frozen=True)
 class ProposedAction:
-    """An action proposed for an alert; ``status``: proposed, approved, rejected, done, error."""
+    """An action proposed for an alert; ``status``: proposed, approved, rejected, done, error;
+    ``detail``: what the run said (``wrote 2, read back 2``, or the error)."""
 
     id: int
     alert_id: int
@@ -43,6 +47,7 @@ class ProposedAction:
     proposed_at: datetime
     status: str
     decided_by: str | None = None
+    detail: str | None = None
 
 
 class ActionHook(Protocol):
@@ -82,11 +87,24 @@ def propose_actions(
 ) -> list[int]:
     """Propose the actions configured for ``kind`` at ``level``; returns the proposal ids.
 
-    In phase 4 an action marked ``auto`` is approved at once by ``system``.
+    In phase 4 an action marked ``auto`` is approved at once by ``system``. An action for
+    another transformer, or for a later phase, is not proposed; nor is one proposed again
+    within its ``cooldown_minutes``.
     """
+    if config.phase < Phase.SUPERVISED:
+        return []
     ids = []
+    transformer: str | None = None
     for action in config.actions:
-        if kind not in action.kinds or level < action.level:
+        if kind not in action.kinds or level < action.level or config.phase < action.phase:
+            continue
+        if action.transformer is not None:
+            transformer = transformer or get_alert(db, alert_id).transformer_id
+            if transformer != action.transformer:
+                continue
+        if action.cooldown_minutes > 0 and _proposed_since(
+            db, action.name, at - timedelta(minutes=action.cooldown_minutes)
+        ):
             continue
         pid = record(db, AuditEntry(actor="system", action=PROPOSED, outcome="ok",
                                     target=f"alert:{alert_id}", detail=action.name, at=at))  # fmt: skip
@@ -95,6 +113,21 @@ def propose_actions(
                                   outcome="ok", target=f"proposal:{pid}", at=at))  # fmt: skip
         ids.append(pid)
     return ids
+
+
+def _proposed_since(db: Engine, name: str, since: datetime) -> bool:
+    """Whether ``name`` was proposed at or after ``since`` (whatever became of it)."""
+    c = audit_log.c
+    q = select(c.id).where(c.action == PROPOSED, c.detail == name, c.at >= since).limit(1)
+    with db.connect() as conn:
+        return conn.scalar(q) is not None
+
+
+def default_hooks() -> dict[str, ActionHook]:
+    """One hook per ``hook`` type of the config."""
+    from thermowatch.alerts.field_writes import ModbusWriteHook, OpcUaWriteHook
+
+    return {"webhook": WebhookHook(), "opcua": OpcUaWriteHook(), "modbus": ModbusWriteHook()}
 
 
 def list_actions(db: Engine, status: str | None = None) -> list[ProposedAction]:
@@ -114,8 +147,10 @@ def list_actions(db: Engine, status: str | None = None) -> list[ProposedAction]:
             continue
         p = props[pid]
         if r.action == RUN:
+            detail = json.loads(r.detail).get("detail") if r.detail else None
             props[pid] = ProposedAction(p.id, p.alert_id, p.name, p.proposed_at,
-                                        "done" if r.outcome == "ok" else "error", p.decided_by)  # fmt: skip
+                                        "done" if r.outcome == "ok" else "error", p.decided_by,
+                                        detail)  # fmt: skip
         else:
             props[pid] = ProposedAction(p.id, p.alert_id, p.name, p.proposed_at,
                                         "approved" if r.action == APPROVED else "rejected",
@@ -151,24 +186,46 @@ def run_approved(
     """Run every approved action once (phase 3 and 4); returns ``(proposal, ok, detail)``.
 
     A failed run is recorded with outcome ``error`` and not retried automatically: an
-    action on the plant is not something to repeat blindly.
+    action on the plant is not something to repeat blindly. A field write (OPC UA, Modbus)
+    that fails raises an ``action_failed`` alert on its transformer (the operator must act by
+    hand); the next one that succeeds there resolves it.
     """
-    if config.phase < Phase.SUPERVISED:
+    if config.phase < Phase.SUPERVISED or not list_actions(db, "approved"):
         return []
-    hooks = hooks or {"webhook": WebhookHook()}
+    from thermowatch.store.leases import LeaderLease
+
+    # One runner at a time: two `alerts deliver` must never write the same action twice.
+    with LeaderLease(db, ACTIONS_LEASE) as lease:
+        if not lease.try_acquire():
+            return []
+        return _run(db, config, hooks or default_hooks(), now)
+
+
+def _run(
+    db: Engine, config: AlertsConfig, hooks: dict[str, ActionHook], now: datetime | None
+) -> list[tuple[int, bool, str]]:
     by_name = {a.name: a for a in config.actions}
     done = []
+    at = now or datetime.now(UTC)
     for p in list_actions(db, "approved"):
         action = by_name.get(p.name)
+        alert = get_alert(db, p.alert_id)
         if action is None:
             ok, detail = False, f"action {p.name!r} is no longer in the config"
+        elif config.phase < action.phase:
+            ok, detail = False, f"action {p.name!r} needs phase {action.phase}, not {config.phase}"
         else:
             try:
-                detail, ok = hooks[action.hook].run(action, get_alert(db, p.alert_id)), True
+                detail, ok = hooks[action.hook].run(action, alert), True
             except Exception as exc:  # recorded, never raised: other actions must still run
                 ok, detail = False, f"{type(exc).__name__}: {exc}"
         record(db, AuditEntry(actor="system", action=RUN, outcome="ok" if ok else "error",
                               target=f"proposal:{p.id}", detail=json.dumps({"detail": detail}),
-                              at=now or datetime.now(UTC)))  # fmt: skip
+                              at=at))  # fmt: skip
+        if action is not None and action.writes_field:
+            from thermowatch.alerts.engine import AlertEngine
+
+            AlertEngine(db, config).check_action(alert.transformer_id, at, not ok,
+                                                 Level[alert.level])  # fmt: skip
         done.append((p.id, ok, detail))
     return done

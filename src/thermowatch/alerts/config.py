@@ -22,6 +22,7 @@ from thermowatch.errors import InputError
 ENV_VAR = "THERMOWATCH_ALERTS_CONFIG"
 CHANNEL_TYPES = ("email", "webhook", "ntfy", "chat", "log")
 HOOK_TYPES = ("webhook", "opcua", "modbus")
+FIELD_HOOKS = ("opcua", "modbus")  # hooks that write to the plant
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")
 
 
@@ -62,7 +63,29 @@ class Contact:
 
 @dataclass(frozen=True)
 class ActionConfig:
-    """An action proposed at a level (phase 3) or run by itself when ``auto`` (phase 4)."""
+    """One ``[[alerts.actions]]`` entry: proposed at a level (phase 3, an operator approves it)
+    or run by itself when ``auto`` (phase 4). Never anything in phases 1-2.
+
+    Attributes
+    ----------
+    name : unique name of the action (audited with every proposal, decision and run).
+    level : lowest level that proposes it, ``ALERTE`` or ``CRITIQUE``.
+    kinds : alert kinds that propose it (default: predicted and measured temperature).
+    hook : ``webhook`` (HTTP POST), ``opcua`` (write a node) or ``modbus`` (write a holding
+        register).
+    auto : in phase 4, run without an operator's approval (phase 3 always asks).
+    transformer : only for alerts of this transformer (required by ``opcua`` and ``modbus``).
+    phase : lowest deployment phase in which it is proposed, 3 (supervised) or 4.
+    value : value written by ``opcua``/``modbus`` (e.g. 2 for cooling stage 2, 0.8 [pu]).
+    min, max : bounds of the written value: a value outside them is refused, never written.
+    cooldown_minutes : no second proposal of this action for this transformer within this
+        time (one write per alert episode, no flapping) [min]; default 60 for field writes.
+    options : the hook's own keys. webhook: ``url``, ``json``. opcua: ``endpoint``,
+        ``node`` (``ns=2;s=TR-0001.cooling_stage``), ``username``, ``password_env``,
+        ``security_policy``, ``security_mode``, ``certificate``, ``private_key``,
+        ``server_certificate``. modbus: ``host``, ``port``, ``unit_id``, ``address``,
+        ``type``, ``scale``, ``offset``, ``byte_order``, ``word_order``.
+    """
 
     name: str
     level: Level
@@ -70,6 +93,26 @@ class ActionConfig:
     hook: str
     options: dict[str, Any]
     auto: bool = False
+    transformer: str | None = None
+    phase: int = 3
+    value: float | None = None
+    min: float | None = None
+    max: float | None = None
+    cooldown_minutes: float = 0.0
+
+    @property
+    def writes_field(self) -> bool:
+        """Whether the action writes a value to the plant (OPC UA node, Modbus register)."""
+        return self.hook in FIELD_HOOKS
+
+    def check_value(self, value: float) -> float:
+        """``value`` when inside ``[min, max]``; else ``InputError`` (nothing is written)."""
+        if self.min is None or self.max is None or not self.min <= value <= self.max:
+            raise InputError(
+                f"action {self.name}: value {value:g} is outside its bounds "
+                f"[{self.min}, {self.max}]; nothing written"
+            )
+        return value
 
 
 @dataclass(frozen=True)
@@ -234,20 +277,80 @@ def _action(i: int, table: Any) -> ActionConfig:
     hook = _get(table, "hook", where, str, None) or _missing(where, "hook")
     if hook not in HOOK_TYPES:
         raise InputError(f"alerts config: {where}.hook must be one of {', '.join(HOOK_TYPES)}")
-    if hook != "webhook":
-        raise InputError(
-            f"alerts config: {where}.hook = {hook!r} is not available yet (OPC UA and Modbus "
-            "writers come with the monitoring sources); use a webhook"
-        )
-    url = _get(table, "url", where, str, None) or _missing(where, "url")
-    if not url.startswith(("http://", "https://")):
-        raise InputError(f"alerts config: {where}.url must start with http:// or https://")
     kinds = tuple(
         _get(table, "kinds", where, list, ["temperature_predicted", "temperature_measured"])
     )
-    return ActionConfig(
-        name, level, kinds, hook, dict(table), _get(table, "auto", where, bool, False)
-    )
+    phase = _get(table, "phase", where, int, 3)
+    if phase not in (3, 4):
+        raise InputError(f"alerts config: {where}.phase must be 3 or 4, got {phase}")
+    transformer = _get(table, "transformer", where, str, None)
+    common = dict(name=name, level=level, kinds=kinds, hook=hook,
+                  auto=_get(table, "auto", where, bool, False), transformer=transformer,
+                  phase=phase)  # fmt: skip
+    if hook == "webhook":
+        url = _get(table, "url", where, str, None) or _missing(where, "url")
+        if not url.startswith(("http://", "https://")):
+            raise InputError(f"alerts config: {where}.url must start with http:// or https://")
+        cooldown = _get(table, "cooldown_minutes", where, float, 0.0)
+        return ActionConfig(**common, options=dict(table), cooldown_minutes=cooldown)
+    return _field_action(table, where, common)
+
+
+def _field_action(table: dict[str, Any], where: str, common: dict[str, Any]) -> ActionConfig:
+    """An ``opcua``/``modbus`` action: a bounded value written to one transformer's plant."""
+    if not common["transformer"]:
+        _missing(where, "transformer")
+    value = _get(table, "value", where, float, None)
+    lo, hi = _get(table, "min", where, float, None), _get(table, "max", where, float, None)
+    if value is None or lo is None or hi is None:
+        raise InputError(
+            f"alerts config: {where} writes to the plant: value, min and max are required"
+        )
+    if not lo <= value <= hi:
+        raise InputError(
+            f"alerts config: {where}.value {value:g} is outside [min, max] = [{lo:g}, {hi:g}]"
+        )
+    cooldown = _get(table, "cooldown_minutes", where, float, 60.0)
+    if cooldown < 0:
+        raise InputError(f"alerts config: {where}.cooldown_minutes must be >= 0")
+    options = dict(table)
+    if common["hook"] == "opcua":
+        endpoint = _get(table, "endpoint", where, str, None) or _missing(where, "endpoint")
+        if not endpoint.startswith("opc.tcp://"):
+            raise InputError(f"alerts config: {where}.endpoint must start with opc.tcp://")
+        _get(table, "node", where, str, None) or _missing(where, "node")
+        if table.get("security_policy") and not (
+            table.get("certificate") and table.get("private_key")
+        ):
+            raise InputError(
+                f"alerts config: {where}.security_policy needs certificate and private_key"
+            )
+    else:
+        from thermowatch.ingest.config import _register
+
+        _get(table, "host", where, str, None) or _missing(where, "host")
+        port = _get(table, "port", where, int, 502)
+        if not 0 < port < 65536:
+            raise InputError(f"alerts config: {where}.port must be a TCP port (1-65535)")
+        if not 0 <= _get(table, "unit_id", where, int, 1) <= 255:
+            raise InputError(f"alerts config: {where}.unit_id must be 0-255")
+        reg = {k: table[k] for k in ("address", "type", "scale", "offset", "byte_order",
+                                     "word_order") if k in table}  # fmt: skip
+        try:
+            options["register"] = _register({"variable": common["name"], **reg}, where)
+        except InputError as exc:
+            raise InputError(f"alerts config: {exc}") from None
+    return ActionConfig(**common, options=options, value=value, min=lo, max=hi,
+                        cooldown_minutes=cooldown)  # fmt: skip
+
+
+def _actions(tables: list[Any]) -> tuple[ActionConfig, ...]:
+    actions = tuple(_action(i, t) for i, t in enumerate(tables))
+    names = [a.name for a in actions]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise InputError(f"alerts config: alerts.actions[{i}].name {name!r} is used twice")
+    return actions
 
 
 def parse_config(doc: dict[str, Any]) -> AlertsConfig:
@@ -327,7 +430,7 @@ def parse_config(doc: dict[str, Any]) -> AlertsConfig:
         contacts=contacts,
         escalation_after=_minutes(esc, "after_minutes", "alerts.escalation", timedelta(minutes=15)),
         escalation=tuple(tuple(s) for s in steps),
-        actions=tuple(_action(i, t) for i, t in enumerate(_get(a, "actions", "alerts", list, []))),
+        actions=_actions(_get(a, "actions", "alerts", list, [])),
         delivery=delivery,
     )
 

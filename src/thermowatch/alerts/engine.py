@@ -49,8 +49,9 @@ STALE = "stale_data"
 MODEL_DEGRADATION = "model_degradation"
 FORECAST_CROSSING = "forecast_crossing"
 RESIDUAL_DRIFT = "residual_drift"
+ACTION_FAILED = "action_failed"  # a field write (OPC UA, Modbus) of an action failed
 KINDS = (PREDICTED, MEASURED, ANOMALY, STALE, MODEL_DEGRADATION, FORECAST_CROSSING,
-         RESIDUAL_DRIFT)  # fmt: skip
+         RESIDUAL_DRIFT, ACTION_FAILED)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -267,6 +268,17 @@ class AlertEngine:
         th = Thresholds(limit_k, math.inf, "residual shift")
         none = Hysteresis(0, timedelta(0), timedelta(0))
         return self._evaluate(transformer_id, at, [(RESIDUAL_DRIFT, value, th, none)])
+
+    def check_action(
+        self, transformer_id: str, at: datetime, failed: bool, level: Level = Level.ALERTE
+    ) -> list[AlertEvent]:
+        """``action_failed`` at ``level`` (the level of the alert the action answered) when a
+        field write failed: nothing reached the plant, the operator must act by hand. The next
+        successful write on that transformer resolves it."""
+        value = float(level) if failed else 0.0
+        th = Thresholds(0.5, 1.5, "failed field write")
+        none = Hysteresis(0, timedelta(0), timedelta(0))
+        return self._evaluate(transformer_id, at, [(ACTION_FAILED, value, th, none)])
 
     def level(self, transformer_id: str, kind: str = PREDICTED) -> Level:
         """The current (hysteresis) level of one signal, as the store holds it."""

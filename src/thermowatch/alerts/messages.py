@@ -57,7 +57,7 @@ def render(
     """``(subject, body)`` of the message for ``event`` (raised, resolved, escalated)."""
     qty = t(f"quantity.{facts.kind}", lang) if f"quantity.{facts.kind}" in TEXTS else facts.kind
     unit = {"anomaly": " K", "stale_data": " min", "residual_drift": " K",
-            "model_degradation": ""}.get(facts.kind, " °C")  # fmt: skip
+            "model_degradation": "", "action_failed": ""}.get(facts.kind, " °C")  # fmt: skip
     value = number(facts.value, lang) + unit
     if event == "raised" and facts.kind == "forecast_crossing" and facts.eta_at is not None:
         subject = t("subject.raised.forecast", lang, level=facts.level, value=value,

@@ -162,8 +162,10 @@ def actions(
         _echo("no action")
     for p in rows:
         by = f" by {p.decided_by}" if p.decided_by else ""
+        said = f"  ({p.detail})" if p.detail else ""
         _echo(
-            f"{p.id}  alert {p.alert_id}  {p.name}  {p.status}{by}  {p.proposed_at:%Y-%m-%d %H:%M}"
+            f"{p.id}  alert {p.alert_id}  {p.name}  {p.status}{by}  "
+            f"{p.proposed_at:%Y-%m-%d %H:%M}{said}"
         )
 
 

@@ -10,6 +10,7 @@ Prometheus (node_exporter's textfile collector), which deploy/prometheus alerts 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import time
@@ -263,6 +264,40 @@ def check_leader(ctx: Context) -> Check:
     return c
 
 
+def check_jobs(ctx: Context) -> Check:
+    """The lifecycle jobs: in process (thermowatch-scheduler alone), or Celery workers
+    (``THERMOWATCH_SCHEDULER_ARGS=--celery``: thermowatch-worker, the Redis broker must answer);
+    runs waiting for over an hour mean nobody executes them."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from thermowatch.store.tables import JobStatus, job_runs
+
+    c = Check("jobs")
+    if "--celery" in os.environ.get("THERMOWATCH_SCHEDULER_ARGS", "").split():
+        from thermowatch.jobs.celery_app import broker_url
+
+        u = urlparse(broker_url())
+        where = f"{u.scheme}://{u.hostname}:{u.port or 6379}"
+        try:
+            with socket.create_connection((u.hostname or "127.0.0.1", u.port or 6379), timeout=3):
+                c.add(OK, "doctor.jobs.celery", broker=where)
+        except OSError as exc:
+            c.add(FAIL, "doctor.jobs.broker_down", broker=where, message=exc.strerror or exc)
+    else:
+        c.add(OK, "doctor.jobs.in_process")
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    waiting = select(func.count()).where(
+        job_runs.c.status == JobStatus.QUEUED.value, job_runs.c.created_at < hour_ago
+    )
+    with ctx.engine.connect() as conn:
+        n = int(conn.scalar(waiting) or 0)
+    if n:
+        c.add(WARN, "doctor.jobs.waiting", n=n)
+    return c
+
+
 def check_outbox(ctx: Context) -> Check:
     from sqlalchemy import func, inspect, select
 
@@ -334,7 +369,7 @@ def run_checks(ctx: Context) -> list[Check]:
     checks = [check_config(ctx), check_database(ctx), check_scada(ctx), check_channels(ctx),
               check_certificates(ctx), check_disk(ctx), check_backup(ctx)]  # fmt: skip
     if ctx.engine is not None:
-        for fn in (check_leader, check_outbox, check_spool, check_stale):
+        for fn in (check_leader, check_jobs, check_outbox, check_spool, check_stale):
             try:
                 checks.append(fn(ctx))
             except Exception as exc:  # one broken check must not hide the others

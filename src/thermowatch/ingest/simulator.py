@@ -13,6 +13,13 @@ Scenarios (the fault starts ``fault_after_s`` wall seconds after the start):
 * ``sensor-freeze``: the oil and winding sensors stick at their last value;
 * ``link-drop``: the server goes away for ``drop_s`` seconds, then comes back.
 
+Two writable points per transformer let field actions reach the simulated plant, and it
+responds: ``cooling_stage`` (1 = fans, ONAF; 2 = oil pumps too, forced-oil: the IEC model's
+cooling mode, exponents and oil time constant change, the temperature falls) and
+``load_setpoint_pu`` (the load is capped at it: lower it and load and temperature fall).
+OPC UA nodes ``ns=2;s=TR-0001.cooling_stage`` / ``.load_setpoint_pu``; Modbus holding registers
+:data:`COMMAND_MAP` at the transformer's base address.
+
 :func:`sim_config` writes the ``thermowatch monitor`` config that reads the simulator as is.
 """
 
@@ -41,7 +48,7 @@ from thermowatch.data.simulator import (
 )
 from thermowatch.errors import InputError
 from thermowatch.ingest.config import Register
-from thermowatch.thermal import simulate
+from thermowatch.thermal import ThermalState, simulate
 
 log = logging.getLogger("thermowatch.simulator")
 
@@ -71,10 +78,23 @@ MODBUS_MAP = (
     Register(ACTIVE_POWER, 8, "int32", scale=0.001),
     Register(REACTIVE_POWER, 10, "int32", scale=0.001),
 )
+#: Writable points (field actions): key -> Modbus register at the transformer's base address.
+COMMAND_MAP = {
+    "cooling_stage": Register("cooling_stage", 12, "uint16"),
+    "load_setpoint_pu": Register("load_setpoint_pu", 13, "uint16", scale=0.001),
+}
+#: Commands at start: stage 1 (fans) and a set-point that caps nothing [pu].
+COMMAND_DEFAULTS = {"cooling_stage": 1.0, "load_setpoint_pu": 2.0}
+#: What the simulated plant accepts; a write outside is clipped to it, as a PLC would.
+COMMAND_RANGES = {"cooling_stage": (1.0, 2.0), "load_setpoint_pu": (0.1, 2.0)}
 REGISTERS_PER_TRANSFORMER = 16
 # Fans stopped: the ONAF transformer falls back to its ONAN rating (IEC 60076-7 Table 5
 # orders of magnitude: higher top-oil rise, slower oil).
 FAILED_COOLING_SPEC = SAMPLE_SPEC.with_(cooling="ONAN", top_oil_rise_k=75.0, tau_oil_min=210.0)
+# Cooling stage 2 (oil pumps with the fans): forced-oil OF exponents and constants of
+# IEC 60076-7 Table 5, a lower top-oil rise and a faster oil.
+STAGE2_SPEC = SAMPLE_SPEC.with_(cooling="OF", top_oil_rise_k=36.0, oil_exponent=1.0, k11=1.0,
+                                k21=1.3, k22=1.0, tau_oil_min=90.0)  # fmt: skip
 
 
 def transformer_ids(n: int) -> list[str]:
@@ -108,6 +128,16 @@ class FieldModel:
         self.values: dict[str, np.ndarray] = {}
         self._prev: tuple[np.ndarray, np.ndarray] | None = None
         self._frozen: dict[str, np.ndarray] | None = None
+        self.commands = {k: np.full(n, v) for k, v in COMMAND_DEFAULTS.items()}
+
+    def command(self, i: int, key: str, value: float) -> float:
+        """Apply a field write to transformer ``i``; returns the value the plant now holds."""
+        lo, hi = COMMAND_RANGES[key]
+        value = float(np.clip(value, lo, hi))
+        if key == "cooling_stage":
+            value = float(round(value))
+        self.commands[key][i] = value
+        return value
 
     def fault_active(self, t: datetime) -> bool:
         """Whether the scenario's fault is on at simulated time ``t``."""
@@ -118,29 +148,44 @@ class FieldModel:
         load = self.base + 0.25 * np.sin(2 * np.pi * (hour - 11.0) / 24.0)
         if self.scenario == "overload" and self.fault_active(t):
             load = load + 0.5
+        load = np.minimum(load, self.commands["load_setpoint_pu"])
         ambient = 15.0 + 8.0 * np.sin(2 * np.pi * (hour - 9.0) / 24.0) + self.ambient_offset
         return load, ambient
+
+    def _groups(self, t: datetime) -> list[tuple[Any, np.ndarray]]:
+        """``(spec, rows)``: transformers simulated with the same thermal spec right now."""
+        failed = self.scenario == "cooling-failure" and self.fault_active(t)
+        stage2 = self.commands["cooling_stage"] >= 2
+        groups = [(FAILED_COOLING_SPEC if failed else SAMPLE_SPEC, np.flatnonzero(~stage2)),
+                  (STAGE2_SPEC, np.flatnonzero(stage2))]  # fmt: skip
+        return [(spec, rows) for spec, rows in groups if rows.size]
 
     def step(self, t: datetime) -> dict[str, np.ndarray]:
         """Advance to simulated time ``t`` and return the measured values per field key."""
         load, ambient = self._drivers(t)
-        spec = FAILED_COOLING_SPEC if (
-            self.scenario == "cooling-failure" and self.fault_active(t)
-        ) else SAMPLE_SPEC  # fmt: skip
-        if self.state is None or self.t is None or self._prev is None:
-            res = simulate(spec, load[:, None], ambient[:, None], 1.0, initial="steady")
-            top, hot = res.top_oil_c[:, 0], res.hot_spot_c[:, 0]
-        else:
-            dt = max((t - self.t).total_seconds() / 60.0, 1e-6)
-            res = simulate(
-                spec,
-                np.stack([self._prev[0], load], axis=1),
-                np.stack([self._prev[1], ambient], axis=1),
-                np.array([0.0, dt]),
-                initial=self.state,
-            )
-            top, hot = res.top_oil_c[:, 1], res.hot_spot_c[:, 1]
-        self.state, self.t, self._prev = res.final_state, t, (load, ambient)
+        top, hot = np.empty(len(self.ids)), np.empty(len(self.ids))
+        values: list[np.ndarray] = []
+        for spec, rows in self._groups(t):
+            if self.state is None or self.t is None or self._prev is None:
+                res = simulate(spec, load[rows, None], ambient[rows, None], 1.0, initial="steady")
+            else:
+                dt = max((t - self.t).total_seconds() / 60.0, 1e-6)
+                state = ThermalState(self.state.method, tuple(v[rows] for v in self.state.values))
+                res = simulate(
+                    spec,
+                    np.stack([self._prev[0][rows], load[rows]], axis=1),
+                    np.stack([self._prev[1][rows], ambient[rows]], axis=1),
+                    np.array([0.0, dt]),
+                    initial=state,
+                )
+            top[rows], hot[rows] = res.top_oil_c[:, -1], res.hot_spot_c[:, -1]
+            if not values:
+                values = [np.empty(len(self.ids)) for _ in res.final_state.values]
+                method = res.final_state.method
+            for whole, part in zip(values, res.final_state.values, strict=True):
+                whole[rows] = part
+        state = ThermalState(method, tuple(values))
+        self.state, self.t, self._prev = state, t, (load, ambient)
         noise = self.rng.normal(0.0, 1.0, (6, len(self.ids)))
         current = load * RATED_CURRENT_A + 2.0 * noise[0]
         voltage = 20.0 + 0.05 * noise[1]
@@ -177,6 +222,7 @@ class OpcUaField:
         self.server: Any = None
         self._built: Any = None
         self.nodes: list[tuple[Any, str, int]] = []
+        self.commands: list[tuple[Any, str, int]] = []
 
     @property
     def endpoint(self) -> str:
@@ -204,8 +250,23 @@ class OpcUaField:
                 value = float(self.field.values[key][i]) if self.field.values else 0.0
                 node = await obj.add_variable(ua.NodeId(f"{tid}.{key}", idx), key, value)
                 self.nodes.append((node.nodeid, key, i))
+            for key in COMMAND_MAP:  # writable by clients: the field actions' targets
+                value = float(self.field.commands[key][i])
+                node = await obj.add_variable(ua.NodeId(f"{tid}.{key}", idx), key, value)
+                await node.set_writable()
+                self.commands.append((node.nodeid, key, i))
         await server.start()
         self.server = self._built = server
+
+    async def pull_commands(self) -> None:
+        """Hand what clients wrote to the writable nodes to the field model."""
+        if self.server is None:
+            return
+        for nodeid, key, i in self.commands:
+            written = self.server.read_attribute_value(nodeid).Value.Value
+            if isinstance(written, int | float) and written != self.field.commands[key][i]:
+                self.field.command(i, key, float(written))
+                log.info("%s: %s set to %g", self.field.ids[i], key, written)
 
     async def publish(self) -> None:
         from asyncua import ua
@@ -230,6 +291,19 @@ class ModbusField:
         self.server: Any = None
         self._task: asyncio.Task[Any] | None = None
         self.words = [0] * (REGISTERS_PER_TRANSFORMER * len(field.ids))
+        for i in range(len(field.ids)):
+            self._encode_commands(i)
+
+    def _encode_commands(self, i: int) -> None:
+        from thermowatch.ingest.sources.modbus import encode_register
+
+        base = i * REGISTERS_PER_TRANSFORMER
+        for key, reg in COMMAND_MAP.items():
+            words = encode_register(float(self.field.commands[key][i]), reg)
+            self.words[base + reg.address : base + reg.address + reg.count] = words
+
+    async def pull_commands(self) -> None:
+        """Writes reach the field model as they arrive (see ``_action``)."""
 
     async def publish(self) -> None:
         from thermowatch.ingest.sources.modbus import encode_register
@@ -250,10 +324,29 @@ class ModbusField:
         count: int,
         registers: list[int],
         values: Any,
-    ) -> None:
+    ) -> Any:
+        if values:  # a write: only the command registers are writable
+            return self._write(address, values)
         # Copy the freshest words into the server's memory before it answers.
         lo = address - start
         registers[lo : lo + count] = self.words[address : address + count]
+        return None
+
+    def _write(self, address: int, values: list[Any]) -> Any:
+        """Apply a write to a command register; any other address is refused."""
+        from pymodbus.constants import ExcCodes
+
+        from thermowatch.ingest.sources.modbus import decode_register
+
+        i, offset = divmod(address, REGISTERS_PER_TRANSFORMER)
+        for key, reg in COMMAND_MAP.items():
+            if reg.address == offset and reg.count == len(values) and i < len(self.field.ids):
+                value = self.field.command(i, key, decode_register(values, reg))
+                self._encode_commands(i)
+                values[:] = self.words[address : address + reg.count]  # what the plant holds
+                log.info("%s: %s set to %g", self.field.ids[i], key, value)
+                return None
+        return ExcCodes.ILLEGAL_ADDRESS
 
     async def start(self) -> None:
         from pymodbus.server import ModbusTcpServer
@@ -299,6 +392,9 @@ class MqttField:
         )  # fmt: skip
         await self.client.__aenter__()
         self.online = True
+
+    async def pull_commands(self) -> None:
+        """A publisher has no writable points (field actions use OPC UA or Modbus)."""
 
     async def publish(self) -> None:
         if self.client is None or not self.online or self.field.t is None:
@@ -386,6 +482,7 @@ async def run_simulator(
             except TimeoutError:
                 pass
             elapsed = time.monotonic() - t0_wall
+            await server.pull_commands()
             field.step(t0 + timedelta(seconds=elapsed * speed))
             if scenario == "link-drop" and field.fault_active(field.t):  # type: ignore[arg-type]
                 if dropped_until is None:

@@ -468,6 +468,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "doctor.check.database": {"fr": "Base de données", "en": "Database"},
     "doctor.check.scada": {"fr": "Sources SCADA", "en": "SCADA sources"},
     "doctor.check.channels": {"fr": "Canaux d'alerte", "en": "Alert channels"},
+    "doctor.check.jobs": {"fr": "Tâches du cycle de vie", "en": "Lifecycle jobs"},
     "doctor.check.certificates": {"fr": "Certificats TLS", "en": "TLS certificates"},
     "doctor.check.disk": {"fr": "Espace disque", "en": "Disk space"},
     "doctor.check.backup": {"fr": "Sauvegarde", "en": "Backup"},
@@ -555,6 +556,26 @@ TEXTS: dict[str, dict[str, str]] = {
     "doctor.leader.free": {
         "fr": "aucun moniteur ne tient le bail « {name} » : aucun relevé n'est collecté",
         "en": "no monitor holds the lease “{name}”: no reading is collected",
+    },
+    "doctor.jobs.in_process": {
+        "fr": "tâches du cycle de vie exécutées par thermowatch-scheduler (sans worker ni Redis)",
+        "en": "lifecycle jobs run by thermowatch-scheduler itself (no worker, no Redis)",
+    },
+    "doctor.jobs.celery": {
+        "fr": "tâches confiées aux workers Celery (thermowatch-worker), courtier {broker} joignable",
+        "en": "jobs handed to Celery workers (thermowatch-worker), broker {broker} reachable",
+    },
+    "doctor.jobs.broker_down": {
+        "fr": "THERMOWATCH_SCHEDULER_ARGS=--celery mais le courtier {broker} ne répond pas "
+        "({message}) : démarrer Redis, ou retirer --celery",
+        "en": "THERMOWATCH_SCHEDULER_ARGS=--celery but the broker {broker} does not answer "
+        "({message}): start Redis, or remove --celery",
+    },
+    "doctor.jobs.waiting": {
+        "fr": "{n} tâche(s) en attente depuis plus d'une heure : thermowatch-scheduler (et "
+        "thermowatch-worker avec --celery) tournent-ils ?",
+        "en": "{n} job run(s) waiting for over an hour: are thermowatch-scheduler (and "
+        "thermowatch-worker with --celery) running?",
     },
     "doctor.outbox.state": {
         "fr": "{n} notification(s) en attente, la plus ancienne depuis {age} min",
@@ -899,6 +920,25 @@ ALERT_TEXTS: dict[str, dict[str, str]] = {
     "quantity.residual_drift": {
         "fr": "décalage durable mesure - modèle (K)",
         "en": "lasting shift of measured minus model (K)",
+    },
+    "quantity.action_failed": {
+        "fr": "échec d'une action sur le terrain (niveau de l'alerte traitée)",
+        "en": "field action failed (level of the alert it answered)",
+    },
+    "action.action_failed.ALERTE": {
+        "fr": "l'écriture automatique (OPC UA / Modbus) a échoué, rien n'a été modifié sur "
+        "site : faire l'action à la main (refroidissement, consigne de charge) et vérifier "
+        "la liaison (thermowatch alerts actions).",
+        "en": "the automatic write (OPC UA / Modbus) failed, nothing changed on site: do the "
+        "action by hand (cooling, load set-point) and check the link (thermowatch alerts "
+        "actions).",
+    },
+    "action.action_failed.CRITIQUE": {
+        "fr": "l'écriture automatique (OPC UA / Modbus) a échoué alors que la température est "
+        "critique : réduire la charge et démarrer le refroidissement à la main sans attendre, "
+        "prévenir le responsable d'exploitation.",
+        "en": "the automatic write (OPC UA / Modbus) failed while the temperature is critical: "
+        "reduce the load and start the cooling by hand now, inform the operations manager.",
     },
     "action.model_degradation.ALERTE": {
         "fr": "les prédictions ne sont plus fiables : lancer un réentraînement "

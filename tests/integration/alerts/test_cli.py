@@ -55,7 +55,8 @@ def test_the_example_config_is_valid_and_complete():
     assert {c.type for c in cfg.channels.values()} == {"email", "webhook", "ntfy", "chat", "log"}
     assert cfg.channels["email"].options["host"] == "smtp.example.org"
     assert cfg.channels["email"].options["port"] == 587
-    assert len(cfg.escalation) == 3 and cfg.phase == 1 and len(cfg.actions) == 2
+    assert len(cfg.escalation) == 3 and cfg.phase == 1 and len(cfg.actions) == 4
+    assert [a.hook for a in cfg.actions] == ["webhook", "webhook", "opcua", "modbus"]
 
 
 def test_list_ack_and_deliver(db, smtp, tmp_path, monkeypatch):
@@ -123,7 +124,8 @@ def test_channel_down_exits_2_with_one_line(tmp_path, monkeypatch, capsys):
          "alerts.channels.x.password is not allowed"),
         ("[alerts.contacts.a]\nto = { nowhere = 'x' }\n", "alerts.contacts.a.to.nowhere names no channel"),
         ("[alerts.escalation]\nsteps = [['ghost']]\n", "names unknown contact 'ghost'"),
-        ("[[alerts.actions]]\nname = 'n'\nhook = 'modbus'\n", "not available yet"),
+        ("[[alerts.actions]]\nname = 'n'\nhook = 'modbus'\ntransformer = 'T1'\n",
+         "value, min and max are required"),
         ("[alerts.levels]\ndeadband_k = 'two'\n", "alerts.levels.deadband_k must be a float"),
     ],
 )  # fmt: skip

@@ -104,7 +104,7 @@ def test_nginx_accepts_the_site_rendered_for_loopback(tmp_path: Path) -> None:
 
 def test_every_unit_uses_the_installed_paths_and_the_hardening_drop_in() -> None:
     units = sorted((DEPLOY / "systemd").glob("thermowatch-*.service"))
-    assert len(units) == 6
+    assert len(units) == 8
     for u in units:
         text = u.read_text()
         assert "ExecStart=/opt/thermowatch/venv/bin/" in text, u.name

@@ -28,6 +28,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 UNITS = [
     "thermowatch-api@8001.service",
     "thermowatch-monitor@1.service",
+    "thermowatch-scheduler.service",
+    "thermowatch-worker.service",
     "thermowatch-backup.service",
     "thermowatch-backup.timer",
     "thermowatch-retention.service",
@@ -119,6 +121,7 @@ def test_systemd_analyze_verify_passes_on_the_installed_units(installed) -> None
                     symlinks=True)  # fmt: skip
     (root / "bin").mkdir(exist_ok=True)
     shutil.copy2("/bin/kill", root / "bin/kill")
+    shutil.copy2("/bin/sh", root / "bin/sh")  # the worker's ExecCondition
     proc = subprocess.run(
         ["systemd-analyze", "verify", f"--root={root}", *UNITS],
         capture_output=True, text=True, timeout=120,

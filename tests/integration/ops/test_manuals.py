@@ -38,21 +38,24 @@ def test_mkdocs_builds_both_languages_strictly(tmp_path: Path) -> None:
     fr = (tmp_path / "configuration" / "index.html").read_text()
     en = (tmp_path / "en" / "configuration" / "index.html").read_text()
     assert "Référence de configuration" in fr and "Configuration reference" in en
+    from thermowatch.alerts.config import ActionConfig
     from thermowatch.ingest.config import SourceConfig
     from thermowatch.service.settings import Settings
 
     # generated from the code: every key is there, in both languages
-    for f in dataclasses.fields(Settings) + dataclasses.fields(SourceConfig):
+    fields = dataclasses.fields(Settings) + dataclasses.fields(SourceConfig)
+    for f in fields + dataclasses.fields(ActionConfig):
         if f.name != "networks":
             assert f"<code>{f.name}</code>" in fr and f"<code>{f.name}</code>" in en, f.name
     assert "THERMOWATCH_MONITOR_LEASE" in en
+    assert "[[alerts.actions]]" in en and "cooldown_minutes" in fr
     phases = (tmp_path / "en" / "phases" / "index.html").read_text()
     assert "weeks observed" in phases and "<td>26</td>" in phases
 
 
 def test_exercises_are_the_same_commands_in_both_languages() -> None:
     fr, en = bash_blocks(DOCS / "exercises.fr.md"), bash_blocks(DOCS / "exercises.en.md")
-    assert fr == en and len(en) == 6
+    assert fr == en and len(en) == 7
 
 
 def run_block(block: str, workdir: Path) -> subprocess.CompletedProcess[str]:
@@ -64,7 +67,7 @@ def run_block(block: str, workdir: Path) -> subprocess.CompletedProcess[str]:
         proc = subprocess.Popen(["bash", "-e", "-c", block], cwd=workdir, env=env, stdout=out,
                                 stderr=err, start_new_session=True)  # fmt: skip
         try:
-            code = proc.wait(timeout=120)
+            code = proc.wait(timeout=180)
         except subprocess.TimeoutExpired:
             code = -1
         finally:
@@ -90,7 +93,7 @@ def test_every_exercise_command_runs_as_written(tmp_path: Path) -> None:
     results = [one(i) for i in range(len(exercises))]
     for d, r in results:
         assert r.returncode == 0, f"{d.name}\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}"
-    cooling, overload, freeze, outage, linkdrop = results
+    cooling, overload, freeze, outage, linkdrop, action = results
     # The observations the manual promises:
     assert "possible cooling problem" in cooling[1].stdout
     [tr] = json.loads(overload[1].stdout)
@@ -100,3 +103,9 @@ def test_every_exercise_command_runs_as_written(tmp_path: Path) -> None:
     assert first["measured"] == second["measured"] and first["predicted"] != second["predicted"]
     assert "replaying" in outage[1].stdout
     assert "no data" in linkdrop[1].stdout and "data back" in linkdrop[1].stdout
+    # phase 3: proposed, nothing written before the approval, then written and read back
+    assert "cooling-stage-2-TR-0001  proposed" in action[1].stdout
+    assert "done by trainee" in action[1].stdout and "wrote 2, read back 2" in action[1].stdout
+    [before] = json.loads((action[0] / "action-before.json").read_text())
+    [after] = json.loads((action[0] / "action-after.json").read_text())
+    assert after["measured"] < before["measured"] - 5.0, (before["measured"], after["measured"])

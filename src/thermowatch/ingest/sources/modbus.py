@@ -53,6 +53,27 @@ def encode_register(value: float, reg: Register) -> list[int]:
     return words
 
 
+async def write_register(host: str, port: int, unit_id: int, reg: Register, value: float) -> float:
+    """Write ``value`` to the holding register(s) of ``reg`` (encoded with its type, scale and
+    orders) and return the value read back from the server."""
+    from pymodbus.client import AsyncModbusTcpClient
+
+    client = AsyncModbusTcpClient(host, port=port, timeout=3, retries=1, reconnect_delay=0)
+    if not await client.connect():
+        raise ConnectionError(f"Modbus server {host}:{port} refused the connection")
+    try:
+        words = encode_register(value, reg)
+        resp = await client.write_registers(reg.address, words, device_id=unit_id)
+        if resp.isError():
+            raise ConnectionError(f"unit {unit_id} refused the write at {reg.address}: {resp}")
+        back = await client.read_holding_registers(reg.address, count=reg.count, device_id=unit_id)
+        if back.isError():
+            raise ConnectionError(f"unit {unit_id} refused the read-back at {reg.address}: {back}")
+        return decode_register(back.registers, reg)
+    finally:
+        client.close()
+
+
 class ModbusHub(Hub):
     """Transformers read from one Modbus TCP server (each with its unit id and map)."""
 

@@ -21,33 +21,17 @@ log = logging.getLogger("thermowatch.ingest")
 READ_CHUNK = 1000  # nodes per Read request: stays well below servers' message size limits
 
 
-class OpcUaHub(Hub):
-    """Transformers read from one OPC UA endpoint."""
+async def make_client(c: Any) -> Any:
+    """An asyncua client for ``c`` (a :class:`~thermowatch.ingest.config.SourceConfig`-like
+    object: endpoint, username/password, security policy and certificates), not connected."""
+    from asyncua import Client, ua
+    from asyncua.crypto import security_policies
 
-    def __init__(self, config: Any) -> None:
-        super().__init__(config)
-        self._client: Any = None
-        self._latest: dict[tuple[str, str], float] = {}
-        self._node_of: dict[Any, tuple[str, str]] = {}
-        self._failed = asyncio.Event()
-
-    def _make_client(self) -> Any:
-        from asyncua import Client
-
-        c = self.config
-        client = Client(c.endpoint, timeout=10)
-        if c.username:
-            client.set_user(c.username)
-            client.set_password(c.password or "")
-        return client
-
-    async def _secure(self, client: Any) -> None:
-        c = self.config
-        if not c.security_policy:
-            return
-        from asyncua import ua
-        from asyncua.crypto import security_policies
-
+    client = Client(c.endpoint, timeout=10)
+    if c.username:
+        client.set_user(c.username)
+        client.set_password(c.password or "")
+    if c.security_policy:
         policy = getattr(security_policies, f"SecurityPolicy{c.security_policy}", None)
         if policy is None:
             raise ValueError(f"unknown OPC UA security policy {c.security_policy!r}")
@@ -58,10 +42,48 @@ class OpcUaHub(Hub):
             server_certificate=c.server_certificate,
             mode=getattr(ua.MessageSecurityMode, c.security_mode),
         )
+    return client
+
+
+async def write_node(c: Any, node_id: str, value: float) -> float:
+    """Write ``value`` to node ``node_id`` of the server of ``c`` and return the value read
+    back from the server (what the plant now holds).
+
+    The value is sent with the node's own data type (a Double, an Int16...), as servers refuse
+    a write whose variant type differs from the variable's.
+    """
+    from asyncua import ua
+
+    client = await make_client(c)
+    await client.connect()
+    try:
+        node = client.get_node(node_id)
+        vtype = await node.read_data_type_as_variant_type()
+        if vtype in (ua.VariantType.Float, ua.VariantType.Double):
+            raw: Any = float(value)
+        elif vtype == ua.VariantType.Boolean:
+            raw = bool(value)
+        else:
+            raw = round(value)
+        await node.write_value(ua.DataValue(ua.Variant(raw, vtype)))
+        return float(await node.read_value())
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.disconnect(), 2)
+
+
+class OpcUaHub(Hub):
+    """Transformers read from one OPC UA endpoint."""
+
+    def __init__(self, config: Any) -> None:
+        super().__init__(config)
+        self._client: Any = None
+        self._latest: dict[tuple[str, str], float] = {}
+        self._node_of: dict[Any, tuple[str, str]] = {}
+        self._failed = asyncio.Event()
 
     async def _run_connected(self) -> None:
-        client = self._make_client()
-        await self._secure(client)
+        client = await make_client(self.config)
         await client.connect()
         try:
             nodes = {
