@@ -7,7 +7,7 @@ import hashlib
 import json
 import math
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -182,6 +182,7 @@ class Predictor:
     forecaster: Any = None
     intervals: dict[str, AdaptiveConformal] | None = None
     forecast_steps: tuple[int, ...] = ()
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -190,8 +191,9 @@ class Predictor:
     def _levels(self, values: np.ndarray) -> np.ndarray:
         return np.asarray(self.thresholds.levels(values))  # the one home: learn/levels.py
 
-    def _normal(self, readings: pd.DataFrame) -> np.ndarray:
-        features = build_features(readings, self.feature_spec)
+    def _normal(self, readings: pd.DataFrame, features: pd.DataFrame | None = None) -> np.ndarray:
+        if features is None:
+            features = build_features(readings, self.feature_spec)
         return self.model.predict(features[list(self.model.features)].to_numpy(dtype=np.float64))
 
     def _half(self, role: str) -> float:
@@ -258,7 +260,8 @@ class Predictor:
             raise InputError(f"model {self.model_id} has no forecast (trained before format 2).")
         trained = int(self.forecaster.horizon)
         steps = horizon_in_steps(horizon, self.step, trained)
-        history = history.sort_index()
+        if not history.index.is_monotonic_increasing:
+            history = history.sort_index()
         y = self._require_target(history, "forecast")
         known = np.isfinite(y)
         if known.sum() < 2:
@@ -266,8 +269,8 @@ class Predictor:
         history = history.iloc[: np.flatnonzero(known)[-1] + 1]
         y = y[: len(history)]
         readings = history[list(self.variables)].ffill().bfill()
-        normal = self._normal(readings)
         features = build_features(readings, self.feature_spec)
+        normal = self._normal(readings, features)
         origin = np.array([len(history) - 1])
         path = self.forecaster.forecast(y, history.index, self.step, features, normal, origin)[0]
         future = history.index[-1] + self.step * np.arange(1, trained + 1)
@@ -294,7 +297,10 @@ class Predictor:
         state = (self.intervals or {}).get("forecast")
         if state is None or not self.forecast_steps:
             return np.full(horizon, self.half_width_k)
-        tracked = state.half_width()
+        # The loaded state does not change: its quantiles are computed once per predictor.
+        if "forecast_half" not in self._cache:
+            self._cache["forecast_half"] = state.half_width()
+        tracked = self._cache["forecast_half"]
         ok = np.isfinite(tracked)
         if not ok.any():
             return np.full(horizon, self.half_width_k)

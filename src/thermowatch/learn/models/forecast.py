@@ -185,7 +185,8 @@ class DirectForecast:
         positions = grid_positions(index, step)
         y_grid = on_grid(y, positions)
         # Live history may have holes: fill them from the nearest known values.
-        y_grid = pd.Series(y_grid).interpolate(limit_direction="both").to_numpy()
+        if np.isnan(y_grid).any():
+            y_grid = pd.Series(y_grid).interpolate(limit_direction="both").to_numpy()
         state = self._state(features, y, normal)
         x, last = self.inputs(y_grid, positions[origins], state, origins)
         return last[:, None] + self._apply(x) * self.spread
