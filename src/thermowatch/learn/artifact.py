@@ -269,8 +269,7 @@ class Predictor:
         history = history.iloc[: np.flatnonzero(known)[-1] + 1]
         y = y[: len(history)]
         readings = history[list(self.variables)].ffill().bfill()
-        features = build_features(readings, self.feature_spec)
-        normal = self._normal(readings, features)
+        features, normal = self._origin_state(readings)
         origin = np.array([len(history) - 1])
         path = self.forecaster.forecast(y, history.index, self.step, features, normal, origin)[0]
         future = history.index[-1] + self.step * np.arange(1, trained + 1)
@@ -291,6 +290,26 @@ class Predictor:
         )
         name = (self.roles or {}).get("forecast", "forecast")
         return Forecast(frame, level, name, history.index[-1])
+
+    def _origin_state(self, readings: pd.DataFrame) -> tuple[pd.DataFrame | None, np.ndarray]:
+        """Features and normal-behaviour temperatures for a forecast from the last row.
+
+        Forecasters read them at the origin only, so they are built on the filters' warm-up
+        before it (the rows further back are NaN), and not at all for a forecaster that reads
+        the past target alone.
+        """
+        members = getattr(self.forecaster, "members", [self.forecaster])
+        normal = np.full(len(readings), np.nan)
+        if not any(getattr(m, "exogenous", True) for m in members):
+            return None, normal
+        minutes = self.feature_spec.warmup_minutes
+        rows = len(readings)
+        if self.step > _NO_STEP:
+            rows = min(rows, int(np.ceil(minutes / (self.step / pd.Timedelta("1min")))) + 2)
+        tail = readings.iloc[-rows:]
+        features = build_features(tail, self.feature_spec)
+        normal[-rows:] = self._normal(tail, features)
+        return features.reindex(readings.index), normal
 
     def _forecast_half(self, horizon: int) -> np.ndarray:
         """Half-width [K] per step 1…horizon, interpolated between the tracked horizons."""
