@@ -89,8 +89,11 @@ class NowcastRidge:
     name: ClassVar[str] = "nowcast-ridge"
     role: ClassVar[str] = "nowcast"
     linear: LinearModel | None = None
+    held_out: LinearModel | None = None  # the train-only fit (not saved)
 
-    def fit(self, y, normal, index, step, fit_rows, val_rows) -> NowcastRidge:
+    def fit(self, y, normal, index, step, fit_rows, val_rows, refit_rows=None) -> NowcastRidge:
+        """Fit on ``fit_rows``, choose the penalty on ``val_rows``; with ``refit_rows``
+        (train + validation), refit there with the chosen penalty."""
         x, last = nowcast_inputs(y, normal, index, step)
         ok = np.isfinite(x).all(axis=1) & np.isfinite(last) & np.isfinite(y)
         rows = fit_rows & ok
@@ -104,17 +107,23 @@ class NowcastRidge:
             if best is None or score < best[0]:
                 best = (score, model)
         assert best is not None
-        self.linear = best[1]
+        self.linear = self.held_out = best[1]
+        if refit_rows is not None:  # served: the chosen penalty on more (and later) rows
+            rows = refit_rows & ok
+            alpha = best[1].alpha / max(int((fit_rows & ok).sum()), 1) * int(rows.sum())
+            self.linear = LinearModel.fit(x[rows], (y - last)[rows], list(INPUTS), alpha=alpha)
         return self
 
-    def predict(self, y, normal, index, step) -> np.ndarray:
-        """Next-step temperature [°C] per row (from the values before it)."""
-        assert self.linear is not None
+    def predict(self, y, normal, index, step, held_out: bool = False) -> np.ndarray:
+        """Next-step temperature [°C] per row (from the values before it); ``held_out``: by
+        the fit on the training rows alone (validation scores), not the served refit."""
+        linear = self.held_out if held_out and self.held_out is not None else self.linear
+        assert linear is not None
         x, last = nowcast_inputs(y, normal, index, step)
-        x = x[:, _columns(self.linear)]
+        x = x[:, _columns(linear)]
         ok = np.isfinite(x).all(axis=1)
         out = normal.astype(np.float64).copy()
-        out[ok] = last[ok] + self.linear.predict(x[ok])
+        out[ok] = last[ok] + linear.predict(x[ok])
         return out
 
     @property
