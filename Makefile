@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/thermal_speed.py
 	$(PY) benchmarks/accuracy.py
 	$(PY) benchmarks/train_speed.py
+	$(PY) benchmarks/forecast_speed.py
 	$(PY) benchmarks/store_speed.py
 
 lint: $(STAMP)

@@ -7,7 +7,7 @@ import hashlib
 import json
 import math
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -182,6 +182,7 @@ class Predictor:
     forecaster: Any = None
     intervals: dict[str, AdaptiveConformal] | None = None
     forecast_steps: tuple[int, ...] = ()
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -190,8 +191,9 @@ class Predictor:
     def _levels(self, values: np.ndarray) -> np.ndarray:
         return np.asarray(self.thresholds.levels(values))  # the one home: learn/levels.py
 
-    def _normal(self, readings: pd.DataFrame) -> np.ndarray:
-        features = build_features(readings, self.feature_spec)
+    def _normal(self, readings: pd.DataFrame, features: pd.DataFrame | None = None) -> np.ndarray:
+        if features is None:
+            features = build_features(readings, self.feature_spec)
         return self.model.predict(features[list(self.model.features)].to_numpy(dtype=np.float64))
 
     def _half(self, role: str) -> float:
@@ -258,7 +260,8 @@ class Predictor:
             raise InputError(f"model {self.model_id} has no forecast (trained before format 2).")
         trained = int(self.forecaster.horizon)
         steps = horizon_in_steps(horizon, self.step, trained)
-        history = history.sort_index()
+        if not history.index.is_monotonic_increasing:
+            history = history.sort_index()
         y = self._require_target(history, "forecast")
         known = np.isfinite(y)
         if known.sum() < 2:
@@ -266,8 +269,7 @@ class Predictor:
         history = history.iloc[: np.flatnonzero(known)[-1] + 1]
         y = y[: len(history)]
         readings = history[list(self.variables)].ffill().bfill()
-        normal = self._normal(readings)
-        features = build_features(readings, self.feature_spec)
+        features, normal = self._origin_state(readings)
         origin = np.array([len(history) - 1])
         path = self.forecaster.forecast(y, history.index, self.step, features, normal, origin)[0]
         future = history.index[-1] + self.step * np.arange(1, trained + 1)
@@ -289,12 +291,35 @@ class Predictor:
         name = (self.roles or {}).get("forecast", "forecast")
         return Forecast(frame, level, name, history.index[-1])
 
+    def _origin_state(self, readings: pd.DataFrame) -> tuple[pd.DataFrame | None, np.ndarray]:
+        """Features and normal-behaviour temperatures for a forecast from the last row.
+
+        Forecasters read them at the origin only, so they are built on the filters' warm-up
+        before it (the rows further back are NaN), and not at all for a forecaster that reads
+        the past target alone.
+        """
+        members = getattr(self.forecaster, "members", [self.forecaster])
+        normal = np.full(len(readings), np.nan)
+        if not any(getattr(m, "exogenous", True) for m in members):
+            return None, normal
+        minutes = self.feature_spec.warmup_minutes
+        rows = len(readings)
+        if self.step > _NO_STEP:
+            rows = min(rows, int(np.ceil(minutes / (self.step / pd.Timedelta("1min")))) + 2)
+        tail = readings.iloc[-rows:]
+        features = build_features(tail, self.feature_spec)
+        normal[-rows:] = self._normal(tail, features)
+        return features.reindex(readings.index), normal
+
     def _forecast_half(self, horizon: int) -> np.ndarray:
         """Half-width [K] per step 1…horizon, interpolated between the tracked horizons."""
         state = (self.intervals or {}).get("forecast")
         if state is None or not self.forecast_steps:
             return np.full(horizon, self.half_width_k)
-        tracked = state.half_width()
+        # The loaded state does not change: its quantiles are computed once per predictor.
+        if "forecast_half" not in self._cache:
+            self._cache["forecast_half"] = state.half_width()
+        tracked = self._cache["forecast_half"]
         ok = np.isfinite(tracked)
         if not ok.any():
             return np.full(horizon, self.half_width_k)

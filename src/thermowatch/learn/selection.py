@@ -8,6 +8,11 @@ of a strong penalty, as the nowcast ridge on the step change contains persistenc
 penalty chosen on validation already made that trade, so the lower error wins. Candidates that cannot be served are scored for
 comparison but never chosen: a model the service cannot load from JSON, or a normal-behaviour
 model that is not monotone in load and ambient by construction.
+
+Validation scores always come from fits on the training rows alone. Once chosen, the served
+nowcast and forecasters are refitted on train + validation with the hyper-parameters chosen
+on validation (more, and more recent, data); test scores them as served, and their adaptive
+intervals start from the held-out validation residuals.
 """
 
 from __future__ import annotations

@@ -195,13 +195,23 @@ def train(
 
     nowcasters: dict[str, Any] = {
         "nowcast-ridge": NowcastRidge().fit(
-            y, pred, frame.index, measurements.step, fit_rows, val_rows & ~suspect
+            y,
+            pred,
+            frame.index,
+            measurements.step,
+            fit_rows,
+            val_rows & ~suspect,
+            refit_rows=fit_rows | (val_rows & ~suspect),
         ),
         "persistence": Persistence(),
     }
     now_preds = {
         name: m.predict(y, pred, frame.index, measurements.step) for name, m in nowcasters.items()
     }
+    # Before test, the nowcast ridge is scored by its train-only fit (held out); the served
+    # one is refitted on train + validation with the penalty chosen there.
+    held = nowcasters["nowcast-ridge"].predict(y, pred, frame.index, measurements.step, True)
+    now_preds["nowcast-ridge"][: split.test.start] = held[: split.test.start]
     # Persistence as a reference is the gap-aware previous value (no fallback after a gap).
     previous = lag(y, frame.index, measurements.step, 1)
     lap("nowcast")
@@ -293,7 +303,16 @@ def train(
         h = horizon_steps(options.horizon, measurements.step)
         forecaster, forecast_report, forecast_state, forecast_steps, choices["forecast"] = (
             _forecasts(
-                y, frame.index, measurements.step, physics, pred, fit_rows, split, h, options
+                y,
+                frame.index,
+                measurements.step,
+                physics,
+                pred,
+                fit_rows,
+                split,
+                h,
+                options,
+                refit_rows=fit_rows | (val_rows & ~suspect),
             )
         )
         lap("forecast")
@@ -414,8 +433,15 @@ def interval_horizons(horizon: int) -> list[int]:
     return [*out, horizon]
 
 
-def _forecasts(y, index, step, physics, normal, fit_rows, split: Split, horizon, options):
-    """Fit the forecasters, choose on validation, score by horizon on test, calibrate intervals."""
+def _forecasts(
+    y, index, step, physics, normal, fit_rows, split: Split, horizon, options, refit_rows=None
+):
+    """Fit the forecasters, choose on validation, score by horizon on test, calibrate intervals.
+
+    The served forecasters are refitted on ``refit_rows`` (train + validation) with the
+    penalty chosen on validation; validation scores and the first residuals of the adaptive
+    intervals come from the train-only fits (held out), test residuals from the served ones.
+    """
     lookbacks = {k: min(v, max(split.train.stop // 4, 8)) for k, v in LOOKBACKS.items()}
     val_origins = _origins(split.validation, horizon)
     test_origins = _origins(split.test, horizon)
@@ -428,9 +454,18 @@ def _forecasts(y, index, step, physics, normal, fit_rows, split: Split, horizon,
     }
     for model in members.values():
         model.fit(y, index, step, physics, normal, fit_rows, val_origins, split.train.stop)
+    # Served: the same models refitted on train + validation with the penalty chosen on
+    # validation (more recent data); validation is scored with the train-only fits.
+    refit_rows = fit_rows if refit_rows is None else refit_rows
+    served: dict[str, Any] = {}
+    for name, model in members.items():
+        served[name] = type(model)(lookback=model.lookback, horizon=horizon).fit(
+            y, index, step, physics, normal, refit_rows, val_origins[:0],
+            split.validation.stop, penalties=(model.penalty,), scaling_rows=fit_rows,
+        )  # fmt: skip
     candidates: dict[str, Any] = {
-        **members,
-        "forecast-ensemble": EnsembleForecast(list(members.values())),
+        **served,
+        "forecast-ensemble": EnsembleForecast(list(served.values())),
     }
     positions = grid_positions(index, step)
     y_grid = on_grid(y, positions)
@@ -449,7 +484,8 @@ def _forecasts(y, index, step, physics, normal, fit_rows, split: Split, horizon,
             elif isinstance(model, EnsembleForecast):  # the mean of outputs already computed
                 out = np.mean([outputs[(m.name, part)] for m in model.members], axis=0)
             else:
-                out = model.forecast(y, index, step, physics, normal, origins)
+                fitted = members[name] if part == "validation" else model
+                out = fitted.forecast(y, index, step, physics, normal, origins)
             outputs[(name, part)] = out
             err = ((out - truth(origins)) / spread) ** 2
             by_step = np.nanmean(err, axis=0) if len(origins) else np.full(horizon, np.nan)

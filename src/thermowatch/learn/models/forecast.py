@@ -125,17 +125,21 @@ class DirectForecast:
         fit_rows: np.ndarray,
         val_origins: np.ndarray,
         fit_end: int,
+        penalties: tuple[float, ...] = PENALTIES,
+        scaling_rows: np.ndarray | None = None,
     ) -> DirectForecast:
         """Learn from origins among ``fit_rows`` whose outputs end before row ``fit_end``;
-        choose the penalty on the validation origins (rows)."""
-        self.level = float(np.nanmean(y[fit_rows]))
-        self.spread = float(np.nanstd(y[fit_rows])) or 1.0
+        choose the penalty among ``penalties`` on the validation origins (rows).
+        ``scaling_rows`` (default ``fit_rows``) set the units (mean, standard deviation)."""
+        scaling_rows = fit_rows if scaling_rows is None else scaling_rows
+        self.level = float(np.nanmean(y[scaling_rows]))
+        self.spread = float(np.nanstd(y[scaling_rows])) or 1.0
         positions = grid_positions(index, step)
         y_grid = on_grid(y, positions)
         state = self._state(features, y, normal)
         if state is not None:
-            self.state_mean = np.nanmean(state[fit_rows], axis=0)
-            scale = np.nanstd(state[fit_rows], axis=0)
+            self.state_mean = np.nanmean(state[scaling_rows], axis=0)
+            scale = np.nanstd(state[scaling_rows], axis=0)
             self.state_scale = np.where(scale > 1e-12, scale, 1.0)
         rows = np.flatnonzero(fit_rows)
         rows = rows[positions[rows] + self.horizon < positions[min(fit_end, len(y)) - 1] + 1]
@@ -157,7 +161,7 @@ class DirectForecast:
         val_x, val_last = self.inputs(y_grid, positions[val_origins], state, val_origins)
         val_t = futures(y_grid, positions[val_origins], self.horizon)
         best = None
-        for penalty in PENALTIES:
+        for penalty in penalties:
             coef = np.linalg.solve(gram + penalty * len(x) * np.eye(len(gram)), cross)
             self.coef, self.intercept, self.penalty = coef, mean_t - mean_x @ coef, penalty
             pred = val_last[:, None] + (self._apply(val_x)) * self.spread
@@ -185,7 +189,8 @@ class DirectForecast:
         positions = grid_positions(index, step)
         y_grid = on_grid(y, positions)
         # Live history may have holes: fill them from the nearest known values.
-        y_grid = pd.Series(y_grid).interpolate(limit_direction="both").to_numpy()
+        if np.isnan(y_grid).any():
+            y_grid = pd.Series(y_grid).interpolate(limit_direction="both").to_numpy()
         state = self._state(features, y, normal)
         x, last = self.inputs(y_grid, positions[origins], state, origins)
         return last[:, None] + self._apply(x) * self.spread

@@ -27,20 +27,37 @@ from thermowatch.learn.linear import LinearModel
 # Ridge penalties per training row: the step change is mostly noise, so strong shrinkage
 # towards persistence must be on the menu whatever the number of rows.
 PENALTIES = (1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0)
-INPUTS = ("pull", "last change", "normal change", "day change", "hour_sin", "hour_cos")
+INPUTS = (
+    "pull",
+    "last change",
+    "normal change",
+    "day change",
+    "hour_sin",
+    "hour_cos",
+    "change 2 steps ago",
+    "change 3 steps ago",
+    "change a day ago",
+)
 
 
 def nowcast_inputs(
     y: np.ndarray, normal: np.ndarray, index: pd.DatetimeIndex, step: pd.Timedelta
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(inputs ``(n, 6)``, last measured value ``y(t−1)``) per row; NaN across gaps."""
+    """(inputs ``(n, len(INPUTS))``, last measured value ``y(t−1)``) per row; NaN across gaps.
+
+    Besides the pull and the last change: the changes two and three steps ago (the sensor's
+    quantisation and the oil's inertia make successive changes correlated) and the change
+    between the same two instants a day earlier (the daily cycle of load and sun).
+    """
     last = lag(y, index, step, 1)
     before = lag(y, index, step, 2)
     gap = pd.Series(normal - y, index=index).rolling("1D", min_periods=1).mean().to_numpy()
     bias = np.nan_to_num(lag(gap, index, step, 1))  # known before t; none at the start
-    day = lag(y, index, step, steps_per("1D", step))
+    per_day = steps_per("1D", step)
+    day = lag(y, index, step, per_day)
     normal_before = lag(normal, index, step, 1)
     hours = index.hour.to_numpy() + index.minute.to_numpy() / 60.0
+    earlier = [lag(y, index, step, k) for k in (3, 4)]
     x = np.column_stack(
         [
             normal - last - bias,
@@ -49,11 +66,20 @@ def nowcast_inputs(
             last - day,
             np.sin(2 * np.pi * hours / 24.0),
             np.cos(2 * np.pi * hours / 24.0),
+            before - earlier[0],
+            earlier[0] - earlier[1],
+            lag(y, index, step, per_day - 1) - day,
         ]
     )
-    # A missing day-ago value (start, gap) carries no information: neutral, not a lost row.
+    # Missing values far back (start, gap) carry no information: neutral, not a lost row.
     x[:, 3] = np.nan_to_num(x[:, 3])
+    x[:, 6:] = np.nan_to_num(x[:, 6:])
     return x, last
+
+
+def _columns(linear: LinearModel) -> list[int]:
+    """Positions in :data:`INPUTS` of a model's inputs (models saved with fewer load)."""
+    return [INPUTS.index(name) for name in linear.features]
 
 
 @dataclass
@@ -63,8 +89,11 @@ class NowcastRidge:
     name: ClassVar[str] = "nowcast-ridge"
     role: ClassVar[str] = "nowcast"
     linear: LinearModel | None = None
+    held_out: LinearModel | None = None  # the train-only fit (not saved)
 
-    def fit(self, y, normal, index, step, fit_rows, val_rows) -> NowcastRidge:
+    def fit(self, y, normal, index, step, fit_rows, val_rows, refit_rows=None) -> NowcastRidge:
+        """Fit on ``fit_rows``, choose the penalty on ``val_rows``; with ``refit_rows``
+        (train + validation), refit there with the chosen penalty."""
         x, last = nowcast_inputs(y, normal, index, step)
         ok = np.isfinite(x).all(axis=1) & np.isfinite(last) & np.isfinite(y)
         rows = fit_rows & ok
@@ -78,21 +107,28 @@ class NowcastRidge:
             if best is None or score < best[0]:
                 best = (score, model)
         assert best is not None
-        self.linear = best[1]
+        self.linear = self.held_out = best[1]
+        if refit_rows is not None:  # served: the chosen penalty on more (and later) rows
+            rows = refit_rows & ok
+            alpha = best[1].alpha / max(int((fit_rows & ok).sum()), 1) * int(rows.sum())
+            self.linear = LinearModel.fit(x[rows], (y - last)[rows], list(INPUTS), alpha=alpha)
         return self
 
-    def predict(self, y, normal, index, step) -> np.ndarray:
-        """Next-step temperature [°C] per row (from the values before it)."""
-        assert self.linear is not None
+    def predict(self, y, normal, index, step, held_out: bool = False) -> np.ndarray:
+        """Next-step temperature [°C] per row (from the values before it); ``held_out``: by
+        the fit on the training rows alone (validation scores), not the served refit."""
+        linear = self.held_out if held_out and self.held_out is not None else self.linear
+        assert linear is not None
         x, last = nowcast_inputs(y, normal, index, step)
+        x = x[:, _columns(linear)]
         ok = np.isfinite(x).all(axis=1)
         out = normal.astype(np.float64).copy()
-        out[ok] = last[ok] + self.linear.predict(x[ok])
+        out[ok] = last[ok] + linear.predict(x[ok])
         return out
 
     @property
     def parameters(self) -> int:
-        return len(INPUTS) + 1
+        return (len(self.linear.features) if self.linear else len(INPUTS)) + 1
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "role": self.role, "parameters": self.parameters}
@@ -103,7 +139,11 @@ class NowcastRidge:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> NowcastRidge:
-        return cls(LinearModel.from_dict(values["linear"]))
+        linear = LinearModel.from_dict(values["linear"])
+        unknown = [name for name in linear.features if name not in INPUTS]
+        if unknown:
+            raise ValueError(f"unknown nowcast input {unknown[0]!r}")
+        return cls(linear)
 
 
 @dataclass
