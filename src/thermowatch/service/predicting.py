@@ -56,15 +56,6 @@ class Result:
         }
 
 
-def _ranges(served: Served) -> dict[str, tuple[float, float, bool]]:
-    quantities = served.predictor.metadata.get("quantities", {})
-    out = {}
-    for name in served.predictor.variables:
-        kind = quantities.get(name, q.OTHER)
-        out[name] = q.physical_range(kind)
-    return out
-
-
 #: Instants a query may name (/predict, history windows: computed around them without overflow).
 #: Live readings have their own bound, :func:`thermowatch.live.validate.check_time`.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -118,7 +109,7 @@ def validate_reading(
                 f"(expected: {', '.join(variables)})."
             )
     values = []
-    ranges = _ranges(served)
+    ranges = served.ranges
     for name in variables:
         if name not in body:
             raise InputError(f"{where}the variable {name!r} is missing.")

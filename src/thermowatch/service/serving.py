@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -60,6 +61,17 @@ class Served:
     @property
     def model_id(self) -> str:
         return self.predictor.model_id
+
+    @cached_property
+    def ranges(self) -> dict[str, tuple[float, float, bool]]:
+        """Physical range (low, high, low excluded) of each input, in the model's order: read
+        once per loaded model rather than per request (the ``/predict`` hot path)."""
+        from thermowatch.data import quantities as q
+
+        kinds = self.predictor.metadata.get("quantities", {})
+        return {
+            name: q.physical_range(kinds.get(name, q.OTHER)) for name in self.predictor.variables
+        }
 
 
 class ModelHolder:
