@@ -40,10 +40,11 @@ def _context(request: Request, transformer_id: str):
     return engine, tr, served, thresholds_for(tr, served)
 
 
-def champion(served):
-    """The served model's predictor, whose learned forecast the panels show when it has one
-    (one transformer: its ~50 ms are the page's; the fleet page reads stored forecasts)."""
-    return served.predictor if served is not None else None
+def _panels(engine, tr, served, th, now=None, **options):
+    """The panels in a worker thread, with the served model's learned forecast when it has
+    one (one transformer: its ~50 ms are the page's; the fleet page reads stored forecasts)."""
+    predictor = served.predictor if served is not None else None
+    return asyncio.to_thread(pn.thermal_panels, engine, tr, th, now, predictor=predictor, **options)
 
 
 def _window(name: str) -> str:
@@ -96,7 +97,7 @@ async def transformer_page(
     engine, tr, served, th = _context(request, transformer_id)
     now = datetime.now(UTC)
     p, facts, alerts, measured, life = await asyncio.gather(
-        asyncio.to_thread(pn.thermal_panels, engine, tr, th, now, predictor=champion(served)),
+        _panels(engine, tr, served, th, now),
         asyncio.to_thread(pn.window_facts, engine, tr, pn.window_of(window), now),
         asyncio.to_thread(open_alerts, engine, tr.id),
         asyncio.to_thread(_measured_now, engine, tr),
@@ -129,9 +130,7 @@ async def series(
     now = datetime.now(UTC)
     forecast = None
     if window in ("6h", "24h"):  # the forecast's 24 h would crush a longer window's detail
-        p = await asyncio.to_thread(
-            pn.thermal_panels, engine, tr, th, now, predictor=champion(served)
-        )
+        p = await _panels(engine, tr, served, th, now)
         forecast = p.forecast
     data = await asyncio.to_thread(
         pn.chart_series, engine, tr, pn.window_of(window), th, forecast, now
@@ -149,7 +148,7 @@ async def panels(
 ) -> JSONResponse:
     """Capability, forecast and recent error as JSON: what the panels show."""
     engine, tr, served, th = _context(request, transformer_id)
-    p = await asyncio.to_thread(pn.thermal_panels, engine, tr, th, predictor=champion(served))
+    p = await _panels(engine, tr, served, th)
     return JSONResponse(panels_json(p), headers={"Cache-Control": "no-store"})
 
 
@@ -169,7 +168,8 @@ async def what_if(
     lang = who.lang
     try:
         x, n = float(load.replace(",", ".")), float(hours.replace(",", "."))
-        p = await asyncio.to_thread(pn.thermal_panels, engine, tr, th)
+        # The what-if starts from the current state: no capability table to compute.
+        p = await _panels(engine, tr, None, th, with_capability=False)
         if p.problem:
             raise InputError(p.problem)
         w = physics.what_if(p.spec, p.state, p.ambient_c, x, n)
