@@ -13,6 +13,7 @@ the level flaps); a failed run is audited and raises an ``action_failed`` alert 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -195,7 +196,7 @@ def run_approved(
     from thermowatch.store.leases import LeaderLease
 
     # One runner at a time: two `alerts deliver` must never write the same action twice.
-    with LeaderLease(db, ACTIONS_LEASE) as lease:
+    with LeaderLease(db, ACTIONS_LEASE, log_level=logging.DEBUG) as lease:
         if not lease.try_acquire():
             return []
         return _run(db, config, hooks or default_hooks(), now)

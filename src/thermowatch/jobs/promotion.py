@@ -12,15 +12,21 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 
 from thermowatch.errors import InputError
 from thermowatch.learn.promotion import PromotionDecision
 from thermowatch.store.audit import AuditEntry, record
-from thermowatch.store.engine import write_transaction
-from thermowatch.store.models import ModelVersion, champion, get_model, promote
+from thermowatch.store.models import (
+    ModelVersion,
+    champion,
+    get_model,
+    promote,
+    retire,
+    set_status,
+)
 from thermowatch.store.tables import ModelStatus, audit_log, model_versions
 
 #: ``model_versions.status`` of a challenger that passed the rule and waits for an admin.
@@ -48,15 +54,6 @@ def _audit(engine: Engine, actor: str, action: str, model: ModelVersion, outcome
                               detail=json.dumps(detail, default=str)))  # fmt: skip
 
 
-def _set_status(engine: Engine, model_id: str, status: str) -> None:
-    with write_transaction(engine) as conn:
-        conn.execute(
-            update(model_versions)
-            .where(model_versions.c.id == model_id)
-            .values(status=status, status_changed_at=datetime.now(UTC))
-        )
-
-
 def apply_decision(
     engine: Engine,
     challenger_id: str,
@@ -73,7 +70,7 @@ def apply_decision(
     model = get_model(engine, challenger_id)
     numbers = decision.as_dict()
     if not decision.promote:
-        _set_status(engine, challenger_id, ModelStatus.RETIRED.value)
+        retire(engine, challenger_id)
         _audit(engine, actor, "model.promotion_refused", model, "refused", numbers)
         return "refused"
     gate = gates.get(phase, Gate.APPROVAL)
@@ -82,7 +79,7 @@ def apply_decision(
                {**numbers, "phase": phase})  # fmt: skip
         return "forbidden"
     if gate is Gate.APPROVAL:
-        _set_status(engine, challenger_id, PENDING)
+        set_status(engine, challenger_id, PENDING)
         _audit(engine, actor, "model.promotion_pending", model, "pending",
                {**numbers, "phase": phase})  # fmt: skip
         return "pending"
@@ -111,7 +108,7 @@ def reject(engine: Engine, model_id: str, actor: str, reason: str = "") -> None:
     model = get_model(engine, model_id)
     if model.status != PENDING:
         raise InputError(f"model {model_id} is {model.status}, not waiting for approval.")
-    _set_status(engine, model_id, ModelStatus.RETIRED.value)
+    retire(engine, model_id)
     _audit(engine, actor, "model.promotion_rejected", model, "ok", {"reason": reason})
 
 

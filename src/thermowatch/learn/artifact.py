@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 import platform
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
@@ -57,14 +58,29 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _new_model_directory(out_dir: Path, created: datetime, digest: str) -> tuple[str, Path]:
+    """A model id and its new, empty directory: creation time, data hash and a random part.
+
+    The random part keeps ids unique in the registry (its primary key is global): two
+    transformers retrained on identical data in the same second must not share an id, and an
+    existing artifact is never overwritten (the directory is created exclusively).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    while True:
+        model_id = f"{created:%Y%m%dT%H%M%SZ}-{digest[:8]}-{secrets.token_hex(2)}"
+        try:
+            (out_dir / model_id).mkdir()
+        except FileExistsError:
+            continue
+        return model_id, out_dir / model_id
+
+
 def save_model(result: TrainingResult, fitted: FittedModel, out_dir: str | Path) -> Path:
     """Write the artifact under ``out_dir/<model_id>/`` and return that directory."""
     created = datetime.now(UTC)
     frame = result.measurements.frame
     digest = data_hash(frame)
-    model_id = f"{created:%Y%m%dT%H%M%SZ}-{digest[:8]}"
-    directory = Path(out_dir) / model_id
-    directory.mkdir(parents=True, exist_ok=True)
+    model_id, directory = _new_model_directory(Path(out_dir), created, digest)
     model_doc = {
         "format_version": FORMAT_VERSION,
         "feature_spec": fitted.feature_spec.to_dict(),

@@ -18,10 +18,10 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event
 
 from thermowatch.service.metrics import DB_DOWN, DB_ERRORS
-from thermowatch.store.engine import write_transaction
+from thermowatch.store.engine import probe_write
 
 log = logging.getLogger("thermowatch.service.database")
 
@@ -105,10 +105,7 @@ class DatabaseHealth:
         """One no-op write (blocking; call it from a thread); updates and returns the state."""
         self._last_probe = time.monotonic()
         try:
-            with write_transaction(self.engine) as conn:
-                # Rewrites the one row every migrated database has, unchanged: takes the write
-                # lock and touches the file without changing anything.
-                conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            probe_write(self.engine)
         except Exception as exc:
             self.failed("probe", exc)
             return False

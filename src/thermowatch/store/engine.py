@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from thermowatch.errors import InputError
@@ -125,3 +125,13 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
         if engine.dialect.name == "postgresql":
             conn.execution_options(isolation_level="AUTOCOMMIT")
         yield conn
+
+
+def probe_write(engine: Engine) -> None:
+    """One write that changes nothing; raises what the database raises when it takes no writes.
+
+    It rewrites, unchanged, the one row every migrated database has (``alembic_version``):
+    that takes the write lock and touches the file (SQLite) without altering any data.
+    """
+    with write_transaction(engine) as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = version_num"))

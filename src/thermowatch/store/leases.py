@@ -45,11 +45,15 @@ class LeaderLease:
     """The lease ``name`` in the store of ``engine``, for the holder ``holder``.
 
     Use :meth:`try_acquire` until it returns ``True``, :meth:`still_held` once per period, and
-    :meth:`release` at shutdown.
+    :meth:`release` at shutdown. ``log_level``: how taking and giving up the lease is logged
+    (INFO for a long-held leadership such as the monitor's, DEBUG for a short per-run lock).
     """
 
-    def __init__(self, engine: Engine, name: str, holder: str | None = None) -> None:
+    def __init__(
+        self, engine: Engine, name: str, holder: str | None = None, log_level: int = logging.INFO
+    ) -> None:
         self.engine = engine
+        self.log_level = log_level
         self.name = name
         self.holder = holder or default_holder()
         self.held = False
@@ -68,7 +72,7 @@ class LeaderLease:
             self._close()
             self.held = False
         if self.held:
-            log.info("lease %s: acquired by %s", self.name, self.holder)
+            log.log(self.log_level, "lease %s: acquired by %s", self.name, self.holder)
         return self.held
 
     def still_held(self) -> bool:
@@ -96,7 +100,7 @@ class LeaderLease:
     def release(self) -> None:
         """Give the lease up (also done by the server / kernel when the process dies)."""
         if self.held:
-            log.info("lease %s: released by %s", self.name, self.holder)
+            log.log(self.log_level, "lease %s: released by %s", self.name, self.holder)
         self.held = False
         self._close()
 

@@ -135,10 +135,18 @@ def promote(engine: Engine, model_id: str, at: datetime | None = None) -> None:
 
 def retire(engine: Engine, model_id: str, at: datetime | None = None) -> None:
     """Retire a model version (it stays registered, for the record)."""
+    set_status(engine, model_id, ModelStatus.RETIRED.value, at)
+
+
+def set_status(engine: Engine, model_id: str, status: str, at: datetime | None = None) -> None:
+    """Set a model version's status (e.g. ``pending_approval`` while an admin decides).
+
+    Use :func:`promote` to make a champion: it also demotes the previous one.
+    """
     get_model(engine, model_id)
     with write_transaction(engine) as conn:
         conn.execute(
             update(model_versions)
             .where(model_versions.c.id == model_id)
-            .values(status=ModelStatus.RETIRED.value, status_changed_at=at or datetime.now(UTC))
+            .values(status=status, status_changed_at=at or datetime.now(UTC))
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -140,3 +141,28 @@ def test_artifact_round_trip_and_tamper_refusal(trained, measurements, tmp_path)
     (directory / "metadata.json").write_text((directory / "metadata.json").read_text() + " ")
     with pytest.raises(InputError, match="SHA-256"):
         load_model(directory)
+
+
+def test_identical_data_saved_in_the_same_second_gets_two_ids(trained, tmp_path, monkeypatch):
+    """The registry's model id is a global key: two saves of the same data in the same second
+    (two transformers with identical data retrained together) must neither clash nor overwrite."""
+    import thermowatch.learn.artifact as artifact
+
+    frozen = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+
+    class FrozenClock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return frozen
+
+    monkeypatch.setattr(artifact, "datetime", FrozenClock)
+    # The random part repeats once: the exclusive directory creation must pick another.
+    parts = iter(["aaaa", "aaaa", "bbbb"])
+    monkeypatch.setattr(artifact.secrets, "token_hex", lambda n: next(parts))
+    result, fitted = trained
+    first = save_model(result, fitted, tmp_path)
+    second = save_model(result, fitted, tmp_path)
+    assert first.name != second.name
+    assert first.name.startswith("20260101T120000Z-") and second.name.endswith("-bbbb")
+    assert verify_model(first)["model_id"] == first.name
+    assert verify_model(second)["model_id"] == second.name
