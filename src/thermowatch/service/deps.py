@@ -34,6 +34,25 @@ def served_for(models: ModelHolder, transformer_id: str) -> Served:
     return served
 
 
+def default_served(models: ModelHolder) -> Served:
+    """The model of ``POST /predict`` (no transformer named); 404 naming the served transformers
+    when the configured default has none or several could be meant, 503 if none at all."""
+    served = models.default()
+    if served is not None:
+        return served
+    if models.default_transformer is not None:
+        return served_for(models, models.default_transformer)
+    names = sorted(models.all())
+    if not names:
+        raise ApiError(503, "no model is loaded yet; see /ready and the service log.")
+    listed = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
+    raise ApiError(
+        404,
+        f"{len(names)} transformers are served ({listed}) and none is the default: post to "
+        "/v1/transformers/{id}/predict, or set default_transformer in [service].",
+    )
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused with 413 beyond ``limit`` bytes (checked while streaming)."""
     declared = request.headers.get("content-length")

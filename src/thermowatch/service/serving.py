@@ -34,6 +34,8 @@ from thermowatch.service.metrics import DB_ERRORS, MODEL_INFO, MODEL_REFUSED, MO
 from thermowatch.store.tables import ModelStatus, model_versions
 
 log = logging.getLogger("thermowatch.service.models")
+#: The transformer a ``--model DIR`` artifact answers for when no ``default_transformer`` is set.
+DIR_TRANSFORMER = "TR-01"
 
 
 def _files_signature(directory: Path) -> str:
@@ -81,13 +83,15 @@ class ModelHolder:
         self,
         engine: Engine | None,
         model_dir: str | None,
-        default_transformer: str,
+        default_transformer: str | None,
         signing_key: bytes | None = None,
         pinned_sha256: str | None = None,
     ) -> None:
         self.engine = engine
         self.model_dir = Path(model_dir) if model_dir else None
         self.default_transformer = default_transformer
+        #: The transformer a ``model_dir`` artifact is served for.
+        self.dir_transformer = default_transformer or DIR_TRANSFORMER
         self.signing_key = signing_key
         self.pinned_sha256 = pinned_sha256  # a --model DIR without a key: this digest only
         self._served: dict[str, Served] = {}
@@ -98,6 +102,15 @@ class ModelHolder:
 
     def get(self, transformer_id: str) -> Served | None:
         return self._served.get(transformer_id)
+
+    def default(self) -> Served | None:
+        """The model answering ``POST /predict``: the configured default transformer's, else the
+        only one served (the original service served one model); ``None`` when there is no
+        such model or several could be meant."""
+        if self.default_transformer is not None:
+            return self._served.get(self.default_transformer)
+        served = list(self._served.values())
+        return served[0] if len(served) == 1 else None
 
     def all(self) -> dict[str, Served]:
         return dict(self._served)
@@ -143,14 +156,14 @@ class ModelHolder:
         with self._lock:
             if self.model_dir is not None:
                 signature = _files_signature(self.model_dir)
-                current = self._served.get(self.default_transformer)
+                current = self._served.get(self.dir_transformer)
                 if (current is None or current.signature != signature) and self._refused.get(
-                    self.default_transformer
+                    self.dir_transformer
                 ) != signature:
                     expected = None if self.signing_key is not None else self.pinned_sha256
-                    self._install(self.default_transformer, self.model_dir, signature, expected)
+                    self._install(self.dir_transformer, self.model_dir, signature, expected)
                     if self.signing_key is None and self.pinned_sha256 is None:
-                        served = self._served.get(self.default_transformer)
+                        served = self._served.get(self.dir_transformer)
                         if served is not None:  # pin what the service started with
                             self.pinned_sha256 = artifact_digest(self.model_dir)
                 return

@@ -27,8 +27,11 @@ class Settings:
     ----------
     env : ``"production"`` (default) or ``"development"`` (allows the default secret).
     database_url : SQLAlchemy URL of the store (``None``: ``$THERMOWATCH_DATABASE_URL`` or SQLite).
-    model_dir : a model artifact to serve for ``default_transformer`` instead of the registry.
-    default_transformer : transformer answered by ``POST /predict``.
+    model_dir : a model artifact to serve for ``default_transformer`` (``TR-01`` when unset)
+        instead of the registry.
+    default_transformer : transformer answered by ``POST /predict`` (``None``: the only served
+        one, as the original single-model service did; with several, the request names none
+        and gets a 404 that lists them).
     jwt_secret : HS256 secret; ``jwt_public_key`` (PEM) switches to RS256.
     jwt_issuer : the ``iss`` every token must carry.
     rate_limit_per_s, rate_burst : token bucket per credential [requests/s], [requests].
@@ -59,7 +62,7 @@ class Settings:
     env: str = "production"
     database_url: str | None = None
     model_dir: str | None = None
-    default_transformer: str = "TR-01"
+    default_transformer: str | None = None
     jwt_secret: str = DEFAULT_JWT_SECRET
     jwt_public_key: str | None = None
     jwt_algorithm: str = "HS256"

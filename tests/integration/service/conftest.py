@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,7 +46,6 @@ def model_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def second_model_dir(tmp_path_factory) -> Path:
-    time.sleep(1.1)  # model ids carry the creation second
     return train_model(tmp_path_factory.mktemp("model2"), seed=11)
 
 

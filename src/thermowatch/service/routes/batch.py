@@ -24,7 +24,7 @@ from thermowatch.data.timestamps import parse_timestamps
 from thermowatch.errors import InputError
 from thermowatch.service.audit import inputs_hash
 from thermowatch.service.auth import Reader
-from thermowatch.service.deps import ModelsDep, read_body, served_for
+from thermowatch.service.deps import ModelsDep, default_served, read_body, served_for
 from thermowatch.service.errors import ApiError
 from thermowatch.service.metrics import predictions_for
 from thermowatch.service.predicting import TIMESTAMP_KEYS, batch_predict
@@ -242,7 +242,7 @@ async def predict_batch(
     ``rows``, ``rows_scored`` and the server-side times ``parse_ms`` / ``score_ms``."""
     start = time.perf_counter()
     settings = request.app.state.settings
-    served = served_for(models, transformer_id or settings.default_transformer)
+    served = served_for(models, transformer_id) if transformer_id else default_served(models)
     content_type = request.headers.get("content-type", "")
     filename = ""
     if content_type.startswith("multipart/form-data"):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, RootModel
 from thermowatch.errors import InputError
 from thermowatch.service.audit import inputs_hash
 from thermowatch.service.auth import Principal, Reader
-from thermowatch.service.deps import ModelsDep, read_json, served_for
+from thermowatch.service.deps import ModelsDep, default_served, read_json, served_for
 from thermowatch.service.errors import ApiError, FastJSON
 from thermowatch.service.metrics import predictions_for
 from thermowatch.service.predicting import Result, history_for, predict_one, validate_reading
@@ -115,7 +115,7 @@ async def predict(request: Request, principal: Reader) -> FastJSON:
     ``avertissements``), for the default transformer."""
     body, raw = await read_json(request)
     state = request.app.state
-    served = served_for(state.models, state.settings.default_transformer)
+    served = default_served(state.models)
     (result,) = await _audited(request, principal, served, body, raw, many=False)
     return FastJSON(result.as_json())
 
