@@ -90,3 +90,27 @@ def out_of_range(quantity: str, value: float) -> str | None:
             f"{value:g} is outside the physical range of a {quantity.replace('_', ' ')} ({bound})"
         )
     return None
+
+
+def bounded_prediction(quantity: str, value: float) -> tuple[float | None, str | None]:
+    """A model's answer made safe to report: ``(value, note)``.
+
+    Inside the physical range: ``(value, None)``. Above it, with a finite answer: the upper
+    bound and a note saying so — the served models never predict cooler for more load or a
+    hotter ambient, so the transformer is at least that hot, every threshold is exceeded and
+    the alert level must be the worst one, not missing. Below the range or not finite:
+    ``(None, reason)``, as nothing can be said. Temperatures in [°C].
+    """
+    bad = out_of_range(quantity, value)
+    if bad is None:
+        return value, None
+    high = physical_range(quantity)[1]
+    if math.isfinite(value) and value > high:
+        return (
+            high,
+            f"the model's answer {value:.1f} is above the physical range: reported at {high:g}",
+        )
+    return (
+        None,
+        f"no prediction: the model's answer {bad}; the inputs are beyond what it can explain",
+    )

@@ -397,15 +397,15 @@ class Pipeline:
         except InputError as exc:
             event.reason = f"no prediction: {exc}"
             return
-        bad = q.out_of_range(st.target_kind, est.predicted_c)
-        if bad is not None:
-            event.reason = (
-                f"no prediction: the model's answer {bad}; the inputs are beyond what it "
-                "can explain"
-            )
+        predicted, note = q.bounded_prediction(st.target_kind, est.predicted_c)
+        if predicted is None:
+            event.reason = note
             return
-        event.predicted_c, event.model_id, event.basis = est.predicted_c, est.model_id, est.basis
+        event.predicted_c, event.model_id, event.basis = predicted, est.model_id, est.basis
         event.lower_c, event.upper_c = est.lower_c, est.upper_c
+        if note is not None:  # hotter than physics allows: at the bound, hence CRITIQUE
+            event.lower_c = event.upper_c = predicted
+            event.warnings.append(note)
         if est.assumed_steady:
             event.warnings.append("no history: steady state at this reading assumed.")
         fc = self._forecast(st, snap.ts, event)

@@ -164,6 +164,12 @@ class HistoryCache:
         self._latest.pop(transformer_id, None)
 
 
+def _target_kind(predictor: Any) -> str:
+    """The physical quantity the model predicts (a winding temperature unless it says)."""
+    kind = predictor.metadata.get("quantities", {}).get(predictor.metadata.get("target"))
+    return kind or q.WINDING_TEMPERATURE
+
+
 def predict_one(
     served: Served, values: list[float], at: datetime, history: pd.DataFrame | None = None
 ) -> Result:
@@ -188,13 +194,13 @@ def predict_one(
                 f"only {covered:.0f} min of history of the {minutes:g} min the filters need: "
                 "the older part is assumed in steady state."
             )
-    kind = predictor.metadata.get("quantities", {}).get(predictor.metadata.get("target"))
-    bad = q.out_of_range(kind or q.WINDING_TEMPERATURE, value)
-    if bad is not None:  # never a null or an impossible temperature answered NORMAL
-        raise InputError(
-            f"no prediction: the model's answer {bad}; the inputs are beyond what it can explain."
-        )
+    bounded, note = q.bounded_prediction(_target_kind(predictor), value)
+    if bounded is None:  # never a null or an impossible temperature answered NORMAL
+        raise InputError(f"{note}.")
     half = predictor.half_width_k
+    if note is not None:  # hotter than physics allows: at the bound, hence CRITIQUE
+        value, half = bounded, 0.0
+        warnings.append(f"{note}.")
     return Result(
         served.transformer_id, served.model_id, at, value, value - half, value + half,
         predictor.thresholds.level(value), warnings,
@@ -240,7 +246,11 @@ def batch_predict(
             hours = times.hour.to_numpy() + times.minute.to_numpy() / 60.0
         days = None if times is None else times.day_of_year.to_numpy() + hours / 24.0
         predicted = served.fast.predict(x, hours, days)
-    half = predictor.half_width_k
+    # Hotter than physics allows: at the bound, hence CRITIQUE (q.bounded_prediction's rule).
+    high = q.physical_range(_target_kind(predictor))[1]
+    hot = predicted > high
+    predicted = np.where(hot, high, predicted)
+    half = np.where(hot, 0.0, predictor.half_width_k)
     return {
         "predicted": predicted,
         "lower": predicted - half,

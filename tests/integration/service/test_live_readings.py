@@ -66,12 +66,12 @@ def test_impossible_values_are_stored_suspect_and_never_predicted_on(client, key
     assert answers[3]["temperature_predite"] == pytest.approx(
         answers[2]["temperature_predite"], abs=0.5
     )
-    # 10 kA is a possible reading, but far beyond what the model learnt: an answer outside
-    # the physical range is no prediction, and says so (it was -335 °C NORMAL before)
+    # 10 kA is a possible reading, far beyond what the model learnt: 10 min after 850 A the
+    # windings heat towards it (thermal inertia), CRITIQUE; never colder (it was -335 °C
+    # NORMAL), never without a level (an overload must raise the worst level)
     last = answers[4]
-    assert (last["temperature_predite"] or 0) > answers[2]["temperature_predite"] or (
-        "outside the physical range" in last["raison"]
-    )
+    assert last["temperature_predite"] > answers[2]["temperature_predite"] + 50
+    assert last["niveau_alerte"] == "CRITIQUE"
     with engine.connect() as conn:
         c = reading_issues.c
         verdicts = conn.execute(select(c.variable, c.verdict).order_by(c.id)).all()
@@ -96,14 +96,43 @@ def test_the_measured_target_and_the_worse_level_with_its_source(client, keys):
 
 
 def test_predict_never_answers_an_impossible_temperature(client, keys):
-    """10 kA is a possible current but far beyond the model: a 422 that says why, not
-    -335 °C NORMAL (issue 12, item 2)."""
+    """10 kA is a possible current but far beyond the model: never -335 °C NORMAL (issue 12,
+    item 2) and never a refusal — hotter than physics allows is reported at the bound,
+    CRITIQUE, and says so; the batch route agrees."""
     r = client.post("/predict", json=reading(**{"courant (A)": 10_000.0}),
                     headers={"X-API-Key": keys["reader"]})  # fmt: skip
-    if r.status_code == 200:  # a model that extrapolates physically: hotter, never colder
-        assert r.json()["temperature_predite"] > 80 and r.json()["niveau_alerte"] != "NORMAL"
-    else:
-        assert r.status_code == 422 and "outside the physical range" in r.json()["erreur"]
+    assert r.status_code == 200, r.text
+    a = r.json()
+    assert (a["temperature_predite"], a["niveau_alerte"]) == (250.0, "CRITIQUE")
+    assert a["intervalle"] == [250.0, 250.0]
+    assert any("above the physical range" in w for w in a["avertissements"])
+    batch = client.post("/v1/predict/batch", json=[reading(**{"courant (A)": 10_000.0})],
+                        headers={"X-API-Key": keys["reader"]})  # fmt: skip
+    assert batch.status_code == 200, batch.text
+    assert batch.json()["temperature_predite"] == [250.0]
+    assert batch.json()["niveau_alerte"] == ["CRITIQUE"]
     big = client.post("/predict", json=reading(**{"courant (A)": 1e308}),
                       headers={"X-API-Key": keys["reader"]})  # fmt: skip
     assert big.status_code == 422 and "courant (A)" in big.json()["erreur"]
+
+
+def test_an_overload_beyond_physics_raises_a_critique_alert(client, keys, engine):
+    """Six hours at 10 kA (a possible current, ten times what the model learnt): the answers
+    climb to the physical bound and stay CRITIQUE, and a CRITIQUE alert is stored — an
+    answer above the physical range must raise the worst level, not silence the alerts."""
+    from thermowatch.store.alerts import open_alerts
+
+    at = datetime(2026, 3, 3, 8, tzinfo=UTC)
+    body = [
+        {"transformer_id": TRANSFORMER, "timestamp": (at + timedelta(minutes=10 * i)).isoformat(),
+         "values": reading(**{"courant (A)": 10_000.0})}
+        for i in range(36)
+    ]  # fmt: skip
+    r = client.post("/v1/readings", json=body, headers={"X-API-Key": keys["operator"]})
+    assert r.status_code == 201, r.text
+    answers = r.json()
+    assert all(a["niveau_alerte"] == "CRITIQUE" for a in answers[1:])
+    assert answers[-1]["temperature_predite"] == 250.0
+    assert any("above the physical range" in w for w in answers[-1]["avertissements"])
+    levels = {(a.kind, a.level) for a in open_alerts(engine, TRANSFORMER)}
+    assert ("temperature_predicted", "CRITIQUE") in levels
