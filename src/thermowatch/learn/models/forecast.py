@@ -260,11 +260,13 @@ class NLinearForecast(DirectForecast):
 
 @dataclass
 class EnsembleForecast:
-    """The mean of several forecasters' outputs (same horizon)."""
+    """The weighted mean of several forecasters' outputs (same horizon); equal weights
+    unless ``weights`` (summing to 1) are given."""
 
     name: ClassVar[str] = "forecast-ensemble"
     role: ClassVar[str] = "forecast"
     members: list[DirectForecast] = field(default_factory=list)
+    weights: list[float] | None = None
 
     @property
     def horizon(self) -> int:
@@ -275,7 +277,7 @@ class EnsembleForecast:
         return max(m.lookback for m in self.members)
 
     def forecast(self, *args) -> np.ndarray:
-        return np.mean([m.forecast(*args) for m in self.members], axis=0)
+        return np.average([m.forecast(*args) for m in self.members], axis=0, weights=self.weights)
 
     @property
     def parameters(self) -> int:
@@ -287,14 +289,24 @@ class EnsembleForecast:
             "role": self.role,
             "parameters": self.parameters,
             "members": [m.describe() for m in self.members],
+            "weights": self.weights,
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.name, "members": [m.to_dict() for m in self.members]}
+        out: dict[str, Any] = {"kind": self.name, "members": [m.to_dict() for m in self.members]}
+        if self.weights is not None:
+            out["weights"] = [float(w) for w in self.weights]
+        return out
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> EnsembleForecast:
-        kinds = {DirectForecast.name: DirectForecast, NLinearForecast.name: NLinearForecast}
+        from thermowatch.learn.models.pooled import PooledForecast  # it builds on this module
+
+        kinds = {
+            DirectForecast.name: DirectForecast,
+            NLinearForecast.name: NLinearForecast,
+            PooledForecast.name: PooledForecast,
+        }
         members = []
         for member in values["members"]:
             if member.get("kind") not in kinds:
@@ -302,4 +314,9 @@ class EnsembleForecast:
             members.append(kinds[member["kind"]].from_dict(member))
         if not members or len({m.horizon for m in members}) != 1:
             raise InputError("model.json: a forecast ensemble needs members of one horizon.")
-        return cls(members)
+        weights = values.get("weights")
+        if weights is not None:
+            weights = [float(w) for w in weights]
+            if len(weights) != len(members) or min(weights) < 0 or abs(sum(weights) - 1) > 1e-6:
+                raise InputError("model.json: the ensemble weights must be ≥ 0 and sum to 1.")
+        return cls(members, weights)
