@@ -614,6 +614,10 @@ def _rolling_scores(
         out = {"persistence": np.repeat(y[origins][:, None], horizon, axis=1)}
         try:
             for name, model in members.items():
+                quick = getattr(model, "fitted_before", lambda _start: None)(start)
+                if quick is not None:  # the pooled fit kept its sums per period
+                    out[name] = quick.forecast(y, index, step, physics, normal, origins)
+                    continue
                 out[name] = (
                     replace(model)
                     .fit(

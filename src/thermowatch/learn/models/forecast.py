@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from thermowatch.errors import InputError
 
@@ -49,23 +50,21 @@ def on_grid(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
 
 
 def windows(grid: np.ndarray, ends: np.ndarray, length: int) -> np.ndarray:
-    """``(len(ends), length)`` values of ``grid`` ending at each position (inclusive)."""
-    offsets = np.arange(-length + 1, 1)
-    taken = ends[:, None] + offsets
-    out = np.full(taken.shape, np.nan)
-    ok = taken >= 0
-    inside = ok & (taken < len(grid))
-    out[inside] = grid[taken[inside]]
-    return out
+    """``(len(ends), length)`` values of ``grid`` ending at each position (inclusive); NaN
+    before the start and after the end of the grid."""
+    ends = np.asarray(ends, dtype=np.int64)
+    if not len(ends):
+        return np.full((0, length), np.nan)
+    # Views of a NaN-padded copy, then one gather of whole rows (no index matrix).
+    before = length - 1 + max(0, -int(ends.min()))
+    after = max(0, int(ends.max()) + 1 - len(grid))
+    padded = np.concatenate([np.full(before, np.nan), grid, np.full(after, np.nan)])
+    return sliding_window_view(padded, length)[ends + before - (length - 1)]
 
 
 def futures(grid: np.ndarray, starts: np.ndarray, horizon: int) -> np.ndarray:
     """``(len(starts), horizon)`` values at positions ``start + 1 … start + horizon``."""
-    taken = starts[:, None] + np.arange(1, horizon + 1)
-    out = np.full(taken.shape, np.nan)
-    inside = taken < len(grid)
-    out[inside] = grid[taken[inside]]
-    return out
+    return windows(grid, np.asarray(starts, dtype=np.int64) + horizon, horizon)
 
 
 def _hour_terms(index: pd.DatetimeIndex) -> np.ndarray:

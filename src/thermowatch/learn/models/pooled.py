@@ -19,7 +19,7 @@ refitted on every window before the end of validation with the chosen pair.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -234,8 +234,22 @@ class PooledForecast(NLinearForecast):
         self.coef, self.intercept = (
             before(own, end).plus(before(other, end), self.pool_weight).solve(penalty)
         )
+        # Kept (not saved) so that a fit before an earlier period is a solve, not a refit.
+        self._fold_sums = {start: (before(own, start), before(other, start)) for start, _ in folds}
+
         self.penalty = penalty
         return self
+
+    def fitted_before(self, start: int) -> PooledForecast | None:
+        """The same model (weight, penalty) fitted on the windows whose outputs end before
+        grid position ``start`` of a rolling-origin period, from the sums kept by :meth:`fit`
+        (None when that period was not one of its folds)."""
+        sums = getattr(self, "_fold_sums", {}).get(start)
+        if sums is None or sums[0].n < 20:
+            return None
+        out = replace(self)
+        out.coef, out.intercept = sums[0].plus(sums[1], self.pool_weight).solve(self.penalty)
+        return out
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "pool_weight": self.pool_weight, "pooled": self.pooled}
