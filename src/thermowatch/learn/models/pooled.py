@@ -158,7 +158,7 @@ class PooledForecast(NLinearForecast):
         )
         y_grid = on_grid(y, positions)
         channels = []  # (grid, spread) of each pooled channel with a spread
-        for name in self.pooled if features is not None else []:
+        for name in [n for n in self.pooled if features is not None and n in features]:
             values = features[name].to_numpy(np.float64)
             spread = float(np.nanstd(values[scaling_rows]))
             if np.isfinite(spread) and spread > 1e-12:
