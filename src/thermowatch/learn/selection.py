@@ -1,7 +1,10 @@
 """The written rule that chooses the served model of each role on validation.
 
 Nothing is chosen by name: every candidate of a role is scored on the validation period (RMSE
-[K] for normal behaviour and nowcast, mean squared error over every horizon for forecasts); the
+[K] for normal behaviour and nowcast); forecasts by rolling origin, the mean over the validation
+period and up to two periods of the same length before it of the mean squared error over every
+horizon relative to persistence's (each earlier period scored by fits on the windows before it,
+with the hyper-parameters chosen on validation: one peculiar period does not decide alone); the
 best score wins, except that a simpler candidate (fewer parameters) whose score is within
 ``TOLERANCE`` of the best is preferred — unless the best *nests* it (contains it as the limit
 of a strong penalty, as the nowcast ridge on the step change contains persistence): the
@@ -23,14 +26,18 @@ TOLERANCE = 0.02
 RULE = {
     "en": (
         "per role, the lowest validation error among the servable candidates (JSON, and for"
-        " normal behaviour monotone in load and ambient); a simpler candidate within 2 % of"
+        " normal behaviour monotone in load and ambient; for forecasts, the mean squared error"
+        " relative to persistence averaged over the validation period and up to two earlier"
+        " periods of the same length, rolling origin); a simpler candidate within 2 % of"
         " the best is preferred, unless the best nests it (a penalised extension of it)"
     ),
     "fr": (
         "pour chaque rôle, la plus faible erreur de validation parmi les candidats servables"
-        " (JSON et, pour le comportement normal, monotone en charge et en ambiante) ; un"
-        " candidat plus simple à moins de 2 % du meilleur est préféré, sauf si le meilleur"
-        " le contient (une extension pénalisée de celui-ci)"
+        " (JSON et, pour le comportement normal, monotone en charge et en ambiante ; pour les"
+        " prévisions, l'erreur quadratique moyenne rapportée à celle de la persistance,"
+        " moyennée sur la période de validation et jusqu'à deux périodes de même durée qui la"
+        " précèdent, origine glissante) ; un candidat plus simple à moins de 2 % du meilleur"
+        " est préféré, sauf si le meilleur le contient (une extension pénalisée de celui-ci)"
     ),
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,7 @@ from thermowatch.learn.models.forecast import (
 )
 from thermowatch.learn.models.normal import BaselineLinear, BoundedRidge, MonotoneThermal
 from thermowatch.learn.models.nowcast import NowcastRidge, Persistence
+from thermowatch.learn.models.pooled import PooledForecast, validation_folds
 from thermowatch.learn.result import TargetKind, TrainingResult
 from thermowatch.learn.selection import RULE, Candidate, choose
 from thermowatch.learn.split import Split, make_split, rolling_origin_folds
@@ -81,10 +82,16 @@ class TrainOptions:
     report: bool = True
 
 
+# Candidates that contain others as a special case (the rule then lets the lower error win).
+NESTS = {
+    "forecast-ensemble": ("forecast-pooled", "forecast-direct"),
+    "forecast-pooled": ("forecast-nlinear",),  # a pool weight of 0 is NLinear
+}
+ENSEMBLE_WEIGHTS = (0.25, 0.5, 0.75)  # of the past-only forecaster (0 and 1 are its members)
 MAX_HORIZON_STEPS = 1440
 MAX_EVAL_ORIGINS = 12_000  # forecast origins scored per period (strided beyond)
 MAX_EVAL_VALUES = 3_000_000  # origins × horizon held per forecaster and period (memory)
-LOOKBACKS = {"forecast-nlinear": 336, "forecast-direct": 720}
+LOOKBACKS = {"forecast-nlinear": 336, "forecast-direct": 720, "forecast-pooled": 336}
 
 
 @dataclass
@@ -313,6 +320,7 @@ def train(
                 h,
                 options,
                 refit_rows=fit_rows | (val_rows & ~suspect),
+                pooled=spec.inputs,
             )
         )
         lap("forecast")
@@ -434,7 +442,17 @@ def interval_horizons(horizon: int) -> list[int]:
 
 
 def _forecasts(
-    y, index, step, physics, normal, fit_rows, split: Split, horizon, options, refit_rows=None
+    y,
+    index,
+    step,
+    physics,
+    normal,
+    fit_rows,
+    split: Split,
+    horizon,
+    options,
+    refit_rows=None,
+    pooled=(),
 ):
     """Fit the forecasters, choose on validation, score by horizon on test, calibrate intervals.
 
@@ -451,6 +469,9 @@ def _forecasts(
             lookback=lookbacks["forecast-nlinear"], horizon=horizon
         ),
         "forecast-direct": DirectForecast(lookback=lookbacks["forecast-direct"], horizon=horizon),
+        "forecast-pooled": PooledForecast(
+            lookback=lookbacks["forecast-pooled"], horizon=horizon, pooled=list(pooled)
+        ),
     }
     for model in members.values():
         model.fit(y, index, step, physics, normal, fit_rows, val_origins, split.train.stop)
@@ -459,35 +480,51 @@ def _forecasts(
     refit_rows = fit_rows if refit_rows is None else refit_rows
     served: dict[str, Any] = {}
     for name, model in members.items():
-        served[name] = type(model)(lookback=model.lookback, horizon=horizon).fit(
+        served[name] = replace(model).fit(
             y, index, step, physics, normal, refit_rows, val_origins[:0],
             split.validation.stop, penalties=(model.penalty,), scaling_rows=fit_rows,
         )  # fmt: skip
-    candidates: dict[str, Any] = {
-        **served,
-        "forecast-ensemble": EnsembleForecast(list(served.values())),
-    }
     positions = grid_positions(index, step)
     y_grid = on_grid(y, positions)
 
     def truth(origins):
         return futures(y_grid, positions[origins], horizon)
 
+    outputs: dict[tuple[str, str], np.ndarray] = {}
+    for name, model in served.items():
+        outputs[(name, "validation")] = members[name].forecast(
+            y, index, step, physics, normal, val_origins
+        )
+        outputs[(name, "test")] = model.forecast(y, index, step, physics, normal, test_origins)
+    for part, origins in (("validation", val_origins), ("test", test_origins)):
+        outputs[("persistence", part)] = np.repeat(y[origins][:, None], horizon, axis=1)
+    rolling, by_period = _rolling_scores(
+        y, index, step, physics, normal, fit_rows, val_origins, horizon, members, outputs, truth
+    )
+    # The ensemble: a weighted mean of the forecaster that reads the past alone (pooled, which
+    # nests NLinear) and the one that also reads the thermal state; its weight is chosen like
+    # the other hyper-parameters, on the periods of the rolling-origin validation.
+    pair = ("forecast-pooled", "forecast-direct")
+
+    def blend(w: float, out: dict[str, np.ndarray]) -> np.ndarray:
+        return w * out[pair[0]] + (1 - w) * out[pair[1]]
+
+    def relative_blend(w: float) -> list[float]:
+        return [_relative(blend(w, o), t, last) for o, t, last in by_period]
+
+    weight = min(ENSEMBLE_WEIGHTS, key=lambda w: float(np.mean(relative_blend(w))))
+    ensemble = EnsembleForecast([served[n] for n in pair], weights=[weight, 1 - weight])
+    candidates: dict[str, Any] = {**served, "forecast-ensemble": ensemble}
+    for part in ("validation", "test"):
+        outputs[("forecast-ensemble", part)] = blend(weight, {n: outputs[(n, part)] for n in pair})
+    rolling["forecast-ensemble"] = relative_blend(weight)
+
     report: dict[str, Any] = {"horizon_steps": horizon, "step_minutes": step / pd.Timedelta("1min")}
     scored: dict[str, dict[str, Any]] = {}
-    outputs: dict[tuple[str, str], np.ndarray] = {}
-    for name, model in [*candidates.items(), ("persistence", None)]:
+    for name in [*candidates, "persistence"]:
         scored[name] = {}
         for part, origins in (("validation", val_origins), ("test", test_origins)):
-            if model is None:
-                out = np.repeat(y[origins][:, None], horizon, axis=1)
-            elif isinstance(model, EnsembleForecast):  # the mean of outputs already computed
-                out = np.mean([outputs[(m.name, part)] for m in model.members], axis=0)
-            else:
-                fitted = members[name] if part == "validation" else model
-                out = fitted.forecast(y, index, step, physics, normal, origins)
-            outputs[(name, part)] = out
-            err = ((out - truth(origins)) / spread) ** 2
+            err = ((outputs[(name, part)] - truth(origins)) / spread) ** 2
             by_step = np.nanmean(err, axis=0) if len(origins) else np.full(horizon, np.nan)
             scored[name][part] = {
                 "mse": float(np.nanmean(by_step)),
@@ -495,14 +532,17 @@ def _forecasts(
                 "rmse_k_by_step": (np.sqrt(by_step) * spread).tolist(),
                 "origins": len(origins),
             }
+    for name, ratios in rolling.items():
+        scored[name]["validation"]["relative_mse_by_period"] = ratios
+    report["ensemble_weights"] = dict(zip(pair, [weight, 1 - weight], strict=True))
     choice = choose(
         "forecast",
         [
             Candidate(
                 name,
-                scored[name]["validation"]["mse"],
+                float(np.mean(rolling[name])),
                 m.parameters,
-                nests=tuple(members) if name == "forecast-ensemble" else (),
+                nests=NESTS.get(name, ()),
             )
             for name, m in candidates.items()
         ],
@@ -540,6 +580,57 @@ def _forecasts(
         }
     )
     return chosen, report, state, steps, choice
+
+
+def _relative(out: np.ndarray, t: np.ndarray, last: np.ndarray) -> float:
+    """Mean squared error of a forecast relative to persistence's on the same windows."""
+    persistence = float(np.nanmean((t - last[:, None]) ** 2)) or 1.0
+    return float(np.nanmean((out - t) ** 2)) / persistence
+
+
+def _rolling_scores(
+    y, index, step, physics, normal, fit_rows, val_origins, horizon, members, outputs, truth
+) -> tuple[dict[str, list[float]], list[tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]]]:
+    """Per forecaster (and persistence), its mean squared error relative to persistence on
+    the validation period and on up to two periods of the same length before it (rolling
+    origin), and per period the outputs, truth and last values (to weigh an ensemble).
+
+    On an earlier period each forecaster is fitted, with the hyper-parameters chosen on
+    validation, on the training windows whose outputs end before it (the normal-behaviour
+    state it reads is the training fit's). A period where a forecaster cannot be fitted (too
+    little history) is left out for every candidate.
+    """
+    positions = grid_positions(index, step)
+    names = [*members, "persistence"]
+    periods = [
+        ({name: outputs[(name, "validation")] for name in names}, truth(val_origins),
+         y[val_origins])
+    ]  # fmt: skip
+    lookback = max(m.lookback for m in members.values())
+    rows = np.arange(len(y))
+    folds = validation_folds(positions, val_origins, lookback, horizon) if len(val_origins) else []
+    for start, origins in folds[1:]:
+        end = int(np.searchsorted(positions, start))
+        out = {"persistence": np.repeat(y[origins][:, None], horizon, axis=1)}
+        try:
+            for name, model in members.items():
+                quick = getattr(model, "fitted_before", lambda _start: None)(start)
+                if quick is not None:  # the pooled fit kept its sums per period
+                    out[name] = quick.forecast(y, index, step, physics, normal, origins)
+                    continue
+                out[name] = (
+                    replace(model)
+                    .fit(
+                        y, index, step, physics, normal, fit_rows & (rows < end),
+                        val_origins[:0], end, penalties=(model.penalty,), scaling_rows=fit_rows,
+                    )
+                    .forecast(y, index, step, physics, normal, origins)
+                )  # fmt: skip
+        except InputError:
+            continue
+        periods.append((out, truth(origins), y[origins]))
+    scores = {name: [_relative(o[name], t, last) for o, t, last in periods] for name in names}
+    return scores, periods
 
 
 def _gradient_boosting(

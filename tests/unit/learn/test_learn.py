@@ -108,6 +108,15 @@ def test_training_beats_the_baseline_with_calibrated_interval(trained):
     scores = result.forecast["models"]
     chosen, persistence = scores[result.forecast["chosen"]]["test"], scores["persistence"]["test"]
     assert chosen["mse"] < persistence["mse"]
+    # Forecasters are chosen by their error relative to persistence averaged over the
+    # rolling-origin periods (validation first), the same periods for every candidate.
+    periods = {name: s["validation"]["relative_mse_by_period"] for name, s in scores.items()}
+    assert len({len(p) for p in periods.values()}) == 1 and periods["persistence"][0] == 1.0
+    choice = result.roles["forecast"]
+    for name, score in choice["validation_scores"].items():
+        assert score == pytest.approx(np.mean(periods[name]))
+    best = min(choice["validation_scores"], key=choice["validation_scores"].get)
+    assert choice["validation_scores"][choice["chosen"]] <= 1.02 * choice["validation_scores"][best]
     assert len(result.cross_validation) == 4 and "baseline_rmse" in result.cross_validation[0]
     assert result.target_kind == "winding" and result.hot_spot_c is not None
 

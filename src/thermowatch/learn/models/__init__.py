@@ -46,6 +46,7 @@ from thermowatch.errors import InputError
 from thermowatch.learn.models.forecast import DirectForecast, EnsembleForecast, NLinearForecast
 from thermowatch.learn.models.normal import BaselineLinear, MonotoneThermal
 from thermowatch.learn.models.nowcast import NowcastRidge, Persistence
+from thermowatch.learn.models.pooled import PooledForecast
 
 
 class Model(Protocol):
@@ -69,6 +70,7 @@ REGISTRY: dict[str, Any] = {
     Persistence.name: Persistence,
     DirectForecast.name: DirectForecast,
     NLinearForecast.name: NLinearForecast,
+    PooledForecast.name: PooledForecast,
     EnsembleForecast.name: EnsembleForecast,
 }
 

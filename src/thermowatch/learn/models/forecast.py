@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from thermowatch.errors import InputError
 
@@ -49,23 +50,21 @@ def on_grid(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
 
 
 def windows(grid: np.ndarray, ends: np.ndarray, length: int) -> np.ndarray:
-    """``(len(ends), length)`` values of ``grid`` ending at each position (inclusive)."""
-    offsets = np.arange(-length + 1, 1)
-    taken = ends[:, None] + offsets
-    out = np.full(taken.shape, np.nan)
-    ok = taken >= 0
-    inside = ok & (taken < len(grid))
-    out[inside] = grid[taken[inside]]
-    return out
+    """``(len(ends), length)`` values of ``grid`` ending at each position (inclusive); NaN
+    before the start and after the end of the grid."""
+    ends = np.asarray(ends, dtype=np.int64)
+    if not len(ends):
+        return np.full((0, length), np.nan)
+    # Views of a NaN-padded copy, then one gather of whole rows (no index matrix).
+    before = length - 1 + max(0, -int(ends.min()))
+    after = max(0, int(ends.max()) + 1 - len(grid))
+    padded = np.concatenate([np.full(before, np.nan), grid, np.full(after, np.nan)])
+    return sliding_window_view(padded, length)[ends + before - (length - 1)]
 
 
 def futures(grid: np.ndarray, starts: np.ndarray, horizon: int) -> np.ndarray:
     """``(len(starts), horizon)`` values at positions ``start + 1 … start + horizon``."""
-    taken = starts[:, None] + np.arange(1, horizon + 1)
-    out = np.full(taken.shape, np.nan)
-    inside = taken < len(grid)
-    out[inside] = grid[taken[inside]]
-    return out
+    return windows(grid, np.asarray(starts, dtype=np.int64) + horizon, horizon)
 
 
 def _hour_terms(index: pd.DatetimeIndex) -> np.ndarray:
@@ -260,11 +259,13 @@ class NLinearForecast(DirectForecast):
 
 @dataclass
 class EnsembleForecast:
-    """The mean of several forecasters' outputs (same horizon)."""
+    """The weighted mean of several forecasters' outputs (same horizon); equal weights
+    unless ``weights`` (summing to 1) are given."""
 
     name: ClassVar[str] = "forecast-ensemble"
     role: ClassVar[str] = "forecast"
     members: list[DirectForecast] = field(default_factory=list)
+    weights: list[float] | None = None
 
     @property
     def horizon(self) -> int:
@@ -275,7 +276,7 @@ class EnsembleForecast:
         return max(m.lookback for m in self.members)
 
     def forecast(self, *args) -> np.ndarray:
-        return np.mean([m.forecast(*args) for m in self.members], axis=0)
+        return np.average([m.forecast(*args) for m in self.members], axis=0, weights=self.weights)
 
     @property
     def parameters(self) -> int:
@@ -287,14 +288,24 @@ class EnsembleForecast:
             "role": self.role,
             "parameters": self.parameters,
             "members": [m.describe() for m in self.members],
+            "weights": self.weights,
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.name, "members": [m.to_dict() for m in self.members]}
+        out: dict[str, Any] = {"kind": self.name, "members": [m.to_dict() for m in self.members]}
+        if self.weights is not None:
+            out["weights"] = [float(w) for w in self.weights]
+        return out
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> EnsembleForecast:
-        kinds = {DirectForecast.name: DirectForecast, NLinearForecast.name: NLinearForecast}
+        from thermowatch.learn.models.pooled import PooledForecast  # it builds on this module
+
+        kinds = {
+            DirectForecast.name: DirectForecast,
+            NLinearForecast.name: NLinearForecast,
+            PooledForecast.name: PooledForecast,
+        }
         members = []
         for member in values["members"]:
             if member.get("kind") not in kinds:
@@ -302,4 +313,9 @@ class EnsembleForecast:
             members.append(kinds[member["kind"]].from_dict(member))
         if not members or len({m.horizon for m in members}) != 1:
             raise InputError("model.json: a forecast ensemble needs members of one horizon.")
-        return cls(members)
+        weights = values.get("weights")
+        if weights is not None:
+            weights = [float(w) for w in weights]
+            if len(weights) != len(members) or min(weights) < 0 or abs(sum(weights) - 1) > 1e-6:
+                raise InputError("model.json: the ensemble weights must be ≥ 0 and sum to 1.")
+        return cls(members, weights)
