@@ -9,6 +9,7 @@ none, the filters start in steady state at the reading — the closed form of
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -169,12 +170,12 @@ def predict_one(
 ) -> Result:
     """Predict one reading at ``at``; with ``history`` (wide frame, before ``at``) use inertia."""
     predictor = served.predictor
-    minutes = float(predictor.metadata.get("history_minutes", 0.0))
+    minutes = served.history_minutes
     warnings: list[str] = []
     if history is None or history.empty:
         value = served.fast.predict_one(values, at)
         if minutes > 0:
-            warnings.append(STEADY_STATE_WARNING.format(minutes=minutes))
+            warnings.append(_steady_state_warning(minutes))
     else:
         row = pd.DataFrame(
             [values], columns=list(predictor.variables), index=pd.DatetimeIndex([at])
@@ -188,8 +189,7 @@ def predict_one(
                 f"only {covered:.0f} min of history of the {minutes:g} min the filters need: "
                 "the older part is assumed in steady state."
             )
-    kind = predictor.metadata.get("quantities", {}).get(predictor.metadata.get("target"))
-    bad = q.out_of_range(kind or q.WINDING_TEMPERATURE, value)
+    bad = q.out_of_range(served.target_quantity, value)
     if bad is not None:  # never a null or an impossible temperature answered NORMAL
         raise InputError(
             f"no prediction: the model's answer {bad}; the inputs are beyond what it can explain."
@@ -201,9 +201,14 @@ def predict_one(
     )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=64)  # one text per model's window, not one format per request
+def _steady_state_warning(minutes: float) -> str:
+    return STEADY_STATE_WARNING.format(minutes=minutes)
+
+
 def history_for(engine, served: Served, at: datetime, cache: HistoryCache) -> pd.DataFrame | None:
     """Stored readings of the model's history window before ``at``, or ``None`` when there are none."""
-    minutes = float(served.predictor.metadata.get("history_minutes", 0.0))
+    minutes = served.history_minutes
     latest = cache.latest(served.transformer_id)
     start = at - timedelta(minutes=minutes)
     if latest is None or latest < start or minutes <= 0:
