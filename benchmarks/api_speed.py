@@ -1,7 +1,9 @@
 """Throughput and latency of ``POST /predict``: the original Flask service vs ``thermowatch serve``.
 
 Both run with 2 worker processes on loopback and face the same load generator at the same
-concurrency (wrk with a Lua POST script when installed, else an async httpx client):
+concurrency (wrk with a Lua POST script when installed, else an async httpx client). Both are
+up for the whole run and loaded in turns (``--rounds`` rounds of original then thermowatch),
+so that a change of load on a shared machine falls on both; each round gives its own ratio:
 
 * **original**: recreated from its description — Flask under gunicorn (2 sync workers), a
   pandas DataFrame built per request, a joblib-pickled StandardScaler + LinearRegression
@@ -13,7 +15,7 @@ Then the batch path: a 100,000-row CSV upload scored server-side (``score_ms`` a
 ``parse_ms`` reported apart). Goals (issue 5): ≥ 10× the original throughput, p99 ≤ 10 ms,
 ≥ 1,000,000 rows/s batch scoring. Writes benchmarks/results/api_speed.json.
 
-Run:  python benchmarks/api_speed.py [--seconds 10] [--connections 16]
+Run:  python benchmarks/api_speed.py [--seconds 10] [--connections 16] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -180,7 +182,44 @@ def run_httpx(url: str, headers: dict[str, str], seconds: int, connections: int)
     }  # fmt: skip
 
 
-def load(url: str, headers: dict[str, str], seconds: int, connections: int) -> dict:
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo.extend(children.get(p, []))
+    return tree
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time [s] the processes have used (Linux /proc)."""
+    ticks = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def load(
+    url: str, headers: dict[str, str], seconds: int, connections: int, server: int | None = None
+) -> dict:
+    """Check one answer, warm up for 2 s, then load ``url`` for ``seconds``.
+
+    With the ``server`` process id, also the CPU time its process tree spent per request
+    [µs]: unlike req/s, it hardly depends on what else the machine is running.
+    """
     import httpx
 
     r = httpx.post(url, json=READING, headers=headers, timeout=10)
@@ -188,7 +227,29 @@ def load(url: str, headers: dict[str, str], seconds: int, connections: int) -> d
         raise SystemExit(f"{url} answered {r.status_code}: {r.text[:200]}")
     runner = run_wrk if shutil.which("wrk") else run_httpx
     runner(url, headers, 2, connections)  # warm-up
-    return runner(url, headers, seconds, connections)
+    pids = _process_tree(server) if server is not None and Path("/proc").is_dir() else []
+    before = _cpu_seconds(pids)
+    stats = runner(url, headers, seconds, connections)
+    if pids:
+        stats["cpu_us_per_request"] = (_cpu_seconds(pids) - before) / stats["requests"] * 1e6
+    return stats
+
+
+def summarise(rounds: list[dict]) -> dict:
+    """One service's rounds: req/s over all of them, median p50, worst p99."""
+    import numpy as np
+
+    requests = sum(r["requests"] for r in rounds)
+    seconds = sum(r["seconds"] for r in rounds)
+    cpu = [r["cpu_us_per_request"] for r in rounds if "cpu_us_per_request" in r]
+    return {
+        "requests": requests, "seconds": seconds, "rps": requests / seconds,
+        "p50_ms": float(np.median([r["p50_ms"] for r in rounds])),
+        "p99_ms": max(r["p99_ms"] for r in rounds),
+        "errors": sum(r["errors"] for r in rounds), "non2xx": sum(r["non2xx"] for r in rounds),
+        "tool": rounds[0]["tool"], "rounds": rounds,
+        "cpu_us_per_request": float(np.median(cpu)) if cpu else None,
+    }  # fmt: skip
 
 
 def start(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
@@ -242,6 +303,7 @@ def main() -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3, help="turns of each service")
     args = parser.parse_args()
     console = Console()
     env = os.environ | {"PYTHONPATH": str(SRC)}
@@ -249,24 +311,20 @@ def main() -> dict:
         "connections": args.connections,
         "seconds": args.seconds,
         "cores": os.cpu_count(),
+        "rounds": args.rounds,
+        "load_average_before": os.getloadavg(),
     }
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         console.print("training the models…")
         model_dir, flask_dir = prepare(tmp)
 
-        port = free_port()
-        proc = start(
-            [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "app:app"], flask_dir, env
+        flask_port = free_port()
+        flask = start(
+            [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{flask_port}", "app:app"],
+            flask_dir,
+            env,
         )
-        try:
-            wait_up(f"http://127.0.0.1:{port}/")
-            console.print("loading the original Flask service…")
-            results["original"] = load(
-                f"http://127.0.0.1:{port}/predict", {}, args.seconds, args.connections
-            )
-        finally:
-            stop(proc)
 
         from thermowatch.service.apikeys import create_key
         from thermowatch.store.engine import make_engine
@@ -287,22 +345,51 @@ def main() -> dict:
         cmd = [sys.executable, "-c", code, "--port", str(port), "--workers", "2", "--model", str(model_dir),
                "--database-url", db_url, "--log-level", "warning"]  # fmt: skip
         proc = start(cmd, tmp, tw_env)
+        headers = {"X-API-Key": key}
         try:
+            wait_up(f"http://127.0.0.1:{flask_port}/")
             wait_up(f"http://127.0.0.1:{port}/health")
-            console.print("loading thermowatch serve…")
-            headers = {"X-API-Key": key}
-            results["thermowatch"] = load(
-                f"http://127.0.0.1:{port}/predict", headers, args.seconds, args.connections
-            )
+            rounds: dict[str, list[dict]] = {"original": [], "thermowatch": []}
+            for i in range(args.rounds):  # in turns: both see the same machine
+                console.print(f"round {i + 1}/{args.rounds}: original Flask service…")
+                rounds["original"].append(
+                    load(
+                        f"http://127.0.0.1:{flask_port}/predict",
+                        {},
+                        args.seconds,
+                        args.connections,
+                        flask.pid,
+                    )
+                )
+                console.print(f"round {i + 1}/{args.rounds}: thermowatch serve…")
+                rounds["thermowatch"].append(
+                    load(
+                        f"http://127.0.0.1:{port}/predict",
+                        headers,
+                        args.seconds,
+                        args.connections,
+                        proc.pid,
+                    )
+                )
+            results["original"] = summarise(rounds["original"])
+            results["thermowatch"] = summarise(rounds["thermowatch"])
+            results["ratio_per_round"] = [
+                t["rps"] / o["rps"]
+                for o, t in zip(rounds["original"], rounds["thermowatch"], strict=True)
+            ]
             console.print("batch scoring…")
             results["batch"] = batch(f"http://127.0.0.1:{port}/v1/predict/batch", headers)
         finally:
+            stop(flask)
             stop(proc)
         from thermowatch.store.audit import entries
 
         results["thermowatch"]["audited"] = len(entries(engine, action="predict", limit=10_000_000))
     o, t = results["original"], results["thermowatch"]
     results["ratio_rps"] = t["rps"] / o["rps"]
+    results["load_average_after"] = os.getloadavg()
+    if o.get("cpu_us_per_request") and t.get("cpu_us_per_request"):
+        results["ratio_cpu_per_request"] = o["cpu_us_per_request"] / t["cpu_us_per_request"]
     results["goals"] = {
         "ratio_ge_10": results["ratio_rps"] >= 10,
         "p99_le_10ms": t["p99_ms"] <= 10,
@@ -312,28 +399,33 @@ def main() -> dict:
     RESULTS.write_text(json.dumps(results, indent=2))
 
     table = Table(
-        title=f"POST /predict, {args.connections} connections, {o['tool']}, {os.cpu_count()} cores"
+        title=f"POST /predict, {args.connections} connections, {o['tool']}, {os.cpu_count()} cores, "
+        f"{args.rounds} rounds × {args.seconds} s each"
     )
-    for col in ("service", "req/s", "p50 [ms]", "p99 [ms]", "non-2xx"):
+    for col in ("service", "req/s", "p50 [ms]", "p99 [ms]", "server CPU [µs/req]", "non-2xx"):
         table.add_column(col, justify="right" if col != "service" else "left")
-    table.add_row(
-        "original (Flask, gunicorn ×2)",
-        f"{o['rps']:,.0f}",
-        f"{o['p50_ms']:.2f}",
-        f"{o['p99_ms']:.2f}",
-        str(o["non2xx"]),
-    )
-    table.add_row(
-        "thermowatch serve ×2 (auth+audit)",
-        f"{t['rps']:,.0f}",
-        f"{t['p50_ms']:.2f}",
-        f"{t['p99_ms']:.2f}",
-        str(t["non2xx"]),
-    )
+    for name, r in (
+        ("original (Flask, gunicorn ×2)", o),
+        ("thermowatch serve ×2 (auth+audit)", t),
+    ):
+        cpu = r.get("cpu_us_per_request")
+        table.add_row(
+            name,
+            f"{r['rps']:,.0f}",
+            f"{r['p50_ms']:.2f}",
+            f"{r['p99_ms']:.2f}",
+            "—" if cpu is None else f"{cpu:,.0f}",
+            str(r["non2xx"]),
+        )
     console.print(table)
     b = results["batch"]
+    per_round = ", ".join(f"{r:.1f}×" for r in results["ratio_per_round"])
+    load_avg = f"{results['load_average_before'][0]:.2f} → {results['load_average_after'][0]:.2f}"
+    cpu_ratio = results.get("ratio_cpu_per_request")
+    cpu_text = f", {cpu_ratio:.1f}× less server CPU per request" if cpu_ratio else ""
     console.print(
-        f"ratio {results['ratio_rps']:.1f}×; audited {t['audited']:,} predictions. Batch {b['rows']:,} rows: "
+        f"ratio {results['ratio_rps']:.1f}× (per round: {per_round}){cpu_text}; load average "
+        f"{load_avg}; audited {t['audited']:,} predictions. Batch {b['rows']:,} rows: "
         f"score {b['score_ms']:.1f} ms ({b['rows_per_s']:,.0f} rows/s), parse {b['parse_ms']:.1f} ms, "
         f"wall {b['wall_ms']:.0f} ms for {b['upload_mb']:.1f} MB"
     )

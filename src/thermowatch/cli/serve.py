@@ -97,6 +97,7 @@ def serve(
     import uvicorn
 
     from thermowatch.errors import InputError
+    from thermowatch.service.server import PROTOCOL as HTTP_PROTOCOL
     from thermowatch.service.settings import load_settings
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
@@ -153,7 +154,7 @@ def serve(
             proxy_headers=bool(settings.forwarded_allow_ips),
             forwarded_allow_ips=list(settings.forwarded_allow_ips) or None,
             access_log=False,  # the audit log and /metrics record requests; access lines cost ~10 %
-            http="httptools",
+            http=HTTP_PROTOCOL,  # httptools, one write per response (service.server)
             loop="uvloop",
         )
     finally:

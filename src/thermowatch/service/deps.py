@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, Request
 from sqlalchemy import Engine
+from starlette.requests import ClientDisconnect
 
 from thermowatch.service.errors import ApiError
 from thermowatch.service.serving import ModelHolder, Served
@@ -62,13 +63,24 @@ async def read_body(request: Request, limit: int) -> bytes:
                 raise ApiError(413, f"the body is larger than the limit of {limit} bytes.")
         except ValueError:
             raise ApiError(400, "the Content-Length header is not a number.") from None
+    # The ASGI messages themselves rather than Request.stream(): its async generator costs
+    # ~3 % of a /predict request, whose body is one message.
     chunks, size = [], 0
-    async for chunk in request.stream():
+    receive = request.receive
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise ApiError(413, f"the body is larger than the limit of {limit} bytes.")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            break
+    raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    request._body = raw  # what Request.body() answers if anything asks again
+    return raw
 
 
 async def read_json(request: Request) -> tuple[Any, bytes]:

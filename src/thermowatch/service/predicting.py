@@ -9,6 +9,7 @@ none, the filters start in steady state at the reading — the closed form of
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -164,23 +165,17 @@ class HistoryCache:
         self._latest.pop(transformer_id, None)
 
 
-def _target_kind(predictor: Any) -> str:
-    """The physical quantity the model predicts (a winding temperature unless it says)."""
-    kind = predictor.metadata.get("quantities", {}).get(predictor.metadata.get("target"))
-    return kind or q.WINDING_TEMPERATURE
-
-
 def predict_one(
     served: Served, values: list[float], at: datetime, history: pd.DataFrame | None = None
 ) -> Result:
     """Predict one reading at ``at``; with ``history`` (wide frame, before ``at``) use inertia."""
     predictor = served.predictor
-    minutes = float(predictor.metadata.get("history_minutes", 0.0))
+    minutes = served.history_minutes
     warnings: list[str] = []
     if history is None or history.empty:
         value = served.fast.predict_one(values, at)
         if minutes > 0:
-            warnings.append(STEADY_STATE_WARNING.format(minutes=minutes))
+            warnings.append(_steady_state_warning(minutes))
     else:
         row = pd.DataFrame(
             [values], columns=list(predictor.variables), index=pd.DatetimeIndex([at])
@@ -194,7 +189,7 @@ def predict_one(
                 f"only {covered:.0f} min of history of the {minutes:g} min the filters need: "
                 "the older part is assumed in steady state."
             )
-    bounded, note = q.bounded_prediction(_target_kind(predictor), value)
+    bounded, note = q.bounded_prediction(served.target_quantity, value)
     if bounded is None:  # never a null or an impossible temperature answered NORMAL
         raise InputError(f"{note}.")
     half = predictor.half_width_k
@@ -207,9 +202,14 @@ def predict_one(
     )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=64)  # one text per model's window, not one format per request
+def _steady_state_warning(minutes: float) -> str:
+    return STEADY_STATE_WARNING.format(minutes=minutes)
+
+
 def history_for(engine, served: Served, at: datetime, cache: HistoryCache) -> pd.DataFrame | None:
     """Stored readings of the model's history window before ``at``, or ``None`` when there are none."""
-    minutes = float(served.predictor.metadata.get("history_minutes", 0.0))
+    minutes = served.history_minutes
     latest = cache.latest(served.transformer_id)
     start = at - timedelta(minutes=minutes)
     if latest is None or latest < start or minutes <= 0:
@@ -247,7 +247,7 @@ def batch_predict(
         days = None if times is None else times.day_of_year.to_numpy() + hours / 24.0
         predicted = served.fast.predict(x, hours, days)
     # Hotter than physics allows: at the bound, hence CRITIQUE (q.bounded_prediction's rule).
-    high = q.physical_range(_target_kind(predictor))[1]
+    high = q.physical_range(served.target_quantity)[1]
     hot = predicted > high
     predicted = np.where(hot, high, predicted)
     half = np.where(hot, 0.0, predictor.half_width_k)

@@ -68,34 +68,46 @@ class SharedTokenBucket:
             os.ftruncate(self._fd, size)  # zeros: every slot unused
         self._map = mmap.mmap(self._fd, size)
         self._threads = threading.Lock()  # record locks do not exclude threads of one process
+        self._offsets: dict[str, int] = {}  # key -> slot offset (blake2b once per key)
 
     def _offset(self, who: str) -> int:
-        digest = hashlib.blake2b(who.encode(), digest_size=8).digest()  # same in every process
-        return int.from_bytes(digest, "little") % self.slots * _SLOT.size
+        off = self._offsets.get(who)
+        if off is None:
+            digest = hashlib.blake2b(who.encode(), digest_size=8).digest()  # same in every process
+            off = int.from_bytes(digest, "little") % self.slots * _SLOT.size
+            if len(self._offsets) >= 10_000:  # bounded under a flood from many addresses
+                self._offsets.clear()
+            self._offsets[who] = off
+        return off
 
-    def _update(self, who: str, now: float | None, spend: bool) -> bool:
+    def _tokens(self, off: int, now: float) -> float:
+        tokens, last = _SLOT.unpack_from(self._map, off)
+        if last == 0.0:
+            return self.burst
+        return min(self.burst, tokens + max(0.0, now - last) * self.rate)
+
+    def allow(self, who: str, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
         off = self._offset(who)
         with self._threads:
             fcntl.lockf(self._fd, fcntl.LOCK_EX, _SLOT.size, off)
             try:
-                tokens, last = _SLOT.unpack_from(self._map, off)
-                if last == 0.0:
-                    tokens, last = self.burst, now
-                tokens = min(self.burst, tokens + max(0.0, now - last) * self.rate)
+                tokens = self._tokens(off, now)
                 ok = tokens >= 1.0
-                if spend:
-                    _SLOT.pack_into(self._map, off, tokens - 1.0 if ok else tokens, now)
+                _SLOT.pack_into(self._map, off, tokens - 1.0 if ok else tokens, now)
                 return ok
             finally:
                 fcntl.lockf(self._fd, fcntl.LOCK_UN, _SLOT.size, off)
 
-    def allow(self, who: str, now: float | None = None) -> bool:
-        return self._update(who, now, spend=True)
-
     def empty(self, who: str, now: float | None = None) -> bool:
-        """True when ``who`` has no token left (nothing is spent)."""
-        return not self._update(who, now, spend=False)
+        """True when ``who`` has no token left (nothing is spent).
+
+        Read without the lock (two aligned doubles, each written whole): a read racing a
+        spend in another worker can be one token off for that one request. It only decides
+        whether to look at the credential at all; every token spent goes through
+        :meth:`allow`, under the lock, so the limits stay exact.
+        """
+        return self._tokens(self._offset(who), time.monotonic() if now is None else now) < 1.0
 
 
 def bucket(name: str, rate: float, burst: float) -> TokenBucket | SharedTokenBucket:

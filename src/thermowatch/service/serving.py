@@ -75,6 +75,19 @@ class Served:
             name: q.physical_range(kinds.get(name, q.OTHER)) for name in self.predictor.variables
         }
 
+    @cached_property
+    def history_minutes(self) -> float:
+        """How much history the model's filters need [min] (0: none)."""
+        return float(self.predictor.metadata.get("history_minutes", 0.0))
+
+    @cached_property
+    def target_quantity(self) -> str:
+        """The quantity the model predicts (winding temperature unless its metadata says)."""
+        from thermowatch.data import quantities as q
+
+        meta = self.predictor.metadata
+        return meta.get("quantities", {}).get(meta.get("target")) or q.WINDING_TEMPERATURE
+
 
 class ModelHolder:
     """Thread-safe map transformer → :class:`Served`, refreshed by :meth:`poll`."""

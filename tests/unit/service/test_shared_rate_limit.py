@@ -23,6 +23,10 @@ def test_two_processes_share_one_limit(tmp_path):
     with mp.get_context("fork").Pool(2) as pool:
         granted = pool.starmap(_spend, [(str(path), 200)] * 2)
     assert sum(granted) == 50  # burst 50, rate ~0 over the test
+    # Another worker sees the spent bucket (its check reads the map without the lock).
+    watcher = SharedTokenBucket(path, rate=1e-6, burst=50.0, slots=1024)
+    assert watcher.empty("key") and not watcher.empty("another key")
+    assert not watcher.allow("key")
     alone = [TokenBucket(1e-6, 50.0) for _ in range(2)]
     assert sum(sum(b.allow("key") for _ in range(200)) for b in alone) == 100
 
