@@ -3,10 +3,12 @@ and ``SHA256SUMS``, verified on every load. The one place that saves and loads a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
@@ -17,11 +19,17 @@ import numpy as np
 import pandas as pd
 
 from thermowatch.errors import InputError
-from thermowatch.learn.features import FeatureSpec, build_features
+from thermowatch.learn.features import (
+    FeatureSpec,
+    build_features,
+    feature_arrays,
+    minutes_between,
+)
 from thermowatch.learn.forecasting import Forecast, horizon_in_steps, scenario_frame
 from thermowatch.learn.intervals import AdaptiveConformal
 from thermowatch.learn.linear import LinearModel
 from thermowatch.learn.models import model_from_dict
+from thermowatch.learn.models.forecast import grid_positions, on_grid
 from thermowatch.learn.result import Thresholds, TrainingResult
 from thermowatch.learn.signing import check_confined
 from thermowatch.learn.train import FittedModel
@@ -160,6 +168,7 @@ def verify_model(directory: str | Path) -> dict[str, Any]:
 
 
 _NO_STEP = pd.Timedelta(0)
+_FORECAST_COLUMNS = pd.Index(["predicted", "lower", "upper"])
 
 
 @dataclass(frozen=True)
@@ -256,60 +265,127 @@ class Predictor:
         ``metadata["forecast_history_minutes"]`` (the forecaster's lookback and the filters'
         warm-up); holes are filled from their neighbours.
         """
-        if self.forecaster is None:
-            raise InputError(f"model {self.model_id} has no forecast (trained before format 2).")
-        trained = int(self.forecaster.horizon)
-        steps = horizon_in_steps(horizon, self.step, trained)
-        if not history.index.is_monotonic_increasing:
-            history = history.sort_index()
-        y = self._require_target(history, "forecast")
-        known = np.isfinite(y)
-        if known.sum() < 2:
-            raise InputError(f"the forecast needs measured values of {self.target!r}.")
-        history = history.iloc[: np.flatnonzero(known)[-1] + 1]
-        y = y[: len(history)]
-        readings = history[list(self.variables)].ffill().bfill()
-        features, normal = self._origin_state(readings)
-        origin = np.array([len(history) - 1])
-        path = self.forecaster.forecast(y, history.index, self.step, features, normal, origin)[0]
-        future = history.index[-1] + self.step * np.arange(1, trained + 1)
+        steps = self._forecast_steps(horizon)
+        made = self._forecast_paths([history])[0]
+        if isinstance(made, InputError):
+            raise made
+        path, origin = made
         if load_scenario is not None:
+            trained = len(path)
+            history = history if history.index.is_monotonic_increasing else history.sort_index()
+            history = history.loc[:origin]
+            readings = history[list(self.variables)].ffill().bfill()
+            future = origin + self.step * np.arange(1, trained + 1)
             held, planned = scenario_frame(readings, future, list(self.variables), load_scenario)
             base = self._normal(pd.concat([readings, held]))[-trained:]
             moved = self._normal(pd.concat([readings, planned]))[-trained:]
             path = path + (moved - base)
-        half = self._forecast_half(trained)
-        frame = pd.DataFrame(
-            {"predicted": path, "lower": path - half, "upper": path + half}, index=future
-        ).iloc[:steps]
-        frame.index.name = "timestamp"
+        return self._forecast_result(path, origin, steps)
+
+    # ----------------------------------------------- fleet: many histories at once (issue 10)
+    def forecast_many(
+        self, histories: Sequence[pd.DataFrame], horizon: str | int | None = None
+    ) -> list[Forecast | InputError]:
+        """:meth:`forecast` (without a load scenario) of many transformers served by this model,
+        in one pass: the same numbers, for a fraction of the time.
+
+        Histories read at the same time steps (a regular grid of the same length: the usual
+        fleet) share one run of the filters over 2-D arrays and one product per forecaster.
+        Each item is that history's forecast, or the :class:`InputError` :meth:`forecast`
+        would have raised for it (one bad history does not hold the others back).
+        """
+        steps = self._forecast_steps(horizon)
+        out: list[Forecast | InputError] = []
+        for made in self._forecast_paths(histories):
+            out.append(
+                made if isinstance(made, InputError) else self._forecast_result(*made, steps)
+            )
+        return out
+
+    def _forecast_steps(self, horizon: str | int | None) -> int:
+        if self.forecaster is None:
+            raise InputError(f"model {self.model_id} has no forecast (trained before format 2).")
+        return horizon_in_steps(horizon, self.step, int(self.forecaster.horizon))
+
+    def _forecast_paths(
+        self, histories: Sequence[pd.DataFrame]
+    ) -> list[tuple[np.ndarray, pd.Timestamp] | InputError]:
+        """``(temperatures [°C] at the trained steps, origin)`` per history, or its error.
+
+        The histories whose filter windows have the same time steps are forecast together.
+        """
+        members = getattr(self.forecaster, "members", [self.forecaster])
+        exogenous = any(getattr(m, "exogenous", True) for m in members)
+        lookback = max(int(getattr(m, "lookback", 1)) for m in members)
+        out: list[Any] = []
+        groups: dict[bytes, list[int]] = {}
+        for i, history in enumerate(histories):
+            try:
+                origin = _ForecastOrigin.of(self, history, lookback, exogenous)
+            except InputError as exc:
+                out.append(exc)
+                continue
+            out.append(origin)
+            key = str(origin.time.tz).encode() + origin.dt.tobytes()
+            groups.setdefault(key, []).append(i)
+        for rows in groups.values():
+            origins = [out[i] for i in rows]
+            paths = self._forecast_group(origins, exogenous)
+            for i, origin, path in zip(rows, origins, paths, strict=True):
+                out[i] = (path, origin.time)
+        return out
+
+    def _forecast_group(self, origins: list[_ForecastOrigin], exogenous: bool) -> np.ndarray:
+        """``(N, H)`` forecasts [°C] of histories whose filter windows share their time steps.
+
+        Forecasters read the features and the normal-behaviour temperature at the origin
+        only, so the filters run over their warm-up before it (not at all for a forecaster
+        that reads the past target alone), for the whole group at once.
+        """
+        past = np.vstack([o.past for o in origins])
+        times = pd.DatetimeIndex([o.time for o in origins])
+        if not exogenous:
+            return self.forecaster.forecast_windows(past, None, np.full(len(past), np.nan))
+        stacked = np.stack([o.readings for o in origins])  # (N, rows, variables)
+        values = {name: stacked[:, :, j] for j, name in enumerate(self.variables)}
+        first = origins[0].index
+        every = first.append([o.index for o in origins[1:]]) if len(origins) > 1 else first
+        columns = feature_arrays(values, origins[0].dt, every, self.feature_spec)
+        labels, used = self._feature_layout(tuple(columns))
+        matrix = np.column_stack([v[:, -1] for v in columns.values()])  # (N, features)
+        normal = self.model.predict(matrix[:, used])
+        at_origin = pd.DataFrame(matrix, index=times, columns=labels)
+        return self.forecaster.forecast_windows(past, at_origin, normal)
+
+    def _feature_layout(self, names: tuple[str, ...]) -> tuple[pd.Index, np.ndarray]:
+        """The feature names as an index, and where the normal-behaviour model's inputs are
+        among them (found once: label look-ups cost more than the arithmetic here)."""
+        layout = self._cache.get(("feature_layout", names))
+        if layout is None:
+            used = np.array([names.index(f) for f in self.model.features])
+            layout = self._cache[("feature_layout", names)] = (pd.Index(names, dtype=object), used)
+        return layout
+
+    def _forecast_result(self, path: np.ndarray, origin: pd.Timestamp, steps: int) -> Forecast:
+        trained = len(path)
+        half = self._forecast_half(trained)[:steps]
+        path = path[:steps]
+        ahead = self._cache.get(("forecast_ahead", steps))  # the offsets, made once
+        if ahead is None:
+            ahead = self._cache[("forecast_ahead", steps)] = pd.TimedeltaIndex(
+                self.step * np.arange(1, steps + 1)
+            )
+        future = origin + ahead
+        future.name = "timestamp"
+        values = np.column_stack([path, path - half, path + half])
+        frame = pd.DataFrame(values, index=future, columns=_FORECAST_COLUMNS)
         level = (
             self.intervals["forecast"].level
             if self.intervals and "forecast" in self.intervals
             else 0.9
         )
         name = (self.roles or {}).get("forecast", "forecast")
-        return Forecast(frame, level, name, history.index[-1])
-
-    def _origin_state(self, readings: pd.DataFrame) -> tuple[pd.DataFrame | None, np.ndarray]:
-        """Features and normal-behaviour temperatures for a forecast from the last row.
-
-        Forecasters read them at the origin only, so they are built on the filters' warm-up
-        before it (the rows further back are NaN), and not at all for a forecaster that reads
-        the past target alone.
-        """
-        members = getattr(self.forecaster, "members", [self.forecaster])
-        normal = np.full(len(readings), np.nan)
-        if not any(getattr(m, "exogenous", True) for m in members):
-            return None, normal
-        minutes = self.feature_spec.warmup_minutes
-        rows = len(readings)
-        if self.step > _NO_STEP:
-            rows = min(rows, int(np.ceil(minutes / (self.step / pd.Timedelta("1min")))) + 2)
-        tail = readings.iloc[-rows:]
-        features = build_features(tail, self.feature_spec)
-        normal[-rows:] = self._normal(tail, features)
-        return features.reindex(readings.index), normal
+        return Forecast(frame, level, name, origin)
 
     def _forecast_half(self, horizon: int) -> np.ndarray:
         """Half-width [K] per step 1…horizon, interpolated between the tracked horizons."""
@@ -325,6 +401,92 @@ class Predictor:
             return np.full(horizon, self.half_width_k)
         steps = np.asarray(self.forecast_steps, dtype=float)
         return np.interp(np.arange(1, horizon + 1), steps[ok], tracked[ok])
+
+
+@dataclass(frozen=True)
+class _ForecastOrigin:
+    """What a forecast needs from one history, as arrays: the target on the time grid before
+    the origin (last measured value) and the readings over the filters' warm-up."""
+
+    time: pd.Timestamp  # the origin: the last row with a measured target
+    past: np.ndarray  # (lookback,) target [°C] on the grid, holes filled, NaN before the start
+    readings: np.ndarray  # (rows, variables) over the warm-up, held forward then back
+    index: pd.DatetimeIndex  # the times of those rows
+    dt: np.ndarray  # (rows,) minutes between them
+
+    @classmethod
+    def of(
+        cls, predictor: Predictor, history: pd.DataFrame, lookback: int, exogenous: bool
+    ) -> _ForecastOrigin:
+        if not history.index.is_monotonic_increasing:
+            history = history.sort_index()
+        table = _columns(predictor, history, exogenous)  # (rows, target + variables)
+        y = table[:, 0]
+        known = np.flatnonzero(np.isfinite(y))
+        if known.size < 2:
+            raise InputError(f"the forecast needs measured values of {predictor.target!r}.")
+        n = int(known[-1]) + 1  # rows after the last measured value are not history yet
+        index = history.index[:n]
+        positions = grid_positions(index, predictor.step)
+        grid = on_grid(y[:n], positions)
+        holes = np.isnan(grid)
+        if holes.any():  # filled from the nearest known values, as the forecaster does
+            where = np.flatnonzero(~holes)
+            grid = np.interp(np.arange(grid.size), where, grid[where])
+        past = grid[-lookback:]
+        if past.size < lookback:
+            past = np.r_[np.full(lookback - past.size, np.nan), past]
+        if not exogenous:
+            return cls(index[-1], past, np.empty((0, 0)), index[:0], np.empty(0))
+        rows = n
+        if predictor.step > _NO_STEP:
+            minutes = predictor.feature_spec.warmup_minutes
+            rows = min(n, int(np.ceil(minutes / (predictor.step / pd.Timedelta("1min")))) + 2)
+        readings = _held(table[:n, 1:])[-rows:]
+        tail = index[-rows:]
+        return cls(index[-1], past, readings, tail, minutes_between(tail))
+
+
+def _columns(predictor: Predictor, history: pd.DataFrame, readings: bool) -> np.ndarray:
+    """``(rows, 1 + variables)`` floats: the target, then (``readings``) the model's variables.
+
+    A fleet's histories come with the same columns: where they are is found once per layout.
+    """
+    layouts = predictor._cache.setdefault("forecast_layouts", {})
+    layout = tuple(history.columns)
+    where = layouts.get((layout, readings))
+    if where is None:
+        if not predictor.target or predictor.target not in layout:
+            raise InputError(
+                f"the forecast needs the measured {predictor.target!r} in the history."
+            )
+        names = [predictor.target, *(predictor.variables if readings else ())]
+        missing = [c for c in names if c not in layout]
+        if missing:
+            raise InputError(f"the readings lack the variable {missing[0]!r} that the model needs.")
+        where = layouts[(layout, readings)] = (
+            np.array([layout.index(c) for c in names]) if len(set(layout)) == len(layout) else None
+        )
+        if where is None:  # repeated column names: ask pandas for each one
+            layouts.pop((layout, readings))
+    names = [predictor.target, *(predictor.variables if readings else ())]
+    if where is not None:
+        with contextlib.suppress(TypeError, ValueError):  # a text column: one at a time
+            return history.to_numpy(dtype=np.float64)[:, where]
+    return np.column_stack([history[c].to_numpy(dtype=np.float64) for c in names])
+
+
+def _held(values: np.ndarray) -> np.ndarray:
+    """Each column's NaN replaced by its previous value, then leading ones by the next
+    (``DataFrame.ffill().bfill()`` on a 2-D array)."""
+    if not np.isnan(values).any():
+        return values
+    rows = np.arange(len(values))[:, None]
+    last = np.maximum.accumulate(np.where(np.isnan(values), 0, rows), axis=0)
+    values = np.take_along_axis(values, last, axis=0)
+    back = np.where(np.isnan(values), len(values) - 1, rows)
+    nxt = np.minimum.accumulate(back[::-1], axis=0)[::-1]
+    return np.take_along_axis(values, nxt, axis=0)
 
 
 def load_model(directory: str | Path) -> Predictor:

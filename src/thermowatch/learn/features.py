@@ -138,20 +138,39 @@ def build_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
         from thermowatch.errors import InputError
 
         raise InputError(f"the readings lack the variable {missing[0]!r} that the model needs.")
-    dt = minutes_between(frame.index)
-    columns: dict[str, np.ndarray] = {}
-    for name in spec.inputs:
-        columns[name] = frame[name].to_numpy(dtype=np.float64)
+    values = {name: frame[name].to_numpy(dtype=np.float64) for name in spec.inputs}
+    columns = feature_arrays(values, minutes_between(frame.index), frame.index, spec)
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def feature_arrays(
+    values: dict[str, np.ndarray], dt: np.ndarray, times: pd.DatetimeIndex, spec: FeatureSpec
+) -> dict[str, np.ndarray]:
+    """The features of :func:`build_features` as arrays, for one transformer or a fleet.
+
+    Parameters
+    ----------
+    values
+        Each input of ``spec`` at every reading: shape ``(n,)``, or ``(m, n)`` for ``m``
+        transformers read at the same time steps (one row each).
+    dt
+        Minutes since the previous reading, shape ``(n,)`` (shared by the fleet's rows).
+    times
+        The reading times [UTC]: ``n`` of them, or ``m × n`` row after row for a fleet
+        (calendar terms).
+    """
+    shape = np.shape(values[spec.inputs[0]]) if spec.inputs else (len(dt),)
+    columns: dict[str, np.ndarray] = dict(values)
     drivers: dict[str, np.ndarray] = {}
     for name in spec.load_inputs:
         scaled = columns[name] / spec.scales.get(name, 1.0)
         drivers[f"{name}²"] = scaled * scaled
     for name in spec.ambient_inputs:
         drivers[name] = columns[name]
-    for label, values in drivers.items():
+    for label, driver in drivers.items():
         if label.endswith("²"):
-            columns[label] = values
-        smoothed = _smooth(values, dt, spec.time_constants_min)
+            columns[label] = driver
+        smoothed = _smooth(driver, dt, spec.time_constants_min)
         for tau, series in zip(spec.time_constants_min, smoothed, strict=True):
             columns[f"{label} ~{tau:g}min"] = series
     if spec.iec:
@@ -162,14 +181,14 @@ def build_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
         columns[IEC_HOT_SPOT] = hot_spot
         columns[IEC_TOP_OIL] = top_oil
     if spec.calendar:
-        hours = hours_of(frame.index)
+        hours = hours_of(times).reshape(shape)
         columns["hour_sin"] = np.sin(2 * np.pi * hours / 24.0)
         columns["hour_cos"] = np.cos(2 * np.pi * hours / 24.0)
     if spec.seasonal:
-        days = frame.index.day_of_year.to_numpy() + hours_of(frame.index) / 24.0
+        days = (times.day_of_year.to_numpy() + hours_of(times) / 24.0).reshape(shape)
         columns["doy_sin"] = np.sin(2 * np.pi * days / 365.25)
         columns["doy_cos"] = np.cos(2 * np.pi * days / 365.25)
-    return pd.DataFrame(columns, index=frame.index)
+    return columns
 
 
 def iec_estimate(
@@ -188,9 +207,9 @@ def iec_estimate(
     Parameters
     ----------
     load_pu
-        Load [pu of rated current], one per reading.
+        Load [pu of rated current], one per reading (``(m, n)`` for a fleet sharing ``dt``).
     ambient_c
-        Ambient temperature [°C], one per reading.
+        Ambient temperature [°C], one per reading (same shape).
     dt
         Minutes since the previous reading (first value ignored).
     """
@@ -205,13 +224,14 @@ def iec_estimate(
         return result.hot_spot_c, result.top_oil_c
     fractions = np.arange(1, sub + 1) / sub  # (sub,): the last sub-step lands on the reading
 
-    def between(values: np.ndarray) -> np.ndarray:
-        steps = values[:-1, None] + (values[1:] - values[:-1])[:, None] * fractions
-        return np.r_[values[0], steps.ravel()]
+    def between(values: np.ndarray) -> np.ndarray:  # along the last (time) axis
+        steps = values[..., :-1, None] + (values[..., 1:] - values[..., :-1])[..., None] * fractions
+        flat = steps.reshape(*values.shape[:-1], -1)
+        return np.concatenate([values[..., :1], flat], axis=-1)
 
     sub_dt = np.r_[0.0, np.repeat(dt[1:] / sub, sub)]
     result = simulate(thermal, between(load_pu), between(ambient_c), sub_dt)
-    return result.hot_spot_c[::sub], result.top_oil_c[::sub]
+    return result.hot_spot_c[..., ::sub], result.top_oil_c[..., ::sub]
 
 
 def hours_of(index: pd.DatetimeIndex) -> np.ndarray:
@@ -220,8 +240,11 @@ def hours_of(index: pd.DatetimeIndex) -> np.ndarray:
 
 
 def _smooth(values: np.ndarray, dt: np.ndarray, taus: tuple[float, ...]) -> list[np.ndarray]:
-    """First-order filters of one signal, started in steady state at its first value."""
-    stacked = np.broadcast_to(values, (len(taus), values.size))
-    tau_column = np.asarray(taus, dtype=np.float64)[:, None]
-    out = first_order_response(dt, tau_column, stacked, np.full(len(taus), values[0]))
-    return list(out)
+    """First-order filters of one signal ``(n,)`` or of a fleet's ``(m, n)``, one per time
+    constant, each started in steady state at its first value."""
+    rows = np.atleast_2d(values)  # (m, n)
+    m, n = rows.shape
+    stacked = np.broadcast_to(rows, (len(taus), m, n)).reshape(len(taus) * m, n)
+    tau_column = np.repeat(np.asarray(taus, dtype=np.float64), m)[:, None]
+    out = first_order_response(dt, tau_column, stacked, np.tile(rows[:, 0], len(taus)))
+    return list(out.reshape(len(taus), *np.shape(values)))
