@@ -167,11 +167,11 @@ def feature_arrays(
         drivers[f"{name}²"] = scaled * scaled
     for name in spec.ambient_inputs:
         drivers[name] = columns[name]
-    for label, driver in drivers.items():
+    smoothed = _smooth(list(drivers.values()), dt, spec.time_constants_min)
+    for (label, driver), filtered in zip(drivers.items(), smoothed, strict=True):
         if label.endswith("²"):
             columns[label] = driver
-        smoothed = _smooth(driver, dt, spec.time_constants_min)
-        for tau, series in zip(spec.time_constants_min, smoothed, strict=True):
+        for tau, series in zip(spec.time_constants_min, filtered, strict=True):
             columns[f"{label} ~{tau:g}min"] = series
     if spec.iec:
         thermal = TransformerSpec.from_mapping(spec.iec["spec"])
@@ -239,12 +239,19 @@ def hours_of(index: pd.DatetimeIndex) -> np.ndarray:
     return index.hour.to_numpy() + index.minute.to_numpy() / 60.0
 
 
-def _smooth(values: np.ndarray, dt: np.ndarray, taus: tuple[float, ...]) -> list[np.ndarray]:
-    """First-order filters of one signal ``(n,)`` or of a fleet's ``(m, n)``, one per time
-    constant, each started in steady state at its first value."""
-    rows = np.atleast_2d(values)  # (m, n)
-    m, n = rows.shape
-    stacked = np.broadcast_to(rows, (len(taus), m, n)).reshape(len(taus) * m, n)
-    tau_column = np.repeat(np.asarray(taus, dtype=np.float64), m)[:, None]
-    out = first_order_response(dt, tau_column, stacked, np.tile(rows[:, 0], len(taus)))
-    return list(out.reshape(len(taus), *np.shape(values)))
+def _smooth(
+    signals: list[np.ndarray], dt: np.ndarray, taus: tuple[float, ...]
+) -> list[list[np.ndarray]]:
+    """First-order filters of signals ``(n,)`` or a fleet's ``(m, n)``: per signal, one per
+    time constant, each started in steady state at its first value. All run in one call
+    (one pass of the filter per time constant, however many signals)."""
+    if not signals:
+        return []
+    shape = np.shape(signals[0])
+    rows = np.stack([np.atleast_2d(s) for s in signals])  # (signals, m, n)
+    k, m, n = rows.shape
+    stacked = np.broadcast_to(rows, (len(taus), k, m, n)).reshape(len(taus) * k * m, n)
+    tau_column = np.repeat(np.asarray(taus, dtype=np.float64), k * m)[:, None]
+    x0 = np.tile(rows[:, :, 0].reshape(-1), len(taus))
+    out = first_order_response(dt, tau_column, stacked, x0).reshape(len(taus), k, *shape)
+    return [list(out[:, j]) for j in range(k)]

@@ -151,3 +151,28 @@ def test_fleet_features_equal_each_transformers_features(served):
         assert list(arrays) == list(alone.columns)
         for column in alone.columns:
             np.testing.assert_allclose(arrays[column][k], alone[column], rtol=1e-12, atol=1e-9)
+
+
+def test_a_fleet_is_grouped_by_model_and_answered_in_its_order(served, monkeypatch):
+    """forecast_fleet: transformers sharing a loaded model are forecast together, others
+    alone; each answer is that transformer's own forecast, in the fleet's order."""
+    from thermowatch.live.forecast import forecast_fleet
+
+    predictor, frame = served
+    other = _with(predictor, _forecasters(predictor)["nlinear"])
+    histories = _histories(frame, predictor.target, 800)[:6]
+    fleet = [(predictor if i % 3 else other, h) for i, h in enumerate(histories)]
+    fleet.append((predictor, histories[0].drop(columns=[predictor.target])))
+    calls = []
+    real = type(predictor).forecast_many
+
+    def spy(self, many, horizon=None):
+        calls.append((self.forecaster.name, len(many)))
+        return real(self, many, horizon)
+
+    monkeypatch.setattr(type(predictor), "forecast_many", spy)
+    answers = forecast_fleet(fleet, "12h")
+    assert sorted(calls) == sorted([(predictor.forecaster.name, 5), ("forecast-nlinear", 2)])
+    for (model, history), answer in zip(fleet[:-1], answers[:-1], strict=True):
+        pd.testing.assert_frame_equal(answer.frame, model.forecast(history, "12h").frame)
+    assert isinstance(answers[-1], InputError) and "measured" in str(answers[-1])
