@@ -19,6 +19,9 @@ from thermowatch.errors import InputError
 from thermowatch.learn.forecasting import Crossing, Forecast
 
 LEARNED, PHYSICS = "learned", "physics"
+#: The horizon people see: the transformer page's forecast panel and the forecasts the live
+#: pipeline stores, whose first threshold crossing the fleet page shows.
+FORECAST_HORIZON = pd.Timedelta(hours=24)
 
 
 @dataclass(frozen=True)
