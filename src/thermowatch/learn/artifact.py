@@ -452,6 +452,7 @@ def _columns(predictor: Predictor, history: pd.DataFrame, readings: bool) -> np.
 
     A fleet's histories come with the same columns: where they are is found once per layout.
     """
+    names = [predictor.target, *(predictor.variables if readings else ())]
     layouts = predictor._cache.setdefault("forecast_layouts", {})
     layout = tuple(history.columns)
     where = layouts.get((layout, readings))
@@ -460,16 +461,11 @@ def _columns(predictor: Predictor, history: pd.DataFrame, readings: bool) -> np.
             raise InputError(
                 f"the forecast needs the measured {predictor.target!r} in the history."
             )
-        names = [predictor.target, *(predictor.variables if readings else ())]
         missing = [c for c in names if c not in layout]
         if missing:
             raise InputError(f"the readings lack the variable {missing[0]!r} that the model needs.")
-        where = layouts[(layout, readings)] = (
-            np.array([layout.index(c) for c in names]) if len(set(layout)) == len(layout) else None
-        )
-        if where is None:  # repeated column names: ask pandas for each one
-            layouts.pop((layout, readings))
-    names = [predictor.target, *(predictor.variables if readings else ())]
+        if len(set(layout)) == len(layout):  # else ask pandas, column by column
+            where = layouts[(layout, readings)] = np.array([layout.index(c) for c in names])
     if where is not None:
         with contextlib.suppress(TypeError, ValueError):  # a text column: one at a time
             return history.to_numpy(dtype=np.float64)[:, where]

@@ -126,10 +126,12 @@ def test_a_bad_history_gets_its_error_and_leaves_the_others(served):
     unmeasured = good.copy()
     unmeasured[predictor.target] = np.nan
     lacking = good.drop(columns=[predictor.variables[0]])
-    many = predictor.forecast_many([good, unmeasured, lacking, good], "6h")
+    noted = good.assign(note="ok")[[*good.columns[::-1], "note"]]  # text, other order
+    many = predictor.forecast_many([good, unmeasured, lacking, good, noted], "6h")
     assert isinstance(many[1], InputError) and "measured values" in str(many[1])
     assert isinstance(many[2], InputError) and predictor.variables[0] in str(many[2])
     pd.testing.assert_frame_equal(many[0].frame, many[3].frame)
+    pd.testing.assert_frame_equal(many[0].frame, many[4].frame)
     assert len(many[0].frame) == 36
     with pytest.raises(InputError, match="lack the variable"):
         predictor.forecast(lacking)
