@@ -287,20 +287,10 @@ class Predictor:
         self, histories: Sequence[pd.DataFrame], horizon: str | int | None = None
     ) -> list[Forecast | InputError]:
         """:meth:`forecast` (without a load scenario) of many transformers served by this model,
-        in one pass: the same numbers, for a fraction of the time.
-
-        Histories read at the same time steps (a regular grid of the same length: the usual
-        fleet) share one run of the filters over 2-D arrays and one product per forecaster.
-        Each item is that history's forecast, or the :class:`InputError` :meth:`forecast`
-        would have raised for it (one bad history does not hold the others back).
+        in one pass: the same numbers, for a fraction of the time (see :func:`forecast_fleet`).
         """
-        steps = self._forecast_steps(horizon)
-        out: list[Forecast | InputError] = []
-        for made in self._forecast_paths(histories):
-            out.append(
-                made if isinstance(made, InputError) else self._forecast_result(*made, steps)
-            )
-        return out
+        self._forecast_steps(horizon)  # a bad horizon is the caller's error, not a history's
+        return forecast_fleet([(self, h) for h in histories], horizon)
 
     def _forecast_steps(self, horizon: str | int | None) -> int:
         if self.forecaster is None:
@@ -310,52 +300,28 @@ class Predictor:
     def _forecast_paths(
         self, histories: Sequence[pd.DataFrame]
     ) -> list[tuple[np.ndarray, pd.Timestamp] | InputError]:
-        """``(temperatures [°C] at the trained steps, origin)`` per history, or its error.
+        """``(temperatures [°C] at the trained steps, origin)`` per history, or its error."""
+        return _fleet_paths([(self, h) for h in histories])
 
-        The histories whose filter windows have the same time steps are forecast together.
-        """
-        members = getattr(self.forecaster, "members", [self.forecaster])
-        exogenous = any(getattr(m, "exogenous", True) for m in members)
-        lookback = max(int(getattr(m, "lookback", 1)) for m in members)
-        out: list[Any] = []
-        groups: dict[bytes, list[int]] = {}
-        for i, history in enumerate(histories):
-            try:
-                origin = _ForecastOrigin.of(self, history, lookback, exogenous)
-            except InputError as exc:
-                out.append(exc)
-                continue
-            out.append(origin)
-            key = str(origin.time.tz).encode() + origin.dt.tobytes()
-            groups.setdefault(key, []).append(i)
-        for rows in groups.values():
-            origins = [out[i] for i in rows]
-            paths = self._forecast_group(origins, exogenous)
-            for i, origin, path in zip(rows, origins, paths, strict=True):
-                out[i] = (path, origin.time)
-        return out
-
-    def _forecast_group(self, origins: list[_ForecastOrigin], exogenous: bool) -> np.ndarray:
-        """``(N, H)`` forecasts [°C] of histories whose filter windows share their time steps.
-
-        Forecasters read the features and the normal-behaviour temperature at the origin
-        only, so the filters run over their warm-up before it (not at all for a forecaster
-        that reads the past target alone), for the whole group at once.
-        """
-        past = np.vstack([o.past for o in origins])
-        times = pd.DatetimeIndex([o.time for o in origins])
-        if not exogenous:
-            return self.forecaster.forecast_windows(past, None, np.full(len(past), np.nan))
-        stacked = np.stack([o.readings for o in origins])  # (N, rows, variables)
-        values = {name: stacked[:, :, j] for j, name in enumerate(self.variables)}
-        first = origins[0].index
-        every = first.append([o.index for o in origins[1:]]) if len(origins) > 1 else first
-        columns = feature_arrays(values, origins[0].dt, every, self.feature_spec)
-        labels, used = self._feature_layout(tuple(columns))
-        matrix = np.column_stack([v[:, -1] for v in columns.values()])  # (N, features)
-        normal = self.model.predict(matrix[:, used])
-        at_origin = pd.DataFrame(matrix, index=times, columns=labels)
-        return self.forecaster.forecast_windows(past, at_origin, normal)
+    def _fleet_recipe(self) -> tuple[Any, ...]:
+        """What models must share for their transformers' filters to run together: the
+        feature recipe, all but the per-model load scales and rated current (per row)."""
+        recipe = self._cache.get("fleet_recipe")
+        if recipe is None:
+            spec = self.feature_spec
+            iec = None
+            if spec.iec:
+                thermal = {k: v for k, v in spec.iec["spec"].items() if k != "rated_current_a"}
+                iec = (
+                    json.dumps(thermal, sort_keys=True),
+                    spec.iec["current"],
+                    spec.iec["ambient"],
+                )
+            recipe = self._cache["fleet_recipe"] = (
+                spec.inputs, spec.load_inputs, spec.ambient_inputs, spec.time_constants_min,
+                spec.calendar, spec.seasonal, iec, self.step,
+            )  # fmt: skip
+        return recipe
 
     def _feature_layout(self, names: tuple[str, ...]) -> tuple[pd.Index, np.ndarray]:
         """The feature names as an index, and where the normal-behaviour model's inputs are
@@ -401,6 +367,113 @@ class Predictor:
             return np.full(horizon, self.half_width_k)
         steps = np.asarray(self.forecast_steps, dtype=float)
         return np.interp(np.arange(1, horizon + 1), steps[ok], tracked[ok])
+
+
+def forecast_fleet(
+    fleet: Sequence[tuple[Predictor, pd.DataFrame]], horizon: str | int | None = None
+) -> list[Forecast | InputError]:
+    """:meth:`Predictor.forecast` (without a load scenario) of each ``(predictor, history)``
+    of a fleet, in its order: that transformer's forecast, or the :class:`InputError` its
+    forecast raised (one bad history or model does not hold the others back).
+
+    The filters of transformers read at the same time steps (a regular grid of the same
+    length: the usual fleet) run together over 2-D arrays, across models too when they share
+    the feature recipe (each row keeps its model's load scales and rated current); each model
+    then makes one product for all its transformers. The numbers are those of one forecast at
+    a time (within 1e-9 K).
+    """
+    out: list[Forecast | InputError] = []
+    paths = _fleet_paths(fleet)
+    for (predictor, _), made in zip(fleet, paths, strict=True):
+        if not isinstance(made, InputError):
+            try:
+                made = predictor._forecast_result(*made, predictor._forecast_steps(horizon))
+            except InputError as exc:
+                made = exc
+        out.append(made)
+    return out
+
+
+def _fleet_paths(
+    fleet: Sequence[tuple[Predictor, pd.DataFrame]],
+) -> list[tuple[np.ndarray, pd.Timestamp] | InputError]:
+    """``(temperatures [°C] at the trained steps, origin)`` per transformer, or its error."""
+    out: list[Any] = []
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, (predictor, history) in enumerate(fleet):
+        try:
+            if predictor.forecaster is None:
+                raise InputError(
+                    f"model {predictor.model_id} has no forecast (trained before format 2)."
+                )
+            members = getattr(predictor.forecaster, "members", [predictor.forecaster])
+            exogenous = any(getattr(m, "exogenous", True) for m in members)
+            lookback = max(int(getattr(m, "lookback", 1)) for m in members)
+            origin = _ForecastOrigin.of(predictor, history, lookback, exogenous)
+        except InputError as exc:
+            out.append(exc)
+            continue
+        out.append(origin)
+        # Histories of one recipe and the same time steps share the filters; a forecaster of
+        # the past target alone needs none (its model's rows go together).
+        recipe = predictor._fleet_recipe() if exogenous else ("past only", id(predictor))
+        key = (recipe, str(origin.time.tz), origin.dt.tobytes())
+        groups.setdefault(key, []).append(i)
+    for rows in groups.values():
+        paths = _fleet_group([fleet[i][0] for i in rows], [out[i] for i in rows])
+        for i, path in zip(rows, paths, strict=True):
+            out[i] = (path, out[i].time)
+    return out
+
+
+def _fleet_group(predictors: list[Predictor], origins: list[_ForecastOrigin]) -> list[np.ndarray]:
+    """The forecasts [°C] of transformers whose filter windows share their time steps and
+    whose models share the feature recipe.
+
+    Forecasters read the features and the normal-behaviour temperature at the origin only, so
+    the filters run over their warm-up before it (not at all for a forecaster that reads the
+    past target alone), for the whole group at once.
+    """
+    first = predictors[0]
+    out: list[np.ndarray] = [np.empty(0)] * len(origins)
+    by_model: dict[int, list[int]] = {}
+    for j, predictor in enumerate(predictors):
+        by_model.setdefault(id(predictor), []).append(j)
+    exogenous = bool(origins[0].readings.size)
+    matrix = labels = None
+    if exogenous:
+        stacked = np.stack([o.readings for o in origins])  # (N, rows, variables)
+        values = {name: stacked[:, :, j] for j, name in enumerate(first.variables)}
+        spec = first.feature_spec
+        scales = {
+            name: np.array([[p.feature_spec.scales.get(name, 1.0)] for p in predictors])
+            for name in spec.load_inputs
+        }
+        rated = None
+        if spec.iec:
+            rated = np.array(
+                [[float(p.feature_spec.iec["spec"]["rated_current_a"])] for p in predictors]
+            )
+        index = origins[0].index
+        every = index.append([o.index for o in origins[1:]]) if len(origins) > 1 else index
+        columns = feature_arrays(values, origins[0].dt, every, spec, scales, rated)
+        matrix = np.column_stack([v[:, -1] for v in columns.values()])  # (N, features)
+        names = tuple(columns)
+    for rows in by_model.values():
+        predictor = predictors[rows[0]]
+        past = np.vstack([origins[j].past for j in rows])
+        if not exogenous:
+            made = predictor.forecaster.forecast_windows(past, None, np.full(len(rows), np.nan))
+        else:
+            labels, used = predictor._feature_layout(names)
+            part = matrix[rows]
+            normal = predictor.model.predict(part[:, used])
+            times = pd.DatetimeIndex([origins[j].time for j in rows])
+            at_origin = pd.DataFrame(part, index=times, columns=labels)
+            made = predictor.forecaster.forecast_windows(past, at_origin, normal)
+        for j, path in zip(rows, made, strict=True):
+            out[j] = path
+    return out
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,12 @@ def build_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
 
 
 def feature_arrays(
-    values: dict[str, np.ndarray], dt: np.ndarray, times: pd.DatetimeIndex, spec: FeatureSpec
+    values: dict[str, np.ndarray],
+    dt: np.ndarray,
+    times: pd.DatetimeIndex,
+    spec: FeatureSpec,
+    scales: dict[str, np.ndarray] | None = None,
+    rated_current_a: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The features of :func:`build_features` as arrays, for one transformer or a fleet.
 
@@ -158,12 +163,15 @@ def feature_arrays(
     times
         The reading times [UTC]: ``n`` of them, or ``m × n`` row after row for a fleet
         (calendar terms).
+    scales, rated_current_a
+        For a fleet of models that differ only in them: per load input, each row's scale,
+        and each row's rated current [A], as ``(m, 1)`` columns (default: the spec's).
     """
     shape = np.shape(values[spec.inputs[0]]) if spec.inputs else (len(dt),)
     columns: dict[str, np.ndarray] = dict(values)
     drivers: dict[str, np.ndarray] = {}
     for name in spec.load_inputs:
-        scaled = columns[name] / spec.scales.get(name, 1.0)
+        scaled = columns[name] / (scales[name] if scales else spec.scales.get(name, 1.0))
         drivers[f"{name}²"] = scaled * scaled
     for name in spec.ambient_inputs:
         drivers[name] = columns[name]
@@ -175,7 +183,8 @@ def feature_arrays(
             columns[f"{label} ~{tau:g}min"] = series
     if spec.iec:
         thermal = TransformerSpec.from_mapping(spec.iec["spec"])
-        load_pu = np.clip(columns[spec.iec["current"]] / thermal.rated_current_a, 0.0, 5.0)
+        rated = thermal.rated_current_a if rated_current_a is None else rated_current_a
+        load_pu = np.clip(columns[spec.iec["current"]] / rated, 0.0, 5.0)
         ambient = np.clip(columns[spec.iec["ambient"]], -59.0, 69.0)
         hot_spot, top_oil = iec_estimate(thermal, load_pu, ambient, dt)
         columns[IEC_HOT_SPOT] = hot_spot

@@ -10,12 +10,13 @@ the live pipeline stores it with the forecast and the alert text quotes it; the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from thermowatch.errors import InputError
+from thermowatch.learn.artifact import forecast_fleet
 from thermowatch.learn.forecasting import Crossing, Forecast
 
 LEARNED, PHYSICS = "learned", "physics"
@@ -85,25 +86,5 @@ def forecast_temperature(
     return TemperatureForecast(frame, PHYSICS, physics_id, note)
 
 
-def forecast_fleet(
-    fleet: Sequence[tuple[object, pd.DataFrame]], horizon: str | int | None = None
-) -> list[Forecast | InputError]:
-    """The learned forecasts of a fleet: ``(predictor, history)`` per transformer in, one
-    :class:`~thermowatch.learn.forecasting.Forecast` (or the ``InputError`` that transformer's
-    forecast raised) per transformer out, in the same order.
-
-    Transformers served by the same loaded model (the same ``Predictor`` object: a fleet of
-    one design sharing its champion) are forecast together in one
-    :meth:`~thermowatch.learn.artifact.Predictor.forecast_many`; a transformer with its own
-    model is forecast alone. The numbers are those of one forecast at a time.
-    """
-    groups: dict[int, list[int]] = {}
-    for i, (predictor, _) in enumerate(fleet):
-        groups.setdefault(id(predictor), []).append(i)
-    out: list[Forecast | InputError] = [InputError("not forecast")] * len(fleet)
-    for rows in groups.values():
-        predictor = fleet[rows[0]][0]
-        made = predictor.forecast_many([fleet[i][1] for i in rows], horizon)  # type: ignore[attr-defined]
-        for i, forecast in zip(rows, made, strict=True):
-            out[i] = forecast
-    return out
+__all__ = ["FORECAST_HORIZON", "LEARNED", "PHYSICS", "TemperatureForecast", "forecast_fleet",
+           "forecast_temperature"]  # fmt: skip

@@ -155,26 +155,60 @@ def test_fleet_features_equal_each_transformers_features(served):
             np.testing.assert_allclose(arrays[column][k], alone[column], rtol=1e-12, atol=1e-9)
 
 
-def test_a_fleet_is_grouped_by_model_and_answered_in_its_order(served, monkeypatch):
-    """forecast_fleet: transformers sharing a loaded model are forecast together, others
-    alone; each answer is that transformer's own forecast, in the fleet's order."""
+def _another_transformer(predictor, factor: float):
+    """The same design on another transformer: other load scales and rated current."""
+    spec = predictor.feature_spec
+    iec = {**spec.iec, "spec": {**spec.iec["spec"]}}
+    iec["spec"]["rated_current_a"] *= factor
+    scales = {k: v * factor for k, v in spec.scales.items()}
+    return dataclasses.replace(
+        predictor,
+        model_id=f"{predictor.model_id}-x{factor}",
+        feature_spec=dataclasses.replace(spec, scales=scales, iec=iec),
+        _cache={},
+    )
+
+
+def test_a_fleet_shares_the_filters_across_models_and_answers_in_its_order(served, monkeypatch):
+    """forecast_fleet: the filters of transformers whose models share the feature recipe run
+    once for all of them (each row with its own scales and rated current), each model makes
+    one product; every answer is that transformer's own forecast, in the fleet's order."""
+    import thermowatch.learn.artifact as artifact
     from thermowatch.live.forecast import forecast_fleet
 
     predictor, frame = served
-    other = _with(predictor, _forecasters(predictor)["nlinear"])
-    histories = _histories(frame, predictor.target, 800)[:6]
-    fleet = [(predictor if i % 3 else other, h) for i, h in enumerate(histories)]
+    other = _another_transformer(predictor, 1.3)
+    nlinear = _with(predictor, _forecasters(predictor)["nlinear"])
+    histories = _histories(frame, predictor.target, 800)[:8]
+    models = [predictor, other, nlinear, other, predictor, other, nlinear, predictor]
+    fleet = list(zip(models, histories, strict=True))
     fleet.append((predictor, histories[0].drop(columns=[predictor.target])))
-    calls = []
-    real = type(predictor).forecast_many
+    filtered, products = [], []
+    arrays, windows = artifact.feature_arrays, DirectForecast.forecast_windows
 
-    def spy(self, many, horizon=None):
-        calls.append((self.forecaster.name, len(many)))
-        return real(self, many, horizon)
+    def count_filters(values, *args):
+        filtered.append(len(next(iter(values.values()))))
+        return arrays(values, *args)
 
-    monkeypatch.setattr(type(predictor), "forecast_many", spy)
+    def count_products(self, past, *args):
+        products.append((self.name, len(past)))
+        return windows(self, past, *args)
+
+    monkeypatch.setattr(artifact, "feature_arrays", count_filters)
+    monkeypatch.setattr(DirectForecast, "forecast_windows", count_products)
     answers = forecast_fleet(fleet, "12h")
-    assert sorted(calls) == sorted([(predictor.forecaster.name, 5), ("forecast-nlinear", 2)])
+    monkeypatch.undo()
+    assert filtered == [6]  # the 6 transformers of the two models with filters, in one pass
+    assert isinstance(predictor.forecaster, DirectForecast)  # the fixture's chosen one
+    direct = ("forecast-direct", 3)  # per model: one product for its transformers
+    assert sorted(products) == [direct, direct, ("forecast-nlinear", 2)]
     for (model, history), answer in zip(fleet[:-1], answers[:-1], strict=True):
-        pd.testing.assert_frame_equal(answer.frame, model.forecast(history, "12h").frame)
+        alone = model.forecast(history, "12h")
+        pd.testing.assert_frame_equal(answer.frame, alone.frame, check_exact=False, atol=1e-9)
+        reference = _one_by_one(model, history, 72)
+        np.testing.assert_allclose(answer.frame["predicted"], reference, rtol=0, atol=1e-9)
+    # The other transformer's scales and rating count: its forecasts differ from the first's.
+    assert not np.allclose(
+        answers[1].frame["predicted"], predictor.forecast(histories[1], "12h").frame["predicted"]
+    )
     assert isinstance(answers[-1], InputError) and "measured" in str(answers[-1])
