@@ -191,7 +191,7 @@ class Predictor:
     forecaster: Any = None
     intervals: dict[str, AdaptiveConformal] | None = None
     forecast_steps: tuple[int, ...] = ()
-    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -385,12 +385,13 @@ def forecast_fleet(
     out: list[Forecast | InputError] = []
     paths = _fleet_paths(fleet)
     for (predictor, _), made in zip(fleet, paths, strict=True):
-        if not isinstance(made, InputError):
-            try:
-                made = predictor._forecast_result(*made, predictor._forecast_steps(horizon))
-            except InputError as exc:
-                made = exc
-        out.append(made)
+        if isinstance(made, InputError):
+            out.append(made)
+            continue
+        try:
+            out.append(predictor._forecast_result(*made, predictor._forecast_steps(horizon)))
+        except InputError as exc:
+            out.append(exc)
     return out
 
 
@@ -440,7 +441,8 @@ def _fleet_group(predictors: list[Predictor], origins: list[_ForecastOrigin]) ->
     for j, predictor in enumerate(predictors):
         by_model.setdefault(id(predictor), []).append(j)
     exogenous = bool(origins[0].readings.size)
-    matrix = labels = None
+    matrix = np.empty((0, 0))
+    names: tuple[str, ...] = ()
     if exogenous:
         stacked = np.stack([o.readings for o in origins])  # (N, rows, variables)
         values = {name: stacked[:, :, j] for j, name in enumerate(first.variables)}
@@ -450,10 +452,9 @@ def _fleet_group(predictors: list[Predictor], origins: list[_ForecastOrigin]) ->
             for name in spec.load_inputs
         }
         rated = None
-        if spec.iec:
-            rated = np.array(
-                [[float(p.feature_spec.iec["spec"]["rated_current_a"])] for p in predictors]
-            )
+        if spec.iec:  # the same recipe: every model of the group has its IEC estimate
+            ratings = [(p.feature_spec.iec or {})["spec"]["rated_current_a"] for p in predictors]
+            rated = np.array(ratings, dtype=np.float64)[:, None]
         index = origins[0].index
         every = index.append([o.index for o in origins[1:]]) if len(origins) > 1 else index
         columns = feature_arrays(values, origins[0].dt, every, spec, scales, rated)
