@@ -21,7 +21,7 @@ from thermowatch.data import quantities as q
 from thermowatch.data.columns import classify_quantity
 from thermowatch.errors import InputError
 from thermowatch.learn.result import Thresholds
-from thermowatch.live.forecast import forecast_temperature
+from thermowatch.live.forecast import FORECAST_HORIZON, forecast_temperature
 from thermowatch.store.overview import (
     hourly_arrays,
     latest_variables,
@@ -95,7 +95,7 @@ def _forecast(predictor, wide, spec, d, state, quantity, measured_now, rmse) -> 
         cols = {"predicted": f.value, "lower": f.lower, "upper": f.upper}
         return pd.DataFrame(cols, index=f.index), f"iec60076-7:{spec.cooling}"
 
-    fc = forecast_temperature(predictor, wide, physics_24h, pd.Timedelta(hours=24))
+    fc = forecast_temperature(predictor, wide, physics_24h, FORECAST_HORIZON)
     f = fc.frame  # type: ignore[union-attr]  # the physics always answers here
     return physics.Forecast(f.index, f["predicted"].to_numpy(), f["lower"].to_numpy(),
                             f["upper"].to_numpy(), fc.source)  # type: ignore[union-attr]  # fmt: skip

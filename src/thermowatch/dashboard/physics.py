@@ -21,6 +21,7 @@ import pandas as pd
 from thermowatch.data import quantities as q
 from thermowatch.data.columns import classify_quantity
 from thermowatch.errors import InputError
+from thermowatch.live.forecast import FORECAST_HORIZON
 from thermowatch.thermal import TransformerSpec, simulate
 from thermowatch.thermal.ageing import loss_of_life_days, relative_ageing_rate
 from thermowatch.thermal.limits import NORMAL_CYCLIC, LoadingLimit
@@ -227,7 +228,7 @@ def forecast_24h(
     interval is ± 2 × ``error_k``, the served model's recent RMSE [K] (± 0 when unknown).
     """
     now = d.index[-1]
-    future = pd.date_range(now, now + timedelta(hours=24), freq=f"{int(step_min)}min")
+    future = pd.date_range(now, now + FORECAST_HORIZON, freq=f"{int(step_min)}min")
     past = future - timedelta(hours=24)
     known = epoch_seconds(d.index)
     load = np.interp(epoch_seconds(past), known, d.load_pu)

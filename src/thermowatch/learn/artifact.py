@@ -3,11 +3,13 @@ and ``SHA256SUMS``, verified on every load. The one place that saves and loads a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import platform
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
@@ -18,11 +20,17 @@ import numpy as np
 import pandas as pd
 
 from thermowatch.errors import InputError
-from thermowatch.learn.features import FeatureSpec, build_features
+from thermowatch.learn.features import (
+    FeatureSpec,
+    build_features,
+    feature_arrays,
+    minutes_between,
+)
 from thermowatch.learn.forecasting import Forecast, horizon_in_steps, scenario_frame
 from thermowatch.learn.intervals import AdaptiveConformal
 from thermowatch.learn.linear import LinearModel
 from thermowatch.learn.models import model_from_dict
+from thermowatch.learn.models.forecast import grid_positions, on_grid
 from thermowatch.learn.result import Thresholds, TrainingResult
 from thermowatch.learn.signing import check_confined
 from thermowatch.learn.train import FittedModel
@@ -176,6 +184,7 @@ def verify_model(directory: str | Path) -> dict[str, Any]:
 
 
 _NO_STEP = pd.Timedelta(0)
+_FORECAST_COLUMNS = pd.Index(["predicted", "lower", "upper"])
 
 
 @dataclass(frozen=True)
@@ -198,7 +207,7 @@ class Predictor:
     forecaster: Any = None
     intervals: dict[str, AdaptiveConformal] | None = None
     forecast_steps: tuple[int, ...] = ()
-    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -272,60 +281,93 @@ class Predictor:
         ``metadata["forecast_history_minutes"]`` (the forecaster's lookback and the filters'
         warm-up); holes are filled from their neighbours.
         """
-        if self.forecaster is None:
-            raise InputError(f"model {self.model_id} has no forecast (trained before format 2).")
-        trained = int(self.forecaster.horizon)
-        steps = horizon_in_steps(horizon, self.step, trained)
-        if not history.index.is_monotonic_increasing:
-            history = history.sort_index()
-        y = self._require_target(history, "forecast")
-        known = np.isfinite(y)
-        if known.sum() < 2:
-            raise InputError(f"the forecast needs measured values of {self.target!r}.")
-        history = history.iloc[: np.flatnonzero(known)[-1] + 1]
-        y = y[: len(history)]
-        readings = history[list(self.variables)].ffill().bfill()
-        features, normal = self._origin_state(readings)
-        origin = np.array([len(history) - 1])
-        path = self.forecaster.forecast(y, history.index, self.step, features, normal, origin)[0]
-        future = history.index[-1] + self.step * np.arange(1, trained + 1)
+        steps = self._forecast_steps(horizon)
+        made = self._forecast_paths([history])[0]
+        if isinstance(made, InputError):
+            raise made
+        path, origin = made
         if load_scenario is not None:
+            trained = len(path)
+            history = history if history.index.is_monotonic_increasing else history.sort_index()
+            history = history.loc[:origin]
+            readings = history[list(self.variables)].ffill().bfill()
+            future = origin + self.step * np.arange(1, trained + 1)
             held, planned = scenario_frame(readings, future, list(self.variables), load_scenario)
             base = self._normal(pd.concat([readings, held]))[-trained:]
             moved = self._normal(pd.concat([readings, planned]))[-trained:]
             path = path + (moved - base)
-        half = self._forecast_half(trained)
-        frame = pd.DataFrame(
-            {"predicted": path, "lower": path - half, "upper": path + half}, index=future
-        ).iloc[:steps]
-        frame.index.name = "timestamp"
+        return self._forecast_result(path, origin, steps)
+
+    # ----------------------------------------------- fleet: many histories at once (issue 10)
+    def forecast_many(
+        self, histories: Sequence[pd.DataFrame], horizon: str | int | None = None
+    ) -> list[Forecast | InputError]:
+        """:meth:`forecast` (without a load scenario) of many transformers served by this model,
+        in one pass: the same numbers, for a fraction of the time (see :func:`forecast_fleet`).
+        """
+        self._forecast_steps(horizon)  # a bad horizon is the caller's error, not a history's
+        return forecast_fleet([(self, h) for h in histories], horizon)
+
+    def _forecast_steps(self, horizon: str | int | None) -> int:
+        if self.forecaster is None:
+            raise InputError(f"model {self.model_id} has no forecast (trained before format 2).")
+        return horizon_in_steps(horizon, self.step, int(self.forecaster.horizon))
+
+    def _forecast_paths(
+        self, histories: Sequence[pd.DataFrame]
+    ) -> list[tuple[np.ndarray, pd.Timestamp] | InputError]:
+        """``(temperatures [°C] at the trained steps, origin)`` per history, or its error."""
+        return _fleet_paths([(self, h) for h in histories])
+
+    def _fleet_recipe(self) -> tuple[Any, ...]:
+        """What models must share for their transformers' filters to run together: the
+        feature recipe, all but the per-model load scales and rated current (per row)."""
+        recipe = self._cache.get("fleet_recipe")
+        if recipe is None:
+            spec = self.feature_spec
+            iec = None
+            if spec.iec:
+                thermal = {k: v for k, v in spec.iec["spec"].items() if k != "rated_current_a"}
+                iec = (
+                    json.dumps(thermal, sort_keys=True),
+                    spec.iec["current"],
+                    spec.iec["ambient"],
+                )
+            recipe = self._cache["fleet_recipe"] = (
+                spec.inputs, spec.load_inputs, spec.ambient_inputs, spec.time_constants_min,
+                spec.calendar, spec.seasonal, iec, self.step,
+            )  # fmt: skip
+        return recipe
+
+    def _feature_layout(self, names: tuple[str, ...]) -> tuple[pd.Index, np.ndarray]:
+        """The feature names as an index, and where the normal-behaviour model's inputs are
+        among them (found once: label look-ups cost more than the arithmetic here)."""
+        layout = self._cache.get(("feature_layout", names))
+        if layout is None:
+            used = np.array([names.index(f) for f in self.model.features])
+            layout = self._cache[("feature_layout", names)] = (pd.Index(names, dtype=object), used)
+        return layout
+
+    def _forecast_result(self, path: np.ndarray, origin: pd.Timestamp, steps: int) -> Forecast:
+        trained = len(path)
+        half = self._forecast_half(trained)[:steps]
+        path = path[:steps]
+        ahead = self._cache.get(("forecast_ahead", steps))  # the offsets, made once
+        if ahead is None:
+            ahead = self._cache[("forecast_ahead", steps)] = pd.TimedeltaIndex(
+                self.step * np.arange(1, steps + 1)
+            )
+        future = origin + ahead
+        future.name = "timestamp"
+        values = np.column_stack([path, path - half, path + half])
+        frame = pd.DataFrame(values, index=future, columns=_FORECAST_COLUMNS)
         level = (
             self.intervals["forecast"].level
             if self.intervals and "forecast" in self.intervals
             else 0.9
         )
         name = (self.roles or {}).get("forecast", "forecast")
-        return Forecast(frame, level, name, history.index[-1])
-
-    def _origin_state(self, readings: pd.DataFrame) -> tuple[pd.DataFrame | None, np.ndarray]:
-        """Features and normal-behaviour temperatures for a forecast from the last row.
-
-        Forecasters read them at the origin only, so they are built on the filters' warm-up
-        before it (the rows further back are NaN), and not at all for a forecaster that reads
-        the past target alone.
-        """
-        members = getattr(self.forecaster, "members", [self.forecaster])
-        normal = np.full(len(readings), np.nan)
-        if not any(getattr(m, "exogenous", True) for m in members):
-            return None, normal
-        minutes = self.feature_spec.warmup_minutes
-        rows = len(readings)
-        if self.step > _NO_STEP:
-            rows = min(rows, int(np.ceil(minutes / (self.step / pd.Timedelta("1min")))) + 2)
-        tail = readings.iloc[-rows:]
-        features = build_features(tail, self.feature_spec)
-        normal[-rows:] = self._normal(tail, features)
-        return features.reindex(readings.index), normal
+        return Forecast(frame, level, name, origin)
 
     def _forecast_half(self, horizon: int) -> np.ndarray:
         """Half-width [K] per step 1…horizon, interpolated between the tracked horizons."""
@@ -341,6 +383,196 @@ class Predictor:
             return np.full(horizon, self.half_width_k)
         steps = np.asarray(self.forecast_steps, dtype=float)
         return np.interp(np.arange(1, horizon + 1), steps[ok], tracked[ok])
+
+
+def forecast_fleet(
+    fleet: Sequence[tuple[Predictor, pd.DataFrame]], horizon: str | int | None = None
+) -> list[Forecast | InputError]:
+    """:meth:`Predictor.forecast` (without a load scenario) of each ``(predictor, history)``
+    of a fleet, in its order: that transformer's forecast, or the :class:`InputError` its
+    forecast raised (one bad history or model does not hold the others back).
+
+    The filters of transformers read at the same time steps (a regular grid of the same
+    length: the usual fleet) run together over 2-D arrays, across models too when they share
+    the feature recipe (each row keeps its model's load scales and rated current); each model
+    then makes one product for all its transformers. The numbers are those of one forecast at
+    a time (within 1e-9 K).
+    """
+    out: list[Forecast | InputError] = []
+    paths = _fleet_paths(fleet)
+    for (predictor, _), made in zip(fleet, paths, strict=True):
+        if isinstance(made, InputError):
+            out.append(made)
+            continue
+        try:
+            out.append(predictor._forecast_result(*made, predictor._forecast_steps(horizon)))
+        except InputError as exc:
+            out.append(exc)
+    return out
+
+
+def _fleet_paths(
+    fleet: Sequence[tuple[Predictor, pd.DataFrame]],
+) -> list[tuple[np.ndarray, pd.Timestamp] | InputError]:
+    """``(temperatures [°C] at the trained steps, origin)`` per transformer, or its error."""
+    out: list[Any] = []
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, (predictor, history) in enumerate(fleet):
+        try:
+            if predictor.forecaster is None:
+                raise InputError(
+                    f"model {predictor.model_id} has no forecast (trained before format 2)."
+                )
+            members = getattr(predictor.forecaster, "members", [predictor.forecaster])
+            exogenous = any(getattr(m, "exogenous", True) for m in members)
+            lookback = max(int(getattr(m, "lookback", 1)) for m in members)
+            origin = _ForecastOrigin.of(predictor, history, lookback, exogenous)
+        except InputError as exc:
+            out.append(exc)
+            continue
+        out.append(origin)
+        # Histories of one recipe and the same time steps share the filters; a forecaster of
+        # the past target alone needs none (its model's rows go together).
+        recipe = predictor._fleet_recipe() if exogenous else ("past only", id(predictor))
+        key = (recipe, str(origin.time.tz), origin.dt.tobytes())
+        groups.setdefault(key, []).append(i)
+    for rows in groups.values():
+        paths = _fleet_group([fleet[i][0] for i in rows], [out[i] for i in rows])
+        for i, path in zip(rows, paths, strict=True):
+            out[i] = (path, out[i].time)
+    return out
+
+
+def _fleet_group(predictors: list[Predictor], origins: list[_ForecastOrigin]) -> list[np.ndarray]:
+    """The forecasts [°C] of transformers whose filter windows share their time steps and
+    whose models share the feature recipe.
+
+    Forecasters read the features and the normal-behaviour temperature at the origin only, so
+    the filters run over their warm-up before it (not at all for a forecaster that reads the
+    past target alone), for the whole group at once.
+    """
+    first = predictors[0]
+    out: list[np.ndarray] = [np.empty(0)] * len(origins)
+    by_model: dict[int, list[int]] = {}
+    for j, predictor in enumerate(predictors):
+        by_model.setdefault(id(predictor), []).append(j)
+    exogenous = bool(origins[0].readings.size)
+    matrix = np.empty((0, 0))
+    names: tuple[str, ...] = ()
+    if exogenous:
+        stacked = np.stack([o.readings for o in origins])  # (N, rows, variables)
+        values = {name: stacked[:, :, j] for j, name in enumerate(first.variables)}
+        spec = first.feature_spec
+        scales = {
+            name: np.array([[p.feature_spec.scales.get(name, 1.0)] for p in predictors])
+            for name in spec.load_inputs
+        }
+        rated = None
+        if spec.iec:  # the same recipe: every model of the group has its IEC estimate
+            ratings = [(p.feature_spec.iec or {})["spec"]["rated_current_a"] for p in predictors]
+            rated = np.array(ratings, dtype=np.float64)[:, None]
+        index = origins[0].index
+        every = index.append([o.index for o in origins[1:]]) if len(origins) > 1 else index
+        columns = feature_arrays(values, origins[0].dt, every, spec, scales, rated)
+        matrix = np.column_stack([v[:, -1] for v in columns.values()])  # (N, features)
+        names = tuple(columns)
+    for rows in by_model.values():
+        predictor = predictors[rows[0]]
+        past = np.vstack([origins[j].past for j in rows])
+        if not exogenous:
+            made = predictor.forecaster.forecast_windows(past, None, np.full(len(rows), np.nan))
+        else:
+            labels, used = predictor._feature_layout(names)
+            part = matrix[rows]
+            normal = predictor.model.predict(part[:, used])
+            times = pd.DatetimeIndex([origins[j].time for j in rows])
+            at_origin = pd.DataFrame(part, index=times, columns=labels)
+            made = predictor.forecaster.forecast_windows(past, at_origin, normal)
+        for j, path in zip(rows, made, strict=True):
+            out[j] = path
+    return out
+
+
+@dataclass(frozen=True)
+class _ForecastOrigin:
+    """What a forecast needs from one history, as arrays: the target on the time grid before
+    the origin (last measured value) and the readings over the filters' warm-up."""
+
+    time: pd.Timestamp  # the origin: the last row with a measured target
+    past: np.ndarray  # (lookback,) target [°C] on the grid, holes filled, NaN before the start
+    readings: np.ndarray  # (rows, variables) over the warm-up, held forward then back
+    index: pd.DatetimeIndex  # the times of those rows
+    dt: np.ndarray  # (rows,) minutes between them
+
+    @classmethod
+    def of(
+        cls, predictor: Predictor, history: pd.DataFrame, lookback: int, exogenous: bool
+    ) -> _ForecastOrigin:
+        if not history.index.is_monotonic_increasing:
+            history = history.sort_index()
+        table = _columns(predictor, history, exogenous)  # (rows, target + variables)
+        y = table[:, 0]
+        known = np.flatnonzero(np.isfinite(y))
+        if known.size < 2:
+            raise InputError(f"the forecast needs measured values of {predictor.target!r}.")
+        n = int(known[-1]) + 1  # rows after the last measured value are not history yet
+        index = history.index[:n]
+        positions = grid_positions(index, predictor.step)
+        grid = on_grid(y[:n], positions)
+        holes = np.isnan(grid)
+        if holes.any():  # filled from the nearest known values, as the forecaster does
+            where = np.flatnonzero(~holes)
+            grid = np.interp(np.arange(grid.size), where, grid[where])
+        past = grid[-lookback:]
+        if past.size < lookback:
+            past = np.r_[np.full(lookback - past.size, np.nan), past]
+        if not exogenous:
+            return cls(index[-1], past, np.empty((0, 0)), index[:0], np.empty(0))
+        rows = n
+        if predictor.step > _NO_STEP:
+            minutes = predictor.feature_spec.warmup_minutes
+            rows = min(n, int(np.ceil(minutes / (predictor.step / pd.Timedelta("1min")))) + 2)
+        readings = _held(table[:n, 1:])[-rows:]
+        tail = index[-rows:]
+        return cls(index[-1], past, readings, tail, minutes_between(tail))
+
+
+def _columns(predictor: Predictor, history: pd.DataFrame, readings: bool) -> np.ndarray:
+    """``(rows, 1 + variables)`` floats: the target, then (``readings``) the model's variables.
+
+    A fleet's histories come with the same columns: where they are is found once per layout.
+    """
+    names = [predictor.target, *(predictor.variables if readings else ())]
+    layouts = predictor._cache.setdefault("forecast_layouts", {})
+    layout = tuple(history.columns)
+    where = layouts.get((layout, readings))
+    if where is None:
+        if not predictor.target or predictor.target not in layout:
+            raise InputError(
+                f"the forecast needs the measured {predictor.target!r} in the history."
+            )
+        missing = [c for c in names if c not in layout]
+        if missing:
+            raise InputError(f"the readings lack the variable {missing[0]!r} that the model needs.")
+        if len(set(layout)) == len(layout):  # else ask pandas, column by column
+            where = layouts[(layout, readings)] = np.array([layout.index(c) for c in names])
+    if where is not None:
+        with contextlib.suppress(TypeError, ValueError):  # a text column: one at a time
+            return history.to_numpy(dtype=np.float64)[:, where]
+    return np.column_stack([history[c].to_numpy(dtype=np.float64) for c in names])
+
+
+def _held(values: np.ndarray) -> np.ndarray:
+    """Each column's NaN replaced by its previous value, then leading ones by the next
+    (``DataFrame.ffill().bfill()`` on a 2-D array)."""
+    if not np.isnan(values).any():
+        return values
+    rows = np.arange(len(values))[:, None]
+    last = np.maximum.accumulate(np.where(np.isnan(values), 0, rows), axis=0)
+    values = np.take_along_axis(values, last, axis=0)
+    back = np.where(np.isnan(values), len(values) - 1, rows)
+    nxt = np.minimum.accumulate(back[::-1], axis=0)[::-1]
+    return np.take_along_axis(values, nxt, axis=0)
 
 
 def load_model(directory: str | Path) -> Predictor:

@@ -138,38 +138,66 @@ def build_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
         from thermowatch.errors import InputError
 
         raise InputError(f"the readings lack the variable {missing[0]!r} that the model needs.")
-    dt = minutes_between(frame.index)
-    columns: dict[str, np.ndarray] = {}
-    for name in spec.inputs:
-        columns[name] = frame[name].to_numpy(dtype=np.float64)
+    values = {name: frame[name].to_numpy(dtype=np.float64) for name in spec.inputs}
+    columns = feature_arrays(values, minutes_between(frame.index), frame.index, spec)
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def feature_arrays(
+    values: dict[str, np.ndarray],
+    dt: np.ndarray,
+    times: pd.DatetimeIndex,
+    spec: FeatureSpec,
+    scales: dict[str, np.ndarray] | None = None,
+    rated_current_a: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """The features of :func:`build_features` as arrays, for one transformer or a fleet.
+
+    Parameters
+    ----------
+    values
+        Each input of ``spec`` at every reading: shape ``(n,)``, or ``(m, n)`` for ``m``
+        transformers read at the same time steps (one row each).
+    dt
+        Minutes since the previous reading, shape ``(n,)`` (shared by the fleet's rows).
+    times
+        The reading times [UTC]: ``n`` of them, or ``m × n`` row after row for a fleet
+        (calendar terms).
+    scales, rated_current_a
+        For a fleet of models that differ only in them: per load input, each row's scale,
+        and each row's rated current [A], as ``(m, 1)`` columns (default: the spec's).
+    """
+    shape = np.shape(values[spec.inputs[0]]) if spec.inputs else (len(dt),)
+    columns: dict[str, np.ndarray] = dict(values)
     drivers: dict[str, np.ndarray] = {}
     for name in spec.load_inputs:
-        scaled = columns[name] / spec.scales.get(name, 1.0)
+        scaled = columns[name] / (scales[name] if scales else spec.scales.get(name, 1.0))
         drivers[f"{name}²"] = scaled * scaled
     for name in spec.ambient_inputs:
         drivers[name] = columns[name]
-    for label, values in drivers.items():
+    smoothed = _smooth(list(drivers.values()), dt, spec.time_constants_min)
+    for (label, driver), filtered in zip(drivers.items(), smoothed, strict=True):
         if label.endswith("²"):
-            columns[label] = values
-        smoothed = _smooth(values, dt, spec.time_constants_min)
-        for tau, series in zip(spec.time_constants_min, smoothed, strict=True):
+            columns[label] = driver
+        for tau, series in zip(spec.time_constants_min, filtered, strict=True):
             columns[f"{label} ~{tau:g}min"] = series
     if spec.iec:
         thermal = TransformerSpec.from_mapping(spec.iec["spec"])
-        load_pu = np.clip(columns[spec.iec["current"]] / thermal.rated_current_a, 0.0, 5.0)
+        rated = thermal.rated_current_a if rated_current_a is None else rated_current_a
+        load_pu = np.clip(columns[spec.iec["current"]] / rated, 0.0, 5.0)
         ambient = np.clip(columns[spec.iec["ambient"]], -59.0, 69.0)
         hot_spot, top_oil = iec_estimate(thermal, load_pu, ambient, dt)
         columns[IEC_HOT_SPOT] = hot_spot
         columns[IEC_TOP_OIL] = top_oil
     if spec.calendar:
-        hours = hours_of(frame.index)
+        hours = hours_of(times).reshape(shape)
         columns["hour_sin"] = np.sin(2 * np.pi * hours / 24.0)
         columns["hour_cos"] = np.cos(2 * np.pi * hours / 24.0)
     if spec.seasonal:
-        days = frame.index.day_of_year.to_numpy() + hours_of(frame.index) / 24.0
+        days = (times.day_of_year.to_numpy() + hours_of(times) / 24.0).reshape(shape)
         columns["doy_sin"] = np.sin(2 * np.pi * days / 365.25)
         columns["doy_cos"] = np.cos(2 * np.pi * days / 365.25)
-    return pd.DataFrame(columns, index=frame.index)
+    return columns
 
 
 def iec_estimate(
@@ -188,9 +216,9 @@ def iec_estimate(
     Parameters
     ----------
     load_pu
-        Load [pu of rated current], one per reading.
+        Load [pu of rated current], one per reading (``(m, n)`` for a fleet sharing ``dt``).
     ambient_c
-        Ambient temperature [°C], one per reading.
+        Ambient temperature [°C], one per reading (same shape).
     dt
         Minutes since the previous reading (first value ignored).
     """
@@ -205,13 +233,14 @@ def iec_estimate(
         return result.hot_spot_c, result.top_oil_c
     fractions = np.arange(1, sub + 1) / sub  # (sub,): the last sub-step lands on the reading
 
-    def between(values: np.ndarray) -> np.ndarray:
-        steps = values[:-1, None] + (values[1:] - values[:-1])[:, None] * fractions
-        return np.r_[values[0], steps.ravel()]
+    def between(values: np.ndarray) -> np.ndarray:  # along the last (time) axis
+        steps = values[..., :-1, None] + (values[..., 1:] - values[..., :-1])[..., None] * fractions
+        flat = steps.reshape(*values.shape[:-1], -1)
+        return np.concatenate([values[..., :1], flat], axis=-1)
 
     sub_dt = np.r_[0.0, np.repeat(dt[1:] / sub, sub)]
     result = simulate(thermal, between(load_pu), between(ambient_c), sub_dt)
-    return result.hot_spot_c[::sub], result.top_oil_c[::sub]
+    return result.hot_spot_c[..., ::sub], result.top_oil_c[..., ::sub]
 
 
 def hours_of(index: pd.DatetimeIndex) -> np.ndarray:
@@ -219,9 +248,19 @@ def hours_of(index: pd.DatetimeIndex) -> np.ndarray:
     return index.hour.to_numpy() + index.minute.to_numpy() / 60.0
 
 
-def _smooth(values: np.ndarray, dt: np.ndarray, taus: tuple[float, ...]) -> list[np.ndarray]:
-    """First-order filters of one signal, started in steady state at its first value."""
-    stacked = np.broadcast_to(values, (len(taus), values.size))
-    tau_column = np.asarray(taus, dtype=np.float64)[:, None]
-    out = first_order_response(dt, tau_column, stacked, np.full(len(taus), values[0]))
-    return list(out)
+def _smooth(
+    signals: list[np.ndarray], dt: np.ndarray, taus: tuple[float, ...]
+) -> list[list[np.ndarray]]:
+    """First-order filters of signals ``(n,)`` or a fleet's ``(m, n)``: per signal, one per
+    time constant, each started in steady state at its first value. All run in one call
+    (one pass of the filter per time constant, however many signals)."""
+    if not signals:
+        return []
+    shape = np.shape(signals[0])
+    rows = np.stack([np.atleast_2d(s) for s in signals])  # (signals, m, n)
+    k, m, n = rows.shape
+    stacked = np.broadcast_to(rows, (len(taus), k, m, n)).reshape(len(taus) * k * m, n)
+    tau_column = np.repeat(np.asarray(taus, dtype=np.float64), k * m)[:, None]
+    x0 = np.tile(rows[:, :, 0].reshape(-1), len(taus))
+    out = first_order_response(dt, tau_column, stacked, x0).reshape(len(taus), k, *shape)
+    return [list(out[:, j]) for j in range(k)]

@@ -16,9 +16,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from thermowatch.errors import InputError
+from thermowatch.learn.artifact import forecast_fleet
 from thermowatch.learn.forecasting import Crossing, Forecast
 
 LEARNED, PHYSICS = "learned", "physics"
+#: The horizon people see: the transformer page's forecast panel and the forecasts the live
+#: pipeline stores, whose first threshold crossing the fleet page shows.
+FORECAST_HORIZON = pd.Timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -80,3 +84,7 @@ def forecast_temperature(
         return None
     frame, physics_id = made
     return TemperatureForecast(frame, PHYSICS, physics_id, note)
+
+
+__all__ = ["FORECAST_HORIZON", "LEARNED", "PHYSICS", "TemperatureForecast", "forecast_fleet",
+           "forecast_temperature"]  # fmt: skip

@@ -40,7 +40,12 @@ from thermowatch.errors import InputError
 from thermowatch.learn.levels import Level, level_of
 from thermowatch.learn.result import Thresholds
 from thermowatch.live import validate as v
-from thermowatch.live.forecast import LEARNED, TemperatureForecast, forecast_temperature
+from thermowatch.live.forecast import (
+    FORECAST_HORIZON,
+    LEARNED,
+    TemperatureForecast,
+    forecast_temperature,
+)
 from thermowatch.live.nowcast import IecEstimator, is_oil, physics_forecast
 from thermowatch.store.types import to_micros
 from thermowatch.thermal import TransformerSpec
@@ -95,7 +100,7 @@ class LiveSettings:
 
     max_future_skew: timedelta = v.DEFAULT_MAX_FUTURE_SKEW
     stale_periods: int = 5
-    forecast_horizon_min: float = 120.0
+    forecast_horizon_min: float = FORECAST_HORIZON / timedelta(minutes=1)  # the pages' 24 h
     forecast_step_min: float = 15.0
     physics_sigma_k: float = 2.0  # σ of the IEC model's residual when no model says [K]
     learned_forecast: bool = True  # the champion's forecast when it has one (else physics)
@@ -196,6 +201,8 @@ class _State:
     learned: TemperatureForecast | None = None  # the last learned forecast, until refreshed
     learned_at: pd.Timestamp | None = None  # the instant it was made from
     target_kind: str = q.WINDING_TEMPERATURE  # the quantity the prediction must be
+    forecast_stored_at: datetime | None = None  # the instant of the last forecast stored
+    forecast_stored_key: tuple[str | None, str | None] = (None, None)  # its source, model
 
 
 class Pipeline:
@@ -373,7 +380,7 @@ class Pipeline:
                 [tid, us, event.model_id, event.predicted_c, event.lower_c, event.upper_c,
                  event.level, event.measured_c, event.measured_level]
             )  # fmt: skip
-            for t, value in event.forecast:
+            for t, value in event.forecast if self._forecast_due(st, snap.ts, event) else ():
                 batch["forecasts"].append(
                     [
                         tid,
@@ -410,16 +417,29 @@ class Pipeline:
             event.warnings.append("no history: steady state at this reading assumed.")
         fc = self._forecast(st, snap.ts, event)
         if fc is not None:
-            finite = fc.frame[np.isfinite(fc.frame["predicted"].to_numpy())]
-            event.forecast = tuple(
-                (t.to_pydatetime(), float(x)) for t, x in finite["predicted"].items()
-            )
-            event.forecast_bounds = tuple(
-                (float(lo), float(hi))
-                for lo, hi in zip(finite["lower"], finite["upper"], strict=True)
-            )
+            values = fc.frame[["predicted", "lower", "upper"]].to_numpy(dtype=np.float64)
+            finite = np.isfinite(values[:, 0])
+            values = values[finite].tolist()  # plain floats, in one call
+            times = fc.frame.index[finite].to_pydatetime()
+            event.forecast = tuple((t, v[0]) for t, v in zip(times, values, strict=True))
+            event.forecast_bounds = tuple((v[1], v[2]) for v in values)
             event.forecast_source, event.forecast_model_id = fc.source, fc.model_id
             event.forecast_note = fc.note
+
+    def _forecast_due(self, st: _State, ts: datetime, event: PredictionEvent) -> bool:
+        """Whether this event's forecast is stored: once per forecast step of data time (the
+        learned forecast's refresh cadence; each stored issue spans the whole horizon, so the
+        fleet page's newest issue is at most one step old), and whenever its source changes.
+        Every event still carries its forecast to the alert rules."""
+        if not event.forecast:
+            return False
+        key = (event.forecast_source, event.forecast_model_id)
+        step = timedelta(minutes=self.settings.forecast_step_min)
+        last = st.forecast_stored_at
+        if last is not None and key == st.forecast_stored_key and last <= ts < last + step:
+            return False
+        st.forecast_stored_at, st.forecast_stored_key = ts, key
+        return True
 
     def _forecast(
         self, st: _State, ts: datetime, event: PredictionEvent
@@ -448,7 +468,7 @@ class Pipeline:
                 if event.upper_c is not None
                 else 2.0 * s.physics_sigma_k
             )
-            index = pd.DatetimeIndex([at + pd.Timedelta(minutes=float(m)) for m in ahead])
+            index = at + pd.to_timedelta(ahead, unit="min")
             frame = pd.DataFrame(
                 {"predicted": values, "lower": values - half, "upper": values + half}, index=index
             )

@@ -19,7 +19,7 @@ from thermowatch.learn.artifact import load_model
 from thermowatch.learn.levels import Level
 from thermowatch.learn.result import Thresholds
 from thermowatch.live import Snapshot
-from thermowatch.live.forecast import LEARNED, PHYSICS, forecast_temperature
+from thermowatch.live.forecast import FORECAST_HORIZON, LEARNED, PHYSICS, forecast_temperature
 from thermowatch.live.pipeline import Pipeline, Profile
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
@@ -90,7 +90,67 @@ def test_without_a_learned_forecast_the_physics_stands_in_and_says_so(tmp_path, 
     assert stored == {f"iec60076-7:{SAMPLE_SPEC.cooling}"}
     last = events[-1]
     assert last.forecast_source == PHYSICS and "has no learned forecast" in last.forecast_note
-    assert len(last.forecast) == 8  # 2 h every 15 min
+    assert len(last.forecast) == 96  # 24 h every 15 min: the transformer page's horizon
+
+
+@pytest.mark.parametrize("learned", [True, False])
+def test_the_fleet_column_and_the_transformer_page_forecast_the_same_horizon(
+    tmp_path, champion, day, learned
+):
+    """The forecast the pipeline stores, whose first crossing the fleet page shows, spans
+    the transformer page's 24 h, learned or physics; one issue per 15 min of data time."""
+    from thermowatch.dashboard.panels import thermal_panels
+    from thermowatch.store.overview import forecast_crossings
+    from thermowatch.store.transformers import get_transformer
+
+    predictor = champion if learned else dataclasses.replace(champion, forecaster=None)
+    engine = make_engine(f"sqlite:///{tmp_path}/live.db")
+    upgrade(engine)
+    ensure_transformer(engine, TID, TID, target_variable=WINDING, spec=SAMPLE_SPEC.to_dict())
+    profile = Profile(TID, WINDING, THRESHOLDS, predictor=predictor, spec=SAMPLE_SPEC,
+                      load=CURRENT, ambient=AMBIENT)  # fmt: skip
+    snaps = [
+        Snapshot(TID, ts.to_pydatetime(), {k: float(v) for k, v in row.items()}, "test")
+        for ts, row in day.iterrows()
+    ]
+    Pipeline(engine, lambda _: profile).process(snaps, now=day.index[-1].to_pydatetime())
+    f = forecasts.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(f.issued_at, f.ts, f.model_id, f.level).order_by(f.issued_at, f.ts)
+        )
+        issues: dict = {}
+        for issued, ts, model, level in rows:
+            issues.setdefault(issued, []).append((ts, model, level))
+    model = predictor.model_id if learned else f"iec60076-7:{SAMPLE_SPEC.cooling}"
+    newest = max(issues)
+    assert {m for _, m, _ in issues[newest]} == {model}
+    stored_span = issues[newest][-1][0] - newest
+    page = thermal_panels(engine, get_transformer(engine, TID), THRESHOLDS,
+                          now=day.index[-1].to_pydatetime(), predictor=predictor)  # fmt: skip
+    assert page.forecast is not None and page.forecast.source == (
+        "learned" if learned else "physics"
+    )
+    page_span = page.forecast.index[-1] - page.forecast.index[0]
+    if learned:  # the page's learned points start one step after now, the physics' at now
+        page_span += pd.Timedelta("10min")
+    assert stored_span == page_span == FORECAST_HORIZON
+    # Stored once per 15 min of data time (readings every 10 min: an issue every 20 min),
+    # not with each of the 144 readings (and at once when the source changes: the first
+    # reading, without history, has the physics' forecast).
+    same = sorted(t for t, points in issues.items() if points[0][1] == model)
+    gaps = pd.Series(same).diff().dropna()
+    assert len(same) >= len(issues) - 1
+    assert len(issues) < len(snaps) and (gaps >= pd.Timedelta("15min")).all()
+    assert (gaps <= pd.Timedelta("20min")).all()
+    # The fleet page's column reads that newest issue.
+    first = next((t for t, _, lvl in issues[newest] if lvl in ("ALERTE", "CRITIQUE")), None)
+    crossing = forecast_crossings(engine).get(TID)
+    if first is None:
+        assert crossing is None
+    else:
+        assert crossing.issued_at == newest.replace(tzinfo=UTC)
+        assert crossing.at == first.replace(tzinfo=UTC)
 
 
 def test_one_function_for_the_pipeline_and_the_dashboard(champion, day):

@@ -33,6 +33,11 @@ Its three roles, each chosen on validation by the written rule of
     ``Forecast.crossings(thresholds)`` gives, per threshold, the first time the forecast (and
     its upper/lower bound: earliest/latest) reaches it.
 
+``predictor.forecast_many(histories, horizon=None) -> list[Forecast | InputError]``
+    **Fleet forecasts**: :meth:`forecast` (no scenario) of many transformers served by this
+    model in one pass, the same numbers; a forecaster serves it with
+    ``forecast_windows(past, features, normal)`` (many origins in one product).
+
 Adding a model type: a class with ``name``, ``role``, ``parameters``, ``describe()``,
 ``to_dict()`` and ``from_dict()`` (JSON numbers only) in a file here, and one line in
 :data:`REGISTRY`.

@@ -194,6 +194,31 @@ class DirectForecast:
         x, last = self.inputs(y_grid, positions[origins], state, origins)
         return last[:, None] + self._apply(x) * self.spread
 
+    # ---------------------------------------------------- fleet: many origins at once
+    # (batched forecasts, thermowatch issue 10: Predictor.forecast_many stacks a fleet here)
+    def forecast_windows(
+        self, past: np.ndarray, features: pd.DataFrame | None, normal: np.ndarray
+    ) -> np.ndarray:
+        """``(N, H)`` temperatures [°C] after ``N`` origins in one product: the numbers
+        :meth:`forecast` gives for each origin alone.
+
+        ``past``: ``(N, k)`` target values [°C] on the time grid up to each origin (last
+        column), holes filled as :meth:`forecast` fills them, NaN before a history's start;
+        ``features`` (one row per origin, indexed by the origin times; ``None`` for a model
+        of the past target alone) and ``normal`` [°C]: the features and normal-behaviour
+        temperatures at the origins.
+        """
+        past = np.asarray(past, dtype=np.float64)
+        if past.shape[1] < self.lookback:
+            pad = np.full((len(past), self.lookback - past.shape[1]), np.nan)
+            past = np.hstack([pad, past])
+        past = past[:, -self.lookback :]
+        n = len(past)
+        ends = np.arange(1, n + 1) * self.lookback - 1  # each origin's window, row after row
+        state = self._state(features, past[:, -1], normal)
+        x, last = self.inputs(past.ravel(), ends, state, np.arange(n))
+        return last[:, None] + self._apply(x) * self.spread
+
     # ------------------------------------------------------------------ describe, save
     @property
     def parameters(self) -> int:
@@ -277,6 +302,11 @@ class EnsembleForecast:
 
     def forecast(self, *args) -> np.ndarray:
         return np.average([m.forecast(*args) for m in self.members], axis=0, weights=self.weights)
+
+    # (batched forecasts, thermowatch issue 10)
+    def forecast_windows(self, *args) -> np.ndarray:
+        """:meth:`DirectForecast.forecast_windows` of each member, averaged."""
+        return np.mean([m.forecast_windows(*args) for m in self.members], axis=0)
 
     @property
     def parameters(self) -> int:
