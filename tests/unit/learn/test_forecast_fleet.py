@@ -80,8 +80,9 @@ def _with(predictor, forecaster):
 
 
 def _forecasters(predictor):
-    """The trained forecaster, a forecaster of the past target alone, and their ensemble
-    (the other two with arbitrary weights: equality does not need good ones)."""
+    """The trained forecaster, its member with filters (``direct``), a forecaster of the past
+    target alone, and their ensembles, equal and weighted (arbitrary weights: equality does
+    not need good ones)."""
     rng = np.random.default_rng(0)
     trained = predictor.forecaster
     horizon = int(trained.horizon)
@@ -89,16 +90,18 @@ def _forecasters(predictor):
         lookback=200, horizon=horizon, level=60.0, spread=5.0,
         coef=rng.normal(0, 0.01, (199, horizon)), intercept=rng.normal(0, 0.01, horizon),
     )  # fmt: skip
-    direct = trained.members[0] if isinstance(trained, EnsembleForecast) else trained
-    assert isinstance(direct, DirectForecast) and direct.exogenous
+    members = trained.members if isinstance(trained, EnsembleForecast) else [trained]
+    direct = next(m for m in members if isinstance(m, DirectForecast) and m.exogenous)
     return {
         "trained": trained,
         "nlinear": nlinear,
         "ensemble": EnsembleForecast([direct, nlinear]),
+        "weighted": EnsembleForecast([direct, nlinear], [0.25, 0.75]),
+        "direct": direct,
     }
 
 
-@pytest.mark.parametrize("kind", ["trained", "nlinear", "ensemble"])
+@pytest.mark.parametrize("kind", ["trained", "nlinear", "ensemble", "weighted"])
 def test_fleet_forecasts_equal_the_one_by_one_forecasts(served, kind):
     predictor, frame = served
     predictor = _with(predictor, _forecasters(predictor)[kind])
@@ -177,6 +180,7 @@ def test_a_fleet_shares_the_filters_across_models_and_answers_in_its_order(serve
     from thermowatch.live.forecast import forecast_fleet
 
     predictor, frame = served
+    predictor = _with(predictor, _forecasters(predictor)["direct"])  # a model with filters
     other = _another_transformer(predictor, 1.3)
     nlinear = _with(predictor, _forecasters(predictor)["nlinear"])
     histories = _histories(frame, predictor.target, 800)[:8]
@@ -199,7 +203,6 @@ def test_a_fleet_shares_the_filters_across_models_and_answers_in_its_order(serve
     answers = forecast_fleet(fleet, "12h")
     monkeypatch.undo()
     assert filtered == [6]  # the 6 transformers of the two models with filters, in one pass
-    assert isinstance(predictor.forecaster, DirectForecast)  # the fixture's chosen one
     direct = ("forecast-direct", 3)  # per model: one product for its transformers
     assert sorted(products) == [direct, direct, ("forecast-nlinear", 2)]
     for (model, history), answer in zip(fleet[:-1], answers[:-1], strict=True):

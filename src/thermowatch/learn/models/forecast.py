@@ -306,7 +306,9 @@ class EnsembleForecast:
     # (batched forecasts, thermowatch issue 10)
     def forecast_windows(self, *args) -> np.ndarray:
         """:meth:`DirectForecast.forecast_windows` of each member, averaged."""
-        return np.mean([m.forecast_windows(*args) for m in self.members], axis=0)
+        return np.average(
+            [m.forecast_windows(*args) for m in self.members], axis=0, weights=self.weights
+        )
 
     @property
     def parameters(self) -> int:
