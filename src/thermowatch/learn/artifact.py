@@ -25,6 +25,7 @@ from thermowatch.learn.features import (
     build_features,
     feature_arrays,
     minutes_between,
+    require_columns,
 )
 from thermowatch.learn.forecasting import Forecast, horizon_in_steps, scenario_frame
 from thermowatch.learn.intervals import AdaptiveConformal
@@ -247,9 +248,17 @@ class Predictor:
         )
 
     def _require_target(self, history: pd.DataFrame, what: str) -> np.ndarray:
-        if not self.target or self.target not in history.columns:
-            raise InputError(f"the {what} needs the measured {self.target!r} in the history.")
+        self._check_target(history.columns, what)
         return history[self.target].to_numpy(dtype=np.float64)
+
+    def _check_target(self, columns: Any, what: str) -> None:
+        if not self.target or self.target not in columns:
+            raise InputError(f"the {what} needs the measured {self.target!r} in the history.")
+
+    def _require_forecaster(self) -> Any:
+        if self.forecaster is None:
+            raise InputError(f"model {self.model_id} has no forecast (trained before format 2).")
+        return self.forecaster
 
     def nowcast_frame(self, history: pd.DataFrame) -> pd.DataFrame:
         """Nowcast [°C] of each row from the values measured before it (see the seam)."""
@@ -309,9 +318,7 @@ class Predictor:
         return forecast_fleet([(self, h) for h in histories], horizon)
 
     def _forecast_steps(self, horizon: str | int | None) -> int:
-        if self.forecaster is None:
-            raise InputError(f"model {self.model_id} has no forecast (trained before format 2).")
-        return horizon_in_steps(horizon, self.step, int(self.forecaster.horizon))
+        return horizon_in_steps(horizon, self.step, int(self._require_forecaster().horizon))
 
     def _forecast_paths(
         self, histories: Sequence[pd.DataFrame]
@@ -419,11 +426,8 @@ def _fleet_paths(
     groups: dict[tuple[Any, ...], list[int]] = {}
     for i, (predictor, history) in enumerate(fleet):
         try:
-            if predictor.forecaster is None:
-                raise InputError(
-                    f"model {predictor.model_id} has no forecast (trained before format 2)."
-                )
-            members = getattr(predictor.forecaster, "members", [predictor.forecaster])
+            forecaster = predictor._require_forecaster()
+            members = getattr(forecaster, "members", [forecaster])
             exogenous = any(getattr(m, "exogenous", True) for m in members)
             lookback = max(int(getattr(m, "lookback", 1)) for m in members)
             origin = _ForecastOrigin.of(predictor, history, lookback, exogenous)
@@ -547,13 +551,8 @@ def _columns(predictor: Predictor, history: pd.DataFrame, readings: bool) -> np.
     layout = tuple(history.columns)
     where = layouts.get((layout, readings))
     if where is None:
-        if not predictor.target or predictor.target not in layout:
-            raise InputError(
-                f"the forecast needs the measured {predictor.target!r} in the history."
-            )
-        missing = [c for c in names if c not in layout]
-        if missing:
-            raise InputError(f"the readings lack the variable {missing[0]!r} that the model needs.")
+        predictor._check_target(layout, "forecast")
+        require_columns(layout, names)
         if len(set(layout)) == len(layout):  # else ask pandas, column by column
             where = layouts[(layout, readings)] = np.array([layout.index(c) for c in names])
     if where is not None:

@@ -123,6 +123,15 @@ def minutes_between(index: pd.DatetimeIndex) -> np.ndarray:
     return dt
 
 
+def require_columns(present: Any, needed: Any) -> None:
+    """Refuse (InputError naming the first one) readings that lack a variable the model needs."""
+    missing = [c for c in needed if c not in present]
+    if missing:
+        from thermowatch.errors import InputError
+
+        raise InputError(f"the readings lack the variable {missing[0]!r} that the model needs.")
+
+
 def build_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
     """Feature matrix for every row of ``frame`` (UTC DatetimeIndex, the spec's input columns).
 
@@ -133,11 +142,7 @@ def build_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
     spec
         The feature recipe (from :func:`feature_spec_for` or a saved model).
     """
-    missing = [c for c in spec.inputs if c not in frame.columns]
-    if missing:
-        from thermowatch.errors import InputError
-
-        raise InputError(f"the readings lack the variable {missing[0]!r} that the model needs.")
+    require_columns(frame.columns, spec.inputs)
     values = {name: frame[name].to_numpy(dtype=np.float64) for name in spec.inputs}
     columns = feature_arrays(values, minutes_between(frame.index), frame.index, spec)
     return pd.DataFrame(columns, index=frame.index)
