@@ -34,6 +34,11 @@ def default_database_url() -> str:
     return f"sqlite:///{data_home() / 'thermowatch.db'}"
 
 
+def default_models_dir() -> Path:
+    """Where retrained model artifacts go when ``THERMOWATCH_MODELS_DIR`` names no place."""
+    return data_home() / "models"
+
+
 def default_spool_dir() -> Path:
     """The monitor's spool directory when its configuration names none."""
     return data_home() / "spool"

@@ -29,6 +29,7 @@ from thermowatch.learn.plausibility import implausible_responses
 from thermowatch.learn.promotion import decide_promotion
 from thermowatch.learn.train import TrainOptions, train
 from thermowatch.live.champion import artifact_digest, load_champion, load_verified
+from thermowatch.paths import default_models_dir
 from thermowatch.store.models import champion, insert_challenger
 from thermowatch.store.readings import readings_frame
 from thermowatch.store.tables import alerts
@@ -45,8 +46,10 @@ FAULT_KINDS = ("temperature_measured", "anomaly", "residual_drift")
 
 
 def models_dir() -> Path:
-    """Where retrained artifacts are written (``THERMOWATCH_MODELS_DIR``, default ./models)."""
-    return Path(os.environ.get("THERMOWATCH_MODELS_DIR", "models"))
+    """Where retrained artifacts are written: ``THERMOWATCH_MODELS_DIR``, else ``models/`` in the
+    data directory (never the working directory: a run must not write into a repository)."""
+    explicit = os.environ.get("THERMOWATCH_MODELS_DIR")
+    return Path(explicit) if explicit else default_models_dir()
 
 
 def deployment_phase() -> int:
