@@ -23,6 +23,7 @@ import httpx
 
 from thermowatch.alerts.config import AlertsConfig, ChannelConfig
 from thermowatch.errors import InputError
+from thermowatch.learn.levels import Level
 
 log = logging.getLogger("thermowatch.alerts")
 
@@ -169,7 +170,7 @@ class WebhookChannel(_HttpChannel):
 class NtfyChannel(_HttpChannel):
     """ntfy-style push: JSON publish to ``url`` with the recipient as topic."""
 
-    PRIORITY: ClassVar[dict[str, int]] = {"CRITIQUE": 5, "ALERTE": 4}
+    PRIORITY: ClassVar[dict[str, int]] = {Level.CRITIQUE.name: 5, Level.ALERTE.name: 4}
 
     def send(self, message: OutgoingMessage) -> str:
         payload = {"topic": message.recipient, "title": message.subject,

@@ -366,6 +366,9 @@ def parse_config(doc: dict[str, Any]) -> AlertsConfig:
         deadband_k=_get(lv, "deadband_k", "alerts.levels", float, 2.0),
         raise_after=_minutes(lv, "raise_after_minutes", "alerts.levels", timedelta(minutes=5)),
         clear_after=_minutes(lv, "clear_after_minutes", "alerts.levels", timedelta(minutes=15)),
+        raise_after_critique=_minutes(
+            lv, "raise_after_critique_minutes", "alerts.levels", timedelta(minutes=1)
+        ),
     )
     if hyst.deadband_k < 0:
         raise InputError("alerts config: alerts.levels.deadband_k must be >= 0")

@@ -39,6 +39,7 @@ from thermowatch.store.alerts import (
     save_alert_states,
 )
 from thermowatch.store.engine import write_transaction
+from thermowatch.store.state import read_state
 from thermowatch.store.transformers import get_transformer
 
 # Kinds of alert (model degradation and residual drift come from the lifecycle jobs).
@@ -76,19 +77,18 @@ class AlertEvent:
 
 
 def thresholds_from_store(engine: Engine, transformer_id: str) -> Thresholds:
-    """The transformer's thresholds from the store (``{"alert": .., "critical": ..}`` [°C]).
+    """The transformer's thresholds in force, as its stored state holds them (resolved once by
+    :func:`thermowatch.learn.thresholds.resolve_thresholds`).
 
-    Raises ``InputError`` when the transformer has none.
+    Raises ``InputError`` when none were resolved for it yet.
     """
-    th = get_transformer(engine, transformer_id).thresholds or {}
-    alerte = th.get("alert", th.get("alerte"))
-    critique = th.get("critical", th.get("critique"))
-    if alerte is None or critique is None:
+    state = read_state(engine, transformer_id)
+    if state is None:
         raise InputError(
-            f"transformer {transformer_id!r} has no alert thresholds in the store "
-            "(set thresholds = {alert, critical}) and none were given"
+            f"transformer {transformer_id!r} has no thresholds in force yet (no reading went "
+            "through the live pipeline) and none were given"
         )
-    return Thresholds(float(alerte), float(critique), "store")
+    return state.as_thresholds()
 
 
 def trend_k_per_h(samples: deque[tuple[datetime, float]]) -> float | None:
@@ -225,10 +225,12 @@ class AlertEngine:
                 signals.append((ANOMALY, measured_c - predicted_c,
                                 Thresholds(limit, math.inf, "anomaly"),
                                 Hysteresis(residual_sigma_k / 2, after, after)))  # fmt: skip
-        if forecast is not None and forecast.forecast:
+        future = [v for t, v in forecast.forecast if t > timestamp] if forecast is not None else []
+        if future:
             # Raised as soon as the forecast crosses (it is already a look ahead); cleared
-            # like any temperature once the forecast stays below for ``clear_after``.
-            peak = max(value for _, value in forecast.forecast)
+            # like any temperature once the forecast stays below for ``clear_after``. Only
+            # points after the reading count: a crossing names a future time.
+            peak = max(future)
             signals.append((FORECAST_CROSSING, peak, thresholds,
                             Hysteresis(0.0, timedelta(0), hyst.clear_after)))  # fmt: skip
         return signals
@@ -403,6 +405,7 @@ class AlertEngine:
 def _tracker(state: AlertState, h: Hysteresis) -> LevelTracker:
     t = LevelTracker(h, Level[state.level])
     t._up_since, t._down_since, t._last_ts = state.up_since, state.down_since, state.last_ts
+    t._crit_since = state.critique_since
     t._up_target = Level[state.up_target] if state.up_target else Level.NORMAL
     t._down_target = Level[state.down_target] if state.down_target else Level.NORMAL
     return t
@@ -412,6 +415,7 @@ def _state(t: LevelTracker) -> AlertState:
     return AlertState(
         t.level.name, t._up_since, t._up_target.name if t._up_since else None,
         t._down_since, t._down_target.name if t._down_since else None, t._last_ts,
+        t._crit_since,
     )  # fmt: skip
 
 

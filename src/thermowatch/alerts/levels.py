@@ -4,8 +4,10 @@ A raw level comes from :func:`thermowatch.learn.levels.level_of` (``>= alerte`` 
 ``>= critique`` is CRITIQUE; :class:`Level` lives there too). :class:`LevelTracker` adds the two things that keep an
 alert system switched on:
 
-* **a minimum duration before raising**: the value must stay at or above a higher level for
-  ``raise_after`` before the level goes up (noise spikes do not page anyone);
+* **a minimum duration before raising**, in data time: the value must stay at or above the
+  ALERTE threshold for ``raise_after`` (the CRITIQUE threshold for the shorter
+  ``raise_after_critique``) before the level goes up (noise spikes do not page anyone); an
+  ALERTE held escalates to CRITIQUE at the first reading past the CRITIQUE threshold;
 * **a deadband and a minimum duration before clearing**: the level goes down only once the
   value has stayed below ``threshold - deadband`` for ``clear_after``, so a value hovering
   at the threshold raises once per crossing episode, not forty times.
@@ -28,24 +30,33 @@ __all__ = ["Hysteresis", "Level", "LevelTracker", "raw_level", "threshold_of"]
 
 @dataclass(frozen=True)
 class Hysteresis:
-    """Hysteresis settings.
+    """Hysteresis settings (durations are data time: the readings' own timestamps).
 
     Attributes
     ----------
     deadband_k : the value must fall below ``threshold - deadband_k`` to count as cleared [K].
-    raise_after : time the value must stay at a higher level before the level goes up.
+    raise_after : time the value must stay at or above the ALERTE threshold before ALERTE.
     clear_after : time the value must stay below ``threshold - deadband_k`` before it goes down.
+    raise_after_critique : time the value must stay at or above the CRITIQUE threshold before
+        CRITIQUE is entered from NORMAL (never longer than ``raise_after``); from ALERTE the
+        first reading past the CRITIQUE threshold escalates.
     """
 
     deadband_k: float = 2.0
     raise_after: timedelta = timedelta(minutes=5)
     clear_after: timedelta = timedelta(minutes=15)
+    raise_after_critique: timedelta = timedelta(minutes=1)
 
     def __post_init__(self) -> None:
         if not self.deadband_k >= 0:
             raise InputError(f"deadband must be >= 0 K, got {self.deadband_k}")
-        if self.raise_after < timedelta(0) or self.clear_after < timedelta(0):
+        if min(self.raise_after, self.clear_after, self.raise_after_critique) < timedelta(0):
             raise InputError("raise and clear durations must not be negative")
+
+    @property
+    def critique_after(self) -> timedelta:
+        """The CRITIQUE raise delay in force: never longer than ALERTE's."""
+        return min(self.raise_after_critique, self.raise_after)
 
 
 def raw_level(thresholds: Thresholds, value_c: float) -> Level:
@@ -62,9 +73,12 @@ def threshold_of(thresholds: Thresholds, level: Level) -> float | None:
 class LevelTracker:
     """Stateful level of one signal (e.g. the predicted temperature of one transformer).
 
-    ``level`` may be seeded from an open alert after a restart; pending raise/clear timers
-    are not persisted (after a restart a change needs a fresh minimum duration: the safe
-    side, since the open alert stays open meanwhile).
+    Going up, the level is always the level of the value that made it go up (an alarm's
+    severity is the severity of the value it quotes): a value past the CRITIQUE threshold
+    never raises ALERTE, it waits for CRITIQUE's own (shorter) delay, or escalates an ALERTE
+    already held at once. ``_up_since`` / ``_crit_since`` are since when the value has stayed
+    at or above the ALERTE / CRITIQUE threshold. All timers are stored with the level, so they
+    survive a restart.
     """
 
     hysteresis: Hysteresis = field(default_factory=Hysteresis)
@@ -74,6 +88,7 @@ class LevelTracker:
     _down_since: datetime | None = None
     _down_target: Level = Level.NORMAL
     _last_ts: datetime | None = None
+    _crit_since: datetime | None = None
 
     def update(self, ts: datetime, value_c: float, thresholds: Thresholds) -> Level:
         """Feed one sample (time, value [°C]); returns the level after it.
@@ -87,15 +102,15 @@ class LevelTracker:
         up = raw_level(thresholds, value_c)
         # The level a value "still holds" once the deadband is taken into account.
         held = raw_level(thresholds, value_c + h.deadband_k)
-        if up > self.level:
-            if self._up_since is None:
-                self._up_since, self._up_target = ts, up
-            else:  # go up only as far as the value stayed during the whole wait
-                self._up_target = min(self._up_target, up)
-            if ts - self._up_since >= h.raise_after:
-                self._set(self._up_target)
-        else:
-            self._up_since = None
+        self._up_since = (self._up_since or ts) if up >= Level.ALERTE else None
+        self._crit_since = (self._crit_since or ts) if up >= Level.CRITIQUE else None
+        self._up_target = up if up > self.level else Level.NORMAL
+        if up == Level.CRITIQUE and self.level < up:
+            waited = ts - self._crit_since  # type: ignore[operator]
+            if self.level == Level.ALERTE or waited >= h.critique_after:
+                self._set(Level.CRITIQUE)
+        elif up == Level.ALERTE and self.level < up and ts - self._up_since >= h.raise_after:  # type: ignore[operator]
+            self._set(Level.ALERTE)
         if held < self.level:
             if self._down_since is None:
                 self._down_since, self._down_target = ts, held
@@ -109,4 +124,5 @@ class LevelTracker:
 
     def _set(self, level: Level) -> None:
         self.level = level
-        self._up_since = self._down_since = None
+        self._down_since = None
+        self._up_target = Level.NORMAL

@@ -82,7 +82,9 @@ def forecast(
     scenario = read_scenario(load_scenario, variables) if load_scenario else None
     result = predictor.forecast(history, horizon=horizon, load_scenario=scenario)
     th = predictor.thresholds
-    thresholds = {"ALERTE": th.alerte_c, "CRITIQUE": th.critique_c}
+    from thermowatch.learn.levels import threshold_map
+
+    thresholds = threshold_map(th)
     console = Console()
     table = Table(title=forecast_title(result, lang))
     for column in ("timestamp (UTC)", "°C", "low", "high"):

@@ -15,11 +15,12 @@ from datetime import UTC, datetime, timedelta
 
 from thermowatch.data.simulator import OIL, SAMPLE_SPEC
 from thermowatch.ingest.simulator import FIELDS, FieldModel, transformer_ids
-from thermowatch.learn.result import Thresholds
+from thermowatch.learn.levels import RAISED
 from thermowatch.live.pipeline import Pipeline, Snapshot
 from thermowatch.live.profiles import store_profile
 from thermowatch.report.i18n import number
 from thermowatch.store.alerts import raise_alert
+from thermowatch.store.state import read_states
 from thermowatch.store.transformers import Transformer, save_transformer
 
 #: Top-oil thresholds [°C] of the simulated fleet: the normal daily cycle (peaks ~67 °C) stays
@@ -79,10 +80,11 @@ def seed_fleet(
                 ))  # fmt: skip
                 last_oil[tid] = float(values["oil_c"][i])
         pipeline.process(snapshots, now=end)
-    th = Thresholds(THRESHOLDS["alert"], THRESHOLDS["critical"], "config")
-    for tid, oil in sorted(last_oil.items()):
-        level = th.level(oil)
-        if level != "NORMAL":
-            raise_alert(engine, tid, "top_oil_high", level,
-                        f"{tid} : huile {number(oil)} °C ≥ seuil {level.lower()}", at=end)  # fmt: skip
+    states = read_states(engine)  # the level each transformer's last reading got, stored
+    for tid in sorted(last_oil):
+        s = states.get(tid)
+        if s is not None and s.measured_level in RAISED:
+            raise_alert(engine, tid, "top_oil_high", s.measured_level,
+                        f"{tid} : {number(s.measured_c)} °C ≥ seuil {s.measured_level.lower()}",
+                        at=end)  # fmt: skip
     return ids

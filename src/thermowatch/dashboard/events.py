@@ -23,6 +23,7 @@ from starlette.responses import StreamingResponse
 
 from thermowatch.dashboard.auth import Viewer, viewer
 from thermowatch.dashboard.render import age_text, when
+from thermowatch.learn.levels import LEVEL_NAMES
 from thermowatch.report.i18n import t
 from thermowatch.store import overview
 from thermowatch.store.transformers import get_transformer
@@ -153,7 +154,7 @@ def encode(kind: str, payload: dict, lang: str) -> bytes:
     data = dict(payload)
     if kind == "alert":
         data["level_text"] = t(f"ui.level.{data['level']}", lang) if data["level"] in (
-            "NORMAL", "ALERTE", "CRITIQUE") else data["level"]  # fmt: skip
+            LEVEL_NAMES) else data["level"]  # fmt: skip
         data["raised_at_text"] = when(data.pop("raised_at"), lang)
     else:
         data["age_text"] = age_text(data.pop("at"), lang)

@@ -15,12 +15,13 @@ from thermowatch.alerts.phases import recorded_phase
 from thermowatch.dashboard.auth import PageError, Viewer, audit, check_csrf, check_role, viewer
 from thermowatch.dashboard.render import page
 from thermowatch.errors import InputError, NotFoundError
+from thermowatch.learn.levels import RAISED
 from thermowatch.store import alerts as store_alerts
 from thermowatch.store.alert_comments import add_comment, comments_by_alert
 from thermowatch.store.overview import STATES, alert_kinds, deliveries_by_alert, find_alerts
 
 router = APIRouter(include_in_schema=False)
-LEVELS = ("ALERTE", "CRITIQUE")
+LEVELS = RAISED
 ROW_ID_MAX = 2**63 - 1  # the largest id a SQLite INTEGER or a PostgreSQL BIGINT holds
 
 

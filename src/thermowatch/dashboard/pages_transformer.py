@@ -18,11 +18,11 @@ from starlette.responses import JSONResponse, Response
 from thermowatch.dashboard import panels as pn
 from thermowatch.dashboard import physics
 from thermowatch.dashboard.auth import PageError, Viewer, viewer
-from thermowatch.dashboard.render import STALE_AFTER_S, age_text, page, thresholds_for
+from thermowatch.dashboard.render import STALE_AFTER_S, age_text, page
 from thermowatch.errors import InputError, NotFoundError
 from thermowatch.report.i18n import number, t
 from thermowatch.store.alerts import open_alerts
-from thermowatch.store.readings import latest_value
+from thermowatch.store.state import read_state
 from thermowatch.store.transformers import get_transformer
 from thermowatch.thermal.limits import NORMAL_CYCLIC
 
@@ -37,13 +37,15 @@ def _context(request: Request, transformer_id: str):
         raise PageError(404, "ui.not_found", what=transformer_id) from None
     models = getattr(request.app.state, "models", None)
     served = models.get(transformer_id) if models else None
-    return engine, tr, served, thresholds_for(tr, served)
+    state = read_state(engine, transformer_id)  # thresholds, level, crossing: as stored
+    return engine, tr, served, state
 
 
-def _panels(engine, tr, served, th, now=None, **options):
+def _panels(engine, tr, served, state, now=None, **options):
     """The panels in a worker thread, with the served model's learned forecast when it has
     one (one transformer: its ~50 ms are the page's; the fleet page reads stored forecasts)."""
     predictor = served.predictor if served is not None else None
+    th = state.as_thresholds() if state is not None else None
     return asyncio.to_thread(pn.thermal_panels, engine, tr, th, now, predictor=predictor, **options)
 
 
@@ -55,14 +57,24 @@ def _window(name: str) -> str:
     return name
 
 
-def panels_json(p: pn.ThermalPanels) -> dict:
-    """The numbers of the panels as JSON (temperatures [°C], loads [pu], times ISO-8601 UTC)."""
+def crossing_json(state) -> dict | None:
+    """The earliest future forecast crossing the transformer's state holds."""
+    if state is None or state.crossing_level is None or state.crossing_at is None:
+        return None
+    return {"level": state.crossing_level, "at": state.crossing_at.isoformat()}
+
+
+def panels_json(p: pn.ThermalPanels, state=None) -> dict:
+    """The numbers of the panels as JSON (temperatures [°C], loads [pu], times ISO-8601 UTC);
+    the level, thresholds and crossing are the stored state's."""
 
     def f(v):
         return None if v is None or not math.isfinite(v) else round(float(v), 3)
 
     out: dict = {"source": "physics", "problem": p.problem, "rmse_k": f(p.rmse_k),
-                 "rmse_points": p.rmse_n}  # fmt: skip
+                 "rmse_points": p.rmse_n, "crossing": crossing_json(state),
+                 "level": state.level if state else None,
+                 "thresholds": state.thresholds if state else None}  # fmt: skip
     if p.problem is None:
         out |= {
             "at": p.at.isoformat(), "load_pu": f(p.load_pu), "ambient_c": f(p.ambient_c),
@@ -75,15 +87,8 @@ def panels_json(p: pn.ThermalPanels) -> dict:
                 "upper": [f(v) for v in p.forecast.upper],
                 "source": p.forecast.source,
             },
-            "crossing": None if p.crossing is None else {
-                "level": p.crossing[0], "at": p.crossing[1].isoformat()},
         }  # fmt: skip
     return out
-
-
-def _measured_now(engine, tr) -> float | None:
-    latest = latest_value(engine, tr.id, tr.target_variable) if tr.target_variable else None
-    return latest[1] if latest else None
 
 
 @router.get("/transformers/{transformer_id}")
@@ -94,15 +99,16 @@ async def transformer_page(
     window: str = "24h",
 ) -> Response:
     window = _window(window)
-    engine, tr, served, th = _context(request, transformer_id)
+    engine, tr, served, state = _context(request, transformer_id)
     now = datetime.now(UTC)
-    p, facts, alerts, measured, life = await asyncio.gather(
-        _panels(engine, tr, served, th, now),
+    p, facts, alerts, life = await asyncio.gather(
+        _panels(engine, tr, served, state, now),
         asyncio.to_thread(pn.window_facts, engine, tr, pn.window_of(window), now),
         asyncio.to_thread(open_alerts, engine, tr.id),
-        asyncio.to_thread(_measured_now, engine, tr),
         asyncio.to_thread(pn.life_so_far, engine, tr, now),
     )
+    th = state.as_thresholds() if state is not None else None
+    measured = state.measured_c if state is not None else None
     last = facts.last_reading_at
     stale = last is None or (now - last).total_seconds() > STALE_AFTER_S
     labels = {k: t(f"ui.tr.{v}", who.lang) for k, v in (
@@ -113,7 +119,7 @@ async def transformer_page(
         request, "transformer.html", who, nav="fleet", tr=tr, served=served, th=th, p=p,
         facts=facts, alerts=alerts, window=window, windows=list(pn.WINDOWS), stale=stale,
         last_age=age_text(last, who.lang, now), labels=labels, limit=NORMAL_CYCLIC,
-        measured=measured, life=life,
+        measured=measured, life=life, st=state, crossing=crossing_json(state),
     )  # fmt: skip
 
 
@@ -126,11 +132,12 @@ async def series(
 ) -> JSONResponse:
     """The chart's series for a window, downsampled keeping peaks (times in epoch [s])."""
     window = _window(window)
-    engine, tr, served, th = _context(request, transformer_id)
+    engine, tr, served, state = _context(request, transformer_id)
+    th = state.as_thresholds() if state is not None else None
     now = datetime.now(UTC)
     forecast = None
     if window in ("6h", "24h"):  # the forecast's 24 h would crush a longer window's detail
-        p = await _panels(engine, tr, served, th, now)
+        p = await _panels(engine, tr, served, state, now)
         forecast = p.forecast
     data = await asyncio.to_thread(
         pn.chart_series, engine, tr, pn.window_of(window), th, forecast, now
@@ -147,9 +154,9 @@ async def panels(
     request: Request, transformer_id: str, who: Annotated[Viewer, Depends(viewer)]
 ) -> JSONResponse:
     """Capability, forecast and recent error as JSON: what the panels show."""
-    engine, tr, served, th = _context(request, transformer_id)
-    p = await _panels(engine, tr, served, th)
-    return JSONResponse(panels_json(p), headers={"Cache-Control": "no-store"})
+    engine, tr, served, state = _context(request, transformer_id)
+    p = await _panels(engine, tr, served, state)
+    return JSONResponse(panels_json(p, state), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/transformers/{transformer_id}/whatif")
@@ -164,12 +171,12 @@ async def what_if(
 
     A computation, not a change: a GET, so no CSRF token is needed.
     """
-    engine, tr, _, th = _context(request, transformer_id)
+    engine, tr, _, state = _context(request, transformer_id)
     lang = who.lang
     try:
         x, n = float(load.replace(",", ".")), float(hours.replace(",", "."))
         # The what-if starts from the current state: no capability table to compute.
-        p = await _panels(engine, tr, None, th, with_capability=False)
+        p = await _panels(engine, tr, None, state, with_capability=False)
         if p.problem:
             raise InputError(p.problem)
         w = physics.what_if(p.spec, p.state, p.ambient_c, x, n)

@@ -1,7 +1,7 @@
 """The numbers of a transformer page, computed once from the store (no HTTP here).
 
 :func:`thermal_panels` gives the current state, overload capability, the 24-hour forecast with
-its first threshold crossing and the model's recent error; :func:`chart_series` the chart's
+the model's recent error (the threshold crossing is the stored state's); :func:`chart_series` the chart's
 downsampled series for a window. The page and the JSON routes use the same functions, so
 what the page shows and what a client reads agree by construction.
 """
@@ -60,7 +60,6 @@ class ThermalPanels:
     hot_spot_measured: bool = False
     capability: list[tuple[int, float]] | None = None
     forecast: physics.Forecast | None = None
-    crossing: tuple[str, pd.Timestamp] | None = None
     rmse_k: float | None = None
     rmse_n: int = 0
     state: Any = None
@@ -133,11 +132,6 @@ def thermal_panels(
         float(target.dropna().iloc[-1]) if target is not None and target.notna().any() else None
     )
     forecast = _forecast(predictor, wide, spec, d, state, quantity, measured_now, rmse)
-    crossing = None
-    if thresholds is not None:
-        crossing = physics.first_crossing(
-            forecast, {"alert": thresholds.alerte_c, "critical": thresholds.critique_c}
-        )
     hot_measured = d.hot_spot_c is not None and np.isfinite(d.hot_spot_c[-1])
     return ThermalPanels(
         at=d.index[-1].to_pydatetime(),
@@ -151,7 +145,6 @@ def thermal_panels(
         hot_spot_measured=bool(hot_measured),
         capability=physics.capability(spec, state, ambient) if with_capability else None,
         forecast=forecast,
-        crossing=crossing,
         rmse_k=rmse,
         rmse_n=n,
         state=state,

@@ -242,23 +242,6 @@ def forecast_24h(
     return Forecast(future, curve, curve - half, curve + half, "physics")
 
 
-def first_crossing(f: Forecast, thresholds: dict[str, float]) -> tuple[str, pd.Timestamp] | None:
-    """The first level (``CRITIQUE`` before ``ALERTE`` at the same instant) the forecast
-    crosses, and when; None when it stays below both."""
-    hits = []
-    for level, key in (("CRITIQUE", "critical"), ("ALERTE", "alert")):
-        limit = thresholds.get(key)
-        if limit is None:
-            continue
-        above = np.flatnonzero(f.value >= float(limit))
-        if above.size:
-            hits.append((int(above[0]), level))
-    if not hits:
-        return None
-    i, level = min(hits, key=lambda hit: (hit[0], hit[1] != "CRITIQUE"))
-    return level, f.index[i]
-
-
 @dataclass(frozen=True)
 class Ageing:
     """Insulation ageing over a window: relative rate now [-] and loss of life [days]."""

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from thermowatch.dashboard import texts as _texts  # noqa: F401  (registers the ui.* texts)
-from thermowatch.learn.result import Thresholds
+from thermowatch.learn.levels import LEVEL_NAMES
 from thermowatch.report.i18n import number, t
 
 HERE = Path(__file__).parent
@@ -31,7 +31,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
-LEVEL_ORDER = {"CRITIQUE": 0, "ALERTE": 1, "STALE": 2, "UNKNOWN": 3, "NORMAL": 4}
 
 
 def age_text(at: datetime | None, lang: str, now: datetime | None = None) -> str:
@@ -56,14 +55,17 @@ def when(at: datetime | None, lang: str) -> str:
     return at.strftime("%d/%m/%Y %H:%M UTC" if lang == "fr" else "%Y-%m-%d %H:%M UTC")
 
 
-def thresholds_for(transformer, served) -> Thresholds | None:
-    """The thresholds [°C] in force: the served model's, else those stored with the transformer."""
-    if served is not None:
-        return served.predictor.thresholds
-    th = getattr(transformer, "thresholds", None) or {}
-    if "alert" in th and "critical" in th:
-        return Thresholds(float(th["alert"]), float(th["critical"]), "config")
-    return None
+def _banner_count(request: Request, now: datetime) -> int:
+    """Unacknowledged CRITIQUE alarms for the banner every page shows (0 without a store)."""
+    engine = getattr(request.app.state, "engine", None)
+    if engine is None:
+        return 0
+    from thermowatch.store.state import unacknowledged_critical
+
+    try:
+        return unacknowledged_critical(engine, now)
+    except Exception:  # a page must render even if the count cannot be read
+        return 0
 
 
 def page(request: Request, template: str, who, status: int = 200, **context: Any) -> HTMLResponse:
@@ -78,12 +80,13 @@ def page(request: Request, template: str, who, status: int = 200, **context: Any
         return number(value, lang, digits)
 
     now = datetime.now(UTC)  # once per page: 1,000 rows' ages from one clock reading
+    banner = _banner_count(request, now) if who is not None else 0
 
     return templates.TemplateResponse(
         request,
         template,
         {"t": tr, "num": num, "lang": lang, "who": who, "age": lambda at: age_text(at, lang, now),
-         "when": lambda at: when(at, lang), **context},
+         "when": lambda at: when(at, lang), "critical_unack": banner, "level_names": LEVEL_NAMES, **context},
         status_code=status,
         headers=SECURITY_HEADERS,
     )  # fmt: skip

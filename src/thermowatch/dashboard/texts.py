@@ -214,6 +214,15 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "fr": "Déjà au-dessus du seuil {level}.",
         "en": "Already above the {level} threshold.",
     },
+    "ui.banner.critical": {
+        "fr": "{n} alarme(s) critique(s) non acquittée(s)",
+        "en": "{n} unacknowledged critical alarm(s)",
+    },
+    "ui.tr.level_now": {"fr": "Niveau", "en": "Level"},
+    "ui.tr.level_source.measured": {"fr": "mesuré", "en": "measured"},
+    "ui.tr.level_source.predicted": {"fr": "prédit", "en": "predicted"},
+    "ui.tr.level_source.none": {"fr": "aucune donnée", "en": "no data"},
+    "ui.tr.thresholds_rule": {"fr": "Seuils : {rule}", "en": "Thresholds: {rule}"},
     "ui.tr.no_crossing": {
         "fr": "Aucun franchissement de seuil prévu dans les 24 h.",
         "en": "No threshold crossing expected within 24 h.",

@@ -10,6 +10,7 @@ whole array, by training reports, the service, the live pipeline and the alert e
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any, Literal
 
 import numpy as np
 
@@ -41,6 +42,62 @@ class Level(IntEnum):
 
 
 NAMES = np.array([lv.name for lv in Level], dtype=object)
+#: A level's name, as the API contract spells it.
+LevelName = Literal["NORMAL", "ALERTE", "CRITIQUE"]
+#: A level's name, or ``"UNKNOWN"`` when nothing is known yet.
+StateLevel = Literal["NORMAL", "ALERTE", "CRITIQUE", "UNKNOWN"]
+#: Every level name, least severe first.
+LEVEL_NAMES = tuple(lv.name for lv in Level)
+#: Raised levels, least severe first (what an alarm can be).
+RAISED = tuple(lv.name for lv in Level if lv > Level.NORMAL)
+#: A transformer with no value to level (no reading yet, nothing predicted).
+UNKNOWN = "UNKNOWN"
+
+
+def rank(name: str | None) -> int:
+    """Severity rank of a level name (NORMAL 0, ALERTE 1, CRITIQUE 2; -1 for None/UNKNOWN)."""
+    member = Level.__members__.get(name or "")
+    return -1 if member is None else int(member)
+
+
+def display_order(name: str | None, stale: bool = False) -> int:
+    """Sort key of a transformer on a screen, worst first: CRITIQUE, ALERTE, then a NORMAL one
+    whose data is stale, then UNKNOWN, then NORMAL."""
+    r = rank(name)
+    if r > 0:
+        return int(Level.CRITIQUE) - r
+    if r == 0:
+        return len(Level) + (0 if stale else 2)
+    return len(Level) + 1
+
+
+def threshold_map(thresholds: Any) -> dict[str, float]:
+    """``{"ALERTE": alerte_c, "CRITIQUE": critique_c}`` [°C] of a ``Thresholds``: the form the
+    forecast's ``crossings`` take."""
+    return dict(zip(RAISED, (thresholds.alerte_c, thresholds.critique_c), strict=True))
+
+
+def worse(*names: str | None) -> str | None:
+    """The most severe of level names (the first of equals); ``None`` when none is a level."""
+    best = None
+    for name in names:
+        if rank(name) > rank(best):
+            best = name
+    return best
+
+
+def worst_of(measured: str | None, predicted: str | None) -> tuple[str, str]:
+    """``(level, which)``: the worse of a measured and a predicted level and which it is.
+
+    The measurement wins a tie: it is what the transformer really does. ``(UNKNOWN, "none")``
+    when neither is known.
+    """
+    if rank(measured) < 0 and rank(predicted) < 0:
+        return UNKNOWN, "none"
+    if rank(measured) >= rank(predicted):
+        return str(measured), "measured"
+    return str(predicted), "predicted"
+
 
 # Defaults when neither a config nor a model gives thresholds, by IEC 60076-7: for the hot spot,
 # ALERTE where non-upgraded paper ages twice as fast as at 98 °C (equation (2): 104 °C) and

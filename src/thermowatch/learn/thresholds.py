@@ -1,6 +1,14 @@
-"""Alert thresholds: given (command line, configuration), else IEC 60076-7, else the data rule.
+"""Alert thresholds: the one home for choosing them, at training time and for a transformer.
 
-Rules, in order of precedence:
+A transformer's thresholds in force (:func:`resolve_thresholds`, called by the live pipeline's
+profile and stored with the transformer's state; every reader reads that state), in order of
+precedence:
+
+1. ``config``: its ``[[transformers]]`` entry (or the thresholds stored with it);
+2. its served model's metadata (the thresholds chosen when it was trained, rules below);
+3. ``iec``: its nameplate's IEC 60076-7 limits for the kind of its target (winding or top oil).
+
+At training time (:func:`choose_thresholds`), in order of precedence:
 
 ``cli`` / ``config``
     ``--alerte/--critique`` or a transformer's thresholds in the configuration.
@@ -36,6 +44,30 @@ def iec_thresholds(kind: str) -> tuple[float, float] | None:
     from thermowatch.learn.levels import DEFAULT_THRESHOLDS
 
     return DEFAULT_THRESHOLDS.get(kind)
+
+
+def resolve_thresholds(
+    configured: dict | None = None, model: Thresholds | None = None, kind: str = "winding"
+) -> Thresholds:
+    """The thresholds [°C] in force for a transformer (the precedence of the module's docstring).
+
+    Parameters
+    ----------
+    configured : its ``[[transformers]]`` thresholds (``{"alerte_c", "critique_c"}``, or an
+        older spelling still found in stores), ``None`` when not configured.
+    model : the thresholds in its served model's metadata, ``None`` without a model.
+    kind : ``"oil"`` for a top-oil target, else a winding (hot-spot) one.
+    """
+    from thermowatch.learn.levels import DEFAULT_EXPLANATION, default_thresholds, threshold_values
+    from thermowatch.learn.result import Thresholds
+
+    given = threshold_values(configured)
+    if given is not None:
+        return Thresholds(given[0], given[1], "config", "[[transformers]]")
+    if model is not None:
+        return model
+    alerte, critique = default_thresholds(kind)
+    return Thresholds(alerte, critique, "iec", DEFAULT_EXPLANATION)
 
 
 def check_pair(alerte_c: float | None, critique_c: float | None) -> None:

@@ -25,9 +25,6 @@ import pandas as pd
 
 from thermowatch.data.names import normalize_name
 from thermowatch.errors import InputError
-from thermowatch.learn.levels import DEFAULT_EXPLANATION
-from thermowatch.learn.levels import default_thresholds as default_levels
-from thermowatch.learn.result import Thresholds
 from thermowatch.thermal import ThermalState, TransformerSpec, simulate
 
 
@@ -37,10 +34,9 @@ def is_oil(variable: str) -> bool:
     return "huile" in name or "oil" in name
 
 
-def default_thresholds(target: str) -> Thresholds:
-    """Fallback thresholds for a target temperature [°C]."""
-    alerte, critique = default_levels("oil" if is_oil(target) else "winding")
-    return Thresholds(alerte, critique, "default", DEFAULT_EXPLANATION)
+def target_kind(target: str | None) -> str:
+    """``"oil"`` for a top-oil target, else ``"winding"`` (the kinds of the IEC limits)."""
+    return "oil" if is_oil(target or "") else "winding"
 
 
 @dataclass(frozen=True)

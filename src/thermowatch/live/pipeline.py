@@ -15,8 +15,9 @@ it came:
    a prediction is a finite number inside the target's physical range or the event says why
    there is none;
 3. **level** of the measured, predicted and forecast temperatures
-   (:mod:`thermowatch.learn.levels`);
-4. **store** readings, predictions, forecasts and reading issues in one transaction
+   (:mod:`thermowatch.learn.levels`) and the transformer's **state** (thresholds in force, the
+   worse level and which, the earliest future forecast crossing: :meth:`PredictionEvent.state_row`);
+4. **store** readings, predictions, forecasts, reading issues and states in one transaction
    (:func:`thermowatch.store.live.write_live_batch`);
 5. one :class:`PredictionEvent` per snapshot, in time order, to the one alert hook.
 """
@@ -37,7 +38,7 @@ import pandas as pd
 
 from thermowatch.data import quantities as q
 from thermowatch.errors import InputError
-from thermowatch.learn.levels import Level, level_of
+from thermowatch.learn.levels import Level, level_of, rank, worst_of
 from thermowatch.learn.result import Thresholds
 from thermowatch.live import validate as v
 from thermowatch.live.forecast import (
@@ -155,10 +156,13 @@ class PredictionEvent:
         return max(self.forecast, key=lambda p: p[1]) if self.forecast else None
 
     def crossing(self, level: Level) -> datetime | None:
-        """First instant the forecast reaches ``level`` (linear between points), else ``None``."""
+        """First instant after ``ts`` the forecast reaches ``level`` (linear between points),
+        else ``None``: a crossing always names a future time."""
         limit = self.thresholds.alerte_c if level == Level.ALERTE else self.thresholds.critique_c
         prev_t, prev_v = self.ts, self.predicted_c if self.predicted_c is not None else -math.inf
         for t, value in self.forecast:
+            if t <= self.ts:  # a point of a cached forecast made before this reading
+                continue
             if value >= limit:
                 if not math.isfinite(prev_v) or prev_v >= limit or value == prev_v:
                     return t
@@ -179,13 +183,32 @@ class PredictionEvent:
     @property
     def worst(self) -> tuple[str, str]:
         """``(level, which)``: the worse of the measured and predicted levels and which it is
-        (``"measured"`` wins a tie: it is what the transformer really does)."""
-        measured, predicted = self.measured_level, self.level
-        if measured is None and predicted is None:
-            return "UNKNOWN", "none"
-        if predicted is None or (measured is not None and Level[measured] >= Level[predicted]):
-            return str(measured), "measured"
-        return predicted, "predicted"
+        (:func:`~thermowatch.learn.levels.worst_of`)."""
+        return worst_of(self.measured_level, self.level)
+
+    def next_crossing(self) -> tuple[str, datetime] | None:
+        """``(level, instant)``: the earliest future instant the forecast enters a level above
+        the one the transformer is at now (``None``: none within the horizon)."""
+        now = self.worst[0]
+        ahead = [(lv, self.crossing(lv)) for lv in Level if lv > Level.NORMAL and rank(now) < lv]
+        found = [(at, -int(lv), lv.name) for lv, at in ahead if at is not None]
+        if not found:
+            return None
+        at, _, name = min(found)
+        return name, at
+
+    def state_row(self) -> list[Any]:
+        """The transformer's state after this event, a row of
+        :data:`thermowatch.store.state.STATE_COLUMNS` (times as microseconds)."""
+        level, source = self.worst
+        crossing = self.next_crossing()
+        th = self.thresholds
+        return [
+            self.transformer_id, to_micros(self.ts), th.alerte_c, th.critique_c, th.rule,
+            self.measured_c, self.measured_level, self.predicted_c, self.level, level, source,
+            crossing[0] if crossing else None, to_micros(crossing[1]) if crossing else None,
+            self.forecast_source, self.model_id,
+        ]  # fmt: skip
 
     def _level(self, value_c: float) -> Level:
         return level_of(value_c, self.thresholds.alerte_c, self.thresholds.critique_c)
@@ -324,7 +347,7 @@ class Pipeline:
         now = now or datetime.now(UTC)
         received = to_micros(now)
         batch: dict[str, list[list[Any]]] = {
-            "readings": [], "predictions": [], "forecasts": [], "issues": []
+            "readings": [], "predictions": [], "forecasts": [], "issues": [], "states": []
         }  # fmt: skip
         events: list[PredictionEvent] = []
         if self.shared_store:
@@ -375,6 +398,7 @@ class Pipeline:
         self._predict(st, snap, good, event)
         if st.fed_until is None or snap.ts > st.fed_until:
             st.fed_until = snap.ts
+        batch.setdefault("states", []).append(event.state_row())
         if event.predicted_c is not None:
             batch["predictions"].append(
                 [tid, us, event.model_id, event.predicted_c, event.lower_c, event.upper_c,

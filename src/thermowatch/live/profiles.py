@@ -1,6 +1,6 @@
 """Building a transformer's :class:`~thermowatch.live.pipeline.Profile`, the same way for the
 monitor (its config) and the service (the store's transformer row): the champion, the
-thresholds (config, else the model's, else the defaults), the spec, the load and ambient
+thresholds (:func:`~thermowatch.learn.thresholds.resolve_thresholds`), the spec, the load and ambient
 variables, and σ of the residual for the anomaly rule."""
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from typing import Any
 from thermowatch.data import quantities as q
 from thermowatch.data.columns import classify_quantity
 from thermowatch.data.simulator import AMBIENT, CURRENT
-from thermowatch.learn.levels import threshold_values
-from thermowatch.learn.result import Thresholds
-from thermowatch.live.nowcast import default_thresholds
+from thermowatch.learn.thresholds import resolve_thresholds
+from thermowatch.live.nowcast import target_kind
 from thermowatch.live.pipeline import Profile
 from thermowatch.thermal import TransformerSpec
 
@@ -46,19 +45,14 @@ def make_profile(
     """The profile of one transformer from what its owner knows about it.
 
     ``target`` defaults to the model's; ``load`` and ``ambient`` to the first current (or
-    per-unit load) and ambient-temperature variables of the model; thresholds given here win
-    over the model's, which win over the defaults for the target's kind.
+    per-unit load) and ambient-temperature variables of the model; thresholds by
+    :func:`~thermowatch.learn.thresholds.resolve_thresholds`.
     """
     if isinstance(spec, dict):
         spec = TransformerSpec.from_mapping(spec)
     target = target or (predictor.metadata.get("target") if predictor is not None else None)
-    given = threshold_values(thresholds)
-    if given is not None:
-        th = Thresholds(given[0], given[1], "config")
-    elif predictor is not None:
-        th = predictor.thresholds
-    else:
-        th = default_thresholds(target or "")
+    model_th = predictor.thresholds if predictor is not None else None
+    th = resolve_thresholds(thresholds, model_th, target_kind(target))
     if predictor is not None:
         variables = list(predictor.variables)
         load = load or _first_of(variables, (q.CURRENT, q.LOAD_PU))

@@ -19,12 +19,18 @@ def insert_ignore(table: Table, bind: Engine | Connection) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
-def upsert(table: Table, bind: Engine | Connection, keys: list[str]) -> Any:
-    """An ``INSERT ... ON CONFLICT (keys) DO UPDATE`` setting every other column."""
+def upsert(
+    table: Table, bind: Engine | Connection, keys: list[str], only: list[str] | None = None,
+    where: Any = None,
+) -> Any:  # fmt: skip
+    """An ``INSERT ... ON CONFLICT (keys) DO UPDATE`` setting every other column (or ``only``);
+    ``where(excluded)`` gives the condition under which a stored row is updated."""
     dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table)
-    others = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    return stmt.on_conflict_do_update(index_elements=keys, set_=others)
+    names = only if only is not None else [c.name for c in table.columns if c.name not in keys]
+    others = {name: stmt.excluded[name] for name in names}
+    cond = where(stmt.excluded) if where is not None else None
+    return stmt.on_conflict_do_update(index_elements=keys, set_=others, where=cond)
 
 
 @contextmanager

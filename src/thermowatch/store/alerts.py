@@ -41,6 +41,16 @@ class Alert:
     acknowledged_by: str | None
     resolved_at: datetime | None
     resolved_by: str | None
+    shelved_until: datetime | None = None
+    shelved_by: str | None = None
+    shelve_reason: str | None = None
+
+    @property
+    def state(self) -> str:
+        """ISA-18.2 state now (:func:`thermowatch.store.state.alarm_state`)."""
+        from thermowatch.store.state import alarm_state
+
+        return alarm_state(self)
 
 
 @dataclass(frozen=True)
@@ -239,6 +249,7 @@ class AlertState:
     down_since: datetime | None = None
     down_target: str | None = None
     last_ts: datetime | None = None
+    critique_since: datetime | None = None
 
 
 def lock_alert_state(conn: Connection, transformer_id: str) -> None:
@@ -260,7 +271,7 @@ def load_alert_states(conn: Connection, transformer_id: str) -> dict[str, AlertS
     rows = conn.execute(select(alert_states).where(c.transformer_id == transformer_id))
     return {
         r.kind: AlertState(r.level, r.up_since, r.up_target, r.down_since, r.down_target,
-                           r.last_ts)
+                           r.last_ts, r.critique_since)
         for r in rows
     }  # fmt: skip
 
@@ -284,13 +295,13 @@ def open_of_kind(conn: Connection, transformer_id: str, kind: str) -> list[tuple
 
 def open_levels(conn: Connection, transformer_id: str) -> dict[str, str]:
     """The worst open level per kind of one transformer (to seed states after an upgrade)."""
-    order = {"NORMAL": 0, "ALERTE": 1, "CRITIQUE": 2}
+    from thermowatch.learn.levels import worse
+
     out: dict[str, str] = {}
     c = alerts.c
     q = select(c.kind, c.level).where(c.transformer_id == transformer_id, c.resolved_at.is_(None))
     for kind, level in conn.execute(q):
-        if order.get(level, 0) > order.get(out.get(kind, "NORMAL"), 0):
-            out[kind] = level
+        out[kind] = worse(out.get(kind), level)  # type: ignore[assignment]
     return out
 
 

@@ -8,11 +8,13 @@ JSON-ready dict so that the monitor's spool can keep it as is::
                       measured, measured_level], ...],
      "forecasts":   [[transformer_id, issued_us, ts_us, model_id, value, level], ...],
      "issues":      [[transformer_id, ts_us | None, variable, raw, verdict, reason, source,
-                      received_us], ...]}
+                      received_us], ...],
+     "states":      [[...STATE_COLUMNS of thermowatch.store.state], ...]}
 
 ``*_us`` are microseconds since 1970-01-01 UTC. Readings, predictions and forecasts are
 written with ``INSERT ... ON CONFLICT DO NOTHING`` on their keys, so a batch sent twice (a
-replayed spool) is stored once; an issue is a log line of the refusal and is kept each time.
+replayed spool) is stored once; an issue is a log line of the refusal and is kept each time; a
+state replaces the stored one unless that one is newer (data time).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from thermowatch.store.engine import write_transaction
 from thermowatch.store.partitions import ensure_partitions, with_partition_retry
 from thermowatch.store.predictions import insert_predictions
 from thermowatch.store.readings import insert_columns
+from thermowatch.store.state import upsert_states
 from thermowatch.store.tables import forecasts, reading_issues
 from thermowatch.store.types import from_micros
 
@@ -52,7 +55,8 @@ def write_live_batch(engine: Engine, batch: LiveBatch) -> dict[str, int]:
     times = [r[1] for r in rows]
     if engine.dialect.name == "postgresql" and times:
         ensure_partitions(engine, from_micros(min(times)), from_micros(max(times)))
-    ids = sorted({r[0] for k in ("readings", "predictions", "forecasts") for r in batch.get(k, [])})
+    ids = sorted({r[0] for k in ("readings", "predictions", "forecasts", "states")
+                  for r in batch.get(k, [])})  # fmt: skip
 
     def write() -> dict[str, int]:
         with unknown_transformer_is_not_found(", ".join(ids)):
@@ -95,4 +99,5 @@ def _write(engine: Engine, batch: LiveBatch, rows: list[list[Any]]) -> dict[str,
         if issues:
             conn.execute(reading_issues.insert(), issues)
             out["issues"] = len(issues)
+        out["states"] = upsert_states(conn, batch.get("states", []))
     return out

@@ -1,10 +1,8 @@
-"""Read-only queries for the operator's screens: the fleet in one round trip, alerts with
-their delivery history, data quality counts.
+"""Read-only queries for the operator's screens: the fleet's stored state, alerts with their
+delivery history, data quality counts.
 
-:func:`thermowatch.store.status.fleet_status` asks three queries per transformer; for a fleet
-of 1,000 that is 3,000 round trips. :func:`fleet_overview` asks one query with correlated
-subqueries instead: each is an index seek on the primary keys (transformer_id, ts, ...), so
-the cost grows with the number of transformers, not with the history stored.
+:func:`fleet_overview` reads each transformer's state as the live pipeline stored it (two
+queries for the whole fleet); nothing is levelled again here.
 """
 
 from __future__ import annotations
@@ -15,7 +13,9 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlalchemy import BigInteger, Engine, and_, cast, func, or_, select
 
+from thermowatch.learn.levels import RAISED, UNKNOWN
 from thermowatch.store.alerts import Alert
+from thermowatch.store.state import ACKNOWLEDGED, UNACKNOWLEDGED, read_states
 from thermowatch.store.tables import (
     alerts,
     delivery_attempts,
@@ -28,12 +28,12 @@ from thermowatch.store.tables import (
 )
 from thermowatch.store.types import to_micros
 
-LEVEL_RANK = {"NORMAL": 0, "ALERTE": 1, "CRITIQUE": 2}
-
 
 @dataclass(frozen=True)
 class FleetRow:
-    """One transformer's latest state (temperatures [°C], times aware UTC)."""
+    """One transformer's stored state (:mod:`thermowatch.store.state`; temperatures [°C],
+    times aware UTC). ``level`` is the worse of the measured and predicted levels (``UNKNOWN``
+    before any reading), ``thresholds`` the ones in force."""
 
     id: str
     name: str
@@ -47,6 +47,11 @@ class FleetRow:
     predicted_level: str | None
     open_alerts: int
     worst_open_level: str | None
+    level: str = UNKNOWN
+    level_source: str = "none"
+    measured_level: str | None = None
+    crossing_level: str | None = None
+    crossing_at: datetime | None = None
 
 
 def utc_of(engine: Engine):
@@ -61,68 +66,27 @@ def utc_of(engine: Engine):
 
 
 def fleet_overview(engine: Engine) -> list[FleetRow]:
-    """Latest state of every transformer, ordered by id, in one query (plus one for alerts)."""
-    t, r, p = transformers.c, readings.c, predictions.c
-    last_ts = (
-        select(func.max(r.ts)).where(r.transformer_id == t.id).correlate(transformers)
-    ).scalar_subquery()
-    measured = (
-        select(r.value)
-        .where(r.transformer_id == t.id, r.variable == t.target_variable)
-        .order_by(r.ts.desc())
-        .limit(1)
-        .correlate(transformers)
-    ).scalar_subquery()
-
-    def newest_prediction(column):
-        return (
-            select(column)
-            .where(p.transformer_id == t.id)
-            .order_by(p.ts.desc())
-            .limit(1)
-            .correlate(transformers)
-        ).scalar_subquery()
-
-    q = select(
-        t.id,
-        t.name,
-        t.site,
-        t.thresholds,
-        t.target_variable,
-        last_ts.label("last_reading_at"),
-        measured.label("measured"),
-        newest_prediction(p.value).label("predicted"),
-        newest_prediction(p.ts).label("predicted_at"),
-        newest_prediction(p.level).label("predicted_level"),
-    ).order_by(t.id)
-    a = alerts.c
-    open_q = (
-        select(a.transformer_id, a.level, func.count())
-        .where(a.resolved_at.is_(None))
-        .group_by(a.transformer_id, a.level)
-    )
+    """The stored state of every transformer, ordered by id, in two queries."""
+    t = transformers.c
     with engine.connect() as conn:
-        rows = conn.execute(q).all()
-        open_rows = conn.execute(open_q).all()
-    counts: dict[str, int] = {}
-    worst: dict[str, str] = {}
-    for tid, level, n in open_rows:
-        counts[tid] = counts.get(tid, 0) + int(n)
-        if LEVEL_RANK.get(level, 0) >= LEVEL_RANK.get(worst.get(tid, ""), -1):
-            worst[tid] = level
-    aware = utc_of(engine)
+        rows = conn.execute(select(t.id, t.name, t.site, t.target_variable).order_by(t.id)).all()
+    states = read_states(engine)
     out = []
     for row in rows:
-        values = row._asdict()
-        for key in ("last_reading_at", "predicted_at"):
-            values[key] = aware(values[key])
+        s = states.get(row.id)
+        if s is None:
+            out.append(FleetRow(row.id, row.name, row.site, None, row.target_variable, None,
+                                None, None, None, None, 0, None))  # fmt: skip
+            continue
+        active = s.alarms.get(UNACKNOWLEDGED, 0) + s.alarms.get(ACKNOWLEDGED, 0)
         out.append(
             FleetRow(
-                **values,
-                open_alerts=counts.get(row.id, 0),
-                worst_open_level=worst.get(row.id),
+                row.id, row.name, row.site, s.thresholds, row.target_variable, s.ts,
+                s.measured_c, s.predicted_c, s.ts if s.predicted_c is not None else None,
+                s.predicted_level, active, s.worst_alarm, s.level, s.level_source,
+                s.measured_level, s.crossing_level, s.crossing_at,
             )
-        )
+        )  # fmt: skip
     return out
 
 
@@ -159,15 +123,15 @@ def forecast_crossings(engine: Engine) -> dict[str, ForecastCrossing]:
     q = select(
         t.id,
         newest.label("issued_at"),
-        first_at(("ALERTE", "CRITIQUE")).label("first"),
-        first_at(("CRITIQUE",)).label("critical"),
+        first_at(RAISED).label("first"),
+        first_at(RAISED[-1:]).label("critical"),
     )
     with engine.connect() as conn:
         rows = conn.execute(q).all()
     aware = utc_of(engine)
     return {
         tid: ForecastCrossing(
-            "CRITIQUE" if first == critical else "ALERTE", aware(first), aware(issued)
+            RAISED[-1] if first == critical else RAISED[0], aware(first), aware(issued)
         )
         for tid, issued, first, critical in rows
         if first is not None

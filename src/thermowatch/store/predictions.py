@@ -44,12 +44,10 @@ class Prediction:
     def worst_level(self) -> tuple[str | None, str | None]:
         """``(level, "measured" | "predicted")``: the worse of the two levels and which it is
         (the measurement wins a tie: it is what the transformer really does)."""
-        order = {"NORMAL": 0, "ALERTE": 1, "CRITIQUE": 2}
-        if self.measured_level is not None and order.get(self.measured_level, -1) >= order.get(
-            self.level or "", -1
-        ):
-            return self.measured_level, "measured"
-        return (self.level, "predicted") if self.level is not None else (None, None)
+        from thermowatch.learn.levels import UNKNOWN, worst_of
+
+        level, which = worst_of(self.measured_level, self.level)
+        return (None, None) if level == UNKNOWN else (level, which)
 
 
 def write_predictions(engine: Engine, rows: Iterable[Prediction]) -> int:

@@ -1,22 +1,26 @@
-"""Latest state per transformer: what ``thermowatch status`` and the dashboard show."""
+"""Latest state per transformer: what ``thermowatch status`` shows, read from the state the live
+pipeline stored (:mod:`thermowatch.store.state`); nothing is levelled again here."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from thermowatch.store.predictions import latest_prediction
-from thermowatch.store.readings import latest_reading_time, latest_value
-from thermowatch.store.tables import alerts
+from thermowatch.store.state import read_states
 from thermowatch.store.transformers import list_transformers
 
 
 @dataclass(frozen=True)
 class TransformerStatus:
-    """The latest known state of one transformer (temperatures [°C], times UTC)."""
+    """The latest known state of one transformer (temperatures [°C], times UTC).
+
+    ``level`` is the worse of ``measured_level`` and ``predicted_level`` and ``level_source``
+    says which; ``thresholds`` are the ones in force; ``crossing_*`` the earliest future
+    forecast crossing; ``alarms`` the alarms by ISA-18.2 state.
+    """
 
     transformer_id: str
     name: str
@@ -30,6 +34,11 @@ class TransformerStatus:
     level_source: str | None = None
     predicted_level: str | None = None
     measured_level: str | None = None
+    thresholds: dict[str, float] | None = None
+    thresholds_rule: str | None = None
+    crossing_level: str | None = None
+    crossing_at: datetime | None = None
+    alarms: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict (ISO-8601 times)."""
@@ -37,39 +46,26 @@ class TransformerStatus:
 
 
 def fleet_status(engine: Engine, now: datetime | None = None) -> list[TransformerStatus]:
-    """State of every transformer, ordered by id.
-
-    ``measured`` is the newest value of the transformer's ``target_variable``; ``predicted``
-    comes from the newest prediction not after ``now``; ``level`` is the worse of its level
-    and the level of the measurement stored with it, ``level_source`` says which.
-    """
+    """State of every transformer, ordered by id, as the live pipeline stored it."""
     now = now or datetime.now(UTC)
-    with engine.connect() as conn:
-        counts = dict(
-            conn.execute(
-                select(alerts.c.transformer_id, func.count())
-                .where(alerts.c.resolved_at.is_(None))
-                .group_by(alerts.c.transformer_id)
-            ).all()
-        )
+    states = read_states(engine, now=now)
     out = []
     for t in list_transformers(engine):
-        measured = latest_value(engine, t.id, t.target_variable) if t.target_variable else None
-        pred = latest_prediction(engine, t.id, now)
+        s = states.get(t.id)
+        if s is None:
+            out.append(TransformerStatus(t.id, t.name, None, None, t.target_variable, None, None,
+                                         None, 0))  # fmt: skip
+            continue
+        active = s.alarms.get("unacknowledged", 0) + s.alarms.get("acknowledged", 0)
         out.append(
             TransformerStatus(
-                transformer_id=t.id,
-                name=t.name,
-                last_reading_at=latest_reading_time(engine, t.id),
-                measured=measured[1] if measured else None,
-                measured_variable=t.target_variable,
-                predicted=pred.value if pred else None,
-                predicted_at=pred.ts if pred else None,
-                level=pred.worst_level()[0] if pred else None,
-                open_alerts=int(counts.get(t.id, 0)),
-                level_source=pred.worst_level()[1] if pred else None,
-                predicted_level=pred.level if pred else None,
-                measured_level=pred.measured_level if pred else None,
+                transformer_id=t.id, name=t.name, last_reading_at=s.ts, measured=s.measured_c,
+                measured_variable=t.target_variable, predicted=s.predicted_c,
+                predicted_at=s.ts if s.predicted_c is not None else None,
+                level=s.level, open_alerts=active, level_source=s.level_source,
+                predicted_level=s.predicted_level, measured_level=s.measured_level,
+                thresholds=s.thresholds, thresholds_rule=s.thresholds_rule,
+                crossing_level=s.crossing_level, crossing_at=s.crossing_at, alarms=s.alarms,
             )
-        )
+        )  # fmt: skip
     return out

@@ -143,6 +143,9 @@ alerts = Table(
     Column("acknowledged_by", String(200)),
     Column("resolved_at", UTCDateTime),
     Column("resolved_by", String(200)),
+    Column("shelved_until", UTCDateTime, comment="shelved (hidden, not notified) until then"),
+    Column("shelved_by", String(200)),
+    Column("shelve_reason", Text),
     Index("ix_alerts_open", "transformer_id", "resolved_at"),
 )
 
@@ -292,7 +295,29 @@ alert_states = Table(
     Column("down_since", UTCDateTime, comment="pending clear: since when below"),
     Column("down_target", String(20)),
     Column("last_ts", UTCDateTime, comment="newest sample evaluated"),
+    Column("critique_since", UTCDateTime, comment="pending raise: since when at CRITIQUE"),
     PrimaryKeyConstraint("transformer_id", "kind"),
+)
+
+transformer_state = Table(
+    "transformer_state",
+    metadata,
+    Column("transformer_id", String(64), ForeignKey("transformers.id"), primary_key=True),
+    Column("ts", UTCDateTime, comment="the newest reading evaluated (data time)"),
+    Column("updated_at", UTCDateTime, nullable=False, comment="when the row was written"),
+    Column("alerte_c", Float, nullable=False, comment="ALERTE threshold in force [°C]"),
+    Column("critique_c", Float, nullable=False, comment="CRITIQUE threshold in force [°C]"),
+    Column("thresholds_rule", String(50), nullable=False, comment="config | model rule | iec"),
+    Column("measured_c", Float, comment="the measured target, when good [°C]"),
+    Column("measured_level", String(20)),
+    Column("predicted_c", Float, comment="the prediction at ts [°C]"),
+    Column("predicted_level", String(20)),
+    Column("level", String(20), nullable=False, comment="the worse of measured and predicted"),
+    Column("level_source", String(20), nullable=False, comment="measured | predicted | none"),
+    Column("crossing_level", String(20), comment="earliest future forecast crossing: level"),
+    Column("crossing_at", UTCDateTime, comment="earliest future forecast crossing: instant"),
+    Column("forecast_source", String(20), comment="learned | physics"),
+    Column("model_id", String(100)),
 )
 
 api_keys = Table(

@@ -71,16 +71,11 @@ def test_what_if_limit_time_matches_the_curve(recent):
     assert w.hot_spot_c[:i].max() <= NORMAL_CYCLIC.hot_spot_c
 
 
-def test_forecast_is_anchored_and_crossing_found(recent):
+def test_forecast_is_anchored(recent):
     d, state = _state(recent)
     f = physics.forecast_24h(SAMPLE_SPEC, d, state, "top_oil_temperature", 50.0, 1.5)
     assert len(f.index) == 145 and f.value[0] == pytest.approx(50.0)
     assert np.allclose(f.upper - f.value, 3.0) and f.source == "physics"
-    level, at = physics.first_crossing(f, {"alert": float(f.value.max()) - 0.1, "critical": 500})
-    assert level == "ALERTE" and at == f.index[int(np.argmax(f.value >= f.value.max() - 0.1))]
-    assert physics.first_crossing(f, {"alert": 400, "critical": 500}) is None
-    # both thresholds already exceeded at the start: the worse level is the one reported
-    assert physics.first_crossing(f, {"alert": 10, "critical": 20})[0] == "CRITIQUE"
 
 
 def test_drivers_need_a_load(recent):

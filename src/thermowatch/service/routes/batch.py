@@ -6,7 +6,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import orjson
@@ -22,6 +21,7 @@ from thermowatch.data.names import normalize_name
 from thermowatch.data.read import SUPPORTED_SUFFIXES, read_table
 from thermowatch.data.timestamps import parse_timestamps
 from thermowatch.errors import InputError
+from thermowatch.learn.levels import LevelName
 from thermowatch.service.audit import inputs_hash
 from thermowatch.service.auth import Reader
 from thermowatch.service.deps import ModelsDep, default_served, read_body, served_for
@@ -191,7 +191,7 @@ class BatchResult(BaseModel):
     temperature_predite: list[float | None]
     borne_basse: list[float | None]
     borne_haute: list[float | None]
-    niveau_alerte: list[Literal["NORMAL", "ALERTE", "CRITIQUE"] | None]
+    niveau_alerte: list[LevelName | None]
     rejected: list[RejectedRow]
     warnings: list[str]
 

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from thermowatch.errors import InputError
+from thermowatch.learn.levels import threshold_map
 from thermowatch.service.auth import Reader
 from thermowatch.service.deps import read_json, served_for
 from thermowatch.service.errors import ApiError
@@ -101,7 +102,7 @@ async def forecast(transformer_id: str, request: Request, _: Reader) -> dict:
     except InputError as exc:
         raise ApiError(422, str(exc)) from None
     th = predictor.thresholds
-    crossings = result.crossings({"ALERTE": th.alerte_c, "CRITIQUE": th.critique_c})
+    crossings = result.crossings(threshold_map(th))
     frame = result.frame
     return {
         "transformer_id": transformer_id,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, RootModel
 
 from thermowatch.errors import InputError
+from thermowatch.learn.levels import LevelName
 from thermowatch.service.audit import inputs_hash
 from thermowatch.service.auth import Principal, Reader
 from thermowatch.service.deps import ModelsDep, default_served, read_json, served_for
@@ -51,7 +52,7 @@ class Prediction(BaseModel):
     render it with orjson (:meth:`thermowatch.service.predicting.Result.as_json`)."""
 
     temperature_predite: float
-    niveau_alerte: Literal["NORMAL", "ALERTE", "CRITIQUE"]
+    niveau_alerte: LevelName
     timestamp: datetime
     transformer_id: str
     model_id: str

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, StrictFloat, StrictInt, TypeAdapter, ValidationError
 
 from thermowatch.errors import InputError
+from thermowatch.learn.levels import LevelName, StateLevel
 from thermowatch.live import PredictionEvent, Snapshot
 from thermowatch.live.validate import to_utc
 from thermowatch.service.audit import inputs_hash
@@ -62,10 +63,10 @@ class ReadingResult(BaseModel):
     """
 
     temperature_predite: float | None
-    niveau_alerte: Literal["NORMAL", "ALERTE", "CRITIQUE"] | None
+    niveau_alerte: LevelName | None
     temperature_mesuree: float | None
-    niveau_mesure: Literal["NORMAL", "ALERTE", "CRITIQUE"] | None
-    niveau: Literal["NORMAL", "ALERTE", "CRITIQUE", "UNKNOWN"]
+    niveau_mesure: LevelName | None
+    niveau: StateLevel
     niveau_source: Literal["measured", "predicted", "none"]
     timestamp: datetime
     transformer_id: str

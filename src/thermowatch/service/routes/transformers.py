@@ -10,29 +10,42 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from thermowatch.errors import InputError
+from thermowatch.learn.levels import LevelName, StateLevel
 from thermowatch.service.auth import Reader
 from thermowatch.service.deps import EngineDep
 from thermowatch.service.predicting import parse_time
 from thermowatch.store import predictions as store_predictions
 from thermowatch.store import readings as store_readings
 from thermowatch.store import transformers as store_transformers
+from thermowatch.store.state import read_state, read_states
 
 router = APIRouter(prefix="/v1/transformers", tags=["transformers"])
 MAX_HISTORY = timedelta(days=31)
 
 
-Level = str  # NORMAL | ALERTE | CRITIQUE
-
-
 class TransformerOut(BaseModel):
+    """A transformer with its stored state: ``thresholds`` are the ones in force
+    (``{"alerte_c", "critique_c"}`` [°C], ``seuils_regle`` where they come from), ``niveau``
+    the worse of the measured and predicted levels, ``niveau_source`` which one."""
+
     id: str
     name: str
     site: str | None
     preset: str | None
     target_variable: str | None
     thresholds: dict | None
+    seuils_regle: str | None = None
     created_at: datetime
     model_id: str | None
+    niveau: StateLevel | None = None
+    niveau_source: str | None = None
+    niveau_mesure: LevelName | None = None
+    niveau_predit: LevelName | None = None
+    temperature_mesuree: float | None = None
+    temperature_predite: float | None = None
+    derniere_lecture: datetime | None = None
+    franchissement: dict | None = None
+    alarmes: dict[str, int] = {}
 
 
 class LatestReading(BaseModel):
@@ -46,27 +59,38 @@ class LatestPrediction(BaseModel):
     timestamp: datetime
     temperature_predite: float
     intervalle: list[float | None]
-    niveau_alerte: Level | None
+    niveau_alerte: LevelName | None
     model_id: str
     temperature_mesuree: float | None
-    niveau_mesure: Level | None
+    niveau_mesure: LevelName | None
 
 
 class TransformerState(TransformerOut):
-    """Latest state; ``niveau`` is the worse of the measured and predicted levels and
-    ``niveau_source`` says which (``measured`` or ``predicted``)."""
+    """Latest state, plus the newest value of each variable and the newest prediction."""
 
     latest_readings: dict[str, LatestReading]
     latest_prediction: LatestPrediction | None
-    niveau: Level | None
-    niveau_source: str | None
 
 
-def _summary(t) -> dict:
-    return {
+def _summary(t, state) -> dict:
+    """The transformer and its stored state (:mod:`thermowatch.store.state`)."""
+    out = {
         "id": t.id, "name": t.name, "site": t.site, "preset": t.preset,
-        "target_variable": t.target_variable, "thresholds": t.thresholds,
+        "target_variable": t.target_variable, "thresholds": None,
         "created_at": t.created_at.isoformat(),
+    }  # fmt: skip
+    if state is None:
+        return out
+    crossing = None
+    if state.crossing_level is not None and state.crossing_at is not None:
+        crossing = {"niveau": state.crossing_level, "a": state.crossing_at.isoformat()}
+    return out | {
+        "thresholds": state.thresholds, "seuils_regle": state.thresholds_rule,
+        "niveau": state.level, "niveau_source": state.level_source,
+        "niveau_mesure": state.measured_level, "niveau_predit": state.predicted_level,
+        "temperature_mesuree": state.measured_c, "temperature_predite": state.predicted_c,
+        "derniere_lecture": state.ts.isoformat() if state.ts else None,
+        "franchissement": crossing, "alarmes": state.alarms,
     }  # fmt: skip
 
 
@@ -74,8 +98,10 @@ def _summary(t) -> dict:
 def list_transformers(_: Reader, engine: EngineDep, request: Request) -> list[dict]:
     """Every transformer of the store, with the model served for it (if any)."""
     served = request.app.state.models.all()
+    states = read_states(engine)
     return [
-        _summary(t) | {"model_id": served[t.id].model_id if t.id in served else None}
+        _summary(t, states.get(t.id))
+        | {"model_id": served[t.id].model_id if t.id in served else None}
         for t in store_transformers.list_transformers(engine)
     ]
 
@@ -87,7 +113,7 @@ def transformer_state(transformer_id: str, _: Reader, engine: EngineDep, request
     latest = store_readings.latest_values(engine, transformer_id)
     prediction = store_predictions.latest_prediction(engine, transformer_id)
     served = request.app.state.models.get(transformer_id)
-    return _summary(t) | {
+    return _summary(t, read_state(engine, transformer_id)) | {
         "model_id": served.model_id if served else None,
         "latest_readings": {k: {"timestamp": ts.isoformat(), "value": v} for k, (ts, v) in latest.items()},
         "latest_prediction": None if prediction is None else {
@@ -96,9 +122,6 @@ def transformer_state(transformer_id: str, _: Reader, engine: EngineDep, request
             "model_id": prediction.model_id, "temperature_mesuree": prediction.measured,
             "niveau_mesure": prediction.measured_level,
         },
-        # the worse of the measured and predicted levels, and which one it is
-        "niveau": None if prediction is None else prediction.worst_level()[0],
-        "niveau_source": None if prediction is None else prediction.worst_level()[1],
     }  # fmt: skip
 
 
