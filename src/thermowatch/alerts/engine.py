@@ -26,6 +26,7 @@ from thermowatch.alerts.messages import AlertFacts, render
 from thermowatch.alerts.phases import audit_phase
 from thermowatch.errors import InputError
 from thermowatch.learn.result import Thresholds
+from thermowatch.learn.thresholds import resolve_thresholds, target_kind
 from thermowatch.store.alerts import (
     PENDING,
     AlertState,
@@ -78,17 +79,16 @@ class AlertEvent:
 
 def thresholds_from_store(engine: Engine, transformer_id: str) -> Thresholds:
     """The transformer's thresholds in force, as its stored state holds them (resolved once by
-    :func:`thermowatch.learn.thresholds.resolve_thresholds`).
+    :func:`thermowatch.learn.thresholds.resolve_thresholds`); before its first reading, that
+    function on what the store knows of it (its configured thresholds, its target's kind).
 
-    Raises ``InputError`` when none were resolved for it yet.
+    Raises ``NotFoundError`` for an unknown transformer.
     """
     state = read_state(engine, transformer_id)
-    if state is None:
-        raise InputError(
-            f"transformer {transformer_id!r} has no thresholds in force yet (no reading went "
-            "through the live pipeline) and none were given"
-        )
-    return state.as_thresholds()
+    if state is not None:
+        return state.as_thresholds()
+    row = get_transformer(engine, transformer_id)
+    return resolve_thresholds(row.thresholds, None, target_kind(row.target_variable))
 
 
 def trend_k_per_h(samples: deque[tuple[datetime, float]]) -> float | None:

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, func, select
 
 from thermowatch.alerts.channels import Channel, DeliveryError, OutgoingMessage
 from thermowatch.alerts.config import AlertsConfig, Contact, Delivery
+from thermowatch.learn.levels import RAISED, Level
 from thermowatch.store.alerts import (
     SENT,
     Notification,
@@ -94,15 +95,22 @@ def _claim(db: Engine, n: Notification, now: datetime) -> bool:
     return claim_notification(db, n.id, n.next_attempt_at, now + LEASE)
 
 
-def _levels(db: Engine, batch: list[Notification]) -> dict[int, str]:
-    """Level of each batch row's alert; a resolved alert counts as NORMAL (no longer urgent:
-    its messages respect quiet hours and rate limits)."""
+def _levels(
+    db: Engine, batch: list[Notification], now: datetime
+) -> tuple[dict[int, str], dict[int, datetime]]:
+    """Level of each batch row's alert (a resolved alert counts as NORMAL: no longer urgent,
+    its messages respect quiet hours and rate limits), and until when the shelved ones are."""
     ids = {n.alert_id for n in batch if n.alert_id is not None}
     if not ids:
-        return {}
-    q = select(alerts.c.id, alerts.c.level, alerts.c.resolved_at).where(alerts.c.id.in_(ids))
+        return {}, {}
+    c = alerts.c
+    q = select(c.id, c.level, c.resolved_at, c.shelved_until).where(c.id.in_(ids))
     with db.connect() as conn:
-        return {r.id: "NORMAL" if r.resolved_at else r.level for r in conn.execute(q)}
+        rows = conn.execute(q).all()
+    levels = {r.id: Level.NORMAL.name if r.resolved_at else r.level for r in rows}
+    shelved = {r.id: r.shelved_until for r in rows
+               if r.resolved_at is None and r.shelved_until is not None and r.shelved_until > now}  # fmt: skip
+    return levels, shelved
 
 
 def _failures(db: Engine, notification_id: int) -> int:
@@ -129,11 +137,15 @@ def deliver_due(
     config = config or AlertsConfig()
     report = DeliveryReport()
     batch = due_notifications(db, now, limit=config.delivery.batch)
-    levels = _levels(db, batch)
+    levels, shelved = _levels(db, batch, now)
     for n in batch:
-        level = levels.get(n.alert_id, "ALERTE") if n.alert_id is not None else "ALERTE"
+        level = levels.get(n.alert_id, RAISED[0]) if n.alert_id is not None else RAISED[0]
+        if n.alert_id in shelved:  # a shelved alarm notifies nobody until it comes back
+            _postpone(db, n, shelved[n.alert_id])
+            report.deferred.append(n.id)
+            continue
         contact = config.contact_for(n.channel, n.recipient)
-        if contact is not None and level != "CRITIQUE":
+        if contact is not None and level != Level.CRITIQUE.name:
             until = quiet_until(contact, now, config.timezone) or _rate_limited_until(
                 db, contact, now
             )
@@ -168,15 +180,11 @@ def deliver_loop(
     passes: int | None = None,
 ) -> None:  # fmt: skip
     """Run :func:`deliver_due` every ``interval_s`` seconds (forever, or ``passes`` times)."""
-    from thermowatch.alerts.actions import run_approved
-    from thermowatch.alerts.escalation import escalate_due
+    from thermowatch.alerts.deliverer import delivery_pass
 
     i = 0
     while passes is None or i < passes:
-        now = datetime.now(UTC)
-        escalate_due(db, config, now)
-        deliver_due(db, channels, now, config)
-        run_approved(db, config, now=now)
+        delivery_pass(db, channels, config)
         i += 1
         if passes is None or i < passes:
             _time.sleep(interval_s)

@@ -120,14 +120,13 @@ def deliver(
     config: ConfigFile = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Escalate due alerts, send due notifications, run approved actions (one pass or a loop)."""
-    from datetime import UTC, datetime
+    """Escalate due alerts, send due notifications, run approved actions (one pass or a loop).
 
-    from thermowatch.alerts.actions import run_approved
+    ``serve`` and ``monitor`` already do this themselves; this is for a separate deliverer."""
     from thermowatch.alerts.channels import build_channels
     from thermowatch.alerts.config import load_config
-    from thermowatch.alerts.escalation import escalate_due
-    from thermowatch.alerts.outbox import deliver_due, deliver_loop
+    from thermowatch.alerts.deliverer import delivery_pass
+    from thermowatch.alerts.outbox import deliver_loop
     from thermowatch.alerts.phases import audit_phase
 
     cfg = load_config(config)
@@ -137,10 +136,7 @@ def deliver(
     if loop:
         deliver_loop(db, channels, cfg, interval)
         return
-    now = datetime.now(UTC)
-    escalated = escalate_due(db, cfg, now)
-    r = deliver_due(db, channels, now, cfg)
-    actions = run_approved(db, cfg, now=now)
+    escalated, r, actions = delivery_pass(db, channels, cfg)
     _echo(
         f"{len(escalated)} escalated, {len(r.sent)} sent, {len(r.retrying)} to retry, "
         f"{len(r.failed)} failed for good, {len(r.deferred)} deferred, {len(actions)} actions run"

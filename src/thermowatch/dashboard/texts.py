@@ -253,6 +253,8 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.al.state.open": {"fr": "Ouvertes", "en": "Open"},
     "ui.al.state.acknowledged": {"fr": "Acquittées", "en": "Acknowledged"},
     "ui.al.state.resolved": {"fr": "Résolues", "en": "Resolved"},
+    "ui.al.state.returned": {"fr": "Revenues à la normale", "en": "Returned to normal"},
+    "ui.al.state.shelved": {"fr": "Mises en attente", "en": "Shelved"},
     "ui.al.state.all": {"fr": "Toutes", "en": "All"},
     "ui.al.kind": {"fr": "Type", "en": "Kind"},
     "ui.al.transformer": {"fr": "Transformateur", "en": "Transformer"},

@@ -19,6 +19,7 @@ in :attr:`TransformerState.gaps` (the latest few only: memory stays flat).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import math
@@ -376,10 +377,26 @@ class Monitor:
         groups: dict[float, list[str]] = {}
         for t in self.config.transformers:
             groups.setdefault(t.period_s, []).append(t.id)
+        delivery = self._start_delivery()
         try:
             await asyncio.gather(*(self._period_loop(p, ids, cycles) for p, ids in groups.items()))
         finally:
+            if delivery is not None:
+                delivery.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await delivery
             await self.shutdown()
+
+    def _start_delivery(self) -> asyncio.Task | None:
+        """Send the outbox from here when the alert hook is the alert engine's."""
+        config = getattr(getattr(self.on_prediction, "alerts", None), "config", None)
+        if config is None:
+            return None
+        from thermowatch.alerts.deliverer import deliver_in_background
+
+        return asyncio.get_running_loop().create_task(
+            deliver_in_background(self.engine, config, self.stop_event), name="alerts-delivery"
+        )
 
     def stop(self) -> None:
         """Ask the loop to finish (signal-handler safe)."""

@@ -46,6 +46,14 @@ def iec_thresholds(kind: str) -> tuple[float, float] | None:
     return DEFAULT_THRESHOLDS.get(kind)
 
 
+def target_kind(variable: str | None) -> str:
+    """``"oil"`` for a top-oil target variable, else ``"winding"`` (the kinds of the IEC limits)."""
+    from thermowatch.data.names import normalize_name
+
+    name = normalize_name(variable or "")
+    return "oil" if "huile" in name or "oil" in name else "winding"
+
+
 def resolve_thresholds(
     configured: dict | None = None, model: Thresholds | None = None, kind: str = "winding"
 ) -> Thresholds:

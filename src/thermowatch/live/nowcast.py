@@ -23,20 +23,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from thermowatch.data.names import normalize_name
 from thermowatch.errors import InputError
+from thermowatch.learn.thresholds import target_kind
 from thermowatch.thermal import ThermalState, TransformerSpec, simulate
 
 
 def is_oil(variable: str) -> bool:
     """True when the target is a top-oil temperature (else a winding / hot-spot one)."""
-    name = normalize_name(variable)
-    return "huile" in name or "oil" in name
-
-
-def target_kind(target: str | None) -> str:
-    """``"oil"`` for a top-oil target, else ``"winding"`` (the kinds of the IEC limits)."""
-    return "oil" if is_oil(target or "") else "winding"
+    return target_kind(variable) == "oil"
 
 
 @dataclass(frozen=True)

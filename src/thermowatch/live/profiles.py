@@ -10,8 +10,7 @@ from typing import Any
 from thermowatch.data import quantities as q
 from thermowatch.data.columns import classify_quantity
 from thermowatch.data.simulator import AMBIENT, CURRENT
-from thermowatch.learn.thresholds import resolve_thresholds
-from thermowatch.live.nowcast import target_kind
+from thermowatch.learn.thresholds import resolve_thresholds, target_kind
 from thermowatch.live.pipeline import Profile
 from thermowatch.thermal import TransformerSpec
 

@@ -100,6 +100,12 @@ async def lifespan(app: FastAPI):
         loop.create_task(_poll_models(app), name="model-poll"),
         loop.create_task(_watch_database(app), name="database-watch"),
     ]
+    alerts_config = getattr(getattr(app.state.on_prediction, "alerts", None), "config", None)
+    if alerts_config is not None:  # the alert engine's hook: its outbox is sent from here
+        from thermowatch.alerts.deliverer import deliver_in_background
+
+        tasks.append(loop.create_task(deliver_in_background(engine, alerts_config),
+                                      name="alerts-delivery"))  # fmt: skip
     try:
         yield
     finally:

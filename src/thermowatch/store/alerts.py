@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select, text, update
 
@@ -44,13 +45,15 @@ class Alert:
     shelved_until: datetime | None = None
     shelved_by: str | None = None
     shelve_reason: str | None = None
+    state: str = ""  # ISA-18.2 state when read (thermowatch.store.state.alarm_state)
 
-    @property
-    def state(self) -> str:
-        """ISA-18.2 state now (:func:`thermowatch.store.state.alarm_state`)."""
-        from thermowatch.store.state import alarm_state
 
-        return alarm_state(self)
+def alert_of(row: Any, now: datetime | None = None) -> Alert:
+    """An :class:`Alert` from a row of ``alerts``, with its ISA-18.2 state at ``now``."""
+    from thermowatch.store.state import alarm_state
+
+    values = row._asdict()
+    return Alert(**values, state=alarm_state(row, now))
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,7 @@ def get_alert(engine: Engine, alert_id: int) -> Alert:
         row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
     if row is None:
         raise NotFoundError(f"alert {alert_id} does not exist")
-    return Alert(**row._asdict())
+    return alert_of(row)
 
 
 def open_alerts(engine: Engine, transformer_id: str | None = None) -> list[Alert]:
@@ -157,7 +160,37 @@ def open_alerts(engine: Engine, transformer_id: str | None = None) -> list[Alert
     if transformer_id is not None:
         q = q.where(alerts.c.transformer_id == transformer_id)
     with engine.connect() as conn:
-        return [Alert(**r._asdict()) for r in conn.execute(q)]
+        return [alert_of(r) for r in conn.execute(q)]
+
+
+def alarm_list(
+    engine: Engine, transformer_id: str | None = None, now: datetime | None = None
+) -> list[Alert]:
+    """The control room's list: active alarms (acknowledged or not, shelved included) and those
+    returned to normal before anyone acknowledged them; most severe first, then newest first."""
+    from thermowatch.learn.levels import rank
+
+    c = alerts.c
+    q = select(alerts).where((c.resolved_at.is_(None)) | (c.acknowledged_at.is_(None)))
+    if transformer_id is not None:
+        q = q.where(c.transformer_id == transformer_id)
+    with engine.connect() as conn:
+        found = [alert_of(r, now) for r in conn.execute(q)]
+    found.sort(key=lambda a: (-rank(a.level), -a.raised_at.timestamp(), -a.id))
+    return found
+
+
+def shelve_alert(
+    engine: Engine, alert_id: int, by: str, until: datetime | None, reason: str | None = None
+) -> None:
+    """Shelve an alarm until ``until`` (``None``: unshelve). ``NotFoundError`` for an unknown id."""
+    c = alerts.c
+    with write_transaction(engine) as conn:
+        if conn.scalar(select(c.id).where(c.id == alert_id)) is None:
+            raise NotFoundError(f"alert {alert_id} does not exist")
+        values = {"shelved_until": until, "shelved_by": by if until else None,
+                  "shelve_reason": reason if until else None}  # fmt: skip
+        conn.execute(update(alerts).where(c.id == alert_id).values(values))
 
 
 def enqueue_notification(

@@ -8,13 +8,13 @@ queries for the whole fleet); nothing is levelled again here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import BigInteger, Engine, and_, cast, func, or_, select
 
-from thermowatch.learn.levels import RAISED, UNKNOWN
-from thermowatch.store.alerts import Alert
+from thermowatch.learn.levels import RAISED, UNKNOWN, rank
+from thermowatch.store.alerts import Alert, alert_of
 from thermowatch.store.state import ACKNOWLEDGED, UNACKNOWLEDGED, read_states
 from thermowatch.store.tables import (
     alerts,
@@ -139,7 +139,7 @@ def forecast_crossings(engine: Engine) -> dict[str, ForecastCrossing]:
 
 
 # ------------------------------------------------------------------------------------- alerts
-STATES = ("open", "acknowledged", "resolved", "all")
+STATES = ("open", "acknowledged", "returned", "shelved", "resolved", "all")
 
 
 def find_alerts(
@@ -150,14 +150,23 @@ def find_alerts(
     transformer_id: str | None = None,
     limit: int = 500,
 ) -> list[Alert]:
-    """Alerts newest first. ``state``: ``open`` (not acknowledged, not resolved),
-    ``acknowledged`` (acknowledged, not resolved), ``resolved`` or ``all``."""
+    """Alerts, most severe first then newest first (the alarm list's order). ``state``:
+    ``open`` (active, not acknowledged), ``acknowledged`` (active, acknowledged: it stays
+    listed while active), ``returned`` (returned to normal, not acknowledged), ``shelved``,
+    ``resolved`` or ``all``."""
     a = alerts.c
+    now = datetime.now(UTC)
     q = select(alerts).order_by(a.raised_at.desc(), a.id.desc()).limit(limit)
+    active = a.resolved_at.is_(None)
+    not_shelved = or_(a.shelved_until.is_(None), a.shelved_until <= now)
     if state == "open":
-        q = q.where(a.resolved_at.is_(None), a.acknowledged_at.is_(None))
+        q = q.where(active, a.acknowledged_at.is_(None), not_shelved)
     elif state == "acknowledged":
-        q = q.where(a.resolved_at.is_(None), a.acknowledged_at.is_not(None))
+        q = q.where(active, a.acknowledged_at.is_not(None), not_shelved)
+    elif state == "returned":
+        q = q.where(a.resolved_at.is_not(None), a.acknowledged_at.is_(None))
+    elif state == "shelved":
+        q = q.where(active, a.shelved_until > now)
     elif state == "resolved":
         q = q.where(a.resolved_at.is_not(None))
     if level:
@@ -167,14 +176,16 @@ def find_alerts(
     if transformer_id:
         q = q.where(a.transformer_id == transformer_id)
     with engine.connect() as conn:
-        return [Alert(**r._asdict()) for r in conn.execute(q)]
+        found = [alert_of(r, now) for r in conn.execute(q)]
+    found.sort(key=lambda x: -rank(x.level))  # stable: newest first within a level
+    return found
 
 
 def alerts_after(engine: Engine, after_id: int, limit: int = 200) -> list[Alert]:
     """Alerts with an id above ``after_id`` (newly raised), oldest first."""
     q = select(alerts).where(alerts.c.id > after_id).order_by(alerts.c.id).limit(limit)
     with engine.connect() as conn:
-        return [Alert(**r._asdict()) for r in conn.execute(q)]
+        return [alert_of(r) for r in conn.execute(q)]
 
 
 def last_alert_id(engine: Engine) -> int:

@@ -1,11 +1,14 @@
-"""``GET /v1/alerts`` (open alerts) and ``POST /v1/alerts/{id}/acknowledge`` (operator)."""
+"""``GET /v1/alerts`` (the alarm list), ``POST /v1/alerts/{id}/acknowledge``, ``/shelve`` and
+``/unshelve`` (operator)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, Field
 
+from thermowatch.alerts import lifecycle
 from thermowatch.service.auth import Operator, Reader
 from thermowatch.service.deps import EngineDep
 from thermowatch.store import alerts as store_alerts
@@ -18,8 +21,33 @@ router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 def open_alerts(
     _: Reader, engine: EngineDep, transformer_id: str | None = None
 ) -> list[store_alerts.Alert]:
-    """Alerts not resolved yet, optionally for one transformer."""
-    return store_alerts.open_alerts(engine, transformer_id)
+    """The alarm list (ISA-18.2): active alarms and those returned to normal unacknowledged,
+    each with its ``state``; most severe first, then newest first."""
+    return store_alerts.alarm_list(engine, transformer_id)
+
+
+class ShelveIn(BaseModel):
+    minutes: float = Field(gt=0, le=24 * 60, description="how long [min], at most 24 h")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+AlertId = Annotated[int, Path(ge=1, le=2**63 - 1, description="alert id (64-bit)")]
+
+
+@router.post("/{alert_id}/shelve", response_model=store_alerts.Alert)
+def shelve(
+    alert_id: AlertId, body: ShelveIn, principal: Operator, engine: EngineDep
+) -> store_alerts.Alert:
+    """Shelve an alarm for ``minutes`` (audited; it comes back by itself at expiry)."""
+    return lifecycle.shelve(engine, alert_id, principal.actor, body.minutes, body.reason,
+                            source=principal.address or "api", role=principal.role)  # fmt: skip
+
+
+@router.post("/{alert_id}/unshelve", response_model=store_alerts.Alert)
+def unshelve(alert_id: AlertId, principal: Operator, engine: EngineDep) -> store_alerts.Alert:
+    """Bring a shelved alarm back before its expiry (audited)."""
+    return lifecycle.unshelve(engine, alert_id, principal.actor,
+                              source=principal.address or "api", role=principal.role)  # fmt: skip
 
 
 @router.post("/{alert_id}/acknowledge", response_model=store_alerts.Alert)
