@@ -166,6 +166,17 @@ class Monitor:
             log.warning("%s: no history from the store (%s)", t.id, exc)
             return pd.DataFrame()
 
+    def _store_thresholds(self, profile: Any) -> None:
+        """Store the thresholds resolved for a transformer now, before its first reading."""
+        from thermowatch.store.state import save_thresholds
+
+        th = profile.thresholds
+        try:
+            save_thresholds(self.engine, profile.transformer_id, th.alerte_c, th.critique_c,
+                             th.rule)  # fmt: skip
+        except Exception as exc:  # store away or transformer not registered yet: the first
+            log.debug("%s: thresholds not stored yet (%s)", profile.transformer_id, exc)
+
     def _make_state(self, t: TransformerConfig) -> TransformerState:
         from thermowatch.live.champion import load_champion, load_verified
         from thermowatch.live.profiles import make_profile
@@ -211,7 +222,9 @@ class Monitor:
             self.states[t.id] = await asyncio.to_thread(self._make_state, t)
         if self.spool.pending():
             log.info("spool holds %d batches from a previous run; replaying", self.spool.pending())
-            await asyncio.to_thread(self.storage.drain)
+        await asyncio.to_thread(self.storage.drain)  # registers the transformers too
+        for profile in list(self.profiles.values()):
+            await asyncio.to_thread(self._store_thresholds, profile)
         for hub in self.hubs.values():
             await hub.start()
 

@@ -123,8 +123,9 @@ def test_acknowledge_is_audited_and_stops_escalation(db, cfg):
     engine = AlertEngine(db, cfg)
     (crit,) = [e for e in feed(engine, [110] * 6) if e.event == "raised"]
     assert n_notifications(db, "chef@poste-nord.example") == 0
-    assert escalate_due(db, cfg, NOW + 19 * MIN) == []  # raised at +5 min: due at +20
-    (esc,) = escalate_due(db, cfg, NOW + 21 * MIN)
+    # raised at +1 min (CRITIQUE's own, shorter raise delay): due at +16
+    assert escalate_due(db, cfg, NOW + 15 * MIN) == []
+    (esc,) = escalate_due(db, cfg, NOW + 17 * MIN)
     assert (esc.event, esc.alert_id, esc.notifications) == ("escalated", crit.alert_id, 1)
     assert escalate_due(db, cfg, NOW + 40 * MIN) == []  # never twice (and no step 2)
     assert n_notifications(db, "chef@poste-nord.example") == 1

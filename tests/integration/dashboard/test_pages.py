@@ -11,6 +11,7 @@ import pytest
 
 from thermowatch.dashboard.demo import THRESHOLDS
 from thermowatch.dashboard.events import LiveFeed, encode
+from thermowatch.learn.levels import Level
 from thermowatch.learn.result import Thresholds
 from thermowatch.service.apikeys import create_key
 from thermowatch.store.alerts import get_alert, raise_alert
@@ -238,29 +239,18 @@ def test_loss_of_life_since_commissioning_counts_hourly_and_raw(client, engine):
     assert 'id="loss-total"' in html and "2 h comptées sur les moyennes horaires" in html
 
 
-def test_fleet_crossings_are_the_first_threshold_of_the_newest_stored_forecast(client, engine):
-    from sqlalchemy import select
+def test_fleet_crossings_are_the_stored_states_future_crossing(client, engine):
+    """The fleet's crossing column is each transformer's stored state: the earliest future
+    forecast crossing of a level above the one it is at (issue 21), never a past instant."""
+    from thermowatch.store.state import read_states
 
-    from thermowatch.store.tables import forecasts
-
-    f = forecasts.c
-    with engine.connect() as conn:
-        rows = conn.execute(select(f.transformer_id, f.issued_at, f.ts, f.level)).all()
-    newest: dict[str, list] = {}
-    for tid, issued, ts, level in rows:  # recomputed here in Python, from every stored point
-        if tid not in newest or issued > newest[tid][0]:
-            newest[tid] = [issued, []]
-        if issued == newest[tid][0]:
-            newest[tid][1].append((ts, level))
-    expected = {}
-    for tid, (_, points) in newest.items():
-        hit = sorted((ts, lv) for ts, lv in points if lv != "NORMAL")
-        expected[tid] = hit[0][1] if hit else ""
-    assert expected["TR-0001"] in ("ALERTE", "CRITIQUE")  # the overloaded one is forecast hot
-    assert "" in expected.values()  # and the normal ones are not
+    states = read_states(engine)
     sign_in(client, "reader")
     html = client.get("/").text
     shown = dict(re.findall(r'id="tr-(TR-\d+)".*?data-crossing="(\w*)"', html, re.S))
     assert set(shown) == {f"TR-{i:04d}" for i in range(1, 9)}
     for tid, level in shown.items():
-        assert level == expected.get(tid, ""), tid
+        s = states[tid]
+        assert level == (s.crossing_level or ""), tid
+        if s.crossing_at is not None:
+            assert s.crossing_at > s.ts and Level[s.crossing_level] > Level[s.level], tid

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
-from store_helpers import NOW, START, minute_frame
+from store_helpers import NOW, START
 
 from thermowatch.errors import InputError, NotFoundError
 from thermowatch.store import alerts, audit, models
@@ -18,7 +18,6 @@ from thermowatch.store.predictions import (
     recent_predictions,
     write_predictions,
 )
-from thermowatch.store.readings import write_readings
 from thermowatch.store.status import fleet_status
 from thermowatch.store.tables import ModelStatus, model_versions
 from thermowatch.store.transformers import Transformer, get_transformer, save_transformer
@@ -136,14 +135,57 @@ def test_audit_batches_store_their_detail_as_json(engine: Engine) -> None:
 
 
 def test_fleet_status(engine: Engine) -> None:
-    write_readings(engine, minute_frame(0, 60))
+    """``status`` reads the state the live pipeline stored; a late (older) state never
+    replaces a newer one."""
+    from thermowatch.store.engine import write_transaction
+    from thermowatch.store.state import upsert_states
+    from thermowatch.store.types import to_micros
+
     last = START + timedelta(minutes=59)
-    write_predictions(engine, [Prediction("T1", last, "m1", 71.5, level="ALERTE")])
+    row = [
+        "T1",
+        to_micros(last),
+        70.0,
+        90.0,
+        "config",
+        64.0,
+        "NORMAL",
+        71.5,
+        "ALERTE",
+        "ALERTE",
+        "predicted",
+        "CRITIQUE",
+        to_micros(last + timedelta(hours=2)),
+        "physics",
+        "m1",
+    ]
+    late = [
+        "T1",
+        to_micros(last - timedelta(minutes=5)),
+        70.0,
+        90.0,
+        "config",
+        95.0,
+        "CRITIQUE",
+        95.0,
+        "CRITIQUE",
+        "CRITIQUE",
+        "measured",
+        None,
+        None,
+        None,
+        "m1",
+    ]
+    with write_transaction(engine) as conn:
+        upsert_states(conn, [row])
+    with write_transaction(engine) as conn:
+        upsert_states(conn, [late])
     alerts.raise_alert(engine, "T1", "top_oil_high", "ALERTE", "hot", at=last)
     [st] = fleet_status(engine, now=last + timedelta(minutes=1))
     assert st.last_reading_at == last and st.predicted == 71.5 and st.level == "ALERTE"
+    assert (st.level_source, st.measured, st.measured_level) == ("predicted", 64.0, "NORMAL")
+    assert st.thresholds == {"alerte_c": 70.0, "critique_c": 90.0}
+    assert st.crossing_level == "CRITIQUE" and st.crossing_at == last + timedelta(hours=2)
     assert st.measured_variable == "OT" and st.open_alerts == 1
-    assert st.measured == pytest.approx(
-        minute_frame(59, 1).set_index("variable").loc["OT", "value"]
-    )
+    assert st.alarms == {"unacknowledged": 1}
     assert st.to_json()["last_reading_at"] == last.isoformat()
