@@ -367,7 +367,7 @@ def parse_config(doc: dict[str, Any]) -> AlertsConfig:
         raise_after=_minutes(lv, "raise_after_minutes", "alerts.levels", timedelta(minutes=5)),
         clear_after=_minutes(lv, "clear_after_minutes", "alerts.levels", timedelta(minutes=15)),
         raise_after_critique=_minutes(
-            lv, "raise_after_critique_minutes", "alerts.levels", timedelta(minutes=1)
+            lv, "raise_after_critique_minutes", "alerts.levels", timedelta(seconds=10)
         ),
     )
     if hyst.deadband_k < 0:

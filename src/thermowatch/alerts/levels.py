@@ -45,7 +45,7 @@ class Hysteresis:
     deadband_k: float = 2.0
     raise_after: timedelta = timedelta(minutes=5)
     clear_after: timedelta = timedelta(minutes=15)
-    raise_after_critique: timedelta = timedelta(minutes=1)
+    raise_after_critique: timedelta = timedelta(seconds=10)
 
     def __post_init__(self) -> None:
         if not self.deadband_k >= 0:

@@ -24,7 +24,9 @@ import typer
 
 from thermowatch.cli.db import DatabaseUrl
 
-OK, WARN, FAIL = "ok", "warn", "fail"
+OK, UNKNOWN, WARN, FAIL = "ok", "unknown", "warn", "fail"
+#: Readings stored this recently show that something collects them [s].
+COLLECTING_S = 300.0
 BACKUP_MAX_AGE_H = 26.0  # a nightly backup, with slack
 CERT_WARN_DAYS, CERT_FAIL_DAYS = 30, 14
 DISK_WARN_PCT, DISK_FAIL_PCT = 20.0, 10.0
@@ -55,7 +57,7 @@ class Check:
     details: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def add(self, verdict: str, key: str, **values: Any) -> None:
-        order = (OK, WARN, FAIL)
+        order = (OK, UNKNOWN, WARN, FAIL)
         self.verdict = max(self.verdict, verdict, key=order.index)
         self.details.append((key, values))
 
@@ -144,8 +146,9 @@ def _endpoints(doc: dict[str, Any]) -> list[tuple[str, str, int]]:
 def check_scada(ctx: Context) -> Check:
     c = Check("scada")
     endpoints = _endpoints(ctx.doc)
-    if not endpoints:
-        c.add(WARN if ctx.config_path else OK, "doctor.scada.none")
+    if not endpoints:  # without a settings file, what the monitor reads is not known here
+        c.add(WARN if ctx.config_path else UNKNOWN, "doctor.scada.none" if ctx.config_path
+              else "doctor.scada.unknown")  # fmt: skip
         return c
     up, down = [], []
     for proto, host, port in endpoints:
@@ -251,16 +254,24 @@ def check_backup(ctx: Context) -> Check:
 
 def check_leader(ctx: Context) -> Check:
     from thermowatch.store.leases import lease_holder
+    from thermowatch.store.state import read_states
 
     c = Check("leader")
     holder = lease_holder(ctx.engine, MONITOR_LEASE)
     ctx.metrics["thermowatch_monitor_leader_present"] = 0 if holder is None else 1
-    if holder is None:
-        # Only a problem where monitors are meant to run (transformers configured).
-        c.add(WARN if ctx.doc.get("transformers") else OK, "doctor.leader.free",
-              name=MONITOR_LEASE)  # fmt: skip
-    else:
+    if holder is not None:
         c.add(OK, "doctor.leader.held", name=MONITOR_LEASE, holder=holder)
+        return c
+    # No lease held: a monitor started without --lease, or HTTP pushes, may still collect.
+    # What the store received lately says whether readings arrive; the lease alone cannot.
+    written = [s.updated_at for s in read_states(ctx.engine).values() if s.ts is not None]
+    age = (datetime.now(UTC) - max(written)).total_seconds() if written else None
+    if age is not None and age <= COLLECTING_S:
+        c.add(UNKNOWN, "doctor.leader.unleased", name=MONITOR_LEASE, seconds=int(age))
+    elif ctx.doc.get("transformers"):
+        c.add(WARN, "doctor.leader.free", name=MONITOR_LEASE)
+    else:
+        c.add(UNKNOWN, "doctor.leader.unknown", name=MONITOR_LEASE)
     return c
 
 
@@ -454,7 +465,10 @@ def doctor(
     if lang not in ("fr", "en"):
         raise InputError(f"--lang must be fr or en, got {lang!r}.")
     started = time.perf_counter()
-    ctx = Context(config, database_url, backup_dir, list(cert or []))
+    from thermowatch.settings import settings_path
+
+    # The settings the monitor and the service read (./thermowatch.toml when not named).
+    ctx = Context(config or settings_path(None), database_url, backup_dir, list(cert or []))
     checks = run_checks(ctx)
     if textfile is not None:
         write_textfile(textfile, checks, ctx.metrics)
@@ -476,7 +490,7 @@ def _print(checks: list[Check], lang: str, seconds: float) -> None:
 
     from thermowatch.report.i18n import t
 
-    colour = {OK: "green", WARN: "yellow", FAIL: "red"}
+    colour = {OK: "green", UNKNOWN: "cyan", WARN: "yellow", FAIL: "red"}
     table = Table(title=t("doctor.title", lang))
     for col in ("check", "verdict", "detail"):
         table.add_column(t(f"doctor.col.{col}", lang))
@@ -486,5 +500,5 @@ def _print(checks: list[Check], lang: str, seconds: float) -> None:
         table.add_row(t(f"doctor.check.{c.name}", lang), verdict, detail)
     console = Console(highlight=False, width=max(100, shutil.get_terminal_size().columns))
     console.print(table)
-    counts = {v: sum(1 for c in checks if c.verdict == v) for v in (OK, WARN, FAIL)}
+    counts = {v: sum(1 for c in checks if c.verdict == v) for v in (OK, UNKNOWN, WARN, FAIL)}
     console.print(t("doctor.summary", lang, **counts) + f" ({seconds:.1f} s)")

@@ -463,6 +463,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "doctor.col.detail": {"fr": "Détail", "en": "Detail"},
     "doctor.verdict.ok": {"fr": "OK", "en": "OK"},
     "doctor.verdict.warn": {"fr": "ATTENTION", "en": "WARNING"},
+    "doctor.verdict.unknown": {"fr": "INCONNU", "en": "UNKNOWN"},
     "doctor.verdict.fail": {"fr": "ÉCHEC", "en": "FAIL"},
     "doctor.check.config": {"fr": "Configuration", "en": "Configuration"},
     "doctor.check.database": {"fr": "Base de données", "en": "Database"},
@@ -477,8 +478,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "doctor.check.spool": {"fr": "Tampon local", "en": "Local spool"},
     "doctor.check.stale": {"fr": "Relevés récents", "en": "Recent readings"},
     "doctor.summary": {
-        "fr": "{ok} OK, {warn} avertissement(s), {fail} échec(s)",
-        "en": "{ok} ok, {warn} warning(s), {fail} failure(s)",
+        "fr": "{ok} OK, {unknown} inconnu(s), {warn} avertissement(s), {fail} échec(s)",
+        "en": "{ok} ok, {unknown} unknown, {warn} warning(s), {fail} failure(s)",
     },
     "doctor.config.ok": {
         "fr": "{path} : sections {sections} valides",
@@ -504,6 +505,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "doctor.scada.none": {
         "fr": "aucun transformateur configuré",
         "en": "no transformer configured",
+    },
+    "doctor.scada.unknown": {
+        "fr": "pas de fichier de réglages (--config, THERMOWATCH_CONFIG ou ./thermowatch.toml) :"
+        " les sources du moniteur ne sont pas visibles d'ici",
+        "en": "no settings file (--config, THERMOWATCH_CONFIG or ./thermowatch.toml): the"
+        " monitor's sources cannot be seen from here",
     },
     "doctor.scada.ok": {
         "fr": "{n} source(s) joignable(s) : {where}",
@@ -554,8 +561,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "lease “{name}” held by {holder}",
     },
     "doctor.leader.free": {
-        "fr": "aucun moniteur ne tient le bail « {name} » : aucun relevé n'est collecté",
-        "en": "no monitor holds the lease “{name}”: no reading is collected",
+        "fr": "aucun moniteur ne tient le bail « {name} » et aucun relevé récent n'est stocké",
+        "en": "no monitor holds the lease “{name}” and no recent reading is stored",
+    },
+    "doctor.leader.unleased": {
+        "fr": "aucun moniteur ne tient le bail « {name} », mais des relevés arrivent (dernier"
+        " stocké il y a {seconds} s) : moniteur sans --lease ou envoi HTTP",
+        "en": "no monitor holds the lease “{name}”, but readings arrive (last stored {seconds} s"
+        " ago): a monitor without --lease, or HTTP pushes",
+    },
+    "doctor.leader.unknown": {
+        "fr": "aucun moniteur ne tient le bail « {name} » et aucun relevé récent : sans fichier"
+        " de réglages, impossible de dire si un moniteur devrait tourner",
+        "en": "no monitor holds the lease “{name}” and no recent reading: without a settings"
+        " file, whether a monitor should run is unknown",
     },
     "doctor.jobs.in_process": {
         "fr": "tâches du cycle de vie exécutées par thermowatch-scheduler (sans worker ni Redis)",

@@ -155,3 +155,37 @@ def test_french_is_the_default(site) -> None:  # type: ignore[no-untyped-def]
     _tmp, url, _engine, _port = site
     result = runner.invoke(app, ["--database-url", url])
     assert "Base de données" in result.output and "Vérification" in result.output
+
+
+def test_readings_without_a_lease_are_unknown_not_ok(site) -> None:  # type: ignore[no-untyped-def]
+    """No lease held but readings stored a minute ago (a monitor without --lease): the leader
+    check says so, as unknown; without a settings file the SCADA check is unknown, not OK."""
+    from thermowatch.store.engine import write_transaction
+    from thermowatch.store.state import upsert_states
+    from thermowatch.store.types import to_micros
+
+    _tmp, url, engine, _port = site
+    row = [
+        "TR-01",
+        to_micros(datetime.now(UTC) - timedelta(minutes=1)),
+        93.0,
+        105.0,
+        "config",
+        70.0,
+        "NORMAL",
+        69.0,
+        "NORMAL",
+        "NORMAL",
+        "measured",
+        None,
+        None,
+        None,
+        "m",
+    ]
+    with write_transaction(engine) as conn:
+        upsert_states(conn, [row])
+    _code, doc = invoke("--database-url", url)
+    verdicts = {c["check"]: c["verdict"] for c in doc["checks"]}
+    details = {c["check"]: " ".join(c["details"]) for c in doc["checks"]}
+    assert verdicts["leader"] == "unknown" and "readings arrive" in details["leader"]
+    assert verdicts["scada"] == "unknown" and "no settings file" in details["scada"]
