@@ -18,10 +18,12 @@ app = typer.Typer(help="Model artifacts: verify them, register them for a transf
 
 
 def register_artifact(
-    directory: Path, transformer_id: str, database_url: str | None = None, champion: bool = True
-) -> ModelVersion:
+    directory: Path, transformer_id: str, database_url: str | None = None, champion: bool = True,
+    spec: dict | None = None,
+) -> ModelVersion:  # fmt: skip
     """Verify an artifact, create the transformer if new, register the model (champion by
-    default: ``serve`` and ``monitor`` then use it). Migrates a new store first."""
+    default: ``serve`` and ``monitor`` then use it). Migrates a new store first. ``spec``: the
+    nameplate read at training, stored with a transformer that has none yet."""
     from thermowatch.learn.artifact import verify_model
     from thermowatch.service.serving import artifact_digest
     from thermowatch.store import models
@@ -34,7 +36,7 @@ def register_artifact(
     engine = make_engine(database_url)
     try:
         upgrade(engine)  # idempotent: creates the tables of a new store
-        ensure_transformer(engine, transformer_id, target_variable=meta.get("target"))
+        ensure_transformer(engine, transformer_id, target_variable=meta.get("target"), spec=spec)
         status = ModelStatus.CHAMPION if champion else ModelStatus.CHALLENGER
         try:
             existing = models.get_model(engine, meta["model_id"])

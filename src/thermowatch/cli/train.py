@@ -147,7 +147,8 @@ def train(
     if transformer is not None:
         from thermowatch.cli.model import register_artifact
 
-        version = register_artifact(model_dir, transformer, database_url)
+        version = register_artifact(model_dir, transformer, database_url,
+                                    spec=_stored_nameplate(thermal_spec, rated_current))  # fmt: skip
         console.print(f"registered as {version.transformer_id}'s {version.status}")
     else:  # no dead end: say how serve and monitor get to use this model
         console.print(
@@ -168,6 +169,18 @@ def _hint_missing_rating(console, result) -> None:
             "give --rated-current A (or keep DATA.spec.toml next to the data, see `thermowatch "
             "sample`)."
         )
+
+
+def _stored_nameplate(thermal_spec, rated_current: float | None) -> dict | None:
+    """The nameplate ``train`` read (``DATA.spec.toml``, ``--spec``, ``--rated-current``), as
+    stored with the transformer: its page then has the physics forecast and overload capability."""
+    if thermal_spec is None:
+        return None
+    if rated_current and not thermal_spec.rated_current_a:
+        import dataclasses
+
+        thermal_spec = dataclasses.replace(thermal_spec, rated_current_a=rated_current)
+    return thermal_spec.to_dict()
 
 
 def _nameplate_defaults(data: Path, rated_current: float | None, thermal_spec):

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from thermowatch.store.readings import latest_reading_time, latest_value
 from thermowatch.store.state import read_states
 from thermowatch.store.transformers import list_transformers
 
@@ -52,9 +53,15 @@ def fleet_status(engine: Engine, now: datetime | None = None) -> list[Transforme
     out = []
     for t in list_transformers(engine):
         s = states.get(t.id)
-        if s is None:
-            out.append(TransformerStatus(t.id, t.name, None, None, t.target_variable, None, None,
-                                         None, 0))  # fmt: skip
+        if s is None or s.ts is None:  # history imported, nothing through the live path yet:
+            # its newest measurement, no level (none was computed for it)
+            latest = latest_value(engine, t.id, t.target_variable) if t.target_variable else None
+            out.append(TransformerStatus(
+                t.id, t.name, latest_reading_time(engine, t.id),
+                latest[1] if latest else None, t.target_variable, None, None, None, 0,
+                thresholds=s.thresholds if s else None,
+                thresholds_rule=s.thresholds_rule if s else None,
+            ))  # fmt: skip
             continue
         active = s.alarms.get("unacknowledged", 0) + s.alarms.get("acknowledged", 0)
         out.append(

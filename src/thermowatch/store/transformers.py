@@ -50,19 +50,21 @@ def ensure_transformer(
 ) -> bool:
     """Create the transformer if it does not exist yet; returns ``True`` when created.
 
-    An existing transformer is left untouched, except that a missing ``target_variable`` is
-    filled in when given.
+    An existing transformer is left untouched, except that a missing ``target_variable`` or
+    ``spec`` is filled in when given.
     """
     row = Transformer(id=transformer_id, name=name or transformer_id, **fields)
     with write_transaction(engine) as conn:
         created = conn.execute(insert_ignore(transformers, conn), [vars(row)]).rowcount == 1
-        if not created and row.target_variable:
-            conn.execute(
-                transformers.update()
-                .where(transformers.c.id == transformer_id)
-                .where(transformers.c.target_variable.is_(None))
-                .values(target_variable=row.target_variable)
-            )
+        for column in ("target_variable", "spec"):
+            value = getattr(row, column)
+            if not created and value:
+                conn.execute(
+                    transformers.update()
+                    .where(transformers.c.id == transformer_id)
+                    .where(transformers.c[column].is_(None))
+                    .values({column: value})
+                )
     return created
 
 
