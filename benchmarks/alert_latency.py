@@ -145,7 +145,7 @@ async def run(n: int, crossings: int, per_cycle: int, period: float, folder: Pat
         monitor.hub_of[t.id] = hub
     monitor.hubs = {("memory",): hub}
     await monitor.start()
-    delivery = monitor._start_delivery()
+    delivery = monitor.start_delivery()
     rng = np.random.default_rng(7)
     crossed_at: dict[str, float] = {}
     hot: list[str] = []
@@ -180,7 +180,7 @@ async def run(n: int, crossings: int, per_cycle: int, period: float, folder: Pat
     finally:
         monitor.stop()
         if delivery is not None:
-            delivery.cancel()
+            delivery.stop()
         await monitor.shutdown()
         sink.controller.stop()
     mails = mailed(sink, crossed_at)

@@ -2,17 +2,16 @@
 
 :func:`delivery_pass` is one pass (escalate what is due, send due notifications, run approved
 actions): ``thermowatch alerts deliver`` runs it once or in a loop, for sites that want a
-separate deliverer. :func:`deliver_in_background` runs it every few seconds inside the service
-and the monitor under the store lease :data:`DELIVERY_LEASE`, so of N processes one sends at a
+separate deliverer. :class:`Deliverer` runs it every few seconds inside the service and the
+monitor (a thread of its own) under the store lease :data:`DELIVERY_LEASE`, so of N processes one sends at a
 time (the outbox's claim, a compare-and-set per row, would already keep a message from going
 out twice; the lease keeps N processes from polling for nothing).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,32 +53,50 @@ def _lease(db: Engine) -> Any:
     return LeaderLease(db, DELIVERY_LEASE, log_level=logging.DEBUG)
 
 
-async def deliver_in_background(
-    db: Engine,
-    config: AlertsConfig,
-    stop: asyncio.Event | None = None,
-    interval_s: float = DELIVERY_INTERVAL_S,
-) -> None:
-    """Run :func:`delivery_pass` every ``interval_s`` while this process holds the delivery
-    lease, until ``stop`` is set or the task is cancelled. A failing pass is logged and the
-    next one tries again: delivery never stops ingestion."""
-    from thermowatch.alerts.channels import build_channels
+class Deliverer:
+    """:func:`delivery_pass` every ``interval_s`` in a thread of its own, while this process
+    holds the delivery lease (a thread, not a task: a monitor cycle busy with a large fleet
+    must not hold the e-mails back). A failing pass is logged and the next one tries again:
+    delivery never stops ingestion."""
 
-    channels = build_channels(config)
-    lease = _lease(db)
-    stop = stop or asyncio.Event()
-    try:
-        while not stop.is_set():
-            try:
-                held = lease is None or await asyncio.to_thread(
-                    lease.still_held if lease.held else lease.try_acquire
-                )
-                if held:
-                    await asyncio.to_thread(delivery_pass, db, channels, config)
-            except Exception:
-                log.exception("delivery pass failed; retrying in %.0f s", interval_s)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval_s)
-    finally:
-        if lease is not None:
-            lease.release()
+    def __init__(self, db: Engine, config: AlertsConfig,
+                 interval_s: float = DELIVERY_INTERVAL_S) -> None:  # fmt: skip
+        self.db, self.config, self.interval_s = db, config, interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Deliverer:
+        self._thread = threading.Thread(target=self._run, name="alerts-delivery", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        from thermowatch.alerts.channels import build_channels
+
+        channels = build_channels(self.config)
+        lease = _lease(self.db)
+        try:
+            while not self._stop.is_set():
+                try:
+                    held = lease is None or (lease.still_held() if lease.held
+                                             else lease.try_acquire())  # fmt: skip
+                    if held:
+                        delivery_pass(self.db, channels, self.config)
+                except Exception:
+                    log.exception("delivery pass failed; retrying in %.0f s", self.interval_s)
+                self._stop.wait(self.interval_s)
+        finally:
+            if lease is not None:
+                lease.release()
+
+
+def deliverer_of(db: Engine, hook: Any) -> Deliverer | None:
+    """The deliverer of a process whose alert hook is the alert engine's (``None`` otherwise:
+    nothing it raises goes to the outbox)."""
+    config = getattr(getattr(hook, "alerts", None), "config", None)
+    return None if config is None else Deliverer(db, config)

@@ -19,7 +19,6 @@ in :attr:`TransformerState.gaps` (the latest few only: memory stays flat).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 import math
@@ -390,26 +389,21 @@ class Monitor:
         groups: dict[float, list[str]] = {}
         for t in self.config.transformers:
             groups.setdefault(t.period_s, []).append(t.id)
-        delivery = self._start_delivery()
+        delivery = self.start_delivery()
         try:
             await asyncio.gather(*(self._period_loop(p, ids, cycles) for p, ids in groups.items()))
         finally:
             if delivery is not None:
-                delivery.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await delivery
+                await asyncio.to_thread(delivery.stop)
             await self.shutdown()
 
-    def _start_delivery(self) -> asyncio.Task | None:
-        """Send the outbox from here when the alert hook is the alert engine's."""
-        config = getattr(getattr(self.on_prediction, "alerts", None), "config", None)
-        if config is None:
-            return None
-        from thermowatch.alerts.deliverer import deliver_in_background
+    def start_delivery(self) -> Any:
+        """Send the outbox from here when the alert hook is the alert engine's (a
+        :class:`~thermowatch.alerts.deliverer.Deliverer`, started; ``None`` otherwise)."""
+        from thermowatch.alerts.deliverer import deliverer_of
 
-        return asyncio.get_running_loop().create_task(
-            deliver_in_background(self.engine, config, self.stop_event), name="alerts-delivery"
-        )
+        deliverer = deliverer_of(self.engine, self.on_prediction)
+        return deliverer.start() if deliverer is not None else None
 
     def stop(self) -> None:
         """Ask the loop to finish (signal-handler safe)."""

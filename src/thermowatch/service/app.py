@@ -100,12 +100,11 @@ async def lifespan(app: FastAPI):
         loop.create_task(_poll_models(app), name="model-poll"),
         loop.create_task(_watch_database(app), name="database-watch"),
     ]
-    alerts_config = getattr(getattr(app.state.on_prediction, "alerts", None), "config", None)
-    if alerts_config is not None:  # the alert engine's hook: its outbox is sent from here
-        from thermowatch.alerts.deliverer import deliver_in_background
+    from thermowatch.alerts.deliverer import deliverer_of
 
-        tasks.append(loop.create_task(deliver_in_background(engine, alerts_config),
-                                      name="alerts-delivery"))  # fmt: skip
+    deliverer = deliverer_of(engine, app.state.on_prediction)  # the outbox is sent from here
+    if deliverer is not None:
+        deliverer.start()
     try:
         yield
     finally:
@@ -113,6 +112,8 @@ async def lifespan(app: FastAPI):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if deliverer is not None:
+            await asyncio.to_thread(deliverer.stop)
         # Flush: nothing lost on a graceful shutdown (spooled to disk if the database is down).
         await app.state.audit.stop()
         app.state.db_health.close()
