@@ -10,9 +10,12 @@ import httpx
 import pytest
 from selenium.webdriver.common.by import By
 
+from thermowatch.learn.levels import worst_of
 from thermowatch.learn.result import Thresholds
+from thermowatch.learn.thresholds import resolve_thresholds, target_kind
 from thermowatch.store.alerts import get_alert, raise_alert
-from thermowatch.store.overview import LEVEL_RANK, fleet_overview
+from thermowatch.store.overview import fleet_overview
+from thermowatch.store.transformers import get_transformer
 
 from .conftest import SERVED, push_readings, screenshot, sign_in, wait_for
 
@@ -30,14 +33,14 @@ def test_fleet_lists_the_simulated_fleet_with_the_right_colours(service, browser
     assert len(rows) == 12
     served = httpx.get(f"{base}/v1/models", headers={"X-API-Key": key}).json()["served"]
     expected = {}
-    for r in fleet_overview(engine):
+    for r in fleet_overview(engine):  # recomputed here: configured > model > IEC, the worse
+        model = None
         if r.id in served:
             s = served[r.id]["thresholds"]
-            th = Thresholds(s["alerte_c"], s["critique_c"], "model")
-        else:
-            th = Thresholds(r.thresholds["alert"], r.thresholds["critical"], "config")
-        levels = [th.level(r.measured)] + ([r.predicted_level] if r.predicted_level else [])
-        expected[r.id] = max(levels, key=LEVEL_RANK.__getitem__)
+            model = Thresholds(s["alerte_c"], s["critique_c"], "model")
+        configured = get_transformer(engine, r.id).thresholds
+        th = resolve_thresholds(configured, model, target_kind(r.target_variable))
+        expected[r.id] = worst_of(th.level(r.measured), r.predicted_level)[0]
     for row in rows:
         tid = row.get_attribute("data-id")
         css = row.get_attribute("class")
