@@ -198,7 +198,7 @@ def predict_one(
         warnings.append(f"{note}.")
     return Result(
         served.transformer_id, served.model_id, at, value, value - half, value + half,
-        predictor.thresholds.level(value), warnings,
+        served.thresholds.level(value), warnings,
     )  # fmt: skip
 
 
@@ -228,7 +228,7 @@ def batch_predict(
     """Score many readings: independent rows in steady state, or one time series (``series``).
 
     Returns arrays ``predicted``, ``lower``, ``upper`` [°C] and ``level`` (the model's
-    thresholds, as :meth:`Thresholds.level` decides them for one value).
+    transformer's thresholds in force, as :meth:`Thresholds.level` decides them for one value).
     """
     predictor = served.predictor
     if series:
@@ -255,5 +255,5 @@ def batch_predict(
         "predicted": predicted,
         "lower": predicted - half,
         "upper": predicted + half,
-        "level": predictor.thresholds.levels(predicted),
+        "level": served.thresholds.levels(predicted),
     }

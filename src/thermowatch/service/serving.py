@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -50,6 +51,28 @@ def _files_signature(directory: Path) -> str:
     return "|".join(parts)
 
 
+def thresholds_in_force(engine: Any, transformer_id: str, predictor: Predictor) -> Any:
+    """The transformer's thresholds as stored with its state (resolved once by the live path),
+    else :func:`~thermowatch.learn.thresholds.resolve_thresholds` on its stored row and this
+    model: ``/predict`` answers the level every other reader shows."""
+    from thermowatch.learn.thresholds import resolve_thresholds, target_kind
+
+    configured = None
+    if engine is not None:
+        try:
+            from thermowatch.store.state import read_state
+            from thermowatch.store.transformers import get_transformer
+
+            state = read_state(engine, transformer_id)
+            if state is not None:
+                return state.as_thresholds()
+            configured = get_transformer(engine, transformer_id).thresholds
+        except Exception as exc:  # store away or transformer unknown: the model's own
+            log.debug("%s: thresholds from the model (%s)", transformer_id, exc)
+    target = predictor.metadata.get("target")
+    return resolve_thresholds(configured, predictor.thresholds, target_kind(target))
+
+
 @dataclass(frozen=True)
 class Served:
     """One loaded model and its closed-form steady-state path."""
@@ -59,6 +82,7 @@ class Served:
     fast: SteadyState
     artifact_path: str
     signature: str
+    thresholds: Any = None  # in force for this transformer (:func:`thresholds_in_force`)
 
     @property
     def model_id(self) -> str:
@@ -142,7 +166,12 @@ class ModelHolder:
             if self.signing_key is not None and expected is None:  # no registry digest to trust
                 verify_signature(directory, self.signing_key)
             served = Served(
-                transformer_id, predictor, SteadyState(predictor), str(directory), signature
+                transformer_id,
+                predictor,
+                SteadyState(predictor),
+                str(directory),
+                signature,
+                thresholds_in_force(self.engine, transformer_id, predictor),
             )
         except Exception as exc:  # malformed metadata too: refused once, never a traceback loop
             if self._refused.get(transformer_id) != signature:

@@ -101,7 +101,7 @@ async def forecast(transformer_id: str, request: Request, _: Reader) -> dict:
         result = predictor.forecast(history, body.get("horizon"), scenario)
     except InputError as exc:
         raise ApiError(422, str(exc)) from None
-    th = predictor.thresholds
+    th = served.thresholds  # in force for this transformer, as every reader shows them
     crossings = result.crossings(threshold_map(th))
     frame = result.frame
     return {

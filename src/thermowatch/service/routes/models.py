@@ -23,8 +23,8 @@ def list_models(_: Reader, engine: EngineDep, request: Request) -> dict:
         "served": {
             tid: {"model_id": s.model_id, "artifact": s.artifact_path,
                   "variables": list(s.predictor.variables),
-                  "thresholds": {"alerte_c": s.predictor.thresholds.alerte_c,
-                                 "critique_c": s.predictor.thresholds.critique_c}}
+                  "thresholds": {"alerte_c": s.thresholds.alerte_c,
+                                 "critique_c": s.thresholds.critique_c}}
             for tid, s in served.items()
         },
         "registry": [
