@@ -45,7 +45,7 @@ def _load(engine, state, level, kind, transformer):
 async def alerts_page(
     request: Request,
     who: Annotated[Viewer, Depends(viewer)],
-    state: str = "open",
+    state: str = "active",
     level: str = "",
     kind: str = "",
     transformer: str = "",

@@ -250,6 +250,7 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     # --- alerts -------------------------------------------------------------------------
     "ui.al.title": {"fr": "Alertes", "en": "Alerts"},
     "ui.al.state": {"fr": "État", "en": "State"},
+    "ui.al.state.active": {"fr": "En cours", "en": "Active"},
     "ui.al.state.open": {"fr": "Ouvertes", "en": "Open"},
     "ui.al.state.acknowledged": {"fr": "Acquittées", "en": "Acknowledged"},
     "ui.al.state.resolved": {"fr": "Résolues", "en": "Resolved"},

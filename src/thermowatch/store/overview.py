@@ -139,7 +139,7 @@ def forecast_crossings(engine: Engine) -> dict[str, ForecastCrossing]:
 
 
 # ------------------------------------------------------------------------------------- alerts
-STATES = ("open", "acknowledged", "returned", "shelved", "resolved", "all")
+STATES = ("active", "open", "acknowledged", "returned", "shelved", "resolved", "all")
 
 
 def find_alerts(
@@ -151,7 +151,8 @@ def find_alerts(
     limit: int = 500,
 ) -> list[Alert]:
     """Alerts, most severe first then newest first (the alarm list's order). ``state``:
-    ``open`` (active, not acknowledged), ``acknowledged`` (active, acknowledged: it stays
+    ``active`` (the control room's list: active ones, acknowledged or not, and those returned
+    to normal unacknowledged; shelved ones apart), ``open`` (active, not acknowledged), ``acknowledged`` (active, acknowledged: it stays
     listed while active), ``returned`` (returned to normal, not acknowledged), ``shelved``,
     ``resolved`` or ``all``."""
     a = alerts.c
@@ -159,7 +160,9 @@ def find_alerts(
     q = select(alerts).order_by(a.raised_at.desc(), a.id.desc()).limit(limit)
     active = a.resolved_at.is_(None)
     not_shelved = or_(a.shelved_until.is_(None), a.shelved_until <= now)
-    if state == "open":
+    if state == "active":
+        q = q.where(not_shelved, or_(active, a.acknowledged_at.is_(None)))
+    elif state == "open":
         q = q.where(active, a.acknowledged_at.is_(None), not_shelved)
     elif state == "acknowledged":
         q = q.where(active, a.acknowledged_at.is_not(None), not_shelved)

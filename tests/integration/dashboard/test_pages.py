@@ -72,7 +72,10 @@ def test_operator_acknowledges_with_a_comment_and_the_api_agrees(client, engine)
         follow_redirects=True,
     )
     assert r.status_code == 200 and f"Alerte {alert_id} acquittée." in r.text
-    assert f'id="alert-{alert_id}"' not in r.text  # no longer in the open list
+    # an acknowledged alarm stays listed while active (ISA-18.2), in its new state
+    assert re.search(rf'id="alert-{alert_id}"[^>]*data-state="acknowledged"', r.text)
+    opened = client.get("/alerts?state=open").text
+    assert f'id="alert-{alert_id}"' not in opened  # no longer among the unacknowledged
     acked = client.get("/alerts?state=acknowledged").text
     assert "Acquittée par user:operator" in acked and "charge transférée sur T2" in acked
     _, key = create_key(engine, "reader")
