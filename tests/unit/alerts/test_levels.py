@@ -127,3 +127,35 @@ def test_clean_crossing_is_raised_within_the_minimum_duration(before, level_c, r
     levels = run([70.0] * before + above, h)
     assert levels[before + raise_after] == Level.ALERTE
     assert all(lv == Level.NORMAL for lv in levels[: before + raise_after])
+
+
+def test_an_alerte_held_escalates_at_the_first_reading_past_critique():
+    h = Hysteresis(2.0, timedelta(minutes=5), timedelta(minutes=10), timedelta(minutes=3))
+    levels = run([95] * 6 + [110] + [110] * 3, h)
+    assert levels[5] == Level.ALERTE and levels[6] == Level.CRITIQUE
+
+
+def test_critique_from_normal_waits_its_own_shorter_delay():
+    h = Hysteresis(2.0, timedelta(minutes=5), timedelta(minutes=10), timedelta(minutes=2))
+    levels = run([80] * 3 + [110] * 8, h)
+    assert levels.index(Level.CRITIQUE) == 3 + 2  # 2 min after the first reading past 105 °C
+    assert Level.ALERTE not in levels  # never an ALERTE that quotes a CRITIQUE value
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.floats(60, 130), min_size=1, max_size=80),
+    raise_min=st.integers(0, 8),
+    critique_min=st.integers(0, 8),
+)
+def test_a_level_goes_up_only_to_the_level_of_the_value_that_raised_it(values, raise_min,
+                                                                        critique_min):  # fmt: skip
+    """ISA-18.2: the severity of an alarm is the severity of the value it quotes."""
+    h = Hysteresis(DEADBAND, timedelta(minutes=raise_min), timedelta(minutes=15),
+                   timedelta(minutes=critique_min))  # fmt: skip
+    levels = run(values, h)
+    prev = Level.NORMAL
+    for value, level in zip(values, levels, strict=True):
+        if level > prev:
+            assert level.name == TH.level(value)
+        prev = level
