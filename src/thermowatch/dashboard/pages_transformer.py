@@ -120,6 +120,7 @@ async def transformer_page(
         facts=facts, alerts=alerts, window=window, windows=list(pn.WINDOWS), stale=stale,
         last_age=age_text(last, who.lang, now), labels=labels, limit=NORMAL_CYCLIC,
         measured=measured, life=life, st=state, crossing=crossing_json(state),
+        problem_text=t("ui.tr.no_spec", who.lang) if p.problem == pn.NO_SPEC else p.problem,
     )  # fmt: skip
 
 

@@ -46,6 +46,11 @@ def window_of(name: str) -> timedelta:
     return WINDOWS[name]
 
 
+#: Why there is no physics panel for a transformer without a nameplate (the page words it in
+#: its own language: ``ui.tr.no_spec``).
+NO_SPEC = "no thermal spec or preset is stored for this transformer."
+
+
 @dataclass(frozen=True)
 class ThermalPanels:
     """What the physics says now (temperatures [°C], loads [pu]); ``problem`` when it cannot."""
@@ -119,7 +124,7 @@ def thermal_panels(
     try:
         spec = physics.spec_of(transformer)
         if spec is None:
-            raise InputError("no thermal spec or preset is stored for this transformer.")
+            raise InputError(NO_SPEC)
         d = physics.drivers(wide, spec)
         replayed = physics.replay(spec, d)
     except InputError as exc:

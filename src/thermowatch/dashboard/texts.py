@@ -214,6 +214,13 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "fr": "Déjà au-dessus du seuil {level}.",
         "en": "Already above the {level} threshold.",
     },
+    "ui.tr.no_spec": {
+        "fr": "aucune plaque signalétique (spec ou preset) n'est enregistrée pour ce"
+        " transformateur : `thermowatch train --transformer` l'enregistre depuis DATA.spec.toml,"
+        " --spec ou --rated-current.",
+        "en": "no nameplate (spec or preset) is stored for this transformer: `thermowatch train"
+        " --transformer` stores it from DATA.spec.toml, --spec or --rated-current.",
+    },
     "ui.banner.critical": {
         "fr": "{n} alarme(s) critique(s) non acquittée(s)",
         "en": "{n} unacknowledged critical alarm(s)",
