@@ -16,6 +16,8 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.nav.logout": {"fr": "Se déconnecter", "en": "Sign out"},
     "ui.nav.lang": {"fr": "English", "en": "Français"},
     "ui.nav.skip": {"fr": "Aller au contenu", "en": "Skip to content"},
+    "ui.nav.main": {"fr": "Navigation principale", "en": "Main navigation"},
+    "ui.nav.account": {"fr": "Compte et langue", "en": "Account and language"},
     "ui.signed_in_as": {"fr": "{name} ({role})", "en": "{name} ({role})"},
     "ui.live.on": {"fr": "En direct", "en": "Live"},
     "ui.live.off": {"fr": "Connexion perdue — nouvel essai…", "en": "Connection lost — retrying…"},
@@ -100,6 +102,10 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.age.min": {"fr": "il y a {n} min", "en": "{n} min ago"},
     "ui.age.h": {"fr": "il y a {n} h", "en": "{n} h ago"},
     "ui.age.d": {"fr": "il y a {n} j", "en": "{n} d ago"},
+    "ui.age.mo": {"fr": "il y a {n} mois", "en": "{n} months ago"},
+    "ui.age.y": {"fr": "il y a {n} ans", "en": "{n} years ago"},
+    "ui.model.version": {"fr": "version du {at}", "en": "version of {at}"},
+    "ui.model.hash": {"fr": "Identifiant complet : {id}", "en": "Full identifier: {id}"},
     # --- transformer --------------------------------------------------------------------
     "ui.tr.title": {"fr": "Transformateur {id}", "en": "Transformer {id}"},
     "ui.tr.chart": {
@@ -115,8 +121,55 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.tr.threshold_alert": {"fr": "Seuil d'alerte", "en": "Alert threshold"},
     "ui.tr.threshold_critical": {"fr": "Seuil critique", "en": "Critical threshold"},
     "ui.tr.points": {
-        "fr": "{shown} points affichés sur {raw} mesurés (min/max par intervalle : pics conservés).",
-        "en": "{shown} points shown out of {raw} measured (min/max per bucket: peaks kept).",
+        "fr": "Tracés : {measured} mesures (sur {raw} dans la fenêtre ; min/max par intervalle,"
+        " pics conservés) et {predicted} prédictions.",
+        "en": "Drawn: {measured} readings (of {raw} in the window; min/max per bucket, peaks"
+        " kept) and {predicted} predictions.",
+    },
+    "ui.tr.time": {"fr": "Heure ({tz})", "en": "Time ({tz})"},
+    "ui.tr.temperature": {"fr": "Température [°C]", "en": "Temperature [°C]"},
+    "ui.tr.forecast_low": {"fr": "Prévision basse", "en": "Forecast low"},
+    "ui.tr.forecast_high": {"fr": "Prévision haute", "en": "Forecast high"},
+    "ui.tr.current": {"fr": "Courant [A]", "en": "Current [A]"},
+    "ui.tr.drivers": {
+        "fr": "Charge et température ambiante (même axe de temps)",
+        "en": "Load and ambient temperature (same time axis)",
+    },
+    "ui.tr.history_at": {
+        "fr": "Pas de mesure récente : la fenêtre {window} montrée est celle qui précède la"
+        " dernière mesure, du {at}.",
+        "en": "No recent reading: the {window} window shown is the one before the last"
+        " reading, of {at}.",
+    },
+    "ui.tr.never": {
+        "fr": "Aucune mesure enregistrée pour ce transformateur.",
+        "en": "No reading stored for this transformer.",
+    },
+    "ui.tr.problem.no_spec": {
+        "fr": "aucune plaque signalétique thermique (spécification ou modèle type) n'est"
+        " enregistrée pour ce transformateur.",
+        "en": "no thermal nameplate (spec or preset) is stored for this transformer.",
+    },
+    "ui.tr.problem.no_recent": {
+        "fr": "aucune mesure dans les dernières 24 h.",
+        "en": "no reading in the last 24 h.",
+    },
+    "ui.tr.problem.no_load": {
+        "fr": "pas de charge : il faut un courant mesuré et le courant assigné de la plaque.",
+        "en": "no load: a measured current and the nameplate's rated current are needed.",
+    },
+    "ui.tr.whatif_bad": {
+        "fr": "la charge doit être un nombre entre 0 et 3 pu, la durée entre 0 et 48 h.",
+        "en": "the load must be a number from 0 to 3 pu, the duration from 0 to 48 h.",
+    },
+    "ui.tr.past_limit": {
+        "fr": "Déjà au-delà de la limite : {parts}. Aucune surcharge admissible avant"
+        " refroidissement.",
+        "en": "Already past the limit: {parts}. No overload is permissible until it cools.",
+    },
+    "ui.tr.past_limit_part": {
+        "fr": "{what} {now} °C > {limit} °C",
+        "en": "{what} {now} °C > {limit} °C",
     },
     "ui.tr.no_data": {
         "fr": "Aucune mesure dans cette fenêtre.",
@@ -152,11 +205,13 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.tr.capability": {"fr": "Capacité de surcharge", "en": "Overload capability"},
     "ui.tr.capability_note": {
         "fr": (
-            "Physique CEI 60076-7 depuis l'état thermique actuel, ambiante constante à"
+            "Physique CEI 60076-7 depuis les températures mesurées maintenant (l'état simulé"
+            " pour celles qui ne le sont pas), ambiante constante à"
             " {ambient} °C ; limites : point chaud {hs} °C, huile {oil} °C."
         ),
         "en": (
-            "IEC 60076-7 physics from the current thermal state, ambient held at {ambient} °C;"
+            "IEC 60076-7 physics from the temperatures measured now (the simulated state for"
+            " those not measured), ambient held at {ambient} °C;"
             " limits: hot spot {hs} °C, top oil {oil} °C."
         ),
     },
@@ -227,8 +282,8 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.tr.quality_suspect": {"fr": "Suspectes", "en": "Suspect"},
     "ui.tr.quality_bad": {"fr": "Invalides", "en": "Invalid"},
     "ui.tr.stale": {
-        "fr": "Aucune mesure depuis {age} : données muettes.",
-        "en": "No reading for {age}: stale data.",
+        "fr": "Dernière mesure le {at} ({age}) : données muettes.",
+        "en": "Last reading on {at} ({age}): stale data.",
     },
     "ui.tr.fresh": {"fr": "Dernière mesure {age}.", "en": "Last reading {age}."},
     "ui.tr.model": {"fr": "Modèle en service", "en": "Model in service"},
@@ -266,6 +321,8 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.al.reject": {"fr": "Rejeter", "en": "Reject"},
     "ui.al.no_actions": {"fr": "Aucune action en attente.", "en": "No pending action."},
     "ui.al.acked": {"fr": "Alerte {id} acquittée.", "en": "Alert {id} acknowledged."},
+    "ui.al.comment_by": {"fr": "Commentaire de {by}", "en": "Comment by {by}"},
+    "ui.al.alert_ref": {"fr": "alerte {id}", "en": "alert {id}"},
     "ui.al.decided": {"fr": "Action {id} : {status}.", "en": "Action {id}: {status}."},
     # --- models -------------------------------------------------------------------------
     "ui.mo.title": {"fr": "Modèles", "en": "Models"},

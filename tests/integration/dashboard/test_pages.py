@@ -134,10 +134,11 @@ def test_what_if_and_its_errors(client):
     assert ok.status_code == 200 and "Limite atteinte après" in ok.text
     safe = client.get("/transformers/TR-0004/whatif?load=0.5&hours=1")
     assert "Les limites ne sont pas atteintes." in safe.text
+    # refusals in the page's language, from the catalogue
     bad = client.get("/transformers/TR-0004/whatif?load=abc&hours=1")
-    assert bad.status_code == 400 and "numbers" in bad.text
+    assert bad.status_code == 400 and "la charge doit être un nombre" in bad.text
     far = client.get("/transformers/TR-0004/whatif?load=1&hours=500")
-    assert far.status_code == 400 and "48 hours" in far.text
+    assert far.status_code == 400 and "entre 0 et 48 h" in far.text
 
 
 def test_unknown_transformer_is_a_404_page(client):
