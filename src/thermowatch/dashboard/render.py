@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse
 
 from thermowatch.dashboard import texts as _texts  # noqa: F401  (registers the ui.* texts)
 from thermowatch.learn.result import Thresholds
-from thermowatch.report.i18n import number, t
+from thermowatch.report.i18n import TEXTS, number, t
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -127,6 +127,11 @@ def page(request: Request, template: str, who, status: int = 200, **context: Any
     def tr(key: str, **values: Any) -> str:
         return t(key, lang, **values)
 
+    def named(prefix: str, value: str) -> str:
+        """The catalogue's words for an identifier (an alert kind), else the identifier."""
+        key = f"{prefix}.{value}"
+        return t(key, lang) if key in TEXTS else value
+
     def num(value: float | None, digits: int = 1) -> str:
         return number(value, lang, digits)
 
@@ -137,7 +142,7 @@ def page(request: Request, template: str, who, status: int = 200, **context: Any
         template,
         {"t": tr, "num": num, "lang": lang, "who": who, "age": lambda at: age_text(at, lang, now),
          "when": lambda at: when(at, lang), "model_label": lambda m: model_label(m, lang),
-         "display_name": display_name, "icon": icon, **context},
+         "display_name": display_name, "icon": icon, "named": named, **context},
         status_code=status,
         headers=SECURITY_HEADERS,
     )  # fmt: skip

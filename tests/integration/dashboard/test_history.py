@@ -1,0 +1,47 @@
+"""An imported archive is the first thing a utility loads: the transformer page opens on it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from tests.conftest import REPO
+
+from .conftest import sign_in
+
+
+def _cli(*args: str, cwd) -> None:
+    env = os.environ | {"PYTHONPATH": str(REPO / "src")}
+    done = subprocess.run([sys.executable, "-m", "thermowatch", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_imported_past_month_is_shown_with_its_date(client, engine, tmp_path):
+    _cli("sample", "--out", "past.csv", "--days", "30", "--step", "10min", cwd=tmp_path)
+    _cli("db", "import", "past.csv", "-t", "TR-ARCH", "--database-url", str(engine.url),
+         cwd=tmp_path)  # fmt: skip
+    sign_in(client, "reader")
+    page = client.get("/transformers/TR-ARCH").text
+    # the sample's month is January 2024: its last reading, said plainly, and the window before it
+    assert "Dernière mesure le 30/01/2024 23:50 UTC (il y a 2 ans)" in page
+    assert 'id="history-note"' in page and "du 30/01/2024 23:50 UTC" in page
+    assert "jamais" not in page
+    for window, least in (("24h", 140), ("7d", 900), ("30d", 900)):
+        s = client.get(f"/transformers/TR-ARCH/series?window={window}").json()
+        assert s["measured_points"] >= least, window
+        first, last = (datetime.fromtimestamp(v, UTC) for v in (s["t"][0], s["t"][-1]))
+        assert first >= datetime(2024, 1, 1, tzinfo=UTC) and last.date().isoformat() == "2024-01-30"
+        assert "forecast" not in s  # no forecast continues a two-year-old measurement
+        assert s["ambient"].count(None) < len(s["t"]) and "current_a" in s  # the chart below
+        # the counts said are those drawn
+        assert s["measured_points"] == sum(v is not None for v in s["measured"])
+    # a transformer that has never reported says so, and "no data" only then
+    from thermowatch.store.transformers import ensure_transformer
+
+    ensure_transformer(engine, "TR-EMPTY")
+    empty = client.get("/transformers/TR-EMPTY").text
+    assert "Aucune mesure enregistrée pour ce transformateur." in empty
+    assert client.get("/transformers/TR-EMPTY/series").json()["t"] == []
