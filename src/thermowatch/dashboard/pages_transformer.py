@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, Depends, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from thermowatch.dashboard import panels as pn
 from thermowatch.dashboard import physics
-from thermowatch.dashboard.auth import PageError, Viewer, viewer
+from thermowatch.dashboard.auth import PageError, Viewer, audit, check_csrf, check_role, viewer
 from thermowatch.dashboard.render import (
     STALE_AFTER_S,
     age_text,
@@ -30,7 +31,7 @@ from thermowatch.errors import InputError, NotFoundError
 from thermowatch.report.i18n import number, t
 from thermowatch.store.alerts import open_alerts
 from thermowatch.store.readings import latest_reading_time, latest_value
-from thermowatch.store.transformers import get_transformer
+from thermowatch.store.transformers import get_transformer, save_transformer
 from thermowatch.thermal.limits import NORMAL_CYCLIC
 
 router = APIRouter(include_in_schema=False)
@@ -191,6 +192,25 @@ async def series(
     )  # fmt: skip
     data["empty_text"] = t("ui.tr.no_data", who.lang)
     return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+
+#: Longest name or site an admin may give [characters].
+IDENTITY_MAX = 80
+
+
+@router.post("/transformers/{transformer_id}/identity")
+async def identity(
+    request: Request, transformer_id: str, who: Annotated[Viewer, Depends(viewer)]
+) -> Response:
+    """An admin names a transformer and its site (what the fleet table shows); audited."""
+    form = await check_csrf(request, who)
+    check_role(request, who, "admin")
+    engine, tr, _, _ = _context(request, transformer_id)
+    name = " ".join(str(form.get("name", "")).split())[:IDENTITY_MAX] or tr.id
+    site = " ".join(str(form.get("site", "")).split())[:IDENTITY_MAX] or None
+    await asyncio.to_thread(save_transformer, engine, replace(tr, name=name, site=site))
+    audit(request, who, "dashboard.transformer.identity", "ok", target=tr.id)
+    return RedirectResponse(f"/transformers/{tr.id}", status_code=303)
 
 
 @router.get("/transformers/{transformer_id}/panels.json")

@@ -292,6 +292,8 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "en": "Recent error (RMSE, {n} points): {rmse} K",
     },
     "ui.tr.no_model": {"fr": "Aucun modèle servi.", "en": "No model served."},
+    "ui.tr.identity": {"fr": "Nom et site", "en": "Name and site"},
+    "ui.tr.identity_save": {"fr": "Enregistrer", "en": "Save"},
     "ui.tr.open_alerts": {"fr": "Alertes ouvertes", "en": "Open alerts"},
     # --- alerts -------------------------------------------------------------------------
     "ui.al.title": {"fr": "Alertes", "en": "Alerts"},

@@ -45,3 +45,31 @@ def test_an_imported_past_month_is_shown_with_its_date(client, engine, tmp_path)
     empty = client.get("/transformers/TR-EMPTY").text
     assert "Aucune mesure enregistrée pour ce transformateur." in empty
     assert client.get("/transformers/TR-EMPTY/series").json()["t"] == []
+
+
+def test_an_admin_names_a_transformer_and_its_site_for_the_fleet_table(client, engine):
+    from thermowatch.store.transformers import ensure_transformer, get_transformer
+
+    from .conftest import csrf_of
+
+    ensure_transformer(engine, "TR-NEW")
+    sign_in(client, "reader")
+    token = csrf_of(client.get("/transformers/TR-NEW").text)
+    denied = client.post("/transformers/TR-NEW/identity",
+                         data={"csrf": token, "name": "X", "site": "Y"})  # fmt: skip
+    assert denied.status_code == 403 and get_transformer(engine, "TR-NEW").site is None
+    fleet = client.get("/").text
+    row = fleet[fleet.index('id="tr-TR-NEW"') :].split("</tr>")[0]
+    assert '<td class="name">—</td>' in row  # the code is not repeated as a name
+    client.cookies.clear()
+    sign_in(client, "admin")
+    token = csrf_of(client.get("/transformers/TR-NEW").text)
+    done = client.post("/transformers/TR-NEW/identity", follow_redirects=False,
+                       data={"csrf": token, "name": "  Poste  Nord ", "site": "Valence"})  # fmt: skip
+    assert done.status_code == 303
+    tr = get_transformer(engine, "TR-NEW")
+    assert (tr.name, tr.site) == ("Poste Nord", "Valence")
+    row = client.get("/").text.split('id="tr-TR-NEW"')[1].split("</tr>")[0]
+    assert '<td class="name">Poste Nord</td>' in row and '<td class="site">Valence</td>' in row
+    page = client.get("/transformers/TR-NEW").text
+    assert "<h1>Transformateur TR-NEW — Poste Nord · Valence</h1>" in page

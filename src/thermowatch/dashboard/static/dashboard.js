@@ -170,6 +170,7 @@ var TW = (function () {
     };
     el.innerHTML = "";
     var plot = new uPlot(opts, cols, el);
+    el.dataset.plotLeft = String(plot.bbox.left); el.dataset.plotWidth = String(plot.bbox.width);
     window.addEventListener("resize", function () { plot.setSize({ width: Math.max(320, el.clientWidth - 8), height: height }); });
     return { plot: plot, cols: cols, keys: keys, range: range };
   }
@@ -188,8 +189,10 @@ var TW = (function () {
       { key: "threshold_alert", label: labels.alert, stroke: COLOURS.alert, dash: [10, 6], width: 1.5, value: deg },
       { key: "threshold_critical", label: labels.critical, stroke: COLOURS.critical, dash: [10, 6], width: 1.5, value: deg }
     ];
-    var axes = [{ label: labels.temperature, stroke: "#b8c6d3", grid: { stroke: "#2c3845" }, size: 70,
-      values: function (u, v) { return v.map(function (x) { return fmt.format(x); }); } }];
+    var degrees = function (u, v) { return v.map(function (x) { return fmt.format(x); }); };
+    // Same axis sizes as the chart below: both plots span the same pixels for the same instants.
+    var axes = [{ label: labels.temperature, stroke: "#b8c6d3", grid: { stroke: "#2c3845" }, size: 70, values: degrees },
+                { side: 1, stroke: "#b8c6d3", grid: { show: false }, size: 60, values: degrees }];
     // A vertical line where the measured past ends and the forecast begins.
     var hooks = { draw: [function (u) {
       if (!data.forecast_from) return;
