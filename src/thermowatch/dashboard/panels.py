@@ -337,7 +337,8 @@ def chart_series(
     forecast_part = None
     if forecast is not None and len(forecast.index):
         ft = _epoch_s(forecast.index)
-        inside = ft <= ft[0] + FORECAST_SHARE * window.total_seconds()
+        origin = min(ft[0], measured_t[-1]) if measured_t.size else ft[0]
+        inside = ft <= origin + FORECAST_SHARE * window.total_seconds()
         ft = ft[inside]
         fv, lo, hi = (np.asarray(a, float)[inside] for a in
                       (forecast.value, forecast.lower, forecast.upper))  # fmt: skip

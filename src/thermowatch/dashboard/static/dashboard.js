@@ -192,7 +192,7 @@ var TW = (function () {
     var degrees = function (u, v) { return v.map(function (x) { return fmt.format(x); }); };
     // Same axis sizes as the chart below: both plots span the same pixels for the same instants.
     var axes = [{ label: labels.temperature, stroke: "#b8c6d3", grid: { stroke: "#2c3845" }, size: 70, values: degrees },
-                { side: 1, stroke: "#b8c6d3", grid: { show: false }, size: 60, values: degrees }];
+                { side: 1, label: labels.temperature, stroke: "#b8c6d3", grid: { show: false }, size: 60, values: degrees }];
     // A vertical line where the measured past ends and the forecast begins.
     var hooks = { draw: [function (u) {
       if (!data.forecast_from) return;
@@ -231,7 +231,7 @@ var TW = (function () {
       if (!data.t.length) { el.textContent = data.empty_text; below.textContent = data.empty_text; return; }
       state = chart(el, data, cfg.labels, cfg);
       lower = driversChart(below, data, cfg.labels, cfg);
-      el.dataset.points = String(data.measured_points);
+      el.dataset.points = String(data.measured_points + data.predicted_points);  // drawn
       el.dataset.predictedPoints = String(data.predicted_points);
       el.dataset.start = String(data.start); el.dataset.end = String(data.end);
       if (data.forecast_from) el.dataset.forecastFrom = String(data.forecast_from);
@@ -261,7 +261,7 @@ var TW = (function () {
           if (r.t > s.range[1]) s.range[1] = r.t;
           s.plot.setData(s.cols);
         });
-        var n = parseInt(el.dataset.points || "0", 10) + (r.measured !== null ? 1 : 0);
+        var n = parseInt(el.dataset.points || "0", 10) + (r.measured !== null ? 1 : 0) + (r.predicted !== null ? 1 : 0);
         el.dataset.points = String(n);
         el.dataset.lastReading = String(r.t);
         if (r.predicted !== null) { el.dataset.lastPredicted = String(r.predicted); }
