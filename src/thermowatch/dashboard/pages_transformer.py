@@ -152,7 +152,11 @@ async def transformer_page(
         freshness = t("ui.tr.stale", lang, at=when(last, lang), age=age_text(last, lang, now))
     else:
         freshness = t("ui.tr.fresh", lang, age=age_text(last, lang, now))
-    history = t("ui.tr.history_at", lang, window=window, at=when(end, lang)) if end != now else None
+    history = (
+        t("ui.tr.history_at", lang, window=t(f"ui.win.{window}", lang), at=when(end, lang))
+        if end != now
+        else None
+    )
     labels = {k: t(f"ui.tr.{v}", lang) for k, v in CHART_LABELS.items()}
     labels["time"] = t("ui.tr.time", lang, tz=site_timezone(tr))
     config = {"id": tr.id, "series": f"/transformers/{tr.id}/series?window={window}",

@@ -41,6 +41,7 @@ var TW = (function () {
     title.textContent = box.dataset.title + " — " + alert.transformer_id + " (" + alert.level_text + ")";
     var text = document.createElement("div");
     text.textContent = alert.message;
+    title.prepend(icon(alert.level));
     div.appendChild(title); div.appendChild(text);
     box.prepend(div);
     setTimeout(function () { div.remove(); }, 20000);
