@@ -274,16 +274,21 @@ def forecast_24h(
     """The next 24 h of the monitored temperature (``quantity``: top oil or winding).
 
     Physics until the learned forecast lands (then this is the one function to switch): the
-    load and ambient of the last 24 h are repeated from the current state, and the curve is
+    load and ambient of the last 24 h are repeated from the current state (the present ones
+    where the history is shorter than 24 h), and the curve is
     anchored on the last measurement (the physics' offset now is carried forward). The
     interval is ± 2 × ``error_k``, the served model's recent RMSE [K] (± 0 when unknown).
     """
     now = d.index[-1]
     future = pd.date_range(now, now + FORECAST_HORIZON, freq=f"{int(step_min)}min")
     past = future - timedelta(hours=24)
-    known = epoch_seconds(d.index)
-    load = np.interp(epoch_seconds(past), known, d.load_pu)
-    ambient = np.interp(epoch_seconds(past), known, d.ambient_c)
+    known, when = epoch_seconds(d.index), epoch_seconds(past)
+    # Less than 24 h of history: the instants before it hold the present load and ambient
+    # (not the oldest reading's, which would draw a flat line then a jump when the known
+    # part comes round).
+    before = when < known[0]
+    load = np.where(before, d.load_pu[-1], np.interp(when, known, d.load_pu))
+    ambient = np.where(before, d.ambient_c[-1], np.interp(when, known, d.ambient_c))
     res = simulate(spec, load, ambient, step_min, initial=state, method=state.method)
     curve = res.hot_spot_c if quantity == q.WINDING_TEMPERATURE else res.top_oil_c
     curve = np.asarray(curve, float)

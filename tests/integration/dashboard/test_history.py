@@ -73,3 +73,25 @@ def test_an_admin_names_a_transformer_and_its_site_for_the_fleet_table(client, e
     assert '<td class="name">Poste Nord</td>' in row and '<td class="site">Valence</td>' in row
     page = client.get("/transformers/TR-NEW").text
     assert "<h1>Transformateur TR-NEW — Poste Nord · Valence</h1>" in page
+
+
+def test_capability_starts_from_the_measured_hot_spot_and_says_it_is_past_the_limit(client, engine):
+    from datetime import timedelta
+
+    from thermowatch.data.simulator import WINDING
+    from thermowatch.store.readings import Reading, write_readings
+
+    now = datetime.now(UTC)
+    sign_in(client, "reader")
+    before = client.get("/transformers/TR-0003/panels.json").json()
+    assert before["problem"] is None and before["capability"][0]["max_load_pu"] > 0
+    # the winding measured at 140 °C now (the replay from load and ambient says far less)
+    write_readings(engine, [Reading("TR-0003", now - timedelta(seconds=s), WINDING, 140.0)
+                            for s in (30, 0)])  # fmt: skip
+    after = client.get("/transformers/TR-0003/panels.json").json()
+    assert after["hot_spot_c"] == 140.0
+    assert [c["max_load_pu"] for c in after["capability"]] == [0.0, 0.0, 0.0]
+    page = client.get("/transformers/TR-0003").text
+    assert "Déjà au-delà de la limite : Point chaud 140 °C &gt; 120 °C." in page
+    whatif = client.get("/transformers/TR-0003/whatif?load=0,5&hours=1").text
+    assert "Déjà au-delà de la limite" in whatif

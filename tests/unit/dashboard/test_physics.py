@@ -128,3 +128,19 @@ def test_past_a_limit_no_overload_is_permissible(recent):
     assert physics.past_limits(60.0, 80.0) is None
     # from the simulated (cooler) state the same transformer would have been offered a margin
     assert physics.capability(SAMPLE_SPEC, state, 25.0)[0][1] > 0.5
+
+
+def test_a_short_history_forecast_holds_the_present_load_without_a_jump(recent):
+    # two hours of history: a light load two hours ago, a heavy one now
+    short = recent.iloc[-12:].copy()
+    d = physics.drivers(short, SAMPLE_SPEC)
+    load = np.linspace(0.5, 1.2, len(d.index))
+    d = physics.Drivers(d.index, load, np.full(len(load), 20.0), None, None, True)
+    state = physics.replay(SAMPLE_SPEC, d).final_state
+    f = physics.forecast_24h(SAMPLE_SPEC, d, state, "top_oil_temperature", None, None)
+    # until the known 2 h come round (22 h ahead) the curve is smooth: no flat line at the
+    # oldest reading's load, then a cliff
+    steps = np.abs(np.diff(f.value[: 22 * 6]))
+    assert steps.max() < 3.0
+    # held at 1.2 pu the oil keeps warming for most of the day (not held at the old 0.5 pu)
+    assert f.value[120] > f.value[0] + 5
