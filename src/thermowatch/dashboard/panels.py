@@ -77,7 +77,6 @@ class ThermalPanels:
     rmse_n: int = 0
     state: Any = None
     spec: Any = None
-    top_oil_measured: bool = False
     past_limit: dict[str, float] | None = None  # limits [°C] already exceeded now, by name
 
 
@@ -167,7 +166,6 @@ def thermal_panels(
         top_oil_c=top_oil_c,
         hot_spot_c=hot_spot_c,
         hot_spot_measured=hot_now is not None,
-        top_oil_measured=oil_now is not None,
         past_limit=physics.past_limits(top_oil_c, hot_spot_c),
         capability=physics.capability(spec, state, ambient) if with_capability else None,
         forecast=forecast,
