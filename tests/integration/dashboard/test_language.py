@@ -69,6 +69,7 @@ def test_rendered_pages_carry_no_word_of_the_other_language(client, engine, lang
     # the windows' abbreviations too (7 j / 7 d, 1 an / 1 y)
     page = client.get("/transformers/TR-0001").text
     assert ('id="win-7d" >7 j</a>' if lang == "fr" else 'id="win-7d" >7 d</a>') in page
+    assert ("Fenêtre : " if lang == "fr" else "Window: ") in page  # each language's colon
     series = client.get("/transformers/TR-0001/series?window=6h").json()
     bad = _foreign(series["points_text"] + " " + series["empty_text"], lang)
     if bad:
