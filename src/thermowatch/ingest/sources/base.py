@@ -7,7 +7,7 @@ import contextlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from thermowatch.ingest.backoff import Backoff
@@ -20,13 +20,50 @@ log = logging.getLogger("thermowatch.ingest")
 class Sample:
     """Values of one transformer at one instant (a consistent snapshot).
 
-    ``ts`` is timezone-aware UTC; ``values`` maps variable names to numbers in their unit.
-    ``source`` says where it came from (``"opcua:opc.tcp://..."``).
+    ``ts`` is timezone-aware UTC; ``values`` maps variable names to numbers in their unit
+    (``None`` when the source gave no value). ``source`` says where it came from
+    (``"opcua:opc.tcp://..."``); ``quality`` is the source's own verdict on some values,
+    ``variable -> (SUSPECT | REJECTED, reason)`` (an OPC UA status name, a Modbus exception),
+    which the live pipeline applies before its own checks.
     """
 
     ts: datetime
-    values: dict[str, float]
+    values: dict[str, float | None]
     source: str
+    quality: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def usable(self) -> bool:
+        """Whether the source refused not every value (a sample of refusals is no data)."""
+        return any(self.quality.get(v, ("",))[0] != "REJECTED" for v in self.values)
+
+
+class FieldConfigError(Exception):
+    """A refusal that retrying will not cure: wrong password, untrusted or mismatched
+    certificate, unknown namespace URI. Named in the log and retried only after a long
+    backoff (the operator must act), never as a transient "connection lost"."""
+
+
+class _OneLine(logging.Filter):
+    """Client libraries' records as one short line: no traceback, no hex dump of a frame."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage().splitlines()
+        record.msg, record.args = (text[0][:200] if text else ""), ()
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
+def quiet_client_logs(*names: str) -> None:
+    """Keep the protocol libraries' own logs to warnings of one line: our hubs log what the
+    operator needs (link lost, refused and why, back) themselves."""
+    for name in names:
+        logger = logging.getLogger(name)
+        logger.setLevel(
+            max(logger.level, logging.CRITICAL if name == "pymodbus" else logging.WARNING)
+        )
+        if not any(isinstance(f, _OneLine) for f in logger.filters):
+            logger.addFilter(_OneLine())
 
 
 class Hub(ABC):
@@ -34,8 +71,10 @@ class Hub(ABC):
 
     Push sources (MQTT, OPC UA subscriptions) queue every sample they receive and hand all of
     them over at the next :meth:`collect`, so that none is lost between two periods; polled
-    sources (Modbus, OPC UA polling) read once per :meth:`collect`, stamped with ``now``.
-    The hub reconnects by itself with :class:`~thermowatch.ingest.backoff.Backoff`.
+    sources (Modbus, OPC UA polling) read once per :meth:`collect`.
+    The hub reconnects by itself: at once, then with the short :attr:`backoff` while the link
+    fails, or after the long :attr:`refused_backoff` when the server refused us for a reason
+    only a person can fix (:class:`FieldConfigError`).
     """
 
     def __init__(self, config: SourceConfig) -> None:
@@ -43,9 +82,14 @@ class Hub(ABC):
         self.transformers: dict[str, TransformerConfig] = {}
         self.connected = asyncio.Event()
         self.backoff = Backoff()
+        self.refused_backoff = Backoff(base_s=60.0, cap_s=600.0)
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.reconnects = 0
+        self.refusal: str | None = None  # why the server refused us, until it accepts
+        #: Configuration problems found at connection, one sentence per transformer and
+        #: variable (unknown node, unreadable register); those values are left out.
+        self.problems: dict[tuple[str, str], str] = {}
 
     def add(self, transformer: TransformerConfig) -> None:
         """Register a transformer served by this connection (before :meth:`start`)."""
@@ -61,14 +105,45 @@ class Hub(ABC):
                 await self._run_connected()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # any client error: drop the link and retry later
-                log.warning("%s: connection lost or refused (%s)", self.label, exc)
+            except FieldConfigError as exc:
+                self.connected.clear()
+                delay = self.refused_backoff.next_delay()
+                if self.refusal != str(exc):
+                    log.error("%s: refused: %s (next attempt in %.0f s)", self.label, exc, delay)
+                self.refusal = str(exc)
+                self.reconnects += 1
+                if not self._closing:
+                    await asyncio.sleep(delay)
+                continue
+            except Exception as exc:  # any client error: drop the link and retry soon
+                if not self._closing:
+                    log.warning("%s: connection lost or refused (%s)", self.label, describe(exc))
             self.connected.clear()
             if self._closing:
                 break
             delay = self.backoff.next_delay()
             self.reconnects += 1
             await asyncio.sleep(delay)
+
+    def _up(self) -> None:
+        """The link is up: reset both backoffs, say so if we were refused."""
+        if self.refusal is not None:
+            log.warning("%s: accepted again after: %s", self.label, self.refusal)
+        self.refusal = None
+        self.backoff.reset()
+        self.refused_backoff.reset()
+        self.connected.set()
+
+    def unchanged(self, tid: str) -> bool:
+        """Whether a transformer without samples this period is known to be unchanged (an
+        OPC UA subscription alive and silent: it reports changes only), not silent."""
+        return False
+
+    def problem(self, tid: str, variable: str, message: str) -> None:
+        """Report a configuration problem of one transformer and variable once (ERROR log)."""
+        if self.problems.get((tid, variable)) != message:
+            log.error("%s: %s / %s: %s", self.label, tid, variable, message)
+        self.problems[(tid, variable)] = message
 
     @abstractmethod
     async def _run_connected(self) -> None:
@@ -101,3 +176,9 @@ class Hub(ABC):
         if c.protocol == "replay":
             return f"replay:{c.path}"
         return f"{c.protocol}:{c.host}:{c.port}"
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as a short clause for a log line (its type when it has no message)."""
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return text or type(exc).__name__
