@@ -257,6 +257,7 @@ class OpcUaField:
                 self.commands.append((node.nodeid, key, i))
         await server.start()
         self.server = self._built = server
+        await self.publish()  # the first values carry their timestamps too
 
     async def pull_commands(self) -> None:
         """Hand what clients wrote to the writable nodes to the field model."""
@@ -273,8 +274,12 @@ class OpcUaField:
 
         if self.server is None:
             return
+        stamp = datetime.now(UTC)  # the device's sampling instant, as real servers give it
         for nodeid, key, i in self.nodes:
-            dv = ua.DataValue(ua.Variant(float(self.field.values[key][i]), ua.VariantType.Double))
+            dv = ua.DataValue(
+                ua.Variant(float(self.field.values[key][i]), ua.VariantType.Double),
+                SourceTimestamp=stamp, ServerTimestamp=stamp,
+            )  # fmt: skip
             await self.server.write_attribute_value(nodeid, dv)
 
     async def stop(self) -> None:

@@ -227,6 +227,7 @@ class Judged:
     ts: datetime
     value: Any
     quality: tuple[str, str] | None  # (SUSPECT | REJECTED, reason), None when GOOD
+    note: str | None = None  # a missing timestamp, reported once per node
 
 
 def judge(dv: Any, now: datetime, previous: tuple[Any, ...] | None, scaling: tuple[float, float]
@@ -242,13 +243,12 @@ def judge(dv: Any, now: datetime, previous: tuple[Any, ...] | None, scaling: tup
     key = (source, raw, code_value)
     if previous is not None and source is not None and previous == key:
         return None, key  # the same value again (a poll, or a re-sent initial notification)
-    flags = []
+    flags, note = [], None
     ts = source
     reference = server or now
     if source is None:
         ts = server or now
-        if server is None:
-            flags.append("no source or server timestamp: read time used")
+        note = "no SourceTimestamp: " + ("ServerTimestamp used" if server else "read time used")
     elif previous is not None and previous[0] == source:
         ts = reference
         flags.append(f"source timestamp stuck at {source.isoformat()}: server time used")
@@ -266,7 +266,20 @@ def judge(dv: Any, now: datetime, previous: tuple[Any, ...] | None, scaling: tup
         quality = (SUSPECT, f"OPC UA status {status_name(code_value)}")
     elif flags:
         quality = (SUSPECT, "; ".join(flags))
-    return Judged(ts, raw, quality), key
+    return Judged(ts, raw, quality, note), key
+
+
+async def read_with_timestamps(client: Any, nodes: Sequence[Any]) -> list[Any]:
+    """The Value attribute of ``nodes`` with both source and server timestamps."""
+    from asyncua import ua
+
+    params = ua.ReadParameters()
+    params.TimestampsToReturn = ua.TimestampsToReturn.Both
+    for node in nodes:
+        rv = ua.ReadValueId()
+        rv.NodeId, rv.AttributeId = node.nodeid, ua.AttributeIds.Value
+        params.NodesToRead.append(rv)
+    return list(await client.uaclient.read(params))
 
 
 class OpcUaHub(Hub):
@@ -277,9 +290,10 @@ class OpcUaHub(Hub):
         self._client: Any = None
         self._nodes: dict[tuple[str, str], Any] = {}
         self._node_of: dict[Any, tuple[str, str]] = {}
-        self._changes: list[tuple[tuple[str, str], Any, datetime]] = []
+        self._changes: list[tuple[tuple[str, str], Any, datetime | None]] = []
         self._previous: dict[tuple[str, str], tuple[Any, ...]] = {}  # survives reconnects
         self._quiet: set[str] = set()
+        self._noted: set[tuple[str, str]] = set()
         self._failed = asyncio.Event()
 
     async def _resolve(self, client: Any) -> dict[tuple[str, str], Any]:
@@ -357,7 +371,7 @@ class OpcUaHub(Hub):
         """asyncua subscription callback: queue the change (value, status and timestamps)."""
         key = self._node_of.get(node.nodeid)
         if key is not None:
-            self._changes.append((key, data.monitored_item.Value, datetime.now(UTC)))
+            self._changes.append((key, data.monitored_item.Value, None))
 
     def status_change_notification(self, status: Any) -> None:
         """asyncua callback: the subscription died; reconnect."""
@@ -374,7 +388,8 @@ class OpcUaHub(Hub):
         client = self._client
         wanted = set(ids)
         if self.config.mode == "subscription":
-            changes = [c for c in self._changes if c[0][0] in wanted]
+            # Changes without any timestamp take the period's instant, together.
+            changes = [(k, dv, now) for k, dv, _ in self._changes if k[0] in wanted]
             self._changes = [c for c in self._changes if c[0][0] not in wanted]
         elif client is None or not self.connected.is_set():
             return {}
@@ -385,7 +400,7 @@ class OpcUaHub(Hub):
             try:
                 for start in range(0, len(keys), READ_CHUNK):
                     chunk = keys[start : start + READ_CHUNK]
-                    read = await client.read_attributes([self._nodes[k] for k in chunk])
+                    read = await read_with_timestamps(client, [self._nodes[k] for k in chunk])
                     changes.extend((k, dv, now) for k, dv in zip(chunk, read, strict=True))
             except Exception as exc:
                 log.warning("%s: read failed (%s)", self.label, exc)
@@ -399,6 +414,9 @@ class OpcUaHub(Hub):
             judged, self._previous[key] = judge(dv, at, self._previous.get(key), scaling)
             if judged is None:
                 continue
+            if judged.note is not None and key not in self._noted:
+                self._noted.add(key)
+                log.warning("%s: %s / %s: %s", self.label, tid, var, judged.note)
             self._quiet.discard(tid)
             sample = by_instant.setdefault((tid, judged.ts), Sample(judged.ts, {}, self.label, {}))
             sample.values[var] = judged.value
