@@ -121,6 +121,7 @@ class ModbusHub(Hub):
         self._failed = asyncio.Event()
         self._slow: dict[int, float] = {}  # unit -> monotonic time it last timed out
         self._now: datetime | None = None
+        self._refusing: dict[int, int] = {}  # unit -> the exception code it last answered
         self._deadline = 0.0
 
     async def _run_connected(self) -> None:
@@ -171,12 +172,16 @@ class ModbusHub(Hub):
                     f"Modbus exception {code} ({EXCEPTIONS.get(code, 'unknown')}) from unit "
                     f"{source.unit_id}, {table} registers {address}-{address + count - 1}"
                 )
+                if self._refusing.get(source.unit_id) != code:  # once, not every period
+                    log.warning("%s: %s: %s", self.label, tid, reason)
+                self._refusing[source.unit_id] = code
                 for r in regs:
                     values[r.variable], quality[r.variable] = None, (REJECTED, reason)
                 if code == 2:  # the map names registers the device does not have
                     for r in regs:
                         self.problem(tid, r.variable, reason)
                 continue
+            self._refusing.pop(source.unit_id, None)
             words = dict(zip(range(address, address + count), resp.registers, strict=True))
             for r in regs:
                 values[r.variable] = decode_register(
