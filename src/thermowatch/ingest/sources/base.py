@@ -44,26 +44,12 @@ class FieldConfigError(Exception):
     backoff (the operator must act), never as a transient "connection lost"."""
 
 
-class _OneLine(logging.Filter):
-    """Client libraries' records as one short line: no traceback, no hex dump of a frame."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage().splitlines()
-        record.msg, record.args = (text[0][:200] if text else ""), ()
-        record.exc_info = record.exc_text = record.stack_info = None
-        return True
-
-
 def quiet_client_logs(*names: str) -> None:
-    """Keep the protocol libraries' own logs to warnings of one line: our hubs log what the
-    operator needs (link lost, refused and why, back) themselves."""
+    """Silence the protocol libraries' own logs below CRITICAL (their tracebacks on a server's
+    graceful stop, their hex dumps of frames): our hubs log what the operator needs (link lost,
+    refused and why, back, a unit's exception) themselves, in one line."""
     for name in names:
-        logger = logging.getLogger(name)
-        logger.setLevel(
-            max(logger.level, logging.CRITICAL if name == "pymodbus" else logging.WARNING)
-        )
-        if not any(isinstance(f, _OneLine) for f in logger.filters):
-            logger.addFilter(_OneLine())
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 class Hub(ABC):
@@ -96,7 +82,13 @@ class Hub(ABC):
         self.transformers[transformer.id] = transformer
 
     async def start(self) -> None:
-        """Start connecting in the background (returns at once)."""
+        """Start connecting in the background (returns at once).
+
+        The reconnect backoff never waits more than half the shortest period of its
+        transformers: a server back is read again within one period."""
+        periods = [t.period_s for t in self.transformers.values()]
+        if periods:
+            self.backoff.cap_s = min(self.backoff.cap_s, max(0.2, 0.5 * min(periods)))
         self._task = asyncio.create_task(self._supervise(), name=f"hub {self.label}")
 
     async def _supervise(self) -> None:

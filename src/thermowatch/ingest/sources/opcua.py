@@ -230,12 +230,17 @@ class Judged:
     note: str | None = None  # a missing timestamp, reported once per node
 
 
-def judge(dv: Any, now: datetime, previous: tuple[Any, ...] | None, scaling: tuple[float, float]
-          ) -> tuple[Judged | None, tuple[Any, ...]]:  # fmt: skip
-    """What one DataValue is: its time, value (scaled) and quality, or ``None`` when it is the
-    value already handed over (same source timestamp, value and status).
+def judge(dv: Any, received: datetime, previous: tuple[Any, ...] | None,
+          scaling: tuple[float, float]) -> tuple[Judged | None, tuple[Any, ...]]:  # fmt: skip
+    """What one DataValue, received at ``received``, is: its time, value (scaled) and
+    quality, or ``None`` when it is the value already handed over (same source timestamp,
+    value and status).
 
-    Returns the judgement and the key to pass as ``previous`` next time.
+    The time is the source timestamp; without one, the server's (reported once); when it is
+    stuck (a new value with the previous one's timestamp) or further behind the server's or
+    our clock than :data:`MAX_SOURCE_LAG`, the time of reception, and the value is SUSPECT.
+    A source timestamp ahead of the clock is kept: the pipeline's skew rule refuses it, as
+    on every other path. Returns the judgement and the key to pass as ``previous`` next time.
     """
     code_value = int(getattr(dv.StatusCode, "value", 0) or 0)
     raw = dv.Value.Value if dv.Value is not None else None
@@ -245,17 +250,16 @@ def judge(dv: Any, now: datetime, previous: tuple[Any, ...] | None, scaling: tup
         return None, key  # the same value again (a poll, or a re-sent initial notification)
     flags, note = [], None
     ts = source
-    reference = server or now
     if source is None:
-        ts = server or now
+        ts = server or received
         note = "no SourceTimestamp: " + ("ServerTimestamp used" if server else "read time used")
     elif previous is not None and previous[0] == source:
-        ts = reference
-        flags.append(f"source timestamp stuck at {source.isoformat()}: server time used")
-    elif reference - source > MAX_SOURCE_LAG:
-        ts = reference
-        lag = (reference - source).total_seconds()
-        flags.append(f"source timestamp {lag:.0f} s behind the server's: server time used")
+        ts = received
+        flags.append(f"source timestamp stuck at {source.isoformat()}: read time used")
+    elif max(server or received, received) - source > MAX_SOURCE_LAG:
+        lag = (max(server or received, received) - source).total_seconds()
+        ts = received
+        flags.append(f"source timestamp {lag:.0f} s behind the server's: read time used")
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         raw = float(raw) * scaling[0] + scaling[1]
     severity = code_value & 0xC0000000
@@ -290,7 +294,7 @@ class OpcUaHub(Hub):
         self._client: Any = None
         self._nodes: dict[tuple[str, str], Any] = {}
         self._node_of: dict[Any, tuple[str, str]] = {}
-        self._changes: list[tuple[tuple[str, str], Any, datetime | None]] = []
+        self._changes: list[tuple[tuple[str, str], Any, datetime]] = []
         self._previous: dict[tuple[str, str], tuple[Any, ...]] = {}  # survives reconnects
         self._quiet: set[str] = set()
         self._noted: set[tuple[str, str]] = set()
@@ -371,7 +375,7 @@ class OpcUaHub(Hub):
         """asyncua subscription callback: queue the change (value, status and timestamps)."""
         key = self._node_of.get(node.nodeid)
         if key is not None:
-            self._changes.append((key, data.monitored_item.Value, None))
+            self._changes.append((key, data.monitored_item.Value, datetime.now(UTC)))
 
     def status_change_notification(self, status: Any) -> None:
         """asyncua callback: the subscription died; reconnect."""
@@ -388,8 +392,7 @@ class OpcUaHub(Hub):
         client = self._client
         wanted = set(ids)
         if self.config.mode == "subscription":
-            # Changes without any timestamp take the period's instant, together.
-            changes = [(k, dv, now) for k, dv, _ in self._changes if k[0] in wanted]
+            changes = [c for c in self._changes if c[0][0] in wanted]
             self._changes = [c for c in self._changes if c[0][0] not in wanted]
         elif client is None or not self.connected.is_set():
             return {}
