@@ -10,8 +10,8 @@ named and not retried blindly; a server restart under the monitor.
 from __future__ import annotations
 
 import asyncio
-import re
 import logging
+import re
 import time
 import tomllib
 from collections.abc import Iterator
@@ -197,6 +197,17 @@ def test_unknown_nodes_reported_nsu_and_scale(
     problems = m.hub_of[TID].problems
     assert "BadNodeIdUnknown" in problems[(TID, "tension (kV)")]
     assert "namespace URI 'urn:nobody:here'" in problems[(TID, "puissance active (MW)")]
+
+    # thermowatch doctor says the same, per transformer and variable
+    from thermowatch.cli.doctor import FAIL, Context, check_scada
+
+    doc = {"transformers": [{"id": TID, "spec": SPEC, "source": source(server, "polling")
+                             | {"nodes": nodes}}]}  # fmt: skip
+    check = check_scada(Context(tmp_path / "thermowatch.toml", None, None, [], doc))
+    assert check.verdict == FAIL
+    [(_, values)] = [d for d in check.details if d[0] == "doctor.scada.problems"]
+    assert "TR-1 / tension (kV): node" in values["problems"]
+    assert "TR-1 / puissance active (MW): namespace URI" in values["problems"]
 
 
 @pytest.fixture(scope="module")
