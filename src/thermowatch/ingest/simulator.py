@@ -566,7 +566,10 @@ def sim_config(
                 f'endpoint = "opc.tcp://{host}:{port}/thermowatch/"\n',
                 c("# subscription (data-change notifications) or polling (Read each period)\n"),
                 f'mode = "{mode}"\n',
-                c('# security_policy = "Basic256Sha256"  (with certificate, private_key)\n'),
+                c(
+                    '# security_policy = "Basic256Sha256"  (with certificate, private_key and\n'
+                    "#   server_certificate, trusted_certificates or accept_any_server_certificate)\n"
+                ),
                 c('# username = "monitor"  password_env = "OPCUA_PASSWORD"\n'),
                 "[transformers.source.nodes]\n",
             ]
