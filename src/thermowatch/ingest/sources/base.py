@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from thermowatch.ingest.backoff import Backoff
 from thermowatch.ingest.config import SourceConfig, TransformerConfig
 
 log = logging.getLogger("thermowatch.ingest")
+DOWN_LOG_EVERY_S = 60.0  # while a source stays down, one log line a minute
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class Hub(ABC):
         self._closing = False
         self.reconnects = 0
         self.refusal: str | None = None  # why the server refused us, until it accepts
+        self._down_since: float | None = None  # monotonic start of the current outage
+        self._down_said = 0.0
         #: Configuration problems found at connection, one sentence per transformer and
         #: variable (unknown node, unreadable register); those values are left out.
         self.problems: dict[tuple[str, str], str] = {}
@@ -109,7 +113,7 @@ class Hub(ABC):
                 continue
             except Exception as exc:  # any client error: drop the link and retry soon
                 if not self._closing:
-                    log.warning("%s: connection lost or refused (%s)", self.label, describe(exc))
+                    self._say_down(describe(exc))
             self.connected.clear()
             if self._closing:
                 break
@@ -117,10 +121,27 @@ class Hub(ABC):
             self.reconnects += 1
             await asyncio.sleep(delay)
 
+    def _say_down(self, why: str) -> None:
+        """Log a failed attempt: the first of an outage, then one line a minute at most."""
+        now = time.monotonic()
+        if self._down_since is None:
+            self._down_since, self._down_said = now, now
+            log.warning("%s: connection lost or refused (%s)", self.label, why)
+        elif now - self._down_said >= DOWN_LOG_EVERY_S:
+            self._down_said = now
+            log.warning(
+                "%s: still unreachable after %.0f s (%s)", self.label, now - self._down_since, why
+            )
+
     def _up(self) -> None:
-        """The link is up: reset both backoffs, say so if we were refused."""
+        """The link is up: reset both backoffs, say so if we were refused or down."""
         if self.refusal is not None:
             log.warning("%s: accepted again after: %s", self.label, self.refusal)
+        if self._down_since is not None:
+            log.info(
+                "%s: reconnected after %.1f s", self.label, time.monotonic() - self._down_since
+            )
+        self._down_since = None
         self.refusal = None
         self.backoff.reset()
         self.refused_backoff.reset()
