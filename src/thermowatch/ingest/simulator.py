@@ -539,8 +539,11 @@ def sim_config(
         f'spool_dir = "{spool_dir}"\n' if spool_dir else "",
         c("# Default period of every transformer [s].\n"),
         f"period_s = {period_s:g}\n",
-        c("# A value unchanged for this many periods is flagged stale.\n"),
+        c("# A value unchanged beyond its resolution for this long [s] and this many readings,\n"
+          "# while other channels move, is a frozen sensor (a real field: 1800 s; the\n"
+          "# simulator's clock runs fast, so five periods here).\n"),
         "stale_periods = 5\n",
+        f"frozen_after_s = {5 * period_s:g}\n",
         c("# Periods without data before a data alert (not a temperature alert) is logged.\n"),
         "missed_periods_alert = 3\n",
         c("# Measured minus normal-behaviour prediction that raises the residual flag [K].\n"),
