@@ -75,3 +75,21 @@ class Gateway:
         if self.server is not None:
             self.server.stop()
             self.server = None
+
+
+def main() -> None:
+    """Serve units 3, 7 and 12 (float32 holding registers 0-3: 700 + unit, 20 + unit/10) on
+    ``argv[1]`` until killed: a gateway process to stop and restart under the monitor."""
+    import sys
+
+    units = {
+        u: Unit(holding=dict(enumerate(float_words(700.0 + u) + float_words(20.0 + u / 10))))
+        for u in (3, 7, 12)
+    }
+    Gateway(int(sys.argv[1]), units).start()
+    print("READY", flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -24,7 +24,7 @@ from thermowatch.store.readings import readings_long
 
 from .conftest import free_port
 from .gateway import Gateway, Unit, float_words
-from .helpers import now
+from .helpers import now, wait_for
 
 SPEC = {"preset": "ONAF", "rated_current_a": 1039.23}
 VALUES = {3: (700.0, 18.0, 70.0), 7: (812.5, 21.0, 74.5), 12: (655.0, 19.5, 68.5)}
@@ -175,3 +175,71 @@ def test_a_slow_unit_costs_only_its_transformer_and_the_cycle_stays_within_the_p
     assert [r.with_data for r in reports[1:]] == [1, 1, 1]
     assert stored(engine, "TR-7") == expected(7)
     assert stored(engine, "TR-12") == {}
+
+
+def test_gateway_restart_under_the_monitor(
+    tmp_path: Path, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The gateway process stops and comes back on the same port: with the production backoff
+    the monitor reads again within one period of it being back, the gap is reported, the
+    outage is one log line (no traceback, no hex dump) and nothing is stored twice."""
+    import logging
+    import subprocess
+    import sys
+
+    port, period = free_port(), 3.0
+
+    def start_gateway() -> tuple[subprocess.Popen[str], float]:
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("gateway.py")), str(port)],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "READY"
+        return proc, time.monotonic()
+
+    doc = {
+        "monitor": {"spool_dir": str(tmp_path / "spool"), "period_s": period},
+        "transformers": [{"id": "TR-7", "spec": SPEC, "source": {
+            "protocol": "modbus", "host": "127.0.0.1", "port": port, "unit_id": 7,
+            "registers": [{"variable": CURRENT, "address": 0}, {"variable": AMBIENT, "address": 2}],
+        }}],
+    }  # fmt: skip
+    m = Monitor(parse_config(doc, tmp_path), engine=engine)  # the production backoff
+    hub = m.hub_of["TR-7"]
+    figures: dict[str, float] = {}
+    proc, _ = start_gateway()
+
+    async def scenario() -> None:
+        nonlocal proc
+        await m.start()
+        await m.wait_connected(10)
+        assert (await m.run_cycle(["TR-7"], now())).with_data == 1
+        proc.terminate()
+        proc.wait(10)
+        await wait_for(lambda: not hub.connected.is_set(), 10)
+        for _ in range(3):
+            assert (await m.run_cycle(["TR-7"], now())).with_data == 0
+            await asyncio.sleep(0.3)
+        proc, back_at = await asyncio.to_thread(start_gateway)
+        await wait_for(hub.connected.is_set, 2 * period)
+        figures["reconnect_s"] = time.monotonic() - back_at
+        assert (await m.run_cycle(["TR-7"], now())).with_data == 1
+        await m.shutdown()
+
+    with caplog.at_level(logging.INFO):
+        try:
+            asyncio.run(scenario())
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    print(f"Modbus reconnect after the gateway was back: {figures['reconnect_s']:.2f} s")
+    assert figures["reconnect_s"] < period
+    assert [a.kind for a in m.data_alerts] == ["no_data", "data_back"]
+    assert len(m.states["TR-7"].gaps) == 1
+    frame = readings_long(engine, "TR-7", now() - timedelta(hours=1), now() + timedelta(hours=1))
+    assert len(frame) == 4 and not frame.duplicated(["timestamp", "variable"]).any()
+    assert sorted(frame["value"]) == pytest.approx([20.7, 20.7, 707.0, 707.0])
+    lost = [r for r in caplog.records if "connection lost or refused" in r.getMessage()]
+    assert len(lost) == 1
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert all(len(r.getMessage().splitlines()) == 1 for r in caplog.records)  # no hex dump
