@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from thermowatch.ingest.backoff import Backoff
 from thermowatch.ingest.config import SourceConfig, TransformerConfig
@@ -30,7 +31,7 @@ class Sample:
     """
 
     ts: datetime
-    values: dict[str, float | None]
+    values: dict[str, Any]  # numbers, None, or what the source sent (refused later)
     source: str
     quality: dict[str, tuple[str, str]] = field(default_factory=dict)
 

@@ -47,7 +47,7 @@ def status_name(code: Any) -> str:
 
     value = int(getattr(code, "value", code))
     try:
-        return str(ua.StatusCode(value & 0xFFFF0000).name)
+        return str(ua.StatusCode(ua.UInt32(value & 0xFFFF0000)).name)
     except Exception:
         return f"0x{value:08X}"
 
@@ -59,7 +59,7 @@ def _der_certificates(path: str) -> set[bytes]:
 
     p = Path(path)
     files = sorted(f for f in p.iterdir() if f.is_file()) if p.is_dir() else [p]
-    found = set()
+    found: set[bytes] = set()
     for f in files:
         data = f.read_bytes()
         try:
@@ -101,7 +101,7 @@ async def check_server_certificate(c: Any, policy_uri: str, mode: Any) -> bytes:
     pinned = getattr(c, "server_certificate", None)
     trusted = getattr(c, "trusted_certificates", None)
     if pinned or trusted:
-        allowed = _der_certificates(pinned or trusted)
+        allowed = _der_certificates(str(pinned or trusted))
         if der not in allowed:
             what = f"the pinned server_certificate {pinned}" if pinned else (
                 f"the trust list {trusted}")  # fmt: skip
@@ -270,7 +270,7 @@ def judge(dv: Any, received: datetime, previous: tuple[Any, ...] | None,
         quality = (SUSPECT, f"OPC UA status {status_name(code_value)}")
     elif flags:
         quality = (SUSPECT, "; ".join(flags))
-    return Judged(ts, raw, quality, note), key
+    return Judged(ts or received, raw, quality, note), key
 
 
 async def read_with_timestamps(client: Any, nodes: Sequence[Any]) -> list[Any]:
