@@ -109,6 +109,13 @@ def test_status_codes_decide_the_quality(
         server.set("TR-1.winding", None, "BadCommunicationError")
         for _ in range(3):
             await cycle(m)
+        # the whole device fails: every value Bad is no data (the data alert comes), though
+        # nothing new is notified or polled after the first refusal
+        for node in ("TR-1.current", "TR-1.ambient", "TR-1.oil"):
+            server.set(node, None, "BadCommunicationError")
+        reports = [await cycle(m) for _ in range(3)]
+        assert [r.with_data for r in reports] == [0, 0, 0]
+        assert [a.kind for a in m.data_alerts] == ["no_data"]
         await m.shutdown()
 
     asyncio.run(scenario())
@@ -121,6 +128,7 @@ def test_status_codes_decide_the_quality(
         (WINDING, "REJECTED", "OPC UA status BadSensorFailure"),
         (WINDING, "SUSPECT", "OPC UA status UncertainLastUsableValue"),
         (WINDING, "REJECTED", "OPC UA status BadCommunicationError"),
+        *((v, "REJECTED", "OPC UA status BadCommunicationError") for v in (CURRENT, AMBIENT, OIL)),
     ]
 
 

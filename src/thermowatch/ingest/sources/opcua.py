@@ -298,6 +298,7 @@ class OpcUaHub(Hub):
         self._previous: dict[tuple[str, str], tuple[Any, ...]] = {}  # survives reconnects
         self._quiet: set[str] = set()
         self._noted: set[tuple[str, str]] = set()
+        self._refused: dict[tuple[str, str], bool] = {}  # the latest value of a node was Bad
         self._failed = asyncio.Event()
 
     async def _resolve(self, client: Any) -> dict[tuple[str, str], Any]:
@@ -382,8 +383,12 @@ class OpcUaHub(Hub):
         self._failed.set()
 
     def unchanged(self, tid: str) -> bool:
-        """A live subscription reports changes only; a poll that found nothing new."""
+        """A live subscription reports changes only; a poll that found nothing new. A
+        transformer whose every value is refused (still ``Bad``) is without data, not
+        unchanged."""
         if self._client is None or not self.connected.is_set():
+            return False
+        if all(self._refused.get((tid, var), False) for var in self.transformers[tid].source.nodes):
             return False
         return self.config.mode == "subscription" or tid in self._quiet
 
@@ -421,6 +426,7 @@ class OpcUaHub(Hub):
                 self._noted.add(key)
                 log.warning("%s: %s / %s: %s", self.label, tid, var, judged.note)
             self._quiet.discard(tid)
+            self._refused[key] = judged.quality is not None and judged.quality[0] == REJECTED
             sample = by_instant.setdefault((tid, judged.ts), Sample(judged.ts, {}, self.label, {}))
             sample.values[var] = judged.value
             if judged.quality is not None:
