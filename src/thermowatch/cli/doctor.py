@@ -162,7 +162,27 @@ def check_scada(ctx: Context) -> Check:
         c.add(OK, "doctor.scada.ok", n=len(up), where=", ".join(up))
     if down:
         c.add(FAIL, "doctor.scada.down", where=", ".join(down))
+    if up and ctx.config_path is not None:
+        problems = _source_problems(ctx)
+        if problems:
+            c.add(FAIL, "doctor.scada.problems", problems="; ".join(problems))
     return c
+
+
+def _source_problems(ctx: Context) -> list[str]:
+    """What the monitor would report at start: unknown nodes, refused registers or logins."""
+    import asyncio
+
+    from thermowatch.errors import InputError
+    from thermowatch.ingest.config import parse_config
+    from thermowatch.ingest.probe import probe_sources
+
+    part = {k: ctx.doc[k] for k in ("monitor", "transformers") if k in ctx.doc}
+    try:
+        config = parse_config(part, ctx.config_path.parent if ctx.config_path else ".")
+    except InputError:
+        return []  # the configuration check has said why
+    return asyncio.run(probe_sources(config))
 
 
 def check_channels(ctx: Context) -> Check:

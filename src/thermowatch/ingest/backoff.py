@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 class Backoff:
     """Delays ``min(cap, base * 2**attempt)`` scaled by a random factor in ``[0.5, 1]`` [s].
 
-    The jitter spreads the reconnections of many monitors (or many hubs) after a shared
+    The defaults retry fast (the first attempt within 0.2 s, never more than 5 s apart): a
+    restarted server is read again within a few seconds of being back, well within a
+    monitoring period. The jitter spreads the reconnections of many monitors (or many hubs) after a shared
     outage, so that a restarted server is not hit by all of them in the same instant.
     """
 
-    base_s: float = 0.5
-    cap_s: float = 30.0
+    base_s: float = 0.2
+    cap_s: float = 5.0
     attempt: int = 0
     rng: random.Random = field(default_factory=random.Random)
 

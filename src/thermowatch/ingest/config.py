@@ -34,6 +34,9 @@ from thermowatch.thermal import TransformerSpec
 
 REGISTER_TYPES = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
 ORDERS = ("big", "little")
+#: Modbus tables a register can be read from: holding (function 03) or input (function 04).
+REGISTER_TABLES = ("holding", "input")
+MODBUS_MAX_BLOCK = 125  # registers per read request (the Modbus specification's limit)
 
 # Variable names of the bundled sample and simulator (the French SCADA export's columns).
 CURRENT = "courant (A)"
@@ -44,9 +47,10 @@ WINDING = "température enroulement (°C)"
 
 @dataclass(frozen=True)
 class Register:
-    """One Modbus holding register (or pair) mapped to a variable.
+    """One Modbus register (or pair) mapped to a variable.
 
-    ``value = raw * scale + offset`` in the variable's unit; ``address`` is 0-based.
+    ``value = raw * scale + offset`` in the variable's unit; ``address`` is 0-based;
+    ``table`` is ``holding`` (read with function 03) or ``input`` (function 04).
     """
 
     variable: str
@@ -56,6 +60,7 @@ class Register:
     offset: float = 0.0
     byte_order: str = "big"
     word_order: str = "big"
+    table: str = "holding"
 
     @property
     def count(self) -> int:
@@ -71,13 +76,22 @@ class SourceConfig:
     ----------
     protocol : ``opcua``, ``modbus``, ``mqtt`` or ``replay``.
     endpoint : OPC UA endpoint URL (``opc.tcp://host:port/path``).
-    nodes : OPC UA: variable -> node id (``ns=2;s=TR-0001.current_a``).
+    nodes : OPC UA: variable -> node id (``ns=2;s=TR-0001.current_a``, or
+        ``nsu=urn:vendor:plant;s=TR-0001.current_a``: the namespace by its URI).
+    node_scaling : OPC UA: variable -> ``(scale, offset)``, ``value = raw * scale + offset``.
     mode : OPC UA: ``subscription`` (data-change notifications) or ``polling``.
-    security_policy, security_mode, certificate, private_key, server_certificate : OPC UA
-        security (``Basic256Sha256``, ``SignAndEncrypt``, PEM/DER file paths).
+    security_policy, security_mode, certificate, private_key : OPC UA security
+        (``Basic256Sha256``, ``SignAndEncrypt``, PEM/DER file paths).
+    application_uri : OPC UA client application URI (default: the URI of ``certificate``).
+    server_certificate, trusted_certificates, accept_any_server_certificate : how the
+        server's certificate is checked: pinned (one file), a trust list (a directory or
+        file of certificates), or -- only when said so -- any.
     username, password : OPC UA or MQTT credentials (``password_env`` names an env variable).
     host, port : Modbus TCP server or MQTT broker.
     unit_id, registers : Modbus unit and register map.
+    max_block, max_gap : Modbus: most registers per read request, and most unmapped
+        registers a request may span to join two mapped ones (0: never read unmapped ones).
+    timeout_s : Modbus: seconds to wait for one answer.
     topic, fields, timestamp_field, qos, client_id, tls, ca_file : MQTT: topic of the JSON
         messages, variable -> JSON key, key of the ISO-8601 or epoch timestamp, QoS (1), the
         persistent session's client id, TLS and its CA file.
@@ -87,18 +101,25 @@ class SourceConfig:
     protocol: str
     endpoint: str = ""
     nodes: dict[str, str] = field(default_factory=dict)
+    node_scaling: dict[str, tuple[float, float]] = field(default_factory=dict)
     mode: str = "subscription"
     security_policy: str | None = None
     security_mode: str = "SignAndEncrypt"
     certificate: str | None = None
     private_key: str | None = None
     server_certificate: str | None = None
+    trusted_certificates: str | None = None
+    accept_any_server_certificate: bool = False
+    application_uri: str | None = None
     username: str | None = None
     password: str | None = None
     host: str = "127.0.0.1"
     port: int = 0
     unit_id: int = 1
     registers: tuple[Register, ...] = ()
+    max_block: int = MODBUS_MAX_BLOCK
+    max_gap: int = 0
+    timeout_s: float = 3.0
     topic: str = ""
     fields: dict[str, str] = field(default_factory=dict)
     timestamp_field: str | None = "ts"
@@ -158,7 +179,9 @@ class MonitorConfig:
     database_url : store URL (``None``: ``$THERMOWATCH_DATABASE_URL`` or the SQLite default).
     spool_dir : directory of the durable spool used while the database is unreachable
         (default: ``spool/`` in the data directory, see :mod:`thermowatch.paths`).
-    stale_periods : a value unchanged for this many periods is flagged stale (suspect).
+    stale_periods : fewest readings of an unchanged value before it can be frozen.
+    frozen_after_s : a value unchanged beyond its channel's resolution this long while the
+        transformer's other channels move is a frozen sensor (SUSPECT) [s].
     missed_periods_alert : periods without data before a data alert is logged.
     residual_flag_k : measured minus normal-behaviour prediction above which the residual
         flag rises [K].
@@ -168,6 +191,7 @@ class MonitorConfig:
     database_url: str | None = None
     spool_dir: str = "spool"
     stale_periods: int = 5
+    frozen_after_s: float = 1800.0
     missed_periods_alert: int = 3
     residual_flag_k: float = 5.0
     max_future_skew_s: float = 300.0
@@ -218,6 +242,8 @@ def _register(raw: Any, key: str) -> Register:
     for order in ("byte_order", "word_order"):
         if raw.get(order, "big") not in ORDERS:
             raise _err(f"{key}.{order}", f"must be 'big' or 'little', got {raw[order]!r}")
+    if raw.get("table", "holding") not in REGISTER_TABLES:
+        raise _err(f"{key}.table", f"must be 'holding' or 'input', got {raw['table']!r}")
     return Register(
         variable=_string(raw.get("variable"), f"{key}.variable"),
         address=_number(raw.get("address"), f"{key}.address", low=0, integer=True),
@@ -226,7 +252,35 @@ def _register(raw: Any, key: str) -> Register:
         offset=_number(raw.get("offset", 0.0), f"{key}.offset"),
         byte_order=raw.get("byte_order", "big"),
         word_order=raw.get("word_order", "big"),
+        table=raw.get("table", "holding"),
     )
+
+
+def _nodes(raw: Any, key: str) -> tuple[dict[str, str], dict[str, tuple[float, float]]]:
+    """OPC UA ``nodes``: ``variable = "node id"`` or ``variable = { id = .., scale = ..,
+    offset = .. }`` -> (node ids, scalings of the nodes that have one)."""
+    if not isinstance(raw, dict) or not raw:
+        raise _err(key, "must be a non-empty table of variable = node id")
+    ids, scaling = {}, {}
+    for var, node in raw.items():
+        where = f"{key}.{var}"
+        if isinstance(node, dict):
+            _known(node, {"id", "scale", "offset"}, where)
+            ids[str(var)] = _node_id(node.get("id"), f"{where}.id")
+            scaling[str(var)] = (
+                _number(node.get("scale", 1.0), f"{where}.scale"),
+                _number(node.get("offset", 0.0), f"{where}.offset"),
+            )
+        else:
+            ids[str(var)] = _node_id(node, where)
+    return ids, scaling
+
+
+def _node_id(value: Any, key: str) -> str:
+    text = _string(value, key)
+    if text.startswith("nsu=") and ";" not in text:
+        raise _err(key, f"a namespace URI needs an identifier after ';', got {text!r}")
+    return text
 
 
 def _source(raw: Any, key: str, base_dir: Path) -> SourceConfig:
@@ -247,14 +301,34 @@ def _source(raw: Any, key: str, base_dir: Path) -> SourceConfig:
         endpoint = _string(raw.get("endpoint"), f"{key}.endpoint")
         if not endpoint.startswith("opc.tcp://"):
             raise _err(f"{key}.endpoint", f"must start with opc.tcp://, got {endpoint!r}")
-        raw["nodes"] = _str_map(raw.get("nodes"), f"{key}.nodes")
+        raw["nodes"], raw["node_scaling"] = _nodes(raw.get("nodes"), f"{key}.nodes")
         if raw.get("mode", "subscription") not in ("subscription", "polling"):
             raise _err(f"{key}.mode", f"must be 'subscription' or 'polling', got {raw['mode']!r}")
-        for path_key in ("certificate", "private_key", "server_certificate"):
+        for path_key in (
+            "certificate",
+            "private_key",
+            "server_certificate",
+            "trusted_certificates",
+        ):
             if raw.get(path_key):
                 raw[path_key] = str(base_dir / raw[path_key])
         if raw.get("security_policy") and not (raw.get("certificate") and raw.get("private_key")):
             raise _err(f"{key}.security_policy", "needs certificate and private_key")
+        if "accept_any_server_certificate" in raw and not isinstance(
+            raw["accept_any_server_certificate"], bool
+        ):
+            raise _err(f"{key}.accept_any_server_certificate", "must be true or false")
+        checks = [k for k in ("server_certificate", "trusted_certificates") if raw.get(k)]
+        if raw.get("accept_any_server_certificate"):
+            checks.append("accept_any_server_certificate")
+        if raw.get("security_policy") and not checks:
+            raise _err(
+                f"{key}.security_policy",
+                "needs a way to check the server's certificate: server_certificate (pinned), "
+                "trusted_certificates (a trust list), or accept_any_server_certificate = true",
+            )
+        if len(checks) > 1:
+            raise _err(f"{key}.{checks[1]}", f"give only one of {', '.join(checks)}")
     elif protocol == "modbus":
         raw["port"] = _number(raw.get("port", 502), f"{key}.port", low=1, integer=True)
         raw["unit_id"] = _number(raw.get("unit_id", 1), f"{key}.unit_id", low=0, integer=True)
@@ -262,6 +336,13 @@ def _source(raw: Any, key: str, base_dir: Path) -> SourceConfig:
         if not isinstance(regs, list) or not regs:
             raise _err(f"{key}.registers", "must be a non-empty array of tables")
         raw["registers"] = tuple(_register(r, f"{key}.registers[{i}]") for i, r in enumerate(regs))
+        raw["max_block"] = _number(
+            raw.get("max_block", MODBUS_MAX_BLOCK), f"{key}.max_block", low=2, integer=True
+        )
+        if raw["max_block"] > MODBUS_MAX_BLOCK:
+            raise _err(f"{key}.max_block", f"must be at most {MODBUS_MAX_BLOCK} (the Modbus limit)")
+        raw["max_gap"] = _number(raw.get("max_gap", 0), f"{key}.max_gap", low=0, integer=True)
+        raw["timeout_s"] = _number(raw.get("timeout_s", 3.0), f"{key}.timeout_s", low=0.01)
     elif protocol == "mqtt":
         raw["port"] = _number(raw.get("port", 1883), f"{key}.port", low=1, integer=True)
         _string(raw.get("topic"), f"{key}.topic")
@@ -328,7 +409,7 @@ def parse_config(doc: dict[str, Any], base_dir: str | Path = ".") -> MonitorConf
     _known(
         monitor,
         {"database_url", "spool_dir", "period_s", "stale_periods", "missed_periods_alert",
-         "residual_flag_k", "max_future_skew_s"},
+         "residual_flag_k", "max_future_skew_s", "frozen_after_s"},
         "monitor",
     )  # fmt: skip
     period = _number(monitor.get("period_s", 60.0), "monitor.period_s", low=0.01)
@@ -348,6 +429,9 @@ def parse_config(doc: dict[str, Any], base_dir: str | Path = ".") -> MonitorConf
         ),
         stale_periods=_number(
             monitor.get("stale_periods", 5), "monitor.stale_periods", low=2, integer=True
+        ),
+        frozen_after_s=_number(
+            monitor.get("frozen_after_s", 1800.0), "monitor.frozen_after_s", low=0
         ),
         missed_periods_alert=_number(
             monitor.get("missed_periods_alert", 3),

@@ -145,6 +145,7 @@ class Monitor:
             LiveSettings(
                 max_future_skew=timedelta(seconds=config.max_future_skew_s),
                 stale_periods=config.stale_periods,
+                frozen_after=timedelta(seconds=config.frozen_after_s),
             ),
         )  # fmt: skip
         self.reports: deque[CycleReport] = deque(maxlen=KEEP_REPORTS)
@@ -247,29 +248,31 @@ class Monitor:
         for tid in ids:
             by_hub.setdefault(id(self.hub_of[tid]), []).append(tid)
         hubs = {id(h): h for h in self.hub_of.values()}
+        budget = self._collect_budget(ids)
         results = await asyncio.gather(
-            *(hubs[k].collect(tids, tick) for k, tids in by_hub.items()), return_exceptions=True
+            *(self._collect(hubs[k], tids, tick, budget) for k, tids in by_hub.items())
         )
         samples: dict[str, list[Sample]] = {}
         for res in results:
-            if isinstance(res, BaseException):
-                log.warning("collect failed: %s", res)
-            else:
-                samples.update(res)
+            samples.update(res)
         snapshots: list[Snapshot] = []
         silent: list[tuple[str, datetime | None, datetime]] = []
         for tid in ids:
             state = self.states[tid]
-            got = samples.get(tid)
-            if not got:
+            got = samples.get(tid, [])
+            # Refusals (Bad status, Modbus exception) are stored with their reason, but a
+            # transformer whose source refused every value has no data this period.
+            snapshots.extend(Snapshot(tid, s.ts, s.values, s.source, s.quality) for s in got)
+            if not any(s.usable for s in got):
+                if self.hub_of[tid].unchanged(tid) and state.last_data is not None:
+                    continue  # a live subscription with nothing new: not a silence
                 if not flush and self._no_data(state, tick):
                     silent.append((tid, state.last_data, tick))
                 continue
-            newest = max(s.ts for s in got)
+            newest = max(s.ts for s in got if s.usable)
             if state.missed >= self.config.missed_periods_alert:
                 silent.append((tid, newest, newest))  # back: the stale alert resolves
             self._data_back(state, newest)
-            snapshots.extend(Snapshot(tid, s.ts, s.values, s.source) for s in got)
         batch, events = self.pipeline.prepare(snapshots)
         async with self._store_lock:
             stored = await asyncio.to_thread(self.storage.store, batch)
@@ -289,12 +292,33 @@ class Monitor:
             for tid, last, now in silent:
                 await self._call(source_down, tid, last, now)
         report = CycleReport(
-            tick, len(ids), len(ids) - sum(1 for t in ids if not samples.get(t)),
+            tick, len(ids), sum(1 for t in ids if any(s.usable for s in samples.get(t, []))),
             len(batch["readings"]), len(batch["predictions"]), stored,
             time.perf_counter() - started,
         )  # fmt: skip
         self.reports.append(report)
         return report
+
+    def _collect_budget(self, ids: Sequence[str]) -> float:
+        """Seconds the sources may take in one cycle [s]: most of the shortest period of the
+        group, so that a slow device costs its own transformers a period, never the others."""
+        return 0.8 * min(self.states[t].config.period_s for t in ids)
+
+    async def _collect(
+        self, hub: Hub, ids: list[str], tick: datetime, budget: float
+    ) -> dict[str, list[Sample]]:
+        """One hub's samples, bounded by ``budget`` [s]; a failure or overrun costs only its
+        own transformers this period."""
+        try:
+            return await asyncio.wait_for(hub.collect(ids, tick), budget)
+        except TimeoutError:
+            log.warning(
+                "%s: no answer within %.1f s; %d transformer(s) without data this period",
+                hub.label, budget, len(ids),
+            )  # fmt: skip
+        except Exception as exc:
+            log.warning("%s: collect failed (%s)", hub.label, exc)
+        return {}
 
     def _remember(self, event: PredictionEvent) -> None:
         state = self.states[event.transformer_id]
@@ -372,6 +396,13 @@ class Monitor:
                 break
             report = await self.run_cycle(ids, tick)
             done += 1
+            late = datetime.now(UTC) - tick
+            if late.total_seconds() >= period_s:
+                log.warning(
+                    "cycle %s took %.1f s, longer than the %g s period: %d tick(s) skipped",
+                    tick.isoformat(), late.total_seconds(), period_s,
+                    int(late.total_seconds() // period_s),
+                )  # fmt: skip
             log.info(
                 "cycle %s: %d/%d with data, %d readings, %.3f s",
                 tick.isoformat(), report.with_data, report.transformers, report.readings,

@@ -257,6 +257,7 @@ class OpcUaField:
                 self.commands.append((node.nodeid, key, i))
         await server.start()
         self.server = self._built = server
+        await self.publish()  # the first values carry their timestamps too
 
     async def pull_commands(self) -> None:
         """Hand what clients wrote to the writable nodes to the field model."""
@@ -273,8 +274,12 @@ class OpcUaField:
 
         if self.server is None:
             return
+        stamp = datetime.now(UTC)  # the device's sampling instant, as real servers give it
         for nodeid, key, i in self.nodes:
-            dv = ua.DataValue(ua.Variant(float(self.field.values[key][i]), ua.VariantType.Double))
+            dv = ua.DataValue(
+                ua.Variant(float(self.field.values[key][i]), ua.VariantType.Double),
+                SourceTimestamp=stamp, ServerTimestamp=stamp,
+            )  # fmt: skip
             await self.server.write_attribute_value(nodeid, dv)
 
     async def stop(self) -> None:
@@ -534,8 +539,11 @@ def sim_config(
         f'spool_dir = "{spool_dir}"\n' if spool_dir else "",
         c("# Default period of every transformer [s].\n"),
         f"period_s = {period_s:g}\n",
-        c("# A value unchanged for this many periods is flagged stale.\n"),
+        c("# A value unchanged beyond its resolution for this long [s] and this many readings,\n"
+          "# while other channels move, is a frozen sensor (a real field: 1800 s; the\n"
+          "# simulator's clock runs fast, so five periods here).\n"),
         "stale_periods = 5\n",
+        f"frozen_after_s = {5 * period_s:g}\n",
         c("# Periods without data before a data alert (not a temperature alert) is logged.\n"),
         "missed_periods_alert = 3\n",
         c("# Measured minus normal-behaviour prediction that raises the residual flag [K].\n"),
@@ -561,7 +569,10 @@ def sim_config(
                 f'endpoint = "opc.tcp://{host}:{port}/thermowatch/"\n',
                 c("# subscription (data-change notifications) or polling (Read each period)\n"),
                 f'mode = "{mode}"\n',
-                c('# security_policy = "Basic256Sha256"  (with certificate, private_key)\n'),
+                c(
+                    '# security_policy = "Basic256Sha256"  (with certificate, private_key and\n'
+                    "#   server_certificate, trusted_certificates or accept_any_server_certificate)\n"
+                ),
                 c('# username = "monitor"  password_env = "OPCUA_PASSWORD"\n'),
                 "[transformers.source.nodes]\n",
             ]

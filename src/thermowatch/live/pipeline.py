@@ -62,13 +62,16 @@ AlertHook = Callable[["PredictionEvent"], Any]
 class Snapshot:
     """Values of one transformer at one instant, as a source delivered them (not yet checked).
 
-    ``values`` maps variable names to what was received (numbers, or garbage to refuse).
+    ``values`` maps variable names to what was received (numbers, or garbage to refuse);
+    ``quality`` the source's own verdict on some of them, ``variable -> (SUSPECT | REJECTED,
+    reason)`` (an OPC UA status, a Modbus exception), applied before our own checks.
     """
 
     transformer_id: str
     ts: datetime
     values: Mapping[str, Any]
     source: str
+    quality: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class LiveSettings:
 
     max_future_skew: timedelta = v.DEFAULT_MAX_FUTURE_SKEW
     stale_periods: int = 5
+    frozen_after: timedelta = timedelta(minutes=30)  # data time a frozen sensor must last
     forecast_horizon_min: float = FORECAST_HORIZON / timedelta(minutes=1)  # the pages' 24 h
     forecast_step_min: float = 15.0
     physics_sigma_k: float = 2.0  # σ of the IEC model's residual when no model says [K]
@@ -299,7 +303,14 @@ class Pipeline:
                 "predict with"
             )
         kind = q.TOP_OIL_TEMPERATURE if is_oil(p.target or "") else q.WINDING_TEMPERATURE
-        return _State(p, now, physics, v.StaleTracker(self.settings.stale_periods), None, kind)
+        return _State(
+            p,
+            now,
+            physics,
+            v.StaleTracker(self.settings.stale_periods, self.settings.frozen_after),
+            None,
+            kind,
+        )
 
     def history_minutes(self, p: Profile) -> float:
         """How much history the nowcaster needs [min]."""
@@ -381,7 +392,10 @@ class Pipeline:
         good: dict[str, float] = {}
         event = PredictionEvent(tid, snap.ts, p.thresholds, residual_sigma_k=p.residual_sigma_k)
         for var, raw in snap.values.items():
-            verdict = st.stale.check(v.check_value(var, raw, v.quantity_of(var, quantities)))
+            verdict = v.with_source_quality(
+                v.check_value(var, raw, v.quantity_of(var, quantities)), snap.quality.get(var)
+            )
+            verdict = st.stale.check(verdict, snap.ts)
             if verdict.verdict != v.REJECTED:
                 quality = v.QUALITY_CODE[verdict.verdict]
                 batch["readings"].append([tid, us, var, verdict.value, quality, snap.source])

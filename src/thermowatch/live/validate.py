@@ -4,10 +4,13 @@ Each value of each snapshot gets a :class:`Verdict`:
 
 * ``GOOD``: a finite number inside the physical range of its quantity
   (:func:`thermowatch.data.quantities.out_of_range`, the one table) and not frozen;
-* ``SUSPECT``: a number outside that range, or unchanged for ``stale_periods`` snapshots in a
-  row: stored with its reason (what the field said is kept), never predicted on;
-* ``REJECTED``: not a number at all (``"abc"``, ``true``, NaN, ``null``): it cannot be a
-  reading, so only the refusal and its reason are stored.
+* ``SUSPECT``: a number outside that range, or frozen (:class:`StaleTracker`: unchanged beyond
+  the channel's resolution for a duration while the transformer's other channels move), or
+  flagged by the source itself (an OPC UA ``Uncertain`` status): stored with its reason (what
+  the field said is kept), never predicted on;
+* ``REJECTED``: not a number at all (``"abc"``, ``true``, NaN, ``null``), or refused by the
+  source (an OPC UA ``Bad`` status, a Modbus exception): it cannot be a reading, so only the
+  refusal and its reason are stored.
 
 A timestamp further in the future than ``max_future_skew``, before ``EARLIEST``, or beyond the
 calendar once converted to UTC is refused as a whole (:func:`check_time`, the one time bound of
@@ -110,31 +113,86 @@ def _printable(raw: Any) -> str:
     return text if len(text) <= 100 else text[:97] + "..."
 
 
+def with_source_quality(verdict: Verdict, source: tuple[str, str] | None) -> Verdict:
+    """``verdict`` after the source's own quality (``(SUSPECT | REJECTED, reason)``, e.g. an OPC
+    UA status name): the worse of the two wins, the source's reason first."""
+    if source is None:
+        return verdict
+    quality, reason = source
+    if quality == REJECTED:
+        return Verdict(verdict.variable, _printable(verdict.raw), None, REJECTED, reason)
+    if quality == SUSPECT and verdict.verdict == GOOD:
+        return Verdict(verdict.variable, verdict.raw, verdict.value, SUSPECT, reason)
+    return verdict
+
+
+@dataclass
+class _Run:
+    """The current run of one variable: where it started and the finest step seen."""
+
+    anchor: float
+    since: datetime
+    count: int = 1
+    resolution: float = 0.0  # smallest non-zero step seen [unit]; 0: not known yet
+    moved_at: datetime | None = None  # last time it moved beyond its resolution
+
+
 @dataclass
 class StaleTracker:
-    """Per transformer: a value unchanged for ``stale_periods`` snapshots is frozen (SUSPECT).
+    """Per transformer: a frozen sensor's readings become SUSPECT.
 
-    Holds one counter per variable of the transformer: bounded by its number of variables.
+    A value is frozen when it has stayed within its channel's resolution (the smallest non-zero
+    step seen, so a sensor in whole degrees is not frozen for repeating a degree) for at least
+    ``frozen_after`` of data time and ``stale_periods`` readings, while at least one other
+    channel of the transformer moved beyond its own resolution during that time (when every
+    channel is still, the transformer is quiet, not its sensor broken) -- the live form of
+    :func:`thermowatch.data.clean.flag_frozen`. The first reading of a run is never flagged.
+
+    Holds one run per variable of the transformer: bounded by its number of variables.
     """
 
     stale_periods: int = 5
-    _last: dict[str, float] = field(default_factory=dict)
-    _same: dict[str, int] = field(default_factory=dict)
+    frozen_after: timedelta = timedelta(minutes=30)
+    _runs: dict[str, _Run] = field(default_factory=dict)
+    _frozen: set[str] = field(default_factory=set)
 
-    def check(self, verdict: Verdict) -> Verdict:
-        """Turn a GOOD verdict SUSPECT when its value has been frozen too long."""
+    def check(self, verdict: Verdict, ts: datetime) -> Verdict:
+        """Turn a GOOD verdict at ``ts`` SUSPECT when its value has been frozen too long."""
         if verdict.verdict != GOOD or verdict.value is None:
             return verdict
-        var = verdict.variable
-        same = self._same.get(var, 0) + 1 if self._last.get(var) == verdict.value else 1
-        self._same[var], self._last[var] = same, verdict.value
-        if same >= self.stale_periods:
+        var, value = verdict.variable, verdict.value
+        run = self._runs.get(var)
+        if run is None or ts < run.since:  # first reading, or an out-of-order one: restart
+            self._runs[var] = _Run(value, ts)
+            self._frozen.discard(var)
+            return verdict
+        step = abs(value - run.anchor)
+        if step > 0 and (run.resolution == 0.0 or step < run.resolution):
+            run.resolution = step
+        if step > 0.5 * run.resolution if run.resolution else step > 0:
+            run.anchor, run.since, run.count, run.moved_at = value, ts, 1, ts
+            self._frozen.discard(var)
+            return verdict
+        run.count += 1
+        drivers_moved = any(
+            r.moved_at is not None and r.moved_at > run.since
+            for other, r in self._runs.items()
+            if other != var
+        )
+        if (
+            run.count >= self.stale_periods
+            and ts - run.since >= self.frozen_after
+            and drivers_moved
+        ):
+            self._frozen.add(var)
+            minutes = (ts - run.since).total_seconds() / 60.0
             return Verdict(
-                var, verdict.raw, verdict.value, SUSPECT,
-                f"unchanged for {same} readings (frozen sensor)",
+                var, verdict.raw, value, SUSPECT,
+                f"unchanged for {minutes:.0f} min ({run.count} readings) while other channels "
+                "moved (frozen sensor)",
             )  # fmt: skip
         return verdict
 
     def stale(self) -> list[str]:
         """Variables currently frozen."""
-        return sorted(v for v, n in self._same.items() if n >= self.stale_periods)
+        return sorted(self._frozen)

@@ -517,6 +517,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{n} source(s) reachable: {where}",
     },
     "doctor.scada.down": {"fr": "injoignable(s) : {where}", "en": "not reachable: {where}"},
+    "doctor.scada.problems": {
+        "fr": "à corriger dans la configuration ou sur le serveur : {problems}",
+        "en": "to fix in the configuration or on the server: {problems}",
+    },
     "doctor.channels.ok": {
         "fr": "phase {phase}, canaux : {names}",
         "en": "phase {phase}, channels: {names}",

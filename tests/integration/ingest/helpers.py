@@ -44,5 +44,12 @@ def stored_at(engine: Engine, tid: str, ts: datetime) -> dict[str, float]:
     return {FIELDS[v]: float(x) for v, x in zip(long["variable"], long["value"], strict=True)}
 
 
+def newest_stored(engine: Engine, tid: str) -> dict[str, float]:
+    """``{field key: value}`` of the newest stored reading of each variable of ``tid``."""
+    long = readings_long(engine, tid, datetime(1990, 1, 1, tzinfo=UTC), now() + timedelta(hours=1))
+    last = long.groupby("variable").tail(1)  # sorted by time
+    return {FIELDS[v]: float(x) for v, x in zip(last["variable"], last["value"], strict=True)}
+
+
 def now() -> datetime:
     return datetime.now(UTC)

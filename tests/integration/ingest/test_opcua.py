@@ -15,7 +15,7 @@ from thermowatch.store.migrate import upgrade
 from thermowatch.store.predictions import predictions_frame
 
 from .conftest import free_port
-from .helpers import monitor_for, now, stored_at, wait_for
+from .helpers import monitor_for, newest_stored, now, wait_for
 
 IDS = ["TR-0001", "TR-0002"]
 MODES = ("polling", "subscription")
@@ -41,25 +41,28 @@ def test_server_values_become_reading_and_prediction_rows(tmp_path: Path) -> Non
                 await monitor.start()
                 await monitor.wait_connected(15)
             hub = monitors["subscription"].hub_of["TR-0001"]
+            oil = ("TR-0002", "température huile (°C)")
             for _ in range(2):
                 field.step(now())
                 await server.publish()
                 await wait_for(  # data-change notifications come every 500 ms
-                    lambda: (
-                        hub._latest.get(("TR-0002", "température huile (°C)"))  # type: ignore[attr-defined]
-                        == field.snapshot(1)["oil_c"]
+                    lambda: any(
+                        k == oil and dv.Value.Value == field.snapshot(1)["oil_c"]
+                        for k, dv, _ in hub._changes  # type: ignore[attr-defined]
                     )
                 )
                 for mode, monitor in monitors.items():
                     tick = now()
                     report = await monitor.run_cycle(IDS, tick)
-                    assert (report.with_data, report.readings, report.predictions) == (2, 14, 2)
+                    assert report.with_data == 2 and report.predictions >= 2, mode
                     for i, tid in enumerate(IDS):
-                        assert stored_at(stores[mode], tid, tick) == field.snapshot(i), mode
-                        pred = predictions_frame(
-                            stores[mode], tid, tick, tick + timedelta(microseconds=1)
-                        )
+                        # stamped with the server's source timestamp, not the tick
+                        assert newest_stored(stores[mode], tid) == field.snapshot(i), mode
                         estimate = monitor.states[tid].last_event
+                        pred = predictions_frame(
+                            stores[mode], tid, estimate.ts, estimate.ts + timedelta(microseconds=1)
+                        )
+                        assert estimate.ts <= tick
                         assert pred["value"].iloc[0] == pytest.approx(estimate.predicted_c)
                         assert 30.0 < pred["value"].iloc[0] < 120.0
         finally:
@@ -91,13 +94,16 @@ def test_server_restart_reconnects_and_marks_the_gap(tmp_path: Path, engine: Eng
             assert monitor.states["TR-0001"].status == "no data"
             assert [a.kind for a in monitor.data_alerts] == ["no_data"]
             await server.start()  # same port, new server process state
+            field.step(now())
+            await server.publish()  # the device has sampled again since
             await monitor.wait_connected(20)
             back = now()
             assert (await monitor.run_cycle(["TR-0001"], back)).with_data == 1
-            assert list(monitor.states["TR-0001"].gaps) == [(first, back)]
+            [(gap_from, gap_to)] = list(monitor.states["TR-0001"].gaps)
+            assert gap_from <= first and first < gap_to <= back  # source timestamps
             assert [a.kind for a in monitor.data_alerts] == ["no_data", "data_back"]
             assert hub.reconnects >= 1
-            assert stored_at(engine, "TR-0001", back) == field.snapshot(0)
+            assert newest_stored(engine, "TR-0001") == field.snapshot(0)
         finally:
             await monitor.shutdown()
             await server.stop()

@@ -100,18 +100,22 @@ def test_silent_source_raises_one_data_alert_and_marks_the_gap(tmp_path: Path) -
 
 def test_stale_sensor_is_flagged_and_not_used(tmp_path: Path) -> None:
     async def scenario() -> None:
-        monitor, hub = fake_monitor(tmp_path, config(tmp_path, stale_periods=3))
+        cfg = config(tmp_path, stale_periods=3, frozen_after_s=120)
+        monitor, hub = fake_monitor(tmp_path, cfg)
         await monitor.start()
-        for i in range(4):
+        for i in range(5):
             tick = T0 + timedelta(minutes=i)
+            ambient = 20.0 + 0.1 * (i % 2)  # moves: only the winding is stuck
             hub.pending = {
-                "T1": [_sample(tick, {CURRENT: 700.0 + i, AMBIENT: 20.0, WINDING: 61.0})]
+                "T1": [_sample(tick, {CURRENT: 700.0 + i, AMBIENT: ambient, WINDING: 61.0})]
             }
             await monitor.run_cycle(["T1"], tick)
         await monitor.shutdown()
         long = readings_long(monitor.engine, "T1", T0, T0 + timedelta(hours=1))
         winding = long[long["variable"] == WINDING]
-        assert winding["quality"].tolist() == [0, 0, 1, 1]  # stored, flagged suspect
+        # frozen from 2 minutes (frozen_after_s) and 3 readings on: stored, flagged suspect
+        assert winding["quality"].tolist() == [0, 0, 1, 1, 1]
+        assert long[long["variable"] == AMBIENT]["quality"].tolist() == [0] * 5
         assert monitor.states["T1"].residual_k is None  # a frozen value is no measurement
 
     asyncio.run(scenario())

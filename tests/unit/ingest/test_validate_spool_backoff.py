@@ -17,6 +17,7 @@ from thermowatch.live.validate import (
     check_value,
     quantity_of,
     to_utc,
+    with_source_quality,
 )
 
 
@@ -63,14 +64,66 @@ def test_instants_at_the_calendar_edge_are_refused_not_raised() -> None:
     assert check_time(datetime(2026, 11, 30, 12), now, skew) is None
 
 
-def test_stale_after_n_identical_readings() -> None:
-    v = StaleTracker(stale_periods=3)
-    oil = "température huile (°C)"
-    verdicts = [v.check(check_value(oil, 60.0, "top_oil_temperature")).verdict for _ in range(4)]
-    assert verdicts == [GOOD, GOOD, SUSPECT, SUSPECT]
+def test_frozen_means_still_for_a_duration_while_drivers_move() -> None:
+    v = StaleTracker(stale_periods=3, frozen_after=timedelta(minutes=10))
+    oil, amps = "température huile (°C)", "courant (A)"
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def step(minute: int, oil_c: float, current: float) -> str:
+        ts = t0 + timedelta(minutes=minute)
+        v.check(check_value(amps, current, "current"), ts)
+        return v.check(check_value(oil, oil_c, "top_oil_temperature"), ts).verdict
+
+    # Load moves every minute, the oil stays at 60.0: frozen once 10 minutes have passed.
+    verdicts = [step(m, 60.0, 700.0 + m) for m in range(12)]
+    assert verdicts == [GOOD] * 10 + [SUSPECT] * 2
     assert v.stale() == [oil]
-    assert v.check(check_value(oil, 60.1, "top_oil_temperature")).verdict == GOOD  # it moves
+    assert step(12, 60.1, 712.0) == GOOD  # it moves
     assert v.stale() == []
+
+
+def test_whole_degree_ambient_updated_every_second_is_not_frozen() -> None:
+    """The integrator's case: an ambient in whole degrees, read every second beside a moving
+    load, stays at 21 for minutes at a time: quantisation, not a frozen sensor (the old rule,
+    five equal readings, flagged 30 of 132)."""
+    v = StaleTracker()  # the defaults: 5 readings and 30 min
+    ambient, amps = "température ambiante (°C)", "courant (A)"
+    t0 = datetime(2026, 7, 1, 12, tzinfo=UTC)
+    verdicts = []
+    for s in range(132):
+        ts = t0 + timedelta(seconds=s)
+        v.check(check_value(amps, 800.0 + (s % 7), "current"), ts)
+        degrees = 21.0 if s < 70 else 22.0
+        verdicts.append(v.check(check_value(ambient, degrees, "ambient_temperature"), ts).verdict)
+    assert verdicts.count(SUSPECT) == 0
+
+
+def test_a_quiet_transformer_is_not_frozen() -> None:
+    """Every channel still for an hour: nothing moved, so no sensor is blamed."""
+    v = StaleTracker(stale_periods=3, frozen_after=timedelta(minutes=10))
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    out = set()
+    for m in range(60):
+        for var, value, qty in (
+            ("courant (A)", 0.0, "current"),
+            ("OT", 35.0, "top_oil_temperature"),
+        ):
+            out.add(v.check(check_value(var, value, qty), t0 + timedelta(minutes=m)).verdict)
+    assert out == {GOOD}
+
+
+def test_source_quality_is_applied_before_our_checks() -> None:
+    oil = "température huile (°C)"
+    good = check_value(oil, 0.0, "top_oil_temperature")
+    bad = with_source_quality(good, (REJECTED, "OPC UA status BadSensorFailure"))
+    assert (bad.verdict, bad.value, bad.reason) == (
+        REJECTED,
+        None,
+        "OPC UA status BadSensorFailure",
+    )
+    unsure = with_source_quality(good, (SUSPECT, "OPC UA status UncertainLastUsableValue"))
+    assert (unsure.verdict, unsure.value) == (SUSPECT, 0.0)
+    assert with_source_quality(good, None) is good
 
 
 def test_quarantine_moves_a_batch_out_of_the_way(tmp_path: Path) -> None:

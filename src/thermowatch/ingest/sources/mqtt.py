@@ -138,8 +138,7 @@ class MqttHub(Hub):
             topics = [(topic, self.transformers[tid].source.qos) for topic, tid in topic_of.items()]
             for start in range(0, len(topics), SUBSCRIBE_CHUNK):
                 await client.subscribe(topics[start : start + SUBSCRIBE_CHUNK])
-            self.connected.set()
-            self.backoff.reset()
+            self._up()
             log.info("%s: connected, %d topics", self.label, len(topics))
             async for message in client.messages:
                 tid = topic_of.get(str(message.topic))
