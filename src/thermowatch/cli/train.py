@@ -147,7 +147,9 @@ def train(
     if transformer is not None:
         from thermowatch.cli.model import register_artifact
 
-        version = register_artifact(model_dir, transformer, database_url)
+        version = register_artifact(
+            model_dir, transformer, database_url, training_frame=result.measurements.frame
+        )
         console.print(f"registered as {version.transformer_id}'s {version.status}")
     else:  # no dead end: say how serve and monitor get to use this model
         console.print(
