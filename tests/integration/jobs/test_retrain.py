@@ -11,13 +11,12 @@ import pytest
 
 from thermowatch.data.measurements import clean_measurements
 from thermowatch.data.simulator import TIMESTAMP, WINDING, simulate_sample
-from thermowatch.jobs.retrain import HOLDOUT
+from thermowatch.jobs.retrain import HOLDOUT, models_dir
 from thermowatch.jobs.scheduler import in_process, tick
 from thermowatch.learn.accuracy import validation_error
 from thermowatch.learn.artifact import save_model
 from thermowatch.learn.train import TrainOptions, train
 from thermowatch.live.champion import artifact_digest, load_champion
-from thermowatch.store.alerts import open_alerts
 from thermowatch.store.engine import make_engine
 from thermowatch.store.jobs import get_run, recent_checks, run_counts
 from thermowatch.store.migrate import upgrade
@@ -105,23 +104,30 @@ def test_summer_outside_the_trained_range_triggers_a_retrain_that_is_scored_and_
         ] == "retired"
 
 
-def test_fault_periods_are_kept_out_of_training(store):
+def test_fault_periods_are_kept_out_of_training_and_scoring(store):
     from thermowatch.jobs.retrain import fault_periods
-    from thermowatch.store.alerts import raise_alert
+    from thermowatch.store.alerts import raise_alert, resolve_alert
 
-    raise_alert(store, TR, "anomaly", "ALERTE", "cooling stage 2 off",
-                at=datetime(2024, 6, 1, tzinfo=UTC))  # fmt: skip
+    june, july = datetime(2024, 6, 1, tzinfo=UTC), datetime(2024, 7, 1, tzinfo=UTC)
+    alert = raise_alert(store, TR, "anomaly", "ALERTE", "cooling stage 2 off", at=june)
     periods = fault_periods(store, TR, datetime(2024, 5, 1, tzinfo=UTC), AT - HOLDOUT)
-    assert periods == [(datetime(2024, 6, 1, tzinfo=UTC), AT - HOLDOUT)]  # still open
+    assert periods == [(june, AT - HOLDOUT)]  # still open
+    # Open over the whole holdout: neither model can be judged there, so nothing is trained.
     tick(store, in_process(store), now=AT, periods={"retrain": DAY})
-    (run,) = [get_run(store, 1)]
+    run = get_run(store, 1)
+    assert run.status == "done" and run.result["verdict"] == "insufficient_data", run.result
+    assert run.result["reason"].startswith("0 measured")
+    assert [p.name for p in (models_dir() / TR).iterdir()] == [champion(store, TR).id]
+
+    resolve_alert(store, alert, "operator", at=july)  # the fault ends before the holdout
+    tick(store, in_process(store), now=AT + DAY, periods={"retrain": DAY})
+    run = get_run(store, 2)
     assert run.status == "done", run.error
     assert run.result["excluded_fault_periods"] == 1
-    # Rows trained on: only before June (the open anomaly covers the rest up to the holdout).
-    assert run.result["rows_trained"] == (datetime(2024, 6, 1, tzinfo=UTC) - START) / timedelta(
-        minutes=30
-    )
-    assert [a.kind for a in open_alerts(store, TR)] == ["anomaly"]
+    # Rows trained on: all but June (the anomaly's period), up to the holdout of AT + 1 day.
+    step = timedelta(minutes=30)
+    assert run.result["rows_trained"] == (AT + DAY - HOLDOUT - START - (july - june)) / step
+    assert run.result["scored_points"] >= 168
     assert np.isfinite(run.result["decision"]["challenger_rmse_k"])
 
 
