@@ -1,0 +1,144 @@
+"""The lifecycle on the path users take, on a real PostgreSQL: ``train --transformer`` on an
+export with empty cells, its history imported (``db import``) and a month pushed through the
+live pipeline with missing values, then ``jobs run`` and ``jobs status`` as an operator types
+them. Two transformers: one whose cooling fails (+8 K at the same load and ambient: "the
+transformer changed", an alert and no retraining) and one in a warmer world (+10 °C ambient,
+outside the trained range: "the world moved", a retraining scored on days neither model saw)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from thermowatch.data.simulator import (
+    ACTIVE_POWER,
+    AMBIENT,
+    CURRENT,
+    OIL,
+    TIMESTAMP,
+    WINDING,
+    simulate_sample,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+REPO = Path(__file__).resolve().parents[3]
+TRAIN_DAYS, PUSH_DAYS = 75, 30
+
+
+def _tw(url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "THERMOWATCH_DATABASE_URL": url, "PYTHONPATH": str(REPO / "src"),
+            **(env or {})}  # fmt: skip
+    return subprocess.run([sys.executable, "-m", "thermowatch", *args], env=full,
+                          capture_output=True, text=True, timeout=900)  # fmt: skip
+
+
+def _export(tmp_path: Path) -> tuple[Path, pd.DataFrame]:
+    """The training export (hourly, empty cells included) and the frame it came from."""
+    s = simulate_sample(days=TRAIN_DAYS, step="1h", seed=5, start="2024-01-01").frame
+    file = tmp_path / "export.csv"
+    holes = s.copy()
+    holes.loc[100, CURRENT] = np.nan  # one empty current, one empty power, as SCADA exports go
+    holes.loc[900, ACTIVE_POWER] = np.nan
+    holes.to_csv(file, index=False)
+    return file, s
+
+
+def _pushed(trained: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """PUSH_DAYS after the export: the inputs of its last PUSH_DAYS (inside the trained range),
+    then the scenario: cooling failed (+8 K measured, last 12 days) or a warmer world."""
+    last = trained.tail(PUSH_DAYS * 24).copy()
+    last[TIMESTAMP] = pd.to_datetime(last[TIMESTAMP]) + timedelta(days=PUSH_DAYS)
+    n = len(last)
+    if scenario == "cooling":
+        fault = np.arange(n) >= n - 12 * 24
+        for col in (WINDING, OIL):
+            last.loc[last.index[fault], col] += 8.0
+    else:
+        for col in (AMBIENT, WINDING, OIL):
+            last[col] += 10.0
+    return last.set_index(TIMESTAMP)
+
+
+def _push(engine, tid: str, frame: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    from thermowatch.live import Pipeline
+    from thermowatch.live.champion import load_champion
+    from thermowatch.live.pipeline import Snapshot
+    from thermowatch.live.profiles import store_profile
+
+    pipeline = Pipeline(
+        engine, lambda t: store_profile(engine, t, predictor=load_champion(engine, t))
+    )
+    frame.index = frame.index.tz_localize("UTC")
+    for day in range(PUSH_DAYS):
+        part = frame.iloc[day * 24 : (day + 1) * 24]
+        snaps = []
+        for i, (ts, row) in enumerate(part.iterrows()):
+            values = row.dropna().to_dict()
+            if day == 3 and i == 5:  # a missing current and a missing power in the push
+                values.pop(CURRENT)
+            if day == 20 and i == 7:
+                values.pop(ACTIVE_POWER)
+            snaps.append(Snapshot(tid, ts.to_pydatetime(), values, "scada"))
+        pipeline.process(snaps, now=part.index[-1].to_pydatetime() + timedelta(minutes=1))
+
+
+def test_train_import_push_and_jobs_on_postgresql(pg_cluster, tmp_path):
+    from thermowatch.store.alerts import open_alerts
+    from thermowatch.store.engine import make_engine
+    from thermowatch.store.models import champion
+
+    url = pg_cluster.create_database(f"lc_{uuid.uuid4().hex[:10]}")
+    file, trained = _export(tmp_path)
+    env = {"THERMOWATCH_MODELS_DIR": str(tmp_path / "challengers")}
+    for tid in ("TR-A", "TR-B"):
+        out = _tw(url, "train", str(file), "--transformer", tid, "--out", str(tmp_path / tid))
+        assert out.returncode == 0, out.stderr[-2000:]
+        imported = _tw(url, "db", "import", str(file), "--transformer", tid)
+        assert imported.returncode == 0, imported.stderr[-2000:]
+    engine = make_engine(url)
+    for tid in ("TR-A", "TR-B"):
+        metrics = champion(engine, tid).metrics
+        assert metrics["validation"]["rmse"] > 0 and metrics["test"]["rmse"] > 0
+        assert metrics["training_window"]["end"].startswith("2024-03-15")
+        assert metrics["input_ranges_source"] == "training data"
+        assert CURRENT in metrics["input_ranges"]
+    _push(engine, "TR-A", _pushed(trained, "cooling"))
+    _push(engine, "TR-B", _pushed(trained, "warmer"))
+    at = pd.Timestamp(trained[TIMESTAMP].iloc[-1]) + timedelta(days=PUSH_DAYS, hours=1)
+    at_text = at.strftime("%Y-%m-%dT%H:%M:%S")
+
+    first = _tw(url, "jobs", "run", "--at", at_text, env=env)
+    assert first.returncode == 0, first.stdout + first.stderr[-2000:]
+    second = _tw(url, "jobs", "run", "--at", at_text, env=env)  # the retraining drift asked for
+    assert second.returncode == 0, second.stdout + second.stderr[-2000:]
+    status = json.loads(_tw(url, "jobs", "status", "--json").stdout)
+    a, b = status["transformers"]["TR-A"], status["transformers"]["TR-B"]
+    print(f"\nTR-A: {json.dumps(a)}\nTR-B: {json.dumps(b)}")
+    assert a["accuracy"]["verdict"] in ("ok", "watch", "degraded"), a
+    assert a["drift"]["verdict"] == "transformer_changed", a
+    assert a["retrain"] is None  # a person must look: no retraining on a fault
+    assert "residual_drift" in [x.kind for x in open_alerts(engine, "TR-A")]
+    assert b["drift"]["verdict"] == "world_moved", b
+    assert b["retrain"]["status"] == "done" and b["retrain"]["verdict"] == "trained", b
+    reasons = [(r or {}).get("reason") or "" for x in (a, b) for r in x.values()]
+    assert not any("abandoned" in text for text in reasons), reasons
+    assert status["runs"]["retrain"] == {"done": 1}
+    from thermowatch.store.jobs import latest_runs
+
+    result = latest_runs(engine)["TR-B"]["retrain"].result
+    assert not result["champion_saw_holdout"]  # scored on 14 days neither model trained on
+    assert result["scored_points"] >= 168
+    assert result["decision"]["champion_rmse_k"] > 0
+    print(f"TR-B retrain: champion {result['decision']['champion_rmse_k']:.3f} K vs challenger "
+          f"{result['decision']['challenger_rmse_k']:.3f} K on {result['scored_points']} points, "
+          f"promote={result['decision']['promote']} {result['decision']['reasons']}")  # fmt: skip
+    engine.dispose()
