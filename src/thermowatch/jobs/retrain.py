@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from thermowatch.data.measurements import clean_measurements
 from thermowatch.errors import InputError
 from thermowatch.jobs.model_facts import lifecycle_facts, registered_metrics
 from thermowatch.jobs.promotion import apply_decision
+from thermowatch.jobs.runner import LEASE
 from thermowatch.jobs.tasks import (
     JobOutput,
     drop_periods,
@@ -39,7 +41,7 @@ from thermowatch.learn.promotion import decide_promotion
 from thermowatch.learn.train import TrainOptions, train
 from thermowatch.live.champion import artifact_digest, load_champion, load_verified
 from thermowatch.paths import default_models_dir
-from thermowatch.store.models import champion, insert_challenger
+from thermowatch.store.models import champion, insert_challenger, list_models
 from thermowatch.store.readings import readings_frame
 from thermowatch.store.transformers import get_transformer
 
@@ -124,6 +126,7 @@ def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
         result, fitted = train(measurements, retrain_options(old, split))
     except InputError as exc:  # what `train` refuses on a file, said the same way
         return _refused(str(exc))
+    remove_orphans(engine, models_dir() / transformer_id)
     directory = save_model(result, fitted, models_dir() / transformer_id)
     try:
         return _score_and_register(engine, transformer_id, at, current.id, old, result,
@@ -132,6 +135,22 @@ def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)  # a failed attempt leaves no directory
         raise
+
+
+def remove_orphans(engine: Engine, directory: Path, older_than: timedelta = LEASE) -> list[str]:
+    """Remove the artifact directories under ``directory`` that no model version registers and
+    that are older than a run's lease: what a worker killed mid-retrain left (it could not clean
+    up; a younger one may be another worker's attempt in progress). Returns their names."""
+    if not directory.is_dir():
+        return []
+    registered = {name for m in list_models(engine) for name in (m.id, Path(m.artifact_path).name)}
+    cutoff = time.time() - older_than.total_seconds()
+    gone = []
+    for child in directory.iterdir():
+        if child.is_dir() and child.name not in registered and child.stat().st_mtime < cutoff:
+            shutil.rmtree(child, ignore_errors=True)
+            gone.append(child.name)
+    return gone
 
 
 def _refused(reason: str) -> JobOutput:

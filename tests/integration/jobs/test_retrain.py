@@ -77,6 +77,11 @@ def test_summer_outside_the_trained_range_triggers_a_retrain_that_is_scored_and_
     tick(store, in_process(store), now=AT, periods=CHECKS)
     drift = recent_checks(store, TR, "drift", limit=1)[0]
     assert drift["verdict"] == "world_moved"
+    # Registered with its validation error only (as an older version did): completed from its
+    # artifact by the first job, and the drift reference ends where its training data ended.
+    window = champion(store, TR).metrics["training_window"]
+    assert window["end"].startswith("2024-04-14T23:30")
+    assert drift["values"]["reference"]["end"].startswith("2024-04-14T23:30")
     assert "température ambiante (°C)" in drift["values"]["moved_inputs"]
     assert run_counts(store, "retrain") == {"queued": 1}
 

@@ -89,3 +89,21 @@ def test_too_few_points_is_a_verdict_that_says_how_many(engine):
     assert runs["accuracy"].result["reason"].startswith("0 valid pairs of measured and predicted")
     assert "at least 24 needed" in runs["accuracy"].result["reason"]
     assert "at least 48 needed" in runs["drift"].result["reason"]
+
+
+def test_a_killed_retrain_attempts_directory_is_removed_by_the_next_attempt(engine, tmp_path):
+    import os
+    import time
+
+    from thermowatch.jobs.retrain import remove_orphans
+
+    populate(engine, "T1")  # registers T1-m1
+    root = tmp_path / "models" / "T1"
+    for name in ("T1-m1", "killed-attempt", "attempt-in-progress"):
+        (root / name).mkdir(parents=True)
+        (root / name / "model.json").write_text("{}")
+    old = time.time() - 3600
+    for name in ("T1-m1", "killed-attempt"):
+        os.utime(root / name, (old, old))
+    assert remove_orphans(engine, root) == ["killed-attempt"]
+    assert sorted(p.name for p in root.iterdir()) == ["T1-m1", "attempt-in-progress"]
