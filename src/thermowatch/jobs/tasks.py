@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, func, or_, select
 
 from thermowatch.alerts.hook import alert_hook
 from thermowatch.errors import InputError
-from thermowatch.jobs.model_facts import LifecycleFacts, lifecycle_facts
+from thermowatch.jobs.model_facts import lifecycle_facts
 from thermowatch.learn.accuracy import DEGRADED_FACTOR, MIN_SAMPLES, degraded, live_errors
 from thermowatch.learn.drift import DriftVerdict, ResidualBaseline, check_drift
 from thermowatch.store.jobs import enqueue_runs, recent_checks, record_check
@@ -56,10 +56,6 @@ class JobOutput:
             w(conn)
 
 
-class Insufficient(Exception):
-    """A job cannot conclude: its reason becomes an ``insufficient_data`` verdict."""
-
-
 def _champion_and_target(engine: Engine, transformer_id: str) -> tuple[ModelVersion, str] | str:
     model = champion(engine, transformer_id)
     if model is None:
@@ -68,13 +64,6 @@ def _champion_and_target(engine: Engine, transformer_id: str) -> tuple[ModelVers
     if not target:
         return "the transformer has no target_variable (measured temperature) configured"
     return model, target
-
-
-def _facts(engine: Engine, model: ModelVersion) -> LifecycleFacts:
-    try:
-        return lifecycle_facts(engine, model)
-    except InputError as exc:
-        raise Insufficient(str(exc)) from exc
 
 
 def fault_periods(engine: Engine, transformer_id: str, start: datetime, end: datetime
@@ -138,8 +127,8 @@ def score_accuracy(engine: Engine, transformer_id: str, at: datetime) -> JobOutp
         return JobOutput({"verdict": "skipped", "reason": found})
     model, target = found
     try:
-        facts = _facts(engine, model)
-    except Insufficient as exc:
+        facts = lifecycle_facts(engine, model)
+    except InputError as exc:  # no validation error nor training window: the reason says so
         return _insufficient(model, str(exc))
     measured, predicted = _measured_and_predicted(engine, transformer_id, model, target, at)
     faults = fault_periods(engine, transformer_id, at - RECENT, at + timedelta(microseconds=1))
@@ -189,8 +178,8 @@ def check_model_drift(engine: Engine, transformer_id: str, at: datetime) -> JobO
         return JobOutput({"verdict": "skipped", "reason": found})
     model, target = found
     try:
-        facts = _facts(engine, model)
-    except Insufficient as exc:
+        facts = lifecycle_facts(engine, model)
+    except InputError as exc:  # no validation error nor training window: the reason says so
         return _insufficient(model, str(exc))
     ref_start = max(facts.train_start, facts.train_end - REFERENCE)
     reference = readings_frame(engine, transformer_id, ref_start,
