@@ -29,9 +29,10 @@ from thermowatch.data.simulator import (
     simulate_sample,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+# Two trainings through the CLI, three weeks pushed through the live pipeline, two runners.
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(2400)]
 REPO = Path(__file__).resolve().parents[3]
-TRAIN_DAYS, PUSH_DAYS = 75, 30
+TRAIN_DAYS, PUSH_DAYS = 75, 21
 
 
 def _tw(url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
@@ -85,20 +86,23 @@ def _push(engine, tid: str, frame: pd.DataFrame) -> None:  # type: ignore[no-unt
             values = row.dropna().to_dict()
             if day == 3 and i == 5:  # a missing current and a missing power in the push
                 values.pop(CURRENT)
-            if day == 20 and i == 7:
+            if day == 15 and i == 7:
                 values.pop(ACTIVE_POWER)
             snaps.append(Snapshot(tid, ts.to_pydatetime(), values, "scada"))
         pipeline.process(snaps, now=part.index[-1].to_pydatetime() + timedelta(minutes=1))
 
 
-def test_train_import_push_and_jobs_on_postgresql(pg_cluster, tmp_path):
-    from thermowatch.store.alerts import open_alerts
+@pytest.fixture(scope="module")
+def trained(pg_cluster, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A PostgreSQL database as the user leaves it before the first tick (cloned per runner):
+    both transformers trained and registered, history imported, a month pushed."""
     from thermowatch.store.engine import make_engine
     from thermowatch.store.models import champion
 
-    url = pg_cluster.create_database(f"lc_{uuid.uuid4().hex[:10]}")
-    file, trained = _export(tmp_path)
-    env = {"THERMOWATCH_MODELS_DIR": str(tmp_path / "challengers")}
+    tmp_path = tmp_path_factory.mktemp("lifecycle-pg")
+    name = f"lc_{uuid.uuid4().hex[:10]}"
+    url = pg_cluster.create_database(name)
+    file, frame = _export(tmp_path)
     for tid in ("TR-A", "TR-B"):
         out = _tw(url, "train", str(file), "--transformer", tid, "--out", str(tmp_path / tid))
         assert out.returncode == 0, out.stderr[-2000:]
@@ -111,34 +115,91 @@ def test_train_import_push_and_jobs_on_postgresql(pg_cluster, tmp_path):
         assert metrics["training_window"]["end"].startswith("2024-03-15")
         assert metrics["input_ranges_source"] == "training data"
         assert CURRENT in metrics["input_ranges"]
-    _push(engine, "TR-A", _pushed(trained, "cooling"))
-    _push(engine, "TR-B", _pushed(trained, "warmer"))
-    at = pd.Timestamp(trained[TIMESTAMP].iloc[-1]) + timedelta(days=PUSH_DAYS, hours=1)
-    at_text = at.strftime("%Y-%m-%dT%H:%M:%S")
+    _push(engine, "TR-A", _pushed(frame, "cooling"))
+    _push(engine, "TR-B", _pushed(frame, "warmer"))
+    engine.dispose()
+    at = pd.Timestamp(frame[TIMESTAMP].iloc[-1]) + timedelta(days=PUSH_DAYS, hours=1)
+    return name, at.tz_localize("UTC").to_pydatetime()
 
+
+def _clone(pg_cluster, template: str) -> str:  # type: ignore[no-untyped-def]
+    import psycopg
+
+    name = f"lc_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"host=127.0.0.1 port={pg_cluster.port} user=postgres dbname=postgres",
+                         autocommit=True) as conn:  # fmt: skip
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return pg_cluster.url(name)
+
+
+def _run_in_process(url: str, at, env: dict) -> None:  # type: ignore[no-untyped-def]
+    at_text = at.strftime("%Y-%m-%dT%H:%M:%S")
     first = _tw(url, "jobs", "run", "--at", at_text, env=env)
     assert first.returncode == 0, first.stdout + first.stderr[-2000:]
     second = _tw(url, "jobs", "run", "--at", at_text, env=env)  # the retraining drift asked for
     assert second.returncode == 0, second.stdout + second.stderr[-2000:]
+
+
+def _run_on_celery(url: str, at, env: dict, redis_url: str) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from celery_helpers import start_worker, stop_workers, worker_env
+
+    from thermowatch.jobs.celery_app import dispatcher, make_app
+    from thermowatch.jobs.scheduler import tick
+    from thermowatch.store.engine import make_engine
+    from thermowatch.store.jobs import run_counts
+
+    engine = make_engine(url)
+    workers = [start_worker(worker_env(redis_url, url, 600, **env)) for _ in range(2)]
+    dispatch = dispatcher(make_app(redis_url))
+    try:
+        deadline = time.monotonic() + 900
+        for expected in (4, 5):  # the daily checks, then the retraining drift asked for
+            tick(engine, dispatch, now=at)
+            while (
+                time.monotonic() < deadline
+                and sum(run_counts(engine).get(s, 0) for s in ("done", "failed")) < expected
+            ):
+                time.sleep(0.5)
+    finally:
+        stop_workers(*workers)
+        engine.dispose()
+
+
+@pytest.mark.parametrize("runner", ["in_process", "celery"])
+def test_train_import_push_and_jobs_on_postgresql(pg_cluster, trained, runner, tmp_path, request):
+    from thermowatch.store.alerts import open_alerts
+    from thermowatch.store.engine import make_engine
+    from thermowatch.store.jobs import latest_runs
+
+    template, at = trained
+    url = _clone(pg_cluster, template)
+    env = {"THERMOWATCH_MODELS_DIR": str(tmp_path / "challengers")}
+    if runner == "in_process":
+        _run_in_process(url, at, env)
+    else:
+        _run_on_celery(url, at, env, request.getfixturevalue("redis_url"))
     status = json.loads(_tw(url, "jobs", "status", "--json").stdout)
     a, b = status["transformers"]["TR-A"], status["transformers"]["TR-B"]
-    print(f"\nTR-A: {json.dumps(a)}\nTR-B: {json.dumps(b)}")
+    print(f"\n{runner} TR-A: {json.dumps(a)}\n{runner} TR-B: {json.dumps(b)}")
     assert a["accuracy"]["verdict"] in ("ok", "watch", "degraded"), a
     assert a["drift"]["verdict"] == "transformer_changed", a
     assert a["retrain"] is None  # a person must look: no retraining on a fault
+    engine = make_engine(url)
     assert "residual_drift" in [x.kind for x in open_alerts(engine, "TR-A")]
+    assert b["accuracy"]["verdict"] in ("ok", "watch", "degraded"), b
     assert b["drift"]["verdict"] == "world_moved", b
     assert b["retrain"]["status"] == "done" and b["retrain"]["verdict"] == "trained", b
     reasons = [(r or {}).get("reason") or "" for x in (a, b) for r in x.values()]
     assert not any("abandoned" in text for text in reasons), reasons
     assert status["runs"]["retrain"] == {"done": 1}
-    from thermowatch.store.jobs import latest_runs
-
     result = latest_runs(engine)["TR-B"]["retrain"].result
+    engine.dispose()
     assert not result["champion_saw_holdout"]  # scored on 14 days neither model trained on
     assert result["scored_points"] >= 168
-    assert result["decision"]["champion_rmse_k"] > 0
-    print(f"TR-B retrain: champion {result['decision']['champion_rmse_k']:.3f} K vs challenger "
-          f"{result['decision']['challenger_rmse_k']:.3f} K on {result['scored_points']} points, "
-          f"promote={result['decision']['promote']} {result['decision']['reasons']}")  # fmt: skip
-    engine.dispose()
+    decision = result["decision"]
+    assert decision["champion_rmse_k"] > 0 and decision["challenger_rmse_k"] > 0
+    print(f"{runner} TR-B retrain: champion {decision['champion_rmse_k']:.3f} K vs challenger "
+          f"{decision['challenger_rmse_k']:.3f} K on {result['scored_points']} points, "
+          f"promote={decision['promote']} {decision['reasons']}")  # fmt: skip
