@@ -16,6 +16,7 @@ import logging
 import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -202,8 +203,10 @@ def ab_report(engine: Any, experiment: str, at: datetime | None = None,
         measured = readings_frame(engine, t.transformer_id, t.started_at, end, [target] if target
                                   else None, good_only=True)  # fmt: skip
         served = predictions_frame(engine, t.transformer_id, t.started_at, end)
-        # Arm B is served by the challenger; arm A by whatever else served (its champion).
-        mine = served["model_id"] == t.model_id
+        # Arm B is served by the challenger; arm A by whatever else served (its champion). The
+        # live path stores the artifact's id, which names the directory the registry points to.
+        ids = {t.model_id, Path(get_model(engine, t.model_id).artifact_path).name}
+        mine = served["model_id"].isin(ids)
         served = served[mine if t.arm == "b" else ~mine]
         serving = sorted(set(served["model_id"]))
         err: dict[str, float] = {"n": 0}
