@@ -19,7 +19,12 @@ from thermowatch.alerts.hook import alert_hook
 from thermowatch.errors import InputError
 from thermowatch.jobs.model_facts import lifecycle_facts
 from thermowatch.learn.accuracy import DEGRADED_FACTOR, MIN_SAMPLES, degraded, live_errors
-from thermowatch.learn.drift import DriftVerdict, ResidualBaseline, check_drift
+from thermowatch.learn.drift import (
+    DriftVerdict,
+    ResidualBaseline,
+    check_drift,
+    detectable_shift,
+)
 from thermowatch.store.jobs import enqueue_runs, recent_checks, record_check
 from thermowatch.store.models import ModelVersion, champion
 from thermowatch.store.predictions import predictions_frame
@@ -224,7 +229,10 @@ def check_model_drift(engine: Engine, transformer_id: str, at: datetime) -> JobO
     def write(conn: Connection) -> None:
         record_check(conn, transformer_id, model.id, "drift", at, report.verdict.value, values)
 
-    limit = ResidualBaseline.from_rmse(facts.validation_rmse, facts.validation_bias).sigma
+    # The alert's limit is the verdict's own (half the detectable shift): a "transformer
+    # changed" verdict always raises it, a stable one resolves it.
+    sigma = ResidualBaseline.from_rmse(facts.validation_rmse, facts.validation_bias).sigma
+    limit = detectable_shift(sigma) / 2.0
     writes = [write]
     if action == "retrain":  # retrain now, not at the next 90-day mark
         writes.append(lambda conn: enqueue_runs(conn, "retrain", [transformer_id], at))

@@ -113,6 +113,13 @@ def page_hinkley(residuals: np.ndarray, delta: float, mean: float | None = None)
     return np.maximum(ph_up, ph_down)
 
 
+def detectable_shift(sigma: float) -> float:
+    """Residual mean shift the drift check detects by default [K]: 1.5 σ of the validation
+    residuals, at least 0.5 K (a model with a wide error band is not flagged for its noise).
+    A shift counts once the mean moved by half of it (see :func:`check_drift`)."""
+    return max(1.5 * sigma, 0.5)
+
+
 @dataclass(frozen=True)
 class ResidualBaseline:
     """The in-control residuals of a model: mean (bias) and spread on its validation period [K]."""
@@ -244,7 +251,7 @@ def check_drift(
     sigma, bias = base.sigma, base.bias
     rec = np.asarray(recent_residuals, dtype=np.float64)
     rec = rec[np.isfinite(rec)]
-    shift = shift_k if shift_k is not None else max(1.5 * sigma, 0.5)
+    shift = shift_k if shift_k is not None else detectable_shift(sigma)
     thresh = threshold_k if threshold_k is not None else 50.0 * shift
 
     drifts = []

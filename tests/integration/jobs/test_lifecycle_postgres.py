@@ -187,6 +187,9 @@ def test_train_import_push_and_jobs_on_postgresql(pg_cluster, trained, runner, t
     assert a["drift"]["verdict"] == "transformer_changed", a
     assert a["retrain"] is None  # a person must look: no retraining on a fault
     engine = make_engine(url)
+    drift_a = latest_runs(engine)["TR-A"]["drift"].result
+    print(f"{runner} TR-A drift: shift {drift_a['residual_shift_k']:.2f} K, Page-Hinkley "
+          f"{drift_a['page_hinkley_max_k']:.1f} K on {drift_a['n']} residuals")  # fmt: skip
     assert "residual_drift" in [x.kind for x in open_alerts(engine, "TR-A")]
     assert b["accuracy"]["verdict"] in ("ok", "watch", "degraded"), b
     assert b["drift"]["verdict"] == "world_moved", b
