@@ -9,11 +9,9 @@ older version, completed from its artifact the first time a job needs it): one h
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -119,13 +117,15 @@ def _artifact_ranges(meta: Mapping[str, Any]) -> dict[str, dict[str, float]]:
 
 
 def _read_metadata(model: ModelVersion) -> dict[str, Any]:
-    path = Path(model.artifact_path) / "metadata.json"
+    """The artifact's metadata, checked against its SHA-256 sums first."""
+    from thermowatch.learn.artifact import verify_model
+
     try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError) as exc:
+        return verify_model(model.artifact_path)
+    except InputError as exc:
         raise InputError(
             f"model {model.id}: registered without a validation error or training-data window, "
-            f"and its artifact's metadata cannot be read ({path}: {exc.__class__.__name__})."
+            f"and its artifact cannot complete them ({exc})"
         ) from exc
 
 

@@ -41,7 +41,8 @@ def test_jobs_and_model_commands(tmp_path):
     assert status["runs"]["drift"] == {"done": 1}
     # The champion is m2 now, which has no predictions: accuracy says so, it does not invent.
     accuracy = status["transformers"]["TR-01"]["accuracy"]
-    assert accuracy["verdict"] == "insufficient_data" and "metadata" in accuracy["reason"]
+    assert accuracy["verdict"] == "insufficient_data"
+    assert "its artifact cannot complete them" in accuracy["reason"]
     assert set(status["runs"]) == {"accuracy", "drift", "retrain"}  # every kind of the registry
     assert status["transformers"]["TR-01"]["retrain"] is None
 
