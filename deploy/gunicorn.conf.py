@@ -13,6 +13,12 @@ import tempfile
 from pathlib import Path
 
 wsgi_app = "thermowatch.service.app:create_app()"
+# Load the application (imports, routes, settings: the seconds a start takes) in the master,
+# *before* it binds the port: a restarting node then accepts connections only once its workers
+# are a fork away from serving, instead of holding them in the listen queue while it imports
+# (nginx counted requests answered 11.6 s late there). The engine, the model and the audit
+# queue are made per worker by the app's lifespan, after the fork.
+preload_app = True
 bind = os.environ.get("THERMOWATCH_BIND", "127.0.0.1:8000")
 # The service is CPU-bound (numpy) with short requests: one worker per core.
 workers = int(os.environ.get("THERMOWATCH_WORKERS", multiprocessing.cpu_count()))
@@ -34,10 +40,13 @@ _metrics_dir = os.environ.setdefault(
 os.environ.setdefault("THERMOWATCH_RATE_DIR", _metrics_dir)
 
 
-def on_starting(server):
-    # Stale samples of a previous run would be summed into the new one.
+# Stale samples of a previous run would be summed into the new one: start from an empty
+# directory, made here (this file is read before the preloaded app creates its metrics), once
+# per master (a reload re-reads this file while the workers keep their samples).
+if os.environ.get("THERMOWATCH_METRICS_MASTER") != str(os.getpid()):
     shutil.rmtree(_metrics_dir, ignore_errors=True)
     Path(_metrics_dir).mkdir(parents=True, exist_ok=True)
+    os.environ["THERMOWATCH_METRICS_MASTER"] = str(os.getpid())
 
 
 def child_exit(server, worker):

@@ -16,7 +16,7 @@ import typer
 
 from thermowatch.cli.db import DatabaseUrl, _echo, _engine
 
-app = typer.Typer(help="Model lifecycle jobs: live accuracy and drift checks.",
+app = typer.Typer(help="Model lifecycle jobs: live accuracy, drift checks, retraining.",
                   no_args_is_help=True)  # fmt: skip
 
 At = Annotated[
@@ -42,10 +42,11 @@ def run(
     ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Run every due job now, in this process (what the in-process scheduler does each tick)."""
+    """Run every due job now, in this process (what the in-process scheduler does each tick).
+    Exits 1 when a run failed (each failure is printed with its cause)."""
     from thermowatch.errors import InputError
     from thermowatch.jobs.scheduler import PERIODS, in_process, tick
-    from thermowatch.store.jobs import run_counts
+    from thermowatch.store.jobs import get_run, run_counts
 
     unknown = sorted(set(kind or ()) - set(PERIODS))
     if unknown:
@@ -55,6 +56,32 @@ def run(
     sent = tick(engine, in_process(engine), now=_utc(at), periods=periods)
     counts = run_counts(engine)
     _echo(f"{len(sent)} run(s) executed; runs by status: {json.dumps(counts)}")
+    failed = [r for r in (get_run(engine, i) for i in sent) if r and r.status != "done"]
+    for r in failed:
+        _echo(f"{r.kind} {r.transformer_id}: {r.status}: {r.error or '-'}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def job_status(engine) -> dict:  # type: ignore[no-untyped-def]
+    """Runs per kind and status, and per transformer the latest run of every job kind in the
+    registry: its logical time, status, verdict and reason (or error)."""
+    from thermowatch.jobs.tasks import JOBS
+    from thermowatch.store.jobs import champion_transformers, latest_runs, run_counts
+
+    latest = latest_runs(engine)
+    out: dict = {"runs": {k: run_counts(engine, k) for k in JOBS}, "transformers": {}}
+    for tid in sorted(set(champion_transformers(engine)) | set(latest)):
+        runs = latest.get(tid, {})
+        out["transformers"][tid] = {
+            k: None if k not in runs else {
+                "at": runs[k].scheduled_for.isoformat(), "status": runs[k].status,
+                "verdict": (runs[k].result or {}).get("verdict"),
+                "reason": (runs[k].result or {}).get("reason") or runs[k].error,
+            }
+            for k in JOBS
+        }  # fmt: skip
+    return out
 
 
 @app.command("status")
@@ -62,26 +89,16 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Runs by kind and status, and each transformer's latest accuracy and drift verdicts."""
-    from thermowatch.store.jobs import champion_transformers, recent_checks, run_counts
-
-    engine = _engine(database_url)
-    out = {
-        "runs": {k: run_counts(engine, k) for k in ("accuracy", "drift")},
-        "transformers": {},
-    }
-    for tid in champion_transformers(engine):
-        latest = {}
-        for kind in ("accuracy", "drift"):
-            rows = recent_checks(engine, tid, kind, limit=1)
-            latest[kind] = rows[0]["verdict"] if rows else None
-        out["transformers"][tid] = latest
+    """Runs by kind and status, and each transformer's latest run and verdict of every job."""
+    out = job_status(_engine(database_url))
     if as_json:
         typer.echo(json.dumps(out, indent=2))
         return
     _echo(f"runs: {json.dumps(out['runs'])}")
     for tid, latest in out["transformers"].items():
-        _echo(f"{tid}: accuracy {latest['accuracy'] or '-'}, drift {latest['drift'] or '-'}")
+        parts = [f"{k} " + ("-" if r is None else f"{r['verdict'] or r['status']} ({r['at'][:10]})")
+                 for k, r in latest.items()]  # fmt: skip
+        _echo(f"{tid}: " + ", ".join(parts))
 
 
 def _stop_on_signals() -> threading.Event:

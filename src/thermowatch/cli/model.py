@@ -11,6 +11,8 @@ from thermowatch.cli.db import DatabaseUrl
 from thermowatch.errors import InputError, NotFoundError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from thermowatch.store.models import ModelVersion
 
 app = typer.Typer(help="Model artifacts: verify them, register them for a transformer.",
@@ -18,12 +20,27 @@ app = typer.Typer(help="Model artifacts: verify them, register them for a transf
 
 
 def register_artifact(
-    directory: Path, transformer_id: str, database_url: str | None = None, champion: bool = True,
+    directory: Path,
+    transformer_id: str,
+    database_url: str | None = None,
+    champion: bool = True,
+    training_frame: pd.DataFrame | None = None,
     spec: dict | None = None,
-) -> ModelVersion:  # fmt: skip
+) -> ModelVersion:
     """Verify an artifact, create the transformer if new, register the model (champion by
     default: ``serve`` and ``monitor`` then use it). Migrates a new store first. ``spec``: the
-    nameplate read at training, stored with a transformer that has none yet."""
+    nameplate read at training, stored with a transformer that has none yet.
+
+    The registration carries what the lifecycle needs (validation and test errors, the
+    training-data window, the input ranges: :func:`~thermowatch.jobs.model_facts.registered_metrics`);
+    an artifact without them is refused with one sentence. Input ranges come from the artifact,
+    else from ``training_frame`` (``train --transformer``), else from the readings stored for the
+    training window."""
+    from thermowatch.jobs.model_facts import (
+        ranges_from_store,
+        registered_metrics,
+        training_window,
+    )
     from thermowatch.learn.artifact import verify_model
     from thermowatch.service.serving import artifact_digest
     from thermowatch.store import models
@@ -33,6 +50,7 @@ def register_artifact(
     from thermowatch.store.transformers import ensure_transformer
 
     meta = verify_model(directory)  # refuse a tampered artifact before touching the store
+    metrics = registered_metrics(meta, training_frame)  # refuse one the lifecycle cannot check
     engine = make_engine(database_url)
     try:
         upgrade(engine)  # idempotent: creates the tables of a new store
@@ -51,17 +69,17 @@ def register_artifact(
             if champion:
                 models.promote(engine, existing.id)
             return models.get_model(engine, existing.id)
+        if "input_ranges" not in metrics:
+            metrics["input_ranges"] = ranges_from_store(
+                engine, transformer_id, *training_window(metrics), meta.get("target")
+            )
+            metrics["input_ranges_source"] = "stored readings"
         return models.register_model(
             engine, meta["model_id"], transformer_id, str(directory.resolve()),
-            artifact_digest(directory), metrics=_test_metrics(meta), status=status,
+            artifact_digest(directory), metrics=metrics, status=status,
         )  # fmt: skip
     finally:
         engine.dispose()
-
-
-def _test_metrics(meta: dict) -> dict:
-    chosen = meta.get("model_name")
-    return dict(meta.get("metrics", {}).get(chosen, {}).get("test", {}))
 
 
 @app.command("register")

@@ -112,6 +112,12 @@ At = Annotated[
     typer.Option("--at", help="Logical time (UTC); default now.", show_default=False),
 ]
 Days = Annotated[float, typer.Option("--days", help="Duration [days].")]
+MinDays = Annotated[
+    float, typer.Option("--min-days", help="Least span of paired samples for a verdict [days].")
+]
+MinSamples = Annotated[
+    int, typer.Option("--min-samples", min=2, help="Least number of paired samples for a verdict.")
+]
 
 
 def _utc(at: datetime | None) -> datetime | None:
@@ -157,13 +163,17 @@ def compare(
         str | None, typer.Option("--against", help="Model id; default the champion.")
     ] = None,
     at: At = None,
+    min_days: MinDays = 7.0,
+    min_samples: MinSamples = 168,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """A model in shadow against the champion on the same instants: RMSE of each [K] and the
-    difference with a 95 % bootstrap interval, as JSON."""
+    """A model in shadow against the champion on the same instants: RMSE of each [K], the
+    difference with a 95 % bootstrap interval and n, as JSON; no verdict before --min-days and
+    --min-samples."""
     from thermowatch.jobs.trials import compare as run_compare
 
-    out = run_compare(_engine(database_url), model_id, days, _utc(at), against)
+    out = run_compare(_engine(database_url), model_id, days, _utc(at), against, min_days,
+                      min_samples)  # fmt: skip
     typer.echo(json.dumps(out, indent=2))
 
 
@@ -187,6 +197,8 @@ def ab(
     days: Days = 14,
     by: Annotated[str | None, typer.Option("--by", help="Your name (audit); to start.")] = None,
     at: At = None,
+    min_days: MinDays = 7.0,
+    min_samples: MinSamples = 168,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Start an A/B experiment over challengers of several transformers (with --model and
@@ -199,7 +211,7 @@ def ab(
             raise InputError("--by is required to start an experiment (the audit log).")
         out = start_ab(engine, experiment, models, fraction, days, by, _utc(at))
     else:
-        out = ab_report(engine, experiment, _utc(at))
+        out = ab_report(engine, experiment, _utc(at), min_days, min_samples)
     typer.echo(json.dumps(out, indent=2))
 
 

@@ -147,8 +147,10 @@ def train(
     if transformer is not None:
         from thermowatch.cli.model import register_artifact
 
-        version = register_artifact(model_dir, transformer, database_url,
-                                    spec=_stored_nameplate(thermal_spec, rated_current))  # fmt: skip
+        version = register_artifact(
+            model_dir, transformer, database_url, training_frame=result.measurements.frame,
+            spec=_stored_nameplate(thermal_spec, rated_current),
+        )  # fmt: skip
         console.print(f"registered as {version.transformer_id}'s {version.status}")
     else:  # no dead end: say how serve and monitor get to use this model
         console.print(

@@ -12,27 +12,37 @@ What the challenger never sees (the trap of retraining on a developing fault):
 from __future__ import annotations
 
 import os
+import shutil
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, or_, select
+from sqlalchemy import Connection, Engine
 
 from thermowatch.data.clean import CleaningOptions
 from thermowatch.data.measurements import clean_measurements
+from thermowatch.errors import InputError
+from thermowatch.jobs.model_facts import lifecycle_facts, registered_metrics
 from thermowatch.jobs.promotion import apply_decision
-from thermowatch.jobs.tasks import JobOutput
+from thermowatch.jobs.runner import LEASE
+from thermowatch.jobs.tasks import (
+    JobOutput,
+    drop_periods,
+    fault_periods,
+    transformer_changed_since,
+)
 from thermowatch.learn.artifact import save_model
 from thermowatch.learn.plausibility import implausible_responses
+from thermowatch.learn.promotion import MIN_SAMPLES as PROMOTION_MIN_SAMPLES
 from thermowatch.learn.promotion import decide_promotion
 from thermowatch.learn.train import TrainOptions, train
 from thermowatch.live.champion import artifact_digest, load_champion, load_verified
 from thermowatch.paths import default_models_dir
-from thermowatch.store.models import champion, insert_challenger
+from thermowatch.store.models import champion, insert_challenger, list_models
 from thermowatch.store.readings import readings_frame
-from thermowatch.store.tables import alerts
 from thermowatch.store.transformers import get_transformer
 
 #: The most recent window, scored for both models and trained on by neither.
@@ -41,8 +51,8 @@ HOLDOUT = timedelta(days=14)
 VALIDATION = timedelta(days=30)
 #: At most this much history before validation is trained on.
 TRAIN_SPAN = timedelta(days=365)
-#: Alert kinds whose open periods are kept out of training.
-FAULT_KINDS = ("temperature_measured", "anomaly", "residual_drift")
+#: Fewest measured target values to train a challenger on (two weeks hourly).
+MIN_TRAIN_ROWS = 24 * 14
 
 
 def models_dir() -> Path:
@@ -59,63 +69,110 @@ def deployment_phase() -> int:
     return int(load_config(None).phase)
 
 
-def fault_periods(engine: Engine, transformer_id: str, start: datetime, end: datetime
-                  ) -> list[tuple[datetime, datetime]]:  # fmt: skip
-    """Periods with a fault-like alert open, clipped to ``[start, end)``."""
-    c = alerts.c
-    q = select(c.raised_at, c.resolved_at).where(
-        c.transformer_id == transformer_id,
-        c.kind.in_(FAULT_KINDS),
-        c.raised_at < end,
-        or_(c.resolved_at.is_(None), c.resolved_at > start),
-    )
-    with engine.connect() as conn:
-        return [(max(a, start), min(b or end, end)) for a, b in conn.execute(q)]
-
-
-def _drop_periods(frame: pd.DataFrame, periods: list[tuple[datetime, datetime]]) -> pd.DataFrame:
-    keep = np.ones(len(frame), dtype=bool)
-    for a, b in periods:
-        keep &= ~((frame.index >= a) & (frame.index < b))
-    return frame[keep]
-
-
 def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
-    """Train a challenger on history up to ``at − HOLDOUT``, score both on the holdout, decide."""
+    """Train a challenger on history up to ``at − HOLDOUT``, score both on the holdout, decide.
+
+    The history goes through the cleaning ``thermowatch train`` applies to a file
+    (:func:`~thermowatch.data.measurements.clean_measurements`: gaps, flagged values, spikes),
+    and both models are scored on that cleaned frame, outside open fault periods. A refusal
+    (too little data, an open "transformer changed" alarm) is a verdict with its reason; an
+    artifact that ends up unregistered is removed.
+    """
     current = champion(engine, transformer_id)
     target = get_transformer(engine, transformer_id).target_variable
     if current is None or not target:
         why = "no champion model" if current is None else "no target_variable configured"
         return JobOutput({"verdict": "skipped", "reason": why})
+    changed = transformer_changed_since(engine, transformer_id, at)
+    if changed is not None:
+        return JobOutput({"verdict": "skipped", "reason": "a 'transformer changed' alarm is "
+                          f"open since {changed.isoformat()}: a person must look before the "
+                          "model is retrained"})  # fmt: skip
     old = load_champion(engine, transformer_id)  # verified first: fail before any training
     assert old is not None  # a champion was found above
+    try:
+        trained_until = lifecycle_facts(engine, current).train_end
+    except InputError:
+        trained_until = current.created_at
     holdout_start, val_start = at - HOLDOUT, at - HOLDOUT - VALIDATION
     start = val_start - TRAIN_SPAN
     history = readings_frame(engine, transformer_id, start, at, good_only=True)
-    faults = fault_periods(engine, transformer_id, start, holdout_start)
+    faults = fault_periods(engine, transformer_id, start, at)
     if target not in history.columns:
-        return JobOutput({"verdict": "insufficient_data", "reason": f"no {target!r} readings"})
-    trainable = _drop_periods(history[history.index < holdout_start], faults)
-    if trainable[target].count() < 24 * 14 or not (history.index >= holdout_start).any():
-        return JobOutput({"verdict": "insufficient_data", "reason": "under 14 days to train on"})
+        return _refused(f"no {target!r} readings")
+    trainable = drop_periods(history[history.index < holdout_start], faults)
+    holdout = history[history.index >= holdout_start]
+    if trainable[target].count() < MIN_TRAIN_ROWS or holdout[target].count() == 0:
+        return _refused(f"{int(trainable[target].count())} measured {target!r} values to train "
+                        f"on (at least {MIN_TRAIN_ROWS}) and {int(holdout[target].count())} in "
+                        f"the {HOLDOUT.days}-day holdout")  # fmt: skip
+
+    scorable = int(drop_periods(holdout, faults)[target].count())
+    if scorable < PROMOTION_MIN_SAMPLES:  # both models would be judged on nothing, or a fault
+        return _refused(f"{scorable} measured {target!r} values outside open fault periods in "
+                        f"the {HOLDOUT.days}-day holdout; scoring needs at least "
+                        f"{PROMOTION_MIN_SAMPLES}")  # fmt: skip
 
     # Validation: the last VALIDATION of data left after the fault periods (a fault may cover
     # the weeks just before the holdout).
     val_start = min(val_start, trainable.index[-1].to_pydatetime() - VALIDATION)
-    # The holdout goes in as the "test" part: evaluated, never fitted on or selected with.
-    frame = pd.concat([trainable, history[history.index >= holdout_start]])
-    measurements = clean_measurements(
-        frame, target=target, source=f"store:{transformer_id}",
-        options=CleaningOptions(statistics_before=pd.Timestamp(val_start)),
-    )  # fmt: skip
-    split = f"{val_start.isoformat()},{holdout_start.isoformat()}"
-    result, fitted = train(measurements, retrain_options(old, split))
+    try:
+        # The holdout goes in as the "test" part: evaluated, never fitted on or selected with.
+        measurements = clean_measurements(
+            pd.concat([trainable, holdout]), target=target, source=f"store:{transformer_id}",
+            options=CleaningOptions(statistics_before=pd.Timestamp(val_start)),
+        )  # fmt: skip
+        split = f"{val_start.isoformat()},{holdout_start.isoformat()}"
+        result, fitted = train(measurements, retrain_options(old, split))
+    except InputError as exc:  # what `train` refuses on a file, said the same way
+        return _refused(str(exc))
+    remove_orphans(engine, models_dir() / transformer_id)
     directory = save_model(result, fitted, models_dir() / transformer_id)
-    challenger = load_verified(directory, None)
+    try:
+        return _score_and_register(engine, transformer_id, at, current.id, old, result,
+                                   measurements.frame, directory, faults, trainable,
+                                   trained_until > holdout_start)  # fmt: skip
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)  # a failed attempt leaves no directory
+        raise
 
-    window = history[history.index >= holdout_start - timedelta(minutes=_warmup(challenger, old))]
-    scored = window.index >= holdout_start
-    measured = window[target].to_numpy(dtype=np.float64)[scored]
+
+def remove_orphans(engine: Engine, directory: Path, older_than: timedelta = LEASE) -> list[str]:
+    """Remove the artifact directories under ``directory`` that no model version registers and
+    that are older than a run's lease: what a worker killed mid-retrain left (it could not clean
+    up; a younger one may be another worker's attempt in progress). Returns their names."""
+    if not directory.is_dir():
+        return []
+    registered = {name for m in list_models(engine) for name in (m.id, Path(m.artifact_path).name)}
+    cutoff = time.time() - older_than.total_seconds()
+    gone = []
+    for child in directory.iterdir():
+        if child.is_dir() and child.name not in registered and child.stat().st_mtime < cutoff:
+            shutil.rmtree(child, ignore_errors=True)
+            gone.append(child.name)
+    return gone
+
+
+def _refused(reason: str) -> JobOutput:
+    return JobOutput({"verdict": "insufficient_data", "reason": reason})
+
+
+def _score_and_register(
+    engine: Engine, transformer_id: str, at: datetime, champion_id: str, old: Any, result: Any,
+    cleaned: pd.DataFrame, directory: Path, faults: list[tuple[datetime, datetime]],
+    trainable: pd.DataFrame, champion_saw_holdout: bool,
+) -> JobOutput:  # fmt: skip
+    """Score champion and challenger on the cleaned holdout outside fault periods; the output
+    registers the challenger and, once stored, applies the decision."""
+    challenger = load_verified(directory, None)
+    holdout_start = at - HOLDOUT
+    target = challenger.metadata["target"]
+    window = cleaned[cleaned.index >= holdout_start - timedelta(minutes=_warmup(challenger, old))]
+    scored = np.asarray(window.index >= holdout_start)
+    measured = window[target].to_numpy(dtype=np.float64).copy()
+    for a, b in faults:  # an open fault is not what either model should be judged on
+        measured[(window.index >= a) & (window.index < b)] = np.nan
+    measured = measured[scored]
     new = challenger.predict_frame(window)[scored]
     before = old.predict_frame(window)[scored]["predicted"].to_numpy()
     bad = implausible_responses(challenger, window)
@@ -123,15 +180,13 @@ def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
         measured, before, new["predicted"].to_numpy(), new["lower"].to_numpy(),
         new["upper"].to_numpy(), plausible=not bad,
     )  # fmt: skip
-    name = result.chosen_model
-    metrics = {"model_name": name, **{k: v for k, v in result.models.get(name, {}).items()
-                                      if k in ("validation", "test")}}  # fmt: skip
+    metrics = registered_metrics(challenger.metadata, cleaned)
     model_id, digest = challenger.model_id, artifact_digest(directory)
     summary: dict[str, Any] = {
-        "verdict": "trained", "challenger": model_id, "champion": current.id,
+        "verdict": "trained", "challenger": model_id, "champion": champion_id,
         "decision": decision.as_dict(), "implausible": bad,
         "excluded_fault_periods": len(faults), "rows_trained": len(trainable),
-        "champion_saw_holdout": current.created_at > holdout_start,
+        "scored_points": decision.n, "champion_saw_holdout": champion_saw_holdout,
     }  # fmt: skip
 
     def register(conn: Connection) -> None:
@@ -140,7 +195,10 @@ def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
     def decide() -> object:
         return apply_decision(engine, model_id, decision, deployment_phase())
 
-    return JobOutput(summary, [register], [decide])
+    def remove() -> None:
+        shutil.rmtree(directory, ignore_errors=True)
+
+    return JobOutput(summary, [register], [decide], [remove])
 
 
 def retrain_options(champion_model: Any, split_dates: str) -> TrainOptions:

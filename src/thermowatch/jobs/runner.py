@@ -15,8 +15,9 @@ import socket
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from thermowatch.jobs.tasks import JOBS
+from thermowatch.jobs.tasks import JOBS, JobOutput
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.jobs import claim_run, finish_run, get_run
 
@@ -71,10 +72,24 @@ def execute(
         with write_transaction(engine) as conn:
             finish_run(conn, run_id, worker, error=f"{type(exc).__name__}: {exc}"[:2000])
         return "failed"
-    with write_transaction(engine) as conn:
-        if not finish_run(conn, run_id, worker, output.result, at=datetime.now(UTC)):
-            raise LeaseLost(f"run {run_id} was taken over before {worker} finished it")
-        output.write(conn)
+    try:
+        with write_transaction(engine) as conn:
+            if not finish_run(conn, run_id, worker, output.result, at=datetime.now(UTC)):
+                raise LeaseLost(f"run {run_id} was taken over before {worker} finished it")
+            output.write(conn)
+    except (LeaseLost, OperationalError):
+        # Lost lease: the other worker's output counts. Database gone: the lease expires and
+        # the run is handed out again. Either way nothing of this attempt was stored.
+        _discard(output)
+        raise
+    except Exception as exc:  # the database refused the output: that is this run's failure
+        _discard(output)
+        log.warning("job %s %s/%s: output not stored: %s", run_id, run.kind, run.transformer_id,
+                    exc)  # fmt: skip
+        with write_transaction(engine) as conn:
+            finish_run(conn, run_id, worker,
+                       error=f"storing the output failed: {type(exc).__name__}: {exc}"[:2000])  # fmt: skip
+        return "failed"
     for after in output.after:
         try:
             after()
@@ -82,3 +97,11 @@ def execute(
             log.warning("job %s %s/%s: alert step failed: %s", run_id, run.kind,
                         run.transformer_id, exc)  # fmt: skip
     return "done"
+
+
+def _discard(output: JobOutput) -> None:
+    for step in output.discard:
+        try:
+            step()
+        except Exception as exc:  # cleaning up must not hide why the output was not stored
+            log.warning("discarding a job's output failed: %s", exc)

@@ -14,10 +14,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from thermowatch.errors import InputError
+from thermowatch.jobs.model_facts import lifecycle_facts
 from thermowatch.jobs.promotion import settle_decisions
 from thermowatch.jobs.runner import LEASE, execute
+from thermowatch.jobs.tasks import transformer_changed_since
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.jobs import champion_transformers, enqueue_runs, runs_to_dispatch
+from thermowatch.store.models import champion
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +29,9 @@ log = logging.getLogger(__name__)
 PERIODS: dict[str, timedelta] = {
     "accuracy": timedelta(days=1),
     "drift": timedelta(days=1),
-    "retrain": timedelta(days=90),  # the original design's cadence; drift triggers it sooner
+    # The original design's cadence, counted from the end of the champion's training data;
+    # drift triggers it sooner.
+    "retrain": timedelta(days=90),
 }
 
 Dispatcher = Callable[[Iterable[int]], None]
@@ -40,13 +46,43 @@ def logical_time(now: datetime, period: timedelta) -> datetime:
 def enqueue_due(
     engine: Engine, now: datetime, periods: Mapping[str, timedelta] = PERIODS
 ) -> dict[str, int]:
-    """Create this period's runs of every kind for every transformer with a champion."""
+    """Create this period's runs of every kind for every transformer with a champion; a
+    retraining run only when it is due (:func:`retrain_due`)."""
     fleet = champion_transformers(engine)
+    due = retrain_due(engine, fleet, now, periods["retrain"]) if "retrain" in periods else {}
     counts = {}
     with write_transaction(engine) as conn:
         for kind, period in periods.items():
-            counts[kind] = len(enqueue_runs(conn, kind, fleet, logical_time(now, period), at=now))
+            if kind == "retrain":
+                counts[kind] = sum(len(enqueue_runs(conn, kind, [tid], when, at=now))
+                                   for tid, when in due.items())  # fmt: skip
+            else:
+                key = logical_time(now, period)
+                counts[kind] = len(enqueue_runs(conn, kind, fleet, key, at=now))
     return counts
+
+
+def retrain_due(
+    engine: Engine, fleet: Iterable[str], now: datetime, period: timedelta
+) -> dict[str, datetime]:
+    """Transformer → the retraining mark passed last: its champion's training-data end plus a
+    whole number (≥ 1) of ``period``. A transformer with a "transformer changed" alarm open is
+    not retrained (a person must look first), nor one whose model lacks its training window
+    (the accuracy and drift checks say why)."""
+    out = {}
+    for tid in fleet:
+        model = champion(engine, tid)
+        if model is None:
+            continue
+        try:
+            end = lifecycle_facts(engine, model).train_end
+        except InputError as exc:
+            log.info("retrain of %s not scheduled: %s", tid, exc)
+            continue
+        marks = (now - end) // period
+        if marks >= 1 and transformer_changed_since(engine, tid, now) is None:
+            out[tid] = end + marks * period
+    return out
 
 
 def in_process(engine: Engine, lease: timedelta = LEASE) -> Dispatcher:
@@ -54,7 +90,10 @@ def in_process(engine: Engine, lease: timedelta = LEASE) -> Dispatcher:
 
     def dispatch(run_ids: Iterable[int]) -> None:
         for run_id in run_ids:
-            execute(engine, run_id, lease=lease)
+            try:
+                execute(engine, run_id, lease=lease)
+            except Exception as exc:  # one run cannot stop the others of the tick
+                log.warning("run %s could not complete: %s", run_id, exc)
 
     return dispatch
 

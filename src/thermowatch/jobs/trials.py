@@ -16,6 +16,7 @@ import logging
 import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,11 +25,11 @@ import pandas as pd
 from thermowatch.errors import InputError, NotFoundError
 from thermowatch.jobs.promotion import _audit, promote_now
 from thermowatch.learn.accuracy import (
-    MIN_SAMPLES,
     live_errors,
     paired_rmse_difference,
     welch_difference,
 )
+from thermowatch.store._sql import finite_json
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.models import ModelVersion, champion, get_model
 from thermowatch.store.tables import ModelStatus
@@ -37,6 +38,11 @@ from thermowatch.store.trials import AB, SHADOW, add_trial, shadow_frame, trials
 log = logging.getLogger(__name__)
 
 MAX_DAYS = 365
+#: Least span of paired samples before a shadow or A/B verdict [days] (a week of 10-min SCADA
+#: data covers every weekday and several weather days).
+MIN_TRIAL_DAYS = 7.0
+#: Least number of paired samples before a verdict (a week hourly; 10-min data has 1,008).
+MIN_TRIAL_SAMPLES = 168
 
 
 def _utc(at: datetime | None) -> datetime:
@@ -70,12 +76,24 @@ def start_shadow(engine: Any, model_id: str, days: float, by: str,
             "started_at": start.isoformat(), "ends_at": ends.isoformat()}  # fmt: skip
 
 
+def _evidence(duration: timedelta, n: int, min_days: float, min_samples: int) -> str | None:
+    """Why a trial's numbers are not yet a verdict (None when they are enough)."""
+    days = duration / timedelta(days=1)
+    if days >= min_days and n >= min_samples:
+        return None
+    return (f"{n} paired samples over {days:.2f} days; a verdict needs at least {min_samples} "
+            f"samples over at least {min_days:g} days")  # fmt: skip
+
+
 def compare(engine: Any, model_id: str, days: float = 7, at: datetime | None = None,
-            against: str | None = None) -> dict[str, Any]:  # fmt: skip
+            against: str | None = None, min_days: float = MIN_TRIAL_DAYS,
+            min_samples: int = MIN_TRIAL_SAMPLES) -> dict[str, Any]:  # fmt: skip
     """A model's shadow predictions against the served ones (the champion's, or ``against``'s)
-    on the same instants over the last ``days``: RMSE of each [K] and the challenger − champion
-    difference with a 95 % moving-block bootstrap interval. ``verdict``: ``better`` / ``worse``
-    when the interval excludes 0, else ``undecided`` (``insufficient_data`` under 24 pairs)."""
+    on the same instants over the last ``days``: RMSE of each [K], the challenger − champion
+    difference (the effect size [K], and relative to the champion's RMSE) with a 95 %
+    moving-block bootstrap interval, and ``n``. ``verdict``: ``better`` / ``worse`` when the
+    interval excludes 0, else ``undecided``; ``insufficient_data`` (with its reason) until the
+    pairs span ``min_days`` and number ``min_samples``. No NaN: a number not computed is null."""
     from thermowatch.store.predictions import predictions_frame
     from thermowatch.store.readings import readings_frame
     from thermowatch.store.transformers import get_transformer
@@ -101,7 +119,9 @@ def compare(engine: Any, model_id: str, days: float = 7, at: datetime | None = N
     stats = paired_rmse_difference(
         (both["m"] - both["c"]).to_numpy(), (both["m"] - both["s"]).to_numpy()
     )
-    if len(both) < MIN_SAMPLES:
+    duration = (both.index[-1] - both.index[0]).to_pytimedelta() if len(both) else timedelta(0)
+    reason = _evidence(duration, len(both), min_days, min_samples)
+    if reason is not None:
         verdict = "insufficient_data"
     elif stats["ci_high_k"] < 0:
         verdict = "better"
@@ -109,8 +129,14 @@ def compare(engine: Any, model_id: str, days: float = 7, at: datetime | None = N
         verdict = "worse"
     else:
         verdict = "undecided"
-    return {"model_id": model_id, "against": reference.id, "transformer_id": tid,
-            "from": start.isoformat(), "to": end.isoformat(), "verdict": verdict, **stats}  # fmt: skip
+    champ = stats["champion_rmse_k"]
+    relative = stats["difference_k"] / champ if champ and np.isfinite(champ) else float("nan")
+    return finite_json({
+        "model_id": model_id, "against": reference.id, "transformer_id": tid,
+        "from": start.isoformat(), "to": end.isoformat(), "verdict": verdict, "reason": reason,
+        **stats, "n": len(both), "duration_days": duration / timedelta(days=1),
+        "relative_difference": relative, "min_days": min_days, "min_samples": min_samples,
+    })  # fmt: skip
 
 
 def ab_arm(experiment: str, transformer_id: str, fraction: float) -> str:
@@ -155,9 +181,14 @@ def start_ab(engine: Any, experiment: str, model_ids: Sequence[str], fraction: f
             "ends_at": ends.isoformat(), "arms": arms}  # fmt: skip
 
 
-def ab_report(engine: Any, experiment: str, at: datetime | None = None) -> dict[str, Any]:
-    """Live RMSE [K] of the model serving each transformer since the experiment started, and
-    mean(B) − mean(A) with a 95 % Welch interval (negative: the challengers do better)."""
+def ab_report(engine: Any, experiment: str, at: datetime | None = None,
+              min_days: float = MIN_TRIAL_DAYS, min_samples: int = MIN_TRIAL_SAMPLES
+              ) -> dict[str, Any]:  # fmt: skip
+    """Live RMSE [K] of the model serving each transformer since the experiment started (arm
+    A: its champion, the challenger in shadow; arm B: the challenger), and mean(B) − mean(A)
+    with a 95 % Welch interval (negative: the challengers do better) and the number of
+    transformers per arm. A transformer counts once its pairs span ``min_days`` and number
+    ``min_samples``; until both arms have 2 that do, the verdict is ``insufficient_data``."""
     from thermowatch.store.predictions import predictions_frame
     from thermowatch.store.readings import readings_frame
     from thermowatch.store.transformers import get_transformer
@@ -169,25 +200,43 @@ def ab_report(engine: Any, experiment: str, at: datetime | None = None) -> dict[
     rows: dict[str, dict[str, Any]] = {}
     for t in found:
         target = get_transformer(engine, t.transformer_id).target_variable or ""
-        span = end - t.started_at
         measured = readings_frame(engine, t.transformer_id, t.started_at, end, [target] if target
                                   else None, good_only=True)  # fmt: skip
-        served = predictions_frame(engine, t.transformer_id, t.started_at, end)["value"]
-        rmse = float("nan")
-        if target in measured.columns and span > timedelta(0):
-            err = live_errors(measured[target], served, pd.Timestamp(end),
-                              {"trial": pd.Timedelta(span)})["trial"]  # fmt: skip
-            rmse = float(err.get("rmse", float("nan")))
-        rows[t.transformer_id] = {"arm": t.arm, "model_id": t.model_id, "live_rmse_k": rmse}
+        served = predictions_frame(engine, t.transformer_id, t.started_at, end)
+        # Arm B is served by the challenger; arm A by whatever else served (its champion). The
+        # live path stores the artifact's id, which names the directory the registry points to.
+        ids = {t.model_id, Path(get_model(engine, t.model_id).artifact_path).name}
+        mine = served["model_id"].isin(ids)
+        served = served[mine if t.arm == "b" else ~mine]
+        serving = sorted(set(served["model_id"]))
+        err: dict[str, float] = {"n": 0}
+        span = timedelta(0)
+        if target in measured.columns and end > t.started_at:
+            err = live_errors(measured[target], served["value"], pd.Timestamp(end),
+                              {"trial": pd.Timedelta(end - t.started_at)})["trial"]  # fmt: skip
+            pairs = served.index[served.index.isin(measured[target].dropna().index)]
+            span = (pairs.max() - pairs.min()).to_pytimedelta() if len(pairs) else span
+        reason = _evidence(span, int(err.get("n", 0)), min_days, min_samples)
+        rows[t.transformer_id] = {
+            "arm": t.arm, "challenger_id": t.model_id,
+            "serving_model_id": serving[0] if len(serving) == 1 else serving,
+            "live_rmse_k": err.get("rmse") if reason is None else None,
+            "n": int(err.get("n", 0)), "reason": reason,
+        }  # fmt: skip
+    scored = [r for r in rows.values() if r["live_rmse_k"] is not None]
     stats = welch_difference(
-        [r["live_rmse_k"] for r in rows.values() if r["arm"] == "a"],
-        [r["live_rmse_k"] for r in rows.values() if r["arm"] == "b"],
+        [r["live_rmse_k"] for r in scored if r["arm"] == "a"],
+        [r["live_rmse_k"] for r in scored if r["arm"] == "b"],
     )
     lo, hi = stats["ci_low"], stats["ci_high"]
     verdict = ("insufficient_data" if not np.isfinite(lo) else
                "b_better" if hi < 0 else "b_worse" if lo > 0 else "undecided")  # fmt: skip
-    return {"experiment": experiment, "to": end.isoformat(), "verdict": verdict,
-            "difference_rmse_k": stats, "transformers": rows}  # fmt: skip
+    reason = None if verdict != "insufficient_data" else (
+        f"{int(stats['n_a'])} transformer(s) in arm A and {int(stats['n_b'])} in arm B have "
+        f"{min_samples} samples over {min_days:g} days; a verdict needs 2 in each")  # fmt: skip
+    return finite_json({"experiment": experiment, "to": end.isoformat(), "verdict": verdict,
+                        "reason": reason, "difference_rmse_k": stats, "transformers": rows,
+                        "min_days": min_days, "min_samples": min_samples})  # fmt: skip
 
 
 class ShadowRunner:

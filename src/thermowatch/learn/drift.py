@@ -70,13 +70,23 @@ def out_of_range_fraction(
 ) -> float:
     """Fraction of ``current`` outside the reference range widened by ``margin`` of its span [-]."""
     ref = np.asarray(reference, dtype=np.float64)
-    cur = np.asarray(current, dtype=np.float64)
-    ref, cur = ref[np.isfinite(ref)], cur[np.isfinite(cur)]
-    if ref.size == 0 or cur.size == 0:
+    ref = ref[np.isfinite(ref)]
+    if ref.size == 0:
         return float("nan")
-    lo, hi = float(ref.min()), float(ref.max())
-    pad = margin * (hi - lo)
-    return float(np.mean((cur < lo - pad) | (cur > hi + pad)))
+    return outside_range_fraction(float(ref.min()), float(ref.max()), current, margin)
+
+
+def outside_range_fraction(
+    low: float, high: float, current: np.ndarray, margin: float = 0.05
+) -> float:
+    """Fraction of ``current`` outside ``[low, high]`` widened by ``margin`` of its span [-]
+    (NaN when ``current`` has no finite value)."""
+    cur = np.asarray(current, dtype=np.float64)
+    cur = cur[np.isfinite(cur)]
+    if cur.size == 0:
+        return float("nan")
+    pad = margin * (high - low)
+    return float(np.mean((cur < low - pad) | (cur > high + pad)))
 
 
 def page_hinkley(residuals: np.ndarray, delta: float, mean: float | None = None) -> np.ndarray:
@@ -101,6 +111,13 @@ def page_hinkley(residuals: np.ndarray, delta: float, mean: float | None = None)
     ph_up = up - np.minimum.accumulate(np.minimum(up, 0.0))
     ph_down = down - np.minimum.accumulate(np.minimum(down, 0.0))
     return np.maximum(ph_up, ph_down)
+
+
+def detectable_shift(sigma: float) -> float:
+    """Residual mean shift the drift check detects by default [K]: 1.5 σ of the validation
+    residuals, at least 0.5 K (a model with a wide error band is not flagged for its noise).
+    A shift counts once the mean moved by half of it (see :func:`check_drift`)."""
+    return max(1.5 * sigma, 0.5)
 
 
 @dataclass(frozen=True)
@@ -195,6 +212,7 @@ def check_drift(
     *,
     shift_k: float | None = None,
     threshold_k: float | None = None,
+    train_ranges: Mapping[str, tuple[float, float]] | None = None,
 ) -> DriftReport:
     """Compare recent inputs and residuals with the training period and decide what happened.
 
@@ -213,6 +231,10 @@ def check_drift(
         Page–Hinkley alarm threshold [K]; default 50 × ``shift_k``. With the allowance
         δ = shift/2, a shift of ``shift_k`` sustained for ~100 samples (four days hourly), or
         of twice that for ~33 samples, raises the alarm; a hot afternoon does not.
+    train_ranges
+        Input name → (min, max) seen in training, for inputs whose training samples are not at
+        hand (the history before the model was registered is not in the store): only the
+        out-of-range fraction is computed for them (PSI and KS need the samples).
 
     Returns
     -------
@@ -229,7 +251,7 @@ def check_drift(
     sigma, bias = base.sigma, base.bias
     rec = np.asarray(recent_residuals, dtype=np.float64)
     rec = rec[np.isfinite(rec)]
-    shift = shift_k if shift_k is not None else max(1.5 * sigma, 0.5)
+    shift = shift_k if shift_k is not None else detectable_shift(sigma)
     thresh = threshold_k if threshold_k is not None else 50.0 * shift
 
     drifts = []
@@ -251,6 +273,13 @@ def check_drift(
                 out_of_range=out_of_range_fraction(ref_ok, cur_ok),
             )
         )
+
+    for name, (low, high) in sorted((train_ranges or {}).items()):
+        cur = np.asarray(recent_inputs.get(name, ()), dtype=np.float64)
+        if name in train_inputs or np.isfinite(cur).sum() < 10:
+            continue
+        nan = float("nan")
+        drifts.append(InputDrift(name, nan, nan, nan, outside_range_fraction(low, high, cur)))
 
     ph = page_hinkley(rec, delta=shift / 2.0, mean=bias)
     ph_max = float(ph.max()) if ph.size else 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -47,3 +48,20 @@ def unknown_transformer_is_not_found(transformer_id: str) -> Iterator[None]:
                 f"transformer {transformer_id!r} does not exist in the store"
             ) from exc
         raise
+
+
+def finite_json(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, ±inf) replaced by None, recursively.
+
+    PostgreSQL's JSON refuses ``NaN`` (``Token "NaN" is invalid``) and SQLite would store it as
+    text no JSON reader accepts: a number that is not a number is stored as "no value".
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(v) for v in value]
+    if hasattr(value, "item") and hasattr(value, "dtype"):  # a numpy scalar
+        return finite_json(value.item())
+    return value

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 
-from thermowatch.store._sql import insert_ignore
+from thermowatch.store._sql import finite_json, insert_ignore
 from thermowatch.store.engine import read_connection, write_transaction
 from thermowatch.store.tables import JobStatus, ModelStatus, job_runs, model_checks, model_versions
 
@@ -125,7 +125,7 @@ def finish_run(
             status=status.value,
             finished_at=_now(at),
             lease_until=None,
-            result=dict(result) if result is not None else None,
+            result=finite_json(dict(result)) if result is not None else None,
             error=error,
         )
     )
@@ -170,7 +170,8 @@ def runs_to_dispatch(
                 status=JobStatus.FAILED.value,
                 finished_at=now,
                 lease_until=None,
-                error=f"abandoned: the worker holding it stopped, {MAX_ATTEMPTS} times",
+                error=f"abandoned: its lease expired {MAX_ATTEMPTS} times without an outcome "
+                "(the worker holding it stopped or lost the database)",
             )
         )
         rows = conn.execute(select(job_runs.c.id).where(cond).order_by(job_runs.c.id).limit(limit))
@@ -228,7 +229,7 @@ def record_check(
     conn.execute(
         model_checks.insert(),
         [{"transformer_id": transformer_id, "model_id": model_id, "kind": kind, "at": at,
-          "verdict": verdict, "values": dict(values)}],
+          "verdict": verdict, "values": finite_json(dict(values))}],
     )  # fmt: skip
 
 
@@ -244,3 +245,18 @@ def recent_checks(
     )
     with read_connection(engine) as conn:
         return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def latest_runs(engine: Engine) -> dict[str, dict[str, JobRun]]:
+    """``transformer_id -> kind -> its latest run`` (by logical time, then id)."""
+    c = job_runs.c
+    stmt = select(job_runs).order_by(c.scheduled_for, c.id)
+    out: dict[str, dict[str, JobRun]] = {}
+    with read_connection(engine) as conn:
+        for row in conn.execute(stmt):
+            m = row._mapping
+            out.setdefault(m["transformer_id"], {})[m["kind"]] = JobRun(
+                int(m["id"]), m["kind"], m["transformer_id"], m["scheduled_for"], m["status"],
+                int(m["attempts"]), m["claimed_by"], m["result"], m["error"],
+            )  # fmt: skip
+    return out

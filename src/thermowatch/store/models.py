@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from thermowatch.errors import InputError, NotFoundError
-from thermowatch.store._sql import unknown_transformer_is_not_found
+from thermowatch.store._sql import finite_json, unknown_transformer_is_not_found
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.tables import ModelStatus, model_versions
 
@@ -79,7 +79,7 @@ def insert_challenger(
         raise InputError(f"model {model_id}: sha256 must be 64 hexadecimal digits")
     at = at or datetime.now(UTC)
     row = ModelVersion(
-        model_id, transformer_id, ModelStatus.CHALLENGER.value, metrics, artifact_path,
+        model_id, transformer_id, ModelStatus.CHALLENGER.value, finite_json(metrics), artifact_path,
         sha256.lower(), at, at,
     )  # fmt: skip
     conn.execute(model_versions.insert(), [vars(row)])
@@ -149,4 +149,14 @@ def set_status(engine: Engine, model_id: str, status: str, at: datetime | None =
             update(model_versions)
             .where(model_versions.c.id == model_id)
             .values(status=status, status_changed_at=at or datetime.now(UTC))
+        )
+
+
+def update_metrics(engine: Engine, model_id: str, metrics: dict[str, Any]) -> None:
+    """Replace a model version's registered metrics (completed from its artifact)."""
+    with write_transaction(engine) as conn:
+        conn.execute(
+            update(model_versions)
+            .where(model_versions.c.id == model_id)
+            .values(metrics=finite_json(metrics))
         )

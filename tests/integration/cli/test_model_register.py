@@ -36,7 +36,11 @@ def test_register_makes_the_champion_once(model_dir, tmp_path, monkeypatch, caps
     champion = models.champion(engine, "TR-9")
     assert champion is not None and champion.id == model_dir.name
     assert champion.artifact_path == str(model_dir.resolve())
-    assert champion.metrics["rmse"] > 0
+    # What the lifecycle reads: both errors, the training window, input ranges (the store has
+    # no readings of that window here, so they are empty and said to come from it).
+    assert champion.metrics["test"]["rmse"] > 0 and champion.metrics["validation"]["rmse"] > 0
+    assert set(champion.metrics["training_window"]) == {"start", "end"}
+    assert champion.metrics["input_ranges_source"] == "stored readings"
     code, _ = cli(monkeypatch, capsys, "model", "register", str(model_dir), "-t", "TR-9",
                   "--database-url", url)  # fmt: skip
     assert code == 0 and len(models.list_models(engine, "TR-9")) == 1
@@ -53,3 +57,25 @@ def test_a_tampered_artifact_is_not_registered(model_dir, tmp_path, monkeypatch,
                     "--database-url", url)  # fmt: skip
     assert code == 2 and "SHA-256" in out
     assert not (tmp_path / "tw.db").exists()  # refused before the store was touched
+
+
+def test_an_artifact_without_a_validation_error_is_refused(model_dir, tmp_path, monkeypatch,
+                                                           capsys):  # fmt: skip
+    import json
+
+    from thermowatch.learn.artifact import SUMS, _sha256
+
+    copy = shutil.copytree(model_dir, tmp_path / model_dir.name)
+    meta = json.loads((copy / "metadata.json").read_text())
+    for block in meta["metrics"].values():
+        if isinstance(block, dict):
+            block.pop("validation", None)
+    (copy / "metadata.json").write_text(json.dumps(meta))
+    sums = [line for line in (copy / SUMS).read_text().splitlines()
+            if not line.endswith("metadata.json")]  # fmt: skip
+    sums.append(f"{_sha256(copy / 'metadata.json')}  metadata.json")
+    (copy / SUMS).write_text("\n".join(sums) + "\n")
+    url = f"sqlite:///{tmp_path / 'tw.db'}"
+    code, out = cli(monkeypatch, capsys, "model", "register", str(copy), "-t", "TR-9",
+                    "--database-url", url)  # fmt: skip
+    assert code == 2 and "has no validation error" in out and "Traceback" not in out

@@ -11,6 +11,7 @@ noiseless truth (validation RMSE 0.5 K). Scenarios change the last 30 days:
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -26,6 +27,12 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 TRAIN_DAYS, RECENT_DAYS = 90, 30
 TRAINED_AT = START + timedelta(days=TRAIN_DAYS)
 NOW = TRAINED_AT + timedelta(days=RECENT_DAYS)
+#: What the lifecycle needs of a registered model (validation and test errors, training window).
+METRICS = {
+    "validation": {"rmse": 0.5, "bias": 0.0},
+    "test": {"rmse": 0.5, "bias": 0.0},
+    "training_window": {"start": START.isoformat(), "end": TRAINED_AT.isoformat()},
+}
 
 
 def populate(engine: Engine, tid: str, scenario: str = "normal", seed: int = 0) -> None:
@@ -53,8 +60,7 @@ def populate(engine: Engine, tid: str, scenario: str = "normal", seed: int = 0) 
     write_readings(engine, wide_to_frame(wide, tid, source="test")[0])
     model_id = f"{tid}-m1"
     register_model(
-        engine, model_id, tid, f"/models/{model_id}", "0" * 64,
-        metrics={"validation": {"rmse": 0.5, "bias": 0.0}}, at=TRAINED_AT,
+        engine, model_id, tid, f"/models/{model_id}", "0" * 64, metrics=METRICS, at=TRAINED_AT,
     )  # fmt: skip
     promote(engine, model_id, at=TRAINED_AT)
     rows = [Prediction(tid, ts.to_pydatetime(), model_id, float(v))
@@ -83,6 +89,7 @@ def retrain_fleet(engine: Engine, n: int, directory) -> list[str]:  # type: igno
     """``n`` transformers with 60 days of readings, all served one real champion artifact
     (trained on the first transformer's first 40 days, normal and nowcast roles only)."""
     from thermowatch.data.measurements import clean_measurements
+    from thermowatch.jobs.model_facts import registered_metrics
     from thermowatch.learn.artifact import save_model
     from thermowatch.learn.train import TrainOptions, train
     from thermowatch.live.champion import artifact_digest
@@ -96,12 +103,12 @@ def retrain_fleet(engine: Engine, n: int, directory) -> list[str]:  # type: igno
     result, fitted = train(m, opts)
     artifact = save_model(result, fitted, directory)
     digest = artifact_digest(artifact)
-    validation = result.models[result.chosen_model]["validation"]
+    metrics = registered_metrics(json.loads((artifact / "metadata.json").read_text()))
     tids = [f"TR-{i:02d}" for i in range(n)]
     for i, tid in enumerate(tids):
         ensure_transformer(engine, tid, f"Poste {tid}", target_variable="OT")
         write_readings(engine, wide_to_frame(fleet_readings(i), tid, source="test")[0])
         register_model(engine, f"{tid}-m1", tid, str(artifact), digest,
-                       metrics={"validation": validation}, status=ModelStatus.CHAMPION,
+                       metrics=metrics, status=ModelStatus.CHAMPION,
                        at=trained_at)  # fmt: skip
     return tids

@@ -40,7 +40,11 @@ def test_jobs_and_model_commands(tmp_path):
     status = json.loads(_tw(url, "jobs", "status", "--json").stdout)
     assert status["runs"]["drift"] == {"done": 1}
     # The champion is m2 now, which has no predictions: accuracy says so, it does not invent.
-    assert status["transformers"]["TR-01"]["accuracy"] == "insufficient_data"
+    accuracy = status["transformers"]["TR-01"]["accuracy"]
+    assert accuracy["verdict"] == "insufficient_data"
+    assert "its artifact cannot complete them" in accuracy["reason"]
+    assert set(status["runs"]) == {"accuracy", "drift", "retrain"}  # every kind of the registry
+    assert status["transformers"]["TR-01"]["retrain"] is None
 
     listed = json.loads(_tw(url, "model", "list", "--json").stdout)
     assert [(m["id"], m["status"]) for m in listed] == [("TR-01-m2", "champion"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from lifecycle_helpers import NOW, populate
+from lifecycle_helpers import NOW, TRAINED_AT, populate
 
 from thermowatch.jobs.runner import execute
 from thermowatch.jobs.scheduler import enqueue_due, in_process, logical_time, tick
@@ -98,10 +98,28 @@ def test_enqueueing_the_same_period_twice_creates_nothing_new(engine):
     populate(engine, "T1")
     first = enqueue_due(engine, NOW)
     again = enqueue_due(engine, NOW + timedelta(hours=3))  # same day: same logical time
-    assert first == again == {"accuracy": 1, "drift": 1, "retrain": 1}
-    assert sum(run_counts(engine).values()) == 3
-    enqueue_due(engine, NOW + DAY)  # the daily checks again; retraining is every 90 days
-    assert sum(run_counts(engine).values()) == 5
+    # 30 days after the end of the training data: no retraining yet.
+    assert first == again == {"accuracy": 1, "drift": 1, "retrain": 0}
+    assert sum(run_counts(engine).values()) == 2
+    enqueue_due(engine, NOW + DAY)  # the daily checks again
+    assert sum(run_counts(engine).values()) == 4
+
+
+def test_the_90_day_clock_runs_from_the_end_of_the_training_data(engine):
+    from thermowatch.store.alerts import raise_alert
+
+    populate(engine, "T1")
+    populate(engine, "T2", seed=1)
+    mark = TRAINED_AT + 90 * DAY  # the training data of both ends at TRAINED_AT
+    assert enqueue_due(engine, mark - timedelta(seconds=1))["retrain"] == 0
+    # T2's transformer changed (an open residual-drift alarm): a person looks, no retrain.
+    raise_alert(engine, "T2", "residual_drift", "ALERTE", "+5 K", at=mark - 3 * DAY)
+    assert enqueue_due(engine, mark + timedelta(hours=5))["retrain"] == 1
+    (run,) = [get_run(engine, i) for i in range(1, 20) if (r := get_run(engine, i)) and
+              r.kind == "retrain"]  # fmt: skip
+    assert run.transformer_id == "T1" and run.scheduled_for == mark
+    assert enqueue_due(engine, mark + 89 * DAY)["retrain"] == 1  # the same mark: no new run
+    assert run_counts(engine, "retrain") == {"queued": 1}
 
 
 def test_a_run_is_completed_once_whatever_the_deliveries(engine):

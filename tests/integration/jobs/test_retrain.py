@@ -11,13 +11,12 @@ import pytest
 
 from thermowatch.data.measurements import clean_measurements
 from thermowatch.data.simulator import TIMESTAMP, WINDING, simulate_sample
-from thermowatch.jobs.retrain import HOLDOUT
+from thermowatch.jobs.retrain import HOLDOUT, models_dir
 from thermowatch.jobs.scheduler import in_process, tick
 from thermowatch.learn.accuracy import validation_error
 from thermowatch.learn.artifact import save_model
 from thermowatch.learn.train import TrainOptions, train
 from thermowatch.live.champion import artifact_digest, load_champion
-from thermowatch.store.alerts import open_alerts
 from thermowatch.store.engine import make_engine
 from thermowatch.store.jobs import get_run, recent_checks, run_counts
 from thermowatch.store.migrate import upgrade
@@ -78,6 +77,11 @@ def test_summer_outside_the_trained_range_triggers_a_retrain_that_is_scored_and_
     tick(store, in_process(store), now=AT, periods=CHECKS)
     drift = recent_checks(store, TR, "drift", limit=1)[0]
     assert drift["verdict"] == "world_moved"
+    # Registered with its validation error only (as an older version did): completed from its
+    # artifact by the first job, and the drift reference ends where its training data ended.
+    window = champion(store, TR).metrics["training_window"]
+    assert window["end"].startswith("2024-04-14T23:30")
+    assert drift["values"]["reference"]["end"].startswith("2024-04-14T23:30")
     assert "température ambiante (°C)" in drift["values"]["moved_inputs"]
     assert run_counts(store, "retrain") == {"queued": 1}
 
@@ -105,23 +109,31 @@ def test_summer_outside_the_trained_range_triggers_a_retrain_that_is_scored_and_
         ] == "retired"
 
 
-def test_fault_periods_are_kept_out_of_training(store):
+def test_fault_periods_are_kept_out_of_training_and_scoring(store):
     from thermowatch.jobs.retrain import fault_periods
-    from thermowatch.store.alerts import raise_alert
+    from thermowatch.store.alerts import raise_alert, resolve_alert
 
-    raise_alert(store, TR, "anomaly", "ALERTE", "cooling stage 2 off",
-                at=datetime(2024, 6, 1, tzinfo=UTC))  # fmt: skip
+    june, july = datetime(2024, 6, 1, tzinfo=UTC), datetime(2024, 7, 1, tzinfo=UTC)
+    alert = raise_alert(store, TR, "anomaly", "ALERTE", "cooling stage 2 off", at=june)
     periods = fault_periods(store, TR, datetime(2024, 5, 1, tzinfo=UTC), AT - HOLDOUT)
-    assert periods == [(datetime(2024, 6, 1, tzinfo=UTC), AT - HOLDOUT)]  # still open
+    assert periods == [(june, AT - HOLDOUT)]  # still open
+    # Open over the whole holdout: neither model can be judged there, so nothing is trained.
     tick(store, in_process(store), now=AT, periods={"retrain": DAY})
-    (run,) = [get_run(store, 1)]
+    run = get_run(store, 1)
+    assert run.status == "done" and run.result["verdict"] == "insufficient_data", run.result
+    assert run.result["reason"].startswith("0 measured")
+    assert [p.name for p in (models_dir() / TR).iterdir()] == [champion(store, TR).id]
+
+    resolve_alert(store, alert, "operator", at=july)  # the fault ends before the holdout
+    tick(store, in_process(store), now=AT + DAY, periods={"retrain": DAY})
+    run = get_run(store, 2)
     assert run.status == "done", run.error
     assert run.result["excluded_fault_periods"] == 1
-    # Rows trained on: only before June (the open anomaly covers the rest up to the holdout).
-    assert run.result["rows_trained"] == (datetime(2024, 6, 1, tzinfo=UTC) - START) / timedelta(
-        minutes=30
-    )
-    assert [a.kind for a in open_alerts(store, TR)] == ["anomaly"]
+    # Rows trained on: all but June (the anomaly's period), up to the holdout of AT + 1 day.
+    step = timedelta(minutes=30)
+    expected = (AT + DAY - HOLDOUT - START - (july - june)) / step
+    assert abs(run.result["rows_trained"] - expected) <= 1
+    assert run.result["scored_points"] >= 168
     assert np.isfinite(run.result["decision"]["challenger_rmse_k"])
 
 
@@ -145,3 +157,35 @@ def test_rollback_restores_the_old_predictions_bit_for_bit(store, sample, tmp_pa
     assert rollback(store, TR, first.id, actor="admin") == first.id
     after = load_champion(store, TR).predict_frame(window)["predicted"].to_numpy()
     assert np.array_equal(before, after, equal_nan=True)
+
+
+def test_retraining_handles_a_missing_current_and_power_as_train_does(store):
+    """One missing current in the trained history and one missing power in the 3 days before
+    the holdout (the scoring warm-up): the run completes, scored on enough points, nothing is
+    abandoned, and no unregistered directory is left."""
+    from sqlalchemy import delete
+
+    from thermowatch.data.simulator import ACTIVE_POWER, CURRENT
+    from thermowatch.store.tables import readings
+
+    holes = [(CURRENT, datetime(2024, 6, 10, 9, 30, tzinfo=UTC)),
+             (ACTIVE_POWER, AT - HOLDOUT - timedelta(days=2, hours=5))]  # fmt: skip
+    with store.begin() as conn:
+        for variable, ts in holes:
+            gone = conn.execute(delete(readings).where(
+                readings.c.transformer_id == TR, readings.c.variable == variable,
+                readings.c.ts == ts))  # fmt: skip
+            assert gone.rowcount == 1
+    tick(store, in_process(store), now=AT, periods={"retrain": DAY})
+    run = get_run(store, 1)
+    assert run.status == "done", run.error
+    assert run.result["verdict"] == "trained", run.result
+    assert run.result["scored_points"] >= 0.95 * HOLDOUT / timedelta(minutes=30)
+    decision = run.result["decision"]
+    assert np.isfinite(decision["champion_rmse_k"]) and np.isfinite(decision["challenger_rmse_k"])
+    assert run_counts(store) == {"done": 1}
+    kept = {m.id for m in list_models(store, TR)}
+    assert {p.name for p in (models_dir() / TR).iterdir()} == kept  # nothing left unregistered
+    registered = next(m for m in list_models(store, TR) if m.id == run.result["challenger"])
+    assert {"validation", "test", "training_window", "input_ranges"} <= set(registered.metrics)
+    assert registered.metrics["training_window"]["end"].startswith("2024-08-19")

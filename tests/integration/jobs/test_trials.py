@@ -5,6 +5,7 @@ reports the difference of live error with a confidence interval."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -110,7 +111,14 @@ def test_shadow_predicts_alongside_is_compared_and_never_alerts(tmp_path, artifa
     # Never alerts: every event of TR-00 comes from the champion.
     assert {e.model_id for e in events if e.transformer_id == "TR-00"} == {good.name}
 
-    out = compare(engine, "TR-00-biased", days=LIVE_DAYS, at=LIVE_FROM + timedelta(days=LIVE_DAYS))
+    end = LIVE_FROM + timedelta(days=LIVE_DAYS)
+    early = compare(engine, "TR-00-biased", days=LIVE_DAYS, at=end)  # default: 7 days needed
+    assert early["verdict"] == "insufficient_data" and early["n"] == LIVE_DAYS * 24
+    assert (
+        "over 4.96 days; a verdict needs at least 168 samples over at least 7 days"
+        in (early["reason"])
+    )
+    out = compare(engine, "TR-00-biased", days=LIVE_DAYS, at=end, min_days=4, min_samples=100)
     assert out["n"] == hours and out["against"] == good.name
     assert out["verdict"] == "worse"
     assert 2.0 < out["difference_k"] < 3.5  # the 3 K bias, net of the champion's own error
@@ -143,7 +151,17 @@ def test_ab_serves_a_stable_fraction_and_reports_the_difference_with_an_interval
         expected = LIVE_DAYS * 24 if arms[t] == "a" else 0
         assert _count(engine, shadow_predictions, transformer_id=t) == expected
 
-    report = ab_report(engine, name, at=LIVE_FROM + timedelta(days=LIVE_DAYS))
+    end = LIVE_FROM + timedelta(days=LIVE_DAYS)
+    early = ab_report(engine, name, at=end)  # default: 7 days needed
+    assert early["verdict"] == "insufficient_data" and "NaN" not in json.dumps(early)
+    report = ab_report(engine, name, at=end, min_days=4, min_samples=100)
+    for t, row in report["transformers"].items():  # each arm labelled by who served it
+        assert row["challenger_id"] == f"{t}-biased"
+        # The live path records the artifact's id: the biased or the good artifact.
+        assert row["serving_model_id"] == (artifacts[1] if arms[t] == "b" else artifacts[0]).name
+        assert row["n"] >= LIVE_DAYS * 24 - 1  # the first instant opens the window
+    a = [r["live_rmse_k"] for r in report["transformers"].values() if r["arm"] == "a"]
+    assert max(a) < 1.5  # arm A's error is its champion's, not the biased challenger's
     diff = report["difference_rmse_k"]
     assert diff["n_a"] + diff["n_b"] == n
     assert report["verdict"] == "b_worse"
