@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -155,6 +156,10 @@ def simulate_scada(
         typer.Option(help="Also write the matching monitor config to this TOML file."),
     ] = None,
     period: Annotated[float, typer.Option(help="Monitor period in the written config [s].")] = 10,
+    start: Annotated[
+        datetime | None,
+        typer.Option(help="Simulated clock start (UTC; default now): fixes the daily cycle."),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
 ) -> None:
     """Serve a simulated SCADA field on loopback (IEC 60076-7 physics), for demos and tests."""
@@ -169,6 +174,12 @@ def simulate_scada(
     if interval <= 0:
         raise InputError(f"--interval must be positive, got {interval}")
     _logging(log_level)
+    if speed > 1 and protocol == "modbus":
+        logging.getLogger("thermowatch.ingest").warning(
+            "Modbus carries no timestamps: the monitor stamps each reading when it reads it, so "
+            "at --speed %g the physics looks %g times faster than it is; use opcua or mqtt, "
+            "which carry the simulated time", speed, speed,
+        )  # fmt: skip
     if write_config is not None:
         write_config.write_text(
             # spool_dir=None: the spool goes to the data directory, not next to the config.
@@ -194,6 +205,7 @@ def simulate_scada(
         await run_simulator(
             protocol, transformers, speed=speed, scenario=scenario, host=host, port=port,
             interval_s=interval, fault_after_s=fault_after, stop=stop,
+            start=start.replace(tzinfo=start.tzinfo or UTC) if start else None,
         )  # fmt: skip
 
     asyncio.run(main())

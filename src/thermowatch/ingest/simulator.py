@@ -274,7 +274,9 @@ class OpcUaField:
 
         if self.server is None:
             return
-        stamp = datetime.now(UTC)  # the device's sampling instant, as real servers give it
+        # The device's sampling instant, as real servers give it: simulated time, so that at
+        # --speed N the monitor sees the physics at its real pace (not N times too fast).
+        stamp = self.field.t or datetime.now(UTC)
         for nodeid, key, i in self.nodes:
             dv = ua.DataValue(
                 ua.Variant(float(self.field.values[key][i]), ua.VariantType.Double),
@@ -458,17 +460,19 @@ async def run_simulator(
     drop_s: float = 15.0,
     stop: asyncio.Event | None = None,
     on_ready: Any = None,
+    start: datetime | None = None,
 ) -> SimulatorRun:
     """Serve the simulated field until ``stop`` is set.
 
-    Simulated time starts at the wall-clock time and runs ``speed`` times faster; the field
-    is advanced and published every ``interval_s`` wall seconds.
+    Simulated time starts at ``start`` (default: the wall-clock time) and runs ``speed`` times
+    faster; the field is advanced and published every ``interval_s`` wall seconds. OPC UA and
+    MQTT carry the simulated instant; Modbus has no timestamps (the monitor stamps reception).
     """
     if speed <= 0:
         raise InputError(f"--speed must be positive, got {speed}")
     port = port or DEFAULT_PORTS[protocol]
     stop = stop or asyncio.Event()
-    t0_wall, t0 = time.monotonic(), datetime.now(UTC)
+    t0_wall, t0 = time.monotonic(), (start or datetime.now(UTC))
     fault_at = t0 + timedelta(seconds=fault_after_s * speed)
     field = FieldModel(n, scenario, start=t0, fault_at=fault_at)
     field.step(t0)

@@ -109,3 +109,28 @@ def test_server_restart_reconnects_and_marks_the_gap(tmp_path: Path, engine: Eng
             await server.stop()
 
     asyncio.run(scenario())
+
+
+def test_simulated_field_stamps_its_values_at_simulated_time() -> None:
+    """At --speed N the field runs ahead of the wall clock: its values carry the simulated
+    instant (what the physics followed), never the wall-clock time of the publication."""
+    from asyncua import Client
+
+    async def scenario() -> None:
+        field = FieldModel(1, "normal")
+        simulated = now() + timedelta(hours=3)
+        field.step(simulated)
+        server = OpcUaField(field, "127.0.0.1", free_port())
+        await server.start()
+        try:
+            await server.publish()
+            async with Client(f"opc.tcp://127.0.0.1:{server.port}/thermowatch/") as client:
+                nodeid = next(n for n, key, _ in server.nodes if key == "oil_c")
+                dv = await client.get_node(nodeid).read_data_value()
+            stamp = dv.SourceTimestamp.replace(tzinfo=simulated.tzinfo)
+            assert abs((stamp - simulated).total_seconds()) < 1e-3
+            assert dv.Value.Value == field.snapshot(0)["oil_c"]
+        finally:
+            await server.stop()
+
+    asyncio.run(scenario())

@@ -80,6 +80,8 @@ def start_simulator(protocol: str, tmp_path: Path) -> Iterator[Field]:
     sim = subprocess.Popen(
         [thermowatch_bin(), "simulate-scada", "--protocol", protocol, "--transformers", "2",
          "--scenario", "overload", "--fault-after", "0", "--speed", "600", "--interval", "0.3",
+         # the afternoon peak of the daily load cycle, whatever the hour the test runs at
+         "--start", "2026-07-01T14:00:00",
          "--port", str(port)],
         stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
