@@ -256,7 +256,7 @@ class Monitor:
             if state.missed >= self.config.missed_periods_alert:
                 silent.append((tid, newest, newest))  # back: the stale alert resolves
             self._data_back(state, newest)
-            snapshots.extend(Snapshot(tid, s.ts, s.values, s.source) for s in got)
+            snapshots.extend(Snapshot(tid, s.ts, s.values, s.source, s.quality) for s in got)
         batch, events = self.pipeline.prepare(snapshots)
         async with self._store_lock:
             stored = await asyncio.to_thread(self.storage.store, batch)

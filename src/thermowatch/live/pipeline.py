@@ -61,13 +61,16 @@ AlertHook = Callable[["PredictionEvent"], Any]
 class Snapshot:
     """Values of one transformer at one instant, as a source delivered them (not yet checked).
 
-    ``values`` maps variable names to what was received (numbers, or garbage to refuse).
+    ``values`` maps variable names to what was received (numbers, or garbage to refuse);
+    ``quality`` the source's own verdict on some of them, ``variable -> (SUSPECT | REJECTED,
+    reason)`` (an OPC UA status, a Modbus exception), applied before our own checks.
     """
 
     transformer_id: str
     ts: datetime
     values: Mapping[str, Any]
     source: str
+    quality: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -358,7 +361,11 @@ class Pipeline:
         good: dict[str, float] = {}
         event = PredictionEvent(tid, snap.ts, p.thresholds, residual_sigma_k=p.residual_sigma_k)
         for var, raw in snap.values.items():
-            verdict = st.stale.check(v.check_value(var, raw, v.quantity_of(var, quantities)))
+            verdict = st.stale.check(
+                v.with_source_quality(
+                    v.check_value(var, raw, v.quantity_of(var, quantities)), snap.quality.get(var)
+                )
+            )
             if verdict.verdict != v.REJECTED:
                 quality = v.QUALITY_CODE[verdict.verdict]
                 batch["readings"].append([tid, us, var, verdict.value, quality, snap.source])

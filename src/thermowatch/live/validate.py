@@ -110,6 +110,19 @@ def _printable(raw: Any) -> str:
     return text if len(text) <= 100 else text[:97] + "..."
 
 
+def with_source_quality(verdict: Verdict, source: tuple[str, str] | None) -> Verdict:
+    """``verdict`` after the source's own quality (``(SUSPECT | REJECTED, reason)``, e.g. an OPC
+    UA status name): the worse of the two wins, the source's reason first."""
+    if source is None:
+        return verdict
+    quality, reason = source
+    if quality == REJECTED:
+        return Verdict(verdict.variable, _printable(verdict.raw), None, REJECTED, reason)
+    if quality == SUSPECT and verdict.verdict == GOOD:
+        return Verdict(verdict.variable, verdict.raw, verdict.value, SUSPECT, reason)
+    return verdict
+
+
 @dataclass
 class StaleTracker:
     """Per transformer: a value unchanged for ``stale_periods`` snapshots is frozen (SUSPECT).

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from thermowatch.ingest.backoff import Backoff
@@ -21,12 +21,15 @@ class Sample:
     """Values of one transformer at one instant (a consistent snapshot).
 
     ``ts`` is timezone-aware UTC; ``values`` maps variable names to numbers in their unit.
-    ``source`` says where it came from (``"opcua:opc.tcp://..."``).
+    ``source`` says where it came from (``"opcua:opc.tcp://..."``); ``quality`` is the source's
+    own verdict on some values, ``variable -> (SUSPECT | REJECTED, reason)`` (IEC 104 quality
+    bits), which the live pipeline applies before its own checks.
     """
 
     ts: datetime
     values: dict[str, float]
     source: str
+    quality: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class Hub(ABC):
