@@ -387,7 +387,7 @@ class Monitor:
 
     async def shutdown(self) -> None:
         """Flush what the sources queued, store it (or spool it) and disconnect."""
-        ids = [t.id for t in self.config.transformers if t.source.protocol in ("mqtt", "replay")]
+        ids = [t.id for t in self.config.transformers if t.source.protocol in ("mqtt", "iec104", "replay")]
         if ids:
             try:
                 await self.run_cycle(ids, datetime.now(UTC), flush=True)

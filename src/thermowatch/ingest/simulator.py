@@ -449,7 +449,7 @@ class Iec104Field:
                     self.points[(i, key)] = station.add_point(
                         io_address=ioa, type=getattr(c104.Type, type_name)
                     )
-            self._write()
+        self._write()  # a restarted RTU serves the field as it is now
         await asyncio.to_thread(self.server.start)
 
     def _write(self) -> None:

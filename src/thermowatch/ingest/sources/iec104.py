@@ -32,6 +32,7 @@ from thermowatch.live.validate import REJECTED, SUSPECT
 log = logging.getLogger("thermowatch.ingest")
 CONNECT_TIMEOUT_S = 5.0
 WATCH_S = 0.2  # how often the link state is looked at [s]
+UNMUTE_AFTER_S = 1.0  # a link still muted after this is started by us [s]
 
 #: Quality descriptor bits (IEC 60870-5-101 §7.2.6.3) -> (verdict, meaning). Invalid and
 #: overflow values are not measurements; not topical (not refreshed), substituted (entered by
@@ -175,6 +176,7 @@ class Iec104Hub(Hub):
                 if loop.time() > deadline:
                     raise ConnectionError("no answer from the RTU")
                 await asyncio.sleep(WATCH_S)
+            await self._activate(conn)
             self.connected.set()
             self.backoff.reset()
             log.info("%s: connected, general interrogation sent", self.label)
@@ -186,6 +188,23 @@ class Iec104Hub(Hub):
             self.connected.clear()
             with contextlib.suppress(Exception):  # our own supervisor reconnects, not c104's
                 await asyncio.to_thread(client.stop)
+
+    async def _activate(self, conn: Any) -> None:
+        """Make sure the link carries data: c104 2.2.1 sometimes leaves a fresh link muted (its
+        STARTDT never sent, so neither the interrogation); then start it and interrogate
+        every station ourselves."""
+        import c104
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + UNMUTE_AFTER_S
+        while conn.state != c104.ConnectionState.OPEN and loop.time() < deadline:
+            await asyncio.sleep(WATCH_S / 4)
+        if conn.state == c104.ConnectionState.OPEN_MUTED:
+            log.info("%s: link left muted; starting data transfer", self.label)
+            await asyncio.to_thread(conn.unmute)
+            for ca in sorted({t.source.common_address for t in self.transformers.values()}):
+                await asyncio.to_thread(conn.interrogation, common_address=ca,
+                                        wait_for_response=False)  # fmt: skip
 
     async def collect(self, ids: Sequence[str], now: datetime) -> dict[str, list[Sample]]:
         """Per transformer, the newest value of each variable updated since the last call."""
