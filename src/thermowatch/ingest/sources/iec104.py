@@ -67,8 +67,8 @@ def quality_verdict(quality: Any) -> tuple[str, str] | None:
 def to_number(value: Any) -> Any:
     """A c104 value (float, ``Int16``, ``NormalizedFloat``) as a Python float; anything else
     (a single or double point, a step) as it is, for the pipeline to refuse."""
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        return float(value)
+    if isinstance(value, bool) or value is None:
+        return value
     try:
         return float(value)
     except (TypeError, ValueError):
