@@ -107,5 +107,5 @@ def test_shared_group_subscribes_to_the_share_topic() -> None:
     src = {"protocol": "mqtt", "topic": "t", "fields": {"a": "b"}}
     cfg = parse_config({"transformers": [{"id": "T", "source": {**src, "shared_group": "m1"}}]})
     assert cfg.transformers[0].source.shared_group == "m1"
-    with pytest.raises(InputError, match="source.shared_group"):
+    with pytest.raises(InputError, match=r"source\.shared_group"):
         parse_config({"transformers": [{"id": "T", "source": {**src, "shared_group": "a/b"}}]})
