@@ -109,3 +109,31 @@ def test_shared_group_subscribes_to_the_share_topic() -> None:
     assert cfg.transformers[0].source.shared_group == "m1"
     with pytest.raises(InputError, match=r"source\.shared_group"):
         parse_config({"transformers": [{"id": "T", "source": {**src, "shared_group": "a/b"}}]})
+
+
+def test_a_shared_subscription_member_raises_no_data_alert(tmp_path: Path) -> None:
+    """A member of a shared group sees a share of the messages: periods without any for a
+    transformer are not silences (another monitor served it)."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from .fakes import config, fake_monitor
+
+    src = {"protocol": "mqtt", "topic": "t", "fields": {"a": "b"}, "shared_group": "g"}
+    assert make_hub(parse_config({"transformers": [{"id": "T", "source": src}]})
+                    .transformers[0].source).shared  # fmt: skip
+
+    async def scenario(shared: bool) -> list[str]:
+        monitor, hub = fake_monitor(tmp_path / str(shared), config(tmp_path / str(shared)))
+        hub.shared = shared
+        await monitor.start()
+        t0 = datetime(2026, 5, 1, tzinfo=UTC)
+        for i in range(5):
+            await monitor.run_cycle(["T1"], t0 + timedelta(minutes=i))
+        await monitor.shutdown()
+        return [a.kind for a in monitor.data_alerts]
+
+    for shared in (False, True):
+        (tmp_path / str(shared)).mkdir()
+    assert asyncio.run(scenario(False)) == ["no_data"]
+    assert asyncio.run(scenario(True)) == []

@@ -49,6 +49,9 @@ class Hub(ABC):
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.reconnects = 0
+        #: Only a share of the transformers' messages comes here (an MQTT shared subscription):
+        #: a period without data for one of them is no sign of silence.
+        self.shared = False
 
     def add(self, transformer: TransformerConfig) -> None:
         """Register a transformer served by this connection (before :meth:`start`)."""

@@ -113,6 +113,7 @@ class MqttHub(Hub):
         self._collected: list[tuple[int, int]] = []
         self._paho: Any = None
         self.received = 0
+        self.shared = bool(config.shared_group)
 
     def _client(self) -> Any:
         import aiomqtt
