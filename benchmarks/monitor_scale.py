@@ -12,8 +12,12 @@ Measured per protocol:
 * CPU [% of one core] (goal <= 50 %): CPU time of this process over the measured rounds
   (receiving the round's messages or notifications + the cycle), per round, divided by the
   60 s period it stands for;
-* readings lost (goal 0): values the simulator served in the measured rounds minus
-  readings stored.
+* readings lost and duplicated (goal 0), counted per (transformer, variable, timestamp): over
+  MQTT, every value of every round the simulator published (it prints each round's timestamp,
+  the one its messages carry) from the warm-up round on, against the rows stored once the
+  simulator has stopped and the monitor has flushed; over OPC UA (subscription: a snapshot
+  stamped at the tick), every variable of every transformer at each cycle's tick. Messages
+  received more than once (redelivered) are counted too.
 
 usage: python benchmarks/monitor_scale.py [--transformers 1000] [--cycles 3]
        [--protocols mqtt,opcua]
@@ -34,6 +38,8 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,7 +51,7 @@ from thermowatch.ingest.monitor import Monitor
 from thermowatch.ingest.simulator import FIELDS, sim_config
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
-from thermowatch.store.readings import count_readings
+from thermowatch.store.tables import readings
 
 PERIOD_S = 60.0
 RESULTS = Path(__file__).with_name("results") / "monitor_scale.json"
@@ -66,7 +72,7 @@ async def main():
         orig = run.server.publish
         async def publish():
             await orig()
-            print("ROUND", flush=True)
+            print("ROUND", run.field.t.isoformat(), flush=True)
         run.server.publish = publish
     await run_simulator(protocol, n, port=port, interval_s=interval, stop=stop, on_ready=ready)
 asyncio.run(main())
@@ -92,6 +98,7 @@ class SimProcess:
             text=True,
         )
         self.rounds = 0
+        self.times: list[datetime] = []  # timestamp of each published round
         self.ready = asyncio.Event()
         self.round_done = asyncio.Event()
 
@@ -106,14 +113,41 @@ class SimProcess:
                 self.ready.set()
             elif line.startswith("ROUND"):
                 self.rounds += 1
+                self.times.append(datetime.fromisoformat(line.split()[1]))
                 self.round_done.set()
 
     def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
         self.proc.terminate()
         try:
             self.proc.wait(20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+Key = tuple[str, str, datetime]
+
+
+def count_keys(engine: Any, expected: set[Key], times: Iterable[datetime]) -> dict[str, int]:
+    """Readings lost and duplicated per (transformer, variable, timestamp): ``expected`` keys
+    against the rows stored at ``times``."""
+    stored: Counter[Key] = Counter()
+    times = sorted(set(times))
+    with engine.connect() as conn:
+        for start in range(0, len(times), 500):
+            q = (
+                readings.select()
+                .with_only_columns(readings.c.transformer_id, readings.c.variable, readings.c.ts)
+                .where(readings.c.ts.in_(times[start : start + 500]))
+            )
+            stored.update((t, v, ts.astimezone(UTC)) for t, v, ts in conn.execute(q))
+    return {
+        "readings_expected": len(expected),
+        "readings_stored": sum(stored[k] > 0 for k in expected),
+        "readings_lost": len(expected - set(stored)),
+        "readings_duplicated": sum(n - 1 for n in stored.values() if n > 1),
+    }
 
 
 async def bench(protocol: str, n: int, cycles: int, workdir: Path) -> dict[str, Any]:
@@ -145,26 +179,40 @@ async def bench(protocol: str, n: int, cycles: int, workdir: Path) -> dict[str, 
         await monitor.start()
         await monitor.wait_connected(120)
         setup_s = time.perf_counter() - t_start
+        # a round may have been half published when the subscription began: not counted
+        await _next_round(sim, hub, protocol, n)
+        first = sim.rounds  # rounds[first:] are counted
+        received0 = getattr(hub, "received", 0)
         # warm-up round: first values in, estimators initialised
         await _next_round(sim, hub, protocol, n)
-        await monitor.run_cycle(ids, datetime.now(UTC))
-        before = count_readings(engine)
+        ticks = [datetime.now(UTC)]
+        await monitor.run_cycle(ids, ticks[0])
         cpu0 = time.process_time()
         durations = []
         for _ in range(cycles):
             await _next_round(sim, hub, protocol, n)
-            report = await monitor.run_cycle(ids, datetime.now(UTC))
+            ticks.append(datetime.now(UTC))
+            report = await monitor.run_cycle(ids, ticks[-1])
             durations.append(report.duration_s)
         cpu = time.process_time() - cpu0
-        stored = count_readings(engine) - before
-        served = cycles * n * len(FIELDS)
+        sim.stop()  # no more rounds; whatever was published must now be stored
+        await asyncio.wait_for(follower, 30)
+        if protocol == "mqtt":  # the broker still holds what the monitor has not taken yet
+            await _drain(monitor, ids, hub, received0 + (len(sim.times) - first) * n)
     finally:
-        await monitor.shutdown()
+        await monitor.shutdown()  # MQTT: the final flush stores what was received since
         sim.stop()
         follower.cancel()
         if broker is not None:
             broker.terminate()
             broker.wait(10)
+    variables = list(FIELDS)
+    times = sim.times[first:] if protocol == "mqtt" else ticks
+    expected = {(tid, v, ts) for ts in times for tid in ids for v in variables}
+    counts = count_keys(engine, expected, times)
+    redelivered = (
+        getattr(hub, "received", 0) - received0 - len(times) * n if protocol == "mqtt" else 0
+    )
     return {
         "protocol": protocol + (" (subscription)" if protocol == "opcua" else " (QoS 1)"),
         "transformers": n,
@@ -175,10 +223,21 @@ async def bench(protocol: str, n: int, cycles: int, workdir: Path) -> dict[str, 
         "cycle_s_max": round(max(durations), 3),
         "cpu_s_per_period": round(cpu / cycles, 3),
         "cpu_percent_of_one_core": round(100 * cpu / cycles / PERIOD_S, 2),
-        "readings_served": served,
-        "readings_stored": stored,
-        "readings_lost": served - stored,
+        "rounds_counted": len(times),
+        **counts,
+        "messages_redelivered": redelivered,
     }
+
+
+async def _drain(monitor: Monitor, ids: list[str], hub: Any, target: int) -> None:
+    """Run cycles until the hub has received ``target`` messages in all (every published one
+    at least once) or nothing came for 30 s; the final flush stores the rest."""
+    last, since = hub.received, time.monotonic()
+    while hub.received < target and time.monotonic() - since < 30:
+        await asyncio.sleep(1.0)
+        if hub.received != last:
+            last, since = hub.received, time.monotonic()
+            await monitor.run_cycle(ids, datetime.now(UTC))
 
 
 async def _next_round(sim: SimProcess, hub: Any, protocol: str, n: int) -> None:
@@ -207,7 +266,12 @@ def main() -> None:
     result = {
         "benchmark": "monitor_scale",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "goals": {"cycle_s_max": 10.0, "cpu_percent_of_one_core": 50.0, "readings_lost": 0},
+        "goals": {
+            "cycle_s_max": 10.0,
+            "cpu_percent_of_one_core": 50.0,
+            "readings_lost": 0,
+            "readings_duplicated": 0,
+        },
         "results": rows,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -221,14 +285,18 @@ def main() -> None:
         "cycle median [s]",
         "cycle max [s]",
         "CPU [% core]",
-        "lost",
+        "lost / expected",
+        "duplicated",
+        "redelivered",
         "setup [s]",
     ):
         table.add_column(col)
     for r in rows:
         table.add_row(
             r["protocol"], f"{r['cycle_s_median']:.2f}", f"{r['cycle_s_max']:.2f}",
-            f"{r['cpu_percent_of_one_core']:.1f}", str(r["readings_lost"]), f"{r['setup_s']:.1f}",
+            f"{r['cpu_percent_of_one_core']:.1f}",
+            f"{r['readings_lost']} / {r['readings_expected']}", str(r["readings_duplicated"]),
+            str(r["messages_redelivered"]), f"{r['setup_s']:.1f}",
         )  # fmt: skip
     Console().print(table)
     print(f"wrote {RESULTS}")

@@ -133,7 +133,7 @@ def _migrate(url: str | None) -> None:
 
 
 def simulate_scada(
-    protocol: Annotated[str, typer.Option(help="opcua, modbus or mqtt.")] = "opcua",
+    protocol: Annotated[str, typer.Option(help="opcua, modbus, mqtt or iec104.")] = "opcua",
     transformers: Annotated[int, typer.Option(help="Number of transformers served.")] = 2,
     speed: Annotated[float, typer.Option(help="Simulated time per wall-clock time.")] = 1.0,
     scenario: Annotated[
@@ -145,7 +145,9 @@ def simulate_scada(
     ),
     port: Annotated[
         int | None,
-        typer.Option(help="Port (default: opcua 4840, modbus 5020, mqtt broker 1883)."),
+        typer.Option(
+            help="Port (default: opcua 4840, modbus 5020, mqtt broker 1883, iec104 2404)."
+        ),
     ] = None,
     interval: Annotated[float, typer.Option(help="Wall seconds between updates.")] = 1.0,
     fault_after: Annotated[

@@ -12,7 +12,7 @@ Layout (every key documented in ``docs/monitoring.md``, one example per protocol
     id = "TR-0001"
     spec = { preset = "ONAF", rated_current_a = 1039.23 }
     [transformers.source]
-    protocol = "opcua"             # opcua | modbus | mqtt | replay
+    protocol = "opcua"             # opcua | modbus | mqtt | iec104 | replay
     ...
 
 A bad value raises :class:`~thermowatch.errors.InputError` with one sentence naming the key
@@ -69,6 +69,17 @@ class Register:
 
 
 @dataclass(frozen=True)
+class InformationObject:
+    """One IEC 60870-5-104 measured value mapped to a variable: ``value = raw * scale + offset``
+    in the variable's unit; ``ioa`` is its information object address."""
+
+    variable: str
+    ioa: int
+    scale: float = 1.0
+    offset: float = 0.0
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     """Where one transformer's readings come from (only the keys of its protocol matter).
 
@@ -94,8 +105,11 @@ class SourceConfig:
     timeout_s : Modbus: seconds to wait for one answer.
     topic, fields, timestamp_field, qos, client_id, tls, ca_file : MQTT: topic of the JSON
         messages, variable -> JSON key, key of the ISO-8601 or epoch timestamp, QoS (1), the
-        persistent session's client id, TLS and its CA file.
+        persistent session's client id, TLS and its CA file; ``shared_group``: subscribe as
+        ``$share/<group>/<topic>`` (MQTT 5), so N monitors of one group split the messages.
     path, speed, loop : replay: measurement file, speed-up factor, restart at the end.
+    common_address, points : IEC 104: the station's common address (ASDU address) and its
+        information objects (:class:`InformationObject`); ``host``/``port`` the RTU.
     """
 
     protocol: str
@@ -127,9 +141,12 @@ class SourceConfig:
     client_id: str | None = None
     tls: bool = False
     ca_file: str | None = None
+    shared_group: str | None = None
     path: str = ""
     speed: float = 1.0
     loop: bool = False
+    common_address: int = 1
+    points: tuple[InformationObject, ...] = ()
 
     @property
     def connection_key(self) -> tuple[Any, ...]:
@@ -139,7 +156,10 @@ class SourceConfig:
         if self.protocol == "modbus":
             return ("modbus", self.host, self.port)
         if self.protocol == "mqtt":
-            return ("mqtt", self.host, self.port, self.client_id, self.username, self.tls)
+            return ("mqtt", self.host, self.port, self.client_id, self.username, self.tls,
+                    self.shared_group)  # fmt: skip
+        if self.protocol == "iec104":
+            return ("iec104", self.host, self.port)
         return ("replay", self.path)
 
 
@@ -283,6 +303,40 @@ def _node_id(value: Any, key: str) -> str:
     return text
 
 
+def _information_object(raw: Any, key: str) -> InformationObject:
+    if not isinstance(raw, dict):
+        raise _err(key, "must be a table { variable = .., ioa = .. }")
+    _known(raw, set(InformationObject.__dataclass_fields__), key)
+    ioa = _number(raw.get("ioa"), f"{key}.ioa", low=1, integer=True)
+    if ioa > 0xFFFFFF:
+        raise _err(f"{key}.ioa", f"must be at most 16777215 (3 octets), got {ioa}")
+    return InformationObject(
+        variable=_string(raw.get("variable"), f"{key}.variable"),
+        ioa=ioa,
+        scale=_number(raw.get("scale", 1.0), f"{key}.scale"),
+        offset=_number(raw.get("offset", 0.0), f"{key}.offset"),
+    )
+
+
+def _iec104(raw: dict[str, Any], key: str) -> None:
+    raw["port"] = _number(raw.get("port", 2404), f"{key}.port", low=1, integer=True)
+    ca = _number(raw.get("common_address", 1), f"{key}.common_address", low=1, integer=True)
+    if ca > 65534:
+        raise _err(f"{key}.common_address", f"must be between 1 and 65534, got {ca}")
+    raw["common_address"] = ca
+    points = raw.get("points")
+    if not isinstance(points, list) or not points:
+        raise _err(f"{key}.points", "must be a non-empty array of { variable, ioa } tables")
+    raw["points"] = tuple(
+        _information_object(p, f"{key}.points[{i}]") for i, p in enumerate(points)
+    )
+    seen: dict[int, str] = {}
+    for i, p in enumerate(raw["points"]):
+        if p.ioa in seen:
+            raise _err(f"{key}.points[{i}].ioa", f"{p.ioa} is already mapped to {seen[p.ioa]!r}")
+        seen[p.ioa] = p.variable
+
+
 def _source(raw: Any, key: str, base_dir: Path) -> SourceConfig:
     if not isinstance(raw, dict):
         raise _err(key, "must be a table with at least a protocol")
@@ -347,10 +401,17 @@ def _source(raw: Any, key: str, base_dir: Path) -> SourceConfig:
         raw["port"] = _number(raw.get("port", 1883), f"{key}.port", low=1, integer=True)
         _string(raw.get("topic"), f"{key}.topic")
         raw["fields"] = _str_map(raw.get("fields"), f"{key}.fields")
+        group = raw.get("shared_group")
+        if group is not None and (not isinstance(group, str) or not group.isidentifier()):
+            raise _err(
+                f"{key}.shared_group", f"must be a name of letters, digits and _, got {group!r}"
+            )
         if raw.get("qos", 1) not in (0, 1, 2):
             raise _err(f"{key}.qos", f"must be 0, 1 or 2, got {raw['qos']!r}")
         if raw.get("ca_file"):
             raw["ca_file"] = str(base_dir / raw["ca_file"])
+    elif protocol == "iec104":
+        _iec104(raw, key)
     else:
         # Existence is checked when the monitor starts (the file may be written later).
         raw["path"] = str(base_dir / _string(raw.get("path"), f"{key}.path"))

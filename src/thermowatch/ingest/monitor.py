@@ -266,7 +266,9 @@ class Monitor:
             if not any(s.usable for s in got):
                 if self.hub_of[tid].unchanged(tid) and state.last_data is not None:
                     continue  # a live subscription with nothing new: not a silence
-                if not flush and self._no_data(state, tick):
+                # A shared subscription's member sees a share of the messages: a transformer
+                # it got nothing for may be served by another monitor of the group.
+                if not flush and not self.hub_of[tid].shared and self._no_data(state, tick):
                     silent.append((tid, state.last_data, tick))
                 continue
             newest = max(s.ts for s in got if s.usable)
@@ -442,7 +444,11 @@ class Monitor:
 
     async def shutdown(self) -> None:
         """Flush what the sources queued, store it (or spool it) and disconnect."""
-        ids = [t.id for t in self.config.transformers if t.source.protocol in ("mqtt", "replay")]
+        ids = [
+            t.id
+            for t in self.config.transformers
+            if t.source.protocol in ("mqtt", "iec104", "replay")
+        ]
         if ids:
             try:
                 await self.run_cycle(ids, datetime.now(UTC), flush=True)

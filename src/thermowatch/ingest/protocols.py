@@ -15,6 +15,7 @@ HUBS: dict[str, str] = {
     "opcua": "thermowatch.ingest.sources.opcua:OpcUaHub",
     "modbus": "thermowatch.ingest.sources.modbus:ModbusHub",
     "mqtt": "thermowatch.ingest.sources.mqtt:MqttHub",
+    "iec104": "thermowatch.ingest.sources.iec104:Iec104Hub",
     "replay": "thermowatch.ingest.sources.replay:ReplayHub",
 }
 PROTOCOLS: tuple[str, ...] = tuple(HUBS)

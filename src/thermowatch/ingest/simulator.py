@@ -1,4 +1,5 @@
-"""A simulated SCADA field on loopback: OPC UA server, Modbus TCP server or MQTT publisher.
+"""A simulated SCADA field on loopback: OPC UA server, Modbus TCP server, MQTT publisher or
+IEC 60870-5-104 RTU.
 
 ``thermowatch simulate-scada`` serves ``N`` transformers (``TR-0001`` ...) whose temperatures
 come from the IEC 60076-7 model (:func:`thermowatch.thermal.simulate`, the bundled sample's
@@ -47,14 +48,14 @@ from thermowatch.data.simulator import (
     WINDING,
 )
 from thermowatch.errors import InputError
-from thermowatch.ingest.config import Register
+from thermowatch.ingest.config import InformationObject, Register
 from thermowatch.thermal import ThermalState, simulate
 
 log = logging.getLogger("thermowatch.simulator")
 
 SCENARIOS = ("normal", "overload", "cooling-failure", "sensor-freeze", "link-drop")
-PROTOCOLS = ("opcua", "modbus", "mqtt")
-DEFAULT_PORTS = {"opcua": 4840, "modbus": 5020, "mqtt": 1883}
+PROTOCOLS = ("opcua", "modbus", "mqtt", "iec104")
+DEFAULT_PORTS = {"opcua": 4840, "modbus": 5020, "mqtt": 1883, "iec104": 2404}
 OPCUA_NAMESPACE = "urn:thermowatch:simulator"
 
 #: Variable (French export name) -> short key used in node ids and JSON payloads.
@@ -83,6 +84,18 @@ COMMAND_MAP = {
     "cooling_stage": Register("cooling_stage", 12, "uint16"),
     "load_setpoint_pu": Register("load_setpoint_pu", 13, "uint16", scale=0.001),
 }
+#: IEC 104 points of one transformer (station 1), IOA ``IOAS_PER_TRANSFORMER * (index + 1) + n``
+#: -> (c104 type name, object): the current as a scaled value in tenths of an ampere, the
+#: ambient as an untagged short float, the others as short floats with a CP56Time2a time tag.
+IEC104_MAP = {
+    "current_a": ("M_ME_NB_1", InformationObject(CURRENT, 1, scale=0.1)),
+    "ambient_c": ("M_ME_NC_1", InformationObject(AMBIENT, 2)),
+    **{
+        FIELDS[var]: ("M_ME_TF_1", InformationObject(var, n))
+        for n, var in enumerate((OIL, WINDING, VOLTAGE, ACTIVE_POWER, REACTIVE_POWER), start=3)
+    },
+}
+IOAS_PER_TRANSFORMER = 100
 #: Commands at start: stage 1 (fans) and a set-point that caps nothing [pu].
 COMMAND_DEFAULTS = {"cooling_stage": 1.0, "load_setpoint_pu": 2.0}
 #: What the simulated plant accepts; a write outside is clipped to it, as a PLC would.
@@ -422,6 +435,62 @@ class MqttField:
             self.client = None
 
 
+class Iec104Field:
+    """A c104 server: one station (common address 1), the points of :data:`IEC104_MAP` per
+    transformer, each sent spontaneously at every update (and answered on interrogation)."""
+
+    def __init__(self, field: FieldModel, host: str, port: int) -> None:
+        self.field, self.host, self.port = field, host, port
+        self.server: Any = None
+        self.points: dict[tuple[int, str], Any] = {}
+
+    async def start(self) -> None:
+        import c104
+
+        if self.server is None:
+            self.server = c104.Server(ip=self.host, port=self.port, tick_rate_ms=50)
+            station = self.server.add_station(common_address=1)
+            for i in range(len(self.field.ids)):
+                for key, (type_name, obj) in IEC104_MAP.items():
+                    ioa = IOAS_PER_TRANSFORMER * (i + 1) + obj.ioa
+                    self.points[(i, key)] = station.add_point(
+                        io_address=ioa, type=getattr(c104.Type, type_name)
+                    )
+        self._write()  # a restarted RTU serves the field as it is now
+        await asyncio.to_thread(self.server.start)
+
+    def _write(self) -> None:
+        import c104
+
+        # c104 reads a naive time tag as local time (and so does the IEC 104 hub).
+        t = (self.field.t or datetime.now(UTC)).astimezone().replace(tzinfo=None)
+        for (i, key), point in self.points.items():
+            value = float(self.field.values[key][i])
+            type_name, obj = IEC104_MAP[key]
+            raw = (value - obj.offset) / obj.scale
+            if type_name == "M_ME_NB_1":
+                point.info = c104.ScaledInfo(c104.Int16(round(raw)), point.quality)
+            else:
+                tagged = type_name == "M_ME_TF_1"
+                point.info = c104.ShortInfo(raw, point.quality, t if tagged else None)
+
+    async def pull_commands(self) -> None:
+        """No writable points over IEC 104 here (field actions use OPC UA or Modbus)."""
+
+    async def publish(self) -> None:
+        import c104
+
+        if self.server is None or not self.server.is_running:
+            return
+        self._write()
+        for point in self.points.values():
+            point.transmit(cause=c104.Cot.SPONTANEOUS)
+
+    async def stop(self) -> None:
+        if self.server is not None and self.server.is_running:
+            await asyncio.to_thread(self.server.stop)
+
+
 def topic_of(tid: str) -> str:
     """MQTT topic of a simulated transformer."""
     return f"thermowatch/sim/{tid}/measurements"
@@ -435,6 +504,8 @@ def make_field_server(protocol: str, field: FieldModel, host: str, port: int) ->
         return ModbusField(field, host, port)
     if protocol == "mqtt":
         return MqttField(field, host, port)
+    if protocol == "iec104":
+        return Iec104Field(field, host, port)
     raise InputError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
 
 
@@ -590,6 +661,14 @@ def sim_config(
                     f'variable = "{reg.variable}"\naddress = {base + reg.address}\n'
                     f'type = "{reg.type}"\nscale = {reg.scale:g}\n'
                     f'byte_order = "{reg.byte_order}"\nword_order = "{reg.word_order}"\n',
+                ]
+        elif protocol == "iec104":
+            lines += [f'host = "{host}"\n', f"port = {port}\n", "common_address = 1\n"]
+            for _type, obj in IEC104_MAP.values():
+                lines += [
+                    "[[transformers.source.points]]\n",
+                    f'variable = "{obj.variable}"\n'
+                    f"ioa = {IOAS_PER_TRANSFORMER * (i + 1) + obj.ioa}\nscale = {obj.scale:g}\n",
                 ]
         else:
             lines += [

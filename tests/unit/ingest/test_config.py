@@ -14,7 +14,7 @@ from thermowatch.ingest.simulator import MODBUS_MAP, sim_config
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
-@pytest.mark.parametrize("protocol", ["opcua", "modbus", "mqtt"])
+@pytest.mark.parametrize("protocol", ["opcua", "modbus", "mqtt", "iec104"])
 def test_simulator_config_parses(protocol: str, tmp_path: Path) -> None:
     cfg = parse_config(tomllib.loads(sim_config(protocol, 3, period_s=5)), tmp_path)
     assert [t.id for t in cfg.transformers] == ["TR-0001", "TR-0002", "TR-0003"]
@@ -32,7 +32,9 @@ def test_simulator_config_parses(protocol: str, tmp_path: Path) -> None:
         assert t.source.nodes[WINDING] == "ns=2;s=TR-0002.winding_c"
 
 
-MONITOR_EXAMPLES = [EXAMPLES / f"{name}.toml" for name in ("opcua", "modbus", "mqtt", "replay")]
+MONITOR_EXAMPLES = [
+    EXAMPLES / f"{name}.toml" for name in ("opcua", "modbus", "mqtt", "iec104", "replay")
+]
 
 
 @pytest.mark.parametrize("path", MONITOR_EXAMPLES, ids=lambda p: p.name)
@@ -98,8 +100,8 @@ def test_protocol_registry_resolves_every_name_and_refuses_others(tmp_path: Path
     from thermowatch.ingest.protocols import PROTOCOLS, hub_class
     from thermowatch.ingest.sources.base import Hub
 
-    assert set(PROTOCOLS) == {"opcua", "modbus", "mqtt", "replay"}
+    assert set(PROTOCOLS) == {"opcua", "modbus", "mqtt", "iec104", "replay"}
     assert all(issubclass(hub_class(p), Hub) for p in PROTOCOLS)
     doc = {"transformers": [{"id": "T", "source": {"protocol": "profibus"}}]}
-    with pytest.raises(InputError, match="must be one of opcua, modbus, mqtt, replay"):
+    with pytest.raises(InputError, match="must be one of opcua, modbus, mqtt, iec104, replay"):
         parse_config(doc, tmp_path)

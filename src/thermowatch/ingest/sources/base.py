@@ -26,8 +26,8 @@ class Sample:
     ``ts`` is timezone-aware UTC; ``values`` maps variable names to numbers in their unit
     (``None`` when the source gave no value). ``source`` says where it came from
     (``"opcua:opc.tcp://..."``); ``quality`` is the source's own verdict on some values,
-    ``variable -> (SUSPECT | REJECTED, reason)`` (an OPC UA status name, a Modbus exception),
-    which the live pipeline applies before its own checks.
+    ``variable -> (SUSPECT | REJECTED, reason)`` (an OPC UA status name, a Modbus exception,
+    IEC 104 quality bits), which the live pipeline applies before its own checks.
     """
 
     ts: datetime
@@ -81,6 +81,9 @@ class Hub(ABC):
         #: Configuration problems found at connection, one sentence per transformer and
         #: variable (unknown node, unreadable register); those values are left out.
         self.problems: dict[tuple[str, str], str] = {}
+        #: Only a share of the transformers' messages comes here (an MQTT shared subscription):
+        #: a period without data for one of them is no sign of silence.
+        self.shared = False
 
     def add(self, transformer: TransformerConfig) -> None:
         """Register a transformer served by this connection (before :meth:`start`)."""

@@ -5,6 +5,10 @@ QoS 1: while it is away (restart, broker restart, network cut) the broker keeps 
 for it and delivers them on reconnection. Every message received is queued until the next
 period, where all of them are stored (not only the newest), so no reading is lost between
 two periods.
+
+With ``shared_group`` the monitor subscribes as ``$share/<group>/<topic>`` (Mosquitto 2, any
+MQTT 5 broker): the broker balances the messages over the monitors of the group, each with its
+own ``client_id``; a message is still acknowledged only once durable.
 """
 
 from __future__ import annotations
@@ -90,6 +94,12 @@ def parse_payload(
     return ts or received, values
 
 
+def subscription(topic: str, shared_group: str | None) -> str:
+    """The topic filter to subscribe: ``$share/<group>/<topic>`` for a shared subscription (the
+    broker hands each message to one member of the group: N monitors split the fleet)."""
+    return f"$share/{shared_group}/{topic}" if shared_group else topic
+
+
 class MqttHub(Hub):
     """Transformers whose readings are published to one broker."""
 
@@ -103,6 +113,7 @@ class MqttHub(Hub):
         self._collected: list[tuple[int, int]] = []
         self._paho: Any = None
         self.received = 0
+        self.shared = bool(config.shared_group)
 
     def _client(self) -> Any:
         import aiomqtt
@@ -135,7 +146,10 @@ class MqttHub(Hub):
         client = self._client()
         self._manual_ack(client)
         async with client:
-            topics = [(topic, self.transformers[tid].source.qos) for topic, tid in topic_of.items()]
+            topics = [
+                (subscription(topic, self.config.shared_group), self.transformers[tid].source.qos)
+                for topic, tid in topic_of.items()
+            ]
             for start in range(0, len(topics), SUBSCRIBE_CHUNK):
                 await client.subscribe(topics[start : start + SUBSCRIBE_CHUNK])
             self._up()

@@ -1,0 +1,342 @@
+"""N monitor processes sharing one fleet over MQTT shared subscriptions, into PostgreSQL.
+
+A simulator process publishes one JSON message per transformer every ``--period`` seconds
+(QoS 1, the timestamp of the round in the message) to a Mosquitto broker; ``--monitors`` k
+``thermowatch monitor`` processes (1, 2, 3 by default) each list the whole fleet with
+``shared_group = "fleet"`` and their own client id, so the broker hands each message to one of
+them; they store into one PostgreSQL database (a throwaway durable cluster,
+:class:`tests.pgtest.PostgresCluster`) with the alert hook on, as in production.
+
+Measured per k, over ``--window`` seconds once every monitor is subscribed:
+
+* readings stored per second (rows of the counted rounds over the span from the first round's
+  timestamp to the moment the last one was complete), next to the offered rate;
+* latency per round: from the round's timestamp (the simulator's clock when it starts publishing)
+  to the moment all of its readings are in the database (polled every 0.25 s), p50 / p99;
+* CPU of the monitor processes per 1,000 transformers [% of one core], and the scaling
+  efficiency CPU(1) / CPU(k) per 1,000 transformers (1.0 = a perfect split);
+* readings lost and duplicated per (transformer, variable, timestamp) against every round the
+  simulator published in the window, counted after the simulator stopped and the monitors
+  flushed (SIGTERM);
+* PostgreSQL size per transformer-day at a 60 s period (database size growth over the window
+  per transformer and period, x 1,440);
+* the monitors' "no data" alerts: each lists the whole fleet but sees only the messages the
+  broker handed it (Mosquitto's shared subscriptions are round-robin per message, not per
+  topic), so its silence rule fires for transformers another monitor served.
+
+Each k is run ``--runs`` times (fresh database each time); the table quotes min and median.
+The host's CPU is shared by the broker, the simulator, PostgreSQL and the monitors.
+
+usage: python benchmarks/fleet_scale.py [--transformers 1000] [--period 10] [--window 45]
+       [--monitors 1,2,3] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.pgtest
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # monitor_scale
+
+from sqlalchemy import func, select, text
+from tests.pgtest import PostgresCluster
+
+from monitor_scale import SIM, count_keys, free_port
+from thermowatch.ingest.simulator import FIELDS, sim_config
+from thermowatch.store.engine import make_engine
+from thermowatch.store.migrate import upgrade
+from thermowatch.store.tables import readings
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).with_name("results") / "fleet_scale.json"
+APP = (
+    "import sys, typer; from thermowatch.cli.monitor import monitor; "
+    "from thermowatch.cli._errors import run_with_error_policy; "
+    "app = typer.Typer(); app.command()(monitor); app.command('x')(lambda: None); "
+    "sys.exit(run_with_error_policy(app))"
+)
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU time of a process [s] (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Proc:
+    """A child process whose output lines are watched for a marker."""
+
+    def __init__(self, args: list[str], env: dict[str, str], marker: str) -> None:
+        self.proc = subprocess.Popen(
+            args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.marker = marker
+        self.ready = threading.Event()
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip())
+            if self.marker in line:
+                self.ready.set()
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 120) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+def _broker(workdir: Path, port: int) -> subprocess.Popen[bytes]:
+    conf = workdir / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 1000000\n"
+        "max_inflight_messages 0\n"  # acknowledged once stored: a period's worth in flight
+    )
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    proc = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return proc
+
+
+def _configs(workdir: Path, n: int, k: int, port: int, period: float) -> list[Path]:
+    """One config per monitor: the whole fleet, a shared group, its own client id."""
+    base = sim_config("mqtt", n, port=port, period_s=period, comments=False, spool_dir=None)
+    paths = []
+    for i in range(k):
+        text_ = base.replace('client_id = "thermowatch-monitor"', f'client_id = "fleet-{i}"')
+        text_ = text_.replace("qos = 1\n", 'qos = 1\nshared_group = "fleet"\n')
+        tomllib.loads(text_)  # still a valid document
+        path = workdir / f"monitor-{k}-{i}.toml"
+        path.write_text(text_, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _round_times(sim: Proc) -> list[datetime]:
+    return [datetime.fromisoformat(x.split()[1]) for x in list(sim.lines) if x.startswith("ROUND")]
+
+
+def run_once(
+    cluster: PostgresCluster, workdir: Path, n: int, k: int, period: float, window: float,
+    tag: str,
+) -> dict[str, Any]:  # fmt: skip
+    url = cluster.create_database(f"fleet_{tag}")
+    engine = make_engine(url)
+    upgrade(engine)
+    port = free_port()
+    broker = _broker(workdir, port)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "THERMOWATCH_DATABASE_URL": url,
+           "THERMOWATCH_HOME": str(workdir / f"home-{tag}")}  # fmt: skip
+    monitors: list[Proc] = []
+    sim = None
+    try:
+        for i, cfg in enumerate(_configs(workdir, n, k, port, period)):
+            menv = {**env, "THERMOWATCH_HOME": str(workdir / f"home-{tag}-{i}")}
+            cmd = [sys.executable, "-c", APP, "monitor", "--config", str(cfg)]
+            monitors.append(Proc([*cmd, "--log-level", "INFO"], menv, "topics"))
+        for m in monitors:  # every one subscribed (its hub logs "connected, N topics")
+            if not m.ready.wait(600):
+                raise RuntimeError("a monitor did not connect:\n" + "\n".join(m.lines[-20:]))
+        sim = Proc(
+            [sys.executable, "-c", SIM, "mqtt", str(n), str(port), str(period)], env, "READY"
+        )
+        sim.ready.wait(120)
+        # first round: publishing may straddle start-up effects; measure from the next one
+        while len(_round_times(sim)) < 2:
+            time.sleep(0.1)
+        first = len(_round_times(sim)) - 1
+        size0 = _db_size(engine)
+        cpu0 = {m.proc.pid: _cpu_s(m.proc.pid) for m in monitors}
+        t0 = time.monotonic()
+        stored_at: dict[datetime, float] = {}
+        while time.monotonic() - t0 < window:
+            time.sleep(0.25)
+            _poll_complete(engine, _round_times(sim)[first:], n, stored_at)
+        cpu = sum(_cpu_s(pid) - c for pid, c in cpu0.items())
+        elapsed = time.monotonic() - t0
+        sim.stop()
+        times = _round_times(sim)[first:]
+        deadline = time.monotonic() + 120  # the monitors drain what was published
+        while time.monotonic() < deadline and len(stored_at) < len(times):
+            time.sleep(0.25)
+            _poll_complete(engine, times, n, stored_at)
+        for m in monitors:
+            m.stop()  # SIGTERM: each flushes what it received
+        drained = time.time()
+        expected = {(f"TR-{j + 1:04d}", v, ts) for ts in times for j in range(n) for v in FIELDS}
+        counts = count_keys(engine, expected, times)
+        size = _db_size(engine) - size0
+    finally:
+        if sim is not None:
+            sim.stop()
+        for m in monitors:
+            m.stop(signal.SIGKILL, 10)
+        broker.terminate()
+        broker.wait(10)
+        engine.dispose()
+    latencies = sorted(stored_at[ts] - ts.timestamp() for ts in times if ts in stored_at)
+    rows = counts["readings_stored"]
+    done = [stored_at[ts] for ts in times if ts in stored_at]
+    span = (max(done) if len(done) == len(times) else drained) - times[0].timestamp()
+    return {
+        "monitors": k,
+        "transformers": n,
+        "period_s": period,
+        "rounds": len(times),
+        # stored rows over the span from the first counted round to the last one complete
+        "readings_per_s": round(rows / span, 1) if span > 0 else None,
+        "offered_readings_per_s": round(n * len(FIELDS) / period, 1),
+        "latency_p50_s": round(_pct(latencies, 50), 2) if latencies else None,
+        "latency_p99_s": round(_pct(latencies, 99), 2) if latencies else None,
+        "cpu_percent_per_1000": round(100 * cpu / elapsed / (n / 1000), 1),
+        # the same work at a 60 s period: CPU scales with messages per second
+        "cpu_percent_per_1000_at_60s": round(100 * cpu / elapsed / (n / 1000) * period / 60, 2),
+        # database growth per transformer and period (readings, predictions, forecasts,
+        # alerts, indexes) x 1,440 periods of 60 s a day
+        "db_mb_per_transformer_day_at_60s": (
+            round(size / n / len(times) * 1440 / 1e6, 3) if times else None
+        ),
+        # each monitor lists the whole fleet and sees only its share of the messages: the
+        # "no data for N periods" alerts its silence rule raised for transformers another
+        # monitor was serving
+        "no_data_alerts": sum("no data for" in line for m in monitors for line in m.lines),
+        **counts,
+    }
+
+
+def _poll_complete(engine: Any, times: list[datetime], n: int, done: dict[datetime, float]) -> None:
+    """Note the wall time at which each round has all its readings stored."""
+    pending = [ts for ts in times if ts not in done]
+    if not pending:
+        return
+    now = time.time()
+    with engine.connect() as conn:
+        q = (
+            select(readings.c.ts, func.count())
+            .where(readings.c.ts.in_(pending))
+            .group_by(readings.c.ts)
+        )
+        for ts, count in conn.execute(q):
+            if count >= n * len(FIELDS):
+                done[ts.astimezone(UTC)] = now
+
+
+def _db_size(engine: Any) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar())
+
+
+def _pct(values: list[float], q: float) -> float:
+    idx = min(len(values) - 1, max(0, round(q / 100 * (len(values) - 1))))
+    return values[idx]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--transformers", type=int, default=1000)
+    parser.add_argument("--period", type=float, default=10.0)
+    parser.add_argument("--window", type=float, default=45.0)
+    parser.add_argument("--monitors", default="1,2,3")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    ks = [int(x) for x in args.monitors.split(",")]
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp, PostgresCluster(durable=True) as cluster:
+        for run in range(args.runs):
+            for k in ks:
+                row = run_once(
+                    cluster, Path(tmp), args.transformers, k, args.period, args.window,
+                    f"{k}_{run}",
+                )  # fmt: skip
+                row["run"] = run
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    summary = _summary(rows, ks)
+    result = {
+        "benchmark": "fleet_scale",
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "args": vars(args),
+        "summary": summary,
+        "runs": rows,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    _print(summary, args)
+    print(f"wrote {RESULTS}")
+
+
+def _summary(rows: list[dict[str, Any]], ks: list[int]) -> list[dict[str, Any]]:
+    out = []
+    for k in ks:
+        mine = [r for r in rows if r["monitors"] == k]
+        entry: dict[str, Any] = {"monitors": k}
+        for key in ("readings_per_s", "latency_p50_s", "latency_p99_s", "cpu_percent_per_1000",
+                    "cpu_percent_per_1000_at_60s", "db_mb_per_transformer_day_at_60s",
+                    "readings_lost", "readings_duplicated", "no_data_alerts"):  # fmt: skip
+            values = [r[key] for r in mine if r[key] is not None]
+            entry[key] = (
+                {"min": min(values), "median": statistics.median(values)} if values else None
+            )
+        out.append(entry)
+    base = out[0]["cpu_percent_per_1000"]
+    for entry in out:
+        cpu = entry["cpu_percent_per_1000"]
+        if base and cpu:
+            entry["cpu_per_1000_vs_one"] = round(cpu["median"] / base["median"], 2)
+    return out
+
+
+def _print(summary: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"fleet scale: {args.transformers} transformers, {args.period:g} s period, MQTT "
+        f"shared subscription -> PostgreSQL; min / median of {args.runs} runs"
+    )
+    cols = ("monitors", "readings/s", "p50 [s]", "p99 [s]", "CPU % /1,000", "at 60 s",
+            "CPU vs 1", "lost", "dup", "MB/tr-day", "no-data alerts")  # fmt: skip
+    for col in cols:
+        table.add_column(col)
+
+    def mm(entry: dict[str, Any], key: str) -> str:
+        v = entry.get(key)
+        return "-" if v is None else f"{v['min']:g} / {v['median']:g}"
+
+    for e in summary:
+        table.add_row(
+            str(e["monitors"]), mm(e, "readings_per_s"), mm(e, "latency_p50_s"),
+            mm(e, "latency_p99_s"), mm(e, "cpu_percent_per_1000"),
+            mm(e, "cpu_percent_per_1000_at_60s"), str(e.get("cpu_per_1000_vs_one", "-")),
+            mm(e, "readings_lost"), mm(e, "readings_duplicated"),
+            mm(e, "db_mb_per_transformer_day_at_60s"), mm(e, "no_data_alerts"),
+        )  # fmt: skip
+    Console(width=160).print(table)
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        main()
