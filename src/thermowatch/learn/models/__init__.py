@@ -49,7 +49,7 @@ from typing import Any, Protocol
 
 from thermowatch.errors import InputError
 from thermowatch.learn.models.forecast import DirectForecast, EnsembleForecast, NLinearForecast
-from thermowatch.learn.models.normal import BaselineLinear, MonotoneThermal
+from thermowatch.learn.models.normal import BaselineLinear, MonotonePlain, MonotoneThermal
 from thermowatch.learn.models.nowcast import NowcastRidge, Persistence
 from thermowatch.learn.models.pooled import PooledForecast
 
@@ -71,6 +71,7 @@ class Model(Protocol):
 REGISTRY: dict[str, Any] = {
     BaselineLinear.name: BaselineLinear,
     MonotoneThermal.name: MonotoneThermal,
+    MonotonePlain.name: MonotonePlain,
     NowcastRidge.name: NowcastRidge,
     Persistence.name: Persistence,
     DirectForecast.name: DirectForecast,
