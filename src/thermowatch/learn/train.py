@@ -76,6 +76,7 @@ class TrainOptions:
     interval_level: float = 0.9
     nonlinear: bool = True
     lang: str = "fr"
+    site_zone: str = "Europe/Paris"  # IANA zone of the site (the report's local times)
     horizon: str | int | None = None
     forecast: bool = True
     #: False: skip what only the training report shows (permutation importances, rolling-origin
@@ -400,6 +401,7 @@ def train(
         hot_spot_c=frame[measurements.target] if kind == "winding" else _iec_hot_spot(physics),
         timings=timings,
         lang=options.lang,
+        site_zone=options.site_zone,
         roles={
             role: choice.to_dict()
             | (
