@@ -53,6 +53,8 @@ class Estimate:
     model_id: str
     basis: str
     assumed_steady: bool = False
+    #: Outside the model's domain of validity (inputs or months its training never saw).
+    extrapolating: bool = False
 
 
 class ModelEstimator:
@@ -104,6 +106,7 @@ class ModelEstimator:
             self.model_id,
             self.basis,
             assumed_steady=len(window) < 2,
+            extrapolating=bool(out.get("extrapolating", False)),
         )
 
 

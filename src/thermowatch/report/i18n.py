@@ -663,6 +663,17 @@ TEXTS.update(
             "data) to get it",
         },
         "urgency.critical": {"fr": "urgent", "en": "urgent"},
+        "cv.stable": {
+            "fr": "{model} : pli le plus mauvais {worst} K, pli médian {median} K ({ratio}×) :"
+            " stable.",
+            "en": "{model}: worst fold {worst} K, median fold {median} K ({ratio}×): stable.",
+        },
+        "cv.unstable": {
+            "fr": "{model} : pli le plus mauvais {worst} K, pli médian {median} K ({ratio}×) :"
+            " instable (plus de 3 fois le pli médian), non servi.",
+            "en": "{model}: worst fold {worst} K, median fold {median} K ({ratio}×): unstable"
+            " (over 3 times the median fold), not served.",
+        },
         "urgency.now": {"fr": "maintenant", "en": "now"},
         "urgency.this_month": {"fr": "ce mois-ci", "en": "this month"},
         "urgency.next_outage": {"fr": "au prochain arrêt", "en": "at the next outage"},
