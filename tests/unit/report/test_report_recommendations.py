@@ -150,9 +150,7 @@ def test_a_single_spike_does_not_move_the_actions(fr_result):
     assert rec.figures["hours"] == pytest.approx(10.0)
     # The limit is a robust low quantile of the load during the sustained hours.
     load = result.load_pu.iloc[7 * 144 + 14 * 6 :][:60]
-    assert rec.figures["limit_load_pu"] == pytest.approx(
-        np.floor(load.quantile(0.05) * 20) / 20
-    )
+    assert rec.figures["limit_load_pu"] == pytest.approx(np.floor(load.quantile(0.05) * 20) / 20)
     assert rec.figures["limit_load_pu"] > result.load_pu.iloc[lowest]
 
 
