@@ -282,8 +282,11 @@ def train(
         ),
         "persistence": Persistence(),
     }
+    # Served: the served nowcast on the served normal-behaviour model (refitted) everywhere.
+    served_normal = normal.predict(physics)
     now_preds = {
-        name: m.predict(y, pred, frame.index, measurements.step) for name, m in nowcasters.items()
+        name: m.predict(y, served_normal, frame.index, measurements.step)
+        for name, m in nowcasters.items()
     }
     # Before test, the nowcast ridge is scored by its train-only fit (held out); the served
     # one is refitted on train + validation with the penalty chosen there.
