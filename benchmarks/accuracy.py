@@ -72,10 +72,10 @@ def _case(name: str, measurements, options, raw: pd.DataFrame | None, borders) -
 
 def _goals(case: dict) -> dict:
     refs, m = case["references"], case["models"]
-    served = case["roles"]["normal"]
-    normal, nowcast = m[served]["rmse"], m[case["roles"]["nowcast"]]["rmse"]
+    normal_name = case["roles"]["normal"]
+    normal, nowcast = m[normal_name]["rmse"], m[case["roles"]["nowcast"]]["rmse"]
     served = case["forecast"][case["roles"]["forecast"]]["mse_at"][96]
-    coverage = [m[served]["coverage"], m[case["roles"]["nowcast"]]["coverage"]]
+    coverage = [m[normal_name]["coverage"], m[case["roles"]["nowcast"]]["coverage"]]
     coverage += list(case["forecast_coverage_test"].values())
     goals = {
         "normal_over_a": normal / refs["a_original_rmse"],
