@@ -2,7 +2,7 @@
 next 4 months (issue 23).
 
 Sets: ETTh1 and ETTm1 (target OT) from ../shared/data/ett when present, and the bundled
-simulated sample (365 days at 10 min: only the windows that fit in a year). Each window goes
+simulator (two years at 10 min, so that every window fits; rating known, IEC features on). Each window goes
 through ``thermowatch.learn.train.train`` exactly as ``thermowatch train --split-dates`` would:
 the last fifth of the training months is validation, the 4 months after them are test. The
 forecast role is left out (``forecast=False``) to keep a run within minutes.
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,17 +38,15 @@ ETT = HERE.parent.parent / "shared" / "data" / "ett"
 SEASON_MONTHS = (3, 6, 9, 12)  # first month of spring, summer, autumn, winter
 TEST_MONTHS = 4
 VALIDATION_SHARE = 0.2
+SAMPLE_DAYS = 730
 
 
 def _load(name: str):
-    from thermowatch.data import load_measurements
-    from thermowatch.data.simulator import simulate_sample, write_sample
+    from thermowatch.data import clean_measurements, load_measurements
+    from thermowatch.data.simulator import simulate_sample
 
-    if name == "sample":
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "DATASET_TRANSFO.xlsx"
-            write_sample(simulate_sample(), str(path))
-            return load_measurements(path)
+    if name == "sample":  # two years of the simulator, so that every window fits
+        return clean_measurements(simulate_sample(days=SAMPLE_DAYS).frame, source="sample")
     path = ETT / f"{name}.csv"
     if not path.exists():
         return None
