@@ -29,9 +29,10 @@ RULE = {
         " normal behaviour monotone in load and ambient; for forecasts, the mean squared error"
         " relative to persistence averaged over the validation period and up to two earlier"
         " periods of the same length, rolling origin); a simpler candidate within 2 % of"
-        " the best is preferred, unless the best nests it (a penalised extension of it); a"
-        " normal-behaviour candidate whose worst rolling-origin fold (fitted by its served fit)"
-        " exceeds 3 times its median fold is not served"
+        " the best is preferred, unless the best nests it (a penalised extension of it); for"
+        " normal behaviour, the mean RMSE over the validation period and the rolling-origin"
+        " folds (each fitted by the served fit), and a candidate whose worst fold exceeds 3"
+        " times its median fold is not served"
     ),
     "fr": (
         "pour chaque rôle, la plus faible erreur de validation parmi les candidats servables"
@@ -40,8 +41,9 @@ RULE = {
         " moyennée sur la période de validation et jusqu'à deux périodes de même durée qui la"
         " précèdent, origine glissante) ; un candidat plus simple à moins de 2 % du meilleur"
         " est préféré, sauf si le meilleur le contient (une extension pénalisée de celui-ci) ;"
-        " un candidat de comportement normal dont le pli d'origine glissante le plus mauvais"
-        " (ajusté par son ajustement servi) dépasse 3 fois le pli médian n'est pas servi"
+        " pour le comportement normal, la RMSE moyenne sur la validation et les plis"
+        " d'origine glissante (chacun ajusté par l'ajustement servi), et un candidat dont le"
+        " pli le plus mauvais dépasse 3 fois le pli médian n'est pas servi"
     ),
 }
 

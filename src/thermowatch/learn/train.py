@@ -239,7 +239,8 @@ def train(
     normal_choice = choose(
         "normal",
         _stable_candidates(
-            {name: (models[name]["validation"]["rmse"], m.parameters) for name, m in candidates.items()},
+            {name: (_fold_score(models[name]["validation"]["rmse"], folds[name]), m.parameters)
+             for name, m in candidates.items()},
             folds,
         )
         + [
@@ -762,6 +763,12 @@ def rolling_folds(model, physics, frame, y, rows, split: Split, spec: FeatureSpe
             }
         )
     return folds
+
+
+def _fold_score(validation_rmse: float, folds: list[dict]) -> float:
+    """A normal-behaviour candidate's score [K]: its mean RMSE over the validation period and
+    the rolling-origin folds (one period where validation and test disagree does not decide)."""
+    return float(np.mean([validation_rmse, *(f["rmse"] for f in folds)]))
 
 
 def fold_stability(folds: list[dict]) -> dict[str, float | bool]:
