@@ -271,10 +271,13 @@ def train(
     lower, upper, normal_state, half = _adaptive_band(
         y, pred, split, options.interval_level, measurements.step
     )
+    # The nowcast reads the served normal-behaviour model (refitted) everywhere: it learns the
+    # residual structure it will see in service.
+    served_normal = normal.predict(physics)
     nowcasters: dict[str, Any] = {
         "nowcast-ridge": NowcastRidge().fit(
             y,
-            pred,
+            served_normal,
             frame.index,
             measurements.step,
             fit_rows,
@@ -283,15 +286,15 @@ def train(
         ),
         "persistence": Persistence(),
     }
-    # Served: the served nowcast on the served normal-behaviour model (refitted) everywhere.
-    served_normal = normal.predict(physics)
     now_preds = {
         name: m.predict(y, served_normal, frame.index, measurements.step)
         for name, m in nowcasters.items()
     }
     # Before test, the nowcast ridge is scored by its train-only fit (held out); the served
     # one is refitted on train + validation with the penalty chosen there.
-    held = nowcasters["nowcast-ridge"].predict(y, pred, frame.index, measurements.step, True)
+    held = nowcasters["nowcast-ridge"].predict(
+        y, served_normal, frame.index, measurements.step, True
+    )
     now_preds["nowcast-ridge"][: split.test.start] = held[: split.test.start]
     lap("nowcast")
     models["nowcast-ridge"] = {
