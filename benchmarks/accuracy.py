@@ -72,9 +72,10 @@ def _case(name: str, measurements, options, raw: pd.DataFrame | None, borders) -
 
 def _goals(case: dict) -> dict:
     refs, m = case["references"], case["models"]
-    normal, nowcast = m["thermal-monotone"]["rmse"], m[case["roles"]["nowcast"]]["rmse"]
+    normal_name = case["roles"]["normal"]
+    normal, nowcast = m[normal_name]["rmse"], m[case["roles"]["nowcast"]]["rmse"]
     served = case["forecast"][case["roles"]["forecast"]]["mse_at"][96]
-    coverage = [m["thermal-monotone"]["coverage"], m[case["roles"]["nowcast"]]["coverage"]]
+    coverage = [m[normal_name]["coverage"], m[case["roles"]["nowcast"]]["coverage"]]
     coverage += list(case["forecast_coverage_test"].values())
     goals = {
         "normal_over_a": normal / refs["a_original_rmse"],
@@ -118,8 +119,8 @@ def run_once() -> list[dict]:
     case = _case("simulated sample (365 d, 10 min)", sample, options, None, None)
     m = case["models"]
     case["goals"] = {
-        "normal_over_baseline": m["thermal-monotone"]["rmse"] / m["baseline-linear"]["rmse"],
-        "normal_rmse_k": m["thermal-monotone"]["rmse"],
+        "normal_over_baseline": m[case["roles"]["normal"]]["rmse"] / m["baseline-linear"]["rmse"],
+        "normal_rmse_k": m[case["roles"]["normal"]]["rmse"],
         "forecast_beats_persistence_at_every_step": all(
             case["forecast"][case["roles"]["forecast"]]["mse_at"][s]
             < case["forecast"]["persistence"]["mse_at"][s]

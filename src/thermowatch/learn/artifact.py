@@ -20,12 +20,19 @@ import numpy as np
 import pandas as pd
 
 from thermowatch.errors import InputError
+from thermowatch.learn.domain import Domain
 from thermowatch.learn.features import (
+    DRIFT_PREFIX,
+    IEC_HOT_SPOT,
+    IEC_TOP_OIL,
     FeatureSpec,
     build_features,
+    drift_values,
     feature_arrays,
     minutes_between,
+    nanoseconds,
     require_columns,
+    with_drift,
 )
 from thermowatch.learn.forecasting import Forecast, horizon_in_steps, scenario_frame
 from thermowatch.learn.intervals import AdaptiveConformal
@@ -141,6 +148,7 @@ def save_model(result: TrainingResult, fitted: FittedModel, out_dir: str | Path)
             "rows": len(frame),
             "sha256": digest,
         },
+        "domain": fitted.domain.to_dict() if fitted.domain is not None else None,
         "library_versions": versions,
         "python": platform.python_version(),
     }
@@ -208,6 +216,7 @@ class Predictor:
     forecaster: Any = None
     intervals: dict[str, AdaptiveConformal] | None = None
     forecast_steps: tuple[int, ...] = ()
+    domain: Domain | None = None  # where it was trained (None: trained before issue 23)
     _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -220,7 +229,8 @@ class Predictor:
     def _normal(self, readings: pd.DataFrame, features: pd.DataFrame | None = None) -> np.ndarray:
         if features is None:
             features = build_features(readings, self.feature_spec)
-        return self.model.predict(features[list(self.model.features)].to_numpy(dtype=np.float64))
+        names = list(self.model.features)
+        return self.model.predict(with_drift(features, names)[names].to_numpy(dtype=np.float64))
 
     def _half(self, role: str) -> float:
         state = (self.intervals or {}).get(role)
@@ -230,22 +240,56 @@ class Predictor:
 
     def predict_frame(self, readings: pd.DataFrame) -> pd.DataFrame:
         """Normal-behaviour predictions [°C] for every row of a history of readings (UTC index,
-        increasing).
+        increasing), and whether each is an extrapolation.
 
         The history gives the filters their thermal inertia: pass at least
-        ``metadata["history_minutes"]`` of readings before the rows that matter.
+        ``metadata["history_minutes"]`` of readings before the rows that matter. A row outside
+        the model's domain of validity (:class:`~thermowatch.learn.domain.Domain`) is flagged
+        ``extrapolating``, its interval widened by the distance outside, and — when the rating
+        is known — its temperature is the model's at the nearest trained conditions plus the
+        IEC 60076-7 rise from there (:meth:`_physics_led`).
         """
         predicted = self._normal(readings)
-        half = self.half_width_k
+        half = np.full(len(predicted), self.half_width_k)
+        outside = np.zeros(len(predicted), dtype=bool)
+        if self.domain is not None and len(readings):
+            distance = self.domain.distance(readings)
+            outside = distance > 0
+            if outside.any():
+                half = half * (1.0 + distance)
+                predicted = self._physics_led(readings, predicted, outside)
         return pd.DataFrame(
             {
                 "predicted": predicted,
                 "lower": predicted - half,
                 "upper": predicted + half,
                 "level": self._levels(predicted),
+                "extrapolating": outside,
             },
             index=readings.index,
         )
+
+    def extrapolating(self, readings: pd.DataFrame) -> np.ndarray:
+        """Per row, True when it lies outside the model's domain of validity."""
+        if self.domain is None:
+            return np.zeros(len(readings), dtype=bool)
+        return self.domain.distance(readings) > 0
+
+    def _physics_led(
+        self, readings: pd.DataFrame, predicted: np.ndarray, outside: np.ndarray
+    ) -> np.ndarray:
+        """Where inputs leave the trained ranges and the rating is known, the model at the
+        inputs held inside those ranges plus the IEC 60076-7 difference between the real and
+        the held inputs [°C]: the physics, not the fitted weights, carries the excess."""
+        spec = self.feature_spec
+        if not spec.iec or self.domain is None:
+            return predicted
+        column = IEC_HOT_SPOT if self.metadata.get("target_kind") == "winding" else IEC_TOP_OIL
+        held = self.domain.clip(readings)
+        real = build_features(readings, spec)
+        inside = build_features(held, spec)
+        anchored = self._normal(held, inside) + (real[column] - inside[column]).to_numpy()
+        return np.where(outside, anchored, predicted)
 
     def _require_target(self, history: pd.DataFrame, what: str) -> np.ndarray:
         self._check_target(history.columns, what)
@@ -478,6 +522,10 @@ def _fleet_group(predictors: list[Predictor], origins: list[_ForecastOrigin]) ->
         index = origins[0].index
         every = index.append([o.index for o in origins[1:]]) if len(origins) > 1 else index
         columns = feature_arrays(values, origins[0].dt, every, spec, scales, rated)
+        # Drift ramps of the models (bounded levels over their training) at each origin.
+        drifts = {n for p in predictors for n in p.model.features if n.startswith(DRIFT_PREFIX)}
+        at_ns = nanoseconds(pd.DatetimeIndex([o.time for o in origins]))
+        columns.update({n: drift_values(n, at_ns)[:, None] for n in sorted(drifts)})
         matrix = np.column_stack([v[:, -1] for v in columns.values()])  # (N, features)
         names = tuple(columns)
     for rows in by_model.values():
@@ -607,4 +655,5 @@ def load_model(directory: str | Path) -> Predictor:
         forecaster=model_from_dict(doc["forecast"]) if doc.get("forecast") else None,
         intervals=intervals,
         forecast_steps=tuple(int(v) for v in doc.get("forecast_steps") or ()),
+        domain=Domain.from_dict(meta.get("domain")),
     )

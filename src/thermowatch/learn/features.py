@@ -248,6 +248,45 @@ def iec_estimate(
     return result.hot_spot_c[..., ::sub], result.top_oil_c[..., ::sub]
 
 
+#: Drift ramps: named ``"drift <knot>/<end>"`` (UTC, ISO minutes), each 0 before its knot, 1 from
+#: the end of the rows it was fitted on, linear between — a level that moves through training
+#: and is held beyond it (bounded: the season it stands for is only known where it was seen).
+DRIFT_PREFIX = "drift "
+DRIFT_KNOTS = 4
+
+
+def drift_names(times: pd.DatetimeIndex, knots: int = DRIFT_KNOTS) -> list[str]:
+    """Names of ``knots`` drift ramps spread over the span of ``times`` (the fit's rows)."""
+    start, end = times[0], times[-1]
+    stamps = [start + (end - start) * k / knots for k in range(knots)]
+    fmt = "%Y-%m-%dT%H:%M"
+    return [
+        f"{DRIFT_PREFIX}{k.tz_convert('UTC'):{fmt}}/{end.tz_convert('UTC'):{fmt}}" for k in stamps
+    ]
+
+
+def drift_values(name: str, times_ns: np.ndarray) -> np.ndarray:
+    """The ramp ``name`` at instants ``times_ns`` [ns since 1970, UTC]: 0 before its knot, 1
+    from its end, linear between [-]."""
+    knot, end = (pd.Timestamp(v, tz="UTC").value for v in name[len(DRIFT_PREFIX) :].split("/"))
+    span = max(end - knot, 1)
+    return np.clip((np.asarray(times_ns, dtype=np.float64) - knot) / span, 0.0, 1.0)
+
+
+def nanoseconds(index: pd.DatetimeIndex) -> np.ndarray:
+    """Instants as integer nanoseconds since 1970 [ns, UTC], whatever the index's unit."""
+    return np.asarray(index.as_unit("ns").asi8)
+
+
+def with_drift(features: pd.DataFrame, names: Any) -> pd.DataFrame:
+    """``features`` with the drift ramps among ``names`` added (built from its index)."""
+    missing = [n for n in names if n.startswith(DRIFT_PREFIX) and n not in features.columns]
+    if not missing:
+        return features
+    times = nanoseconds(features.index)
+    return features.assign(**{n: drift_values(n, times) for n in missing})
+
+
 def hours_of(index: pd.DatetimeIndex) -> np.ndarray:
     """Hour of day [h, UTC, fractional] of each timestamp."""
     return index.hour.to_numpy() + index.minute.to_numpy() / 60.0

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from thermowatch.learn.features import IEC_HOT_SPOT, IEC_TOP_OIL, FeatureSpec
+from thermowatch.learn.features import DRIFT_PREFIX, IEC_HOT_SPOT, IEC_TOP_OIL, FeatureSpec
 
 CALENDAR_GROUP = "calendar"
 IEC_GROUP = "IEC 60076-7 estimate"
@@ -23,7 +23,9 @@ def feature_groups(spec: FeatureSpec, columns: list[str]) -> dict[str, list[str]
     """Feature columns per measured input (plus the calendar and the IEC estimate)."""
     groups: dict[str, list[str]] = {}
     for column in columns:
-        if column in ("hour_sin", "hour_cos", "doy_sin", "doy_cos"):
+        if column in ("hour_sin", "hour_cos", "doy_sin", "doy_cos") or column.startswith(
+            DRIFT_PREFIX
+        ):
             group = CALENDAR_GROUP
         elif column in (IEC_HOT_SPOT, IEC_TOP_OIL):
             group = IEC_GROUP

@@ -126,6 +126,8 @@ class TrainingResult:
     artifact_dir: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     lang: str = "fr"
+    #: IANA zone of the site: the report quotes times in it as well as in UTC.
+    site_zone: str = "Europe/Paris"
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     selection_rule: dict[str, str] = field(default_factory=dict)
     importances_k: list[tuple[str, float]] = field(default_factory=list)

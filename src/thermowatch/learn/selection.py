@@ -29,7 +29,10 @@ RULE = {
         " normal behaviour monotone in load and ambient; for forecasts, the mean squared error"
         " relative to persistence averaged over the validation period and up to two earlier"
         " periods of the same length, rolling origin); a simpler candidate within 2 % of"
-        " the best is preferred, unless the best nests it (a penalised extension of it)"
+        " the best is preferred, unless the best nests it (a penalised extension of it); for"
+        " normal behaviour, the mean RMSE over the validation period and the rolling-origin"
+        " folds (each fitted by the served fit), and a candidate whose worst fold exceeds 3"
+        " times its median fold is not served"
     ),
     "fr": (
         "pour chaque rôle, la plus faible erreur de validation parmi les candidats servables"
@@ -37,7 +40,10 @@ RULE = {
         " prévisions, l'erreur quadratique moyenne rapportée à celle de la persistance,"
         " moyennée sur la période de validation et jusqu'à deux périodes de même durée qui la"
         " précèdent, origine glissante) ; un candidat plus simple à moins de 2 % du meilleur"
-        " est préféré, sauf si le meilleur le contient (une extension pénalisée de celui-ci)"
+        " est préféré, sauf si le meilleur le contient (une extension pénalisée de celui-ci) ;"
+        " pour le comportement normal, la RMSE moyenne sur la validation et les plis"
+        " d'origine glissante (chacun ajusté par l'ajustement servi), et un candidat dont le"
+        " pli le plus mauvais dépasse 3 fois le pli médian n'est pas servi"
     ),
 }
 
@@ -66,6 +72,8 @@ class Choice:
     #: The reason as a catalogue key and its values, so a report words it in its own language.
     reason_key: str = "lowest"
     reason_values: dict[str, object] | None = None
+    #: Candidates scored but not servable, with why (JSON form, monotonicity, unstable folds).
+    not_served: dict[str, str] | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -77,6 +85,7 @@ class Choice:
             "reason_key": self.reason_key,
             "reason_values": self.reason_values or {},
             "rule": RULE["en"],
+            "not_served": self.not_served or {},
         }
 
 
@@ -108,4 +117,5 @@ def choose(role: str, candidates: list[Candidate]) -> Choice:
         key = "simpler"
         values = {"best": best.name, "parameters": chosen.parameters,
                   "best_parameters": best.parameters, "tolerance": 100 * TOLERANCE}  # fmt: skip
-    return Choice(role, chosen.name, runner, scores, reason, key, values)
+    not_served = {c.name: c.why_not for c in candidates if not c.servable}
+    return Choice(role, chosen.name, runner, scores, reason, key, values, not_served)

@@ -17,7 +17,8 @@ import pandas as pd
 from thermowatch.data import Measurements
 from thermowatch.data import quantities as q
 from thermowatch.errors import InputError
-from thermowatch.learn.features import FeatureSpec, build_features, feature_spec_for
+from thermowatch.learn.domain import Domain
+from thermowatch.learn.features import FeatureSpec, build_features, feature_spec_for, with_drift
 from thermowatch.learn.importance import feature_groups, permutation_importance_k
 from thermowatch.learn.intervals import AdaptiveConformal, rolling_half_widths
 from thermowatch.learn.lags import lag, steps_per
@@ -31,7 +32,7 @@ from thermowatch.learn.models.forecast import (
     grid_positions,
     on_grid,
 )
-from thermowatch.learn.models.normal import BaselineLinear, BoundedRidge, MonotoneThermal
+from thermowatch.learn.models.normal import BaselineLinear, MonotonePlain, MonotoneThermal
 from thermowatch.learn.models.nowcast import NowcastRidge, Persistence
 from thermowatch.learn.models.pooled import PooledForecast, validation_folds
 from thermowatch.learn.result import TargetKind, TrainingResult
@@ -75,6 +76,7 @@ class TrainOptions:
     interval_level: float = 0.9
     nonlinear: bool = True
     lang: str = "fr"
+    site_zone: str = "Europe/Paris"  # IANA zone of the site (the report's local times)
     horizon: str | int | None = None
     forecast: bool = True
     #: False: skip what only the training report shows (permutation importances, rolling-origin
@@ -109,6 +111,7 @@ class FittedModel:
     forecaster: Any = None
     intervals: dict[str, AdaptiveConformal] = field(default_factory=dict)
     forecast_steps: list[int] = field(default_factory=list)  # horizons of the forecast interval
+    domain: Domain | None = None  # where the served models were trained
 
 
 Progress = Callable[[str], None]
@@ -193,40 +196,31 @@ def train(
     pred_base = baseline.predict(frame)
     lap("baseline-linear")
 
-    normal = MonotoneThermal().fit(physics, y, fit_rows, val_rows & ~suspect, spec)
-    pred = normal.predict(physics)
-    lower, upper, normal_state, half = _adaptive_band(
-        y, pred, split, options.interval_level, measurements.step
-    )
+    clean_val = val_rows & ~suspect
+    refit_rows = fit_rows | clean_val
+    candidates = {
+        model.name: model.fit(physics, y, fit_rows, clean_val, spec, refit_rows=refit_rows)
+        for model in (MonotoneThermal(), MonotonePlain())
+    }
+    # Before test, each candidate is scored by its train-only fit (held out); the served one
+    # is refitted on train + validation with the penalty chosen there.
+    normal_preds = {}
+    for name, model in candidates.items():
+        made = model.predict(physics)
+        made[: split.test.start] = model.predict_held_out(physics)[: split.test.start]
+        normal_preds[name] = made
+    folds = {
+        name: rolling_folds(model, physics, frame, y, refit_rows, split, spec)
+        for name, model in candidates.items()
+    }
     lap("thermal-monotone")
 
-    nowcasters: dict[str, Any] = {
-        "nowcast-ridge": NowcastRidge().fit(
-            y,
-            pred,
-            frame.index,
-            measurements.step,
-            fit_rows,
-            val_rows & ~suspect,
-            refit_rows=fit_rows | (val_rows & ~suspect),
-        ),
-        "persistence": Persistence(),
-    }
-    now_preds = {
-        name: m.predict(y, pred, frame.index, measurements.step) for name, m in nowcasters.items()
-    }
-    # Before test, the nowcast ridge is scored by its train-only fit (held out); the served
-    # one is refitted on train + validation with the penalty chosen there.
-    held = nowcasters["nowcast-ridge"].predict(y, pred, frame.index, measurements.step, True)
-    now_preds["nowcast-ridge"][: split.test.start] = held[: split.test.start]
     # Persistence as a reference is the gap-aware previous value (no fallback after a gap).
     previous = lag(y, frame.index, measurements.step, 1)
-    lap("nowcast")
 
     predictions = {
         "baseline-linear": pred_base,
-        "thermal-monotone": pred,
-        "nowcast-ridge": now_preds["nowcast-ridge"],
+        **normal_preds,
         "persistence": previous,
     }
     if options.nonlinear:
@@ -242,43 +236,79 @@ def train(
         }
         for name, p in predictions.items()
     }
+    normal_choice = choose(
+        "normal",
+        _stable_candidates(
+            {name: (_fold_score(models[name]["validation"]["rmse"], folds[name]), m.parameters)
+             for name, m in candidates.items()},
+            folds,
+        )
+        + [
+            Candidate(
+                "baseline-linear",
+                models["baseline-linear"]["validation"]["rmse"],
+                baseline.parameters,
+                servable=False,
+                why_not="not monotone in load by construction",
+            )
+        ]
+        + (
+            [
+                Candidate(
+                    "gradient-boosting",
+                    models["gradient-boosting"]["validation"]["rmse"],
+                    10**6,
+                    servable=False,
+                    why_not="no JSON form",
+                )
+            ]
+            if options.nonlinear
+            else []
+        ),
+    )  # fmt: skip
+    normal = candidates[normal_choice.chosen]
+    pred = normal_preds[normal_choice.chosen]
+    lower, upper, normal_state, half = _adaptive_band(
+        y, pred, split, options.interval_level, measurements.step
+    )
+    # The nowcast reads the served normal-behaviour model (refitted) everywhere: it learns the
+    # residual structure it will see in service.
+    served_normal = normal.predict(physics)
+    nowcasters: dict[str, Any] = {
+        "nowcast-ridge": NowcastRidge().fit(
+            y,
+            served_normal,
+            frame.index,
+            measurements.step,
+            fit_rows,
+            clean_val,
+            refit_rows=refit_rows,
+        ),
+        "persistence": Persistence(),
+    }
+    now_preds = {
+        name: m.predict(y, served_normal, frame.index, measurements.step)
+        for name, m in nowcasters.items()
+    }
+    # Before test, the nowcast ridge is scored by its train-only fit (held out); the served
+    # one is refitted on train + validation with the penalty chosen there.
+    held = nowcasters["nowcast-ridge"].predict(
+        y, served_normal, frame.index, measurements.step, True
+    )
+    now_preds["nowcast-ridge"][: split.test.start] = held[: split.test.start]
+    lap("nowcast")
+    models["nowcast-ridge"] = {
+        part: regression_metrics(y[rows], now_preds["nowcast-ridge"][rows])
+        for part, rows in (("validation", split.validation), ("test", split.test))
+    }
     for part in ("validation", "test"):
         rows = getattr(split, part)
-        models["thermal-monotone"][part] = regression_metrics(
+        models[normal_choice.chosen][part] = regression_metrics(
             y[rows], pred[rows], lower[rows], upper[rows]
         )
 
     choices = {
-        "normal": choose(
-            "normal",
-            [
-                Candidate(
-                    "thermal-monotone",
-                    models["thermal-monotone"]["validation"]["rmse"],
-                    normal.parameters,
-                ),
-                Candidate(
-                    "baseline-linear",
-                    models["baseline-linear"]["validation"]["rmse"],
-                    baseline.parameters,
-                    servable=False,
-                    why_not="not monotone in load by construction",
-                ),
-            ]
-            + (
-                [
-                    Candidate(
-                        "gradient-boosting",
-                        models["gradient-boosting"]["validation"]["rmse"],
-                        10**6,
-                        servable=False,
-                        why_not="no JSON form",
-                    )
-                ]
-                if options.nonlinear
-                else []
-            ),
-        ),
+        "normal": normal_choice,
         "nowcast": choose(
             "nowcast",
             [
@@ -341,7 +371,8 @@ def train(
     )
     importances = (
         permutation_importance_k(
-            normal.predict, physics.iloc[split.validation], y[split.validation],
+            normal.predict, with_drift(physics, normal.linear.features).iloc[split.validation],
+            y[split.validation],
             feature_groups(spec, list(normal.linear.features)),
         )
         if options.report
@@ -359,7 +390,7 @@ def train(
         interval={
             "level": options.interval_level,
             "half_width_k": half,
-            "coverage_test": models["thermal-monotone"]["test"].get("coverage", float("nan")),
+            "coverage_test": models[normal_choice.chosen]["test"].get("coverage", float("nan")),
             "method": "adaptive conformal (rolling window of recent residuals, ACI factor)",
         },
         coefficients=[],  # raw coefficients of collinear filters mislead: see importances
@@ -370,16 +401,23 @@ def train(
         error_by_load_band=_grouped(table.iloc[test], _load_bands(load_pu, frame, spec, test))
         if options.report
         else {},
-        cross_validation=_cross_validate(physics, frame, y, fit_rows, split, normal, spec)
-        if options.report
-        else [],
+        cross_validation=folds[normal_choice.chosen],
         thresholds=choose_thresholds(y[split.train], kind, options.alerte_c, options.critique_c),
         load_pu=load_pu,
         rated_current_a=options.rated_current_a,
         hot_spot_c=frame[measurements.target] if kind == "winding" else _iec_hot_spot(physics),
         timings=timings,
         lang=options.lang,
-        roles={role: choice.to_dict() for role, choice in choices.items()},
+        site_zone=options.site_zone,
+        roles={
+            role: choice.to_dict()
+            | (
+                {"folds": {n: fold_stability(f) for n, f in folds.items()}}
+                if role == "normal"
+                else {}
+            )
+            for role, choice in choices.items()
+        },
         selection_rule=RULE,
         importances_k=importances,
         treated_as_load=list(spec.load_inputs),
@@ -401,6 +439,7 @@ def train(
         forecaster=forecaster,
         intervals=intervals,
         forecast_steps=forecast_steps,
+        domain=Domain.of(frame, spec.inputs, y, refit_rows),
     )
     return result, fitted
 
@@ -694,34 +733,75 @@ def _load_bands(
     return None
 
 
-def _cross_validate(physics, frame, y, fit_rows, split, normal, spec) -> list[dict]:
-    """Rolling-origin folds over train + validation with the chosen penalty."""
+#: A candidate whose worst rolling-origin fold is this many times its median fold is not served.
+UNSTABLE_FACTOR = 3.0
+
+
+def rolling_folds(model, physics, frame, y, rows, split: Split, spec: FeatureSpec) -> list[dict]:
+    """Rolling-origin folds over train + validation, each fitted by the model's own ``fit``
+    (the served fit, with the penalty chosen on validation) on the clean ``rows`` before it and
+    scored on the next block; the original approach is scored beside it."""
     folds = []
-    names = list(normal.linear.features)
-    positive = np.array(normal.positive)
-    x = physics[names].to_numpy(np.float64)
-    raw = frame[list(spec.inputs)].to_numpy(np.float64)
+    names = list(spec.inputs)
+    index = np.arange(len(y))
     for i, (train_part, test_part) in enumerate(rolling_origin_folds(split.validation.stop)):
-        mask = np.zeros(len(y), dtype=bool)
-        mask[train_part] = True
-        mask &= fit_rows | (np.arange(len(y)) >= split.train.stop)
-        if mask.sum() < 20:
+        fold_rows = rows & (index < train_part.stop)
+        scored = rows[test_part]
+        if fold_rows.sum() < 20 or scored.sum() < 10:
             continue
-        solver = BoundedRidge(x[mask], y[mask], positive)
-        model = LinearModel(
-            tuple(names), solver.mean, solver.scale, solver.solve(normal.linear.alpha),
-            solver.intercept, normal.linear.alpha,
-        )  # fmt: skip
-        base = LinearModel.fit(raw[train_part], y[train_part], list(spec.inputs))
+        fitted = replace(model).fit(
+            physics, y, fold_rows, fold_rows, spec, penalties=(model.linear.alpha,)
+        )
+        base = BaselineLinear().fit(frame, y, fold_rows, names)
+        truth = y[test_part][scored]
         folds.append(
             {
                 "fold": i + 1,
                 "train_end": frame.index[train_part.stop - 1].isoformat(),
                 "test_end": frame.index[test_part.stop - 1].isoformat(),
-                **regression_metrics(y[test_part], model.predict(x[test_part])),
-                "baseline_rmse": regression_metrics(y[test_part], base.predict(raw[test_part]))[
-                    "rmse"
-                ],
+                **regression_metrics(truth, fitted.predict(physics.iloc[test_part])[scored]),
+                "baseline_rmse": regression_metrics(
+                    truth, base.predict(frame.iloc[test_part])[scored]
+                )["rmse"],
             }
         )
     return folds
+
+
+def _fold_score(validation_rmse: float, folds: list[dict]) -> float:
+    """A normal-behaviour candidate's score [K]: its mean RMSE over the validation period and
+    the rolling-origin folds (one period where validation and test disagree does not decide)."""
+    return float(np.mean([validation_rmse, *(f["rmse"] for f in folds)]))
+
+
+def fold_stability(folds: list[dict]) -> dict[str, float | bool]:
+    """Worst and median fold RMSE [K] and whether the worst stays within
+    :data:`UNSTABLE_FACTOR` × the median (no folds: stable, nothing to say otherwise)."""
+    rmse = [f["rmse"] for f in folds if np.isfinite(f.get("rmse", np.nan))]
+    if not rmse:
+        return {"worst_rmse": float("nan"), "median_rmse": float("nan"), "stable": True}
+    worst, median = float(np.max(rmse)), float(np.median(rmse))
+    return {"worst_rmse": worst, "median_rmse": median,
+            "stable": bool(worst <= UNSTABLE_FACTOR * median)}  # fmt: skip
+
+
+def _stable_candidates(
+    scored: dict[str, tuple[float, int]], folds: dict[str, list[dict]]
+) -> list[Candidate]:
+    """The normal-behaviour candidates (validation RMSE, parameters), those whose folds are
+    unstable not servable — unless all are: then the one with the smallest worst fold is."""
+    verdicts = {name: fold_stability(folds[name]) for name in scored}
+    if not any(v["stable"] for v in verdicts.values()):
+        steadiest = min(verdicts, key=lambda name: verdicts[name]["worst_rmse"])
+        verdicts[steadiest] = {**verdicts[steadiest], "stable": True}
+    out = []
+    for name, (error, parameters) in scored.items():
+        v = verdicts[name]
+        why = (
+            ""
+            if v["stable"]
+            else f"unstable: worst rolling-origin fold {v['worst_rmse']:.3g} K >"
+            f" {UNSTABLE_FACTOR:g} × the median fold {v['median_rmse']:.3g} K"
+        )
+        out.append(Candidate(name, error, parameters, servable=bool(v["stable"]), why_not=why))
+    return out

@@ -43,6 +43,8 @@ class Estimate:
     model_id: str
     basis: str
     assumed_steady: bool = False
+    #: Outside the model's domain of validity (inputs or months its training never saw).
+    extrapolating: bool = False
 
 
 class ModelEstimator:
@@ -94,6 +96,7 @@ class ModelEstimator:
             self.model_id,
             self.basis,
             assumed_steady=len(window) < 2,
+            extrapolating=bool(out.get("extrapolating", False)),
         )
 
 

@@ -120,6 +120,30 @@ def time_above(
     return Exceedance(threshold_c, hours, share, seasons, months, typical_hour, load_mean, load_max)
 
 
+#: Shortest excursion that counts as a sustained exceedance [min] (and at least two readings):
+#: one reading above a limit is a spike to check, not a load to limit.
+SUSTAINED_MINUTES = 30.0
+
+
+def sustained_only(
+    values_c: pd.Series, limit_c: float, step: pd.Timedelta | None = None
+) -> pd.Series:
+    """``values_c`` with every excursion at or above ``limit_c`` that lasts less than
+    :data:`SUSTAINED_MINUTES` (or is a single reading) set to NaN: what is left above the limit
+    is sustained, so one reading cannot move an action computed from it."""
+    dt = sample_minutes(values_c.index, step)
+    above = values_c.to_numpy(dtype=float) >= limit_c
+    if not above.any():
+        return values_c
+    # Runs of consecutive readings above the limit (a hole in the index does not break a run).
+    edges = np.flatnonzero(np.diff(np.r_[0, above.astype(np.int8), 0]))
+    keep = np.zeros(len(above), dtype=bool)
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        if stop - start >= 2 and dt[start:stop].sum() >= SUSTAINED_MINUTES:
+            keep[start:stop] = True
+    return values_c.where(~above | keep)
+
+
 def hours_above(values_c: pd.Series, limit_c: float, step: pd.Timedelta | None = None) -> float:
     """Time strictly above ``limit_c`` [h] (the IEC limits are "shall not exceed")."""
     dt = sample_minutes(values_c.index, step)

@@ -95,7 +95,10 @@ def build_document(
             t("h.error_by_load_band", lang),
             [_grouped_table(ordered_bands(result.error_by_load_band), "col.load_band", "", lang)],
         ),
-        Section(t("h.cross_validation", lang), [_cross_validation_table(result)]),
+        Section(
+            t("h.cross_validation", lang),
+            [_cross_validation_table(result), *_fold_stability(result)],
+        ),
         *_roles(result),
         *_forecast(result),
         *_importance(result),
@@ -288,6 +291,29 @@ def _grouped_table(groups: dict[str, dict], first: str, prefix: str, lang: str) 
         for name, metrics in groups.items()
     ]
     return Table([t(first, lang), *_metric_header(lang)], rows)
+
+
+def _fold_stability(result: TrainingResult) -> list[Block]:
+    """Per normal-behaviour candidate, its worst and median fold and whether it may be served
+    (a worst fold above 3 × the median is not)."""
+    lang = result.lang
+    folds = result.roles.get("normal", {}).get("folds", {})
+    out: list[Block] = []
+    for name, verdict in folds.items():
+        worst, median = verdict.get("worst_rmse"), verdict.get("median_rmse")
+        if worst is None or median is None or not math.isfinite(worst):
+            continue
+        out.append(
+            t(
+                "cv.stable" if verdict.get("stable") else "cv.unstable",
+                lang,
+                model=name,
+                worst=number(worst, lang, 2),
+                median=number(median, lang, 2),
+                ratio=number(worst / median if median else math.inf, lang, 1),
+            )
+        )
+    return out
 
 
 def _cross_validation_table(result: TrainingResult) -> Table | str:

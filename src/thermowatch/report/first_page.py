@@ -16,6 +16,7 @@ from thermowatch.report.recommendations import (
     COVERAGE_SLACK,
     MIN_BAND_ROWS,
     SEVERITY_ORDER,
+    URGENCY_ORDER,
     Recommendation,
 )
 from thermowatch.thermal.limits import NORMAL_CYCLIC
@@ -31,11 +32,12 @@ def first_page(
         _verdict(actions, lang),
         _key_figures(result),
     ]
-    ranked = sorted(actions, key=lambda r: SEVERITY_ORDER[r.severity])
+    ranked = sorted(actions, key=lambda r: (URGENCY_ORDER[r.urgency], SEVERITY_ORDER[r.severity]))
     if ranked:
         header = [t("col.urgency", lang), t("col.action", lang)]
         rows = [
-            [f"{i}. {t(f'urgency.{r.severity}', lang)}", r.text] for i, r in enumerate(ranked, 1)
+            [f"{i}. {t(f'urgency.{r.urgency or r.severity}', lang)}", r.text]
+            for i, r in enumerate(ranked, 1)
         ]
         blocks += [t("h.actions", lang), Table(header, rows)]
     else:

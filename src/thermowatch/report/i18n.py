@@ -258,11 +258,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "rec.threshold_above": {
         "fr": (
             "Seuil {level} ({threshold} °C) dépassé pendant {hours} h ({share} % du temps),"
-            " surtout en {seasons} ({months}), typiquement vers {hour} h UTC{load}."
+            " surtout en {seasons} ({months}), typiquement vers {hour}{load}."
         ),
         "en": (
             "The {level} threshold ({threshold} °C) was exceeded for {hours} h ({share} % of"
-            " the time), mostly in {seasons} ({months}), typically around {hour}:00 UTC{load}."
+            " the time), mostly in {seasons} ({months}), typically around {hour}{load}."
         ),
     },
     "rec.threshold_load": {
@@ -686,6 +686,26 @@ TEXTS.update(
             "data) to get it",
         },
         "urgency.critical": {"fr": "urgent", "en": "urgent"},
+        "cv.stable": {
+            "fr": "{model} : pli le plus mauvais {worst} K, pli médian {median} K ({ratio}×) :"
+            " stable.",
+            "en": "{model}: worst fold {worst} K, median fold {median} K ({ratio}×): stable.",
+        },
+        "cv.unstable": {
+            "fr": "{model} : pli le plus mauvais {worst} K, pli médian {median} K ({ratio}×) :"
+            " instable (plus de 3 fois le pli médian), non servi.",
+            "en": "{model}: worst fold {worst} K, median fold {median} K ({ratio}×): unstable"
+            " (over 3 times the median fold), not served.",
+        },
+        "urgency.now": {"fr": "maintenant", "en": "now"},
+        "urgency.this_month": {"fr": "ce mois-ci", "en": "this month"},
+        "urgency.next_outage": {"fr": "au prochain arrêt", "en": "at the next outage"},
+        "rec.limit_amps": {"fr": " ({amps} A", "en": " ({amps} A"},
+        "rec.limit_mva": {"fr": ", {mva} MVA", "en": ", {mva} MVA"},
+        "rec.clock": {
+            "fr": "{local} h heure locale ({zone}), {utc} h UTC",
+            "en": "{local}:00 local time ({zone}), {utc}:00 UTC",
+        },
         "urgency.warning": {"fr": "à planifier", "en": "to plan"},
         "urgency.info": {"fr": "pour information", "en": "for information"},
         "col.urgency": {"fr": "Urgence", "en": "Urgency"},
@@ -723,12 +743,12 @@ TEXTS.update(
         },
         "rec.limit_load": {
             "fr": (
-                " Limiter la charge à {limit_pu} pu en {months} vers {hour} h UTC (charge"
-                " moyenne pendant les dépassements {mean} pu)."
+                " Limiter la charge à {limit_pu} pu{units} en {months} vers {hour} (charge"
+                " moyenne pendant les dépassements soutenus {mean} pu)."
             ),
             "en": (
-                " Limit the load to {limit_pu} pu in {months} around {hour}:00 UTC (mean load"
-                " while above {mean} pu)."
+                " Limit the load to {limit_pu} pu{units} in {months} around {hour} (mean load"
+                " during the sustained exceedances {mean} pu)."
             ),
         },
         "rec.missing_rating": {

@@ -19,6 +19,7 @@ from thermowatch.report.analysis import (
     insulation_ageing,
     overload_episodes,
     residual_trend_k_per_month,
+    sustained_only,
     time_above,
 )
 from thermowatch.report.i18n import join_words, label, number, t, tn
@@ -27,6 +28,14 @@ from thermowatch.thermal.limits import NORMAL_CYCLIC
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
+Urgency = Literal["now", "this_month", "next_outage"]
+URGENCY_ORDER: dict[str | None, int] = {"now": 0, "this_month": 1, "next_outage": 2, None: 3}
+#: A limit crossed (sustained) within this many days of the end of the data is recent [d].
+RECENT_DAYS = 30.0
+#: Quantile of the load during sustained exceedances quoted as the limit: robust to one row.
+LOAD_FLOOR_QUANTILE = 0.05
+#: Findings that need the transformer (or its sensors) in hand: the next outage.
+AT_OUTAGE = ("sensor_check", "gaps", "iec_top_oil")
 
 TREND_ALARM_K_PER_MONTH = 0.3  # beyond sensor drift and seasonal model bias: look at cooling
 MIN_TREND_DAYS = 30
@@ -56,6 +65,8 @@ class Recommendation:
     severity: Severity
     text: str
     figures: dict[str, Any] = field(default_factory=dict)
+    #: When to act: ``"now"``, ``"this_month"``, ``"next_outage"`` (None: for information).
+    urgency: Urgency | None = None
 
 
 def recommendations(result: TrainingResult) -> list[Recommendation]:
@@ -76,7 +87,30 @@ def recommendations(result: TrainingResult) -> list[Recommendation]:
         _evaluation,
     ):
         found.extend(make(result))
-    return sorted(found, key=lambda rec: SEVERITY_ORDER[rec.severity])
+    graded = [_graded(rec, result) for rec in found]
+    return sorted(graded, key=lambda r: (URGENCY_ORDER[r.urgency], SEVERITY_ORDER[r.severity]))
+
+
+def _graded(rec: Recommendation, result: TrainingResult) -> Recommendation:
+    """The recommendation with its urgency: a limit crossed (sustained) in the last
+    :data:`RECENT_DAYS` days is for now (critical) or this month (warning), an older one for
+    this month or the next outage; checks that need the transformer in hand wait for the next
+    outage; information has none."""
+    import dataclasses
+
+    if rec.severity == "info":
+        return rec
+    last = rec.figures.get("last_above_utc")
+    if last is not None:
+        end = result.predictions.index[-1]
+        recent = (end - pd.Timestamp(last)) / pd.Timedelta("1D") <= RECENT_DAYS
+        order = ("now", "this_month", "next_outage")
+        urgency = order[(0 if rec.severity == "critical" else 1) + (0 if recent else 1)]
+    elif rec.key in AT_OUTAGE:
+        urgency = "next_outage"
+    else:
+        urgency = "now" if rec.severity == "critical" else "this_month"
+    return dataclasses.replace(rec, urgency=urgency)  # type: ignore[arg-type]
 
 
 def _test_metric(result: TrainingResult, model: str, metric: str) -> float:
@@ -87,15 +121,26 @@ def _measured(result: TrainingResult) -> pd.Series:
     return result.predictions["measured"]
 
 
+def _kept(result: TrainingResult, values: pd.Series) -> pd.Series:
+    """``values`` without the target readings the cleaning flagged (spikes, frozen sensor):
+    kept in the data for the record, never the evidence for an action."""
+    flagged = pd.Series(
+        result.measurements.flagged(result.measurements.target),
+        index=result.measurements.frame.index,
+    ).reindex(values.index, fill_value=False)
+    return values.where(~flagged.to_numpy(dtype=bool))
+
+
 def _thresholds(result: TrainingResult) -> list[Recommendation]:
     lang, th = result.lang, result.thresholds
-    measured = _measured(result)
+    measured = _kept(result, _measured(result))
     found = []
     for level, value, severity in (
         ("alerte", th.alerte_c, "warning"),
         ("critique", th.critique_c, "critical"),
     ):
-        ex = time_above(measured, value, result.measurements.step, result.load_pu)
+        sustained = sustained_only(measured, value, result.measurements.step)
+        ex = time_above(sustained, value, result.measurements.step, result.load_pu)
         if ex.hours == 0:
             continue
         load = ""
@@ -115,10 +160,10 @@ def _thresholds(result: TrainingResult) -> list[Recommendation]:
             share=number(100 * ex.share, lang),
             seasons=join_words([label("season", s, lang) for s in ex.seasons], lang),
             months=join_words([t(f"month.{m}", lang) for m in ex.months], lang),
-            hour=ex.typical_hour,
+            hour=_clock(result, sustained, value, ex.typical_hour),
             load=load,
         )
-        limit_pu, action = _limit_load(result, measured, value)
+        limit_pu, action = _limit_load(result, sustained, value)
         text += action
         figures = {
             "limit_load_pu": limit_pu,
@@ -130,6 +175,8 @@ def _thresholds(result: TrainingResult) -> list[Recommendation]:
             "typical_hour_utc": ex.typical_hour,
             "load_mean_pu": ex.load_mean_pu,
             "load_max_pu": ex.load_max_pu,
+            "last_above_utc": _last_above(sustained, value),
+            **_limit_units(result, limit_pu),
         }
         found.append(Recommendation(f"threshold_{level}", severity, text, figures))
     if not found:
@@ -156,9 +203,10 @@ def _iec_limits(result: TrainingResult) -> list[Recommendation]:
     lang, step = result.lang, result.measurements.step
     found = []
     if result.hot_spot_c is not None:
-        hot = result.hot_spot_c
+        hot = _kept(result, result.hot_spot_c)
         # Report only the highest limit exceeded: the lower ones are then exceeded too.
         for limit in reversed(IEC_LOADING_LIMITS):
+            hot = sustained_only(hot, limit.hot_spot_c, step)
             hours = hours_above(hot, limit.hot_spot_c, step)
             if hours > 0:
                 severity = "warning" if limit is NORMAL_CYCLIC else "critical"
@@ -173,11 +221,13 @@ def _iec_limits(result: TrainingResult) -> list[Recommendation]:
                 limit_pu, action = _limit_load(result, hot, limit.hot_spot_c)
                 text += action
                 figures = {"limit_c": limit.hot_spot_c, "hours": hours, "max_c": float(hot.max()),
-                           "limit_load_pu": limit_pu}  # fmt: skip
+                           "limit_load_pu": limit_pu, **_limit_units(result, limit_pu),
+                           "last_above_utc": _last_above(hot, limit.hot_spot_c)}  # fmt: skip
                 found.append(Recommendation(f"iec_hot_spot_{limit.key}", severity, text, figures))
                 break
     top_oil = _top_oil(result)
     if top_oil is not None:
+        top_oil = sustained_only(top_oil, NORMAL_CYCLIC.top_oil_c, step)
         hours = hours_above(top_oil, NORMAL_CYCLIC.top_oil_c, step)
         if hours > 0:
             text = t(
@@ -276,32 +326,79 @@ def _missing_inputs(result: TrainingResult) -> list[Recommendation]:
 
 
 def _limit_load(result: TrainingResult, values_c: pd.Series, limit_c: float) -> tuple:
-    """(load limit [pu], the sentence asking for it) when the load is known, else (None, "")."""
+    """(load limit [pu], the sentence asking for it) when the load is known, else (None, "").
+
+    ``values_c``: sustained values only (:func:`sustained_only`), flagged readings removed.
+    """
     limit_pu = _load_floor(result, values_c > limit_c)
     if limit_pu is None:
         return None, ""
     lang = result.lang
     ex = time_above(values_c, limit_c, result.measurements.step, result.load_pu)
+    units = _limit_units(result, limit_pu)
+    extra = ""
+    if "limit_a" in units:
+        extra = t("rec.limit_amps", lang, amps=number(units["limit_a"], lang, 0))
+    if "limit_mva" in units:
+        extra += t("rec.limit_mva", lang, mva=number(units["limit_mva"], lang, 1))
+    extra += ")" if extra else ""
     text = t(
         "rec.limit_load",
         lang,
         limit_pu=number(limit_pu, lang, 2),
+        units=extra,
         months=join_words([t(f"month.{m}", lang) for m in ex.months], lang),
-        hour=ex.typical_hour,
+        hour=_clock(result, values_c, limit_c, ex.typical_hour),
         mean=number(ex.load_mean_pu, lang, 2),
     )
     return limit_pu, text
 
 
 def _load_floor(result: TrainingResult, above: pd.Series) -> float | None:
-    """Lowest load [pu] at which the temperature was above a limit, rounded down to 0.05 pu:
-    below it, the limit was never crossed in these data (the evidence for "limit the load")."""
+    """A low quantile (:data:`LOAD_FLOOR_QUANTILE`) of the load [pu] while the temperature was
+    (sustainedly) above a limit, rounded down to 0.05 pu: the load to stay under."""
     if result.load_pu is None or not above.any():
         return None
     load = result.load_pu.reindex(above.index)[above.to_numpy()].dropna()
     if load.empty:
         return None
-    return math.floor(float(load.min()) * 20) / 20
+    return math.floor(float(load.quantile(LOAD_FLOOR_QUANTILE)) * 20) / 20
+
+
+def _limit_units(result: TrainingResult, limit_pu: float | None) -> dict[str, float]:
+    """The load limit in A (rated current known) and MVA (a voltage column too) [A, MVA]."""
+    if limit_pu is None or not result.rated_current_a:
+        return {}
+    amps = limit_pu * result.rated_current_a
+    out = {"limit_a": amps}
+    meas = result.measurements
+    voltage = meas.column_for(q.VOLTAGE)
+    if voltage:
+        kv = float(meas.frame[voltage].median())
+        unit = (meas.columns[voltage].unit or "").lower()
+        kv = kv / 1000.0 if unit == "v" else kv  # kV unless stated in volts
+        out["limit_mva"] = math.sqrt(3) * kv * amps / 1000.0
+    return out
+
+
+def _last_above(values_c: pd.Series, limit_c: float) -> str | None:
+    """The last time [UTC, ISO] the (sustained) values were at or above ``limit_c``."""
+    above = values_c.to_numpy(dtype=float) >= limit_c
+    return values_c.index[above][-1].isoformat() if above.any() else None
+
+
+def _clock(result: TrainingResult, values_c: pd.Series, limit_c: float, hour_utc: Any) -> str:
+    """The typical hour of an exceedance in the site's local time and in UTC ("19 h heure
+    locale (Europe/Paris), 18 h UTC"), the local hour taken on the days it happened."""
+    lang = result.lang
+    if hour_utc is None:
+        return "—"
+    when = values_c.index[values_c.to_numpy(dtype=float) >= limit_c]
+    when = when[when.hour == hour_utc]
+    when = when.tz_localize("UTC") if when.tz is None else when
+    zone = result.site_zone
+    local = int(when.tz_convert(zone).hour.to_series().mode().iloc[0]) if len(when) else hour_utc
+    return t("rec.clock", lang, local=local, zone=zone, utc=hour_utc)
 
 
 def _missing_rating(result: TrainingResult) -> list[Recommendation]:

@@ -14,9 +14,10 @@ import math
 from datetime import UTC, datetime
 
 import numpy as np
+import pandas as pd
 
 from thermowatch.learn.artifact import Predictor
-from thermowatch.learn.features import IEC_HOT_SPOT, IEC_TOP_OIL
+from thermowatch.learn.features import DRIFT_PREFIX, IEC_HOT_SPOT, IEC_TOP_OIL, drift_values
 from thermowatch.thermal import TransformerSpec
 from thermowatch.thermal.rating import steady_state
 
@@ -54,6 +55,8 @@ class SteadyState:
                 self._recipe.append((kind, (i, scale)))
             elif feature in (IEC_HOT_SPOT, IEC_TOP_OIL) or feature in SEASONAL:
                 self._recipe.append((feature, None))
+            elif feature.startswith(DRIFT_PREFIX):  # a bounded level: depends on the time only
+                self._recipe.append((feature, "drift"))
             else:  # pragma: no cover - a feature this module does not know: refuse early
                 raise ValueError(f"steady-state fast path cannot build feature {feature!r}")
         self._iec = None
@@ -90,12 +93,17 @@ class SteadyState:
         self._w_top = other.get(IEC_TOP_OIL, 0.0)
         self._w_hour = (other.get("hour_sin", 0.0), other.get("hour_cos", 0.0))
         self._w_day = (other.get("doy_sin", 0.0), other.get("doy_cos", 0.0))
+        self._w_drift = [(k, w) for k, w in other.items() if k.startswith(DRIFT_PREFIX) and w]
 
     def features(
-        self, x: np.ndarray, hours: np.ndarray, days: np.ndarray | None = None
+        self,
+        x: np.ndarray,
+        hours: np.ndarray,
+        days: np.ndarray | None = None,
+        at_ns: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Feature matrix ``(n, f)`` from raw readings ``x`` ``(n, k)``, hours of day [h, UTC]
-        and fractional days of the year (default: today, UTC)."""
+        """Feature matrix ``(n, f)`` from raw readings ``x`` ``(n, k)``, hours of day [h, UTC],
+        fractional days of the year and instants [ns since 1970, UTC] (default: now)."""
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
         out = np.empty((x.shape[0], len(self._recipe)))
         iec = None
@@ -113,6 +121,10 @@ class SteadyState:
                 out[:, j] = np.sin(2 * np.pi * hours / 24.0)
             elif kind == "hour_cos":
                 out[:, j] = np.cos(2 * np.pi * hours / 24.0)
+            elif arg == "drift":
+                if at_ns is None:
+                    at_ns = np.full(x.shape[0], pd.Timestamp.now("UTC").value)
+                out[:, j] = drift_values(kind, at_ns)
             else:
                 if days is None:
                     days = np.full(x.shape[0], _day_of_year(datetime.now(UTC)))
@@ -129,10 +141,14 @@ class SteadyState:
         return np.asarray(top_oil), np.asarray(hot_spot)
 
     def predict(
-        self, x: np.ndarray, hours: np.ndarray, days: np.ndarray | None = None
+        self,
+        x: np.ndarray,
+        hours: np.ndarray,
+        days: np.ndarray | None = None,
+        at_ns: np.ndarray | None = None,
     ) -> np.ndarray:
         """Predicted temperatures [°C] for rows of raw readings."""
-        return self._b + self.features(x, hours, days) @ self._w
+        return self._b + self.features(x, hours, days, at_ns) @ self._w
 
     def predict_one(self, values: list[float], at: datetime) -> float:
         """Predicted temperature [°C] of one reading taken at ``at`` (UTC).
@@ -162,6 +178,9 @@ class SteadyState:
         if w_sin or w_cos:
             angle = 2 * math.pi * _day_of_year(at) / 365.25
             total += w_sin * math.sin(angle) + w_cos * math.cos(angle)
+        if self._w_drift:
+            at_ns = pd.Timestamp(at).value
+            total += sum(w * float(drift_values(name, at_ns)) for name, w in self._w_drift)
         if not math.isfinite(total):  # pragma: no cover - inputs are validated finite
             raise ValueError("the model gave a non-finite prediction")
         return total

@@ -21,6 +21,7 @@ import pandas as pd
 
 from thermowatch.data import quantities as q
 from thermowatch.errors import InputError
+from thermowatch.learn.features import nanoseconds
 from thermowatch.live.validate import to_utc
 from thermowatch.service.serving import Served
 from thermowatch.store import readings as store_readings
@@ -29,6 +30,11 @@ TIMESTAMP_KEYS = ("timestamp", "horodatage")
 STEADY_STATE_WARNING = (
     "no reading history in the store for the last {minutes:g} min: steady state at this "
     "reading assumed (thermal inertia ignored)."
+)
+
+EXTRAPOLATING_WARNING = (
+    "outside the model's domain of validity (inputs or months its training never saw): "
+    "interval widened by the distance outside."
 )
 
 
@@ -44,6 +50,8 @@ class Result:
     upper: float
     level: str
     warnings: list[str] = field(default_factory=list)
+    #: Outside the model's domain of validity (inputs or months its training never saw).
+    extrapolating: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +62,7 @@ class Result:
             "model_id": self.model_id,
             "intervalle": [round(self.lower, 3), round(self.upper, 3)],
             "avertissements": self.warnings,
+            "extrapolating": self.extrapolating,
         }
 
 
@@ -172,7 +181,22 @@ def predict_one(
     predictor = served.predictor
     minutes = served.history_minutes
     warnings: list[str] = []
-    if history is None or history.empty:
+    domain = predictor.domain
+    distance = (
+        domain.distance_one(dict(zip(predictor.variables, values, strict=True)), at.month)
+        if domain is not None
+        else 0.0
+    )
+    half = predictor.half_width_k * (1.0 + distance)
+    if (history is None or history.empty) and distance > 0:
+        # Outside the trained domain: the frame path lets the physics lead (steady state too).
+        row = pd.DataFrame(
+            [values], columns=list(predictor.variables), index=pd.DatetimeIndex([at])
+        )
+        value = float(predictor.predict_frame(row)["predicted"].iloc[-1])
+        if minutes > 0:
+            warnings.append(_steady_state_warning(minutes))
+    elif history is None or history.empty:
         value = served.fast.predict_one(values, at)
         if minutes > 0:
             warnings.append(_steady_state_warning(minutes))
@@ -189,16 +213,17 @@ def predict_one(
                 f"only {covered:.0f} min of history of the {minutes:g} min the filters need: "
                 "the older part is assumed in steady state."
             )
+    if distance > 0:
+        warnings.append(EXTRAPOLATING_WARNING)
     bounded, note = q.bounded_prediction(served.target_quantity, value)
     if bounded is None:  # never a null or an impossible temperature answered NORMAL
         raise InputError(f"{note}.")
-    half = predictor.half_width_k
     if note is not None:  # hotter than physics allows: at the bound, hence CRITIQUE
         value, half = bounded, 0.0
         warnings.append(f"{note}.")
     return Result(
         served.transformer_id, served.model_id, at, value, value - half, value + half,
-        served.thresholds.level(value), warnings,
+        served.thresholds.level(value), warnings, distance > 0,
     )  # fmt: skip
 
 
@@ -245,7 +270,8 @@ def batch_predict(
         else:
             hours = times.hour.to_numpy() + times.minute.to_numpy() / 60.0
         days = None if times is None else times.day_of_year.to_numpy() + hours / 24.0
-        predicted = served.fast.predict(x, hours, days)
+        at_ns = None if times is None else nanoseconds(times)
+        predicted = served.fast.predict(x, hours, days, at_ns)
     # Hotter than physics allows: at the bound, hence CRITIQUE (q.bounded_prediction's rule).
     high = q.physical_range(served.target_quantity)[1]
     hot = predicted > high

@@ -48,6 +48,23 @@ def test_level_follows_thresholds(client, keys, served_dir):
     assert answer["niveau_alerte"] != "NORMAL"
 
 
+def test_outside_the_trained_loads_the_answer_says_extrapolating(client, keys, served_dir):
+    """Issue 23: a load beyond any seen in training is flagged and its interval widened; the
+    original keys keep their meaning."""
+    predictor = load_model(served_dir)
+    middle = {name: (low + high) / 2 for name, (low, high) in predictor.domain.ranges.items()}
+    high = predictor.domain.ranges["courant (A)"][1]
+    at = {"timestamp": predictor.metadata["split"]["train"]["end"]}  # a month it has seen
+    usual = client.post("/predict", json=middle | at, headers={"X-API-Key": keys["reader"]})
+    far = middle | {"courant (A)": 1.3 * high} | at
+    answer = client.post("/predict", json=far, headers={"X-API-Key": keys["reader"]}).json()
+    assert usual.json()["extrapolating"] is False and answer["extrapolating"] is True
+    assert answer["niveau_alerte"] in ("NORMAL", "ALERTE", "CRITIQUE")
+    width = answer["intervalle"][1] - answer["intervalle"][0]
+    assert width > 1.25 * (usual.json()["intervalle"][1] - usual.json()["intervalle"][0])
+    assert any("domain of validity" in w for w in answer["avertissements"])
+
+
 def test_history_from_the_store_replaces_steady_state(client, keys, engine, served_dir):
     predictor = load_model(served_dir)
     now = datetime.now(UTC).replace(microsecond=0)

@@ -133,7 +133,9 @@ def test_adaptive_intervals_cover_a_drifting_series():
 
 
 def test_steady_state_fast_path_matches_the_features_with_seasonal_terms():
-    """A model without ambient carries day-of-year terms; the service's closed form agrees."""
+    """A model without ambient trained on a month carries drift ramps (bounded levels) instead
+    of day-of-year terms (issue 23); the service's closed form agrees, inside its training
+    period and after it."""
     from datetime import UTC, datetime
 
     from thermowatch.learn.artifact import Predictor
@@ -141,16 +143,23 @@ def test_steady_state_fast_path_matches_the_features_with_seasonal_terms():
     from thermowatch.service.fastpath import SteadyState
 
     model, spec = _fitted_monotone(False)
-    assert {"doy_sin", "doy_cos"} <= set(model.linear.features)
+    assert not {"doy_sin", "doy_cos"} & set(model.linear.features)
+    assert sum(f.startswith("drift ") for f in model.linear.features) == 4
     predictor = Predictor(
         "m", {}, spec, model.linear, 1.0, Thresholds(80.0, 100.0, "cli"), target="y"
     )
     fast = SteadyState(predictor)
-    for at in (datetime(2024, 2, 3, 4, 30, tzinfo=UTC), datetime(2024, 8, 9, 17, 0, tzinfo=UTC)):
+    for at in (
+        datetime(2024, 1, 12, 4, 30, tzinfo=UTC),
+        datetime(2024, 2, 3, 4, 30, tzinfo=UTC),
+        datetime(2024, 8, 9, 17, 0, tzinfo=UTC),
+    ):
         values = [450.0, 40.0]
         frame = pd.DataFrame([values], columns=list(spec.inputs), index=pd.DatetimeIndex([at]))
         expected = float(predictor.predict_frame(frame)["predicted"].iloc[0])
         assert fast.predict_one(values, at) == pytest.approx(expected, abs=1e-9)
         hours = np.array([at.hour + at.minute / 60.0])
         days = np.array([at.timetuple().tm_yday + hours[0] / 24.0])
-        assert fast.predict(np.array([values]), hours, days)[0] == pytest.approx(expected, abs=1e-9)
+        at_ns = np.array([pd.Timestamp(at).value])
+        batch = fast.predict(np.array([values]), hours, days, at_ns)[0]
+        assert batch == pytest.approx(expected, abs=1e-9)

@@ -76,7 +76,7 @@ def test_first_page_names_the_transformer_and_ranks_actions(french_report):
     assert "Heures au-dessus de 104 °C (alerte, CEI 60076-7)" in first
     assert "Heures au-dessus de 120 °C (critique, CEI 60076-7)" in first
     urgencies = re.findall(r"^\| \d+\. ([^|]+) \|", first, flags=re.M)
-    order = {"urgent": 0, "à planifier": 1}
+    order = {"maintenant": 0, "ce mois-ci": 1, "au prochain arrêt": 2}
     assert urgencies and [order[u.strip()] for u in urgencies] == sorted(
         order[u.strip()] for u in urgencies
     )

@@ -133,3 +133,48 @@ def test_recommendations_are_sorted_by_severity_and_differ_by_language(fr_result
     fr = [rec.text for rec in recommendations(fr_result)]
     en = [rec.text for rec in recommendations(en_result)]
     assert len(fr) == len(en) and all(a != b for a, b in zip(fr, en, strict=True))
+
+
+def test_a_single_spike_does_not_move_the_actions(fr_result):
+    """Issue 23: the headline action once came from one 106 °C reading at 0.69 pu. A single
+    planted reading above both thresholds at the lowest load must leave every action as is."""
+    result, _ = _plant_ten_hours(fr_result)
+    before = {r.key: r for r in recommendations(result)}
+    measured = result.predictions["measured"].to_numpy().copy()
+    lowest = int(np.argmin(result.load_pu.to_numpy()))
+    measured[lowest] = 200.0  # above alerte (150) and critique (170), at the lowest load
+    after = {r.key: r for r in recommendations(with_predictions(result, measured=measured))}
+    assert "threshold_critique" not in after  # one reading is not a sustained exceedance
+    rec, was = after["threshold_alerte"], before["threshold_alerte"]
+    assert rec.text == was.text and rec.figures == was.figures
+    assert rec.figures["hours"] == pytest.approx(10.0)
+    # The limit is a robust low quantile of the load during the sustained hours.
+    load = result.load_pu.iloc[7 * 144 + 14 * 6 :][:60]
+    assert rec.figures["limit_load_pu"] == pytest.approx(np.floor(load.quantile(0.05) * 20) / 20)
+    assert rec.figures["limit_load_pu"] > result.load_pu.iloc[lowest]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_actions_carry_urgency_amps_and_local_time(fr_result, lang):
+    """A critical limit crossed in the last days of data is for now; the load limit is quoted
+    in A as well as pu; times in the site's zone and in UTC."""
+    result = dataclasses.replace(
+        fr_result,
+        lang=lang,
+        thresholds=dataclasses.replace(fr_result.thresholds, alerte_c=150, critique_c=170),
+    )
+    measured = result.predictions["measured"].to_numpy().copy()
+    end = len(measured)
+    measured[end - 200 : end - 140] = 175.0  # 10 h above critique, a day before the end
+    recs = recommendations(with_predictions(result, measured=measured))
+    first = recs[0]
+    assert first.key == "threshold_critique" and first.urgency == "now"
+    amps = first.figures["limit_a"]
+    assert amps == pytest.approx(first.figures["limit_load_pu"] * result.rated_current_a)
+    assert number(amps, lang, 0) + " A" in first.text
+    assert "Europe/Paris" in first.text and "UTC" in first.text
+    local = "heure locale" if lang == "fr" else "local time"
+    assert local in first.text
+    assert [r.urgency for r in recs if r.severity == "info"] == [None] * sum(
+        r.severity == "info" for r in recs
+    )

@@ -8,12 +8,15 @@ loaded by :func:`thermowatch.learn.artifact.load_model`, which returns a
 Its three roles, each chosen on validation by the written rule of
 :mod:`thermowatch.learn.selection`:
 
-``predictor.predict_frame(readings) -> DataFrame[predicted, lower, upper, level]``
+``predictor.predict_frame(readings) -> DataFrame[predicted, lower, upper, level, extrapolating]``
     **Normal behaviour**: the temperature [°C] the operating conditions explain (loads,
     ambient, calendar), never using the measured target. ``readings``: wide frame, UTC
     ``DatetimeIndex`` increasing, the columns ``predictor.variables``; pass
     ``metadata["history_minutes"]`` of history before the rows that matter (thermal inertia).
-    Monotone in every load and in ambient by construction. ``predictor.model`` is its
+    Monotone in every load and in ambient by construction. A row outside the model's domain
+    of validity (``predictor.domain``: input ranges and months seen in training, in
+    ``metadata["domain"]``) is flagged ``extrapolating``, its interval widened by the distance
+    outside, and with a known rating the IEC 60076-7 physics carries the excess. ``predictor.model`` is its
     :class:`~thermowatch.learn.linear.LinearModel` (the steady-state fast path folds it).
 
 ``predictor.nowcast_frame(history) -> DataFrame[predicted, lower, upper, level]``
@@ -49,7 +52,7 @@ from typing import Any, Protocol
 
 from thermowatch.errors import InputError
 from thermowatch.learn.models.forecast import DirectForecast, EnsembleForecast, NLinearForecast
-from thermowatch.learn.models.normal import BaselineLinear, MonotoneThermal
+from thermowatch.learn.models.normal import BaselineLinear, MonotonePlain, MonotoneThermal
 from thermowatch.learn.models.nowcast import NowcastRidge, Persistence
 from thermowatch.learn.models.pooled import PooledForecast
 
@@ -71,6 +74,7 @@ class Model(Protocol):
 REGISTRY: dict[str, Any] = {
     BaselineLinear.name: BaselineLinear,
     MonotoneThermal.name: MonotoneThermal,
+    MonotonePlain.name: MonotonePlain,
     NowcastRidge.name: NowcastRidge,
     Persistence.name: Persistence,
     DirectForecast.name: DirectForecast,

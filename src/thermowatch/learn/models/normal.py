@@ -26,7 +26,14 @@ import pandas as pd
 from scipy.linalg import solve_triangular
 from scipy.optimize import lsq_linear
 
-from thermowatch.learn.features import IEC_HOT_SPOT, IEC_TOP_OIL, FeatureSpec
+from thermowatch.learn.domain import SEASONAL_COLUMNS, full_year, months_seen
+from thermowatch.learn.features import (
+    IEC_HOT_SPOT,
+    IEC_TOP_OIL,
+    FeatureSpec,
+    drift_names,
+    with_drift,
+)
 from thermowatch.learn.linear import LinearModel
 
 CALENDAR = ("hour_sin", "hour_cos", "doy_sin", "doy_cos")
@@ -88,15 +95,21 @@ class BoundedRidge:
     each penalty does not depend on the number of rows.
     """
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, positive: np.ndarray) -> None:
-        n = len(y)
-        self.mean = x.mean(axis=0)
-        scale = x.std(axis=0)
+    def __init__(
+        self, x: np.ndarray, y: np.ndarray, positive: np.ndarray, weights: np.ndarray | None = None
+    ) -> None:
+        if weights is None:
+            w, xw = None, x.T / len(y)  # plain: every row weighs 1 / n
+        else:
+            w = np.asarray(weights, dtype=np.float64) / float(np.sum(weights))
+            xw = x.T * w
+        self.mean = x.mean(axis=0) if w is None else w @ x
+        scale = x.std(axis=0) if w is None else np.sqrt(np.maximum(w @ (x * x) - self.mean**2, 0))
         self.scale = np.where(scale > 1e-12, scale, 1.0)
-        self.intercept = float(y.mean())
-        centred = (x.T @ x) / n - np.outer(self.mean, self.mean)
+        self.intercept = float(y.mean() if w is None else w @ y)
+        centred = xw @ x - np.outer(self.mean, self.mean)
         self.gram = centred / np.outer(self.scale, self.scale)
-        self.rhs = ((x.T @ y) / n - self.mean * self.intercept) / self.scale
+        self.rhs = (xw @ y - self.mean * self.intercept) / self.scale
         self.lower = np.where(positive, 0.0, -np.inf)
 
     def solve(self, penalty: float) -> np.ndarray:
@@ -107,6 +120,25 @@ class BoundedRidge:
         upper = np.full_like(self.lower, np.inf)
         start = lsq_linear(factor.T, target, bounds=(self.lower, upper), method="bvls").x
         return start
+
+
+class _ChainedRidge:
+    """:class:`BoundedRidge` on chained inputs ``x @ transform`` of some rows, turned back into a
+    :class:`LinearModel` on the raw features for a given penalty."""
+
+    def __init__(self, x, y, rows, transform, bounded) -> None:
+        self.transform = transform
+        self.solver = BoundedRidge((x @ transform)[rows], y[rows], bounded)
+        self.mean_x = x[rows].mean(axis=0)
+        scale = x[rows].std(axis=0)
+        self.scale_x = np.where(scale > 1e-12, scale, 1.0)
+
+    def model(self, names: tuple[str, ...], penalty: float) -> LinearModel:
+        solver = self.solver
+        v = solver.solve(penalty) / solver.scale  # per raw unit of the chained inputs
+        w = self.transform @ v  # per raw unit of the features
+        intercept = solver.intercept - float(v @ solver.mean) + float(w @ self.mean_x)
+        return LinearModel(names, self.mean_x, self.scale_x, w * self.scale_x, intercept, penalty)
 
 
 @dataclass
@@ -121,9 +153,28 @@ class MonotoneThermal:
     # load ramp also lags its steady state (what operators expect of thermal inertia); on, a
     # fast response may overshoot a slower one (as the IEC hot spot does) — still monotone.
     overshoot: bool = False
+    #: False: no hour-of-day or day-of-year term (the candidate without calendar terms).
+    calendar: bool = True
+    held_out: LinearModel | None = None
 
-    def fit(self, features: pd.DataFrame, y: np.ndarray, fit_rows, val_rows, spec: FeatureSpec):
-        """Fit on ``fit_rows``, choose the penalty on ``val_rows`` (validation RMSE).
+    def fit(
+        self,
+        features: pd.DataFrame,
+        y: np.ndarray,
+        fit_rows,
+        val_rows,
+        spec: FeatureSpec,
+        penalties: tuple[float, ...] = PENALTIES,
+        refit_rows=None,
+    ):
+        """Fit on ``fit_rows``, choose the penalty on ``val_rows`` (validation RMSE) among
+        ``penalties``, then (``refit_rows``) refit with that penalty on those rows (train +
+        validation: more, and more recent, data). The one fit of this model: training, the
+        rolling-origin folds and the served model all go through it.
+
+        Day-of-year terms are used only when ``fit_rows`` cover every calendar month
+        (:func:`thermowatch.learn.domain.full_year`): fitted on part of a year they would
+        extrapolate, without bound in practice, into a season never measured.
 
         Every response weight is non-negative. With ``overshoot``, along each driver's chain of
         responses (instantaneous, then filters from fast to slow), the weights are instead
@@ -133,7 +184,44 @@ class MonotoneThermal:
         bounded least-squares fit keeps every step response ``Σ_k v_k (φ_k − φ_{k+1})`` non-
         negative at every time — the overshoot of a fast response over a slow one included.
         """
+        fit_rows = np.asarray(fit_rows, dtype=bool)
+        seasonal = full_year(months_seen(features.index[fit_rows]))
+        names, positive, x, solver = self._design(features, y, fit_rows, spec, seasonal)
+        best = None
+        for penalty in penalties:
+            model = solver.model(tuple(names), penalty)
+            if len(penalties) == 1:
+                best = (0.0, model)
+                break
+            err = model.predict(x[val_rows]) - y[val_rows]
+            score = float(np.sqrt(np.nanmean(err**2)))
+            if best is None or score < best[0]:
+                best = (score, model)
+        assert best is not None
+        self.held_out, self.positive = best[1], tuple(positive)
+        self.linear = self.held_out
+        if refit_rows is not None:
+            refit_rows = np.asarray(refit_rows, dtype=bool)
+            names, positive, _, solver = self._design(features, y, refit_rows, spec, seasonal)
+            self.linear, self.positive = (
+                solver.model(tuple(names), self.held_out.alpha),
+                tuple(positive),
+            )
+        return self
+
+    def _design(self, features: pd.DataFrame, y: np.ndarray, rows: np.ndarray, spec, seasonal):
+        """The columns a fit on ``rows`` uses, whether each weight is bounded, the design
+        matrix and its solver. Without a full year (``seasonal`` False), drift ramps over the
+        span of ``rows`` (:func:`~thermowatch.learn.features.drift_names`) stand in for the
+        season: bounded, they hold the level at the end of training instead of extrapolating."""
         names, positive = monotone_features(spec, list(features.columns))
+        keep = [self._uses(name, seasonal) for name in names]
+        names = [n for n, k in zip(names, keep, strict=True) if k]
+        positive = [p for p, k in zip(positive, keep, strict=True) if k]
+        if self.calendar and spec.calendar and not seasonal:
+            drift = drift_names(features.index[rows])
+            features = with_drift(features, drift)
+            names, positive = names + drift, positive + [False] * len(drift)
         x = features[names].to_numpy(dtype=np.float64)
         transform = np.eye(len(names))  # x @ transform = chained inputs; w = transform @ v
         bounded = np.array(positive)
@@ -142,29 +230,25 @@ class MonotoneThermal:
                 if self.overshoot and k + 1 < len(chain):
                     transform[chain[k + 1], j] = -1.0
                 bounded[j] = True
-        z = x @ transform
-        solver = BoundedRidge(z[fit_rows], y[fit_rows], bounded)
-        mean_x = x[fit_rows].mean(axis=0)
-        scale_x = x[fit_rows].std(axis=0)
-        scale_x = np.where(scale_x > 1e-12, scale_x, 1.0)
-        best = None
-        for penalty in PENALTIES:
-            v = solver.solve(penalty) / solver.scale  # per raw unit of the chained inputs
-            w = transform @ v  # per raw unit of the features
-            intercept = solver.intercept - float(v @ solver.mean) + float(w @ mean_x)
-            model = LinearModel(tuple(names), mean_x, scale_x, w * scale_x, intercept, penalty)
-            err = model.predict(x[val_rows]) - y[val_rows]
-            score = float(np.sqrt(np.nanmean(err**2)))
-            if best is None or score < best[0]:
-                best = (score, model)
-        assert best is not None
-        self.linear, self.positive = best[1], tuple(positive)
-        return self
+        return names, positive, x, _ChainedRidge(x, y, rows, transform, bounded)
+
+    def _uses(self, name: str, seasonal: bool) -> bool:
+        """Whether a feature column enters the model (``seasonal``: a full year is seen)."""
+        if name in CALENDAR and not self.calendar:
+            return False
+        return seasonal or name not in SEASONAL_COLUMNS
+
+    def predict_held_out(self, features: pd.DataFrame) -> np.ndarray:
+        """Predictions [°C] of the fit on the training rows alone (before the refit)."""
+        assert self.held_out is not None
+        names = list(self.held_out.features)
+        return self.held_out.predict(with_drift(features, names)[names].to_numpy(np.float64))
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Predicted temperature [°C] per row of a feature frame."""
         assert self.linear is not None
-        return self.linear.predict(features[list(self.linear.features)].to_numpy(np.float64))
+        names = list(self.linear.features)
+        return self.linear.predict(with_drift(features, names)[names].to_numpy(np.float64))
 
     @property
     def parameters(self) -> int:
@@ -198,6 +282,18 @@ class MonotoneThermal:
 
                 raise InputError(f"model.json: the weight of {bad[0]!r} must be non-negative.")
         return cls(linear, positive)
+
+
+@dataclass
+class MonotonePlain(MonotoneThermal):
+    """``thermal-monotone`` without calendar terms: the responses to loads and ambient alone.
+
+    The robust candidate: nothing in it depends on the time of day or the season, so it cannot
+    extrapolate into a part of the year its training never saw.
+    """
+
+    name: ClassVar[str] = "thermal-monotone-plain"
+    calendar: bool = False
 
 
 @dataclass

@@ -58,6 +58,12 @@ class Prediction(BaseModel):
     model_id: str
     intervalle: list[float] = Field(min_length=2, max_length=2, description="[low, high] [°C]")
     avertissements: list[str]
+    extrapolating: bool = Field(
+        False,
+        description="outside the model's domain of validity (input ranges or months its"
+        " training never saw): the interval is widened and, with a known rating, the IEC"
+        " 60076-7 physics leads",
+    )
 
 
 #: A flat reading: measurement name -> number, plus an optional ISO-8601 ``timestamp``.
