@@ -123,7 +123,10 @@ class IecEstimator:
         if len(frame) < 2:
             return
         load = pd.Series(self._load_pu(1.0) * frame[self.load].to_numpy(), index=frame.index)
-        result = simulate(self.spec, load, frame[self.ambient].to_numpy(), initial="steady")
+        try:
+            result = simulate(self.spec, load, frame[self.ambient].to_numpy(), initial="steady")
+        except InputError:  # a history the physics refuses: start at the next reading instead
+            return
         self.state = result.final_state
         self.last = (frame.index[-1], float(load.iloc[-1]), float(frame[self.ambient].iloc[-1]))
 
