@@ -50,12 +50,10 @@ def _message(ts: datetime, current: float) -> str:
 
 
 def _publish(port: int, tid: str, ts: datetime, current: float) -> None:
-    publish.single(
-        topic_of(tid), _message(ts, current), qos=1, hostname="127.0.0.1", port=port
-    )
+    publish.single(topic_of(tid), _message(ts, current), qos=1, hostname="127.0.0.1", port=port)
 
 
-def _wait(predicate, timeout: float = 90.0) -> bool:  # noqa: ANN001
+def _wait(predicate, timeout: float = 90.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -96,9 +94,13 @@ def test_a_negative_current_fails_only_itself_and_survives_restarts(
         with engine.connect() as conn:
             from sqlalchemy import text
 
-            reasons = conn.execute(
-                text("SELECT reason FROM reading_issues WHERE transformer_id='TR-0001'")
-            ).scalars().all()
+            reasons = (
+                conn.execute(
+                    text("SELECT reason FROM reading_issues WHERE transformer_id='TR-0001'")
+                )
+                .scalars()
+                .all()
+            )
         assert any("-500" in r for r in reasons), reasons
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from prometheus_client import REGISTRY
@@ -29,12 +30,12 @@ TH = Thresholds(93.0, 105.0, "config")
 class Exploding:
     """A champion whose predict step raises what a real bug would (not an InputError)."""
 
-    metadata = {"history_minutes": 60.0}
+    metadata: ClassVar[dict] = {"history_minutes": 60.0}
     model_id = "boom"
-    variables = [CURRENT, AMBIENT]
+    variables: ClassVar[list] = [CURRENT, AMBIENT]
     target = WINDING
 
-    def predict_frame(self, frame):  # noqa: ANN001, ANN201
+    def predict_frame(self, frame):
         raise ZeroDivisionError("float division by zero")
 
 
@@ -64,7 +65,7 @@ def test_a_failing_transformer_is_stored_as_an_issue_and_the_others_go_on(tmp_pa
     before = _failures()
     snaps = [Snapshot(tid, T0 + timedelta(minutes=k), _values(winding=110.0), "t")
              for k in range(3) for tid in ("BAD", "OK", "GHOST")]  # fmt: skip
-    events, stored = pipe.process(snaps)
+    events, _stored = pipe.process(snaps)
     ok = [e for e in events if e.transformer_id == "OK"]
     bad = [e for e in events if e.transformer_id == "BAD"]
     assert len(ok) == 3 and all(e.predicted_c is not None for e in ok)
@@ -125,7 +126,7 @@ def test_no_traceback_for_configured_transformers_before_their_first_data(
         cfg = config(tmp_path, ["T1", "T2"], missed_periods_alert=2)
         engine = make_engine(f"sqlite:///{tmp_path}/store.db")
         upgrade(engine)
-        monitor, hub = fake_monitor(tmp_path, cfg, on_prediction=alert_hook(engine))
+        monitor, _hub = fake_monitor(tmp_path, cfg, on_prediction=alert_hook(engine))
         await monitor.start()
         for k in range(3):
             await monitor.run_cycle(["T1", "T2"], T0 + timedelta(minutes=k))
