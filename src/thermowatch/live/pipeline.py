@@ -56,6 +56,9 @@ log = logging.getLogger("thermowatch.live")
 _EPS = timedelta(microseconds=1)
 #: Verdict of a snapshot whose predict/forecast step failed (its readings are kept as validated).
 FAILED = "FAILED"
+#: Warning of a snapshot older than the newest one this pipeline fed (predicted from the
+#: readings before it; it never replaces the newer state).
+LATE = "late reading: predicted from the readings before it"
 FAILURES = Counter(
     "thermowatch_live_failures_total",
     "Snapshots whose prediction failed; caught at their transformer, stored as a FAILED issue",
@@ -458,7 +461,10 @@ class Pipeline:
         if p.target is not None:
             event.measured_c = good.get(p.target)
         self._predict(st, snap, good, event)
-        if st.fed_until is None or snap.ts > st.fed_until:
+        late = st.fed_until is not None and snap.ts < st.fed_until
+        if late:  # stored with its prediction; never the newest state nor a forecast issue
+            event.warnings.append(LATE)
+        else:
             st.fed_until = snap.ts
         batch.setdefault("states", []).append(event.state_row())
         if event.predicted_c is not None:
@@ -466,7 +472,8 @@ class Pipeline:
                 [tid, us, event.model_id, event.predicted_c, event.lower_c, event.upper_c,
                  event.level, event.measured_c, event.measured_level]
             )  # fmt: skip
-            for t, value in event.forecast if self._forecast_due(st, snap.ts, event) else ():
+            due = not late and self._forecast_due(st, snap.ts, event)
+            for t, value in event.forecast if due else ():
                 batch["forecasts"].append(
                     [
                         tid,
