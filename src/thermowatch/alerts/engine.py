@@ -128,6 +128,8 @@ class AlertEngine:
         self._samples: dict[tuple[str, str], deque[tuple[datetime, float]]] = {}
         self._forecast: Any = None  # the event being evaluated, for times to threshold
         self._known: set[str] = set()
+        # Per transformer, the last reading older than the newest evaluated (one per transformer)
+        self._behind: dict[str, datetime] = {}
         audit_phase(db, config.phase, actor)
 
     # --- public API -------------------------------------------------------------------------
@@ -318,17 +320,29 @@ class AlertEngine:
         :data:`CLOCK_JUMP_AFTER` is logged and raises ``clock_jump``.
         """
         events: list[AlertEvent] = []
-        signals = signals + self._clock_signal(tid, ts, states)
+        newest = max((st.last_ts for k, st in states.items() if k != CLOCK_JUMP and st.last_ts),
+                     default=None)  # fmt: skip
+        behind = self._behind.pop(tid, None)
+        # A second older reading after an older one: the source's clock runs behind (re-base);
+        # a single one (a late or re-sent message) is evaluated at the newest instant.
+        rebase = newest is not None and ts < newest and behind is not None and behind < ts
+        if newest is not None and ts < newest:
+            self._behind[tid] = ts
+        signals = signals + self._clock_signal(tid, ts, newest if rebase else None, states)
         for kind, value, th, h in signals:
             tracker = _tracker(states.get(kind) or AlertState(), h)
+            at = ts
             if tracker._last_ts is not None and ts < tracker._last_ts:
-                _rebase(tracker, ts)
+                if rebase:
+                    _rebase(tracker, ts)
+                else:
+                    at = tracker._last_ts
             samples = self._samples.setdefault((tid, kind), deque())
             samples.append((ts, value))
             while samples and ts - samples[0][0] > self.config.trend_window:
                 samples.popleft()
             before = tracker.level
-            after = tracker.update(ts, value, th)
+            after = tracker.update(at, value, th)
             states[kind] = changed[kind] = _state(tracker)
             if after != before:
                 events += self._transition(
@@ -337,12 +351,11 @@ class AlertEngine:
         return events
 
     def _clock_signal(
-        self, tid: str, ts: datetime, states: dict[str, AlertState]
+        self, tid: str, ts: datetime, newest: datetime | None, states: dict[str, AlertState]
     ) -> list[tuple[str, float, Thresholds, Hysteresis]]:
-        """The ``clock_jump`` signal [min stepped back] when ``ts`` steps back beyond
-        :data:`CLOCK_JUMP_AFTER`, or while its alert is open (to clear it); else none."""
-        newest = max((st.last_ts for k, st in states.items() if k != CLOCK_JUMP and st.last_ts),
-                     default=None)  # fmt: skip
+        """The ``clock_jump`` signal [min stepped back] when the clock stepped back from
+        ``newest`` (``None``: it did not) beyond :data:`CLOCK_JUMP_AFTER`, or while its alert
+        is open (to clear it); else none."""
         back = newest - ts if newest is not None and ts < newest else timedelta(0)
         jump = states.get(CLOCK_JUMP)
         if back <= CLOCK_JUMP_AFTER and (jump is None or jump.level == Level.NORMAL.name):

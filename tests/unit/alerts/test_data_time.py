@@ -53,17 +53,28 @@ def test_a_reading_stamped_ahead_does_not_hide_the_critique_readings_after_it(
     assert CLOCK_JUMP not in _open(alerts)  # out of order inside the skew: not a jump
 
 
+def test_one_re_sent_old_message_is_not_a_clock_jump(alerts: AlertEngine) -> None:
+    for m in range(20):
+        alerts.evaluate("T", T0 + timedelta(minutes=m), None, 70.0, thresholds=TH)
+    alerts.evaluate("T", T0, None, 70.0, thresholds=TH)  # redelivered (at-least-once)
+    for m in range(20, 25):
+        alerts.evaluate("T", T0 + timedelta(minutes=m), None, 70.0, thresholds=TH)
+    assert _open(alerts) == {}
+
+
 def test_a_clock_stepping_back_is_alerted_and_alarms_still_fire(
     alerts: AlertEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
     for m in range(5):
         alerts.evaluate("T", T0 + timedelta(minutes=m), None, 70.0, thresholds=TH)
     back = T0 - timedelta(hours=1)  # the device's clock steps back one hour
+    events = []
     with caplog.at_level(logging.WARNING, "thermowatch.alerts"):
-        events = alerts.evaluate("T", back, None, 120.0, thresholds=TH)
+        for s in range(0, 40, 10):  # CRITIQUE readings on the stepped-back clock
+            events += alerts.evaluate("T", back + timedelta(seconds=s), None, 120.0,
+                                      thresholds=TH)  # fmt: skip
     assert any(e.kind == CLOCK_JUMP and e.event == "raised" for e in events)
     assert "clock stepped back" in caplog.text
-    alerts.evaluate("T", back + timedelta(seconds=20), None, 120.0, thresholds=TH)
     assert _open(alerts) == {CLOCK_JUMP: "ALERTE", MEASURED: "CRITIQUE"}
     # the jump's alert clears once the clock has run forward for clear_after
     for m in range(1, 40):
