@@ -166,6 +166,7 @@ if [[ ! -f "$ETC/thermowatch.env" ]]; then
   fi
   tmp=$(mktemp)
   sed -e "s#@DATABASE_URL@#${DATABASE_URL}#" -e "s#@JWT_SECRET@#$(random_secret)#" \
+    -e "s#@BACKUP_KEY@#$(random_secret)#" \
     "$SRC/deploy/thermowatch.env.template" > "$tmp"
   install -m 0640 -o 0 -g "$TW_GID" "$tmp" "$ETC/thermowatch.env"
   rm -f "$tmp"

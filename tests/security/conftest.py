@@ -107,7 +107,14 @@ def start_server(
     database = tmp / "service.db"
     database_url = database_url or f"sqlite:///{database}"
     engine = make_engine(database_url)
-    upgrade(engine)
+    if str(Path(__file__).resolve().parents[2] / "src") == REPO_SRC:
+        upgrade(engine)
+    else:  # the schema of the tree under test (it may be older than this one)
+        subprocess.run(
+            [sys.executable, "-c", "from thermowatch.cli import main; main()", "db", "upgrade",
+             "--database-url", database_url],
+            env=os.environ | {"PYTHONPATH": REPO_SRC}, check=True, capture_output=True,
+        )  # fmt: skip
     ensure_transformer(engine, "TR-01")
     keys = {role: create_key(engine, role)[1] for role in ("reader", "operator", "admin")}
     engine.dispose()

@@ -212,4 +212,4 @@ def test_database_unwritable_under_load(store, tmp_path, trained_model, request)
     assert {pd.Timestamp(s) for s in load.accepted} <= stored
     assert audited_pushes == len(load.accepted)
     assert audited_predictions == load.predicted_ok  # nothing lost, spooled rows replayed
-    assert not list(server.spool_dir.glob("audit-*"))  # the spool was emptied into the table
+    assert not list(server.spool_dir.rglob("audit-*"))  # the spool was emptied into the table

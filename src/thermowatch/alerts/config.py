@@ -8,6 +8,7 @@ variable that holds its password or token (``password_env``, ``token_env``).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -306,6 +307,11 @@ def _field_action(table: dict[str, Any], where: str, common: dict[str, Any]) -> 
         raise InputError(
             f"alerts config: {where} writes to the plant: value, min and max are required"
         )
+    for key, number in (("value", value), ("min", lo), ("max", hi)):
+        if not math.isfinite(number):
+            raise InputError(f"alerts config: {where}.{key} must be a finite number, got {number}")
+    if lo > hi:
+        raise InputError(f"alerts config: {where}.min {lo:g} is above max {hi:g}")
     if not lo <= value <= hi:
         raise InputError(
             f"alerts config: {where}.value {value:g} is outside [min, max] = [{lo:g}, {hi:g}]"
@@ -340,8 +346,41 @@ def _field_action(table: dict[str, Any], where: str, common: dict[str, Any]) -> 
             options["register"] = _register({"variable": common["name"], **reg}, where)
         except InputError as exc:
             raise InputError(f"alerts config: {exc}") from None
+        _fits_register(options["register"], where, value, lo, hi)
     return ActionConfig(**common, options=options, value=value, min=lo, max=hi,
                         cooldown_minutes=cooldown)  # fmt: skip
+
+
+#: What each Modbus register type can hold (raw, before scale and offset).
+_RAW_RANGE = {
+    "int16": (-(2**15), 2**15 - 1),
+    "uint16": (0, 2**16 - 1),
+    "int32": (-(2**31), 2**31 - 1),
+    "uint32": (0, 2**32 - 1),
+    "float32": (-3.4028234663852886e38, 3.4028234663852886e38),
+}
+
+
+def _fits_register(reg: Any, where: str, value: float, lo: float, hi: float) -> None:
+    """Every value in ``[lo, hi]`` fits the register's type once scaled (raw = (v - offset) /
+    scale), and ``value`` is a whole number of steps of an integer register: what is written
+    is then exactly what the bounds allow, never a wrapped or rounded number."""
+    if reg.scale == 0 or not (math.isfinite(reg.scale) and math.isfinite(reg.offset)):
+        raise InputError(f"alerts config: {where}.scale must be finite and not 0")
+    low, high = _RAW_RANGE[reg.type]
+    for key, number in (("min", lo), ("max", hi)):
+        raw = (number - reg.offset) / reg.scale
+        if not low <= raw <= high:
+            raise InputError(
+                f"alerts config: {where}.{key} {number:g} does not fit a {reg.type} register "
+                f"(raw {raw:g}, the register holds {low:g} to {high:g})"
+            )
+    raw = (value - reg.offset) / reg.scale
+    if reg.type != "float32" and not math.isclose(raw, round(raw), rel_tol=1e-9, abs_tol=1e-6):
+        raise InputError(
+            f"alerts config: {where}.value {value:g} is not a whole number of {reg.type} "
+            f"steps (raw {raw:g} with scale {reg.scale:g}, offset {reg.offset:g})"
+        )
 
 
 def _actions(tables: list[Any]) -> tuple[ActionConfig, ...]:

@@ -185,11 +185,6 @@ class AlertEngine:
         if not todo:
             return out
         proposals: list[AlertEvent] = []
-        # A forecast speaks of the future of the newest reading only: an older event of the
-        # same batch (30 min pushed at once) must not name a crossing before that reading.
-        newest: dict[str, datetime] = {}
-        for e in todo:
-            newest[e.transformer_id] = max(e.ts, newest.get(e.transformer_id, e.ts))
         with write_transaction(self.db) as conn:
             states: dict[str, dict[str, AlertState]] = {}
             changed: dict[str, dict[str, AlertState]] = {}
@@ -197,12 +192,10 @@ class AlertEngine:
                 tid = e.transformer_id
                 if tid not in states:
                     states[tid] = self._states(conn, tid)
-                latest = e if e.ts == newest[tid] else None
                 signals = self._signals_of(
-                    tid, e.ts, e.predicted_c, e.measured_c, e.thresholds, e.residual_sigma_k,
-                    latest,
-                )  # fmt: skip
-                self._forecast = e if latest is not None and e.forecast else None
+                    tid, e.ts, e.predicted_c, e.measured_c, e.thresholds, e.residual_sigma_k, e
+                )
+                self._forecast = e if e.forecast else None
                 try:
                     got = self._step(conn, tid, e.ts, signals, states[tid],
                                      changed.setdefault(tid, {}))  # fmt: skip

@@ -79,6 +79,56 @@ ModelsDir = Annotated[
 ]
 
 
+BackupKeyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="File holding the key that signs backup sets (HMAC-SHA256), kept outside them; "
+        "default: $THERMOWATCH_BACKUP_KEY, else $THERMOWATCH_MODEL_KEY, else backup_key in the "
+        "data directory (made by the first backup).",
+        show_default=False,
+    ),
+]
+
+
+def _backup_key(key_file: Path | None, near: Path, create: bool = False) -> bytes:
+    """The key of backup sets (see ``--key-file``); refused when it lives inside ``near``."""
+    import os
+    import secrets
+
+    from thermowatch.paths import data_home
+
+    if key_file is None:
+        for name in ("THERMOWATCH_BACKUP_KEY", "THERMOWATCH_MODEL_KEY"):
+            if os.environ.get(name):
+                return os.environ[name].encode()
+        key_file = data_home() / "backup_key"
+        if create and not key_file.exists():
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(32))
+    if not key_file.is_file():
+        raise InputError(
+            f"no key to check backup sets: {key_file} does not exist (give --key-file, or set "
+            "THERMOWATCH_BACKUP_KEY to the key the set was signed with)."
+        )
+    if near.resolve() in key_file.resolve().parents:
+        raise InputError(f"--key-file: keep the key outside the backups ({near}).")
+    return key_file.read_bytes().strip()
+
+
+def _holds(s) -> str:
+    """What a set holds, in one sentence (tables, rows, model files, served models)."""
+    h = s.manifest.get("holds") or {}
+    missing = h.get("served_models_missing") or []
+    served = ", ".join(h.get("served_models") or []) or "none"
+    gone = f" (artifact missing on disk, NOT in the set: {', '.join(missing)})" if missing else ""
+    return (
+        f"{h.get('rows', 0)} rows in {h.get('tables', 0)} tables, {h.get('model_files', 0)} "
+        f"model files, served models: {served}{gone}"
+    )
+
+
 @app.command()
 def backup(
     file: Annotated[
@@ -98,6 +148,7 @@ def backup(
     verify: Annotated[
         bool, typer.Option("--verify", help="Check what was written (checksums, rows).")
     ] = False,
+    key_file: BackupKeyFile = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Write a full backup: one file, or a rotated, checksummed set with the model artifacts."""
@@ -120,28 +171,30 @@ def backup(
             rows += ", verified"
         _echo(f"backup written to {result.path} ({result.size} bytes{rows})")
         return
+    from thermowatch.paths import default_models_dir
+
+    key = _backup_key(key_file, rotate_dir, create=True)
+    if models is None and default_models_dir().is_dir():
+        models = default_models_dir()  # the retrained and served models, by default
     with Console(stderr=True).status(f"writing a backup set into {rotate_dir}…"):
-        s = b.write_set(engine, rotate_dir, models)
+        s = b.write_set(engine, rotate_dir, models, key=key)
     if verify:
-        b.verify_set(s)
+        b.verify_set(s, key)
     removed = b.rotate(rotate_dir)
-    n_models = len(s.manifest["models"] or {})
     state = "verified" if verify else "not verified"
-    _echo(
-        f"backup set {s.path}: {sum(s.manifest['rows'].values())} rows, {n_models} model files, "
-        f"{state}; rotation removed {len(removed)} old sets"
-    )
+    _echo(f"backup set {s.path}: {_holds(s)}; {state}; rotation removed {len(removed)} old sets")
 
 
 @app.command("verify-backup")
 def verify_backup(
     path: Annotated[Path, typer.Argument(help="A backup set directory written by --rotate.")],
+    key_file: BackupKeyFile = None,
 ) -> None:
-    """Check a backup set against its manifest (checksums, rows, model files)."""
+    """Check a backup set: its signature, then its manifest (checksums, rows, model files)."""
     from thermowatch.store.backup import verify_set
 
-    s = verify_set(path)
-    _echo(f"backup set {s.path} is intact ({sum(s.manifest['rows'].values())} rows)")
+    s = verify_set(path, _backup_key(key_file, path.parent))
+    _echo(f"backup set {s.path} is intact and signed: {_holds(s)}")
 
 
 @app.command()
@@ -154,23 +207,26 @@ def restore(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Replace without asking (scripts, no terminal).")
     ] = False,
+    key_file: BackupKeyFile = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Replace the whole database content (and with a set, the model artifacts) with a backup;
     asks first, unless --yes."""
     import sys
 
+    from thermowatch.store.backup import open_set, restore_set, table_counts
     from thermowatch.store.backup import restore as run_restore
-    from thermowatch.store.backup import restore_set, table_counts
 
     if not file.exists():
         raise InputError(f"backup file {file} does not exist.")
     engine = _engine(database_url, require_schema=False)
     where = engine.url.render_as_string(hide_password=True)
+    key = None
     if file.is_dir():
         from thermowatch.store.backup import verify_set
 
-        verify_set(file)  # a damaged set is refused before anyone is asked anything
+        key = _backup_key(key_file, file.parent)
+        verify_set(file, key)  # a damaged or tampered set is refused before anything is asked
     if not yes:
         if not sys.stdin.isatty():
             raise InputError(
@@ -182,7 +238,10 @@ def restore(
 
     if file.is_dir():
         with Console(stderr=True).status(f"restoring {file}…"):
-            s = restore_set(engine, file, models)
+            if models is None and (s0 := open_set(file)).manifest.get("models"):
+                recorded = (s0.manifest.get("holds") or {}).get("models_dir")
+                models = Path(recorded) if recorded else None  # what the set holds goes back
+            s = restore_set(engine, file, models, key=key)  # type: ignore[arg-type]
         back = f" and {len(s.manifest['models'] or {})} model files" if models else ""
         _echo(f"restored {file}: {sum(table_counts(engine).values())} rows{back}")
         return

@@ -5,17 +5,24 @@ a dashboard user becomes a :class:`~thermowatch.service.auth.Principal` ``user:<
 the audit log and the role checks read the same for a browser and an API client.
 
 Cookie: ``HttpOnly`` (no script reads it), ``SameSite=Strict`` (no other site's page sends it),
-``Secure`` when the request came over TLS (directly or through nginx's
-``X-Forwarded-Proto: https``). Every form carries the session's CSRF token, compared in
-constant time; ``SameSite`` alone does not cover older browsers or same-site subdomains.
+``Secure`` when the request came over TLS (directly or through a proxy listed in
+``forwarded_allow_ips`` saying ``X-Forwarded-Proto: https``; the guard drops that header from
+anyone else). Every form carries the session's CSRF token, compared in constant time;
+``SameSite`` alone does not cover older browsers or same-site subdomains. Before sign-in there
+is no session: the sign-in form's token is issued by the server, signed (HMAC-SHA256) over its
+time and the client's address, and refused when it is not ours, too old, or someone else's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import os
 import secrets
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import Request
@@ -28,8 +35,10 @@ COOKIE = "tw_session"
 LANG_COOKIE = "tw_lang"  # the sign-in page's language, before anyone is known
 #: Session lifetime [h]: one shift plus margin; a wall screen signs in again at shift change.
 SESSION_HOURS = float(os.environ.get("THERMOWATCH_DASHBOARD_SESSION_HOURS", "12"))
-#: Sign-in attempts per client address: burst, then one every 1/rate seconds.
+#: Failed sign-ins per client address: burst, then one every 1/rate seconds.
 LOGIN_BURST, LOGIN_RATE_PER_S = 10.0, 0.2
+#: How long a sign-in form's token is accepted after it was issued [s].
+PRELOGIN_MAX_AGE_S = 2 * 3600
 
 
 @dataclass(frozen=True)
@@ -75,14 +84,63 @@ def client_address(request: Request) -> str:
 
 
 def is_tls(request: Request) -> bool:
-    """Whether the browser talks TLS to us (directly, or to the nginx in front)."""
-    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    return request.url.scheme == "https" or proto == "https"
+    """Whether the browser talks TLS to us (directly, or to a trusted proxy in front: the
+    guard has set the scheme from its ``X-Forwarded-Proto``)."""
+    return request.url.scheme == "https"
+
+
+def _prelogin_key(app) -> bytes:
+    """The key of sign-in form tokens, the same in every worker and instance that shares the
+    settings: derived from the HS256 JWT secret, else the model-signing key, else a random key
+    kept in the data directory (one machine)."""
+    key = getattr(app.state, "prelogin_key", None)
+    if key is None:
+        settings = app.state.settings
+        material = settings.jwt_secret.encode() if settings.jwt_algorithm == "HS256" else None
+        material = material or settings.signing_key() or _machine_key()
+        key = hmac.new(material, b"thermowatch sign-in form", hashlib.sha256).digest()
+        app.state.prelogin_key = key
+    return key
+
+
+def _machine_key() -> bytes:
+    from thermowatch.paths import data_home
+
+    path = Path(data_home()) / "prelogin_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as f:
+        f.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def _prelogin_mac(app, nonce: str, issued: str, address: str) -> str:
+    message = f"{nonce}|{issued}|{address}".encode()
+    return hmac.new(_prelogin_key(app), message, hashlib.sha256).hexdigest()[:32]
+
+
+def issue_prelogin(request: Request) -> str:
+    """A new sign-in form token: ``<nonce>.<issued [unix s]>.<HMAC>`` bound to the address."""
+    nonce, issued = secrets.token_urlsafe(16), str(int(time.time()))
+    return f"{nonce}.{issued}.{_prelogin_mac(request.app, nonce, issued, client_address(request))}"
+
+
+def valid_prelogin(request: Request, token: object) -> bool:
+    """Whether ``token`` is one we issued to this address less than ``PRELOGIN_MAX_AGE_S`` ago."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        return False
+    nonce, issued, mac = token.split(".")
+    expected = _prelogin_mac(request.app, nonce, issued, client_address(request))
+    if not secrets.compare_digest(mac, expected) or not issued.isdigit():
+        return False
+    return 0 <= time.time() - int(issued) <= PRELOGIN_MAX_AGE_S
 
 
 def login_limiter(app) -> TokenBucket | SharedTokenBucket:
-    """Sign-in attempts per address, shared by the service's workers (a guesser spread over
-    N connections gets the limit once, not N times)."""
+    """Failed sign-ins per address, shared by the service's workers (a guesser spread over
+    N connections gets the limit once, not N times). Only failures spend it."""
     limiter = getattr(app.state, "dashboard_login_limiter", None)
     if limiter is None:
         limiter = bucket("dashboard_login", LOGIN_RATE_PER_S, LOGIN_BURST)

@@ -7,6 +7,11 @@ start), so they really run hotter. Each transformer is stored with that spec and
 its top oil; alerts are raised for those whose last top-oil reading is at or above a threshold,
 as the alert engine would. Nothing here is a hard-coded result: the colours the dashboard shows
 follow from the simulated temperatures.
+
+The simulated load follows the hour of the day, so at night even an overloaded transformer may
+stay under :data:`THRESHOLDS`: the thresholds are then placed between the normal and the
+overloaded transformers' last readings (:func:`demo_thresholds`), and a fleet seeded at any
+hour shows the same picture (overloaded ones in alert or critical, the others normal).
 """
 
 from __future__ import annotations
@@ -27,6 +32,20 @@ from thermowatch.store.transformers import Transformer, save_transformer
 #: below ALERTE, the overloaded transformers (+0.5 pu) cross it, the hottest reach CRITIQUE.
 THRESHOLDS = {"alert": 72.0, "critical": 85.0}
 SITES = ("Lyon-Est", "Grenoble-Nord", "Valence", "Chambéry", "Annecy")
+
+
+def demo_thresholds(normal_last: list[float], hot_last: list[float]) -> dict[str, float]:
+    """Top-oil thresholds [°C]: :data:`THRESHOLDS` when they separate the overloaded
+    transformers' last readings (``hot_last``) from the others' (``normal_last``), else an alert
+    level half-way between the two groups and a critical one that the hottest reaches."""
+    if not hot_last or not normal_last:
+        return dict(THRESHOLDS)
+    low, high = max(normal_last), min(hot_last)
+    if low < THRESHOLDS["alert"] <= high:
+        return dict(THRESHOLDS)
+    alert = round((low + high) / 2, 1)
+    critical = round(max(hot_last) - 0.25 * (max(hot_last) - alert), 1)
+    return {"alert": alert, "critical": max(critical, alert + 0.5)}
 
 
 def seed_fleet(
@@ -53,17 +72,10 @@ def seed_fleet(
     fields = [(FieldModel(n - hot, "normal", seed=seed), ids[hot:])]
     if hot:
         fields.append((FieldModel(hot, "overload", seed=seed + 1, fault_at=times[0]), ids[:hot]))
-    for i, tid in enumerate(ids):
-        save_transformer(engine, Transformer(
-            id=tid, name=f"Poste {tid[3:]}", site=SITES[i % len(SITES)],
-            spec=SAMPLE_SPEC.to_dict(), thresholds=THRESHOLDS,
-            target_variable=(targets or {}).get(tid, OIL),
-        ))  # fmt: skip
     names = {key: var for var, key in FIELDS.items()}
     stale_ids = set(ids[n - stale :]) if stale else set()
-    # The live pipeline stores them, as POST /v1/readings would: validated readings, the IEC
-    # model's predictions and forecasts with their levels (what the fleet page reads).
-    pipeline = Pipeline(engine, lambda tid: store_profile(engine, tid))
+    # The field first (it does not depend on the store), then the thresholds that fit it.
+    steps_snapshots: list[list[Snapshot]] = []
     last_oil: dict[str, float] = {}
     for ts in times:
         snapshots = []
@@ -79,6 +91,19 @@ def seed_fleet(
                     tid, ts, {names[k]: float(arr[i]) for k, arr in values.items()}, "simulator"
                 ))  # fmt: skip
                 last_oil[tid] = float(values["oil_c"][i])
+        steps_snapshots.append(snapshots)
+    thresholds = demo_thresholds([v for k, v in last_oil.items() if k not in ids[:hot]],
+                                 [v for k, v in last_oil.items() if k in ids[:hot]])  # fmt: skip
+    for i, tid in enumerate(ids):
+        save_transformer(engine, Transformer(
+            id=tid, name=f"Poste {tid[3:]}", site=SITES[i % len(SITES)],
+            spec=SAMPLE_SPEC.to_dict(), thresholds=thresholds,
+            target_variable=(targets or {}).get(tid, OIL),
+        ))  # fmt: skip
+    # The live pipeline stores them, as POST /v1/readings would: validated readings, the IEC
+    # model's predictions and forecasts with their levels (what the fleet page reads).
+    pipeline = Pipeline(engine, lambda tid: store_profile(engine, tid))
+    for snapshots in steps_snapshots:
         pipeline.process(snapshots, now=end)
     states = read_states(engine)  # the level each transformer's last reading got, stored
     for tid in sorted(last_oil):

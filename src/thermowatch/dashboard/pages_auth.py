@@ -1,10 +1,12 @@
 """Sign-in, sign-out and the language switch.
 
-The sign-in form is protected against login CSRF with a double-submit token (a random value
-in an ``HttpOnly; SameSite=Strict`` cookie that the form must repeat); once signed in, the
-session's own token protects every form. Failed sign-ins are rate-limited per client
-address (token bucket) and per account (lock after repeated failures, in the store), and
-every attempt, failed or not, is audited.
+The sign-in form is protected against login CSRF by a token the server issued and signed
+(:func:`~thermowatch.dashboard.auth.issue_prelogin`), kept in an ``HttpOnly; SameSite=Strict``
+cookie that the form must repeat: a value the client chose is refused. Once signed in, the
+session's own token protects every form. Failed sign-ins — never successful ones — spend the
+client address's bucket; once it is empty, a *failed* attempt answers 429, but a right password
+still signs in: others' guesses from the same address never lock a user out. Each account has
+its own limit too (locked after repeated failures, in the store). Every attempt is audited.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from thermowatch.dashboard.auth import (
     check_csrf,
     client_address,
     is_tls,
+    issue_prelogin,
     login_limiter,
+    valid_prelogin,
     viewer,
 )
 from thermowatch.dashboard.render import page
@@ -45,7 +49,9 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_page(request: Request, status: int = 200, message: str | None = None, **ctx):
-    token = request.cookies.get(PRELOGIN) or secrets.token_urlsafe(24)
+    token = request.cookies.get(PRELOGIN)
+    if not valid_prelogin(request, token):
+        token = issue_prelogin(request)
     response = page(
         request, "login.html", None, status=status, csrf=token, message=message,
         next=_safe_next(ctx.pop("next", None) or request.query_params.get("next")), **ctx,
@@ -54,6 +60,13 @@ def _login_page(request: Request, status: int = 200, message: str | None = None,
         PRELOGIN, token, httponly=True, samesite="strict", secure=is_tls(request), path="/"
     )
     return response
+
+
+def _same_signed_token(request: Request, sent: object, expected: str | None) -> bool:
+    """The form repeats the cookie's token, and that token is one we issued to this address."""
+    if not (isinstance(sent, str) and expected and secrets.compare_digest(sent, expected)):
+        return False
+    return valid_prelogin(request, expected)
 
 
 @router.get("/login")
@@ -80,14 +93,14 @@ async def login(request: Request) -> Response:
                       target=f"user:{name}", reason=reason)  # fmt: skip
         return _login_page(request, status, t(key, lang), name=name, next=next_path)
 
-    if not (isinstance(sent, str) and expected and secrets.compare_digest(sent, expected)):
+    if not _same_signed_token(request, sent, expected):
         return refuse("csrf", "ui.csrf", 403)
-    if not login_limiter(request.app).allow(address):
-        return refuse("rate_limited", "ui.login.locked", 429)
     password = str(form.get("password") or "")
     engine = request.app.state.engine
     user, reason = await asyncio.to_thread(verify_password, engine, name, password)
     if user is None:
+        if not login_limiter(request.app).allow(address):  # failures only spend the bucket
+            return refuse("rate_limited", "ui.login.locked", 429)
         key = "ui.login.locked" if reason == "locked" else "ui.login.failed"
         return refuse(reason, key, 429 if reason == "locked" else 401)
     token, _ = await asyncio.to_thread(open_session, engine, user, SESSION_HOURS, address)
@@ -106,8 +119,7 @@ async def login(request: Request) -> Response:
 async def login_language(request: Request) -> Response:
     """The sign-in page's language, before anyone is known (a cookie; CSRF-checked too)."""
     form = await request.form()
-    sent, expected = form.get("csrf"), request.cookies.get(PRELOGIN)
-    if not (isinstance(sent, str) and expected and secrets.compare_digest(sent, expected)):
+    if not _same_signed_token(request, form.get("csrf"), request.cookies.get(PRELOGIN)):
         return _login_page(request, 403, t("ui.csrf", request.cookies.get(LANG_COOKIE, "fr")))
     lang = "en" if form.get("lang") == "en" else "fr"
     response = RedirectResponse(

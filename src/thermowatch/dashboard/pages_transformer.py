@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, Depends, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from thermowatch.dashboard import panels as pn
 from thermowatch.dashboard import physics
-from thermowatch.dashboard.auth import PageError, Viewer, viewer
-from thermowatch.dashboard.render import STALE_AFTER_S, age_text, page
+from thermowatch.dashboard.auth import PageError, Viewer, audit, check_csrf, check_role, viewer
+from thermowatch.dashboard.render import STALE_AFTER_S, age_text, page, site_timezone, when
 from thermowatch.errors import InputError, NotFoundError
 from thermowatch.report.i18n import number, t
 from thermowatch.store.alerts import open_alerts
+from thermowatch.store.readings import latest_reading_time
 from thermowatch.store.state import read_state
-from thermowatch.store.transformers import get_transformer
+from thermowatch.store.transformers import get_transformer, save_transformer
 from thermowatch.thermal.limits import NORMAL_CYCLIC
 
 router = APIRouter(include_in_schema=False)
@@ -91,6 +93,37 @@ def panels_json(p: pn.ThermalPanels, state=None) -> dict:
     return out
 
 
+def past_limit_text(p: pn.ThermalPanels, lang: str) -> str | None:
+    """ "Already past the limit: hot spot 140 °C > 120 °C" when the present temperatures
+    exceed the IEC 60076-7 limits (then no overload is permissible), else None."""
+    if not p.past_limit:
+        return None
+    parts = []
+    for name, now_c in (("hot_spot", p.hot_spot_c), ("top_oil", p.top_oil_c)):
+        if name in p.past_limit:
+            parts.append(t("ui.tr.past_limit_part", lang, what=t(f"ui.tr.{name}", lang),
+                           now=number(now_c, lang), limit=number(p.past_limit[name], lang, 0)))  # fmt: skip
+    return t(
+        "ui.tr.past_limit", lang, parts=" ; ".join(parts) if lang == "fr" else "; ".join(parts)
+    )
+
+
+#: Chart labels: series key -> catalogue key (``ui.tr.*``).
+CHART_LABELS = {
+    "measured": "measured", "predicted": "predicted", "lower": "interval_low",
+    "upper": "interval_high", "forecast": "forecast", "forecast_lower": "forecast_low",
+    "forecast_upper": "forecast_high", "alert": "threshold_alert",
+    "critical": "threshold_critical", "time": "time", "load_pu": "load", "current_a": "current",
+    "ambient": "ambient", "temperature": "temperature", "no_data": "no_data",
+}  # fmt: skip
+
+
+async def _window_end(engine, tr, window: str, now: datetime):
+    """``(newest reading, end of the window shown)``: the window holds the latest data."""
+    last = await asyncio.to_thread(latest_reading_time, engine, tr.id)
+    return last, pn.window_end(last, pn.window_of(window), now)
+
+
 @router.get("/transformers/{transformer_id}")
 async def transformer_page(
     request: Request,
@@ -101,26 +134,39 @@ async def transformer_page(
     window = _window(window)
     engine, tr, served, state = _context(request, transformer_id)
     now = datetime.now(UTC)
+    last, end = await _window_end(engine, tr, window, now)
     p, facts, alerts, life = await asyncio.gather(
         _panels(engine, tr, served, state, now),
-        asyncio.to_thread(pn.window_facts, engine, tr, pn.window_of(window), now),
+        asyncio.to_thread(pn.window_facts, engine, tr, pn.window_of(window), end),
         asyncio.to_thread(open_alerts, engine, tr.id),
         asyncio.to_thread(pn.life_so_far, engine, tr, now),
     )
-    th = state.as_thresholds() if state is not None else None
+    th = state.as_thresholds() if state is not None else None  # as stored with its state
     measured = state.measured_c if state is not None else None
-    last = facts.last_reading_at
+    lang = who.lang
+    # Staleness from the newest reading's real age, whatever window is shown.
     stale = last is None or (now - last).total_seconds() > STALE_AFTER_S
-    labels = {k: t(f"ui.tr.{v}", who.lang) for k, v in (
-        ("measured", "measured"), ("predicted", "predicted"), ("lower", "interval_low"),
-        ("upper", "interval_high"), ("forecast", "forecast"), ("alert", "threshold_alert"),
-        ("critical", "threshold_critical"))}  # fmt: skip
+    if last is None:
+        freshness = t("ui.tr.never", lang)
+    elif stale:
+        freshness = t("ui.tr.stale", lang, at=when(last, lang), age=age_text(last, lang, now))
+    else:
+        freshness = t("ui.tr.fresh", lang, age=age_text(last, lang, now))
+    history = (
+        t("ui.tr.history_at", lang, window=t(f"ui.win.{window}", lang), at=when(end, lang))
+        if end != now
+        else None
+    )
+    labels = {k: t(f"ui.tr.{v}", lang) for k, v in CHART_LABELS.items()}
+    labels["time"] = t("ui.tr.time", lang, tz=site_timezone(tr))
+    config = {"id": tr.id, "series": f"/transformers/{tr.id}/series?window={window}",
+              "labels": labels, "tz": site_timezone(tr), "live": end == now}  # fmt: skip
     return page(
         request, "transformer.html", who, nav="fleet", tr=tr, served=served, th=th, p=p,
         facts=facts, alerts=alerts, window=window, windows=list(pn.WINDOWS), stale=stale,
-        last_age=age_text(last, who.lang, now), labels=labels, limit=NORMAL_CYCLIC,
+        freshness=freshness, history=history, config=config, limit=NORMAL_CYCLIC,
+        past_limit=None if p.problem else past_limit_text(p, lang),
         measured=measured, life=life, st=state, crossing=crossing_json(state),
-        problem_text=t("ui.tr.no_spec", who.lang) if p.problem == pn.NO_SPEC else p.problem,
     )  # fmt: skip
 
 
@@ -131,23 +177,45 @@ async def series(
     who: Annotated[Viewer, Depends(viewer)],
     window: str = "24h",
 ) -> JSONResponse:
-    """The chart's series for a window, downsampled keeping peaks (times in epoch [s])."""
+    """The chart's series for a window, downsampled keeping peaks (times in epoch [s]); the
+    window ends now, or at the newest reading when that is older than the window."""
     window = _window(window)
     engine, tr, served, state = _context(request, transformer_id)
     th = state.as_thresholds() if state is not None else None
     now = datetime.now(UTC)
+    _, end = await _window_end(engine, tr, window, now)
     forecast = None
-    if window in ("6h", "24h"):  # the forecast's 24 h would crush a longer window's detail
+    if window in ("6h", "24h") and end == now:  # a forecast continues the present only
         p = await _panels(engine, tr, served, state, now)
         forecast = p.forecast
     data = await asyncio.to_thread(
-        pn.chart_series, engine, tr, pn.window_of(window), th, forecast, now
+        pn.chart_series, engine, tr, pn.window_of(window), th, forecast, end
     )
     data["points_text"] = t(
-        "ui.tr.points", who.lang, shown=data["shown_points"], raw=data["raw_points"]
-    )
+        "ui.tr.points", who.lang, measured=data["measured_points"],
+        predicted=data["predicted_points"], raw=data["raw_points"],
+    )  # fmt: skip
     data["empty_text"] = t("ui.tr.no_data", who.lang)
     return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+
+#: Longest name or site an admin may give [characters].
+IDENTITY_MAX = 80
+
+
+@router.post("/transformers/{transformer_id}/identity")
+async def identity(
+    request: Request, transformer_id: str, who: Annotated[Viewer, Depends(viewer)]
+) -> Response:
+    """An admin names a transformer and its site (what the fleet table shows); audited."""
+    form = await check_csrf(request, who)
+    check_role(request, who, "admin")
+    engine, tr, _, _ = _context(request, transformer_id)
+    name = " ".join(str(form.get("name", "")).split())[:IDENTITY_MAX] or tr.id
+    site = " ".join(str(form.get("site", "")).split())[:IDENTITY_MAX] or None
+    await asyncio.to_thread(save_transformer, engine, replace(tr, name=name, site=site))
+    audit(request, who, "dashboard.transformer.identity", "ok", target=tr.id)
+    return RedirectResponse(f"/transformers/{tr.id}", status_code=303)
 
 
 @router.get("/transformers/{transformer_id}/panels.json")
@@ -174,6 +242,7 @@ async def what_if(
     """
     engine, tr, _, state = _context(request, transformer_id)
     lang = who.lang
+    p = None
     try:
         x, n = float(load.replace(",", ".")), float(hours.replace(",", "."))
         # The what-if starts from the current state: no capability table to compute.
@@ -181,11 +250,11 @@ async def what_if(
         if p.problem:
             raise InputError(p.problem)
         w = physics.what_if(p.spec, p.state, p.ambient_c, x, n)
-    except (InputError, ValueError) as exc:
-        why = str(exc) if isinstance(exc, InputError) else "load and duration must be numbers."
+    except (InputError, ValueError):
+        why = t(p.problem_key, lang) if p is not None and p.problem else t("ui.tr.whatif_bad", lang)
         return page(request, "whatif.html", who, status=400,
                     error=t("ui.tr.no_physics", lang, why=why))  # fmt: skip
-    limit = (
+    limit = past_limit_text(p, lang) or (
         t("ui.tr.whatif_reaches", lang, minutes=number(w.minutes_to_limit, lang, 0))
         if w.minutes_to_limit is not None
         else t("ui.tr.whatif_safe", lang)

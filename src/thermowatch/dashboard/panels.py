@@ -38,6 +38,8 @@ WINDOWS = {"6h": timedelta(hours=6), "24h": timedelta(hours=24), "7d": timedelta
            "30d": timedelta(days=30), "1y": timedelta(days=365)}  # fmt: skip
 STATE_HOURS = 24  # history replayed to know the thermal state now (≫ the oil time constant)
 CHART_POINTS = 1000  # per series, about one per pixel of a wide chart
+#: Share of a window given to the forecast after the last measurement: the past fills the rest.
+FORECAST_SHARE = 0.25
 
 
 def window_of(name: str) -> timedelta:
@@ -46,9 +48,13 @@ def window_of(name: str) -> timedelta:
     return WINDOWS[name]
 
 
-#: Why there is no physics panel for a transformer without a nameplate (the page words it in
-#: its own language: ``ui.tr.no_spec``).
-NO_SPEC = "no thermal spec or preset is stored for this transformer."
+def window_end(last: datetime | None, window: timedelta, now: datetime) -> datetime:
+    """Where a window of history ends: ``now`` when the newest reading (``last``) falls inside
+    the window counted back from now, else at that reading (an imported archive, a transformer
+    that stopped reporting), so that a page always opens on the latest data."""
+    if last is None or now - last <= window:
+        return now
+    return last
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class ThermalPanels:
     """What the physics says now (temperatures [°C], loads [pu]); ``problem`` when it cannot."""
 
     problem: str | None = None
+    problem_key: str | None = None  # the same refusal as a key of the catalogue (ui.tr.problem.*)
     at: datetime | None = None
     load_pu: float | None = None
     ambient_c: float | None = None
@@ -69,6 +76,7 @@ class ThermalPanels:
     rmse_n: int = 0
     state: Any = None
     spec: Any = None
+    past_limit: dict[str, float] | None = None  # limits [°C] already exceeded now, by name
 
 
 def recent_error(engine, transformer, start: datetime, end: datetime):
@@ -121,15 +129,20 @@ def thermal_panels(
     wide = readings_frame(engine, transformer.id, start, now + timedelta(microseconds=1))
     preds = predictions_frame(engine, transformer.id, start, now + timedelta(microseconds=1))
     rmse, n = _recent_error(wide, preds, transformer.target_variable)
+    spec = physics.spec_of(transformer)
+    key = "no_spec" if spec is None else "no_recent" if wide.empty else "no_load"
     try:
-        spec = physics.spec_of(transformer)
         if spec is None:
-            raise InputError(NO_SPEC)
+            raise InputError("no thermal spec or preset is stored for this transformer.")
         d = physics.drivers(wide, spec)
         replayed = physics.replay(spec, d)
     except InputError as exc:
-        return ThermalPanels(problem=str(exc), rmse_k=rmse, rmse_n=n)
-    state = replayed.final_state
+        return ThermalPanels(
+            problem=str(exc), problem_key=f"ui.tr.problem.{key}", rmse_k=rmse, rmse_n=n
+        )
+    oil_now, hot_now = physics.last_finite(d.top_oil_c), physics.last_finite(d.hot_spot_c)
+    # Capability and what-if start from the temperatures measured now, not the replay's.
+    state = physics.measured_state(replayed.final_state, oil_now, hot_now, float(d.ambient_c[-1]))
     ambient = float(d.ambient_c[-1])
     quantity = classify_quantity(transformer.target_variable or "")
     target = wide.get(transformer.target_variable, None)
@@ -137,17 +150,17 @@ def thermal_panels(
         float(target.dropna().iloc[-1]) if target is not None and target.notna().any() else None
     )
     forecast = _forecast(predictor, wide, spec, d, state, quantity, measured_now, rmse)
-    hot_measured = d.hot_spot_c is not None and np.isfinite(d.hot_spot_c[-1])
+    top_oil_c = oil_now if oil_now is not None else float(np.asarray(replayed.top_oil_c)[-1])
+    hot_spot_c = hot_now if hot_now is not None else float(np.asarray(replayed.hot_spot_c)[-1])
     return ThermalPanels(
         at=d.index[-1].to_pydatetime(),
         load_pu=float(d.load_pu[-1]),
         ambient_c=ambient,
         ambient_measured=d.ambient_measured,
-        top_oil_c=float(np.asarray(replayed.top_oil_c)[-1]),
-        hot_spot_c=float(d.hot_spot_c[-1])
-        if hot_measured
-        else float(np.asarray(replayed.hot_spot_c)[-1]),
-        hot_spot_measured=bool(hot_measured),
+        top_oil_c=top_oil_c,
+        hot_spot_c=hot_spot_c,
+        hot_spot_measured=hot_now is not None,
+        past_limit=physics.past_limits(top_oil_c, hot_spot_c),
         capability=physics.capability(spec, state, ambient) if with_capability else None,
         forecast=forecast,
         rmse_k=rmse,
@@ -255,6 +268,27 @@ def with_hourly(engine, transformer_id: str, variable: str, start: datetime, t_u
     return np.r_[old_t[keep], t_us] / 1e6, np.r_[old_y[keep], y]
 
 
+def _driver_series(engine, transformer, start: datetime, end: datetime, points: int):
+    """Load [pu], current [A] and ambient [°C] of ``[start, end)`` for the chart below the
+    temperatures: ``{key: (t [s], y)}``, each downsampled keeping its peaks."""
+    spec = physics.spec_of(transformer)
+    rated = spec.rated_current_a if spec is not None else None
+    found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name in latest_variables(engine, transformer.id):
+        key = {q.LOAD_PU: "load_pu", q.CURRENT: "current_a",
+               q.AMBIENT_TEMPERATURE: "ambient"}.get(classify_quantity(name))  # fmt: skip
+        if key is None or key in found:
+            continue
+        t_us, y = reading_arrays(engine, transformer.id, name, start, end)
+        t, y = with_hourly(engine, transformer.id, name, start, t_us, y)
+        keep = minmax_indices(t, y, points)
+        found[key] = (t[keep], y[keep])
+    if "load_pu" not in found and "current_a" in found and rated:
+        t, amps = found["current_a"]
+        found["load_pu"] = (t, amps / rated)
+    return found
+
+
 def chart_series(
     engine,
     transformer,
@@ -264,30 +298,48 @@ def chart_series(
     now: datetime | None = None,
     points: int = CHART_POINTS,
 ) -> dict[str, Any]:
-    """Measured and predicted temperature (+ interval, forecast, thresholds) on one time axis.
+    """Measured and predicted temperature (+ interval, forecast, thresholds) and, for the chart
+    below, load and ambient, all on one time axis ending at ``now`` (the window's end).
 
     Each series is downsampled on its own axis keeping its peaks, then all are placed on the
     union of the kept instants (``None`` where a series has no sample). Times in epoch [s].
+    The forecast covers :data:`FORECAST_SHARE` of the window after the last measurement and
+    starts from it (its first point is the last measured value): the past fills the rest.
+    ``start``/``end`` give the x range [s] to draw; the counts are those of what is drawn.
     """
     now = now or datetime.now(UTC)
     end = now + timedelta(microseconds=1)
+    start = now - window
     target = transformer.target_variable
     measured_t = np.array([])
     measured_y = np.array([])
     raw = 0
     if target:
-        t_us, y = reading_arrays(engine, transformer.id, target, now - window, end)
-        t, y = with_hourly(engine, transformer.id, target, now - window, t_us, y)
+        t_us, y = reading_arrays(engine, transformer.id, target, start, end)
+        t, y = with_hourly(engine, transformer.id, target, start, t_us, y)
         raw = int(np.isfinite(y).sum())
         keep = minmax_indices(t, y, points)
         measured_t, measured_y = t[keep], y[keep]
-    preds = prediction_arrays(engine, transformer.id, now - window, end)
+    preds = prediction_arrays(engine, transformer.id, start, end)
     pt, pred = align_minmax(
         preds["ts_us"] / 1e6, {k: preds[k] for k in ("value", "lower", "upper")}, points
     )
-    axes = [measured_t, pt]
-    if forecast is not None:
-        axes.append(_epoch_s(forecast.index))
+    drivers = _driver_series(engine, transformer, start, end, points)
+    forecast_part = None
+    if forecast is not None and len(forecast.index):
+        ft = _epoch_s(forecast.index)
+        origin = min(ft[0], measured_t[-1]) if measured_t.size else ft[0]
+        inside = ft <= origin + FORECAST_SHARE * window.total_seconds()
+        ft = ft[inside]
+        fv, lo, hi = (np.asarray(a, float)[inside] for a in
+                      (forecast.value, forecast.lower, forecast.upper))  # fmt: skip
+        if measured_t.size and measured_t[-1] < ft[0]:  # the continuation starts from it
+            ft = np.r_[measured_t[-1], ft]
+            fv, lo, hi = (np.r_[measured_y[-1], a] for a in (fv, lo, hi))
+        forecast_part = (ft, fv, lo, hi)
+    axes = [measured_t, pt, *(t for t, _ in drivers.values())]
+    if forecast_part is not None:
+        axes.append(forecast_part[0])
     x = np.unique(np.concatenate(axes)) if any(a.size for a in axes) else np.array([])
 
     def place(t: np.ndarray, y: np.ndarray) -> list:
@@ -298,16 +350,27 @@ def chart_series(
     data: dict[str, Any] = {
         "t": [float(v) for v in x],
         "raw_points": raw,
-        "shown_points": int(x.size),
+        "measured_points": int(np.isfinite(measured_y).sum()),
+        "predicted_points": int(np.isfinite(pred["value"]).sum()) if pt.size else 0,
+        "start": start.timestamp(),
+        "end": max(now.timestamp(), float(x[-1]) if x.size else 0.0),
     }
+    data["shown_points"] = data["measured_points"]
     data["measured"] = place(measured_t, measured_y)
     if pt.size:
         data["predicted"] = place(pt, pred["value"])
         if np.isfinite(pred["lower"]).any():
             data["lower"] = place(pt, pred["lower"])
             data["upper"] = place(pt, pred["upper"])
-    if forecast is not None:
-        data["forecast"] = place(_epoch_s(forecast.index), forecast.value)
+    if forecast_part is not None:
+        ft, fv, lo, hi = forecast_part
+        data["forecast"] = place(ft, fv)
+        if np.any(hi > lo):
+            data["forecast_lower"] = place(ft, lo)
+            data["forecast_upper"] = place(ft, hi)
+        data["forecast_from"] = float(ft[0])
+    for key, (t, y) in drivers.items():
+        data[key] = place(t, y)
     if thresholds is not None and x.size:
         data["threshold_alert"] = [thresholds.alerte_c] * int(x.size)
         data["threshold_critical"] = [thresholds.critique_c] * int(x.size)

@@ -115,6 +115,57 @@ def replay(spec: TransformerSpec, d: Drivers):
     return simulate(spec, load, d.ambient_c, initial="steady", hold_gaps=True)
 
 
+def last_finite(values: np.ndarray | None) -> float | None:
+    """The newest finite value of a measured series [°C], None when it has none."""
+    if values is None:
+        return None
+    finite = np.asarray(values, float)
+    finite = finite[np.isfinite(finite)]
+    return float(finite[-1]) if finite.size else None
+
+
+def measured_state(
+    state: ThermalState, top_oil_c: float | None, hot_spot_c: float | None, ambient_c: float
+) -> ThermalState:
+    """``state`` moved onto the temperatures measured now [°C] (top oil, hot spot; either may
+    be None: that part of the simulated state is kept).
+
+    The replay from load and ambient is only as good as the spec; when the transformer is
+    measured hotter (or cooler) than the replay says, what comes next starts from what is
+    measured. IEC 60076-7 (clause 8.2.2) keeps the top oil and two hot-spot rise terms: the
+    gradient's offset goes on the first term; IEEE C57.91 keeps both rises directly.
+    """
+    values = [np.array(np.ravel(v)[-1:], float) for v in state.values]
+    if state.method == "iec":
+        oil = values[0][0]
+        hot = oil + values[1][0] - values[2][0]
+        if top_oil_c is not None:
+            values[0][0] = top_oil_c
+        if hot_spot_c is not None:
+            values[1][0] += hot_spot_c - values[0][0] - (hot - oil)
+    else:  # ieee: (top-oil rise over ambient, hot-spot rise over top oil) [K]
+        oil = ambient_c + values[0][0]
+        if top_oil_c is not None:
+            values[0][0] = top_oil_c - ambient_c
+            oil = top_oil_c
+        if hot_spot_c is not None:
+            values[1][0] = hot_spot_c - oil
+    return ThermalState(state.method, tuple(values))
+
+
+def past_limits(
+    top_oil_c: float, hot_spot_c: float, limit: LoadingLimit = NORMAL_CYCLIC
+) -> dict[str, float] | None:
+    """The limits [°C] the present temperatures already exceed (``{"hot_spot": 120.0}``),
+    None when none is: then no load at all is permissible until it cools."""
+    over = {}
+    if hot_spot_c > limit.hot_spot_c:
+        over["hot_spot"] = float(limit.hot_spot_c)
+    if top_oil_c > limit.top_oil_c:
+        over["top_oil"] = float(limit.top_oil_c)
+    return over or None
+
+
 def _constant_runs(
     spec: TransformerSpec, state: ThermalState, loads: np.ndarray, ambient_c: float, steps: int
 ):
@@ -223,16 +274,21 @@ def forecast_24h(
     """The next 24 h of the monitored temperature (``quantity``: top oil or winding).
 
     Physics until the learned forecast lands (then this is the one function to switch): the
-    load and ambient of the last 24 h are repeated from the current state, and the curve is
+    load and ambient of the last 24 h are repeated from the current state (the present ones
+    where the history is shorter than 24 h), and the curve is
     anchored on the last measurement (the physics' offset now is carried forward). The
     interval is ± 2 × ``error_k``, the served model's recent RMSE [K] (± 0 when unknown).
     """
     now = d.index[-1]
     future = pd.date_range(now, now + FORECAST_HORIZON, freq=f"{int(step_min)}min")
     past = future - timedelta(hours=24)
-    known = epoch_seconds(d.index)
-    load = np.interp(epoch_seconds(past), known, d.load_pu)
-    ambient = np.interp(epoch_seconds(past), known, d.ambient_c)
+    known, when = epoch_seconds(d.index), epoch_seconds(past)
+    # Less than 24 h of history: the instants before it hold the present load and ambient
+    # (not the oldest reading's, which would draw a flat line then a jump when the known
+    # part comes round).
+    before = when < known[0]
+    load = np.where(before, d.load_pu[-1], np.interp(when, known, d.load_pu))
+    ambient = np.where(before, d.ambient_c[-1], np.interp(when, known, d.ambient_c))
     res = simulate(spec, load, ambient, step_min, initial=state, method=state.method)
     curve = res.hot_spot_c if quantity == q.WINDING_TEMPERATURE else res.top_oil_c
     curve = np.asarray(curve, float)

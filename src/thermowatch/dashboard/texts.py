@@ -16,11 +16,14 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.nav.logout": {"fr": "Se déconnecter", "en": "Sign out"},
     "ui.nav.lang": {"fr": "English", "en": "Français"},
     "ui.nav.skip": {"fr": "Aller au contenu", "en": "Skip to content"},
+    "ui.nav.main": {"fr": "Navigation principale", "en": "Main navigation"},
+    "ui.nav.account": {"fr": "Compte et langue", "en": "Account and language"},
     "ui.signed_in_as": {"fr": "{name} ({role})", "en": "{name} ({role})"},
     "ui.live.on": {"fr": "En direct", "en": "Live"},
     "ui.live.off": {"fr": "Connexion perdue — nouvel essai…", "en": "Connection lost — retrying…"},
     "ui.new_alert": {"fr": "Nouvelle alerte", "en": "New alert"},
     "ui.none": {"fr": "—", "en": "—"},
+    "ui.colon": {"fr": " : ", "en": ": "},
     "ui.role.reader": {"fr": "lecteur", "en": "reader"},
     "ui.role.operator": {"fr": "opérateur", "en": "operator"},
     "ui.role.admin": {"fr": "administrateur", "en": "administrator"},
@@ -100,6 +103,10 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.age.min": {"fr": "il y a {n} min", "en": "{n} min ago"},
     "ui.age.h": {"fr": "il y a {n} h", "en": "{n} h ago"},
     "ui.age.d": {"fr": "il y a {n} j", "en": "{n} d ago"},
+    "ui.age.mo": {"fr": "il y a {n} mois", "en": "{n} months ago"},
+    "ui.age.y": {"fr": "il y a {n} ans", "en": "{n} years ago"},
+    "ui.model.version": {"fr": "version du {at}", "en": "version of {at}"},
+    "ui.model.hash": {"fr": "Identifiant complet : {id}", "en": "Full identifier: {id}"},
     # --- transformer --------------------------------------------------------------------
     "ui.tr.title": {"fr": "Transformateur {id}", "en": "Transformer {id}"},
     "ui.tr.chart": {
@@ -107,6 +114,11 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "en": "Measured and predicted temperature",
     },
     "ui.tr.window": {"fr": "Fenêtre", "en": "Window"},
+    "ui.win.6h": {"fr": "6 h", "en": "6 h"},
+    "ui.win.24h": {"fr": "24 h", "en": "24 h"},
+    "ui.win.7d": {"fr": "7 j", "en": "7 d"},
+    "ui.win.30d": {"fr": "30 j", "en": "30 d"},
+    "ui.win.1y": {"fr": "1 an", "en": "1 y"},
     "ui.tr.measured": {"fr": "Mesurée", "en": "Measured"},
     "ui.tr.predicted": {"fr": "Prédite", "en": "Predicted"},
     "ui.tr.interval_low": {"fr": "Intervalle bas", "en": "Interval low"},
@@ -115,8 +127,55 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.tr.threshold_alert": {"fr": "Seuil d'alerte", "en": "Alert threshold"},
     "ui.tr.threshold_critical": {"fr": "Seuil critique", "en": "Critical threshold"},
     "ui.tr.points": {
-        "fr": "{shown} points affichés sur {raw} mesurés (min/max par intervalle : pics conservés).",
-        "en": "{shown} points shown out of {raw} measured (min/max per bucket: peaks kept).",
+        "fr": "Tracés : {measured} mesures (sur {raw} dans la fenêtre ; min/max par intervalle,"
+        " pics conservés) et {predicted} prédictions.",
+        "en": "Drawn: {measured} readings (of {raw} in the window; min/max per bucket, peaks"
+        " kept) and {predicted} predictions.",
+    },
+    "ui.tr.time": {"fr": "Heure ({tz})", "en": "Time ({tz})"},
+    "ui.tr.temperature": {"fr": "Température [°C]", "en": "Temperature [°C]"},
+    "ui.tr.forecast_low": {"fr": "Prévision basse", "en": "Forecast low"},
+    "ui.tr.forecast_high": {"fr": "Prévision haute", "en": "Forecast high"},
+    "ui.tr.current": {"fr": "Courant [A]", "en": "Current [A]"},
+    "ui.tr.drivers": {
+        "fr": "Charge et température ambiante (même axe de temps)",
+        "en": "Load and ambient temperature (same time axis)",
+    },
+    "ui.tr.history_at": {
+        "fr": "Pas de mesure récente : la fenêtre {window} montrée est celle qui précède la"
+        " dernière mesure, du {at}.",
+        "en": "No recent reading: the {window} window shown is the one before the last"
+        " reading, of {at}.",
+    },
+    "ui.tr.never": {
+        "fr": "Aucune mesure enregistrée pour ce transformateur.",
+        "en": "No reading stored for this transformer.",
+    },
+    "ui.tr.problem.no_spec": {
+        "fr": "aucune plaque signalétique thermique (spécification ou modèle type) n'est"
+        " enregistrée pour ce transformateur.",
+        "en": "no thermal nameplate (spec or preset) is stored for this transformer.",
+    },
+    "ui.tr.problem.no_recent": {
+        "fr": "aucune mesure dans les dernières 24 h.",
+        "en": "no reading in the last 24 h.",
+    },
+    "ui.tr.problem.no_load": {
+        "fr": "pas de charge : il faut un courant mesuré et le courant assigné de la plaque.",
+        "en": "no load: a measured current and the nameplate's rated current are needed.",
+    },
+    "ui.tr.whatif_bad": {
+        "fr": "la charge doit être un nombre entre 0 et 3 pu, la durée entre 0 et 48 h.",
+        "en": "the load must be a number from 0 to 3 pu, the duration from 0 to 48 h.",
+    },
+    "ui.tr.past_limit": {
+        "fr": "Déjà au-delà de la limite : {parts}. Aucune surcharge admissible avant"
+        " refroidissement.",
+        "en": "Already past the limit: {parts}. No overload is permissible until it cools.",
+    },
+    "ui.tr.past_limit_part": {
+        "fr": "{what} {now} °C > {limit} °C",
+        "en": "{what} {now} °C > {limit} °C",
     },
     "ui.tr.no_data": {
         "fr": "Aucune mesure dans cette fenêtre.",
@@ -152,11 +211,13 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.tr.capability": {"fr": "Capacité de surcharge", "en": "Overload capability"},
     "ui.tr.capability_note": {
         "fr": (
-            "Physique CEI 60076-7 depuis l'état thermique actuel, ambiante constante à"
+            "Physique CEI 60076-7 depuis les températures mesurées maintenant (l'état simulé"
+            " pour celles qui ne le sont pas), ambiante constante à"
             " {ambient} °C ; limites : point chaud {hs} °C, huile {oil} °C."
         ),
         "en": (
-            "IEC 60076-7 physics from the current thermal state, ambient held at {ambient} °C;"
+            "IEC 60076-7 physics from the temperatures measured now (the simulated state for"
+            " those not measured), ambient held at {ambient} °C;"
             " limits: hot spot {hs} °C, top oil {oil} °C."
         ),
     },
@@ -214,13 +275,6 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "fr": "Déjà au-dessus du seuil {level}.",
         "en": "Already above the {level} threshold.",
     },
-    "ui.tr.no_spec": {
-        "fr": "aucune plaque signalétique (spec ou preset) n'est enregistrée pour ce"
-        " transformateur : `thermowatch train --transformer` l'enregistre depuis DATA.spec.toml,"
-        " --spec ou --rated-current.",
-        "en": "no nameplate (spec or preset) is stored for this transformer: `thermowatch train"
-        " --transformer` stores it from DATA.spec.toml, --spec or --rated-current.",
-    },
     "ui.banner.critical": {
         "fr": "{n} alarme(s) critique(s) non acquittée(s)",
         "en": "{n} unacknowledged critical alarm(s)",
@@ -243,8 +297,8 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.tr.quality_suspect": {"fr": "Suspectes", "en": "Suspect"},
     "ui.tr.quality_bad": {"fr": "Invalides", "en": "Invalid"},
     "ui.tr.stale": {
-        "fr": "Aucune mesure depuis {age} : données muettes.",
-        "en": "No reading for {age}: stale data.",
+        "fr": "Dernière mesure le {at} ({age}) : données muettes.",
+        "en": "Last reading on {at} ({age}): stale data.",
     },
     "ui.tr.fresh": {"fr": "Dernière mesure {age}.", "en": "Last reading {age}."},
     "ui.tr.model": {"fr": "Modèle en service", "en": "Model in service"},
@@ -253,6 +307,8 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "en": "Recent error (RMSE, {n} points): {rmse} K",
     },
     "ui.tr.no_model": {"fr": "Aucun modèle servi.", "en": "No model served."},
+    "ui.tr.identity": {"fr": "Nom et site", "en": "Name and site"},
+    "ui.tr.identity_save": {"fr": "Enregistrer", "en": "Save"},
     "ui.tr.open_alerts": {"fr": "Alertes ouvertes", "en": "Open alerts"},
     # --- alerts -------------------------------------------------------------------------
     "ui.al.title": {"fr": "Alertes", "en": "Alerts"},
@@ -285,6 +341,23 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.al.reject": {"fr": "Rejeter", "en": "Reject"},
     "ui.al.no_actions": {"fr": "Aucune action en attente.", "en": "No pending action."},
     "ui.al.acked": {"fr": "Alerte {id} acquittée.", "en": "Alert {id} acknowledged."},
+    "ui.al.kind.temperature_predicted": {
+        "fr": "température prédite",
+        "en": "predicted temperature",
+    },
+    "ui.al.kind.temperature_measured": {"fr": "température mesurée", "en": "measured temperature"},
+    "ui.al.kind.anomaly": {"fr": "anomalie", "en": "anomaly"},
+    "ui.al.kind.stale_data": {"fr": "données muettes", "en": "stale data"},
+    "ui.al.kind.model_degradation": {"fr": "modèle dégradé", "en": "model degraded"},
+    "ui.al.kind.forecast_crossing": {"fr": "franchissement prévu", "en": "forecast crossing"},
+    "ui.al.kind.residual_drift": {"fr": "dérive des écarts", "en": "residual drift"},
+    "ui.al.kind.action_failed": {"fr": "action échouée", "en": "action failed"},
+    "ui.al.kind.top_oil_high": {"fr": "huile trop chaude", "en": "top oil too hot"},
+    "ui.al.status.pending": {"fr": "en attente", "en": "pending"},
+    "ui.al.status.sent": {"fr": "envoyé", "en": "sent"},
+    "ui.al.status.failed": {"fr": "échec", "en": "failed"},
+    "ui.al.comment_by": {"fr": "Commentaire de {by}", "en": "Comment by {by}"},
+    "ui.al.alert_ref": {"fr": "alerte {id}", "en": "alert {id}"},
     "ui.al.decided": {"fr": "Action {id} : {status}.", "en": "Action {id}: {status}."},
     # --- models -------------------------------------------------------------------------
     "ui.mo.title": {"fr": "Modèles", "en": "Models"},
@@ -294,6 +367,10 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.mo.validation": {"fr": "Erreur de validation", "en": "Validation error"},
     "ui.mo.live": {"fr": "Erreur en service (24 h)", "en": "Live error (24 h)"},
     "ui.mo.served": {"fr": "Servi", "en": "Served"},
+    "ui.mo.status.champion": {"fr": "en service", "en": "champion"},
+    "ui.mo.status.challenger": {"fr": "candidat", "en": "challenger"},
+    "ui.mo.status.retired": {"fr": "retiré", "en": "retired"},
+    "ui.mo.status.pending_approval": {"fr": "en attente d'approbation", "en": "awaiting approval"},
     "ui.mo.empty": {"fr": "Aucun modèle enregistré.", "en": "No model registered."},
     "ui.mo.readonly": {
         "fr": "Approuver, refuser ou remettre en service un modèle : rôle administrateur.",

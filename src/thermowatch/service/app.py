@@ -137,18 +137,6 @@ def _pipeline(app: FastAPI) -> Any:
         state.history.invalidate(event.transformer_id)
         return state.on_prediction(event) if state.on_prediction is not None else None
 
-    def many(events: list[Any]) -> Any:
-        """A pushed array in one evaluation (the alert engine's ``many`` when it has one): a
-        forecast then speaks of the newest reading's future only."""
-        for tid in {e.transformer_id for e in events}:
-            state.history.invalidate(tid)
-        batch = getattr(state.on_prediction, "many", None)
-        if batch is None:
-            return [hook(e) for e in events]
-        return batch(events)
-
-    hook.many = many  # type: ignore[attr-defined]
-
     settings = LiveSettings(max_future_skew=timedelta(seconds=state.settings.max_future_skew_s))
     return Pipeline(state.engine, profile_of, hook, settings, shared_store=True)
 

@@ -7,9 +7,14 @@ holds ``batch`` rows, in one transaction on a worker thread, through the store
 a graceful stop loses nothing.
 
 When the database refuses a flush (or at shutdown while it is down) the rows go to a *spool*:
-a JSON-lines file, fsynced, in ``spool_dir``. Each flush that succeeds first replays the spool
-files into ``audit_log`` (one transaction per file, then the file is removed), so rows are
-delivered at least once whatever the database did. A file is claimed by renaming it, so two
+a JSON-lines file, fsynced, in the database's own sub-directory of ``spool_dir`` (named by a
+hash of its URL without the password, :func:`database_key`); the file's first line names the
+database's identity (:mod:`thermowatch.store.identity`). Each flush that succeeds first
+replays the spool files into ``audit_log`` (one transaction per file, which checks the identity
+before writing, then the file is removed), so rows are delivered at least once whatever the
+database did, and only ever into the database they came from: a file that meets another
+database at the same URL (created again, restored empty) is moved aside to ``other-database/``
+and logged, never imported. A file is claimed by renaming it, so two
 workers never replay the same file. Only if the spool itself cannot be written are the rows
 kept in memory (bounded by ``max_pending``; beyond that the oldest are dropped and counted).
 
@@ -36,7 +41,8 @@ from sqlalchemy import Engine
 
 from thermowatch.service.metrics import AUDIT_DROPPED, AUDIT_SPOOLED, DB_ERRORS, REFUSED
 from thermowatch.store import audit as store_audit
-from thermowatch.store.audit import AuditEntry
+from thermowatch.store.audit import AuditEntry, OtherDatabase
+from thermowatch.store.identity import database_identity
 
 log = logging.getLogger("thermowatch.service.audit")
 
@@ -49,6 +55,15 @@ def inputs_hash(payload: Any) -> str:
         else orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
     )
     return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def database_key(engine: Engine) -> str:
+    """The spool sub-directory of a database: SHA-256 (16 hex digits) of its URL without the
+    password (a SQLite path made absolute), so services on different databases never share one."""
+    url = engine.url.set(password=None)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        url = url.set(database=str(Path(url.database).resolve()))
+    return hashlib.sha256(url.render_as_string(hide_password=False).encode()).hexdigest()[:16]
 
 
 class AuditQueue:
@@ -68,7 +83,10 @@ class AuditQueue:
         self.flush_s = flush_s
         self.batch = batch
         self.max_pending = max_pending
-        self.spool_dir = Path(spool_dir) if spool_dir else None
+        # The root holds one sub-directory per database (see the module docstring).
+        self.spool_dir = Path(spool_dir) / database_key(engine) if spool_dir else None
+        self.identity: str | None = None  # the database's id, read at the first good write
+        self._identity_read = False
         self.health = health  # a DatabaseHealth told about failed flushes
         self.window_s = max(1, int(window_s))  # refusals: one row per address and window
         self._pending: list[AuditEntry] = []
@@ -176,6 +194,9 @@ class AuditQueue:
         """Blocking: spooled files first, then ``rows``; spool ``rows`` if the database refuses."""
         written = 0
         try:
+            if not self._identity_read:
+                self.identity = database_identity(self.engine)
+                self._identity_read = True
             written += self._replay_spool()
             if rows:
                 self._write(rows)
@@ -206,6 +227,7 @@ class AuditQueue:
             name = f"audit-{time.time_ns()}-{os.getpid()}.jsonl"
             tmp = self.spool_dir / (name + ".tmp")
             with tmp.open("wb") as f:
+                f.write(orjson.dumps({"spool": "audit", "database": self.identity}) + b"\n")
                 for r in rows:
                     f.write(orjson.dumps(vars(r), default=str) + b"\n")
                 f.flush()
@@ -244,12 +266,18 @@ class AuditQueue:
             except FileNotFoundError:
                 continue
             try:
-                rows = [
-                    AuditEntry(**(d | {"at": datetime.fromisoformat(d["at"])}))
-                    for d in map(orjson.loads, claimed.read_bytes().splitlines())
-                    if d
-                ]
-                self._write(rows)
+                identity, rows = _read_spool_file(claimed)
+                store_audit.record_many(self.engine, rows, identity)
+            except OtherDatabase as exc:
+                aside = self.spool_dir / "other-database"
+                aside.mkdir(exist_ok=True)
+                claimed.rename(aside / path.name)
+                log.error(
+                    "audit spool %s holds %d rows of database %s; the database at this URL is "
+                    "%s: kept in %s, not imported", path.name, len(rows), exc.expected,
+                    exc.found, aside,
+                )  # fmt: skip
+                continue
             except Exception:
                 claimed.rename(path)  # give it back for the next try
                 raise
@@ -260,6 +288,7 @@ class AuditQueue:
         return total
 
     def _write(self, rows: list[AuditEntry]) -> None:
+        # Rows of this process: the engine's database is theirs (no identity check).
         store_audit.record_many(self.engine, rows)
 
     async def stop(self) -> None:
@@ -270,3 +299,13 @@ class AuditQueue:
                 await self._task
             self._task = None
         await self.flush(final=True)
+
+
+def _read_spool_file(path: Path) -> tuple[str | None, list[AuditEntry]]:
+    """The database identity a spool file names (None: unknown when spooled) and its rows."""
+    lines = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+    identity = None
+    if lines and lines[0].get("spool") == "audit":
+        identity = lines.pop(0).get("database")
+    rows = [AuditEntry(**(d | {"at": datetime.fromisoformat(d["at"])})) for d in lines]
+    return identity, rows

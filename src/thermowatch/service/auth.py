@@ -4,19 +4,23 @@ Roles are ordered: ``reader`` (predict, read) < ``operator`` (+ acknowledge aler
 ``admin`` (+ models, keys, configuration). A verified API key is cached for
 ``key_cache_s`` seconds so the hot path does no database round trip; a revocation therefore
 takes effect within that delay (in every worker). Failures are logged with the client address
-and counted; none reveals whether a key exists. Requests that fail authentication also spend
-a token of their client address's bucket (``anonymous_rate_per_s``): once it is empty, that
-address is answered 429 before any credential is looked at, so guessing keys costs neither a
-database lookup nor an audit row each (refusals are audited per source and minute, by
-:mod:`thermowatch.service.guard`).
+and counted; none reveals whether a key exists.
+
+Two kinds of bucket, never mixed: each credential has its own (``rate_limit_per_s``), spent by
+its requests; each client address has one of *failures* (``anonymous_rate_per_s``), spent only
+by requests that fail authentication. Once an address has no failure left, its failing
+requests answer 429 — and a key whose id is not one of the store's keys is refused without a
+database lookup — but a valid credential from that address is still let in: somebody else's
+guesses never lock out an operator behind the same NAT (refusals are audited per source and
+minute, by :mod:`thermowatch.service.guard`).
 
 The client address is the TCP peer, unless the peer is a proxy listed in
-``forwarded_allow_ips`` (then the server has already put ``X-Forwarded-For``'s client there).
+``forwarded_allow_ips`` (:func:`thermowatch.service.guard.apply_forwarded`); the allow-list
+(``allow_cidrs``) is applied to every route by the guard, before any of this.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from dataclasses import dataclass
@@ -25,7 +29,7 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, Request
 
-from thermowatch.service.apikeys import ROLES, ApiKey, find_key, hash_key
+from thermowatch.service.apikeys import ROLES, ApiKey, find_key, hash_key, list_keys
 from thermowatch.service.errors import ApiError
 from thermowatch.service.metrics import AUTH_FAILURES, DB_ERRORS
 from thermowatch.service.ratelimit import TokenBucket, bucket  # noqa: F401 (re-export)
@@ -53,6 +57,7 @@ class Authenticator:
         self.bucket = bucket("credential", settings.rate_limit_per_s, settings.rate_burst)
         self.anonymous = bucket("address", settings.anonymous_rate_per_s, settings.anonymous_burst)
         self._keys: dict[str, tuple[ApiKey | None, float]] = {}
+        self._ids: tuple[frozenset[str], float] = (frozenset(), 0.0)  # key ids, read at [s]
         self._jwt_key = settings.jwt_public_key or settings.jwt_secret
 
     def _fail(self, reason: str, address: str, message: str, status: int = 401) -> ApiError:
@@ -91,6 +96,22 @@ class Authenticator:
     def forget_keys(self) -> None:
         """Drop the key cache (after a revocation through the API, in this worker)."""
         self._keys.clear()
+        self._ids = (frozenset(), 0.0)
+
+    def _known_id(self, key: str) -> bool:
+        """Whether ``key`` (``tw_<id>_<secret>``) names the id of a stored key (ids are public;
+        the set is read again every ``key_cache_s``)."""
+        ids, read_at = self._ids
+        now = time.monotonic()
+        if now - read_at >= self.settings.key_cache_s:
+            try:
+                ids = frozenset(k.id for k in list_keys(self.engine))
+            except Exception as exc:
+                DB_ERRORS.labels("api_keys").inc()
+                raise ApiError(503, "the key store cannot be reached; try again shortly.") from exc
+            self._ids = (ids, now)
+        parts = key.split("_")
+        return len(parts) >= 3 and parts[0] == "tw" and parts[1] in ids
 
     def authenticate(self, request: Request) -> Principal:
         try:
@@ -102,23 +123,12 @@ class Authenticator:
 
     def _authenticate(self, request: Request) -> Principal:
         address = request.client.host if request.client else "unknown"
-        if self.anonymous.empty(address):
-            AUTH_FAILURES.labels("address_rate_limited").inc()
-            raise ApiError(
-                429,
-                "too many failed authentications from this address; slow down.",
-                {"Retry-After": str(max(1, round(1 / self.anonymous.rate)))},
-            )
-        if self.settings.networks:
-            try:
-                ip = ipaddress.ip_address(address)
-            except ValueError:
-                ip = None
-            if ip is None or not any(ip in net for net in self.settings.networks):
-                raise self._fail("address", address, "this client address is not allowed.", 403)
         headers = request.headers
         key = headers.get("x-api-key")
         if key:
+            if self.anonymous.empty(address) and not self._known_id(key):
+                # An address out of failures: a key that cannot be one of ours costs no lookup.
+                raise self._fail("invalid_key", address, "the API key is not valid.")
             record = self._key(key)
             if record is None:
                 raise self._fail("invalid_key", address, "the API key is not valid.")

@@ -26,13 +26,32 @@ ModelsDep = Annotated[ModelHolder, Depends(get_models)]
 
 
 def served_for(models: ModelHolder, transformer_id: str) -> Served:
-    """The model serving ``transformer_id``; 404 if the transformer has none, 503 if none at all."""
+    """The model serving ``transformer_id``; 404 naming it when it is unknown to the store or
+    has no model, 503 when no model is loaded at all yet for a transformer the store knows."""
     served = models.get(transformer_id)
     if served is None:
-        if not models.ready:
+        if not models.ready and _known(models, transformer_id):
             raise ApiError(503, "no model is loaded yet; see /ready and the service log.")
+        if not models.ready:
+            raise ApiError(404, f"unknown transformer {transformer_id!r}.")
         raise ApiError(404, f"no model is served for transformer {transformer_id!r}.")
     return served
+
+
+def _known(models: ModelHolder, transformer_id: str) -> bool:
+    """Whether the store knows ``transformer_id`` (True when it cannot say: then 503 is right)."""
+    from thermowatch.errors import NotFoundError
+    from thermowatch.store.transformers import get_transformer
+
+    if models.engine is None:
+        return True
+    try:
+        get_transformer(models.engine, transformer_id)
+    except NotFoundError:
+        return False
+    except Exception:
+        return True
+    return True
 
 
 def default_served(models: ModelHolder) -> Served:

@@ -49,7 +49,8 @@ class Settings:
     anonymous_rate_per_s, anonymous_burst : token bucket per client address for requests that
         fail authentication [requests/s], [requests]; beyond it they answer 429 unchecked.
     audit_spool_dir : directory where audit rows wait, as JSON lines, while the database refuses
-        them and at shutdown when it is down (default ``$XDG_STATE_HOME/thermowatch/audit-spool``).
+        them and at shutdown when it is down (default ``audit-spool`` in the data directory,
+        :func:`thermowatch.paths.data_home`); each database has its own sub-directory in it.
     audit_window_s : refused requests (401/403/413/429/5xx) are audited as one row per client
         address and window, with their count [s].
     retry_after_s : the ``Retry-After`` of a 503 answered while the database fails [s].
@@ -97,10 +98,9 @@ class Settings:
     @property
     def spool_dir(self) -> Path:
         """Where audit rows wait while the database refuses them (see ``audit_spool_dir``)."""
-        if self.audit_spool_dir:
-            return Path(self.audit_spool_dir)
-        state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-        return Path(state) / "thermowatch" / "audit-spool"
+        from thermowatch.paths import data_home
+
+        return Path(self.audit_spool_dir) if self.audit_spool_dir else data_home() / "audit-spool"
 
     def signing_key(self) -> bytes | None:
         """The model-signing key (``model_key``, else the contents of ``model_key_file``)."""

@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy import Connection, Engine, select
 
 from thermowatch.store.engine import write_transaction
+from thermowatch.store.identity import identity_in
 from thermowatch.store.tables import audit_log
 
 
@@ -73,10 +74,27 @@ def record_many_in(conn: Connection, rows: Sequence[AuditEntry]) -> None:
         conn.execute(audit_log.insert(), params)
 
 
-def record_many(engine: Engine, rows: Sequence[AuditEntry]) -> None:
-    """Append ``rows`` in one transaction of their own."""
+def record_many(engine: Engine, rows: Sequence[AuditEntry], identity: str | None = None) -> None:
+    """Append ``rows`` in one transaction of their own.
+
+    With ``identity``, only into the database of that id (:mod:`thermowatch.store.identity`),
+    checked in the same transaction; :class:`OtherDatabase` otherwise, and nothing is written.
+    """
     with write_transaction(engine) as conn:
+        if identity is not None:
+            found = identity_in(conn)
+            if found != identity:
+                raise OtherDatabase(identity, found)
         record_many_in(conn, rows)
+
+
+class OtherDatabase(Exception):
+    """Rows meant for the database ``expected`` met another one (``found``) at the same URL."""
+
+    def __init__(self, expected: str, found: str | None) -> None:
+        super().__init__(f"rows for database {expected} met database {found}")
+        self.expected = expected
+        self.found = found
 
 
 def entries(

@@ -8,6 +8,7 @@ client binaries of the server's major version when installed (Debian layout), el
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Table, func, inspect, select
 from sqlalchemy.engine import make_url
 
 from thermowatch.errors import InputError
@@ -36,12 +37,27 @@ class BackupResult:
     rows: dict[str, int] | None
 
 
+def all_tables() -> dict[str, Table]:
+    """Every table of the store, whichever module declares it (users, sessions, comments and
+    the database's identity live in MetaData of their own)."""
+    from thermowatch.store.alert_comments import _meta as comments_meta
+    from thermowatch.store.identity import _meta as identity_meta
+    from thermowatch.store.users import _meta as users_meta
+
+    found: dict[str, Table] = {}
+    for meta in (metadata, users_meta, comments_meta, identity_meta):
+        found.update(meta.tables)
+    return dict(sorted(found.items()))
+
+
 def table_counts(engine: Engine) -> dict[str, int]:
-    """Rows per table of the store (what a round trip must give back)."""
+    """Rows per table of the store, every table (what a round trip must give back)."""
     with engine.connect() as conn:
+        present = set(inspect(conn).get_table_names())
         return {
             name: int(conn.scalar(select(func.count()).select_from(table)) or 0)
-            for name, table in sorted(metadata.tables.items())
+            for name, table in all_tables().items()
+            if name in present
         }
 
 
@@ -96,7 +112,8 @@ def _check_sqlite_file(path: Path) -> dict[str, int]:
                 raise InputError(f"{path} is not a thermowatch SQLite backup")
             return {
                 t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
-                for t in sorted(metadata.tables)
+                for t in all_tables()
+                if t in names
             }
         finally:
             con.close()
@@ -227,6 +244,8 @@ SET_PREFIX = "thermowatch-"
 MANIFEST = "MANIFEST.json"
 VERIFIED = "VERIFIED"
 MODELS_TAR = "models.tar"
+SIGNATURE = "SIGNATURE"
+SERVED = "served"  # models.tar folder of served artifacts that live outside the models dir
 #: Default rotation: the newest set of each of the last 7 days, 4 weeks and 12 months.
 KEEP = {"daily": 7, "weekly": 4, "monthly": 12}
 
@@ -269,7 +288,10 @@ def table_checksums(engine: Engine) -> dict[str, str]:
     """Per table, a SHA-256 of its rows in primary-key order: equal digests, equal content."""
     out = {}
     with engine.connect() as conn:
-        for name, table in sorted(metadata.tables.items()):
+        present = set(inspect(conn).get_table_names())
+        for name, table in all_tables().items():
+            if name not in present:
+                continue
             order = list(table.primary_key.columns) or list(table.columns)
             digest = hashlib.sha256()
             for row in conn.execute(select(table).order_by(*order)):
@@ -313,16 +335,23 @@ def write_set(
     backup_dir: str | Path,
     models_dir: str | Path | None = None,
     now: datetime | None = None,
+    *,
+    key: bytes,
 ) -> BackupSet:
     """Back up the store and the model artifacts into a new set under ``backup_dir``.
 
     The set holds ``store.sqlite`` or ``store.pgdump``, ``models.tar`` (every file of
-    ``models_dir``) and ``MANIFEST.json``: SHA-256 of each file of the set and of each model
-    file, the rows per table and the schema revision. It is written under a temporary name and
-    renamed when complete, so a crash never leaves a set that looks whole.
+    ``models_dir``, and under ``served/<model id>/`` every champion artifact the store names
+    that lives elsewhere), ``MANIFEST.json`` (SHA-256 of each file of the set and of each model
+    file, the rows of every table, the schema revision, and ``holds``: what the set contains,
+    served models missing on disk included) and ``SIGNATURE``: HMAC-SHA256 of the manifest with
+    ``key``, a key kept outside the set. It is written under a temporary name and renamed when
+    complete, so a crash never leaves a set that looks whole.
     """
     from thermowatch.store.migrate import current_revision
 
+    if not key:
+        raise InputError("a backup set needs a signing key (kept outside the set)")
     now = now or datetime.now(UTC)
     backup_dir = Path(backup_dir)
     backup_dir.mkdir(parents=True, exist_ok=True)
@@ -335,44 +364,139 @@ def write_set(
     store_name = "store.sqlite" if engine.dialect.name == "sqlite" else "store.pgdump"
     result = backup(engine, work / store_name)
     rows = result.rows if result.rows is not None else table_counts(engine)
-    artifacts: dict[str, str] = {}
-    if models_dir is not None:
-        models = Path(models_dir)
-        artifacts = file_checksums(models)
-        with tarfile.open(work / MODELS_TAR, "w") as tar:
-            for rel in artifacts:
-                tar.add(models / rel, arcname=rel, recursive=False)
+    models = Path(models_dir) if models_dir is not None else None
+    artifacts = file_checksums(models) if models is not None else {}
+    served, missing, outside = _served_models(engine, models)
+    with tarfile.open(work / MODELS_TAR, "w") as tar:
+        for rel in artifacts:
+            tar.add(models / rel, arcname=rel, recursive=False)  # type: ignore[operator]
+        for model_id, path in outside.items():
+            for rel, digest in file_checksums(path).items():
+                arcname = f"{SERVED}/{model_id}/{rel}"
+                tar.add(path / rel, arcname=arcname, recursive=False)
+                artifacts[arcname] = digest
     manifest = {
-        "format": 1,
+        "format": 2,
         "created_at": now.astimezone(UTC).isoformat(),
         "dialect": engine.dialect.name,
         "revision": current_revision(engine),
         "rows": rows,
         "files": {p.name: sha256_file(p) for p in sorted(work.iterdir())},
-        "models": artifacts if models_dir is not None else None,
+        "models": artifacts,
+        "served": served,
+        "holds": {
+            "database": store_name,
+            "tables": len(rows),
+            "rows": sum(rows.values()),
+            "models_dir": str(models) if models is not None else None,
+            "model_files": len(artifacts),
+            "served_models": sorted(served),
+            "served_models_missing": missing,
+        },
     }
-    (work / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    raw = json.dumps(manifest, indent=2).encode()
+    (work / MANIFEST).write_bytes(raw)
+    (work / SIGNATURE).write_text(_sign(key, raw) + "\n")
     work.rename(final)
     return open_set(final)
 
 
-def verify_set(backup_set: BackupSet | str | Path) -> BackupSet:
-    """Check a set: every file against its SHA-256, the database copy readable with the rows
-    the manifest counts (SQLite) or a readable archive (PostgreSQL), every model file against
-    its SHA-256 inside the tar. Writes the ``VERIFIED`` stamp.
+def _served_models(
+    engine: Engine, models: Path | None
+) -> tuple[dict[str, dict[str, Any]], list[str], dict[str, Path]]:
+    """The champions the store serves: ``{id: {transformer, path, in_set}}``, the ids whose
+    artifact is missing on disk, and the artifacts outside ``models`` (to add under served/)."""
+    from thermowatch.store.tables import model_versions as mv
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(mv.c.id, mv.c.transformer_id, mv.c.artifact_path).where(
+                mv.c.status == "champion"
+            )
+        ).all()
+    served, missing, outside = {}, [], {}
+    root = models.resolve() if models is not None and models.is_dir() else None
+    for model_id, transformer_id, artifact_path in rows:
+        path = Path(artifact_path).resolve()
+        present = path.is_dir()
+        inside = root is not None and (path == root or root in path.parents)
+        served[model_id] = {"transformer": transformer_id, "path": str(path),
+                            "in_set": present}  # fmt: skip
+        if not present:
+            missing.append(model_id)
+        elif not inside:
+            outside[model_id] = path
+    return served, sorted(missing), outside
+
+
+def _sign(key: bytes, manifest: bytes) -> str:
+    return hmac.new(key, manifest, hashlib.sha256).hexdigest()
+
+
+def _check_signature(s: BackupSet, key: bytes) -> None:
+    """The manifest is the one signed with ``key`` (else nothing in the set is believed)."""
+    sig = s.path / SIGNATURE
+    if not sig.is_file():
+        raise InputError(
+            f"backup set {s.path} is not signed ({SIGNATURE} missing): it cannot be trusted"
+        )
+    expected = _sign(key, (s.path / MANIFEST).read_bytes())
+    if not hmac.compare_digest(sig.read_text().strip(), expected):
+        raise InputError(
+            f"backup set {s.path}: the signature does not match its manifest (tampered, or "
+            "signed with another key)"
+        )
+
+
+def _check_members(s: BackupSet, tar: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
+    """Every member of ``models.tar`` is a regular file at a relative path inside the target,
+    and exactly the files the manifest lists; returns them by name."""
+    members: dict[str, tarfile.TarInfo] = {}
+    for m in tar.getmembers():
+        name = m.name
+        parts = Path(name).parts
+        if name.startswith(("/", "\\")) or ".." in parts or not m.isfile() or "\\" in name:
+            raise InputError(
+                f"backup set {s.path}: {MODELS_TAR} member {name!r} is not a plain file inside "
+                "the models directory (absolute path, '..', link or device): refused"
+            )
+        members[name] = m
+    listed = set(s.manifest.get("models") or {})
+    if set(members) != listed:
+        extra = sorted(set(members) - listed) or sorted(listed - set(members))
+        raise InputError(
+            f"backup set {s.path}: {MODELS_TAR} and the manifest disagree on {extra[0]!r}"
+        )
+    return members
+
+
+def verify_set(backup_set: BackupSet | str | Path, key: bytes) -> BackupSet:
+    """Check a set, touching nothing outside it: the manifest's signature with ``key`` first,
+    then every file against its SHA-256, every ``models.tar`` member (plain files at safe
+    relative paths, exactly those listed, each against its SHA-256), the database copy
+    readable with the rows the manifest counts (SQLite) or a readable archive (PostgreSQL).
+    Writes the ``VERIFIED`` stamp.
 
     Raises
     ------
     InputError
-        Naming the first file or table that does not match.
+        Naming the first thing that does not match.
     """
     s = backup_set if isinstance(backup_set, BackupSet) else open_set(backup_set)
+    _check_signature(s, key)
     for name, expected in s.manifest["files"].items():
         path = s.path / name
-        if not path.is_file():
-            raise InputError(f"backup set {s.path}: {name} is missing")
+        if Path(name).name != name or not path.is_file() or path.is_symlink():
+            raise InputError(f"backup set {s.path}: {name} is missing or not a plain file")
         if sha256_file(path) != expected:
             raise InputError(f"backup set {s.path}: {name} does not match its SHA-256 sum")
+    if (s.path / MODELS_TAR).is_file():
+        with tarfile.open(s.path / MODELS_TAR) as tar:
+            for rel, member in _check_members(s, tar).items():
+                f = tar.extractfile(member)
+                assert f is not None
+                if hashlib.sha256(f.read()).hexdigest() != s.manifest["models"][rel]:
+                    raise InputError(f"backup set {s.path}: model file {rel} is corrupted")
     if (s.path / "store.sqlite").is_file():
         rows = _check_sqlite_file(s.path / "store.sqlite")
         for table, n in s.manifest["rows"].items():
@@ -383,37 +507,36 @@ def verify_set(backup_set: BackupSet | str | Path) -> BackupSet:
                 )
     elif (s.path / "store.pgdump").is_file():
         _check_pg_archive(s.path / "store.pgdump")
-    if s.manifest.get("models") is not None:
-        with tarfile.open(s.path / MODELS_TAR) as tar:
-            names = {m.name for m in tar.getmembers() if m.isfile()}
-            for rel, expected in s.manifest["models"].items():
-                if rel not in names:
-                    raise InputError(f"backup set {s.path}: model file {rel} is missing")
-                f = tar.extractfile(rel)
-                assert f is not None
-                if hashlib.sha256(f.read()).hexdigest() != expected:
-                    raise InputError(f"backup set {s.path}: model file {rel} is corrupted")
     (s.path / VERIFIED).write_text(datetime.now(UTC).isoformat() + "\n")
     return s
 
 
 def restore_set(
-    engine: Engine, backup_set: BackupSet | str | Path, models_dir: str | Path | None = None
+    engine: Engine,
+    backup_set: BackupSet | str | Path,
+    models_dir: str | Path | None = None,
+    *,
+    key: bytes,
 ) -> BackupSet:
-    """Verify a set, then put the database and (with ``models_dir``) the model artifacts back.
+    """Verify a set, then put the database and (with ``models_dir``) the model artifacts back,
+    all or nothing.
 
-    The models directory is replaced as a whole, after the database restore succeeded; its
-    files are checked against the manifest once extracted.
+    Everything is checked before anything is touched (:func:`verify_set`); the model files are
+    extracted into a staging directory next to ``models_dir`` and checked there; then the
+    database is replaced in one step (SQLite's backup API, or one PostgreSQL transaction: a
+    failure leaves it as it was), and only then the staged models take the place of the old
+    directory (a rename). Served models that lived outside ``models_dir`` go back to their
+    recorded place when it is empty.
     """
-    s = verify_set(backup_set)
+    s = verify_set(backup_set, key)
     store = s.path / ("store.sqlite" if s.manifest["dialect"] == "sqlite" else "store.pgdump")
     if s.manifest["dialect"] != engine.dialect.name:
         raise InputError(
             f"backup set {s.path} is a {s.manifest['dialect']} backup; the target database "
             f"is {engine.dialect.name}"
         )
-    restore(engine, store)
-    if models_dir is not None and s.manifest.get("models") is not None:
+    staging = None
+    if models_dir is not None and s.manifest.get("models"):
         target = Path(models_dir)
         staging = target.with_name(f".{target.name}.restoring")
         shutil.rmtree(staging, ignore_errors=True)
@@ -423,6 +546,15 @@ def restore_set(
         if file_checksums(staging) != s.manifest["models"]:
             shutil.rmtree(staging, ignore_errors=True)
             raise InputError(f"backup set {s.path}: restored model files do not match")
+    try:
+        restore(engine, store)
+    except BaseException:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if staging is not None:
+        _put_back_served(s, staging)
+        target = Path(models_dir)  # type: ignore[arg-type]
         old = target.with_name(f".{target.name}.old")
         shutil.rmtree(old, ignore_errors=True)
         if target.exists():
@@ -430,6 +562,17 @@ def restore_set(
         staging.rename(target)
         shutil.rmtree(old, ignore_errors=True)
     return s
+
+
+def _put_back_served(s: BackupSet, staging: Path) -> None:
+    """Move the served artifacts kept under ``served/`` back to their recorded directory when
+    nothing is there any more (an artifact still in place is left as it is)."""
+    for model_id, info in (s.manifest.get("served") or {}).items():
+        kept = staging / SERVED / model_id
+        if kept.is_dir() and not Path(info["path"]).exists():
+            Path(info["path"]).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(kept, info["path"])
+    shutil.rmtree(staging / SERVED, ignore_errors=True)
 
 
 def sets_to_keep(times: list[datetime], keep: dict[str, int] | None = None) -> set[datetime]:

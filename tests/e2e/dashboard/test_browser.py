@@ -98,7 +98,8 @@ def test_transformer_chart_and_panels_match_the_api(service, browser):
     for cell, key, tol in (("now-load", "load_pu", 0.006), ("now-hot-spot", "hot_spot_c", 0.06)):
         text = browser.find_element(By.ID, cell).text.replace(",", ".")
         assert float(text) == pytest.approx(api[key], abs=tol), cell
-    # the forecast drawn is the API's forecast, point for point
+    # the forecast drawn is the API's forecast, point for point, over the quarter of the
+    # window after the last measurement (the past fills the rest), starting from that measurement
     series = httpx.get(f"{base}/transformers/{SERVED}/series?window=24h", cookies=cookies).json()
     assert "predicted" in series
     drawn = {
@@ -107,12 +108,19 @@ def test_transformer_chart_and_panels_match_the_api(service, browser):
         if v is not None
     }
     stamps = [datetime.fromisoformat(s).timestamp() for s in api["forecast"]["timestamp"]]
-    assert len(drawn) == len(stamps) and stamps[-1] - stamps[0] >= 23.5 * 3600  # 24 h ahead
+    assert stamps[-1] - stamps[0] >= 23.5 * 3600  # the API still gives 24 h ahead
     assert api["forecast"]["source"] == "learned"  # the served champion's forecaster
     source = browser.find_element(By.ID, "forecast-source")
     assert source.get_attribute("data-source") == "learned"
-    for t, v in zip(stamps, api["forecast"]["value"], strict=True):
+    last_t = max(t for t, v in zip(series["t"], series["measured"], strict=True) if v is not None)
+    shown = [(t, v) for t, v in zip(stamps, api["forecast"]["value"], strict=True)
+             if t <= last_t + 6 * 3600]  # fmt: skip
+    for t, v in shown:
         assert drawn[round(t, 3)] == pytest.approx(v, abs=1e-3)
+    assert series["forecast_from"] == pytest.approx(last_t)  # the continuation starts there
+    assert len(drawn) == len(shown) + (1 if last_t < stamps[0] else 0)
+    past = last_t - series["start"]
+    assert past / (series["end"] - series["start"]) >= 0.75  # the past fills most of the width
     # what-if through htmx
     load = browser.find_element(By.ID, "wi-load")
     load.clear()

@@ -1,8 +1,10 @@
 """Thirty minutes of readings pushed at once through ``POST /v1/readings`` with the measured
 winding at 130 °C (thresholds 93 / 105 °C configured, phase 2, an e-mail channel): the state
 says CRITIQUE from the measurement, the measured alarm is CRITIQUE (not pending), a forecast
-crossing never names a time before the newest reading, and the service itself delivers the
-e-mail to a real SMTP server (issue 21, the push scenario)."""
+crossing names a time after the reading it was made from, and the service itself delivers the
+e-mail to a real SMTP server (issue 21, the push scenario). Each reading of the array is
+evaluated as the monitor would evaluate it (one path, one fate), so a crossing raised at an
+early reading of the array names a time that may precede the array's newest reading."""
 
 from __future__ import annotations
 
@@ -54,12 +56,12 @@ def test_thirty_minutes_pushed_at_130_c_are_critique_everywhere(db, smtp, http) 
         assert [a.level for a in measured] == ["CRITIQUE"]
         for a in open_alerts(db, TID):
             assert a.raised_at <= end
-            if a.kind == "forecast_crossing":  # "... vers HH:MM UTC": after the newest reading
+            if a.kind == "forecast_crossing":  # "... vers HH:MM UTC": after its own reading
                 hh, mm = map(int, re.search(r"(\d\d):(\d\d)", a.message).groups())
-                named = end.replace(hour=hh, minute=mm)
-                if named < end - timedelta(hours=12):  # the next day
+                named = a.raised_at.replace(hour=hh, minute=mm)
+                if named < a.raised_at - timedelta(hours=12):  # the next day
                     named += timedelta(days=1)
-                assert named > end, a.message
+                assert named > a.raised_at, a.message
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not any(
             "CRITIQUE" in str(m["Subject"]) for _, m in smtp.messages

@@ -40,16 +40,34 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_stores_only_a_hash(client, en
     assert client.get("/").status_code == 200
 
 
-def test_cookie_is_secure_behind_tls(client):
-    token = csrf_of(client.get("/login").text)
-    r = client.post(
-        "/login",
-        data={"csrf": token, "name": "reader", "password": PASSWORD},
-        headers={"X-Forwarded-Proto": "https"},
-        follow_redirects=False,
-    )
-    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("tw_session="))
-    assert "Secure" in cookie
+def _cookie_behind_proxy(engine, forwarded_allow_ips: tuple[str, ...]) -> str:
+    from fastapi.testclient import TestClient
+
+    from thermowatch.service.app import create_app
+    from thermowatch.service.settings import Settings
+
+    settings = Settings(env="production", jwt_secret="s" * 40, audit_flush_s=0.05,
+                        forwarded_allow_ips=forwarded_allow_ips).checked()  # fmt: skip
+    with TestClient(create_app(settings, engine=engine), client=("127.0.0.1", 50000)) as client:
+        token = csrf_of(client.get("/login").text)
+        r = client.post(
+            "/login",
+            data={"csrf": token, "name": "reader", "password": PASSWORD},
+            headers={"X-Forwarded-Proto": "https"},
+            follow_redirects=False,
+        )
+    return next(c for c in r.headers.get_list("set-cookie") if c.startswith("tw_session="))
+
+
+def test_cookie_is_secure_behind_tls(engine):
+    """nginx (a listed proxy) says the browser talks TLS: the cookie is Secure."""
+    assert "Secure" in _cookie_behind_proxy(engine, ("127.0.0.1",))
+
+
+def test_forwarded_proto_from_an_unlisted_peer_is_ignored(engine):
+    """Anyone else saying so is not believed (issue 22: X-Forwarded-Proto from any peer)."""
+    assert "Secure" not in _cookie_behind_proxy(engine, ())
+    assert "Secure" not in _cookie_behind_proxy(engine, ("10.0.0.1",))
 
 
 def test_wrong_password_refused_audited_and_account_locked(client, app, engine):
@@ -83,6 +101,24 @@ def test_sign_in_is_rate_limited_per_address(client, app):
     statuses = [sign_in(client, f"nobody{i}", "x" * 12).status_code for i in range(12)]
     assert statuses[:10] == [401] * 10
     assert statuses[10:] == [429, 429]
+
+
+def test_a_sign_in_token_is_ours_and_for_this_address(app):
+    """Login CSRF (issue 22): the form's token is issued and signed by the server for the
+    address that asked; a value the client chose, or another address's token, is refused."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, client=("127.0.0.1", 50000)) as mine:
+        token = csrf_of(mine.get("/login").text)
+        assert token.count(".") == 2  # <nonce>.<issued>.<HMAC>
+    with TestClient(app, client=("127.0.0.9", 50000)) as other:
+        other.cookies.set("tw_prelogin", token)
+        r = other.post("/login", data={"csrf": token, "name": "reader", "password": PASSWORD})
+        assert r.status_code == 403
+        other.cookies.set("tw_prelogin", "chosen")
+        r = other.post("/login", data={"csrf": "chosen", "name": "reader", "password": PASSWORD})
+        assert r.status_code == 403
+        assert sign_in(other, "reader").status_code == 303  # its own token works
 
 
 def test_login_form_needs_its_csrf_token(client):

@@ -152,7 +152,7 @@ def test_rotation_on_disk_keeps_the_newest_sets_and_drops_partial_ones(tmp_path:
     backups = tmp_path / "backups"
     end = datetime(2026, 11, 30, 2, 30, tzinfo=UTC)
     for d in range(40):
-        write_set(engine, backups, now=end - timedelta(days=d))
+        write_set(engine, backups, now=end - timedelta(days=d), key=b"backup-key")
     (backups / ".partial-thermowatch-x").mkdir()
     removed = rotate(backups)
     kept = list_sets(backups)

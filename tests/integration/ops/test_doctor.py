@@ -91,7 +91,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-un
 def test_healthy_installation_is_green_and_writes_metrics(site) -> None:  # type: ignore[no-untyped-def]
     tmp, url, engine, port = site
     backups = tmp / "backups"
-    verify_set(write_set(engine, backups))
+    verify_set(write_set(engine, backups, key=b"backup-key"), b"backup-key")
     good_cert = cert(tmp, 400)
     with LeaderLease(engine, "monitor", "host-a:1") as lease:
         assert lease.try_acquire()
@@ -128,7 +128,7 @@ def test_healthy_installation_is_green_and_writes_metrics(site) -> None:  # type
 def test_broken_installation_fails_naming_each_problem(site) -> None:  # type: ignore[no-untyped-def]
     tmp, url, engine, _port = site
     backups = tmp / "backups"
-    write_set(engine, backups, now=datetime.now(UTC) - timedelta(days=2))
+    write_set(engine, backups, now=datetime.now(UTC) - timedelta(days=2), key=b"backup-key")
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
     dead_port = closed.getsockname()[1]

@@ -109,3 +109,10 @@ def test_every_exercise_command_runs_as_written(tmp_path: Path) -> None:
     [before] = json.loads((action[0] / "action-before.json").read_text())
     [after] = json.loads((action[0] / "action-after.json").read_text())
     assert after["measured"] < before["measured"] - 5.0, (before["measured"], after["measured"])
+
+
+def test_every_page_is_in_the_navigation() -> None:
+    text = (REPO / "mkdocs.yml").read_text()
+    listed = set(re.findall(r":\s*([\w-]+\.md)\s*$", text, re.M))
+    pages = {re.sub(r"\.(fr|en)\.md$", ".md", p.name) for p in DOCS.glob("*.md")}
+    assert pages - listed == set(), f"pages outside the MkDocs navigation: {pages - listed}"

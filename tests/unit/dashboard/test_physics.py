@@ -92,3 +92,50 @@ def test_ageing_doubles_every_six_kelvin():
     assert a98.rate_now == pytest.approx(1.0)
     assert a104.loss_days == pytest.approx(2 * a98.loss_days)
     assert a98.loss_days == pytest.approx(60 / 1440)
+
+
+@pytest.mark.parametrize("method", ["iec", "ieee"])
+def test_the_state_follows_the_measured_temperatures(recent, method):
+    d = physics.drivers(recent, SAMPLE_SPEC)
+    from thermowatch.thermal import simulate
+
+    state = simulate(SAMPLE_SPEC, pd.Series(d.load_pu, index=d.index), d.ambient_c,
+                     initial="steady", method=method, hold_gaps=True).final_state  # fmt: skip
+    moved = physics.measured_state(state, 70.0, 95.0, 25.0)
+    # zero minutes at the present load: the temperatures are the measured ones
+    now = physics.what_if(SAMPLE_SPEC, moved, 25.0, float(d.load_pu[-1]), 0.05)
+    assert now.top_oil_c[0] == pytest.approx(70.0, abs=1e-6)
+    assert now.hot_spot_c[0] == pytest.approx(95.0, abs=1e-6)
+    only_oil = physics.measured_state(state, 70.0, None, 25.0)
+    before = physics.what_if(SAMPLE_SPEC, state, 25.0, 1.0, 0.05)
+    after = physics.what_if(SAMPLE_SPEC, only_oil, 25.0, 1.0, 0.05)
+    assert after.top_oil_c[0] == pytest.approx(70.0, abs=1e-6)  # gradient kept
+    gradient = before.hot_spot_c[0] - before.top_oil_c[0]
+    assert after.hot_spot_c[0] - after.top_oil_c[0] == pytest.approx(gradient, abs=1e-6)
+
+
+def test_past_a_limit_no_overload_is_permissible(recent):
+    _, state = _state(recent)
+    hot = physics.measured_state(state, 90.0, 140.0, 25.0)  # 140 °C hot spot, as seen on site
+    cap = physics.capability(SAMPLE_SPEC, hot, 25.0)
+    assert [v for _, v in cap] == [0.0, 0.0, 0.0]
+    assert physics.past_limits(90.0, 140.0) == {"hot_spot": NORMAL_CYCLIC.hot_spot_c}
+    assert physics.past_limits(60.0, 80.0) is None
+    # from the simulated (cooler) state the same transformer would have been offered a margin
+    assert physics.capability(SAMPLE_SPEC, state, 25.0)[0][1] > 0.5
+
+
+def test_a_short_history_forecast_holds_the_present_load_without_a_jump(recent):
+    # two hours of history: a light load two hours ago, a heavy one now
+    short = recent.iloc[-12:].copy()
+    d = physics.drivers(short, SAMPLE_SPEC)
+    load = np.linspace(0.5, 1.2, len(d.index))
+    d = physics.Drivers(d.index, load, np.full(len(load), 20.0), None, None, True)
+    state = physics.replay(SAMPLE_SPEC, d).final_state
+    f = physics.forecast_24h(SAMPLE_SPEC, d, state, "top_oil_temperature", None, None)
+    # until the known 2 h come round (22 h ahead) the curve is smooth: no flat line at the
+    # oldest reading's load, then a cliff
+    steps = np.abs(np.diff(f.value[: 22 * 6]))
+    assert steps.max() < 3.0
+    # held at 1.2 pu the oil keeps warming for most of the day (not held at the old 0.5 pu)
+    assert f.value[120] > f.value[0] + 5

@@ -1,7 +1,7 @@
 """one stored state per transformer; alarm shelving; CRITIQUE raise timer
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-07 02:00:00
 
 ``transformer_state`` is what the live pipeline computed for each transformer's newest reading
@@ -19,7 +19,7 @@ from alembic import op
 import thermowatch.store.types
 
 revision: str = "0013"
-down_revision: str | None = "0012"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,29 @@
+"""README's command table: one row per top-level command, and every command has its row."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+
+from thermowatch.cli import app
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+ROW = re.compile(r"^\| `thermowatch ([a-z-]+)")
+#: Commands documented inside another command's row.
+SHARED_ROWS = {"scheduler": "jobs", "worker": "jobs"}
+
+
+def _rows() -> list[str]:
+    return [m.group(1) for line in README.read_text(encoding="utf-8").splitlines()
+            if (m := ROW.match(line))]  # fmt: skip
+
+
+def test_each_command_has_one_row():
+    rows = _rows()
+    first_words = [r for r in rows if r != "model" and r != "db"]
+    assert len(first_words) == len(set(first_words)), sorted(first_words)
+    commands = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    missing = {c for c in commands if SHARED_ROWS.get(c, c) not in rows}
+    assert not missing, f"README's command table lacks {sorted(missing)}"
