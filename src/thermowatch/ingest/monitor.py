@@ -282,9 +282,14 @@ class Monitor:
         for event in events:
             self._remember(event)
         many = getattr(self.on_prediction, "many", None)
+        batched = False
         if many is not None and len(events) > 1:  # the whole cycle in one transaction
-            await self._call(lambda evs: asyncio.to_thread(many, evs), events)
-        else:
+            try:
+                await asyncio.to_thread(many, events)
+                batched = True
+            except Exception:  # one transformer's failure must not hide the others' alarms
+                log.exception("alert hook failed on a cycle of %d events; one by one", len(events))
+        if not batched:
             for event in events:
                 await self._call_hook(event)
         source_down = getattr(self.on_prediction, "source_down", None)

@@ -140,3 +140,34 @@ def test_no_traceback_for_configured_transformers_before_their_first_data(
         active = asyncio.run(scenario())
     assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
     assert {a.transformer_id for a in active} >= {"T1", "T2"}  # the stale-data alert was raised
+
+
+def test_one_transformer_failing_in_the_alert_hook_does_not_hide_the_others(
+    tmp_path: Path,
+) -> None:
+    seen: list[str] = []
+
+    def hook(event) -> None:
+        if event.transformer_id == "T2":
+            raise RuntimeError("alert rule bug for T2")
+        seen.append(event.transformer_id)
+
+    def many(events) -> None:  # one transaction, as the alert engine's: all or nothing
+        done: list[str] = []
+        for e in events:
+            if e.transformer_id == "T2":
+                raise RuntimeError("alert rule bug for T2")
+            done.append(e.transformer_id)
+        seen.extend(done)
+
+    hook.many = many  # type: ignore[attr-defined]
+
+    async def scenario() -> None:
+        monitor, hub = fake_monitor(tmp_path, config(tmp_path, ["T1", "T2"]), on_prediction=hook)
+        await monitor.start()
+        hub.pending = {t: [Sample(T0, _values(), "f")] for t in ("T2", "T1")}
+        await monitor.run_cycle(["T1", "T2"], T0)
+        await monitor.shutdown()
+
+    asyncio.run(scenario())
+    assert "T1" in seen
