@@ -11,6 +11,7 @@ here, so a channel that is down never blocks ingestion.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -52,8 +53,14 @@ MODEL_DEGRADATION = "model_degradation"
 FORECAST_CROSSING = "forecast_crossing"
 RESIDUAL_DRIFT = "residual_drift"
 ACTION_FAILED = "action_failed"  # a field write (OPC UA, Modbus) of an action failed
+CLOCK_JUMP = "clock_jump"  # a source's clock stepped back: data time was re-based on it
 KINDS = (PREDICTED, MEASURED, ANOMALY, STALE, MODEL_DEGRADATION, FORECAST_CROSSING,
-         RESIDUAL_DRIFT, ACTION_FAILED)  # fmt: skip
+         RESIDUAL_DRIFT, ACTION_FAILED, CLOCK_JUMP)  # fmt: skip
+#: A reading older than the newest evaluated by more than this is a clock step back (the live
+#: path's allowed future skew: within it, readings are merely out of order).
+CLOCK_JUMP_AFTER = timedelta(minutes=5)
+
+log = logging.getLogger("thermowatch.alerts")
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,8 @@ class AlertEngine:
         self._samples: dict[tuple[str, str], deque[tuple[datetime, float]]] = {}
         self._forecast: Any = None  # the event being evaluated, for times to threshold
         self._known: set[str] = set()
+        # Per transformer, the last reading older than the newest evaluated (one per transformer)
+        self._behind: dict[str, datetime] = {}
         audit_phase(db, config.phase, actor)
 
     # --- public API -------------------------------------------------------------------------
@@ -172,6 +181,7 @@ class AlertEngine:
         """Feed many pipeline events (a monitor cycle) in one transaction, in their order."""
         out: list[AlertEvent] = []
         todo = [e for e in events if e.predicted_c is not None or e.measured_c is not None]
+        todo.sort(key=lambda e: (e.transformer_id, e.ts))  # data time, per transformer
         if not todo:
             return out
         proposals: list[AlertEvent] = []
@@ -295,22 +305,61 @@ class AlertEngine:
         signals: list[tuple[str, float, Thresholds, Hysteresis]],
         states: dict[str, AlertState], changed: dict[str, AlertState],
     ) -> list[AlertEvent]:  # fmt: skip
-        """Advance the signals' trackers by one instant; record the transitions."""
+        """Advance the signals' trackers by one instant; record the transitions.
+
+        Data time: an instant older than the newest evaluated is still evaluated, its trackers
+        re-based on it (durations kept, :func:`_rebase`) so that a reading stamped ahead or a
+        clock stepping back never hides the readings after it; a step back beyond
+        :data:`CLOCK_JUMP_AFTER` is logged and raises ``clock_jump``.
+        """
         events: list[AlertEvent] = []
+        newest = max((st.last_ts for k, st in states.items() if k != CLOCK_JUMP and st.last_ts),
+                     default=None)  # fmt: skip
+        behind = self._behind.pop(tid, None)
+        # A second older reading after an older one: the source's clock runs behind (re-base);
+        # a single one (a late or re-sent message) is evaluated at the newest instant.
+        rebase = newest is not None and ts < newest and behind is not None and behind < ts
+        if newest is not None and ts < newest:
+            self._behind[tid] = ts
+        signals = signals + self._clock_signal(tid, ts, newest if rebase else None, states)
         for kind, value, th, h in signals:
             tracker = _tracker(states.get(kind) or AlertState(), h)
+            at = ts
+            if tracker._last_ts is not None and ts < tracker._last_ts:
+                if rebase:
+                    _rebase(tracker, ts)
+                else:
+                    at = tracker._last_ts
             samples = self._samples.setdefault((tid, kind), deque())
             samples.append((ts, value))
             while samples and ts - samples[0][0] > self.config.trend_window:
                 samples.popleft()
             before = tracker.level
-            after = tracker.update(ts, value, th)
+            after = tracker.update(at, value, th)
             states[kind] = changed[kind] = _state(tracker)
             if after != before:
                 events += self._transition(
                     conn, tid, kind, before, after, ts, value, th, trend_k_per_h(samples)
                 )
         return events
+
+    def _clock_signal(
+        self, tid: str, ts: datetime, newest: datetime | None, states: dict[str, AlertState]
+    ) -> list[tuple[str, float, Thresholds, Hysteresis]]:
+        """The ``clock_jump`` signal [min stepped back] when the clock stepped back from
+        ``newest`` (``None``: it did not) beyond :data:`CLOCK_JUMP_AFTER`, or while its alert
+        is open (to clear it); else none."""
+        back = newest - ts if newest is not None and ts < newest else timedelta(0)
+        jump = states.get(CLOCK_JUMP)
+        if back <= CLOCK_JUMP_AFTER and (jump is None or jump.level == Level.NORMAL.name):
+            return []
+        if back > CLOCK_JUMP_AFTER:
+            log.warning("%s: clock stepped back %s (reading at %s after one at %s): data time "
+                        "re-based, alarms still evaluated", tid, back, ts.isoformat(),
+                        newest.isoformat())  # type: ignore[union-attr]  # fmt: skip
+        limit = CLOCK_JUMP_AFTER / timedelta(minutes=1)
+        return [(CLOCK_JUMP, back / timedelta(minutes=1), Thresholds(limit, math.inf, "clock"),
+                 Hysteresis(0.0, timedelta(0), self.config.hysteresis.clear_after))]  # fmt: skip
 
     def _states(self, conn: Connection, tid: str) -> dict[str, AlertState]:
         """Lock and read the transformer's signal states; seed missing ones from open alerts
@@ -409,6 +458,16 @@ def _tracker(state: AlertState, h: Hysteresis) -> LevelTracker:
     t._up_target = Level[state.up_target] if state.up_target else Level.NORMAL
     t._down_target = Level[state.down_target] if state.down_target else Level.NORMAL
     return t
+
+
+def _rebase(t: LevelTracker, ts: datetime) -> None:
+    """Move a tracker's data time back to ``ts`` (a reading older than its newest), keeping how
+    long each condition has lasted: the reading is then evaluated, not ignored."""
+    shift = ts - t._last_ts  # type: ignore[operator]
+    t._last_ts = ts
+    t._up_since = t._up_since + shift if t._up_since else None
+    t._down_since = t._down_since + shift if t._down_since else None
+    t._crit_since = t._crit_since + shift if t._crit_since else None
 
 
 def _state(t: LevelTracker) -> AlertState:

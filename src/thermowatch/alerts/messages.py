@@ -56,7 +56,7 @@ def render(
 ) -> tuple[str, str]:
     """``(subject, body)`` of the message for ``event`` (raised, resolved, escalated)."""
     qty = t(f"quantity.{facts.kind}", lang) if f"quantity.{facts.kind}" in TEXTS else facts.kind
-    unit = {"anomaly": " K", "stale_data": " min", "residual_drift": " K",
+    unit = {"anomaly": " K", "stale_data": " min", "clock_jump": " min", "residual_drift": " K",
             "model_degradation": "", "action_failed": ""}.get(facts.kind, " °C")  # fmt: skip
     value = number(facts.value, lang) + unit
     if event == "raised" and facts.kind == "forecast_crossing" and facts.eta_at is not None:

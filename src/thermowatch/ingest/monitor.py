@@ -160,8 +160,11 @@ class Monitor:
 
         from thermowatch.store import readings
 
-        try:
-            return readings.recent_readings(self.engine, t.id, hours=minutes / 60.0)
+        end = datetime.now(UTC) + timedelta(microseconds=1)
+        try:  # GOOD values only: a flagged value never reaches the physics or a model
+            return readings.readings_frame(
+                self.engine, t.id, end - timedelta(minutes=minutes), end, good_only=True
+            )
         except Exception as exc:  # database away at start: begin without history
             log.warning("%s: no history from the store (%s)", t.id, exc)
             return pd.DataFrame()
@@ -284,9 +287,14 @@ class Monitor:
         for event in events:
             self._remember(event)
         many = getattr(self.on_prediction, "many", None)
+        batched = False
         if many is not None and len(events) > 1:  # the whole cycle in one transaction
-            await self._call(lambda evs: asyncio.to_thread(many, evs), events)
-        else:
+            try:
+                await asyncio.to_thread(many, events)
+                batched = True
+            except Exception:  # one transformer's failure must not hide the others' alarms
+                log.exception("alert hook failed on a cycle of %d events; one by one", len(events))
+        if not batched:
             for event in events:
                 await self._call_hook(event)
         source_down = getattr(self.on_prediction, "source_down", None)

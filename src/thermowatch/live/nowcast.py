@@ -16,6 +16,8 @@ measured temperature rises above what the load and the ambient explain.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -112,6 +114,10 @@ class IecEstimator:
         self.model_id = f"iec60076-7:{spec.cooling}"
         self.state: ThermalState | None = None
         self.last: tuple[pd.Timestamp, float, float] | None = None
+        # (instant, load [pu], ambient [°C]) of the last 6 oil time constants, in time order:
+        # the thermal history a late reading is predicted from.
+        self.keep = pd.Timedelta(minutes=6.0 * spec.tau_oil_min)
+        self.inputs: list[tuple[pd.Timestamp, float, float]] = []
 
     def _load_pu(self, current: float) -> float:
         rated = self.spec.rated_current_a
@@ -126,9 +132,18 @@ class IecEstimator:
         if len(frame) < 2:
             return
         load = pd.Series(self._load_pu(1.0) * frame[self.load].to_numpy(), index=frame.index)
-        result = simulate(self.spec, load, frame[self.ambient].to_numpy(), initial="steady")
+        try:
+            result = simulate(self.spec, load, frame[self.ambient].to_numpy(), initial="steady")
+        except InputError:  # a history the physics refuses: start at the next reading instead
+            return
         self.state = result.final_state
         self.last = (frame.index[-1], float(load.iloc[-1]), float(frame[self.ambient].iloc[-1]))
+        amb = frame[self.ambient].to_numpy(dtype=float)
+        self.inputs = [
+            (pd.Timestamp(t), float(x), float(a))
+            for t, x, a in zip(frame.index, load.to_numpy(dtype=float), amb, strict=True)
+            if t > frame.index[-1] - self.keep
+        ]
 
     def step(self, ts: datetime, values: dict[str, float]) -> Estimate:
         """Advance the model to ``ts`` with the snapshot's load and ambient."""
@@ -141,12 +156,7 @@ class IecEstimator:
         if load_pu is None or ambient is None:
             raise InputError(f"IEC model needs {self.load!r} and {self.ambient!r}")
         if prev is not None and now < prev[0]:
-            # Out of order: answered in steady state; the running state stays where it is.
-            result = simulate(self.spec, np.array([load_pu]), ambient, 1.0, initial="steady")
-            temps = result.top_oil_c if self.oil else result.hot_spot_c
-            return Estimate(
-                float(np.asarray(temps)[0]), None, None, self.model_id, self.basis, True
-            )
+            return self._late(now, load_pu, ambient)
         steady = self.state is None or prev is None or now <= prev[0]
         if steady:
             result = simulate(self.spec, np.array([load_pu]), ambient, 1.0, initial="steady")
@@ -164,9 +174,40 @@ class IecEstimator:
             idx = 1
         self.state = result.final_state
         self.last = (now, load_pu, ambient)
+        self._remember(now, load_pu, ambient)
         temps = result.top_oil_c if self.oil else result.hot_spot_c
         return Estimate(
             float(np.asarray(temps)[idx]), None, None, self.model_id, self.basis, steady
+        )
+
+    def _remember(self, at: pd.Timestamp, load_pu: float, ambient: float) -> None:
+        """Keep an input in time order (a late one too), for ``keep`` before the newest."""
+        i = bisect.bisect_left(self.inputs, at, key=lambda r: r[0])
+        if i < len(self.inputs) and self.inputs[i][0] == at:
+            self.inputs[i] = (at, load_pu, ambient)
+        else:
+            self.inputs.insert(i, (at, load_pu, ambient))
+        horizon = self.inputs[-1][0] - self.keep
+        while self.inputs and self.inputs[0][0] <= horizon:
+            self.inputs.pop(0)
+
+    def _late(self, at: pd.Timestamp, load_pu: float, ambient: float) -> Estimate:
+        """A reading older than the newest one: predicted from the inputs before it (steady
+        state at the first of them), whatever order they arrived in; the running state (the
+        newest) is left as it is."""
+        self._remember(at, load_pu, ambient)
+        rows = [r for r in self.inputs if r[0] <= at]
+        if not rows or rows[-1][0] != at:  # older than the history kept: itself alone
+            rows = [(at, load_pu, ambient)]
+        steps = np.array([0.0] + [(b[0] - a[0]).total_seconds() / 60.0
+                                  for a, b in itertools.pairwise(rows)])  # fmt: skip
+        result = simulate(
+            self.spec, np.array([r[1] for r in rows]), np.array([r[2] for r in rows]), steps,
+            initial="steady",
+        )  # fmt: skip
+        temps = np.asarray(result.top_oil_c if self.oil else result.hot_spot_c)
+        return Estimate(
+            float(temps[-1]), None, None, self.model_id, self.basis, assumed_steady=len(rows) < 2
         )
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from prometheus_client import Counter
 
 from thermowatch.data import quantities as q
 from thermowatch.errors import InputError
@@ -53,6 +54,16 @@ from thermowatch.thermal import TransformerSpec
 
 log = logging.getLogger("thermowatch.live")
 _EPS = timedelta(microseconds=1)
+#: Verdict of a snapshot whose predict/forecast step failed (its readings are kept as validated).
+FAILED = "FAILED"
+#: Warning of a snapshot older than the newest one this pipeline fed (predicted from the
+#: readings before it; it never replaces the newer state).
+LATE = "late reading: predicted from the readings before it"
+FAILURES = Counter(
+    "thermowatch_live_failures_total",
+    "Snapshots whose prediction failed; caught at their transformer, stored as a FAILED issue",
+)
+ISSUES = Counter("thermowatch_live_values_total", "Live values by verdict", ["verdict"])
 
 #: The alert hook: one call per event; what it returns is the caller's business.
 AlertHook = Callable[["PredictionEvent"], Any]
@@ -363,7 +374,10 @@ class Pipeline:
         events: list[PredictionEvent] = []
         if self.shared_store:
             for tid in sorted({s.transformer_id for s in snapshots}):
-                self._catch_up(tid)
+                try:
+                    self._catch_up(tid)
+                except Exception as exc:  # its snapshots fail on their own below
+                    log.warning("%s: history not caught up (%s)", tid, exc)
         accepted = []
         for snap in snapshots:
             reason = v.check_time(snap.ts, now, self.settings.max_future_skew)
@@ -376,26 +390,40 @@ class Pipeline:
                 continue
             accepted.append(dataclasses.replace(snap, ts=v.to_utc(snap.ts)))
         for snap in sorted(accepted, key=lambda s: (s.ts, s.transformer_id)):
-            events.append(self._one(snap, batch, received))
+            marks = {k: len(rows) for k, rows in batch.items()}
+            try:
+                events.append(self._one(snap, batch, received))
+            except Exception as exc:  # one transformer's failure is its own: the rest go on
+                for k, n in marks.items():
+                    del batch[k][n:]
+                event = self._failed(snap, batch, received, exc)
+                if event is not None:
+                    events.append(event)
         from thermowatch.jobs.trials import predict_in_shadow  # challengers: stored, never alert
 
         predict_in_shadow(self, batch, now)
         return batch, events
 
-    def _one(
-        self, snap: Snapshot, batch: dict[str, list[list[Any]]], received: int
-    ) -> PredictionEvent:
-        st = self.state(snap.transformer_id)
-        p = st.profile
-        tid, us = p.transformer_id, to_micros(snap.ts)
-        quantities = p.predictor.metadata.get("quantities", {}) if p.predictor is not None else {}
+    def _validated(
+        self,
+        snap: Snapshot,
+        batch: dict[str, list[list[Any]]],
+        received: int,
+        event: PredictionEvent,
+        stale: v.StaleTracker | None,
+        quantities: Mapping[str, str],
+    ) -> dict[str, float]:
+        """Validate every value of ``snap`` (:func:`~.validate.check_value`, the one check of
+        every protocol and HTTP), add its readings and issues to ``batch``: its GOOD values."""
+        tid, us = snap.transformer_id, to_micros(snap.ts)
         good: dict[str, float] = {}
-        event = PredictionEvent(tid, snap.ts, p.thresholds, residual_sigma_k=p.residual_sigma_k)
         for var, raw in snap.values.items():
             verdict = v.with_source_quality(
-                v.check_value(var, raw, v.quantity_of(var, quantities)), snap.quality.get(var)
+                v.check_value(str(var), raw, v.quantity_of(str(var), quantities)),
+                snap.quality.get(var),
             )
-            verdict = st.stale.check(verdict, snap.ts)
+            verdict = stale.check(verdict, snap.ts) if stale is not None else verdict
+            ISSUES.labels(verdict.verdict).inc()
             if verdict.verdict != v.REJECTED:
                 quality = v.QUALITY_CODE[verdict.verdict]
                 batch["readings"].append([tid, us, var, verdict.value, quality, snap.source])
@@ -407,10 +435,50 @@ class Pipeline:
                     [tid, us, var, str(verdict.raw), verdict.verdict, verdict.reason, snap.source,
                      received]
                 )  # fmt: skip
+        return good
+
+    def _failed(
+        self, snap: Snapshot, batch: dict[str, list[list[Any]]], received: int, exc: Exception
+    ) -> PredictionEvent | None:
+        """What is kept of a snapshot whose prediction failed: its validated readings, a
+        ``FAILED`` issue naming the cause, and an event with the measured value only (its
+        alarms still fire); ``None`` when even its thresholds are unknown."""
+        reason = f"not predicted: {type(exc).__name__}: {exc}"[:1000]
+        log.warning("%s at %s: %s", snap.transformer_id, snap.ts.isoformat(), reason)
+        FAILURES.inc()
+        st = self._states.get(snap.transformer_id)
+        profile = st.profile if st is not None else None
+        if profile is None:
+            with contextlib.suppress(Exception):
+                profile = self.profile_of(snap.transformer_id)
+        batch["issues"].append(
+            [snap.transformer_id, to_micros(snap.ts), "*", None, FAILED, reason, snap.source,
+             received]
+        )  # fmt: skip
+        if profile is None:  # an unknown transformer: only the refusal is stored
+            return None
+        event = PredictionEvent(snap.transformer_id, snap.ts, profile.thresholds, reason=reason)
+        good = self._validated(snap, batch, received, event, None, {})
+        if profile.target is not None:
+            event.measured_c = good.get(profile.target)
+        return event
+
+    def _one(
+        self, snap: Snapshot, batch: dict[str, list[list[Any]]], received: int
+    ) -> PredictionEvent:
+        st = self.state(snap.transformer_id)
+        p = st.profile
+        tid, us = p.transformer_id, to_micros(snap.ts)
+        quantities = p.predictor.metadata.get("quantities", {}) if p.predictor is not None else {}
+        event = PredictionEvent(tid, snap.ts, p.thresholds, residual_sigma_k=p.residual_sigma_k)
+        good = self._validated(snap, batch, received, event, st.stale, quantities)
         if p.target is not None:
             event.measured_c = good.get(p.target)
         self._predict(st, snap, good, event)
-        if st.fed_until is None or snap.ts > st.fed_until:
+        late = st.fed_until is not None and snap.ts < st.fed_until
+        if late:  # stored with its prediction; never the newest state nor a forecast issue
+            event.warnings.append(LATE)
+        else:
             st.fed_until = snap.ts
         batch.setdefault("states", []).append(event.state_row())
         if event.predicted_c is not None:
@@ -418,7 +486,8 @@ class Pipeline:
                 [tid, us, event.model_id, event.predicted_c, event.lower_c, event.upper_c,
                  event.level, event.measured_c, event.measured_level]
             )  # fmt: skip
-            for t, value in event.forecast if self._forecast_due(st, snap.ts, event) else ():
+            due = not late and self._forecast_due(st, snap.ts, event)
+            for t, value in event.forecast if due else ():
                 batch["forecasts"].append(
                     [
                         tid,

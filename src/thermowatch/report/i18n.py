@@ -939,6 +939,10 @@ ALERT_TEXTS: dict[str, dict[str, str]] = {
         "fr": "âge de la dernière mesure (min)",
         "en": "age of the latest reading (min)",
     },
+    "quantity.clock_jump": {
+        "fr": "recul de l'horloge de la source (min)",
+        "en": "step back of the source's clock (min)",
+    },
     # The action to take, per kind and level: what the operator on shift does next.
     "action.temperature.ALERTE": {
         "fr": "surveiller la charge, vérifier le refroidissement (ventilateurs, pompes) et "
@@ -1001,6 +1005,12 @@ ALERT_TEXTS: dict[str, dict[str, str]] = {
         "automate, réseau, source SCADA).",
         "en": "monitoring is blind: check the acquisition chain (sensor, PLC, network, SCADA "
         "source).",
+    },
+    "action.clock_jump.ALERTE": {
+        "fr": "l'horloge de la source a reculé : vérifier sa synchronisation (NTP, automate) ; "
+        "les alarmes restent évaluées sur les mesures reçues.",
+        "en": "the source's clock stepped back: check its time synchronisation (NTP, PLC); "
+        "alarms are still evaluated on the readings received.",
     },
     "action.resolved": {
         "fr": "retour à la normale, aucune action requise.",

@@ -42,7 +42,12 @@ def recent_history(engine, transformer_id: str, predictor, end: datetime | None 
     meta = predictor.metadata
     minutes = float(meta.get("forecast_history_minutes", meta.get("history_minutes", 1440.0)))
     frame = store_readings.readings_frame(
-        engine, transformer_id, end - timedelta(minutes=minutes), end, variables=variables
+        engine,
+        transformer_id,
+        end - timedelta(minutes=minutes),
+        end,
+        variables=variables,
+        good_only=True,  # a flagged value never reaches a model
     )
     if predictor.target not in frame.columns or frame[predictor.target].notna().sum() < 2:
         raise InputError(
