@@ -160,11 +160,8 @@ class Monitor:
 
         from thermowatch.store import readings
 
-        end = datetime.now(UTC) + timedelta(microseconds=1)
         try:  # GOOD values only: a flagged value never reaches the physics or a model
-            return readings.readings_frame(
-                self.engine, t.id, end - timedelta(minutes=minutes), end, good_only=True
-            )
+            return readings.recent_readings(self.engine, t.id, minutes / 60.0, good_only=True)
         except Exception as exc:  # database away at start: begin without history
             log.warning("%s: no history from the store (%s)", t.id, exc)
             return pd.DataFrame()

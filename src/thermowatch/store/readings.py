@@ -454,11 +454,18 @@ def _pivot(rows: Sequence[Any], variables: Sequence[str] | None) -> pd.DataFrame
 
 
 def recent_readings(
-    engine: Engine, transformer_id: str, hours: float = 24, now: datetime | None = None
+    engine: Engine,
+    transformer_id: str,
+    hours: float = 24,
+    now: datetime | None = None,
+    good_only: bool = False,
 ) -> pd.DataFrame:
-    """The last ``hours`` hours of one transformer's readings (wide, see :func:`readings_frame`)."""
+    """The last ``hours`` hours of one transformer's readings (wide, see :func:`readings_frame`;
+    ``good_only``: flagged values left out)."""
     end = now or datetime.now(UTC)
-    return readings_frame(engine, transformer_id, end - timedelta(hours=hours), end + _EPS)
+    return readings_frame(
+        engine, transformer_id, end - timedelta(hours=hours), end + _EPS, good_only=good_only
+    )
 
 
 def training_readings(

@@ -60,8 +60,8 @@ def test_champion_predicts_with_history_from_the_store(
         import thermowatch.store.readings as readings_mod
 
         real = readings_mod.recent_readings
-        readings_mod.recent_readings = lambda e, t, hours=24, now=None: real(  # type: ignore[assignment]
-            e, t, hours, future.index[0] - timedelta(minutes=1)
+        readings_mod.recent_readings = lambda e, t, hours=24, now=None, **kw: real(  # type: ignore[assignment]
+            e, t, hours, future.index[0] - timedelta(minutes=1), **kw
         )
         try:
             await monitor.start()
