@@ -272,11 +272,20 @@ def batch_predict(
         days = None if times is None else times.day_of_year.to_numpy() + hours / 24.0
         at_ns = None if times is None else nanoseconds(times)
         predicted = served.fast.predict(x, hours, days, at_ns)
+    distance = np.zeros(len(x))
+    if predictor.domain is not None:
+        frame = pd.DataFrame(x, columns=list(predictor.variables), index=times)
+        distance = predictor.domain.distance(frame)
+        if not series and times is not None:
+            # Outside the trained domain the frame path lets the physics lead, as for one
+            # reading (predict_one): the fast path knows no domain.
+            for i in np.flatnonzero(distance > 0):
+                predicted[i] = predictor.predict_frame(frame.iloc[[i]])["predicted"].iloc[-1]
     # Hotter than physics allows: at the bound, hence CRITIQUE (q.bounded_prediction's rule).
     high = q.physical_range(served.target_quantity)[1]
     hot = predicted > high
     predicted = np.where(hot, high, predicted)
-    half = np.where(hot, 0.0, predictor.half_width_k)
+    half = np.where(hot, 0.0, predictor.half_width_k * (1.0 + distance))
     return {
         "predicted": predicted,
         "lower": predicted - half,
