@@ -41,9 +41,25 @@ Its three roles, each chosen on validation by the written rule of
     model in one pass, the same numbers; a forecaster serves it with
     ``forecast_windows(past, features, normal)`` (many origins in one product).
 
-Adding a model type: a class with ``name``, ``role``, ``parameters``, ``describe()``,
-``to_dict()`` and ``from_dict()`` (JSON numbers only) in a file here, and one line in
-:data:`REGISTRY`.
+Adding a model type: a class in a file here, and one line in :data:`REGISTRY`. Training
+(:func:`thermowatch.learn.train.train`) asks the registry and never names a model; each type
+declares
+
+* ``name`` and ``roles``: ``{role: "candidate" | "reference"}`` for the roles ``"normal"``,
+  ``"nowcast"`` and ``"forecast"``: a candidate enters the role's choice (``servable`` False
+  and ``why_not``: scored for comparison, never served), a reference is scored beside them;
+* ``grid``: its hyper-parameter grid (``{"penalty": (...), ...}``), searched on validation by
+  its own ``fit``; ``nests``: the candidates it contains as a special case (the rule then lets
+  the lower error win); optionally ``enabled(options)`` (fitted only when it returns True);
+* the hooks of its roles, reading one :class:`~thermowatch.learn.training_data.TrainingData`:
+  normal ``fit_normal(data)``, ``predict_normal(data)`` (a servable one also ``refit_on`` and
+  ``predict_part`` for the rolling-origin folds); nowcast ``fit_nowcast(data, normal)``,
+  ``predict_nowcast`` and ``score_nowcast``; forecast ``for_horizon(data, horizon, longest)``
+  then ``fit``/``forecast`` (:class:`~.forecast.DirectForecast`), or ``combines`` (names of two
+  fitted members, blended with a weight from ``grid["weight"]``); a forecast reference
+  ``forecast_reference(y, origins, horizon)``;
+* to be served: ``parameters``, ``describe()``, ``to_dict()`` and ``from_dict()`` (JSON
+  numbers only).
 """
 
 from __future__ import annotations
@@ -51,7 +67,9 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from thermowatch.errors import InputError
-from thermowatch.learn.models.forecast import DirectForecast, EnsembleForecast, NLinearForecast
+from thermowatch.learn.models.boosting import GradientBoosting
+from thermowatch.learn.models.ensemble import EnsembleForecast
+from thermowatch.learn.models.forecast import DirectForecast, NLinearForecast
 from thermowatch.learn.models.normal import BaselineLinear, MonotonePlain, MonotoneThermal
 from thermowatch.learn.models.nowcast import NowcastRidge, Persistence
 from thermowatch.learn.models.pooled import PooledForecast
@@ -71,23 +89,70 @@ class Model(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
+#: Every model type by name, in the order training fits and reports them.
 REGISTRY: dict[str, Any] = {
     BaselineLinear.name: BaselineLinear,
     MonotoneThermal.name: MonotoneThermal,
     MonotonePlain.name: MonotonePlain,
     NowcastRidge.name: NowcastRidge,
     Persistence.name: Persistence,
-    DirectForecast.name: DirectForecast,
+    GradientBoosting.name: GradientBoosting,
     NLinearForecast.name: NLinearForecast,
+    DirectForecast.name: DirectForecast,
     PooledForecast.name: PooledForecast,
     EnsembleForecast.name: EnsembleForecast,
 }
+ROLES = ("normal", "nowcast", "forecast")
+
+
+def members(role: str, kind: str, options: Any = None) -> list[Any]:
+    """The registered model types that take part in ``role`` as ``kind``.
+
+    Parameters
+    ----------
+    role : str
+        ``"normal"``, ``"nowcast"`` or ``"forecast"``.
+    kind : str
+        ``"candidate"`` (enters the role's choice) or ``"reference"`` (scored beside).
+    options : TrainOptions, optional
+        The run's options: a type whose ``enabled(options)`` is False is left out.
+
+    Returns
+    -------
+    list of type
+        The model classes, in registry order.
+    """
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    out = []
+    for cls in REGISTRY.values():
+        if getattr(cls, "roles", {}).get(role) != kind:
+            continue
+        enabled = getattr(cls, "enabled", None)
+        if options is None or enabled is None or enabled(options):
+            out.append(cls)
+    return out
+
+
+def candidates(role: str, options: Any = None) -> list[Any]:
+    """:func:`members` of ``role`` that enter its choice."""
+    return members(role, "candidate", options)
+
+
+def references(role: str, options: Any = None) -> list[Any]:
+    """:func:`members` of ``role`` scored beside its candidates (never chosen)."""
+    return members(role, "reference", options)
+
+
+def original(role: str) -> Any:
+    """The type of ``role`` that declares itself the original approach (``original = True``)."""
+    return next(c for c in candidates(role) if getattr(c, "original", False))
 
 
 def model_from_dict(values: dict[str, Any]) -> Model:
     """Rebuild a model from its JSON form (``{"kind": <registry name>, ...}``)."""
     kind = values.get("kind") if isinstance(values, dict) else None
-    if kind not in REGISTRY:
+    if kind not in REGISTRY or not hasattr(REGISTRY[kind], "from_dict"):
         raise InputError(f"model.json: unknown model kind {kind!r}.")
     try:
         return REGISTRY[kind].from_dict(values)
@@ -95,4 +160,13 @@ def model_from_dict(values: dict[str, Any]) -> Model:
         raise InputError(f"model.json: the {kind} model is malformed ({exc}).") from None
 
 
-__all__ = ["REGISTRY", "Model", "model_from_dict"]
+__all__ = [
+    "REGISTRY",
+    "ROLES",
+    "Model",
+    "candidates",
+    "members",
+    "model_from_dict",
+    "original",
+    "references",
+]

@@ -12,9 +12,10 @@ not bias the forecast):
     Longer lags plus the thermal state at the origin: the gap between the normal-behaviour
     temperature and the last measured value (where the oil is heading: the normal-behaviour
     model already sums the load responses) and the hour of day (the phase of the daily cycle).
-``forecast-ensemble``
-    The mean of the two (averaging two unbiased forecasts with different errors lowers the
-    variance of the forecast).
+
+The shared code of every forecaster lives here (the time grid, windows, rolling-origin
+periods); ``forecast-pooled`` (:mod:`.pooled`) builds on ``forecast-nlinear`` and
+``forecast-ensemble`` (:mod:`.ensemble`) averages forecasters.
 
 Lags are taken on the time grid: a window that crosses a gap is not used to learn, and is
 filled from its nearest known values when forecasting live.
@@ -23,7 +24,7 @@ filled from its nearest known values when forecasting live.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -31,9 +32,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from thermowatch.errors import InputError
 
+if TYPE_CHECKING:
+    from thermowatch.learn.training_data import TrainingData
+
 MAX_TRAIN_ORIGINS = 20_000  # origins are strided beyond this: neighbours are near copies
 MAX_TRAIN_VALUES = 20_000_000  # origins × (lookback + horizon) held while fitting (memory)
 PENALTIES = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)  # ridge α per origin
+EARLIER_FOLDS = 2  # validation-length periods before validation also scored (rolling origin)
 
 
 def grid_positions(index: pd.DatetimeIndex, step: pd.Timedelta) -> np.ndarray:
@@ -67,6 +72,43 @@ def futures(grid: np.ndarray, starts: np.ndarray, horizon: int) -> np.ndarray:
     return windows(grid, np.asarray(starts, dtype=np.int64) + horizon, horizon)
 
 
+def validation_folds(
+    positions: np.ndarray, val_origins: np.ndarray, lookback: int, horizon: int
+) -> list[tuple[int, np.ndarray]]:
+    """Rolling-origin periods: the validation period and up to :data:`EARLIER_FOLDS` before it.
+
+    Parameters
+    ----------
+    positions : numpy.ndarray
+        Position of each row on the time grid [steps] (:func:`grid_positions`).
+    val_origins : numpy.ndarray
+        Forecast origins (rows) of the validation period, increasing.
+    lookback : int
+        Longest window of past values a forecaster reads [steps].
+    horizon : int
+        Forecast horizon [steps].
+
+    Returns
+    -------
+    list of (int, numpy.ndarray)
+        Per period, the grid position of its first output and its origin rows. An earlier
+        period is kept only if at least twice a lookback plus horizon of history lies before
+        it, and is scored on as many windows as validation (evenly spread).
+    """
+    first = int(positions[val_origins[0]]) + 1  # first output of the validation period
+    length = int(positions[val_origins[-1]]) + horizon + 1 - first
+    folds = [(first, np.asarray(val_origins))]
+    for k in range(1, EARLIER_FOLDS + 1):
+        start = first - k * length
+        if start - 2 * (lookback + horizon) < 0:
+            break
+        origins = np.flatnonzero((positions + 1 >= start) & (positions + horizon < start + length))
+        if len(origins) > len(val_origins):
+            origins = origins[np.linspace(0, len(origins) - 1, len(val_origins)).astype(int)]
+        folds.append((start, origins))
+    return folds
+
+
 def _hour_terms(index: pd.DatetimeIndex) -> np.ndarray:
     hours = index.hour.to_numpy() + index.minute.to_numpy() / 60.0
     angle = 2 * np.pi * hours / 24.0
@@ -79,6 +121,11 @@ class DirectForecast:
 
     name: ClassVar[str] = "forecast-direct"
     role: ClassVar[str] = "forecast"
+    #: Registry declarations: its roles, the candidates it nests, its hyper-parameter grid
+    #: (``lookback``: the longest window [steps], capped by a quarter of the training rows).
+    roles: ClassVar[dict[str, str]] = {"forecast": "candidate"}
+    nests: ClassVar[tuple[str, ...]] = ()
+    grid: ClassVar[dict[str, tuple]] = {"lookback": (720,), "penalty": PENALTIES}
     exogenous: ClassVar[bool] = True
 
     lookback: int = 336
@@ -91,6 +138,11 @@ class DirectForecast:
     coef: np.ndarray | None = None  # (inputs, H)
     intercept: np.ndarray | None = None  # (H,)
     penalty: float = 0.0
+
+    @classmethod
+    def for_horizon(cls, data: TrainingData, horizon: int, longest: int) -> DirectForecast:
+        """An unfitted candidate for ``horizon`` [steps], its lookback at most ``longest``."""
+        return cls(lookback=min(cls.grid["lookback"][0], longest), horizon=horizon)
 
     # ------------------------------------------------------------------ inputs
     def _state(self, features: pd.DataFrame | None, y, normal) -> np.ndarray | None:
@@ -279,75 +331,5 @@ class NLinearForecast(DirectForecast):
     """NLinear: the same ridge on the past target alone."""
 
     name: ClassVar[str] = "forecast-nlinear"
+    grid: ClassVar[dict[str, tuple]] = {"lookback": (336,), "penalty": PENALTIES}
     exogenous: ClassVar[bool] = False
-
-
-@dataclass
-class EnsembleForecast:
-    """The weighted mean of several forecasters' outputs (same horizon); equal weights
-    unless ``weights`` (summing to 1) are given."""
-
-    name: ClassVar[str] = "forecast-ensemble"
-    role: ClassVar[str] = "forecast"
-    members: list[DirectForecast] = field(default_factory=list)
-    weights: list[float] | None = None
-
-    @property
-    def horizon(self) -> int:
-        return self.members[0].horizon
-
-    @property
-    def lookback(self) -> int:
-        return max(m.lookback for m in self.members)
-
-    def forecast(self, *args) -> np.ndarray:
-        return np.average([m.forecast(*args) for m in self.members], axis=0, weights=self.weights)
-
-    # (batched forecasts, thermowatch issue 10)
-    def forecast_windows(self, *args) -> np.ndarray:
-        """:meth:`DirectForecast.forecast_windows` of each member, averaged."""
-        return np.average(
-            [m.forecast_windows(*args) for m in self.members], axis=0, weights=self.weights
-        )
-
-    @property
-    def parameters(self) -> int:
-        return sum(m.parameters for m in self.members)
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "role": self.role,
-            "parameters": self.parameters,
-            "members": [m.describe() for m in self.members],
-            "weights": self.weights,
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.name, "members": [m.to_dict() for m in self.members]}
-        if self.weights is not None:
-            out["weights"] = [float(w) for w in self.weights]
-        return out
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> EnsembleForecast:
-        from thermowatch.learn.models.pooled import PooledForecast  # it builds on this module
-
-        kinds = {
-            DirectForecast.name: DirectForecast,
-            NLinearForecast.name: NLinearForecast,
-            PooledForecast.name: PooledForecast,
-        }
-        members = []
-        for member in values["members"]:
-            if member.get("kind") not in kinds:
-                raise InputError(f"model.json: unknown forecast member {member.get('kind')!r}.")
-            members.append(kinds[member["kind"]].from_dict(member))
-        if not members or len({m.horizon for m in members}) != 1:
-            raise InputError("model.json: a forecast ensemble needs members of one horizon.")
-        weights = values.get("weights")
-        if weights is not None:
-            weights = [float(w) for w in weights]
-            if len(weights) != len(members) or min(weights) < 0 or abs(sum(weights) - 1) > 1e-6:
-                raise InputError("model.json: the ensemble weights must be ≥ 0 and sum to 1.")
-        return cls(members, weights)

@@ -18,8 +18,8 @@ reference every model must beat.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from thermowatch.learn.features import (
     with_drift,
 )
 from thermowatch.learn.linear import LinearModel
+
+if TYPE_CHECKING:
+    from thermowatch.learn.training_data import TrainingData
 
 CALENDAR = ("hour_sin", "hour_cos", "doy_sin", "doy_cos")
 # Ridge penalties per row of standardised features: scale-free across 1-min and 1-h data.
@@ -147,6 +150,10 @@ class MonotoneThermal:
 
     name: ClassVar[str] = "thermal-monotone"
     role: ClassVar[str] = "normal"
+    #: Registry declarations: a servable normal-behaviour candidate and its penalty grid.
+    roles: ClassVar[dict[str, str]] = {"normal": "candidate"}
+    servable: ClassVar[bool] = True
+    grid: ClassVar[dict[str, tuple]] = {"penalty": PENALTIES}
     linear: LinearModel | None = None
     positive: tuple[bool, ...] = ()
     # Overshoot off by default: every response weight non-negative, so the prediction after a
@@ -208,6 +215,32 @@ class MonotoneThermal:
                 tuple(positive),
             )
         return self
+
+    # ------------------------------------------------------------- training hooks
+    def fit_normal(self, data: TrainingData) -> MonotoneThermal:
+        """Fit on the training rows, choose the penalty on validation, refit on both."""
+        return self.fit(
+            data.physics, data.y, data.fit_rows, data.clean_val, data.spec,
+            penalties=self.grid["penalty"], refit_rows=data.refit_rows,
+        )  # fmt: skip
+
+    def predict_normal(self, data: TrainingData) -> np.ndarray:
+        """Predictions [°C] as scored: the train-only fit before test, the served one after."""
+        made = self.predict(data.physics)
+        start = data.split.test.start
+        made[:start] = self.predict_held_out(data.physics)[:start]
+        return made
+
+    def refit_on(self, data: TrainingData, rows: np.ndarray) -> MonotoneThermal:
+        """The same model (its chosen penalty) fitted on ``rows`` alone (a rolling-origin fold)."""
+        assert self.linear is not None
+        return replace(self).fit(
+            data.physics, data.y, rows, rows, data.spec, penalties=(self.linear.alpha,)
+        )
+
+    def predict_part(self, data: TrainingData, part: slice) -> np.ndarray:
+        """Predictions [°C] on the rows ``part`` alone."""
+        return self.predict(data.physics.iloc[part])
 
     def _design(self, features: pd.DataFrame, y: np.ndarray, rows: np.ndarray, spec, seasonal):
         """The columns a fit on ``rows`` uses, whether each weight is bounded, the design
@@ -302,6 +335,13 @@ class BaselineLinear:
 
     name: ClassVar[str] = "baseline-linear"
     role: ClassVar[str] = "normal"
+    #: Registry declarations: a normal-behaviour candidate scored but never served, and the
+    #: original approach the report shows beside the served model.
+    roles: ClassVar[dict[str, str]] = {"normal": "candidate"}
+    servable: ClassVar[bool] = False
+    why_not: ClassVar[str] = "not monotone in load by construction"
+    original: ClassVar[bool] = True
+    grid: ClassVar[dict[str, tuple]] = {}
     linear: LinearModel | None = None
 
     def fit(self, frame: pd.DataFrame, y: np.ndarray, fit_rows, inputs: list[str]):
@@ -313,6 +353,23 @@ class BaselineLinear:
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         assert self.linear is not None
         return self.linear.predict(frame[list(self.linear.features)].to_numpy(np.float64))
+
+    # ------------------------------------------------------------- training hooks
+    def fit_normal(self, data: TrainingData) -> BaselineLinear:
+        """Fit on every clean training row (no warm-up: it reads the inputs at t alone)."""
+        return self.refit_on(data, data.train_rows & ~data.suspect)
+
+    def predict_normal(self, data: TrainingData) -> np.ndarray:
+        """Predictions [°C] on every row."""
+        return self.predict(data.frame)
+
+    def refit_on(self, data: TrainingData, rows: np.ndarray) -> BaselineLinear:
+        """A fit on ``rows`` alone (a rolling-origin fold)."""
+        return type(self)().fit(data.frame, data.y, rows, list(data.spec.inputs))
+
+    def predict_part(self, data: TrainingData, part: slice) -> np.ndarray:
+        """Predictions [°C] on the rows ``part`` alone."""
+        return self.predict(data.frame.iloc[part])
 
     @property
     def parameters(self) -> int:

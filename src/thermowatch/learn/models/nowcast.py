@@ -16,13 +16,16 @@ serve it where nothing beats it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from thermowatch.learn.lags import lag, steps_per
 from thermowatch.learn.linear import LinearModel
+
+if TYPE_CHECKING:
+    from thermowatch.learn.training_data import TrainingData
 
 # Ridge penalties per training row: the step change is mostly noise, so strong shrinkage
 # towards persistence must be on the menu whatever the number of rows.
@@ -88,6 +91,11 @@ class NowcastRidge:
 
     name: ClassVar[str] = "nowcast-ridge"
     role: ClassVar[str] = "nowcast"
+    #: Registry declarations: a nowcast candidate that nests persistence (its zero), and its
+    #: penalty grid.
+    roles: ClassVar[dict[str, str]] = {"nowcast": "candidate"}
+    nests: ClassVar[tuple[str, ...]] = ("persistence",)
+    grid: ClassVar[dict[str, tuple]] = {"penalty": PENALTIES}
     linear: LinearModel | None = None
     held_out: LinearModel | None = None  # the train-only fit (not saved)
 
@@ -98,7 +106,7 @@ class NowcastRidge:
         ok = np.isfinite(x).all(axis=1) & np.isfinite(last) & np.isfinite(y)
         rows = fit_rows & ok
         best = None
-        for penalty in PENALTIES:
+        for penalty in self.grid["penalty"]:
             alpha = penalty * int(rows.sum())
             model = LinearModel.fit(x[rows], (y - last)[rows], list(INPUTS), alpha=alpha)
             self.linear = model
@@ -126,6 +134,25 @@ class NowcastRidge:
         out[ok] = last[ok] + linear.predict(x[ok])
         return out
 
+    # ------------------------------------------------------------- training hooks
+    def fit_nowcast(self, data: TrainingData, normal: np.ndarray) -> NowcastRidge:
+        """Fit on the training rows reading the served ``normal`` [°C], choose the penalty on
+        validation, refit on both."""
+        return self.fit(
+            data.y, normal, data.index, data.step, data.fit_rows, data.clean_val,
+            refit_rows=data.refit_rows,
+        )  # fmt: skip
+
+    def predict_nowcast(self, data: TrainingData, normal: np.ndarray) -> np.ndarray:
+        """Predictions [°C] as served and scored: the train-only fit before test."""
+        made = self.predict(data.y, normal, data.index, data.step)
+        held = self.predict(data.y, normal, data.index, data.step, True)
+        start = data.split.test.start
+        made[:start] = held[:start]
+        return made
+
+    score_nowcast = predict_nowcast
+
     @property
     def parameters(self) -> int:
         return (len(self.linear.features) if self.linear else len(INPUTS)) + 1
@@ -152,9 +179,41 @@ class Persistence:
 
     name: ClassVar[str] = "persistence"
     role: ClassVar[str] = "nowcast"
+    #: Registry declarations: a nowcast candidate, and the reference of the other roles.
+    roles: ClassVar[dict[str, str]] = {
+        "normal": "reference",
+        "nowcast": "candidate",
+        "forecast": "reference",
+    }
+    nests: ClassVar[tuple[str, ...]] = ()
+    grid: ClassVar[dict[str, tuple]] = {}
 
     def fit(self, *_args, **_kwargs) -> Persistence:
         return self
+
+    # ------------------------------------------------------------- training hooks
+    def fit_normal(self, data: TrainingData) -> Persistence:
+        return self
+
+    def predict_normal(self, data: TrainingData) -> np.ndarray:
+        """The gap-aware previous value [°C] (NaN after a gap: no fallback in a reference)."""
+        return lag(data.y, data.index, data.step, 1)
+
+    def fit_nowcast(self, data: TrainingData, normal: np.ndarray) -> Persistence:
+        return self
+
+    def predict_nowcast(self, data: TrainingData, normal: np.ndarray) -> np.ndarray:
+        """As served: the previous value [°C], the normal-behaviour temperature after a gap."""
+        return self.predict(data.y, normal, data.index, data.step)
+
+    def score_nowcast(self, data: TrainingData, normal: np.ndarray) -> np.ndarray:
+        """As scored: where there is a previous value (:meth:`predict_normal`)."""
+        return self.predict_normal(data)
+
+    @staticmethod
+    def forecast_reference(y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """``(len(origins), horizon)``: the value [°C] at each origin, held."""
+        return np.repeat(y[origins][:, None], horizon, axis=1)
 
     def predict(self, y, normal, index, step) -> np.ndarray:
         last = lag(y, index, step, 1)

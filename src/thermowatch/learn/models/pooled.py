@@ -20,13 +20,14 @@ refitted on every window before the end of validation with the chosen pair.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from thermowatch.errors import InputError
 from thermowatch.learn.models.forecast import (
+    EARLIER_FOLDS,
     MAX_TRAIN_ORIGINS,
     MAX_TRAIN_VALUES,
     PENALTIES,
@@ -34,11 +35,15 @@ from thermowatch.learn.models.forecast import (
     futures,
     grid_positions,
     on_grid,
+    validation_folds,
     windows,
 )
 
+if TYPE_CHECKING:
+    from thermowatch.learn.training_data import TrainingData
+
 POOL_WEIGHTS = (0.0, 0.03, 0.1, 0.3)  # weight of another channel's window vs the target's own
-EARLIER_FOLDS = 2  # validation-length periods before validation also scored
+__all__ = ["EARLIER_FOLDS", "POOL_WEIGHTS", "PooledForecast", "validation_folds"]
 MAX_SCORED_STEPS = 96  # horizons scored while searching (evenly spread: an unbiased mean)
 
 
@@ -90,32 +95,17 @@ def _squared_error(sums: _Sums, syy: np.ndarray, coef: np.ndarray, intercept: np
     return float(total.sum() / (sums.n * coef.shape[1]))
 
 
-def validation_folds(
-    positions: np.ndarray, val_origins: np.ndarray, lookback: int, horizon: int
-) -> list[tuple[int, np.ndarray]]:
-    """(first output position, origin rows) of the validation period and of up to
-    :data:`EARLIER_FOLDS` periods of the same length before it, each kept only if at least
-    twice a lookback plus horizon of history lies before it; an earlier period is scored on
-    as many windows as validation (evenly spread)."""
-    first = int(positions[val_origins[0]]) + 1  # first output of the validation period
-    length = int(positions[val_origins[-1]]) + horizon + 1 - first
-    folds = [(first, np.asarray(val_origins))]
-    for k in range(1, EARLIER_FOLDS + 1):
-        start = first - k * length
-        if start - 2 * (lookback + horizon) < 0:
-            break
-        origins = np.flatnonzero((positions + 1 >= start) & (positions + horizon < start + length))
-        if len(origins) > len(val_origins):
-            origins = origins[np.linspace(0, len(origins) - 1, len(val_origins)).astype(int)]
-        folds.append((start, origins))
-    return folds
-
-
 @dataclass
 class PooledForecast(NLinearForecast):
     """NLinear learnt from the target's windows and, weighted, the other channels' windows."""
 
     name: ClassVar[str] = "forecast-pooled"
+    nests: ClassVar[tuple[str, ...]] = ("forecast-nlinear",)  # a pool weight of 0 is NLinear
+    grid: ClassVar[dict[str, tuple]] = {
+        "lookback": (336,),
+        "penalty": PENALTIES,
+        "pool_weight": POOL_WEIGHTS,
+    }
     pooled: list[str] = field(default_factory=list)  # channels whose windows are pooled
     pool_weight: float = 0.0
 
@@ -150,26 +140,8 @@ class PooledForecast(NLinearForecast):
         self.spread = float(np.nanstd(y[scaling_rows])) or 1.0
         positions = grid_positions(index, step)
         end = int(positions[min(fit_end, len(y)) - 1]) + 1
-        rows = np.flatnonzero(fit_rows)
-        rows = rows[positions[rows] + self.horizon < end]
-        most = min(MAX_TRAIN_ORIGINS, MAX_TRAIN_VALUES // (self.lookback + self.horizon))
-        target_rows = (
-            rows[np.linspace(0, rows.size - 1, most).astype(int)] if rows.size > most else rows
-        )
         y_grid = on_grid(y, positions)
-        channels = []  # (grid, spread) of each pooled channel with a spread
-        for name in [n for n in self.pooled if features is not None and n in features]:
-            values = features[name].to_numpy(np.float64)
-            spread = float(np.nanstd(values[scaling_rows]))
-            if np.isfinite(spread) and spread > 1e-12:
-                channels.append((on_grid(values, positions), spread))
-        # The other channels share one budget of windows (time and memory stay bounded).
-        other_most = max(most // max(len(channels), 1), 1)
-        other_rows = (
-            rows[np.linspace(0, rows.size - 1, other_most).astype(int)]
-            if rows.size > other_most
-            else rows
-        )
+        channels = self._channels(features, positions, scaling_rows)
         folds = (
             validation_folds(positions, val_origins, self.lookback, self.horizon)
             if len(val_origins)
@@ -177,6 +149,42 @@ class PooledForecast(NLinearForecast):
         )
         # Sums per block of windows: those whose outputs end before each fold's period.
         bounds = sorted({start for start, _ in folds} | {end})
+        own, other = self._block_sums(y_grid, channels, fit_rows, positions, end, bounds)
+        if folds:
+            scored = self._fold_scores(folds, y_grid, positions, own, other, bounds)
+            self.pool_weight, penalty = _search(scored, penalties, bool(channels), self.grid)
+        else:
+            penalty = penalties[0]
+        self.coef, self.intercept = (
+            _before(own, bounds, end).plus(_before(other, bounds, end), self.pool_weight)
+        ).solve(penalty)
+        # Kept (not saved) so that a fit before an earlier period is a solve, not a refit.
+        self._fold_sums = {
+            start: (_before(own, bounds, start), _before(other, bounds, start))
+            for start, _ in folds
+        }
+        self.penalty = penalty
+        return self
+
+    def _channels(self, features, positions, scaling_rows) -> list[tuple[np.ndarray, float]]:
+        """(values on the time grid, training spread) of each pooled channel with a spread."""
+        channels = []
+        for name in [n for n in self.pooled if features is not None and n in features]:
+            values = features[name].to_numpy(np.float64)
+            spread = float(np.nanstd(values[scaling_rows]))
+            if np.isfinite(spread) and spread > 1e-12:
+                channels.append((on_grid(values, positions), spread))
+        return channels
+
+    def _block_sums(self, y_grid, channels, fit_rows, positions, end, bounds):
+        """Sums of the target's windows and of the other channels' windows per block of
+        ``bounds`` (windows whose last output lies before each bound), within one budget of
+        windows for the target and one shared by the other channels (time and memory)."""
+        rows = np.flatnonzero(fit_rows)
+        rows = rows[positions[rows] + self.horizon < end]
+        most = min(MAX_TRAIN_ORIGINS, MAX_TRAIN_VALUES // (self.lookback + self.horizon))
+        target_rows = _spread_out(rows, most)
+        other_rows = _spread_out(rows, max(most // max(len(channels), 1), 1))
         own = [_Sums() for _ in bounds]
         other = [_Sums() for _ in bounds]
         for sums, grid, spread, chosen in [(own, y_grid, self.spread, target_rows)] + [
@@ -193,52 +201,26 @@ class PooledForecast(NLinearForecast):
                 f"too little unbroken history to learn a {self.horizon}-step forecast"
                 f" from {self.lookback} past steps."
             )
+        return own, other
 
-        def before(sums: list[_Sums], bound: int) -> _Sums:
-            out = _Sums()
-            for b, value in enumerate(bounds):
-                if value <= bound:
-                    out = out.plus(sums[b], 1.0)
-            return out
-
-        if folds:
-            columns = np.unique(
-                np.linspace(0, self.horizon - 1, min(self.horizon, MAX_SCORED_STEPS)).astype(int)
-            )
-            scored = []  # per fold: training sums (own, other), validation sums, Σt², persistence
-            for start, origins in folds:
-                x, t, _ = self._channel_windows(y_grid, self.spread, origins, positions)
-                t = t[:, columns]
-                val = _Sums()
-                val.add(x, t)
-                persistence = float((t**2).mean()) or 1.0
-                scored.append(
-                    (before(own, start), before(other, start), val, (t**2).sum(0), persistence)
-                )
-            best = None
-            for weight in POOL_WEIGHTS if channels else (0.0,):
-                for penalty in penalties:
-                    ratios = []
-                    for own_k, other_k, val, syy, persistence in scored:
-                        if own_k.n < 20:
-                            continue
-                        coef, intercept = own_k.plus(other_k, weight).solve(penalty, columns)
-                        ratios.append(_squared_error(val, syy, coef, intercept) / persistence)
-                    score = float(np.mean(ratios)) if ratios else np.inf
-                    if best is None or score < best[0]:
-                        best = (score, weight, penalty)
-            assert best is not None
-            _, self.pool_weight, penalty = best
-        else:
-            penalty = penalties[0]
-        self.coef, self.intercept = (
-            before(own, end).plus(before(other, end), self.pool_weight).solve(penalty)
+    def _fold_scores(self, folds, y_grid, positions, own, other, bounds) -> list[tuple]:
+        """Per rolling-origin period: the training sums before it (own, other), its validation
+        sums on the scored horizons, Σt² and persistence's mean squared error."""
+        columns = np.unique(
+            np.linspace(0, self.horizon - 1, min(self.horizon, MAX_SCORED_STEPS)).astype(int)
         )
-        # Kept (not saved) so that a fit before an earlier period is a solve, not a refit.
-        self._fold_sums = {start: (before(own, start), before(other, start)) for start, _ in folds}
-
-        self.penalty = penalty
-        return self
+        scored = []
+        for start, origins in folds:
+            x, t, _ = self._channel_windows(y_grid, self.spread, origins, positions)
+            t = t[:, columns]
+            val = _Sums()
+            val.add(x, t)
+            persistence = float((t**2).mean()) or 1.0
+            scored.append(
+                (_before(own, bounds, start), _before(other, bounds, start), val, (t**2).sum(0),
+                 persistence, columns)
+            )  # fmt: skip
+        return scored
 
     def fitted_before(self, start: int) -> PooledForecast | None:
         """The same model (weight, penalty) fitted on the windows whose outputs end before
@@ -250,6 +232,12 @@ class PooledForecast(NLinearForecast):
         out = replace(self)
         out.coef, out.intercept = sums[0].plus(sums[1], self.pool_weight).solve(self.penalty)
         return out
+
+    @classmethod
+    def for_horizon(cls, data: TrainingData, horizon: int, longest: int) -> PooledForecast:
+        """An unfitted candidate for ``horizon`` [steps] that pools the measured inputs."""
+        lookback = min(cls.grid["lookback"][0], longest)
+        return cls(lookback=lookback, horizon=horizon, pooled=list(data.spec.inputs))
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "pool_weight": self.pool_weight, "pooled": self.pooled}
@@ -264,3 +252,36 @@ class PooledForecast(NLinearForecast):
         model.pool_weight = float(values.get("pool_weight", 0.0))
         model.pooled = [str(name) for name in values.get("pooled", [])]
         return model
+
+
+def _spread_out(rows: np.ndarray, most: int) -> np.ndarray:
+    """At most ``most`` of ``rows``, evenly spread."""
+    return rows[np.linspace(0, rows.size - 1, most).astype(int)] if rows.size > most else rows
+
+
+def _before(sums: list[_Sums], bounds: list[int], bound: int) -> _Sums:
+    """The sums of every block whose bound is at most ``bound``."""
+    out = _Sums()
+    for b, value in enumerate(bounds):
+        if value <= bound:
+            out = out.plus(sums[b], 1.0)
+    return out
+
+
+def _search(scored, penalties, pooled: bool, grid) -> tuple[float, float]:
+    """The (pool weight, penalty) with the lowest mean validation error relative to
+    persistence over the rolling-origin periods (weight 0 alone without pooled channels)."""
+    best = None
+    for weight in grid["pool_weight"] if pooled else (0.0,):
+        for penalty in penalties:
+            ratios = []
+            for own_k, other_k, val, syy, persistence, columns in scored:
+                if own_k.n < 20:
+                    continue
+                coef, intercept = own_k.plus(other_k, weight).solve(penalty, columns)
+                ratios.append(_squared_error(val, syy, coef, intercept) / persistence)
+            score = float(np.mean(ratios)) if ratios else np.inf
+            if best is None or score < best[0]:
+                best = (score, weight, penalty)
+    assert best is not None
+    return best[1], best[2]
