@@ -6,11 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from thermowatch.data import Measurements
+from thermowatch.data.report import CleaningReport
 from thermowatch.learn.domain import Domain, full_year, month_distance, months_seen
 from thermowatch.learn.features import FeatureSpec, build_features, with_drift
 from thermowatch.learn.models.normal import MonotoneThermal
 from thermowatch.learn.split import Split
-from thermowatch.learn.train import _stable_candidates, fold_stability, rolling_folds
+from thermowatch.learn.train_normal import fold_stability, rolling_folds, stable_candidates
+from thermowatch.learn.training_data import TrainingData, TrainOptions
 
 SPEC = FeatureSpec(
     inputs=("load",),
@@ -108,7 +111,14 @@ def test_folds_go_through_the_served_fit():
     n = len(frame)
     rows = np.ones(n, dtype=bool)
     split = Split(slice(0, 80 * 24), slice(80 * 24, 100 * 24), slice(100 * 24, n))
-    folds = rolling_folds(model, features, frame, y, rows, split, SPEC)
+    measurements = Measurements(
+        frame, "y", {}, CleaningReport(rows_in=n), "synthetic", pd.Timedelta("1h")
+    )
+    data = TrainingData(
+        measurements, TrainOptions(), split, SPEC, features, y,
+        train_rows=rows, fit_rows=rows, clean_val=rows, suspect=~rows,
+    )  # fmt: skip
+    folds = rolling_folds(model, data)
     assert len(folds) == 4
     block = split.validation.stop // 5
     again = MonotoneThermal().fit(
@@ -125,10 +135,10 @@ def test_a_candidate_with_a_blown_up_fold_is_not_served():
     assert fold_stability(steady)["stable"] and not fold_stability(wild)["stable"]
     assert fold_stability(wild)["worst_rmse"] == 9.0
     assert fold_stability(wild)["median_rmse"] == pytest.approx(1.15)
-    made = _stable_candidates({"a": (0.5, 20), "b": (0.9, 18)}, {"a": wild, "b": steady})
+    made = stable_candidates({"a": (0.5, 20), "b": (0.9, 18)}, {"a": wild, "b": steady})
     assert [c.servable for c in made] == [False, True]
     assert "worst rolling-origin fold 9 K" in made[0].why_not
     # When every candidate is unstable, the one with the smallest worst fold is still served.
     worse = [{"rmse": r} for r in (1.0, 1.2, 20.0, 1.1)]
-    made = _stable_candidates({"a": (0.5, 20), "b": (0.9, 18)}, {"a": wild, "b": worse})
+    made = stable_candidates({"a": (0.5, 20), "b": (0.9, 18)}, {"a": wild, "b": worse})
     assert [c.servable for c in made] == [True, False]

@@ -15,7 +15,8 @@ from thermowatch.data.simulator import RATED_CURRENT_A, SAMPLE_SPEC, simulate_sa
 from thermowatch.errors import InputError
 from thermowatch.learn.artifact import load_model, save_model
 from thermowatch.learn.features import build_features, feature_arrays, minutes_between
-from thermowatch.learn.models.forecast import DirectForecast, EnsembleForecast, NLinearForecast
+from thermowatch.learn.models.ensemble import EnsembleForecast
+from thermowatch.learn.models.forecast import DirectForecast, NLinearForecast
 from thermowatch.learn.train import TrainOptions, train
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from thermowatch.errors import InputError
 from thermowatch.learn.models import model_from_dict
-from thermowatch.learn.models.forecast import EnsembleForecast, NLinearForecast
+from thermowatch.learn.models.ensemble import EnsembleForecast
+from thermowatch.learn.models.forecast import NLinearForecast
 from thermowatch.learn.models.pooled import PooledForecast, validation_folds
 
 LOOKBACK, HORIZON = 48, 12
