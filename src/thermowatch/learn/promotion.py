@@ -77,9 +77,17 @@ def decide_promotion(
         Outcome of the physical-response check of the challenger (load/ambient sweeps).
     margin
         Required relative RMSE improvement [-].
+    coverage_band
+        Accepted empirical coverage of the challenger's interval [0..1] (low, high).
+    min_samples
+        Fewest scored samples for a decision [-].
 
-    Refusal reasons (stable codes for the audit log and messages): ``too_few_samples``,
-    ``not_better`` (by the margin), ``coverage_low``, ``coverage_high``, ``implausible``.
+    Returns
+    -------
+    PromotionDecision
+        Promote or not, with the scores and the refusal reasons (stable codes for the audit
+        log and messages): ``too_few_samples``, ``not_better`` (by the margin),
+        ``coverage_low``, ``coverage_high``, ``implausible``.
     """
     y = np.asarray(measured, dtype=np.float64)
     a = np.asarray(champion, dtype=np.float64)
