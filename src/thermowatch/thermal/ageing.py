@@ -41,7 +41,22 @@ def relative_ageing_rate(hot_spot_c: Any, paper: Paper = "normal") -> np.ndarray
 
 
 def ieee_ageing_acceleration(hot_spot_c: Any) -> np.ndarray:
-    """IEEE C57.91 ageing acceleration factor F_AA [-] (equation (2), 110 °C reference)."""
+    """IEEE C57.91 ageing acceleration factor F_AA [-] (equation (2), 110 °C reference).
+
+    Parameters
+    ----------
+    hot_spot_c : array_like
+        Winding hot-spot temperature [°C].
+
+    Returns
+    -------
+    numpy.ndarray
+        F_AA [-], 1 at 110 °C (thermally upgraded paper), same shape as ``hot_spot_c``.
+
+    References
+    ----------
+    IEEE Std C57.91-2011, clause 5.2, equation (2).
+    """
     theta = np.asarray(hot_spot_c, dtype=np.float64)
     return np.exp(
         ARRHENIUS_B_K / (UPGRADED_PAPER_REFERENCE_C + 273.0) - ARRHENIUS_B_K / (theta + 273.0)
@@ -73,7 +88,24 @@ def loss_of_life_days(hot_spot_c: Any, dt_minutes: Any, paper: Paper = "normal")
 
 
 def ieee_equivalent_ageing(hot_spot_c: Any, dt_minutes: Any) -> Any:
-    """IEEE C57.91 equivalent ageing factor F_EQA over the period [-] (equation (3))."""
+    """IEEE C57.91 equivalent ageing factor F_EQA over the period [-] (equation (3)).
+
+    Parameters
+    ----------
+    hot_spot_c : array_like
+        Hot-spot temperature [°C], shape ``(n,)`` or ``(m, n)``.
+    dt_minutes : float or array_like
+        Time step before each sample [min], a number or ``(n,)``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Time-weighted mean of F_AA over the period [-] (per transformer for a fleet).
+
+    References
+    ----------
+    IEEE Std C57.91-2011, clause 5.2, equation (3).
+    """
     faa = ieee_ageing_acceleration(hot_spot_c)
     dt = np.broadcast_to(np.asarray(dt_minutes, dtype=np.float64), faa.shape)
     span = np.sum(dt, axis=-1)
@@ -86,7 +118,26 @@ def ieee_equivalent_ageing(hot_spot_c: Any, dt_minutes: Any) -> Any:
 def ieee_loss_of_life_percent(
     hot_spot_c: Any, dt_minutes: Any, normal_life_hours: float = IEEE_NORMAL_LIFE_HOURS
 ) -> Any:
-    """IEEE C57.91 percent loss of life over the period [%] (equation (4))."""
+    """IEEE C57.91 percent loss of life over the period [%] (equation (4)).
+
+    Parameters
+    ----------
+    hot_spot_c : array_like
+        Hot-spot temperature [°C], shape ``(n,)`` or ``(m, n)``.
+    dt_minutes : float or array_like
+        Time step before each sample [min], a number or ``(n,)``.
+    normal_life_hours : float
+        Normal insulation life [h] (180 000 h by default, IEEE C57.91 table 2).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Loss of life [%] of the normal life over the period.
+
+    References
+    ----------
+    IEEE Std C57.91-2011, clause 5.3, equation (4).
+    """
     dt = np.asarray(dt_minutes, dtype=np.float64)
     hours = np.sum(np.broadcast_to(dt, np.shape(hot_spot_c)), axis=-1) / 60.0
     return ieee_equivalent_ageing(hot_spot_c, dt_minutes) * hours * 100.0 / normal_life_hours

@@ -102,7 +102,27 @@ def _dt_from_index(index: Any) -> np.ndarray:
 
 
 def normalise(load_pu: Any, ambient_c: Any, dt_minutes: Any, *, hold_gaps: bool = False) -> Profile:
-    """Validate the inputs of :func:`~thermowatch.thermal.simulate` and bring them to (m, n)."""
+    """Validate the inputs of :func:`~thermowatch.thermal.simulate` and bring them to (m, n).
+
+    Parameters
+    ----------
+    load_pu : array_like or pandas.Series
+        Load [pu of the rated current], ``(n,)`` or ``(m, n)``; a Series with a
+        ``DatetimeIndex`` gives the time steps when ``dt_minutes`` is None.
+    ambient_c : float or array_like
+        Ambient temperature [°C], a number, ``(n,)`` or ``(m, n)``.
+    dt_minutes : float or array_like or None
+        Time step before each sample [min].
+    hold_gaps : bool
+        True: a missing load or ambient holds its previous value instead of being refused.
+
+    Returns
+    -------
+    Profile
+        Load and ambient as ``(m, n)`` arrays, the steps [min], and whether to squeeze the
+        result back to one transformer. Bad input raises :class:`~thermowatch.errors.InputError`
+        naming the field and position.
+    """
     index = None
     if _is_pandas(load_pu) and hasattr(load_pu, "index"):
         if dt_minutes is None:

@@ -46,15 +46,80 @@ class ThermalModel(Protocol):
     name: str
     state_names: tuple[str, ...]
 
-    def ultimate(self, p: Any, load_pu: Array, ambient_c: Array) -> tuple[Array, ...]: ...
+    def ultimate(self, p: Any, load_pu: Array, ambient_c: Array) -> tuple[Array, ...]:
+        """The value each state tends to at constant load and ambient.
 
-    def time_constants(self, p: Any) -> tuple[Any, ...]: ...
+        Parameters
+        ----------
+        p : TransformerSpec or SpecArrays
+            The transformer(s).
+        load_pu : array_like
+            Load [pu of the rated current].
+        ambient_c : array_like
+            Effective ambient temperature [°C] (installation offset included).
 
-    def temperatures(self, states: Sequence[Array], ambient_c: Array) -> tuple[Array, Array]: ...
+        Returns
+        -------
+        tuple of array_like
+            One ultimate value per state of :attr:`state_names` ([°C] or [K]).
+        """
+        ...
+
+    def time_constants(self, p: Any) -> tuple[Any, ...]:
+        """The time constant of each state [min].
+
+        Parameters
+        ----------
+        p : TransformerSpec or SpecArrays
+            The transformer(s).
+
+        Returns
+        -------
+        tuple
+            One time constant [min] per state.
+        """
+        ...
+
+    def temperatures(self, states: Sequence[Array], ambient_c: Array) -> tuple[Array, Array]:
+        """Top-oil and hot-spot temperatures [°C] from the states.
+
+        Parameters
+        ----------
+        states : sequence of array_like
+            The states, in the order of :attr:`state_names`.
+        ambient_c : array_like
+            Effective ambient temperature [°C].
+
+        Returns
+        -------
+        tuple of (array_like, array_like)
+            Top-oil and hot-spot temperatures [°C].
+        """
+        ...
 
     def initial_states(
         self, p: Any, load_pu: Array, ambient_c: Array, top_oil_c: Array | None
-    ) -> tuple[Array, ...]: ...
+    ) -> tuple[Array, ...]:
+        """The states at the start of a simulation.
+
+        Parameters
+        ----------
+        p : TransformerSpec or SpecArrays
+            The transformer(s).
+        load_pu : array_like
+            First load [pu].
+        ambient_c : array_like
+            First effective ambient temperature [°C].
+        top_oil_c : array_like or None
+            Measured top-oil temperature [°C] at the start, or None: steady state at the first
+            load and ambient.
+
+        Returns
+        -------
+        tuple of array_like
+            One value per state.
+        """
+        ...
 
 
 def power(base: Array, exponent: Any) -> Array:
@@ -63,6 +128,18 @@ def power(base: Array, exponent: Any) -> Array:
     numpy's float64 ``power`` has no SIMD path; its vectorised exp and log together are about
     twice as fast, and the power laws of the loss and gradient terms are half the cost of a
     simulation. Exact to a few ulps; 0 maps to 0 for positive exponents.
+
+    Parameters
+    ----------
+    base : float or numpy.ndarray
+        Non-negative base [-].
+    exponent : float or numpy.ndarray
+        Exponent [-] (broadcast with ``base``).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``base ** exponent``.
     """
     if isinstance(base, float | int) and isinstance(exponent, float | int):
         # One live reading: math on Python floats is ~20x cheaper than numpy on 0-d arrays.
@@ -91,20 +168,71 @@ class IEC60076_7:
     state_names: tuple[str, ...] = ("top_oil_c", "hot_spot_rise1_k", "hot_spot_rise2_k")
 
     def ultimate(self, p: Any, load_pu: Array, ambient_c: Array) -> tuple[Array, ...]:
+        """θa + Δθor·((1 + K²R)/(1 + R))^x, k21·H·gr·K^y and (k21 − 1)·H·gr·K^y (clause 8.2.2).
+
+        Parameters
+        ----------
+        p, load_pu, ambient_c
+            As :meth:`ThermalModel.ultimate`: spec, load [pu], effective ambient [°C].
+
+        Returns
+        -------
+        tuple of array_like
+            Top oil [°C] and the two hot-spot rise terms [K].
+        """
         gradient = p.hot_spot_rise_k * power(load_pu, p.winding_exponent)
         top_oil = ambient_c + p.top_oil_rise_k * _loss_factor(p, load_pu)
         return top_oil, p.k21 * gradient, (p.k21 - 1.0) * gradient
 
     def time_constants(self, p: Any) -> tuple[Any, ...]:
+        """k11·τo, k22·τw and τo/k22 [min] (IEC 60076-7:2018 equations (5)-(6)).
+
+        Parameters
+        ----------
+        p : TransformerSpec or SpecArrays
+            The transformer(s).
+
+        Returns
+        -------
+        tuple
+            Time constants [min] of the top oil and the two hot-spot rise terms.
+        """
         return p.k11 * p.tau_oil_min, p.k22 * p.tau_winding_min, p.tau_oil_min / p.k22
 
     def temperatures(self, states: Sequence[Array], ambient_c: Array) -> tuple[Array, Array]:
+        """Top oil, and hot spot θh = θo + Δθh1 − Δθh2 [°C] (IEC 60076-7:2018 clause 8.2.2).
+
+        Parameters
+        ----------
+        states : sequence of array_like
+            Top oil [°C] and the two rise terms [K].
+        ambient_c : array_like
+            Effective ambient temperature [°C] (unused: the top oil is a state).
+
+        Returns
+        -------
+        tuple of (array_like, array_like)
+            Top-oil and hot-spot temperatures [°C].
+        """
         top_oil, rise1, rise2 = states
         return top_oil, top_oil + rise1 - rise2
 
     def initial_states(
         self, p: Any, load_pu: Array, ambient_c: Array, top_oil_c: Array | None
     ) -> tuple[Array, ...]:
+        """Steady state at the first load and ambient, or the measured top oil [°C] with no
+        hot-spot rise yet (:meth:`ThermalModel.initial_states`).
+
+        Parameters
+        ----------
+        p, load_pu, ambient_c, top_oil_c
+            Spec, first load [pu], effective ambient [°C], measured top oil [°C] or None.
+
+        Returns
+        -------
+        tuple of array_like
+            Top oil [°C] and the two rise terms [K].
+        """
         if top_oil_c is None:  # steady state at the first load and ambient
             return self.ultimate(p, load_pu, ambient_c)
         zero = np.zeros_like(np.asarray(top_oil_c, float))
@@ -123,13 +251,52 @@ class IEEEC57_91:
     state_names: tuple[str, ...] = ("top_oil_rise_k", "hot_spot_rise_k")
 
     def ultimate(self, p: Any, load_pu: Array, ambient_c: Array) -> tuple[Array, ...]:
+        """Δθ_TO,U = Δθ_TO,R·((K²R + 1)/(R + 1))^n and Δθ_H,U = Δθ_H,R·K^2m [K] (IEEE
+        C57.91-2011 clause 7, equations (8) and (9)).
+
+        Parameters
+        ----------
+        p, load_pu, ambient_c
+            As :meth:`ThermalModel.ultimate`: spec, load [pu], effective ambient [°C].
+
+        Returns
+        -------
+        tuple of array_like
+            Top-oil rise over ambient and hot-spot rise over top oil [K].
+        """
         top_oil_rise = p.top_oil_rise_k * _loss_factor(p, load_pu) + 0.0 * ambient_c  # broadcast
         return top_oil_rise, p.hot_spot_rise_k * power(load_pu, p.winding_exponent)
 
     def time_constants(self, p: Any) -> tuple[Any, ...]:
+        """τ_TO and τ_W at rated conditions [min] (IEEE C57.91-2011 clause 7).
+
+        Parameters
+        ----------
+        p : TransformerSpec or SpecArrays
+            The transformer(s).
+
+        Returns
+        -------
+        tuple
+            Top-oil and winding time constants [min].
+        """
         return p.tau_oil_min, p.tau_winding_min
 
     def temperatures(self, states: Sequence[Array], ambient_c: Array) -> tuple[Array, Array]:
+        """θ_TO = θ_A + Δθ_TO and θ_H = θ_TO + Δθ_H [°C] (IEEE C57.91-2011 equations (5)-(6)).
+
+        Parameters
+        ----------
+        states : sequence of array_like
+            Top-oil rise and hot-spot rise [K].
+        ambient_c : array_like
+            Effective ambient temperature [°C].
+
+        Returns
+        -------
+        tuple of (array_like, array_like)
+            Top-oil and hot-spot temperatures [°C].
+        """
         top_oil_rise, hot_spot_rise = states
         top_oil = ambient_c + top_oil_rise
         return top_oil, top_oil + hot_spot_rise
@@ -137,6 +304,19 @@ class IEEEC57_91:
     def initial_states(
         self, p: Any, load_pu: Array, ambient_c: Array, top_oil_c: Array | None
     ) -> tuple[Array, ...]:
+        """Steady state at the first load and ambient, or the measured top-oil rise [K] with
+        no hot-spot rise yet (:meth:`ThermalModel.initial_states`).
+
+        Parameters
+        ----------
+        p, load_pu, ambient_c, top_oil_c
+            Spec, first load [pu], effective ambient [°C], measured top oil [°C] or None.
+
+        Returns
+        -------
+        tuple of array_like
+            Top-oil rise and hot-spot rise [K].
+        """
         if top_oil_c is None:
             return self.ultimate(p, load_pu, ambient_c)
         rise = np.asarray(top_oil_c, float) - ambient_c
@@ -147,7 +327,18 @@ MODELS: dict[str, ThermalModel] = {"iec": IEC60076_7(), "ieee": IEEEC57_91()}
 
 
 def get_model(method: str) -> ThermalModel:
-    """The thermal model for ``method`` ("iec" or "ieee")."""
+    """The thermal model for ``method``.
+
+    Parameters
+    ----------
+    method : {"iec", "ieee"}
+        IEC 60076-7:2018 clause 8.2.2 or IEEE C57.91-2011 clause 7 (case-insensitive).
+
+    Returns
+    -------
+    ThermalModel
+        The model; an unknown name raises :class:`~thermowatch.errors.InputError`.
+    """
     from thermowatch.errors import InputError
 
     try:

@@ -21,6 +21,22 @@ def steady_state(
 
     Vectorised over ``load_pu`` and ``ambient_c`` (broadcast together). IEC 60076-7 equations
     (1)-(2) at t → ∞; IEEE C57.91 equations (7)-(9) likewise.
+
+    Parameters
+    ----------
+    spec : TransformerSpec
+        Rated rises, exponents and time constants of the transformer.
+    load_pu : float or array_like
+        Constant load [pu of the rated current], not negative.
+    ambient_c : float or array_like
+        Constant ambient temperature [°C] (the spec's installation offset is added).
+    method : {"iec", "ieee"}
+        IEC 60076-7:2018 clause 8.2 or IEEE C57.91-2011 clause 7.
+
+    Returns
+    -------
+    tuple of (float or numpy.ndarray, float or numpy.ndarray)
+        Top-oil and hot-spot temperatures [°C].
     """
     model = get_model(method)
     if isinstance(load_pu, float | int) and isinstance(ambient_c, float | int):
@@ -56,6 +72,26 @@ def max_load_pu(
     Temperatures rise monotonically with load, so a vectorised bisection (50 halvings: 1e-15 of
     ``upper_pu``) finds the boundary for every ambient at once. Returns 0 where even no load is
     too hot, ``upper_pu`` where the limits are never reached below it.
+
+    Parameters
+    ----------
+    spec : TransformerSpec
+        The transformer.
+    ambient_c : float or array_like
+        Ambient temperature [°C].
+    hot_spot_limit_c : float
+        Hot-spot limit [°C] (120 °C: IEC 60076-7 table 2, long-time emergency cyclic loading).
+    top_oil_limit_c : float or None
+        Top-oil limit [°C] (105 °C, same table), or None for none.
+    method : {"iec", "ieee"}
+        The thermal model (:func:`steady_state`).
+    upper_pu : float
+        Largest load searched [pu].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The largest permissible load [pu], per ambient.
     """
     ambient = np.asarray(ambient_c, dtype=np.float64)
     low = np.zeros_like(ambient)

@@ -167,8 +167,19 @@ class TransformerSpec:
     def preset(cls, name: str, **overrides: Any) -> TransformerSpec:
         """Typical spec for a cooling class, with optional overrides.
 
-        ``name`` is one of ``ONAN`` (medium and large power), ``ONAF``, ``OF``, ``OD`` or
-        ``DISTRIBUTION`` (distribution transformer, ONAN); case-insensitive.
+        Parameters
+        ----------
+        name : str
+            ``ONAN`` (medium and large power), ``ONAF``, ``OF``, ``OD`` or ``DISTRIBUTION``
+            (distribution transformer, ONAN); case-insensitive. Values from IEC 60076-7:2018
+            table 4 (thermal characteristics for loading calculations).
+        **overrides
+            Parameters replacing the preset's (names and units of the attributes).
+
+        Returns
+        -------
+        TransformerSpec
+            The validated spec.
         """
         key = str(name).strip().upper()
         key = _ALIASES.get(key, key)
@@ -183,6 +194,17 @@ class TransformerSpec:
         """Build a spec from a mapping (a TOML table, a JSON object); a ``preset`` key is a base.
 
         Unknown keys are refused with their name, so that a typo never goes unnoticed.
+
+        Parameters
+        ----------
+        values : dict
+            Parameter names to values (units of the attributes); ``top_oil_rise_k`` and
+            ``hot_spot_gradient_k`` are required unless a ``preset`` is named.
+
+        Returns
+        -------
+        TransformerSpec
+            The validated spec.
         """
         values = dict(values)
         base = values.pop("preset", None)
@@ -204,7 +226,18 @@ class TransformerSpec:
         return cls(**values)
 
     def with_(self, **changes: Any) -> TransformerSpec:
-        """A copy with some parameters changed (validated again)."""
+        """A copy with some parameters changed (validated again).
+
+        Parameters
+        ----------
+        **changes
+            Parameters to change (names and units of the attributes).
+
+        Returns
+        -------
+        TransformerSpec
+            The new spec.
+        """
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
