@@ -1,0 +1,313 @@
+"""The API reference: numpydoc docstrings for every public function of the core packages, and
+every module of them on a generated reference page (docs/reference/, mkdocstrings).
+
+An AST scan (no import): a public function or method (name without a leading underscore, in a
+public class, not a property) that takes parameters must document them in a numpydoc
+``Parameters`` section. ``mkdocs build --strict`` itself runs in
+tests/integration/ops/test_manuals.py.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+SRC = REPO / "src" / "thermowatch"
+PACKAGES = ("thermal", "data", "learn")
+
+#: Public functions still without a Parameters section ("module:qualname"). It may only shrink:
+#: a new function must be documented, and a documented one must leave this list.
+UNDOCUMENTED: frozenset[str] = frozenset(
+    {
+        "thermowatch.data.clean:CleaningOptions.frozen_run_samples",
+        "thermowatch.data.clean:CleaningOptions.max_gap_samples",
+        "thermowatch.data.clean:CleaningOptions.statistics_rows",
+        "thermowatch.data.clean:clean_frame",
+        "thermowatch.data.clean:drop_constant_columns",
+        "thermowatch.data.clean:drop_long_gaps",
+        "thermowatch.data.clean:fill_short_gaps",
+        "thermowatch.data.clean:flag_frozen",
+        "thermowatch.data.clean:flag_spikes",
+        "thermowatch.data.clean:infer_step",
+        "thermowatch.data.clean:mask_out_of_range",
+        "thermowatch.data.clean:require_varying_target",
+        "thermowatch.data.clean:resolution",
+        "thermowatch.data.clean:run_lengths",
+        "thermowatch.data.clean:sort_and_deduplicate",
+        "thermowatch.data.columns:canonical_unit",
+        "thermowatch.data.columns:describe_columns",
+        "thermowatch.data.columns:match_column",
+        "thermowatch.data.columns:split_unit",
+        "thermowatch.data.columns:to_numeric_column",
+        "thermowatch.data.mapping:load_mapping",
+        "thermowatch.data.measurements:Measurements.column_for",
+        "thermowatch.data.measurements:Measurements.flagged",
+        "thermowatch.data.measurements:Measurements.subset",
+        "thermowatch.data.measurements:read_readings",
+        "thermowatch.data.names:normalize_name",
+        "thermowatch.data.names:strip_accents",
+        "thermowatch.data.quantities:bounded_prediction",
+        "thermowatch.data.quantities:out_of_range",
+        "thermowatch.data.quantities:physical_range",
+        "thermowatch.data.read:detect_encoding",
+        "thermowatch.data.read:sniff_csv",
+        "thermowatch.data.report:CleaningReport.add",
+        "thermowatch.data.report:CleaningReport.count",
+        "thermowatch.data.report:CleaningReport.get",
+        "thermowatch.data.simulator:parse_step",
+        "thermowatch.data.simulator:write_sample",
+        "thermowatch.data.timestamps:find_timestamp_column",
+        "thermowatch.learn.accuracy:degraded",
+        "thermowatch.learn.accuracy:live_errors",
+        "thermowatch.learn.accuracy:paired_rmse_difference",
+        "thermowatch.learn.accuracy:validation_error",
+        "thermowatch.learn.accuracy:welch_difference",
+        "thermowatch.learn.artifact:Predictor.extrapolating",
+        "thermowatch.learn.artifact:Predictor.forecast",
+        "thermowatch.learn.artifact:Predictor.forecast_many",
+        "thermowatch.learn.artifact:Predictor.nowcast_frame",
+        "thermowatch.learn.artifact:Predictor.predict_frame",
+        "thermowatch.learn.artifact:data_hash",
+        "thermowatch.learn.artifact:forecast_fleet",
+        "thermowatch.learn.artifact:load_model",
+        "thermowatch.learn.artifact:save_model",
+        "thermowatch.learn.artifact:verify_model",
+        "thermowatch.learn.domain:Domain.clip",
+        "thermowatch.learn.domain:Domain.distance",
+        "thermowatch.learn.domain:Domain.distance_one",
+        "thermowatch.learn.domain:Domain.from_dict",
+        "thermowatch.learn.domain:Domain.of",
+        "thermowatch.learn.domain:full_year",
+        "thermowatch.learn.domain:month_distance",
+        "thermowatch.learn.domain:months_seen",
+        "thermowatch.learn.drift:ResidualBaseline.from_residuals",
+        "thermowatch.learn.drift:ResidualBaseline.from_rmse",
+        "thermowatch.learn.drift:detectable_shift",
+        "thermowatch.learn.drift:out_of_range_fraction",
+        "thermowatch.learn.drift:outside_range_fraction",
+        "thermowatch.learn.drift:page_hinkley",
+        "thermowatch.learn.drift:psi",
+        "thermowatch.learn.evaluation:grouped",
+        "thermowatch.learn.evaluation:iec_hot_spot",
+        "thermowatch.learn.evaluation:load_bands",
+        "thermowatch.learn.evaluation:load_pu",
+        "thermowatch.learn.features:FeatureSpec.from_dict",
+        "thermowatch.learn.features:drift_names",
+        "thermowatch.learn.features:drift_values",
+        "thermowatch.learn.features:feature_spec_for",
+        "thermowatch.learn.features:hours_of",
+        "thermowatch.learn.features:minutes_between",
+        "thermowatch.learn.features:nanoseconds",
+        "thermowatch.learn.features:require_columns",
+        "thermowatch.learn.features:with_drift",
+        "thermowatch.learn.forecasting:Forecast.crossings",
+        "thermowatch.learn.forecasting:horizon_in_steps",
+        "thermowatch.learn.forecasting:scenario_frame",
+        "thermowatch.learn.importance:feature_groups",
+        "thermowatch.learn.importance:permutation_importance_k",
+        "thermowatch.learn.intervals:AdaptiveConformal.from_dict",
+        "thermowatch.learn.lags:steps_per",
+        "thermowatch.learn.levels:Level.parse",
+        "thermowatch.learn.levels:default_thresholds",
+        "thermowatch.learn.levels:display_order",
+        "thermowatch.learn.levels:level_codes",
+        "thermowatch.learn.levels:level_of",
+        "thermowatch.learn.levels:levels",
+        "thermowatch.learn.levels:rank",
+        "thermowatch.learn.levels:threshold_map",
+        "thermowatch.learn.levels:threshold_values",
+        "thermowatch.learn.levels:worse",
+        "thermowatch.learn.levels:worst_of",
+        "thermowatch.learn.linear:LinearModel.fit",
+        "thermowatch.learn.linear:LinearModel.from_dict",
+        "thermowatch.learn.linear:LinearModel.predict",
+        "thermowatch.learn.metrics:conformal_half_width",
+        "thermowatch.learn.metrics:regression_metrics",
+        "thermowatch.learn.models.boosting:GradientBoosting.enabled",
+        "thermowatch.learn.models.boosting:GradientBoosting.fit_normal",
+        "thermowatch.learn.models.boosting:GradientBoosting.predict_normal",
+        "thermowatch.learn.models.ensemble:EnsembleForecast.forecast",
+        "thermowatch.learn.models.ensemble:EnsembleForecast.forecast_windows",
+        "thermowatch.learn.models.ensemble:EnsembleForecast.from_dict",
+        "thermowatch.learn.models.forecast:DirectForecast.fit",
+        "thermowatch.learn.models.forecast:DirectForecast.for_horizon",
+        "thermowatch.learn.models.forecast:DirectForecast.forecast",
+        "thermowatch.learn.models.forecast:DirectForecast.forecast_windows",
+        "thermowatch.learn.models.forecast:DirectForecast.from_dict",
+        "thermowatch.learn.models.forecast:DirectForecast.inputs",
+        "thermowatch.learn.models.forecast:futures",
+        "thermowatch.learn.models.forecast:grid_positions",
+        "thermowatch.learn.models.forecast:on_grid",
+        "thermowatch.learn.models.forecast:windows",
+        "thermowatch.learn.models.normal:BaselineLinear.fit",
+        "thermowatch.learn.models.normal:BaselineLinear.fit_normal",
+        "thermowatch.learn.models.normal:BaselineLinear.from_dict",
+        "thermowatch.learn.models.normal:BaselineLinear.predict",
+        "thermowatch.learn.models.normal:BaselineLinear.predict_normal",
+        "thermowatch.learn.models.normal:BaselineLinear.predict_part",
+        "thermowatch.learn.models.normal:BaselineLinear.refit_on",
+        "thermowatch.learn.models.normal:BoundedRidge.solve",
+        "thermowatch.learn.models.normal:MonotoneThermal.fit",
+        "thermowatch.learn.models.normal:MonotoneThermal.fit_normal",
+        "thermowatch.learn.models.normal:MonotoneThermal.from_dict",
+        "thermowatch.learn.models.normal:MonotoneThermal.predict",
+        "thermowatch.learn.models.normal:MonotoneThermal.predict_held_out",
+        "thermowatch.learn.models.normal:MonotoneThermal.predict_normal",
+        "thermowatch.learn.models.normal:MonotoneThermal.predict_part",
+        "thermowatch.learn.models.normal:MonotoneThermal.refit_on",
+        "thermowatch.learn.models.normal:driver_chains",
+        "thermowatch.learn.models.normal:monotone_features",
+        "thermowatch.learn.models.nowcast:NowcastRidge.fit",
+        "thermowatch.learn.models.nowcast:NowcastRidge.fit_nowcast",
+        "thermowatch.learn.models.nowcast:NowcastRidge.from_dict",
+        "thermowatch.learn.models.nowcast:NowcastRidge.predict",
+        "thermowatch.learn.models.nowcast:NowcastRidge.predict_nowcast",
+        "thermowatch.learn.models.nowcast:Persistence.fit",
+        "thermowatch.learn.models.nowcast:Persistence.fit_normal",
+        "thermowatch.learn.models.nowcast:Persistence.fit_nowcast",
+        "thermowatch.learn.models.nowcast:Persistence.forecast_reference",
+        "thermowatch.learn.models.nowcast:Persistence.from_dict",
+        "thermowatch.learn.models.nowcast:Persistence.predict",
+        "thermowatch.learn.models.nowcast:Persistence.predict_normal",
+        "thermowatch.learn.models.nowcast:Persistence.predict_nowcast",
+        "thermowatch.learn.models.nowcast:Persistence.score_nowcast",
+        "thermowatch.learn.models.nowcast:nowcast_inputs",
+        "thermowatch.learn.models.pooled:PooledForecast.fit",
+        "thermowatch.learn.models.pooled:PooledForecast.fitted_before",
+        "thermowatch.learn.models.pooled:PooledForecast.for_horizon",
+        "thermowatch.learn.models.pooled:PooledForecast.from_dict",
+        "thermowatch.learn.models:candidates",
+        "thermowatch.learn.models:model_from_dict",
+        "thermowatch.learn.models:original",
+        "thermowatch.learn.models:references",
+        "thermowatch.learn.plausibility:implausible_responses",
+        "thermowatch.learn.result:Thresholds.level",
+        "thermowatch.learn.result:Thresholds.levels",
+        "thermowatch.learn.selection:choose",
+        "thermowatch.learn.signing:check_confined",
+        "thermowatch.learn.signing:sign_artifact",
+        "thermowatch.learn.signing:signature",
+        "thermowatch.learn.signing:verify_signature",
+        "thermowatch.learn.split:Split.describe",
+        "thermowatch.learn.split:Split.labels",
+        "thermowatch.learn.split:chronological_split",
+        "thermowatch.learn.split:make_split",
+        "thermowatch.learn.split:rolling_origin_folds",
+        "thermowatch.learn.split:split_by_dates",
+        "thermowatch.learn.split:training_end",
+        "thermowatch.learn.thresholds:check_pair",
+        "thermowatch.learn.thresholds:choose_thresholds",
+        "thermowatch.learn.thresholds:data_thresholds",
+        "thermowatch.learn.thresholds:iec_thresholds",
+        "thermowatch.learn.thresholds:target_kind",
+        "thermowatch.learn.train:prepare",
+        "thermowatch.learn.train:target_kind",
+        "thermowatch.learn.train_forecast:eval_origins",
+        "thermowatch.learn.train_forecast:interval_horizons",
+        "thermowatch.learn.train_forecast:train_forecast",
+        "thermowatch.learn.train_normal:fold_score",
+        "thermowatch.learn.train_normal:fold_stability",
+        "thermowatch.learn.train_normal:rolling_folds",
+        "thermowatch.learn.train_normal:stable_candidates",
+        "thermowatch.learn.train_normal:train_normal",
+        "thermowatch.learn.train_nowcast:train_nowcast",
+        "thermowatch.learn.training_data:banded_scores",
+        "thermowatch.learn.training_data:scores",
+    }
+)
+
+
+def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    args = node.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+    return [n for n in names if n not in ("self", "cls")]
+
+
+def _is_property(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Name) and decorator.id in ("property", "cached_property"):
+            return True
+        if isinstance(decorator, ast.Attribute) and decorator.attr in ("setter", "deleter"):
+            return True
+    return False
+
+
+def _public_functions(path: Path):
+    """(qualified name, node) of every public function and public method of a module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+
+    def visit(body, prefix: str):
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if not node.name.startswith("_") and not _is_property(node):
+                    yield f"{prefix}{node.name}", node
+            elif isinstance(node, ast.ClassDef) and not node.name.startswith("_") and not prefix:
+                yield from visit(node.body, f"{node.name}.")
+
+    yield from visit(tree.body, "")
+
+
+def _modules(package: str) -> list[tuple[str, Path]]:
+    out = []
+    for path in sorted((SRC / package).rglob("*.py")):
+        parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        elif parts[-1].startswith("_"):
+            continue
+        out.append((".".join(parts), path))
+    return out
+
+
+def _documents_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return "\nParameters\n---" in "\n" + (ast.get_docstring(node) or "")
+
+
+def _missing() -> set[str]:
+    missing = set()
+    for package in PACKAGES:
+        for module, path in _modules(package):
+            for name, node in _public_functions(path):
+                if _parameters(node) and not _documents_parameters(node):
+                    missing.add(f"{module}:{name}")
+    return missing
+
+
+def test_every_public_function_with_parameters_documents_them():
+    missing = _missing()
+    new = sorted(missing - UNDOCUMENTED)
+    assert not new, f"{len(new)} public functions without a numpydoc Parameters section: {new}"
+    stale = sorted(UNDOCUMENTED - missing)
+    assert not stale, f"documented now, remove from UNDOCUMENTED: {stale}"
+
+
+def test_the_scan_sees_a_missing_section(tmp_path):
+    """The scan itself: a function with a parameter and a one-line docstring is caught."""
+    path = tmp_path / "probe.py"
+    path.write_text(
+        'def bare(x):\n    """One line."""\n\n\n'
+        'def done(x):\n    """Doc.\n\n    Parameters\n    ----------\n    x : float\n'
+        '        A value [K].\n    """\n\n\n'
+        "class C:\n    @property\n    def p(self):\n        return 1\n\n"
+        "    def m(self):\n        pass\n"
+    )
+    found = {name: node for name, node in _public_functions(path)}
+    assert set(found) == {"bare", "done", "C.m"}
+    assert not _documents_parameters(found["bare"])
+    assert _documents_parameters(found["done"])
+    assert _parameters(found["C.m"]) == []
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_module_has_its_reference_entry(package):
+    page = (REPO / "docs" / "reference" / f"{package}.md").read_text(encoding="utf-8")
+    listed = {line[4:].strip() for line in page.splitlines() if line.startswith("::: ")}
+    modules = {module for module, _ in _modules(package)}
+    assert modules - {f"thermowatch.{package}"} <= listed, sorted(modules - listed)
+    assert listed <= modules, sorted(listed - modules)
+    nav = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    assert f"reference/{package}.md" in nav
