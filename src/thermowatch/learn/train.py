@@ -80,7 +80,18 @@ class FittedModel:
 
 
 def target_kind(measurements: Measurements) -> TargetKind:
-    """``"winding"``, ``"oil"`` or ``"other"``: what the target column measures."""
+    """``"winding"``, ``"oil"`` or ``"other"``: what the target column measures.
+
+    Parameters
+    ----------
+    measurements : Measurements
+        The training data.
+
+    Returns
+    -------
+    str
+        The kind of the target column's quantity.
+    """
     quantity = measurements.columns[measurements.target].quantity
     return {q.WINDING_TEMPERATURE: "winding", q.TOP_OIL_TEMPERATURE: "oil"}.get(quantity, "other")  # type: ignore[return-value]
 
@@ -138,7 +149,20 @@ def _rows_mask(n: int, part: slice) -> np.ndarray:
 
 
 def prepare(measurements: Measurements, options: TrainOptions) -> TrainingData:
-    """Split the rows, build the features and the row masks every role reads."""
+    """Split the rows, build the features and the row masks every role reads.
+
+    Parameters
+    ----------
+    measurements : Measurements
+        Cleaned measurements; rows after the last border of the split are left out.
+    options : TrainOptions
+        The run's choices (split, calendar terms, rated current, thermal spec).
+
+    Returns
+    -------
+    TrainingData
+        What every role reads.
+    """
     split = make_split(
         measurements.frame.index,
         measurements.file_rows,

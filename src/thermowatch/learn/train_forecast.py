@@ -61,7 +61,18 @@ class _Run:
 
 
 def interval_horizons(horizon: int) -> list[int]:
-    """Horizons [steps] whose intervals are tracked (doubling), the others interpolated."""
+    """Horizons [steps] whose intervals are tracked (doubling), the others interpolated.
+
+    Parameters
+    ----------
+    horizon : int
+        Forecast horizon [steps].
+
+    Returns
+    -------
+    list of int
+        1, 2, 4, … below ``horizon``, then ``horizon`` [steps].
+    """
     out, h = [], 1
     while h < horizon:
         out.append(h)
@@ -70,7 +81,20 @@ def interval_horizons(horizon: int) -> list[int]:
 
 
 def eval_origins(part: slice, horizon: int) -> np.ndarray:
-    """Forecast origins (rows) whose outputs all lie in ``part`` (strided when many)."""
+    """Forecast origins (rows) whose outputs all lie in ``part`` (strided when many).
+
+    Parameters
+    ----------
+    part : slice
+        Rows of a period (validation or test).
+    horizon : int
+        Forecast horizon [steps].
+
+    Returns
+    -------
+    numpy.ndarray
+        Origin rows, at most :data:`MAX_EVAL_ORIGINS` and :data:`MAX_EVAL_VALUES` / horizon.
+    """
     rows = np.arange(max(part.start - 1, 0), part.stop - horizon)
     most = min(MAX_EVAL_ORIGINS, MAX_EVAL_VALUES // horizon)
     if rows.size > most:
@@ -80,7 +104,23 @@ def eval_origins(part: slice, horizon: int) -> np.ndarray:
 
 def train_forecast(data: TrainingData, normal: np.ndarray, horizon: int) -> ForecastRole:
     """Fit the forecasters of the registry, choose on validation, score by horizon on test,
-    calibrate intervals (``normal``: the normal-behaviour predictions [°C] as scored)."""
+    calibrate intervals (``normal``: the normal-behaviour predictions [°C] as scored).
+
+    Parameters
+    ----------
+    data : TrainingData
+        The run's inputs.
+    normal : numpy.ndarray
+        Normal-behaviour predictions [°C] the forecasters read (train-only fit before test).
+    horizon : int
+        Forecast horizon [steps].
+
+    Returns
+    -------
+    ForecastRole
+        The served forecaster, the report (MSE by horizon [-], RMSE by horizon [K], coverage
+        [0..1]), the interval state, the tracked horizons [steps] and the choice.
+    """
     positions = grid_positions(data.index, data.step)
     y_grid = on_grid(data.y, positions)
     run = _Run(

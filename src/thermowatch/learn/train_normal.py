@@ -37,7 +37,20 @@ class NormalRole:
 
 def train_normal(data: TrainingData, lap: Progress) -> NormalRole:
     """Fit every normal-behaviour candidate and reference of the registry, choose on
-    validation (with rolling-origin folds), evaluate on test."""
+    validation (with rolling-origin folds), evaluate on test.
+
+    Parameters
+    ----------
+    data : TrainingData
+        The run's inputs.
+    lap : callable
+        Called with each model's name when it is fitted (timings, progress).
+
+    Returns
+    -------
+    NormalRole
+        The choice, the served model, predictions [°C], metrics [K], folds and the interval.
+    """
     fitted: dict[str, Any] = {}
     for cls in registry.members("normal", "candidate", data.options) + registry.references(
         "normal", data.options
@@ -82,7 +95,21 @@ def _candidates(fitted, servable, metrics, folds) -> list[Candidate]:
 def rolling_folds(model, data: TrainingData) -> list[dict]:
     """Rolling-origin folds over train + validation, each fitted by the model's own ``fit``
     (the served fit, with the penalty chosen on validation) on the clean rows before it and
-    scored on the next block [K]; the original approach is scored beside it."""
+    scored on the next block [K]; the original approach is scored beside it.
+
+    Parameters
+    ----------
+    model : object
+        A fitted servable normal-behaviour candidate (``refit_on``, ``predict_part``).
+    data : TrainingData
+        The run's inputs.
+
+    Returns
+    -------
+    list of dict
+        Per fold: its number, the end of its training and test blocks (ISO 8601), its metrics
+        [K] and ``baseline_rmse`` [K] (the original approach on the same fold).
+    """
     folds = []
     original = registry.original("normal")()
     rows, index, y, frame = data.refit_rows, np.arange(len(data.y)), data.y, data.frame
@@ -110,13 +137,37 @@ def rolling_folds(model, data: TrainingData) -> list[dict]:
 
 def fold_score(validation_rmse: float, folds: list[dict]) -> float:
     """A normal-behaviour candidate's score [K]: its mean RMSE over the validation period and
-    the rolling-origin folds (one period where validation and test disagree does not decide)."""
+    the rolling-origin folds (one period where validation and test disagree does not decide).
+
+    Parameters
+    ----------
+    validation_rmse : float
+        RMSE on the validation period [K].
+    folds : list of dict
+        Rolling-origin folds (:func:`rolling_folds`).
+
+    Returns
+    -------
+    float
+        The mean RMSE [K].
+    """
     return float(np.mean([validation_rmse, *(f["rmse"] for f in folds)]))
 
 
 def fold_stability(folds: list[dict]) -> dict[str, float | bool]:
     """Worst and median fold RMSE [K] and whether the worst stays within
-    :data:`UNSTABLE_FACTOR` × the median (no folds: stable, nothing to say otherwise)."""
+    :data:`UNSTABLE_FACTOR` × the median (no folds: stable, nothing to say otherwise).
+
+    Parameters
+    ----------
+    folds : list of dict
+        Rolling-origin folds with their ``rmse`` [K].
+
+    Returns
+    -------
+    dict
+        ``worst_rmse`` and ``median_rmse`` [K], ``stable`` (bool).
+    """
     rmse = [f["rmse"] for f in folds if np.isfinite(f.get("rmse", np.nan))]
     if not rmse:
         return {"worst_rmse": float("nan"), "median_rmse": float("nan"), "stable": True}
@@ -129,7 +180,20 @@ def stable_candidates(
     scored: dict[str, tuple[float, int]], folds: dict[str, list[dict]]
 ) -> list[Candidate]:
     """The normal-behaviour candidates (validation RMSE, parameters), those whose folds are
-    unstable not servable — unless all are: then the one with the smallest worst fold is."""
+    unstable not servable — unless all are: then the one with the smallest worst fold is.
+
+    Parameters
+    ----------
+    scored : dict
+        Name -> (score [K], number of parameters).
+    folds : dict
+        Name -> its rolling-origin folds.
+
+    Returns
+    -------
+    list of Candidate
+        In the order of ``scored``.
+    """
     verdicts = {name: fold_stability(folds[name]) for name in scored}
     if not any(v["stable"] for v in verdicts.values()):
         steadiest = min(verdicts, key=lambda name: verdicts[name]["worst_rmse"])

@@ -31,7 +31,20 @@ class NowcastRole:
 
 def train_nowcast(data: TrainingData, served_normal: np.ndarray) -> NowcastRole:
     """Fit every nowcast candidate of the registry reading ``served_normal`` [°C], choose on
-    validation RMSE [K], evaluate on test with an adaptive interval."""
+    validation RMSE [K], evaluate on test with an adaptive interval.
+
+    Parameters
+    ----------
+    data : TrainingData
+        The run's inputs.
+    served_normal : numpy.ndarray
+        The served normal-behaviour model's predictions [°C] on every row.
+
+    Returns
+    -------
+    NowcastRole
+        The choice, the served nowcaster, its predictions [°C], metrics [K] and interval.
+    """
     fitted = {
         cls.name: cls().fit_nowcast(data, served_normal)
         for cls in registry.candidates("nowcast", data.options)

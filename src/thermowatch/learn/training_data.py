@@ -97,7 +97,22 @@ class TrainingData:
 
 
 def scores(y: np.ndarray, predicted: np.ndarray, split: Split) -> dict[str, dict[str, Any]]:
-    """Regression metrics [K] of a one-value-per-row prediction on validation and test."""
+    """Regression metrics [K] of a one-value-per-row prediction on validation and test.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Measured target [°C].
+    predicted : numpy.ndarray
+        Prediction [°C], one per row.
+    split : Split
+        Train / validation / test rows.
+
+    Returns
+    -------
+    dict
+        ``{"validation": metrics, "test": metrics}`` (RMSE, MAE, bias [K], R² [-]).
+    """
     return {
         part: regression_metrics(y[getattr(split, part)], predicted[getattr(split, part)])
         for part in PARTS
@@ -105,7 +120,22 @@ def scores(y: np.ndarray, predicted: np.ndarray, split: Split) -> dict[str, dict
 
 
 def banded_scores(y, predicted, lower, upper, split: Split) -> dict[str, dict[str, Any]]:
-    """:func:`scores` with the interval's coverage (``lower``/``upper`` [°C])."""
+    """:func:`scores` with the interval's coverage (``lower``/``upper`` [°C]).
+
+    Parameters
+    ----------
+    y, predicted : numpy.ndarray
+        Measured target and prediction [°C].
+    lower, upper : numpy.ndarray
+        Interval bounds [°C].
+    split : Split
+        Train / validation / test rows.
+
+    Returns
+    -------
+    dict
+        ``{"validation": metrics, "test": metrics}`` with ``coverage`` [0..1].
+    """
     out = {}
     for part in PARTS:
         rows = getattr(split, part)

@@ -135,22 +135,71 @@ def members(role: str, kind: str, options: Any = None) -> list[Any]:
 
 
 def candidates(role: str, options: Any = None) -> list[Any]:
-    """:func:`members` of ``role`` that enter its choice."""
+    """:func:`members` of ``role`` that enter its choice.
+
+    Parameters
+    ----------
+    role : str
+        ``"normal"``, ``"nowcast"`` or ``"forecast"``.
+    options : TrainOptions, optional
+        Leaves out types whose ``enabled(options)`` is False.
+
+    Returns
+    -------
+    list of type
+        In registry order.
+    """
     return members(role, "candidate", options)
 
 
 def references(role: str, options: Any = None) -> list[Any]:
-    """:func:`members` of ``role`` scored beside its candidates (never chosen)."""
+    """:func:`members` of ``role`` scored beside its candidates (never chosen).
+
+    Parameters
+    ----------
+    role : str
+        ``"normal"``, ``"nowcast"`` or ``"forecast"``.
+    options : TrainOptions, optional
+        Leaves out types whose ``enabled(options)`` is False.
+
+    Returns
+    -------
+    list of type
+        In registry order.
+    """
     return members(role, "reference", options)
 
 
 def original(role: str) -> Any:
-    """The type of ``role`` that declares itself the original approach (``original = True``)."""
+    """The type of ``role`` that declares itself the original approach (``original = True``).
+
+    Parameters
+    ----------
+    role : str
+        ``"normal"`` (the only role with an original approach).
+
+    Returns
+    -------
+    type
+        The model class.
+    """
     return next(c for c in candidates(role) if getattr(c, "original", False))
 
 
 def model_from_dict(values: dict[str, Any]) -> Model:
-    """Rebuild a model from its JSON form (``{"kind": <registry name>, ...}``)."""
+    """Rebuild a model from its JSON form (``{"kind": <registry name>, ...}``).
+
+    Parameters
+    ----------
+    values : dict
+        The JSON form (``to_dict()``) of a registered type that has ``from_dict``.
+
+    Returns
+    -------
+    Model
+        The model; an unknown kind or a malformed form raises
+        :class:`~thermowatch.errors.InputError`.
+    """
     kind = values.get("kind") if isinstance(values, dict) else None
     if kind not in REGISTRY or not hasattr(REGISTRY[kind], "from_dict"):
         raise InputError(f"model.json: unknown model kind {kind!r}.")

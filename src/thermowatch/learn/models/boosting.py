@@ -33,11 +33,32 @@ class GradientBoosting:
 
     @classmethod
     def enabled(cls, options: TrainOptions) -> bool:
-        """Fitted only when the run asks for the non-linear comparison."""
+        """Fitted only when the run asks for the non-linear comparison.
+
+        Parameters
+        ----------
+        options : TrainOptions
+            The run's options (``nonlinear``).
+
+        Returns
+        -------
+        bool
+        """
         return options.nonlinear
 
     def fit_normal(self, data: TrainingData) -> GradientBoosting:
-        """Fit on the training rows (subsampled) and predict validation and test [°C]."""
+        """Fit on the training rows (subsampled) and predict validation and test [°C].
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+
+        Returns
+        -------
+        GradientBoosting
+            Itself, fitted.
+        """
         from sklearn.ensemble import HistGradientBoostingRegressor
 
         x = data.physics.to_numpy(np.float64)
@@ -56,7 +77,17 @@ class GradientBoosting:
         return self
 
     def predict_normal(self, data: TrainingData) -> np.ndarray:
-        """Predictions [°C] on validation and test (NaN before)."""
+        """Predictions [°C] on validation and test (NaN before).
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         assert self.predicted is not None
         return self.predicted
 
