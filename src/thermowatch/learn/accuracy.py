@@ -40,6 +40,24 @@ def live_errors(
     Both are Series on UTC DatetimeIndexes; each prediction is paired with the measurement
     nearest in time within ``tolerance`` (sources and the predictor do not share a clock
     tick). A window with fewer than :data:`MIN_SAMPLES` pairs reports ``n`` only.
+
+    Parameters
+    ----------
+    measured : pandas.Series
+        Measured temperature [°C] on a UTC DatetimeIndex.
+    predicted : pandas.Series
+        Predicted temperature [°C] on a UTC DatetimeIndex.
+    now : pandas.Timestamp
+        End of every window (UTC).
+    windows : mapping of str to pandas.Timedelta
+        Window name -> length (e.g. ``{"24h": 1 day, "7d": 7 days}``).
+    tolerance : pandas.Timedelta
+        Largest time between a prediction and the measurement paired with it.
+
+    Returns
+    -------
+    dict
+        Window name -> ``{"rmse", "mae", "bias"}`` [K] and ``"n"`` [-].
     """
     m = measured.dropna().sort_index()
     p = predicted.dropna().sort_index()
@@ -69,6 +87,16 @@ def validation_error(metrics: Mapping[str, Any] | None) -> tuple[float, float] |
 
     Accepts ``{"validation": {...}}`` or the training job's ``{model_name: {"validation":
     {...}}, "chosen": model_name}`` layout; None when the numbers are not there.
+
+    Parameters
+    ----------
+    metrics : mapping or None
+        A model's registered metrics.
+
+    Returns
+    -------
+    tuple of (float, float) or None
+        Validation RMSE and bias [K].
     """
     if not metrics:
         return None
@@ -84,7 +112,21 @@ def validation_error(metrics: Mapping[str, Any] | None) -> tuple[float, float] |
 
 def degraded(ratios: Sequence[float], factor: float = DEGRADED_FACTOR,
              checks: int = DEGRADED_CHECKS) -> bool:  # fmt: skip
-    """True when the last ``checks`` live/validation ratios (newest last) all exceed ``factor``."""
+    """True when the last ``checks`` live/validation ratios (newest last) all exceed ``factor``.
+
+    Parameters
+    ----------
+    ratios : sequence of float
+        Live RMSE over validation RMSE [-], oldest first.
+    factor : float
+        Ratio above which a check counts as degraded [-].
+    checks : int
+        Consecutive degraded checks needed [-].
+
+    Returns
+    -------
+    bool
+    """
     recent = [r for r in ratios if np.isfinite(r)][-checks:]
     return len(recent) == checks and all(r > factor for r in recent)
 
@@ -95,7 +137,26 @@ def paired_rmse_difference(
 ) -> dict[str, float]:  # fmt: skip
     """RMSE [K] of two models on the same instants and the challenger − champion difference with
     a moving-block bootstrap interval (blocks of ``block`` samples keep the autocorrelation of
-    hourly errors; a plain bootstrap would give a falsely narrow interval)."""
+    hourly errors; a plain bootstrap would give a falsely narrow interval).
+
+    Parameters
+    ----------
+    errors_champion, errors_challenger : numpy.ndarray
+        Prediction errors [K] of each model at the same instants.
+    block : int
+        Bootstrap block length [samples].
+    resamples : int
+        Number of bootstrap resamples [-].
+    level : float
+        Confidence level of the interval [0..1].
+    seed : int
+        Seed of the resampling (reproducible).
+
+    Returns
+    -------
+    dict
+        ``rmse_champion``, ``rmse_challenger``, ``difference`` and its interval bounds [K], ``n``.
+    """
     a = np.asarray(errors_champion, dtype=np.float64)
     b = np.asarray(errors_challenger, dtype=np.float64)
     n = len(a)
@@ -122,7 +183,20 @@ def paired_rmse_difference(
 def welch_difference(arm_a: Sequence[float], arm_b: Sequence[float], level: float = 0.95
                      ) -> dict[str, float]:  # fmt: skip
     """Mean of arm B − mean of arm A (one value per transformer, e.g. live RMSE [K]) with the
-    Welch confidence interval (unequal variances, as two groups of transformers have)."""
+    Welch confidence interval (unequal variances, as two groups of transformers have).
+
+    Parameters
+    ----------
+    arm_a, arm_b : sequence of float
+        One value per transformer of each arm (e.g. live RMSE [K]).
+    level : float
+        Confidence level [0..1].
+
+    Returns
+    -------
+    dict
+        The difference of the means, its interval bounds (unit of the inputs) and the arm sizes.
+    """
     from scipy import stats
 
     a = np.asarray([x for x in arm_a if np.isfinite(x)], dtype=np.float64)

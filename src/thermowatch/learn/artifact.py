@@ -54,7 +54,18 @@ def _sha256(path: Path) -> str:
 
 
 def data_hash(frame: pd.DataFrame) -> str:
-    """SHA-256 of the cleaned training data (index and values), to trace a model to its data."""
+    """SHA-256 of the cleaned training data (index and values), to trace a model to its data.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The cleaned training data.
+
+    Returns
+    -------
+    str
+        Hexadecimal SHA-256.
+    """
     digest = hashlib.sha256()
     digest.update(frame.index.to_numpy(dtype="datetime64[ns]").view(np.int64).tobytes())
     digest.update(",".join(map(str, frame.columns)).encode())
@@ -92,7 +103,22 @@ def _new_model_directory(out_dir: Path, created: datetime, digest: str) -> tuple
 
 
 def save_model(result: TrainingResult, fitted: FittedModel, out_dir: str | Path) -> Path:
-    """Write the artifact under ``out_dir/<model_id>/`` and return that directory."""
+    """Write the artifact under ``out_dir/<model_id>/`` and return that directory.
+
+    Parameters
+    ----------
+    result : TrainingResult
+        What training measured (metrics, thresholds, split) for ``metadata.json``.
+    fitted : FittedModel
+        The served models of every role (``model.json``, JSON only).
+    out_dir : str or pathlib.Path
+        Parent directory of the artifact.
+
+    Returns
+    -------
+    pathlib.Path
+        The artifact directory, with ``SHA256SUMS`` of its files.
+    """
     created = datetime.now(UTC)
     frame = result.measurements.frame
     digest = data_hash(frame)
@@ -166,7 +192,18 @@ def _forecast_lookback(fitted: FittedModel) -> int:
 
 
 def verify_model(directory: str | Path) -> dict[str, Any]:
-    """Check every file against ``SHA256SUMS``; return the metadata. Raises InputError if not."""
+    """Check every file against ``SHA256SUMS``; return the metadata. Raises InputError if not.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        An artifact directory.
+
+    Returns
+    -------
+    dict
+        Its ``metadata.json``.
+    """
     directory = Path(directory)
     sums_path = directory / SUMS
     if not directory.is_dir():
@@ -248,6 +285,17 @@ class Predictor:
         ``extrapolating``, its interval widened by the distance outside, and — when the rating
         is known — its temperature is the model's at the nearest trained conditions plus the
         IEC 60076-7 rise from there (:meth:`_physics_led`).
+
+        Parameters
+        ----------
+        readings : pandas.DataFrame
+            Wide readings: UTC DatetimeIndex, increasing; the columns ``variables`` (loads [A] or
+            [pu], ambient [°C], ... as in training).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``predicted``, ``lower``, ``upper`` [°C], ``level`` and ``extrapolating`` per row.
         """
         predicted = self._normal(readings)
         half = np.full(len(predicted), self.half_width_k)
@@ -270,7 +318,18 @@ class Predictor:
         )
 
     def extrapolating(self, readings: pd.DataFrame) -> np.ndarray:
-        """Per row, True when it lies outside the model's domain of validity."""
+        """Per row, True when it lies outside the model's domain of validity.
+
+        Parameters
+        ----------
+        readings : pandas.DataFrame
+            Wide readings (UTC index, the model's variables).
+
+        Returns
+        -------
+        numpy.ndarray
+            Boolean per row.
+        """
         if self.domain is None:
             return np.zeros(len(readings), dtype=bool)
         return self.domain.distance(readings) > 0
@@ -305,7 +364,18 @@ class Predictor:
         return self.forecaster
 
     def nowcast_frame(self, history: pd.DataFrame) -> pd.DataFrame:
-        """Nowcast [°C] of each row from the values measured before it (see the seam)."""
+        """Nowcast [°C] of each row from the values measured before it (see the seam).
+
+        Parameters
+        ----------
+        history : pandas.DataFrame
+            Readings with the target column, UTC index increasing.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``predicted``, ``lower``, ``upper`` [°C] and ``level`` per row.
+        """
         if self.nowcaster is None:
             raise InputError(f"model {self.model_id} has no nowcast (trained before format 2).")
         y = self._require_target(history, "nowcast")
@@ -333,6 +403,21 @@ class Predictor:
         ``history``: readings with the target, UTC index increasing, at least
         ``metadata["forecast_history_minutes"]`` (the forecaster's lookback and the filters'
         warm-up); holes are filled from their neighbours.
+
+        Parameters
+        ----------
+        history : pandas.DataFrame
+            Readings with the target [°C], UTC index increasing.
+        horizon : str or int or None
+            Steps, or a duration such as ``"24h"``; None: the trained horizon (at most it).
+        load_scenario : pandas.DataFrame or None
+            Future loads indexed by future times (load columns; missing ones hold their last
+            value): the forecast adds the monotone normal-behaviour response to the change.
+
+        Returns
+        -------
+        Forecast
+            Times, ``predicted``, ``lower`` and ``upper`` [°C] per step after the last row.
         """
         steps = self._forecast_steps(horizon)
         made = self._forecast_paths([history])[0]
@@ -357,6 +442,18 @@ class Predictor:
     ) -> list[Forecast | InputError]:
         """:meth:`forecast` (without a load scenario) of many transformers served by this model,
         in one pass: the same numbers, for a fraction of the time (see :func:`forecast_fleet`).
+
+        Parameters
+        ----------
+        histories : sequence of pandas.DataFrame
+            One history per transformer (as for :meth:`forecast`).
+        horizon : str or int or None
+            As for :meth:`forecast`.
+
+        Returns
+        -------
+        list of Forecast or InputError
+            In the order of ``histories``.
         """
         self._forecast_steps(horizon)  # a bad horizon is the caller's error, not a history's
         return forecast_fleet([(self, h) for h in histories], horizon)
@@ -448,6 +545,18 @@ def forecast_fleet(
     the feature recipe (each row keeps its model's load scales and rated current); each model
     then makes one product for all its transformers. The numbers are those of one forecast at
     a time (within 1e-9 K).
+
+    Parameters
+    ----------
+    fleet : sequence of (Predictor, pandas.DataFrame)
+        Each transformer's served model and history.
+    horizon : str or int or None
+        As for :meth:`Predictor.forecast`.
+
+    Returns
+    -------
+    list of Forecast or InputError
+        In the order of ``fleet``.
     """
     out: list[Forecast | InputError] = []
     paths = _fleet_paths(fleet)
@@ -623,7 +732,19 @@ def _held(values: np.ndarray) -> np.ndarray:
 
 
 def load_model(directory: str | Path) -> Predictor:
-    """Verify then load an artifact written by :func:`save_model`."""
+    """Verify then load an artifact written by :func:`save_model`.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        An artifact directory.
+
+    Returns
+    -------
+    Predictor
+        The served models; a file whose SHA-256 does not match raises
+        :class:`~thermowatch.errors.InputError`.
+    """
     meta = verify_model(directory)
     try:
         doc = json.loads((Path(directory) / "model.json").read_text())

@@ -50,6 +50,20 @@ def psi(reference: np.ndarray, current: np.ndarray, bins: int = 10) -> float:
     Bins are the reference's quantiles (so each holds ~1/bins of it); the two outer bins are
     open so values beyond the reference range land in them. Empty bins get a small floor
     (1e-4) so the log stays finite. 0 for identical distributions; > 0.25 is a material shift.
+
+    Parameters
+    ----------
+    reference : numpy.ndarray
+        Values seen in training (any unit).
+    current : numpy.ndarray
+        Recent values (same unit).
+    bins : int
+        Number of quantile bins [-].
+
+    Returns
+    -------
+    float
+        PSI [-].
     """
     ref = np.asarray(reference, dtype=np.float64)
     cur = np.asarray(current, dtype=np.float64)
@@ -68,7 +82,22 @@ def psi(reference: np.ndarray, current: np.ndarray, bins: int = 10) -> float:
 def out_of_range_fraction(
     reference: np.ndarray, current: np.ndarray, margin: float = 0.05
 ) -> float:
-    """Fraction of ``current`` outside the reference range widened by ``margin`` of its span [-]."""
+    """Fraction of ``current`` outside the reference range widened by ``margin`` of its span [-].
+
+    Parameters
+    ----------
+    reference : numpy.ndarray
+        Values seen in training.
+    current : numpy.ndarray
+        Recent values (same unit).
+    margin : float
+        Widening of the range, as a fraction of its span [-].
+
+    Returns
+    -------
+    float
+        Fraction [0..1].
+    """
     ref = np.asarray(reference, dtype=np.float64)
     ref = ref[np.isfinite(ref)]
     if ref.size == 0:
@@ -80,7 +109,22 @@ def outside_range_fraction(
     low: float, high: float, current: np.ndarray, margin: float = 0.05
 ) -> float:
     """Fraction of ``current`` outside ``[low, high]`` widened by ``margin`` of its span [-]
-    (NaN when ``current`` has no finite value)."""
+    (NaN when ``current`` has no finite value).
+
+    Parameters
+    ----------
+    low, high : float
+        The range seen in training (unit of ``current``).
+    current : numpy.ndarray
+        Recent values.
+    margin : float
+        Widening of the range, as a fraction of its span [-].
+
+    Returns
+    -------
+    float
+        Fraction [0..1].
+    """
     cur = np.asarray(current, dtype=np.float64)
     cur = cur[np.isfinite(cur)]
     if cur.size == 0:
@@ -99,6 +143,20 @@ def page_hinkley(residuals: np.ndarray, delta: float, mean: float | None = None)
     ``mean`` is the in-control mean μ (the model's validation bias); by default the running mean
     of the series itself, as in Hinkley's original test. Vectorised with cumulative sums: no
     Python loop over samples.
+
+    Parameters
+    ----------
+    residuals : numpy.ndarray
+        Measured − predicted [K], oldest first.
+    delta : float
+        Tolerated shift of the mean [K].
+    mean : float or None
+        In-control mean μ [K].
+
+    Returns
+    -------
+    numpy.ndarray
+        The statistic [K] per sample.
     """
     x = np.asarray(residuals, dtype=np.float64)
     x = x[np.isfinite(x)]
@@ -116,7 +174,18 @@ def page_hinkley(residuals: np.ndarray, delta: float, mean: float | None = None)
 def detectable_shift(sigma: float) -> float:
     """Residual mean shift the drift check detects by default [K]: 1.5 σ of the validation
     residuals, at least 0.5 K (a model with a wide error band is not flagged for its noise).
-    A shift counts once the mean moved by half of it (see :func:`check_drift`)."""
+    A shift counts once the mean moved by half of it (see :func:`check_drift`).
+
+    Parameters
+    ----------
+    sigma : float
+        Standard deviation of the validation residuals [K].
+
+    Returns
+    -------
+    float
+        The shift [K].
+    """
     return max(1.5 * sigma, 0.5)
 
 
@@ -129,13 +198,37 @@ class ResidualBaseline:
 
     @classmethod
     def from_residuals(cls, residuals: np.ndarray) -> ResidualBaseline:
+        """The in-control bias and spread of validation residuals.
+
+        Parameters
+        ----------
+        residuals : numpy.ndarray
+            Measured − predicted on validation [K].
+
+        Returns
+        -------
+        ResidualBaseline
+            Mean and standard deviation [K].
+        """
         r = np.asarray(residuals, dtype=np.float64)
         r = r[np.isfinite(r)]
         return cls(float(np.mean(r)) if r.size else 0.0, float(np.std(r)) if r.size > 1 else 1.0)
 
     @classmethod
     def from_rmse(cls, rmse: float, bias: float) -> ResidualBaseline:
-        """From registered metrics: σ² = RMSE² − bias² (floored at 10 % of the RMSE)."""
+        """From registered metrics: σ² = RMSE² − bias² (floored at 10 % of the RMSE).
+
+        Parameters
+        ----------
+        rmse : float
+            Validation RMSE [K].
+        bias : float
+            Validation bias [K].
+
+        Returns
+        -------
+        ResidualBaseline
+        """
         return cls(bias, float(np.sqrt(max(rmse**2 - bias**2, (0.1 * rmse) ** 2))))
 
 

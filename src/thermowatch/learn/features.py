@@ -68,6 +68,17 @@ class FeatureSpec:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> FeatureSpec:
+        """Rebuild a spec from its JSON form (``to_dict()``).
+
+        Parameters
+        ----------
+        values : dict
+            The JSON form.
+
+        Returns
+        -------
+        FeatureSpec
+        """
         values = dict(values)
         for key in ("inputs", "load_inputs", "ambient_inputs", "time_constants_min"):
             values[key] = tuple(values[key])
@@ -89,6 +100,22 @@ def feature_spec_for(
 
     With a rated current [A] and both a current and an ambient column, the IEC 60076-7 top-oil
     and hot-spot estimates (``thermal_spec``, ONAF preset by default) become features too.
+
+    Parameters
+    ----------
+    measurements : Measurements
+        Cleaned measurements (column quantities decide loads and ambient).
+    calendar : bool
+        Add hour-of-day (and, without an ambient, day-of-year) terms.
+    rated_current_a : float or None
+        Rated current [A] of the measured winding (per-unit load for the IEC estimates).
+    thermal_spec : TransformerSpec or None
+        Thermal parameters for the IEC 60076-7 estimates (clause 8.2.2).
+
+    Returns
+    -------
+    FeatureSpec
+        Inputs, loads, ambients, scales and filter time constants [min].
     """
     inputs = tuple(measurements.feature_columns)
     roles = {name: measurements.columns[name].quantity for name in inputs}
@@ -116,7 +143,18 @@ def feature_spec_for(
 
 
 def minutes_between(index: pd.DatetimeIndex) -> np.ndarray:
-    """Minutes since the previous timestamp (first 0)."""
+    """Minutes since the previous timestamp (first 0).
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        Timestamps, increasing.
+
+    Returns
+    -------
+    numpy.ndarray
+        Minutes [min] per row.
+    """
     ns = index.to_numpy(dtype="datetime64[ns]").view(np.int64)
     dt = np.zeros(ns.size)
     dt[1:] = np.diff(ns) / 60e9
@@ -124,7 +162,15 @@ def minutes_between(index: pd.DatetimeIndex) -> np.ndarray:
 
 
 def require_columns(present: Any, needed: Any) -> None:
-    """Refuse (InputError naming the first one) readings that lack a variable the model needs."""
+    """Refuse (InputError naming the first one) readings that lack a variable the model needs.
+
+    Parameters
+    ----------
+    present : iterable of str
+        Column names of the readings.
+    needed : iterable of str
+        Variables the model reads.
+    """
     missing = [c for c in needed if c not in present]
     if missing:
         from thermowatch.errors import InputError
@@ -256,7 +302,20 @@ DRIFT_KNOTS = 4
 
 
 def drift_names(times: pd.DatetimeIndex, knots: int = DRIFT_KNOTS) -> list[str]:
-    """Names of ``knots`` drift ramps spread over the span of ``times`` (the fit's rows)."""
+    """Names of ``knots`` drift ramps spread over the span of ``times`` (the fit's rows).
+
+    Parameters
+    ----------
+    times : pandas.DatetimeIndex
+        Times of the fit's rows.
+    knots : int
+        Number of ramps [-].
+
+    Returns
+    -------
+    list of str
+        Names that encode each ramp's start and end.
+    """
     start, end = times[0], times[-1]
     stamps = [start + (end - start) * k / knots for k in range(knots)]
     fmt = "%Y-%m-%dT%H:%M"
@@ -267,19 +326,55 @@ def drift_names(times: pd.DatetimeIndex, knots: int = DRIFT_KNOTS) -> list[str]:
 
 def drift_values(name: str, times_ns: np.ndarray) -> np.ndarray:
     """The ramp ``name`` at instants ``times_ns`` [ns since 1970, UTC]: 0 before its knot, 1
-    from its end, linear between [-]."""
+    from its end, linear between [-].
+
+    Parameters
+    ----------
+    name : str
+        A ramp name (:func:`drift_names`).
+    times_ns : numpy.ndarray
+        Instants [ns since 1970, UTC].
+
+    Returns
+    -------
+    numpy.ndarray
+        The ramp [-].
+    """
     knot, end = (pd.Timestamp(v, tz="UTC").value for v in name[len(DRIFT_PREFIX) :].split("/"))
     span = max(end - knot, 1)
     return np.clip((np.asarray(times_ns, dtype=np.float64) - knot) / span, 0.0, 1.0)
 
 
 def nanoseconds(index: pd.DatetimeIndex) -> np.ndarray:
-    """Instants as integer nanoseconds since 1970 [ns, UTC], whatever the index's unit."""
+    """Instants as integer nanoseconds since 1970 [ns, UTC], whatever the index's unit.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        Timestamps.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 [ns].
+    """
     return np.asarray(index.as_unit("ns").asi8)
 
 
 def with_drift(features: pd.DataFrame, names: Any) -> pd.DataFrame:
-    """``features`` with the drift ramps among ``names`` added (built from its index)."""
+    """``features`` with the drift ramps among ``names`` added (built from its index).
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        The feature frame (UTC index).
+    names : iterable of str
+        Column names; those that are drift ramps are added.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     missing = [n for n in names if n.startswith(DRIFT_PREFIX) and n not in features.columns]
     if not missing:
         return features
@@ -288,7 +383,18 @@ def with_drift(features: pd.DataFrame, names: Any) -> pd.DataFrame:
 
 
 def hours_of(index: pd.DatetimeIndex) -> np.ndarray:
-    """Hour of day [h, UTC, fractional] of each timestamp."""
+    """Hour of day [h, UTC, fractional] of each timestamp.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        Timestamps.
+
+    Returns
+    -------
+    numpy.ndarray
+        Hours [h] in [0, 24).
+    """
     return index.hour.to_numpy() + index.minute.to_numpy() / 60.0
 
 

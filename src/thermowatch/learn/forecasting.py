@@ -48,7 +48,19 @@ class Forecast:
     origin: pd.Timestamp
 
     def crossings(self, thresholds: dict[str, float]) -> dict[str, Crossing]:
-        """First crossing of each named threshold [°C] (e.g. ``{"ALERTE": 80, ...}``)."""
+        """First crossing of each named threshold [°C] (e.g. ``{"ALERTE": 80, ...}``).
+
+        Parameters
+        ----------
+        thresholds : dict of str to float
+            Threshold name -> temperature [°C].
+
+        Returns
+        -------
+        dict of str to Crossing
+            Per threshold, the first time the forecast reaches it, and the earliest (upper bound)
+            and latest (lower bound) times.
+        """
         out = {}
         for name, value in thresholds.items():
             out[name] = Crossing(
@@ -66,7 +78,22 @@ def _first(series: pd.Series, value: float) -> pd.Timestamp | None:
 
 
 def horizon_in_steps(horizon: str | int | None, step: pd.Timedelta, trained: int) -> int:
-    """A requested horizon (steps or a duration) in steps, within the trained horizon."""
+    """A requested horizon (steps or a duration) in steps, within the trained horizon.
+
+    Parameters
+    ----------
+    horizon : str or int or None
+        Steps, a duration such as ``"24h"``, or None (the trained horizon).
+    step : pandas.Timedelta
+        Sampling step of the model.
+    trained : int
+        Trained horizon [steps].
+
+    Returns
+    -------
+    int
+        Horizon [steps], 1 to ``trained``.
+    """
     if horizon is None:
         return trained
     if isinstance(horizon, int) or str(horizon).isdigit():
@@ -96,6 +123,21 @@ def scenario_frame(
 
     Scenario columns not given hold their last value; a scenario time between two rows takes
     the value of the row at or before it (step changes, as operators plan loads).
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Readings up to the forecast origin.
+    future : pandas.DatetimeIndex
+        The forecast's times (UTC).
+    variables : list of str
+        The model's input columns.
+    scenario : pandas.DataFrame or None
+        Planned loads indexed by future times.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, pandas.DataFrame)
     """
     last = history[variables].ffill().iloc[-1]
     held = pd.DataFrame([last.to_numpy()] * len(future), index=future, columns=variables)

@@ -20,7 +20,20 @@ IEC_GROUP = "IEC 60076-7 estimate"
 
 
 def feature_groups(spec: FeatureSpec, columns: list[str]) -> dict[str, list[str]]:
-    """Feature columns per measured input (plus the calendar and the IEC estimate)."""
+    """Feature columns per measured input (plus the calendar and the IEC estimate).
+
+    Parameters
+    ----------
+    spec : FeatureSpec
+        The inputs and which are loads.
+    columns : list of str
+        Feature columns of the model.
+
+    Returns
+    -------
+    dict of str to list of str
+        Group name -> its columns.
+    """
     groups: dict[str, list[str]] = {}
     for column in columns:
         if column in ("hour_sin", "hour_cos", "doy_sin", "doy_cos") or column.startswith(
@@ -50,7 +63,28 @@ def permutation_importance_k(
     seed: int = 0,
     max_rows: int = 20_000,
 ) -> list[tuple[str, float]]:
-    """RMSE increase [K] per group when its columns are permuted together, largest first."""
+    """RMSE increase [K] per group when its columns are permuted together, largest first.
+
+    Parameters
+    ----------
+    predict : callable
+        Feature frame -> predictions [°C].
+    features : pandas.DataFrame
+        Feature rows to score (validation).
+    y : numpy.ndarray
+        Measured target [°C] on those rows.
+    groups : dict of str to list of str
+        Group name -> its columns (:func:`feature_groups`).
+    seed : int
+        Seed of the permutations (reproducible).
+    max_rows : int
+        Rows scored at most (evenly spread).
+
+    Returns
+    -------
+    list of (str, float)
+        Group name and RMSE increase [K].
+    """
     rows = np.arange(len(y))
     if rows.size > max_rows:
         rows = rows[np.linspace(0, rows.size - 1, max_rows).astype(int)]

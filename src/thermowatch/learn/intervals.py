@@ -59,6 +59,17 @@ class AdaptiveConformal:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> AdaptiveConformal:
+        """Rebuild the interval state from its JSON form (``to_dict()``).
+
+        Parameters
+        ----------
+        values : dict
+            The JSON form.
+
+        Returns
+        -------
+        AdaptiveConformal
+        """
         return cls(
             float(values["level"]),
             int(values["window"]),

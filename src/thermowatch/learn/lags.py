@@ -36,5 +36,18 @@ def lag(values: np.ndarray, index: pd.DatetimeIndex, step: pd.Timedelta, k: int)
 
 
 def steps_per(duration: str | pd.Timedelta, step: pd.Timedelta) -> int:
-    """Whole steps in ``duration`` (at least 1)."""
+    """Whole steps in ``duration`` (at least 1).
+
+    Parameters
+    ----------
+    duration : str or pandas.Timedelta
+        A duration such as ``"24h"``.
+    step : pandas.Timedelta
+        Sampling step.
+
+    Returns
+    -------
+    int
+        Steps [-].
+    """
     return max(round(pd.Timedelta(duration) / pd.Timedelta(step)), 1)
