@@ -155,7 +155,8 @@ def paired_rmse_difference(
     Returns
     -------
     dict
-        ``rmse_champion``, ``rmse_challenger``, ``difference`` and its interval bounds [K], ``n``.
+        ``champion_rmse_k``, ``challenger_rmse_k``, ``difference_k`` and its interval
+        ``ci_low_k``/``ci_high_k`` [K], ``n`` and ``level``.
     """
     a = np.asarray(errors_champion, dtype=np.float64)
     b = np.asarray(errors_challenger, dtype=np.float64)
@@ -195,7 +196,8 @@ def welch_difference(arm_a: Sequence[float], arm_b: Sequence[float], level: floa
     Returns
     -------
     dict
-        The difference of the means, its interval bounds (unit of the inputs) and the arm sizes.
+        ``mean_a``, ``mean_b``, ``difference``, ``ci_low``, ``ci_high`` (unit of the inputs),
+        ``p_value``, ``n_a``, ``n_b`` and ``level``.
     """
     from scipy import stats
 

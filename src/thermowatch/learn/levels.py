@@ -32,7 +32,17 @@ class Level(IntEnum):
 
     @classmethod
     def parse(cls, name: str) -> Level:
-        """``"ALERTE"`` -> ``Level.ALERTE``; ``InputError`` for an unknown name."""
+        """``"ALERTE"`` -> ``Level.ALERTE``; ``InputError`` for an unknown name.
+
+        Parameters
+        ----------
+        name : str
+            A level name.
+
+        Returns
+        -------
+        Level
+        """
         try:
             return cls[name.upper()]
         except KeyError:
@@ -55,14 +65,37 @@ UNKNOWN = "UNKNOWN"
 
 
 def rank(name: str | None) -> int:
-    """Severity rank of a level name (NORMAL 0, ALERTE 1, CRITIQUE 2; -1 for None/UNKNOWN)."""
+    """Severity rank of a level name (NORMAL 0, ALERTE 1, CRITIQUE 2; -1 for None/UNKNOWN).
+
+    Parameters
+    ----------
+    name : str or None
+        A level name.
+
+    Returns
+    -------
+    int
+    """
     member = Level.__members__.get(name or "")
     return -1 if member is None else int(member)
 
 
 def display_order(name: str | None, stale: bool = False) -> int:
     """Sort key of a transformer on a screen, worst first: CRITIQUE, ALERTE, then a NORMAL one
-    whose data is stale, then UNKNOWN, then NORMAL."""
+    whose data is stale, then UNKNOWN, then NORMAL.
+
+    Parameters
+    ----------
+    name : str or None
+        The transformer's level.
+    stale : bool
+        Whether its data is stale.
+
+    Returns
+    -------
+    int
+        Smaller first.
+    """
     r = rank(name)
     if r > 0:
         return int(Level.CRITIQUE) - r
@@ -73,12 +106,32 @@ def display_order(name: str | None, stale: bool = False) -> int:
 
 def threshold_map(thresholds: Any) -> dict[str, float]:
     """``{"ALERTE": alerte_c, "CRITIQUE": critique_c}`` [°C] of a ``Thresholds``: the form the
-    forecast's ``crossings`` take."""
+    forecast's ``crossings`` take.
+
+    Parameters
+    ----------
+    thresholds : Thresholds
+        A transformer's thresholds.
+
+    Returns
+    -------
+    dict of str to float
+    """
     return dict(zip(RAISED, (thresholds.alerte_c, thresholds.critique_c), strict=True))
 
 
 def worse(*names: str | None) -> str | None:
-    """The most severe of level names (the first of equals); ``None`` when none is a level."""
+    """The most severe of level names (the first of equals); ``None`` when none is a level.
+
+    Parameters
+    ----------
+    *names : str or None
+        Level names.
+
+    Returns
+    -------
+    str or None
+    """
     best = None
     for name in names:
         if rank(name) > rank(best):
@@ -91,6 +144,18 @@ def worst_of(measured: str | None, predicted: str | None) -> tuple[str, str]:
 
     The measurement wins a tie: it is what the transformer really does. ``(UNKNOWN, "none")``
     when neither is known.
+
+    Parameters
+    ----------
+    measured : str or None
+        Level of the measured temperature.
+    predicted : str or None
+        Level of the predicted temperature.
+
+    Returns
+    -------
+    tuple of (str, str)
+        The level and ``"measured"``, ``"predicted"`` or ``"none"``.
     """
     if rank(measured) < 0 and rank(predicted) < 0:
         return UNKNOWN, "none"
@@ -111,18 +176,62 @@ DEFAULT_EXPLANATION = "IEC 60076-7 (ageing doubled / normal cyclic and emergency
 
 
 def level_codes(values_c: np.ndarray, alerte_c: float, critique_c: float) -> np.ndarray:
-    """Level codes (0, 1, 2 as :class:`Level`) of temperatures [°C], vectorised."""
+    """Level codes (0, 1, 2 as :class:`Level`) of temperatures [°C], vectorised.
+
+    Parameters
+    ----------
+    values_c : numpy.ndarray
+        Temperatures [°C].
+    alerte_c : float
+        ALERTE threshold [°C]: a temperature at or above it is ALERTE.
+    critique_c : float
+        CRITIQUE threshold [°C]: a temperature at or above it is CRITIQUE.
+
+    Returns
+    -------
+    numpy.ndarray
+        0, 1 or 2 per value.
+    """
     v = np.asarray(values_c, dtype=np.float64)
     return (v >= alerte_c).astype(np.int8) + (v >= critique_c)
 
 
 def levels(values_c: np.ndarray, alerte_c: float, critique_c: float) -> np.ndarray:
-    """Level names (``"NORMAL"``, ``"ALERTE"``, ``"CRITIQUE"``) of temperatures [°C]."""
+    """Level names (``"NORMAL"``, ``"ALERTE"``, ``"CRITIQUE"``) of temperatures [°C].
+
+    Parameters
+    ----------
+    values_c : array_like
+        Temperatures [°C].
+    alerte_c : float
+        ALERTE threshold [°C]: a temperature at or above it is ALERTE.
+    critique_c : float
+        CRITIQUE threshold [°C]: a temperature at or above it is CRITIQUE.
+
+    Returns
+    -------
+    numpy.ndarray
+        A name per value.
+    """
     return NAMES[level_codes(values_c, alerte_c, critique_c)]
 
 
 def level_of(value_c: float, alerte_c: float, critique_c: float) -> Level:
-    """The level of one temperature [°C] (the scalar form of :func:`levels`)."""
+    """The level of one temperature [°C] (the scalar form of :func:`levels`).
+
+    Parameters
+    ----------
+    value_c : float
+        A temperature [°C].
+    alerte_c : float
+        ALERTE threshold [°C]: a temperature at or above it is ALERTE.
+    critique_c : float
+        CRITIQUE threshold [°C]: a temperature at or above it is CRITIQUE.
+
+    Returns
+    -------
+    Level
+    """
     if value_c >= critique_c:
         return Level.CRITIQUE
     if value_c >= alerte_c:
@@ -131,7 +240,18 @@ def level_of(value_c: float, alerte_c: float, critique_c: float) -> Level:
 
 
 def default_thresholds(kind: str) -> tuple[float, float]:
-    """``(alerte_c, critique_c)`` [°C] for a target kind (``"oil"``; anything else: winding)."""
+    """``(alerte_c, critique_c)`` [°C] for a target kind (``"oil"``; anything else: winding).
+
+    Parameters
+    ----------
+    kind : str
+        ``"oil"`` or ``"winding"``.
+
+    Returns
+    -------
+    tuple of (float, float)
+        IEC 60076-7:2018 Table 3 limits for the kind [°C].
+    """
     return DEFAULT_THRESHOLDS["oil" if kind == "oil" else "winding"]
 
 
@@ -143,6 +263,15 @@ def threshold_values(mapping: dict | None) -> tuple[float, float] | None:
 
     Reads the one spelling (``alerte_c``, ``critique_c``) and the older ones still found in
     stores (``alert``/``alerte``, ``critical``/``critique``).
+
+    Parameters
+    ----------
+    mapping : dict or None
+        A stored or configured thresholds mapping.
+
+    Returns
+    -------
+    tuple of (float, float) or None
     """
     if not mapping:
         return None

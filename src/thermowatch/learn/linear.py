@@ -35,7 +35,23 @@ class LinearModel:
     def fit(
         cls, x: np.ndarray, y: np.ndarray, features: list[str], alpha: float = 0.0
     ) -> LinearModel:
-        """Standardise then fit ordinary least squares (``alpha=0``) or ridge."""
+        """Standardise then fit ordinary least squares (``alpha=0``) or ridge.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            ``(n, len(features))`` inputs (any unit: standardised).
+        y : numpy.ndarray
+            ``(n,)`` target (unit of the predictions).
+        features : list of str
+            Column names of ``x``.
+        alpha : float
+            Ridge penalty on the standardised coefficients [-]; 0 for least squares.
+
+        Returns
+        -------
+        LinearModel
+        """
         scaler = StandardScaler().fit(x)
         z = scaler.transform(x)
         reg = Ridge(alpha=alpha) if alpha > 0 else LinearRegression()
@@ -51,7 +67,18 @@ class LinearModel:
         )
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Predictions for rows of ``x`` (columns in ``features`` order)."""
+        """Predictions for rows of ``x`` (columns in ``features`` order).
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            ``(n, len(features))`` inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n,)`` predictions (unit of the target).
+        """
         return (
             self.intercept
             + ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale) @ self.coef
@@ -75,6 +102,17 @@ class LinearModel:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> LinearModel:
+        """Rebuild a model from its JSON form (``to_dict()``).
+
+        Parameters
+        ----------
+        values : dict
+            The JSON form.
+
+        Returns
+        -------
+        LinearModel
+        """
         n = len(values["features"])
         mean, scale, coef = (
             np.asarray(values[k], dtype=np.float64) for k in ("mean", "scale", "coef")

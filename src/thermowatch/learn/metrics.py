@@ -11,7 +11,23 @@ def regression_metrics(
     lower: np.ndarray | None = None,
     upper: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """RMSE, MAE, max |error|, bias (mean predicted − measured) [K], R² [-], interval coverage."""
+    """RMSE, MAE, max |error|, bias (mean predicted − measured) [K], R² [-], interval coverage.
+
+    Parameters
+    ----------
+    measured : numpy.ndarray
+        Measured values [°C]; non-finite pairs are left out.
+    predicted : numpy.ndarray
+        Predicted values [°C].
+    lower, upper : numpy.ndarray or None
+        Interval bounds [°C], for the coverage.
+
+    Returns
+    -------
+    dict of str to float
+        ``rmse``, ``mae``, ``max_error``, ``bias`` [K], ``r2`` [-], ``n`` and, with an
+        interval, ``coverage`` [0..1].
+    """
     y = np.asarray(measured, dtype=np.float64)
     p = np.asarray(predicted, dtype=np.float64)
     ok = np.isfinite(y) & np.isfinite(p)
@@ -42,7 +58,20 @@ def regression_metrics(
 
 
 def conformal_half_width(residuals: np.ndarray, level: float = 0.9) -> float:
-    """Split-conformal half-width [K]: the ⌈(n+1)·level⌉-th smallest |residual| of calibration."""
+    """Split-conformal half-width [K]: the ⌈(n+1)·level⌉-th smallest |residual| of calibration.
+
+    Parameters
+    ----------
+    residuals : numpy.ndarray
+        Calibration residuals [K].
+    level : float
+        Nominal coverage [0..1].
+
+    Returns
+    -------
+    float
+        Half-width [K].
+    """
     r = np.sort(np.abs(np.asarray(residuals, dtype=np.float64)[np.isfinite(residuals)]))
     if r.size == 0:
         return float("nan")

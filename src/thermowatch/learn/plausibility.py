@@ -38,6 +38,22 @@ def implausible_responses(
 
     ``history`` holds the predictor's input columns (wide, UTC index) with enough warm-up for
     its filters; the responses are compared row by row with the unchanged prediction.
+
+    Parameters
+    ----------
+    predictor : Predictor
+        A loaded model (:func:`~thermowatch.learn.artifact.load_model`).
+    history : pandas.DataFrame
+        Its input readings, wide, UTC index.
+    load_factors : sequence of float
+        Factors applied to the loads [-].
+    ambient_steps_k : sequence of float
+        Rises of the ambient [K].
+
+    Returns
+    -------
+    list of str
+        One description per implausible response.
     """
     quantities: dict[str, str] = predictor.metadata.get("quantities", {})
     inputs = [c for c in predictor.variables if c in history.columns]

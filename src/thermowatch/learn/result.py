@@ -30,11 +30,31 @@ class Thresholds:
     explanation: str = ""
 
     def level(self, value_c: float) -> str:
-        """NORMAL, ALERTE or CRITIQUE for a temperature [°C] (:func:`.levels.level_of`)."""
+        """NORMAL, ALERTE or CRITIQUE for a temperature [°C] (:func:`.levels.level_of`).
+
+        Parameters
+        ----------
+        value_c : float
+            A temperature [°C].
+
+        Returns
+        -------
+        str
+        """
         return level_of(value_c, self.alerte_c, self.critique_c).name
 
     def levels(self, values_c: Any) -> Any:
-        """Level names of an array of temperatures [°C] (:func:`.levels.levels`)."""
+        """Level names of an array of temperatures [°C] (:func:`.levels.levels`).
+
+        Parameters
+        ----------
+        values_c : array_like
+            Temperatures [°C].
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         return levels(values_c, self.alerte_c, self.critique_c)
 
 

@@ -90,7 +90,20 @@ class Choice:
 
 
 def choose(role: str, candidates: list[Candidate]) -> Choice:
-    """Apply the rule to the candidates of one role."""
+    """Apply the rule to the candidates of one role.
+
+    Parameters
+    ----------
+    role : str
+        ``"normal"``, ``"nowcast"`` or ``"forecast"``.
+    candidates : list of Candidate
+        The role's scored candidates (validation error [K] or relative MSE [-]).
+
+    Returns
+    -------
+    Choice
+        The chosen and runner-up names, the scores and the reason.
+    """
     scores = {c.name: c.validation_error for c in candidates}
     servable = [c for c in candidates if c.servable and c.validation_error == c.validation_error]
     if not servable:

@@ -30,6 +30,13 @@ def check_confined(directory: str | Path, names: Iterable[str]) -> None:
     ------
     InputError
         Naming the first file that is a symbolic link or resolves outside the directory.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        An artifact directory.
+    names : iterable of str
+        File names listed in it.
     """
     directory = Path(directory)
     root = directory.resolve()
@@ -44,12 +51,37 @@ def check_confined(directory: str | Path, names: Iterable[str]) -> None:
 
 
 def signature(directory: str | Path, key: bytes) -> str:
-    """Hex HMAC-SHA256 of the artifact's ``SHA256SUMS`` under ``key``."""
+    """Hex HMAC-SHA256 of the artifact's ``SHA256SUMS`` under ``key``.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        An artifact directory.
+    key : bytes
+        The signing key.
+
+    Returns
+    -------
+    str
+    """
     return hmac.new(key, (Path(directory) / SUMS).read_bytes(), hashlib.sha256).hexdigest()
 
 
 def sign_artifact(directory: str | Path, key: bytes) -> Path:
-    """Write ``SIGNATURE`` into the artifact (after :func:`save_model` wrote ``SHA256SUMS``)."""
+    """Write ``SIGNATURE`` into the artifact (after :func:`save_model` wrote ``SHA256SUMS``).
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        An artifact directory.
+    key : bytes
+        The signing key.
+
+    Returns
+    -------
+    pathlib.Path
+        The ``SIGNATURE`` file.
+    """
     if not key:
         raise InputError("the model-signing key is empty.")
     directory = Path(directory)
@@ -69,6 +101,13 @@ def verify_signature(directory: str | Path, key: bytes) -> None:
     ------
     InputError
         When the signature is missing, malformed or does not match.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        An artifact directory.
+    key : bytes
+        The signing key.
     """
     directory = Path(directory)
     check_confined(directory, (SUMS, SIGNATURE))

@@ -21,11 +21,33 @@ class Split:
     test: slice
 
     def labels(self, n: int) -> np.ndarray:
+        """``"train"``, ``"validation"`` or ``"test"`` per row (``""`` outside the three parts).
+
+        Parameters
+        ----------
+        n : int
+            Number of rows.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         out = np.full(n, "", dtype=object)
         out[self.train], out[self.validation], out[self.test] = "train", "validation", "test"
         return out
 
     def describe(self, index: pd.DatetimeIndex) -> dict[str, dict[str, object]]:
+        """Start, end (ISO 8601, UTC) and number of rows of each part.
+
+        Parameters
+        ----------
+        index : pandas.DatetimeIndex
+            The rows' times.
+
+        Returns
+        -------
+        dict
+        """
         out = {}
         for name in ("train", "validation", "test"):
             part = index[getattr(self, name)]
@@ -58,7 +80,21 @@ def _checked(train_end: int, val_end: int, test_end: int, what: str) -> Split:
 
 def chronological_split(n: int, split_rows: str | None = None, fractions=(0.7, 0.15)) -> Split:
     """70 / 15 / 15 % in time order, or ``TRAIN_END,VAL_END[,TEST_END]`` row indices of a table
-    whose rows are its file rows (see :func:`split_by_file_rows` for cleaned data)."""
+    whose rows are its file rows (see :func:`split_by_file_rows` for cleaned data).
+
+    Parameters
+    ----------
+    n : int
+        Number of rows.
+    split_rows : str or None
+        ``TRAIN_END,VAL_END[,TEST_END]`` (0-based, half-open).
+    fractions : tuple of float
+        Train and validation fractions [-] without ``split_rows``.
+
+    Returns
+    -------
+    Split
+    """
     if split_rows:
         return split_by_file_rows(np.arange(n), n, split_rows)
     train_end, val_end = int(n * fractions[0]), int(n * sum(fractions))
@@ -101,7 +137,19 @@ def split_by_file_rows(file_rows: np.ndarray, rows_in_file: int, split_rows: str
 
 def split_by_dates(index: pd.DatetimeIndex, split_dates: str) -> Split:
     """Split at timestamps ``TRAIN_END,VAL_END[,TEST_END]`` (each border is the first instant
-    of the next part; naive dates are UTC)."""
+    of the next part; naive dates are UTC).
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        The rows' times (UTC).
+    split_dates : str
+        ``TRAIN_END,VAL_END[,TEST_END]`` dates.
+
+    Returns
+    -------
+    Split
+    """
 
     def stamp(text: str) -> pd.Timestamp:
         value = pd.Timestamp(text)
@@ -127,7 +175,25 @@ def make_split(
     split_dates: str | None = None,
 ) -> Split:
     """The split a training run asked for: ``--split-rows`` (file rows), ``--split-dates``, or
-    70 / 15 / 15 % of the cleaned rows."""
+    70 / 15 / 15 % of the cleaned rows.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        The cleaned rows' times.
+    file_rows : numpy.ndarray or None
+        Each cleaned row's data row in the file.
+    rows_in_file : int
+        Data rows of the file.
+    split_rows : str or None
+        ``--split-rows``.
+    split_dates : str or None
+        ``--split-dates``.
+
+    Returns
+    -------
+    Split
+    """
     if split_rows and split_dates:
         raise InputError("give --split-rows or --split-dates, not both.")
     if split_dates:
@@ -141,7 +207,20 @@ def make_split(
 
 
 def training_end(split_rows: str | None, split_dates: str | None) -> tuple[int | None, object]:
-    """The end of training as a file row or a UTC timestamp, for cleaning statistics."""
+    """The end of training as a file row or a UTC timestamp, for cleaning statistics.
+
+    Parameters
+    ----------
+    split_rows : str or None
+        ``--split-rows``.
+    split_dates : str or None
+        ``--split-dates``.
+
+    Returns
+    -------
+    tuple
+        (file row or None, timestamp or None).
+    """
     if split_rows:
         try:
             return int(split_rows.split(",")[0]), None
@@ -157,7 +236,20 @@ def training_end(split_rows: str | None, split_dates: str | None) -> tuple[int |
 
 
 def rolling_origin_folds(n_train_val: int, folds: int = 4) -> list[tuple[slice, slice]]:
-    """Expanding-window folds over train+validation: fit on [0, k), test on the next block."""
+    """Expanding-window folds over train+validation: fit on [0, k), test on the next block.
+
+    Parameters
+    ----------
+    n_train_val : int
+        Rows of train + validation.
+    folds : int
+        Number of folds [-].
+
+    Returns
+    -------
+    list of (slice, slice)
+        Training and test rows of each fold.
+    """
     block = n_train_val // (folds + 1)
     return [
         (slice(0, block * (i + 1)), slice(block * (i + 1), block * (i + 2))) for i in range(folds)

@@ -40,14 +40,35 @@ THRESHOLD_RANGE_C = (-50.0, 250.0)
 
 def iec_thresholds(kind: str) -> tuple[float, float] | None:
     """(alerte, critique) [°C] by IEC 60076-7 for a ``"winding"`` or ``"oil"`` target, else None
-    (the defaults of :mod:`thermowatch.learn.levels`, their one home)."""
+    (the defaults of :mod:`thermowatch.learn.levels`, their one home).
+
+    Parameters
+    ----------
+    kind : str
+        Target kind.
+
+    Returns
+    -------
+    tuple of (float, float) or None
+        IEC 60076-7:2018 Table 3 limits [°C].
+    """
     from thermowatch.learn.levels import DEFAULT_THRESHOLDS
 
     return DEFAULT_THRESHOLDS.get(kind)
 
 
 def target_kind(variable: str | None) -> str:
-    """``"oil"`` for a top-oil target variable, else ``"winding"`` (the kinds of the IEC limits)."""
+    """``"oil"`` for a top-oil target variable, else ``"winding"`` (the kinds of the IEC limits).
+
+    Parameters
+    ----------
+    variable : str or None
+        Name of the target variable.
+
+    Returns
+    -------
+    str
+    """
     from thermowatch.data.names import normalize_name
 
     name = normalize_name(variable or "")
@@ -82,6 +103,13 @@ def check_pair(alerte_c: float | None, critique_c: float | None) -> None:
     """Refuse an incomplete, impossible or inverted pair of thresholds [°C] (``InputError``).
 
     Cheap and import-light, so that the command line can call it before any work.
+
+    Parameters
+    ----------
+    alerte_c : float or None
+        ALERTE threshold [°C].
+    critique_c : float or None
+        CRITIQUE threshold [°C].
     """
     if alerte_c is None and critique_c is None:
         return
@@ -101,7 +129,18 @@ def check_pair(alerte_c: float | None, critique_c: float | None) -> None:
 
 
 def data_thresholds(train_target: np.ndarray) -> tuple[float, float]:
-    """The data rule [°C]: p99 rounded up, p99.9 + 5 K rounded up (critique ≥ alerte + 5 K)."""
+    """The data rule [°C]: p99 rounded up, p99.9 + 5 K rounded up (critique ≥ alerte + 5 K).
+
+    Parameters
+    ----------
+    train_target : numpy.ndarray
+        Target on the training rows [°C].
+
+    Returns
+    -------
+    tuple of (float, float)
+        ALERTE and CRITIQUE [°C].
+    """
     import numpy as np
 
     values = np.asarray(train_target, dtype=np.float64)
@@ -122,6 +161,21 @@ def choose_thresholds(
     top-oil target (rule ``"iec"``), else by the data rule (rule ``"data"``).
 
     ``explanation`` holds the numbers behind the rule (language-neutral); the report words it.
+
+    Parameters
+    ----------
+    train_target : numpy.ndarray
+        Target on the training rows [°C] (the data rule).
+    kind : str
+        ``"winding"``, ``"oil"`` or ``"other"``.
+    alerte_c, critique_c : float or None
+        Explicit thresholds [°C].
+    source : str
+        Rule name of explicit thresholds (``"cli"``, ``"config"``).
+
+    Returns
+    -------
+    Thresholds
     """
     from thermowatch.learn.result import Thresholds
 

@@ -80,9 +80,9 @@ def max_load_pu(
     ambient_c : float or array_like
         Ambient temperature [°C].
     hot_spot_limit_c : float
-        Hot-spot limit [°C] (120 °C: IEC 60076-7 table 2, long-time emergency cyclic loading).
+        Hot-spot limit [°C] (120 °C: IEC 60076-7:2018 Table 3, normal cyclic loading).
     top_oil_limit_c : float or None
-        Top-oil limit [°C] (105 °C, same table), or None for none.
+        Top-oil limit [°C] (105 °C, same table and loading), or None for none.
     method : {"iec", "ieee"}
         The thermal model (:func:`steady_state`).
     upper_pu : float

@@ -171,8 +171,8 @@ class TransformerSpec:
         ----------
         name : str
             ``ONAN`` (medium and large power), ``ONAF``, ``OF``, ``OD`` or ``DISTRIBUTION``
-            (distribution transformer, ONAN); case-insensitive. Values from IEC 60076-7:2018
-            table 4 (thermal characteristics for loading calculations).
+            (distribution transformer, ONAN); case-insensitive. Exponents, k constants and time
+            constants from IEC 60076-7:2018 Table 5.
         **overrides
             Parameters replacing the preset's (names and units of the attributes).
 
