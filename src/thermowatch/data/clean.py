@@ -99,13 +99,35 @@ class CleaningOptions:
             raise InputError(f"spike_window must be at least 3 samples, not {self.spike_window}.")
 
     def max_gap_samples(self, step: pd.Timedelta) -> int:
-        """``max_gap`` as a number of samples at the nominal ``step``."""
+        """``max_gap`` as a number of samples at the nominal ``step``.
+
+        Parameters
+        ----------
+        step : pandas.Timedelta
+            Nominal sampling step.
+
+        Returns
+        -------
+        int
+            Samples [-].
+        """
         if isinstance(self.max_gap, int | np.integer):
             return int(self.max_gap)
         return int(pd.Timedelta(self.max_gap) // step) if step > pd.Timedelta(0) else 0
 
     def frozen_run_samples(self, step: pd.Timedelta) -> int | None:
-        """Shortest repeated run that counts as frozen at the nominal ``step``."""
+        """Shortest repeated run that counts as frozen at the nominal ``step``.
+
+        Parameters
+        ----------
+        step : pandas.Timedelta
+            Nominal sampling step.
+
+        Returns
+        -------
+        int or None
+            Samples [-]; None when the frozen check is off.
+        """
         if self.frozen_min_samples is None:
             return None
         by_duration = (
@@ -116,7 +138,18 @@ class CleaningOptions:
         return max(int(self.frozen_min_samples), by_duration)
 
     def statistics_rows(self, index: pd.DatetimeIndex) -> int:
-        """Number of leading rows of a sorted table whose values set the cleaning thresholds."""
+        """Number of leading rows of a sorted table whose values set the cleaning thresholds.
+
+        Parameters
+        ----------
+        index : pandas.DatetimeIndex
+            The sorted table's times.
+
+        Returns
+        -------
+        int
+            Rows [-]: those before ``statistics_before``, else 70 % of the table (at least 10).
+        """
         if self.statistics_before is None:
             return max(int(0.7 * len(index)), min(len(index), 10))
         return max(int(index.searchsorted(pd.Timestamp(self.statistics_before))), 10)
@@ -126,6 +159,15 @@ def infer_step(index: pd.DatetimeIndex) -> pd.Timedelta:
     """Nominal sampling step: the median interval between consecutive timestamps.
 
     Robust to a few gaps and to a sorted index with holes; ``0`` with fewer than two rows.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        Sorted timestamps.
+
+    Returns
+    -------
+    pandas.Timedelta
     """
     if len(index) < 2:
         return pd.Timedelta(0)
@@ -140,6 +182,11 @@ def run_lengths(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Length of the run of equal consecutive values each element belongs to.
 
     NaN never equals NaN, so each missing value is a run of its own.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        One channel's values.
 
     Returns
     -------
@@ -173,7 +220,19 @@ def _per_column_detail(counts: Mapping[str, int]) -> str:
 
 # ---------------------------------------------------------------- order and uniqueness
 def sort_and_deduplicate(frame: pd.DataFrame, report: CleaningReport) -> pd.DataFrame:
-    """Sort by time (counting rows out of order) and drop repeated timestamps (first kept)."""
+    """Sort by time (counting rows out of order) and drop repeated timestamps (first kept).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Readings on a UTC DatetimeIndex.
+    report : CleaningReport
+        Receives the step's count.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     ticks = frame.index.asi8
     backwards = np.zeros(len(frame), dtype=bool)
     backwards[1:] = ticks[1:] < ticks[:-1]
@@ -216,7 +275,23 @@ def mask_out_of_range(
     options: CleaningOptions,
     report: CleaningReport,
 ) -> pd.DataFrame:
-    """Set physically impossible values (and ±inf) missing, per quantity range."""
+    """Set physically impossible values (and ±inf) missing, per quantity range.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Readings (°C for temperatures, units of :mod:`~thermowatch.data.quantities`).
+    columns : mapping of str to ColumnInfo
+        Each column's quantity.
+    options : CleaningOptions
+        Cleaning choices.
+    report : CleaningReport
+        Receives the step's count.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     ranges = {**q.PHYSICAL_RANGES, **(options.ranges or {})}
     masks = {}
     for name in frame.columns:
@@ -239,7 +314,18 @@ def _flag_values(
 
 
 def resolution(values: np.ndarray) -> float:
-    """A channel's resolution: the smallest non-zero step between consecutive values [unit]."""
+    """A channel's resolution: the smallest non-zero step between consecutive values [unit].
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        One channel's values.
+
+    Returns
+    -------
+    float
+        The resolution (unit of the channel); 0 for a constant channel.
+    """
     steps = np.abs(np.diff(values[np.isfinite(values)]))
     steps = steps[steps > 0]
     return float(steps.min()) if steps.size else 0.0
@@ -257,6 +343,22 @@ def flag_spikes(
     (a load switched on) follow the median and are left alone. The noise scale and the range
     come from the training rows only (:meth:`CleaningOptions.statistics_rows`). Values already
     flagged ``frozen`` are left out of the test (the end of a stuck stretch is no spike).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Readings on a sorted UTC DatetimeIndex.
+    options : CleaningOptions
+        Window and threshold of the test.
+    report : CleaningReport
+        Receives the step's count.
+    frozen : mapping of str to numpy.ndarray, optional
+        Per column, the values already flagged frozen.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per column with spikes, a boolean per row.
     """
     if options.spike_threshold is None:
         report.add("spike", 0, "values", "disabled")
@@ -310,6 +412,22 @@ def flag_frozen(
     same values for twice that duration (a logger that repeated its last row). Quantised channels repeat by nature: the
     duration rule, not exact equality alone, decides. The first sample of a stuck stretch is
     not flagged: it was a true reading when taken.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Readings on a sorted UTC DatetimeIndex.
+    step : pandas.Timedelta
+        Nominal sampling step.
+    options : CleaningOptions
+        Run length and duration of the test.
+    report : CleaningReport
+        Receives the step's count.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per column with frozen values, a boolean per row.
     """
     min_run = options.frozen_run_samples(step)
     if min_run is None:
@@ -363,7 +481,23 @@ def flag_frozen(
 def drop_constant_columns(
     frame: pd.DataFrame, target: str, report: CleaningReport, source: str
 ) -> pd.DataFrame:
-    """Leave out feature columns with at most one distinct value; a constant target is fatal."""
+    """Leave out feature columns with at most one distinct value; a constant target is fatal.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Readings.
+    target : str
+        The target column.
+    report : CleaningReport
+        Receives the step's count.
+    source : str
+        Named in the error message.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     low, high = frame.min(), frame.max()
     constant = [name for name in frame.columns if not low[name] < high[name]]
     if target in constant:
@@ -378,6 +512,19 @@ def fill_short_gaps(frame: pd.DataFrame, max_gap: int, report: CleaningReport) -
 
     Only gaps with readings on both sides are filled; longer gaps are left untouched (never
     partly filled), so the following steps count them.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Readings on a regular-enough UTC DatetimeIndex.
+    max_gap : int
+        Longest gap filled [samples].
+    report : CleaningReport
+        Receives the step's count.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     missing = frame.isna().to_numpy()
     fillable = np.zeros_like(missing)
@@ -406,7 +553,23 @@ def fill_short_gaps(frame: pd.DataFrame, max_gap: int, report: CleaningReport) -
 def drop_long_gaps(
     frame: pd.DataFrame, target: str, options: CleaningOptions, report: CleaningReport
 ) -> pd.DataFrame:
-    """Drop rows still missing the target, leave out mostly-missing features, drop the rest."""
+    """Drop rows still missing the target, leave out mostly-missing features, drop the rest.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Readings after :func:`fill_short_gaps`.
+    target : str
+        The target column.
+    options : CleaningOptions
+        Largest missing fraction of a kept feature.
+    report : CleaningReport
+        Receives the step's count.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     target_missing = frame[target].isna().to_numpy()
     report.add(
         "long_gap_target",
@@ -450,6 +613,21 @@ def clean_frame(
 ) -> tuple[pd.DataFrame, pd.Timedelta, pd.DataFrame]:
     """Run every cleaning step in order on a UTC-indexed float64 table.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Readings on a UTC DatetimeIndex, float64, temperatures in °C.
+    target : str
+        The target column.
+    columns : mapping of str to ColumnInfo
+        Each column's quantity and unit.
+    options : CleaningOptions
+        Cleaning choices.
+    report : CleaningReport
+        Receives every step's count.
+    source : str
+        Named in error messages.
+
     Returns
     -------
     (frame, step, flags) : tuple of pandas.DataFrame, pandas.Timedelta, pandas.DataFrame
@@ -492,7 +670,15 @@ def clean_frame(
 
 
 def require_varying_target(target: pd.Series, source: str) -> None:
-    """Raise :class:`InputError` when the target has fewer than two distinct values."""
+    """Raise :class:`InputError` when the target has fewer than two distinct values.
+
+    Parameters
+    ----------
+    target : pandas.Series
+        The target column [°C].
+    source : str
+        Named in the error message.
+    """
     low, high = target.min(), target.max()
     if low < high:
         return

@@ -86,6 +86,15 @@ def canonical_unit(unit: str | None) -> str | None:
     """Canonical spelling of a unit (``"degC"`` -> ``"°C"``, ``"MVAr"`` -> ``"Mvar"``).
 
     Unknown units are returned stripped but otherwise as written; empty ones become ``None``.
+
+    Parameters
+    ----------
+    unit : str or None
+        A unit as written.
+
+    Returns
+    -------
+    str or None
     """
     if unit is None:
         return None
@@ -97,6 +106,11 @@ def canonical_unit(unit: str | None) -> str | None:
 
 def split_unit(name: str) -> tuple[str, str | None]:
     """Split ``"tension (kV)"`` or ``"courant [A]"`` into label and canonical unit.
+
+    Parameters
+    ----------
+    name : str
+        A column name.
 
     Returns
     -------
@@ -182,7 +196,21 @@ def describe_columns(
     quantities: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
 ) -> dict[str, ColumnInfo]:
-    """:class:`ColumnInfo` for each name; explicit ``quantities``/``units`` override guesses."""
+    """:class:`ColumnInfo` for each name; explicit ``quantities``/``units`` override guesses.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Column names (a unit in brackets is read).
+    quantities : mapping of str to str, optional
+        Column -> quantity name.
+    units : mapping of str to str, optional
+        Column -> unit.
+
+    Returns
+    -------
+    dict of str to ColumnInfo
+    """
     quantities = quantities or {}
     units = units or {}
     infos = {}
@@ -199,6 +227,11 @@ _MISSING_TOKENS = ["", "-", "--", "nan", "na", "n/a", "n.a.", "null", "none", "#
 
 def to_numeric_column(values: pd.Series) -> tuple[pd.Series, int]:
     """Convert one column to float64, reading text such as ``"12,5"`` or ``"1 234,5"``.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        One raw column.
 
     Returns
     -------
@@ -225,7 +258,19 @@ def to_numeric_column(values: pd.Series) -> tuple[pd.Series, int]:
 
 # ---------------------------------------------------------------- target
 def match_column(wanted: str, names: Iterable[str]) -> str | None:
-    """Find ``wanted`` among ``names``: exact, then case/accent-insensitive, then without unit."""
+    """Find ``wanted`` among ``names``: exact, then case/accent-insensitive, then without unit.
+
+    Parameters
+    ----------
+    wanted : str
+        A column name as given by a person.
+    names : iterable of str
+        The table's column names.
+
+    Returns
+    -------
+    str or None
+    """
     names = list(names)
     if wanted in names:
         return wanted

@@ -42,6 +42,15 @@ class ColumnMapping:
 def load_mapping(mapping: str | Path | Mapping[str, Any] | None) -> ColumnMapping:
     """Read a mapping from a TOML file path or a dict; ``None`` gives an empty mapping.
 
+    Parameters
+    ----------
+    mapping : str or pathlib.Path or mapping or None
+        A TOML file or its content.
+
+    Returns
+    -------
+    ColumnMapping
+
     Raises
     ------
     InputError

@@ -71,7 +71,17 @@ class Measurements:
     file_rows: np.ndarray | None = None
 
     def flagged(self, column: str) -> np.ndarray:
-        """Boolean per row: the value of ``column`` is suspect (kept, but not to learn from)."""
+        """Boolean per row: the value of ``column`` is suspect (kept, but not to learn from).
+
+        Parameters
+        ----------
+        column : str
+            A column of ``frame``.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         if self.flags is None or column not in self.flags:
             return np.zeros(len(self.frame), dtype=bool)
         # By time, not position: a caller may have cut the frame without the flags.
@@ -79,7 +89,17 @@ class Measurements:
         return flags.to_numpy(dtype=bool)
 
     def subset(self, rows: slice) -> Measurements:
-        """The same measurements restricted to a range of rows (e.g. up to the last border)."""
+        """The same measurements restricted to a range of rows (e.g. up to the last border).
+
+        Parameters
+        ----------
+        rows : slice
+            Rows of ``frame``.
+
+        Returns
+        -------
+        Measurements
+        """
         return dataclasses.replace(
             self,
             frame=self.frame.iloc[rows],
@@ -88,7 +108,17 @@ class Measurements:
         )
 
     def column_for(self, quantity: str) -> str | None:
-        """First column holding ``quantity`` (e.g. ``"current"``), or ``None``."""
+        """First column holding ``quantity`` (e.g. ``"current"``), or ``None``.
+
+        Parameters
+        ----------
+        quantity : str
+            A quantity of :mod:`~thermowatch.data.quantities`.
+
+        Returns
+        -------
+        str or None
+        """
         return next(
             (name for name, info in self.columns.items() if info.quantity == quantity), None
         )
@@ -239,6 +269,21 @@ def read_readings(
     The same reading, column and unit code as :func:`load_measurements`, without the cleaning
     steps that make a training set (interpolation, masking, row dropping): a history database
     stores what was measured.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        An xlsx, csv or parquet file.
+    sheet : str or int, optional
+        xlsx sheet name or number.
+    mapping : str or pathlib.Path or mapping or ColumnMapping, optional
+        Explicit column mapping (:func:`~thermowatch.data.mapping.load_mapping`).
+    options : CleaningOptions, optional
+        The time zone of naive timestamps.
+
+    Returns
+    -------
+    Readings
     """
     from thermowatch.data.clean import sort_and_deduplicate
 

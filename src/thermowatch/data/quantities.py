@@ -69,7 +69,18 @@ STRICT_LOWER_BOUND: frozenset[str] = frozenset({VOLTAGE})
 
 
 def physical_range(quantity: str) -> tuple[float, float, bool]:
-    """``(low, high, strict_low)`` of a quantity; unknown quantities are unbounded."""
+    """``(low, high, strict_low)`` of a quantity; unknown quantities are unbounded.
+
+    Parameters
+    ----------
+    quantity : str
+        A quantity name.
+
+    Returns
+    -------
+    tuple of (float, float, bool)
+        Bounds in the quantity's unit (°C, A, pu, ...) and whether the low one is excluded.
+    """
     low, high = PHYSICAL_RANGES.get(quantity, (-_INF, _INF))
     return low, high, quantity in STRICT_LOWER_BOUND
 
@@ -78,6 +89,17 @@ def out_of_range(quantity: str, value: float) -> str | None:
     """Why ``value`` is impossible for ``quantity`` (one clause, English), ``None`` if it is not.
 
     Non-finite values are impossible for every quantity.
+
+    Parameters
+    ----------
+    quantity : str
+        A quantity name.
+    value : float
+        A value in the quantity's unit.
+
+    Returns
+    -------
+    str or None
     """
     if not math.isfinite(value):
         return f"{value!r} is not a finite number"
@@ -100,6 +122,17 @@ def bounded_prediction(quantity: str, value: float) -> tuple[float | None, str |
     hotter ambient, so the transformer is at least that hot, every threshold is exceeded and
     the alert level must be the worst one, not missing. Below the range or not finite:
     ``(None, reason)``, as nothing can be said. Temperatures in [°C].
+
+    Parameters
+    ----------
+    quantity : str
+        The target's quantity.
+    value : float
+        The model's answer (unit of the quantity, °C for a temperature).
+
+    Returns
+    -------
+    tuple of (float or None, str or None)
     """
     bad = out_of_range(quantity, value)
     if bad is None:

@@ -125,6 +125,16 @@ def detect_encoding(raw: bytes) -> str:
 
     Windows-1252 is what French Excel/SCADA exports call "ANSI"; Latin-1 only differs where
     1252 leaves bytes undefined, so it is the fallback that can always decode.
+
+    Parameters
+    ----------
+    raw : bytes
+        The file's first bytes.
+
+    Returns
+    -------
+    str
+        A Python codec name.
     """
     try:
         raw.decode("utf-8")
@@ -135,6 +145,11 @@ def detect_encoding(raw: bytes) -> str:
 
 def sniff_csv(lines: list[str]) -> tuple[str, int, str]:
     """Guess delimiter, header line and decimal mark from the first lines of a CSV file.
+
+    Parameters
+    ----------
+    lines : list of str
+        The first lines of the file.
 
     Returns
     -------

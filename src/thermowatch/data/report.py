@@ -100,7 +100,25 @@ class CleaningReport:
         detail: str = "",
         per_column: dict[str, int] | None = None,
     ) -> CleaningStep:
-        """Record a step; ``key`` must be one of :data:`STEP_KEYS`."""
+        """Record a step; ``key`` must be one of :data:`STEP_KEYS`.
+
+        Parameters
+        ----------
+        key : str
+            The step.
+        count : int
+            Rows, values or columns affected.
+        unit : str
+            What ``count`` counts.
+        detail : str
+            Language-neutral detail for the report.
+        per_column : dict of str to int, optional
+            The count per column.
+
+        Returns
+        -------
+        CleaningStep
+        """
         if key not in STEP_KEYS:
             raise ValueError(f"unknown cleaning step key {key!r}")
         nonzero = {name: int(n) for name, n in (per_column or {}).items() if n}
@@ -109,11 +127,31 @@ class CleaningReport:
         return step
 
     def get(self, key: str) -> CleaningStep | None:
-        """The step with this key, or ``None`` when it was not run."""
+        """The step with this key, or ``None`` when it was not run.
+
+        Parameters
+        ----------
+        key : str
+            The step.
+
+        Returns
+        -------
+        CleaningStep or None
+        """
         return next((step for step in self.steps if step.key == key), None)
 
     def count(self, key: str) -> int:
-        """Rows/values/columns affected by a step; 0 when it did nothing or was not run."""
+        """Rows/values/columns affected by a step; 0 when it did nothing or was not run.
+
+        Parameters
+        ----------
+        key : str
+            The step.
+
+        Returns
+        -------
+        int
+        """
         step = self.get(key)
         return step.count if step else 0
 

@@ -119,7 +119,17 @@ def _ambient_profile(times: pd.DatetimeIndex, rng: np.random.Generator) -> np.nd
 
 
 def parse_step(step: str) -> pd.Timedelta:
-    """A sampling step such as ``10min`` or ``1h``, between 1 minute and 1 day."""
+    """A sampling step such as ``10min`` or ``1h``, between 1 minute and 1 day.
+
+    Parameters
+    ----------
+    step : str
+        A pandas offset such as ``10min``.
+
+    Returns
+    -------
+    pandas.Timedelta
+    """
     try:
         delta = pd.Timedelta(step)
     except (TypeError, ValueError):
@@ -206,7 +216,15 @@ def _plant_defects(frame: pd.DataFrame, rng: np.random.Generator) -> dict:
 
 
 def write_sample(sample: SampleData, path: str) -> None:
-    """Write the export as xlsx, csv (French style: ``;`` and decimal comma) or parquet."""
+    """Write the export as xlsx, csv (French style: ``;`` and decimal comma) or parquet.
+
+    Parameters
+    ----------
+    sample : SampleData
+        A simulated export.
+    path : str
+        Output file; its suffix chooses the format.
+    """
     suffix = str(path).lower().rsplit(".", 1)[-1]
     if suffix == "xlsx":
         _write_xlsx(sample.frame, path)

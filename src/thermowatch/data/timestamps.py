@@ -31,6 +31,19 @@ def find_timestamp_column(
     Looked for by name first (horodatage, date, time, timestamp, datetime, heure...), then as
     the first column whose values parse as dates.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The raw table.
+    explicit : str or None
+        The column named by the mapping, if any.
+    source : str
+        Named in error messages.
+
+    Returns
+    -------
+    str
+
     Raises
     ------
     InputError
