@@ -24,7 +24,19 @@ SEASONAL_COLUMNS = ("doy_sin", "doy_cos")
 
 
 def months_seen(index: pd.DatetimeIndex, step: pd.Timedelta | None = None) -> tuple[int, ...]:
-    """Calendar months (1-12) holding at least :data:`MIN_DAYS_PER_MONTH` days of ``index``."""
+    """Calendar months (1-12) holding at least :data:`MIN_DAYS_PER_MONTH` days of ``index``.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        Times of the rows.
+    step : pandas.Timedelta, optional
+        Sampling step (default: inferred from ``index``).
+
+    Returns
+    -------
+    tuple of int
+    """
     if len(index) == 0:
         return ()
     if step is None or step <= pd.Timedelta(0):
@@ -36,12 +48,34 @@ def months_seen(index: pd.DatetimeIndex, step: pd.Timedelta | None = None) -> tu
 
 def full_year(months: tuple[int, ...]) -> bool:
     """True when every calendar month was seen: only then may day-of-year terms be fitted
-    (with less, they would extrapolate into a season never measured)."""
+    (with less, they would extrapolate into a season never measured).
+
+    Parameters
+    ----------
+    months : tuple of int
+        Months seen (:func:`months_seen`).
+
+    Returns
+    -------
+    bool
+    """
     return len(set(months)) == 12
 
 
 def month_distance(month: np.ndarray, seen: tuple[int, ...]) -> np.ndarray:
-    """Months [-] from each ``month`` (1-12) to the nearest seen month, around the year."""
+    """Months [-] from each ``month`` (1-12) to the nearest seen month, around the year.
+
+    Parameters
+    ----------
+    month : numpy.ndarray
+        Calendar months (1-12).
+    seen : tuple of int
+        Months seen in training.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     month = np.asarray(month, dtype=np.int64)
     if not seen:
         return np.zeros(month.shape)
@@ -71,7 +105,23 @@ class Domain:
     def of(
         cls, frame: pd.DataFrame, inputs: list[str] | tuple[str, ...], y: np.ndarray, rows
     ) -> Domain:
-        """The domain of the ``rows`` (boolean mask) of ``frame`` and target ``y``."""
+        """The domain of the ``rows`` (boolean mask) of ``frame`` and target ``y``.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Measurements with the inputs (units of the data).
+        inputs : list of str
+            Input columns.
+        y : numpy.ndarray
+            Target [°C] per row.
+        rows : numpy.ndarray
+            Boolean per row: the training rows.
+
+        Returns
+        -------
+        Domain
+        """
         part = frame.loc[np.asarray(rows, dtype=bool)]
         ranges = {
             name: (float(np.nanmin(part[name])), float(np.nanmax(part[name])))
@@ -88,7 +138,17 @@ class Domain:
     def distance(self, readings: pd.DataFrame) -> np.ndarray:
         """Per row, how far outside the domain it lies [-]: 0 inside; otherwise the largest
         excess of an input beyond its range, in widths of that range, plus the months to the
-        nearest seen month over :data:`MONTHS_PER_WIDTH`."""
+        nearest seen month over :data:`MONTHS_PER_WIDTH`.
+
+        Parameters
+        ----------
+        readings : pandas.DataFrame
+            Wide readings with the inputs, UTC index.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         out = np.zeros(len(readings))
         for name, (low, high) in self.ranges.items():
             if name not in readings.columns:
@@ -105,7 +165,19 @@ class Domain:
 
     def distance_one(self, values: dict[str, float], month: int) -> float:
         """:meth:`distance` of one reading (input name -> value) in calendar month ``month``,
-        without a DataFrame (the ``POST /predict`` hot path)."""
+        without a DataFrame (the ``POST /predict`` hot path).
+
+        Parameters
+        ----------
+        values : dict of str to float
+            Input name -> value (units of the data).
+        month : int
+            Calendar month (1-12).
+
+        Returns
+        -------
+        float
+        """
         out = 0.0
         for name, (low, high) in self.ranges.items():
             value = values.get(name)
@@ -118,7 +190,17 @@ class Domain:
         return out
 
     def clip(self, readings: pd.DataFrame) -> pd.DataFrame:
-        """The readings with every input held inside its trained range."""
+        """The readings with every input held inside its trained range.
+
+        Parameters
+        ----------
+        readings : pandas.DataFrame
+            Wide readings with the inputs.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
         clipped = readings.copy()
         for name, (low, high) in self.ranges.items():
             if name in clipped.columns:
@@ -134,6 +216,17 @@ class Domain:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> Domain | None:
+        """Rebuild the domain (None: none saved) from its JSON form (``to_dict()``).
+
+        Parameters
+        ----------
+        values : dict or None
+            The JSON form.
+
+        Returns
+        -------
+        Domain or None
+        """
         if not values:
             return None
         return cls(

@@ -18,70 +18,9 @@ REPO = Path(__file__).resolve().parents[3]
 SRC = REPO / "src" / "thermowatch"
 PACKAGES = ("thermal", "data", "learn")
 
-#: Public functions still without a Parameters section ("module:qualname"). It may only shrink:
-#: a new function must be documented, and a documented one must leave this list.
-UNDOCUMENTED: frozenset[str] = frozenset(
-    {
-        "thermowatch.learn.domain:Domain.clip",
-        "thermowatch.learn.domain:Domain.distance",
-        "thermowatch.learn.domain:Domain.distance_one",
-        "thermowatch.learn.domain:Domain.from_dict",
-        "thermowatch.learn.domain:Domain.of",
-        "thermowatch.learn.domain:full_year",
-        "thermowatch.learn.domain:month_distance",
-        "thermowatch.learn.domain:months_seen",
-        "thermowatch.learn.models.ensemble:EnsembleForecast.forecast",
-        "thermowatch.learn.models.ensemble:EnsembleForecast.forecast_windows",
-        "thermowatch.learn.models.ensemble:EnsembleForecast.from_dict",
-        "thermowatch.learn.models.forecast:DirectForecast.fit",
-        "thermowatch.learn.models.forecast:DirectForecast.for_horizon",
-        "thermowatch.learn.models.forecast:DirectForecast.forecast",
-        "thermowatch.learn.models.forecast:DirectForecast.forecast_windows",
-        "thermowatch.learn.models.forecast:DirectForecast.from_dict",
-        "thermowatch.learn.models.forecast:DirectForecast.inputs",
-        "thermowatch.learn.models.forecast:futures",
-        "thermowatch.learn.models.forecast:grid_positions",
-        "thermowatch.learn.models.forecast:on_grid",
-        "thermowatch.learn.models.forecast:windows",
-        "thermowatch.learn.models.normal:BaselineLinear.fit",
-        "thermowatch.learn.models.normal:BaselineLinear.fit_normal",
-        "thermowatch.learn.models.normal:BaselineLinear.from_dict",
-        "thermowatch.learn.models.normal:BaselineLinear.predict",
-        "thermowatch.learn.models.normal:BaselineLinear.predict_normal",
-        "thermowatch.learn.models.normal:BaselineLinear.predict_part",
-        "thermowatch.learn.models.normal:BaselineLinear.refit_on",
-        "thermowatch.learn.models.normal:BoundedRidge.solve",
-        "thermowatch.learn.models.normal:MonotoneThermal.fit",
-        "thermowatch.learn.models.normal:MonotoneThermal.fit_normal",
-        "thermowatch.learn.models.normal:MonotoneThermal.from_dict",
-        "thermowatch.learn.models.normal:MonotoneThermal.predict",
-        "thermowatch.learn.models.normal:MonotoneThermal.predict_held_out",
-        "thermowatch.learn.models.normal:MonotoneThermal.predict_normal",
-        "thermowatch.learn.models.normal:MonotoneThermal.predict_part",
-        "thermowatch.learn.models.normal:MonotoneThermal.refit_on",
-        "thermowatch.learn.models.normal:driver_chains",
-        "thermowatch.learn.models.normal:monotone_features",
-        "thermowatch.learn.models.nowcast:NowcastRidge.fit",
-        "thermowatch.learn.models.nowcast:NowcastRidge.fit_nowcast",
-        "thermowatch.learn.models.nowcast:NowcastRidge.from_dict",
-        "thermowatch.learn.models.nowcast:NowcastRidge.predict",
-        "thermowatch.learn.models.nowcast:NowcastRidge.predict_nowcast",
-        "thermowatch.learn.models.nowcast:Persistence.fit",
-        "thermowatch.learn.models.nowcast:Persistence.fit_normal",
-        "thermowatch.learn.models.nowcast:Persistence.fit_nowcast",
-        "thermowatch.learn.models.nowcast:Persistence.forecast_reference",
-        "thermowatch.learn.models.nowcast:Persistence.from_dict",
-        "thermowatch.learn.models.nowcast:Persistence.predict",
-        "thermowatch.learn.models.nowcast:Persistence.predict_normal",
-        "thermowatch.learn.models.nowcast:Persistence.predict_nowcast",
-        "thermowatch.learn.models.nowcast:Persistence.score_nowcast",
-        "thermowatch.learn.models.nowcast:nowcast_inputs",
-        "thermowatch.learn.models.pooled:PooledForecast.fit",
-        "thermowatch.learn.models.pooled:PooledForecast.fitted_before",
-        "thermowatch.learn.models.pooled:PooledForecast.for_horizon",
-        "thermowatch.learn.models.pooled:PooledForecast.from_dict",
-    }
-)
+#: Public functions allowed without a Parameters section ("module:qualname"): none left. A
+#: function may only be added here with a reason beside it.
+UNDOCUMENTED: frozenset[str] = frozenset()
 
 
 def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:

@@ -42,11 +42,34 @@ class EnsembleForecast:
         return max(m.lookback for m in self.members)
 
     def forecast(self, *args) -> np.ndarray:
+        """The members' :meth:`~.forecast.DirectForecast.forecast`, averaged with ``weights``.
+
+        Parameters
+        ----------
+        *args
+            As :meth:`~.forecast.DirectForecast.forecast`.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(len(origins), H)`` temperatures [°C].
+        """
         return np.average([m.forecast(*args) for m in self.members], axis=0, weights=self.weights)
 
     # (batched forecasts, thermowatch issue 10)
     def forecast_windows(self, *args) -> np.ndarray:
-        """:meth:`DirectForecast.forecast_windows` of each member, averaged."""
+        """:meth:`DirectForecast.forecast_windows` of each member, averaged.
+
+        Parameters
+        ----------
+        *args
+            As :meth:`~.forecast.DirectForecast.forecast_windows`.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(N, H)`` temperatures [°C].
+        """
         return np.average(
             [m.forecast_windows(*args) for m in self.members], axis=0, weights=self.weights
         )
@@ -72,6 +95,17 @@ class EnsembleForecast:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> EnsembleForecast:
+        """Rebuild the ensemble and its members from its JSON form (``to_dict()``).
+
+        Parameters
+        ----------
+        values : dict
+            The JSON form.
+
+        Returns
+        -------
+        EnsembleForecast
+        """
         kinds = {
             DirectForecast.name: DirectForecast,
             NLinearForecast.name: NLinearForecast,

@@ -42,13 +42,38 @@ EARLIER_FOLDS = 2  # validation-length periods before validation also scored (ro
 
 
 def grid_positions(index: pd.DatetimeIndex, step: pd.Timedelta) -> np.ndarray:
-    """Position of each timestamp on the regular grid of ``step`` from the first one."""
+    """Position of each timestamp on the regular grid of ``step`` from the first one.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        Times, increasing.
+    step : pandas.Timedelta
+        Grid step.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 positions [steps].
+    """
     ticks = index.as_unit("ns").asi8
     return np.rint((ticks - ticks[0]) / pd.Timedelta(step).value).astype(np.int64)
 
 
 def on_grid(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """``values`` spread on the regular grid, NaN in the gaps."""
+    """``values`` spread on the regular grid, NaN in the gaps.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        One value per row.
+    positions : numpy.ndarray
+        Each row's grid position [steps] (:func:`grid_positions`).
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     out = np.full(int(positions[-1]) + 1, np.nan)
     out[positions] = values
     return out
@@ -56,7 +81,21 @@ def on_grid(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
 
 def windows(grid: np.ndarray, ends: np.ndarray, length: int) -> np.ndarray:
     """``(len(ends), length)`` values of ``grid`` ending at each position (inclusive); NaN
-    before the start and after the end of the grid."""
+    before the start and after the end of the grid.
+
+    Parameters
+    ----------
+    grid : numpy.ndarray
+        Values on the grid.
+    ends : numpy.ndarray
+        Last position of each window [steps].
+    length : int
+        Window length [steps].
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     ends = np.asarray(ends, dtype=np.int64)
     if not len(ends):
         return np.full((0, length), np.nan)
@@ -68,7 +107,21 @@ def windows(grid: np.ndarray, ends: np.ndarray, length: int) -> np.ndarray:
 
 
 def futures(grid: np.ndarray, starts: np.ndarray, horizon: int) -> np.ndarray:
-    """``(len(starts), horizon)`` values at positions ``start + 1 … start + horizon``."""
+    """``(len(starts), horizon)`` values at positions ``start + 1 … start + horizon``.
+
+    Parameters
+    ----------
+    grid : numpy.ndarray
+        Values on the grid.
+    starts : numpy.ndarray
+        Origin positions [steps].
+    horizon : int
+        Steps after each origin.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     return windows(grid, np.asarray(starts, dtype=np.int64) + horizon, horizon)
 
 
@@ -141,7 +194,21 @@ class DirectForecast:
 
     @classmethod
     def for_horizon(cls, data: TrainingData, horizon: int, longest: int) -> DirectForecast:
-        """An unfitted candidate for ``horizon`` [steps], its lookback at most ``longest``."""
+        """An unfitted candidate for ``horizon`` [steps], its lookback at most ``longest``.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+        horizon : int
+            Forecast horizon [steps].
+        longest : int
+            Longest lookback the training history allows [steps].
+
+        Returns
+        -------
+        DirectForecast
+        """
         return cls(lookback=min(cls.grid["lookback"][0], longest), horizon=horizon)
 
     # ------------------------------------------------------------------ inputs
@@ -156,7 +223,24 @@ class DirectForecast:
         return np.column_stack(parts)
 
     def inputs(self, y_grid: np.ndarray, ends: np.ndarray, state: np.ndarray | None, rows):
-        """Model inputs for origins at grid positions ``ends`` (rows ``rows`` of ``state``)."""
+        """Model inputs for origins at grid positions ``ends`` (rows ``rows`` of ``state``).
+
+        Parameters
+        ----------
+        y_grid : numpy.ndarray
+            Target [°C] on the time grid.
+        ends : numpy.ndarray
+            Origin positions on the grid [steps].
+        state : numpy.ndarray or None
+            Thermal state per row (exogenous forecasters).
+        rows : numpy.ndarray
+            Origin rows.
+
+        Returns
+        -------
+        tuple of (numpy.ndarray, numpy.ndarray)
+            Inputs in units of the training spread [-] and the last value at each origin [°C].
+        """
         past = windows(y_grid, ends, self.lookback)
         last = past[:, -1:]
         x = (past[:, :-1] - last) / self.spread
@@ -181,7 +265,37 @@ class DirectForecast:
     ) -> DirectForecast:
         """Learn from origins among ``fit_rows`` whose outputs end before row ``fit_end``;
         choose the penalty among ``penalties`` on the validation origins (rows).
-        ``scaling_rows`` (default ``fit_rows``) set the units (mean, standard deviation)."""
+        ``scaling_rows`` (default ``fit_rows``) set the units (mean, standard deviation).
+
+        Parameters
+        ----------
+        y : numpy.ndarray
+            Measured target [°C] per row.
+        index : pandas.DatetimeIndex
+            The rows' times (UTC).
+        step : pandas.Timedelta
+            Sampling step.
+        features : pandas.DataFrame or None
+            The feature frame (the thermal state of an exogenous forecaster).
+        normal : numpy.ndarray or None
+            Normal-behaviour predictions [°C] per row.
+        fit_rows : numpy.ndarray
+            Boolean per row: origins that may be learnt from.
+        val_origins : numpy.ndarray
+            Validation origins (rows) that choose the hyper-parameters; empty for a refit.
+        fit_end : int
+            Row before which every learnt output must end.
+        penalties : tuple of float
+            Ridge penalties per window [-] to choose from.
+        scaling_rows : numpy.ndarray, optional
+            Rows that set the units (mean [°C], standard deviation [K]); default ``fit_rows``.
+
+        Returns
+        -------
+        DirectForecast
+            Itself, fitted; too little unbroken history raises
+            :class:`~thermowatch.errors.InputError`.
+        """
         scaling_rows = fit_rows if scaling_rows is None else scaling_rows
         self.level = float(np.nanmean(y[scaling_rows]))
         self.spread = float(np.nanstd(y[scaling_rows])) or 1.0
@@ -236,7 +350,27 @@ class DirectForecast:
         normal: np.ndarray | None,
         origins: np.ndarray,
     ) -> np.ndarray:
-        """``(len(origins), H)`` temperatures [°C] at steps 1…H after each origin row."""
+        """``(len(origins), H)`` temperatures [°C] at steps 1…H after each origin row.
+
+        Parameters
+        ----------
+        y : numpy.ndarray
+            Measured target [°C] per row.
+        index : pandas.DatetimeIndex
+            The rows' times (UTC).
+        step : pandas.Timedelta
+            Sampling step.
+        features : pandas.DataFrame or None
+            The feature frame (the thermal state of an exogenous forecaster).
+        normal : numpy.ndarray or None
+            Normal-behaviour predictions [°C] per row.
+        origins : numpy.ndarray
+            Origin rows.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         positions = grid_positions(index, step)
         y_grid = on_grid(y, positions)
         # Live history may have holes: fill them from the nearest known values.
@@ -259,6 +393,19 @@ class DirectForecast:
         ``features`` (one row per origin, indexed by the origin times; ``None`` for a model
         of the past target alone) and ``normal`` [°C]: the features and normal-behaviour
         temperatures at the origins.
+
+        Parameters
+        ----------
+        past : numpy.ndarray
+            ``(N, k)`` target values [°C] up to each origin.
+        features : pandas.DataFrame or None
+            Features at the origins.
+        normal : numpy.ndarray
+            Normal-behaviour temperatures [°C] at the origins.
+
+        Returns
+        -------
+        numpy.ndarray
         """
         past = np.asarray(past, dtype=np.float64)
         if past.shape[1] < self.lookback:
@@ -306,6 +453,17 @@ class DirectForecast:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> DirectForecast:
+        """Rebuild the forecaster from its JSON form (``to_dict()``).
+
+        Parameters
+        ----------
+        values : dict
+            The JSON form.
+
+        Returns
+        -------
+        DirectForecast
+        """
         model = cls(
             lookback=int(values["lookback"]),
             horizon=int(values["horizon"]),

@@ -46,7 +46,19 @@ PENALTIES = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 
 def driver_chains(spec: FeatureSpec, names: list[str]) -> list[list[int]]:
     """Per load (its square) and ambient input, the positions in ``names`` of its instantaneous
-    value and its filters, fastest first."""
+    value and its filters, fastest first.
+
+    Parameters
+    ----------
+    spec : FeatureSpec
+        Which inputs are loads and ambient.
+    names : list of str
+        Feature columns of the model.
+
+    Returns
+    -------
+    list of list of int
+    """
     chains = []
     drivers = [f"{name}²" for name in spec.load_inputs] + list(spec.ambient_inputs)
     for driver in drivers:
@@ -69,7 +81,19 @@ def driver_chains(spec: FeatureSpec, names: list[str]) -> list[list[int]]:
 def monotone_features(spec: FeatureSpec, available: list[str]) -> tuple[list[str], list[bool]]:
     """The feature columns of the monotone model and, per column, whether its weight must be
     non-negative (a load, a response to load² or ambient, or an IEC estimate). Inputs that are
-    neither load nor ambient (a voltage, a tap position) enter at time t, free in sign."""
+    neither load nor ambient (a voltage, a tap position) enter at time t, free in sign.
+
+    Parameters
+    ----------
+    spec : FeatureSpec
+        Which inputs are loads and ambient.
+    available : list of str
+        Columns of the feature frame.
+
+    Returns
+    -------
+    tuple of (list of str, list of bool)
+    """
     names, positive = [], []
     for name in available:
         if name in spec.load_inputs:
@@ -116,7 +140,17 @@ class BoundedRidge:
         self.lower = np.where(positive, 0.0, -np.inf)
 
     def solve(self, penalty: float) -> np.ndarray:
-        """Weights per standard deviation of each feature [target unit / σ]."""
+        """Weights per standard deviation of each feature [target unit / σ].
+
+        Parameters
+        ----------
+        penalty : float
+            Ridge penalty per row of standardised features [-].
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         gram = self.gram + penalty * np.eye(len(self.rhs))
         factor = np.linalg.cholesky(gram)  # gram = L Lᵀ
         target = solve_triangular(factor, self.rhs, lower=True)
@@ -190,6 +224,26 @@ class MonotoneThermal:
         non-negative after a step up, as a faster filter is always ahead of a slower one), so a
         bounded least-squares fit keeps every step response ``Σ_k v_k (φ_k − φ_{k+1})`` non-
         negative at every time — the overshoot of a fast response over a slow one included.
+
+        Parameters
+        ----------
+        features : pandas.DataFrame
+            The feature frame (:func:`~thermowatch.learn.features.build_features`).
+        y : numpy.ndarray
+            Target [°C] per row.
+        fit_rows, val_rows : numpy.ndarray
+            Boolean per row: training and validation rows.
+        spec : FeatureSpec
+            Which inputs are loads and ambient.
+        penalties : tuple of float
+            Ridge penalties [-] to choose from.
+        refit_rows : numpy.ndarray, optional
+            Boolean per row: the served refit's rows.
+
+        Returns
+        -------
+        MonotoneThermal
+            Itself, fitted.
         """
         fit_rows = np.asarray(fit_rows, dtype=bool)
         seasonal = full_year(months_seen(features.index[fit_rows]))
@@ -218,28 +272,73 @@ class MonotoneThermal:
 
     # ------------------------------------------------------------- training hooks
     def fit_normal(self, data: TrainingData) -> MonotoneThermal:
-        """Fit on the training rows, choose the penalty on validation, refit on both."""
+        """Fit on the training rows, choose the penalty on validation, refit on both.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+
+        Returns
+        -------
+        MonotoneThermal
+        """
         return self.fit(
             data.physics, data.y, data.fit_rows, data.clean_val, data.spec,
             penalties=self.grid["penalty"], refit_rows=data.refit_rows,
         )  # fmt: skip
 
     def predict_normal(self, data: TrainingData) -> np.ndarray:
-        """Predictions [°C] as scored: the train-only fit before test, the served one after."""
+        """Predictions [°C] as scored: the train-only fit before test, the served one after.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         made = self.predict(data.physics)
         start = data.split.test.start
         made[:start] = self.predict_held_out(data.physics)[:start]
         return made
 
     def refit_on(self, data: TrainingData, rows: np.ndarray) -> MonotoneThermal:
-        """The same model (its chosen penalty) fitted on ``rows`` alone (a rolling-origin fold)."""
+        """The same model (its chosen penalty) fitted on ``rows`` alone (a rolling-origin fold).
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+        rows : numpy.ndarray
+            Boolean per row.
+
+        Returns
+        -------
+        MonotoneThermal
+            A new fitted model (this one is unchanged).
+        """
         assert self.linear is not None
         return replace(self).fit(
             data.physics, data.y, rows, rows, data.spec, penalties=(self.linear.alpha,)
         )
 
     def predict_part(self, data: TrainingData, part: slice) -> np.ndarray:
-        """Predictions [°C] on the rows ``part`` alone."""
+        """Predictions [°C] on the rows ``part`` alone.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+        part : slice
+            Rows.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         return self.predict(data.physics.iloc[part])
 
     def _design(self, features: pd.DataFrame, y: np.ndarray, rows: np.ndarray, spec, seasonal):
@@ -272,13 +371,33 @@ class MonotoneThermal:
         return seasonal or name not in SEASONAL_COLUMNS
 
     def predict_held_out(self, features: pd.DataFrame) -> np.ndarray:
-        """Predictions [°C] of the fit on the training rows alone (before the refit)."""
+        """Predictions [°C] of the fit on the training rows alone (before the refit).
+
+        Parameters
+        ----------
+        features : pandas.DataFrame
+            The feature frame.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         assert self.held_out is not None
         names = list(self.held_out.features)
         return self.held_out.predict(with_drift(features, names)[names].to_numpy(np.float64))
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
-        """Predicted temperature [°C] per row of a feature frame."""
+        """Predicted temperature [°C] per row of a feature frame.
+
+        Parameters
+        ----------
+        features : pandas.DataFrame
+            The feature frame.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         assert self.linear is not None
         names = list(self.linear.features)
         return self.linear.predict(with_drift(features, names)[names].to_numpy(np.float64))
@@ -302,6 +421,17 @@ class MonotoneThermal:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> MonotoneThermal:
+        """Rebuild the model from its JSON form, refusing a negative bounded weight.
+
+        Parameters
+        ----------
+        values : dict
+            The JSON form.
+
+        Returns
+        -------
+        MonotoneThermal
+        """
         linear = LinearModel.from_dict(values["linear"])
         positive = tuple(bool(p) for p in values.get("positive", []))
         if len(positive) == len(linear.features):
@@ -345,30 +475,103 @@ class BaselineLinear:
     linear: LinearModel | None = None
 
     def fit(self, frame: pd.DataFrame, y: np.ndarray, fit_rows, inputs: list[str]):
+        """Ordinary least squares on the standardised inputs at t.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Measurements.
+        y : numpy.ndarray
+            Target [°C] per row.
+        fit_rows : numpy.ndarray
+            Boolean per row.
+        inputs : list of str
+            Input columns.
+
+        Returns
+        -------
+        BaselineLinear
+            Itself, fitted.
+        """
         self.linear = LinearModel.fit(
             frame[inputs].to_numpy(np.float64)[fit_rows], y[fit_rows], inputs
         )
         return self
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Predicted temperature [°C] per row of a measurement frame.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Measurements with the inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         assert self.linear is not None
         return self.linear.predict(frame[list(self.linear.features)].to_numpy(np.float64))
 
     # ------------------------------------------------------------- training hooks
     def fit_normal(self, data: TrainingData) -> BaselineLinear:
-        """Fit on every clean training row (no warm-up: it reads the inputs at t alone)."""
+        """Fit on every clean training row (no warm-up: it reads the inputs at t alone).
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+
+        Returns
+        -------
+        BaselineLinear
+        """
         return self.refit_on(data, data.train_rows & ~data.suspect)
 
     def predict_normal(self, data: TrainingData) -> np.ndarray:
-        """Predictions [°C] on every row."""
+        """Predictions [°C] on every row.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         return self.predict(data.frame)
 
     def refit_on(self, data: TrainingData, rows: np.ndarray) -> BaselineLinear:
-        """A fit on ``rows`` alone (a rolling-origin fold)."""
+        """A fit on ``rows`` alone (a rolling-origin fold).
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+        rows : numpy.ndarray
+            Boolean per row.
+
+        Returns
+        -------
+        BaselineLinear
+        """
         return type(self)().fit(data.frame, data.y, rows, list(data.spec.inputs))
 
     def predict_part(self, data: TrainingData, part: slice) -> np.ndarray:
-        """Predictions [°C] on the rows ``part`` alone."""
+        """Predictions [°C] on the rows ``part`` alone.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+        part : slice
+            Rows.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         return self.predict(data.frame.iloc[part])
 
     @property
@@ -384,4 +587,15 @@ class BaselineLinear:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> BaselineLinear:
+        """Rebuild the model from its JSON form (``to_dict()``).
+
+        Parameters
+        ----------
+        values : dict
+            The JSON form.
+
+        Returns
+        -------
+        BaselineLinear
+        """
         return cls(LinearModel.from_dict(values["linear"]))

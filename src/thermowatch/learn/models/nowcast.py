@@ -51,6 +51,17 @@ def nowcast_inputs(
     Besides the pull and the last change: the changes two and three steps ago (the sensor's
     quantisation and the oil's inertia make successive changes correlated) and the change
     between the same two instants a day earlier (the daily cycle of load and sun).
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Measured target [°C] per row.
+    normal : numpy.ndarray
+        Normal-behaviour temperature [°C] per row.
+    index : pandas.DatetimeIndex
+        The rows' times (UTC).
+    step : pandas.Timedelta
+        Sampling step.
     """
     last = lag(y, index, step, 1)
     before = lag(y, index, step, 2)
@@ -101,7 +112,28 @@ class NowcastRidge:
 
     def fit(self, y, normal, index, step, fit_rows, val_rows, refit_rows=None) -> NowcastRidge:
         """Fit on ``fit_rows``, choose the penalty on ``val_rows``; with ``refit_rows``
-        (train + validation), refit there with the chosen penalty."""
+        (train + validation), refit there with the chosen penalty.
+
+        Parameters
+        ----------
+        y : numpy.ndarray
+            Measured target [°C] per row.
+        normal : numpy.ndarray
+            Normal-behaviour temperature [°C] per row.
+        index : pandas.DatetimeIndex
+            The rows' times (UTC).
+        step : pandas.Timedelta
+            Sampling step.
+        fit_rows, val_rows : numpy.ndarray
+            Boolean per row: training and validation rows.
+        refit_rows : numpy.ndarray, optional
+            Boolean per row: the served refit's rows.
+
+        Returns
+        -------
+        NowcastRidge
+            Itself, fitted.
+        """
         x, last = nowcast_inputs(y, normal, index, step)
         ok = np.isfinite(x).all(axis=1) & np.isfinite(last) & np.isfinite(y)
         rows = fit_rows & ok
@@ -124,7 +156,23 @@ class NowcastRidge:
 
     def predict(self, y, normal, index, step, held_out: bool = False) -> np.ndarray:
         """Next-step temperature [°C] per row (from the values before it); ``held_out``: by
-        the fit on the training rows alone (validation scores), not the served refit."""
+        the fit on the training rows alone (validation scores), not the served refit.
+
+        Parameters
+        ----------
+        y, normal : numpy.ndarray
+            Measured target and normal-behaviour temperature [°C] per row.
+        index : pandas.DatetimeIndex
+            The rows' times (UTC).
+        step : pandas.Timedelta
+            Sampling step.
+        held_out : bool
+            Use the train-only fit.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         linear = self.held_out if held_out and self.held_out is not None else self.linear
         assert linear is not None
         x, last = nowcast_inputs(y, normal, index, step)
@@ -137,14 +185,38 @@ class NowcastRidge:
     # ------------------------------------------------------------- training hooks
     def fit_nowcast(self, data: TrainingData, normal: np.ndarray) -> NowcastRidge:
         """Fit on the training rows reading the served ``normal`` [°C], choose the penalty on
-        validation, refit on both."""
+        validation, refit on both.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+        normal : numpy.ndarray
+            The served normal-behaviour predictions [°C] on every row.
+
+        Returns
+        -------
+        NowcastRidge
+        """
         return self.fit(
             data.y, normal, data.index, data.step, data.fit_rows, data.clean_val,
             refit_rows=data.refit_rows,
         )  # fmt: skip
 
     def predict_nowcast(self, data: TrainingData, normal: np.ndarray) -> np.ndarray:
-        """Predictions [°C] as served and scored: the train-only fit before test."""
+        """Predictions [°C] as served and scored: the train-only fit before test.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+        normal : numpy.ndarray
+            The served normal-behaviour predictions [°C] on every row.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         made = self.predict(data.y, normal, data.index, data.step)
         held = self.predict(data.y, normal, data.index, data.step, True)
         start = data.split.test.start
@@ -166,6 +238,17 @@ class NowcastRidge:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> NowcastRidge:
+        """Rebuild the model from its JSON form (``to_dict()``).
+
+        Parameters
+        ----------
+        values : dict
+            The JSON form.
+
+        Returns
+        -------
+        NowcastRidge
+        """
         linear = LinearModel.from_dict(values["linear"])
         unknown = [name for name in linear.features if name not in INPUTS]
         if unknown:
@@ -189,33 +272,131 @@ class Persistence:
     grid: ClassVar[dict[str, tuple]] = {}
 
     def fit(self, *_args, **_kwargs) -> Persistence:
+        """Nothing to learn.
+
+        Parameters
+        ----------
+        *_args, **_kwargs
+            Ignored.
+
+        Returns
+        -------
+        Persistence
+        """
         return self
 
     # ------------------------------------------------------------- training hooks
     def fit_normal(self, data: TrainingData) -> Persistence:
+        """Nothing to learn.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+
+        Returns
+        -------
+        Persistence
+        """
         return self
 
     def predict_normal(self, data: TrainingData) -> np.ndarray:
-        """The gap-aware previous value [°C] (NaN after a gap: no fallback in a reference)."""
+        """The gap-aware previous value [°C] (NaN after a gap: no fallback in a reference).
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         return lag(data.y, data.index, data.step, 1)
 
     def fit_nowcast(self, data: TrainingData, normal: np.ndarray) -> Persistence:
+        """Nothing to learn.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+        normal : numpy.ndarray
+            The served normal-behaviour predictions [°C] on every row.
+
+        Returns
+        -------
+        Persistence
+        """
         return self
 
     def predict_nowcast(self, data: TrainingData, normal: np.ndarray) -> np.ndarray:
-        """As served: the previous value [°C], the normal-behaviour temperature after a gap."""
+        """As served: the previous value [°C], the normal-behaviour temperature after a gap.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+        normal : numpy.ndarray
+            The served normal-behaviour predictions [°C] on every row.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         return self.predict(data.y, normal, data.index, data.step)
 
     def score_nowcast(self, data: TrainingData, normal: np.ndarray) -> np.ndarray:
-        """As scored: where there is a previous value (:meth:`predict_normal`)."""
+        """As scored: where there is a previous value (:meth:`predict_normal`).
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+        normal : numpy.ndarray
+            The served normal-behaviour predictions [°C] on every row.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         return self.predict_normal(data)
 
     @staticmethod
     def forecast_reference(y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
-        """``(len(origins), horizon)``: the value [°C] at each origin, held."""
+        """``(len(origins), horizon)``: the value [°C] at each origin, held.
+
+        Parameters
+        ----------
+        y : numpy.ndarray
+            Measured target [°C] per row.
+        origins : numpy.ndarray
+            Origin rows.
+        horizon : int
+            Steps [-].
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         return np.repeat(y[origins][:, None], horizon, axis=1)
 
     def predict(self, y, normal, index, step) -> np.ndarray:
+        """The previous measured value [°C], the normal-behaviour temperature after a gap.
+
+        Parameters
+        ----------
+        y, normal : numpy.ndarray
+            Measured target and normal-behaviour temperature [°C] per row.
+        index : pandas.DatetimeIndex
+            The rows' times (UTC).
+        step : pandas.Timedelta
+            Sampling step.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         last = lag(y, index, step, 1)
         return np.where(np.isfinite(last), last, normal)
 
@@ -231,4 +412,15 @@ class Persistence:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Persistence:
+        """Rebuild the model from its JSON form (``to_dict()``).
+
+        Parameters
+        ----------
+        values : dict
+            The JSON form.
+
+        Returns
+        -------
+        Persistence
+        """
         return cls()

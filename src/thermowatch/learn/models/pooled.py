@@ -134,7 +134,36 @@ class PooledForecast(NLinearForecast):
     ) -> PooledForecast:
         """Learn from windows among ``fit_rows`` whose outputs end before row ``fit_end``.
         With ``val_origins``, choose the weight and penalty by rolling-origin validation;
-        without (the served refit), keep ``pool_weight`` and the single ``penalties``."""
+        without (the served refit), keep ``pool_weight`` and the single ``penalties``.
+
+        Parameters
+        ----------
+        y : numpy.ndarray
+            Measured target [°C] per row.
+        index : pandas.DatetimeIndex
+            The rows' times (UTC).
+        step : pandas.Timedelta
+            Sampling step.
+        features : pandas.DataFrame or None
+            The feature frame (the thermal state of an exogenous forecaster).
+        normal : numpy.ndarray or None
+            Normal-behaviour predictions [°C] per row.
+        fit_rows : numpy.ndarray
+            Boolean per row: origins that may be learnt from.
+        val_origins : numpy.ndarray
+            Validation origins (rows) that choose the hyper-parameters; empty for a refit.
+        fit_end : int
+            Row before which every learnt output must end.
+        penalties : tuple of float
+            Ridge penalties per window [-] to choose from.
+        scaling_rows : numpy.ndarray, optional
+            Rows that set the units (mean [°C], standard deviation [K]); default ``fit_rows``.
+
+        Returns
+        -------
+        PooledForecast
+            Itself, fitted.
+        """
         scaling_rows = fit_rows if scaling_rows is None else scaling_rows
         self.level = float(np.nanmean(y[scaling_rows]))
         self.spread = float(np.nanstd(y[scaling_rows])) or 1.0
@@ -225,7 +254,17 @@ class PooledForecast(NLinearForecast):
     def fitted_before(self, start: int) -> PooledForecast | None:
         """The same model (weight, penalty) fitted on the windows whose outputs end before
         grid position ``start`` of a rolling-origin period, from the sums kept by :meth:`fit`
-        (None when that period was not one of its folds)."""
+        (None when that period was not one of its folds).
+
+        Parameters
+        ----------
+        start : int
+            First output position of the period [steps].
+
+        Returns
+        -------
+        PooledForecast or None
+        """
         sums = getattr(self, "_fold_sums", {}).get(start)
         if sums is None or sums[0].n < 20:
             return None
@@ -235,7 +274,21 @@ class PooledForecast(NLinearForecast):
 
     @classmethod
     def for_horizon(cls, data: TrainingData, horizon: int, longest: int) -> PooledForecast:
-        """An unfitted candidate for ``horizon`` [steps] that pools the measured inputs."""
+        """An unfitted candidate for ``horizon`` [steps] that pools the measured inputs.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+        horizon : int
+            Forecast horizon [steps].
+        longest : int
+            Longest lookback the training history allows [steps].
+
+        Returns
+        -------
+        PooledForecast
+        """
         lookback = min(cls.grid["lookback"][0], longest)
         return cls(lookback=lookback, horizon=horizon, pooled=list(data.spec.inputs))
 
@@ -247,6 +300,17 @@ class PooledForecast(NLinearForecast):
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> PooledForecast:
+        """Rebuild the forecaster from its JSON form (``to_dict()``).
+
+        Parameters
+        ----------
+        values : dict
+            The JSON form.
+
+        Returns
+        -------
+        PooledForecast
+        """
         model = super().from_dict(values)
         assert isinstance(model, PooledForecast)
         model.pool_weight = float(values.get("pool_weight", 0.0))
