@@ -253,6 +253,7 @@ def _result(data, normal, nowcast, forecast, timings) -> TrainingResult:
         choices["forecast"] = forecast.choice
     kind = target_kind(data.measurements)
     table = _table(data, normal, nowcast)
+    groups = _error_groups(data, table)
     importances = _importances(data, normal) if options.report else []
     total = sum(max(v, 0.0) for _, v in importances) or 1.0
     return TrainingResult(
@@ -270,7 +271,8 @@ def _result(data, normal, nowcast, forecast, timings) -> TrainingResult:
         },
         coefficients=[],  # raw coefficients of collinear filters mislead: see importances
         drivers=[(name, max(v, 0.0) / total) for name, v in importances],
-        **_error_groups(data, table),
+        error_by_season=groups["error_by_season"],
+        error_by_load_band=groups["error_by_load_band"],
         cross_validation=normal.folds[normal.choice.chosen],
         thresholds=choose_thresholds(y[split.train], kind, options.alerte_c, options.critique_c),
         load_pu=evaluation.load_pu(data.measurements, options.rated_current_a),

@@ -83,7 +83,7 @@ class TrainingData:
     @property
     def index(self) -> pd.DatetimeIndex:
         """Times of the rows (UTC)."""
-        return self.measurements.frame.index  # type: ignore[return-value]
+        return self.measurements.frame.index
 
     @property
     def step(self) -> pd.Timedelta:
