@@ -120,10 +120,21 @@ def save_model(result: TrainingResult, fitted: FittedModel, out_dir: str | Path)
         The artifact directory, with ``SHA256SUMS`` of its files.
     """
     created = datetime.now(UTC)
-    frame = result.measurements.frame
-    digest = data_hash(frame)
+    digest = data_hash(result.measurements.frame)
     model_id, directory = _new_model_directory(Path(out_dir), created, digest)
-    model_doc = {
+    (directory / "model.json").write_text(json.dumps(_json_safe(_model_doc(fitted)), indent=1))
+    meta = _metadata(result, fitted, model_id, created, digest)
+    (directory / "metadata.json").write_text(
+        json.dumps(_json_safe(meta), indent=2, ensure_ascii=False)
+    )
+    sums = "".join(f"{_sha256(directory / name)}  {name}\n" for name in FILES)
+    (directory / SUMS).write_text(sums)
+    return directory
+
+
+def _model_doc(fitted: FittedModel) -> dict[str, Any]:
+    """``model.json``: the served models of every role, JSON numbers only."""
+    return {
         "format_version": FORMAT_VERSION,
         "feature_spec": fitted.feature_spec.to_dict(),
         "model": fitted.model.to_dict(),
@@ -136,21 +147,32 @@ def save_model(result: TrainingResult, fitted: FittedModel, out_dir: str | Path)
         "forecast_steps": fitted.forecast_steps,
         "intervals": {role: state.to_dict() for role, state in fitted.intervals.items()},
     }
+
+
+def _library_versions() -> dict[str, str | None]:
     versions: dict[str, str | None] = {}
     for package in ("thermowatch", "numpy", "pandas", "scikit-learn", "scipy"):
         try:
             versions[package] = importlib_metadata.version(package)
         except importlib_metadata.PackageNotFoundError:
             versions[package] = None
-    meta = {
+    return versions
+
+
+def _metadata(
+    result: TrainingResult, fitted: FittedModel, model_id: str, created: datetime, digest: str
+) -> dict[str, Any]:
+    """``metadata.json``: variables, target, thresholds, metrics, data hash, versions."""
+    measurements = result.measurements
+    return {
         "model_id": model_id,
         "model_name": result.chosen_model,
         "created_at": created.isoformat(),
-        "target": result.measurements.target,
+        "target": measurements.target,
         "target_kind": result.target_kind,
         "variables": list(fitted.feature_spec.inputs),
-        "units": {c.name: c.unit for c in result.measurements.columns.values()},
-        "quantities": {c.name: c.quantity for c in result.measurements.columns.values()},
+        "units": {c.name: c.unit for c in measurements.columns.values()},
+        "quantities": {c.name: c.quantity for c in measurements.columns.values()},
         "thresholds": {
             "normal_below_c": result.thresholds.alerte_c,
             "alerte_c": result.thresholds.alerte_c,
@@ -168,23 +190,16 @@ def save_model(result: TrainingResult, fitted: FittedModel, out_dir: str | Path)
             fitted.feature_spec.warmup_minutes,
             _forecast_lookback(fitted) * fitted.step_minutes,
         ),
-        "sampling_step_minutes": result.measurements.step / pd.Timedelta("1min"),
+        "sampling_step_minutes": measurements.step / pd.Timedelta("1min"),
         "training_data": {
-            "source": result.measurements.source,
-            "rows": len(frame),
+            "source": measurements.source,
+            "rows": len(measurements.frame),
             "sha256": digest,
         },
         "domain": fitted.domain.to_dict() if fitted.domain is not None else None,
-        "library_versions": versions,
+        "library_versions": _library_versions(),
         "python": platform.python_version(),
     }
-    (directory / "model.json").write_text(json.dumps(_json_safe(model_doc), indent=1))
-    (directory / "metadata.json").write_text(
-        json.dumps(_json_safe(meta), indent=2, ensure_ascii=False)
-    )
-    sums = "".join(f"{_sha256(directory / name)}  {name}\n" for name in FILES)
-    (directory / SUMS).write_text(sums)
-    return directory
 
 
 def _forecast_lookback(fitted: FittedModel) -> int:

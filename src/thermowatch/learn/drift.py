@@ -347,6 +347,27 @@ def check_drift(
     shift = shift_k if shift_k is not None else detectable_shift(sigma)
     thresh = threshold_k if threshold_k is not None else 50.0 * shift
 
+    drifts = _input_drifts(train_inputs, recent_inputs, train_ranges)
+    ph = page_hinkley(rec, delta=shift / 2.0, mean=bias)
+    ph_max = float(ph.max()) if ph.size else 0.0
+    residual_shift = float(np.mean(rec) - bias) if rec.size else 0.0
+    alarm = bool(ph_max > thresh and abs(residual_shift) > shift / 2.0)
+
+    if any(d.moved for d in drifts):
+        verdict = DriftVerdict.WORLD_MOVED
+    elif alarm:
+        verdict = DriftVerdict.TRANSFORMER_CHANGED
+    else:
+        verdict = DriftVerdict.STABLE
+    return DriftReport(verdict, tuple(drifts), residual_shift, ph_max, alarm)
+
+
+def _input_drifts(
+    train_inputs: Mapping[str, np.ndarray],
+    recent_inputs: Mapping[str, np.ndarray],
+    train_ranges: Mapping[str, tuple[float, float]] | None,
+) -> list[InputDrift]:
+    """How each input moved between training and the recent window (see :func:`check_drift`)."""
     drifts = []
     for name in sorted(set(train_inputs) & set(recent_inputs)):
         ref = np.asarray(train_inputs[name], dtype=np.float64)
@@ -373,16 +394,4 @@ def check_drift(
             continue
         nan = float("nan")
         drifts.append(InputDrift(name, nan, nan, nan, outside_range_fraction(low, high, cur)))
-
-    ph = page_hinkley(rec, delta=shift / 2.0, mean=bias)
-    ph_max = float(ph.max()) if ph.size else 0.0
-    residual_shift = float(np.mean(rec) - bias) if rec.size else 0.0
-    alarm = bool(ph_max > thresh and abs(residual_shift) > shift / 2.0)
-
-    if any(d.moved for d in drifts):
-        verdict = DriftVerdict.WORLD_MOVED
-    elif alarm:
-        verdict = DriftVerdict.TRANSFORMER_CHANGED
-    else:
-        verdict = DriftVerdict.STABLE
-    return DriftReport(verdict, tuple(drifts), residual_shift, ph_max, alarm)
+    return drifts
