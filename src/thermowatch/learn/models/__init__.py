@@ -64,7 +64,7 @@ declares
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from thermowatch.errors import InputError
 from thermowatch.learn.models.boosting import GradientBoosting
@@ -79,7 +79,9 @@ class Model(Protocol):
     """What every registered model provides (fit and predict signatures depend on the role)."""
 
     name: str
-    role: str
+    role: str  # the main role (``describe()``)
+    roles: ClassVar[dict[str, str]]  # role -> "candidate" | "reference"
+    grid: ClassVar[dict[str, tuple]]  # hyper-parameter -> values searched on validation
 
     @property
     def parameters(self) -> int: ...
