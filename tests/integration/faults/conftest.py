@@ -13,9 +13,14 @@ from tests.security.conftest import trained_model  # noqa: F401  (fixture)
 
 @pytest.fixture
 def own_cluster():
-    """A PostgreSQL cluster this test alone uses: it is killed and restarted mid-run."""
+    """A PostgreSQL cluster this test alone uses: it is killed and restarted mid-run.
+
+    ``synchronous_commit`` stays on (the production default): a commit is answered once its
+    WAL is written, so a crashed server keeps every transaction it confirmed (the test
+    clusters' ``off`` loses the last ones, which the tests would count as lost readings).
+    """
     try:
-        cluster = PostgresCluster().start()
+        cluster = PostgresCluster(settings={"synchronous_commit": "on"}).start()
     except Exception as exc:
         require(False, f"PostgreSQL could not be started: {exc}")
     yield cluster

@@ -108,7 +108,10 @@ def lost_and_duplicated(engine: Engine, sent: set[tuple[str, int]]) -> tuple[int
         long = readings_long(engine, tid, T0, T0 + timedelta(days=10))
         keys = list(zip(long["variable"], long["timestamp"], strict=True))
         expected = {(v, T0 + timedelta(seconds=i)) for t, i in sent if t == tid for v in FIELDS}
-        lost += len(expected - set(keys))
+        missing = expected - set(keys)
+        if missing:
+            print(f"{tid}: {len(missing)} lost, e.g. {sorted(missing, key=lambda k: k[1])[:8]}")
+        lost += len(missing)
         duplicated += len(keys) - len(set(keys))
     return lost, duplicated
 
