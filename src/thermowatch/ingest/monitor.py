@@ -37,7 +37,7 @@ from thermowatch.errors import InputError
 from thermowatch.ingest.config import MonitorConfig, TransformerConfig
 from thermowatch.ingest.sources import Hub, Sample, make_hub
 from thermowatch.ingest.spool import Spool
-from thermowatch.ingest.storage import Storage
+from thermowatch.ingest.storage import Storage, database_unavailable
 from thermowatch.learn.result import Thresholds
 from thermowatch.live import LiveSettings, Pipeline, PredictionEvent, Profile, Snapshot
 from thermowatch.live.pipeline import FAILED
@@ -309,8 +309,14 @@ class Monitor:
             try:
                 await asyncio.to_thread(many, events)
                 batched = True
-            except Exception:  # one transformer's failure must not hide the others' alarms
-                log.exception("alert hook failed on a cycle of %d events; one by one", len(events))
+            except Exception as exc:  # one transformer's failure must not hide the others' alarms
+                if database_unavailable(exc):  # one by one would fail alike: one line, no trace
+                    log.warning("alerts not evaluated this cycle: database unavailable (%s)",
+                                type(exc).__name__)  # fmt: skip
+                    batched = True
+                else:
+                    log.exception("alert hook failed on a cycle of %d events; one by one",
+                                  len(events))  # fmt: skip
         if not batched:
             for event in events:
                 await self._call_hook(event)
@@ -375,8 +381,13 @@ class Monitor:
             result = fn(*args)
             if inspect.isawaitable(result):
                 await result
-        except Exception:  # an alerting bug must not stop data collection
-            log.exception("alert hook failed for %s", getattr(args[0], "transformer_id", args[0]))
+        except Exception as exc:  # an alerting bug must not stop data collection
+            who = getattr(args[0], "transformer_id", args[0])
+            if database_unavailable(exc):
+                log.warning("%s: alerts not evaluated: database unavailable (%s)", who,
+                            type(exc).__name__)  # fmt: skip
+            else:
+                log.exception("alert hook failed for %s", who)
 
     def _no_data(self, state: TransformerState, tick: datetime) -> bool:
         """Count a silent period; ``True`` once the silence is long enough to alert."""

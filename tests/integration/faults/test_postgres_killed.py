@@ -134,6 +134,7 @@ def test_postgres_killed_nothing_accepted_is_lost(
     assert monitor.returncode == 0, log.read_text()[-3000:]
     monitor_log = log.read_text()
     assert "spool" in monitor_log, monitor_log[-3000:]  # the outage was really met
+    assert "Traceback" not in monitor_log  # one line per outage event, not a trace per cycle
     assert pusher.refused >= 1  # ... by the service too
     assert monitor_back is not None and monitor_back <= 2 * PERIOD_S + 1, monitor_back
     assert pusher.first_201_after is not None and pusher.first_201_after <= 2 * PERIOD_S + 1
