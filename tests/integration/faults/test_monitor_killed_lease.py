@@ -28,7 +28,7 @@ from .helpers import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.faults]
 PERIOD_S = 2.0
 
 

@@ -25,7 +25,7 @@ from .helpers import (
     wait_until,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 PERIOD_S = 1.0
 
 

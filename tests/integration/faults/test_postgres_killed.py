@@ -36,7 +36,7 @@ from .helpers import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.faults]
 PERIOD_S = 1.0
 DOWN_S = 5.0
 PUSH_T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=20)

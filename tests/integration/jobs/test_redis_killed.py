@@ -28,7 +28,7 @@ N_TRANSFORMERS = 12
 LEASE_S = 5  # a dispatched run not started within this is dispatched again
 DOWN_S = 3.0
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.faults]
 
 
 def test_redis_killed_every_run_completes_once(pg_cluster, redis_server):  # type: ignore[no-untyped-def]
