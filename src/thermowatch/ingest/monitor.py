@@ -47,6 +47,7 @@ data_alerts = logging.getLogger("thermowatch.ingest.data_alert")
 KEEP_REPORTS = 1000  # cycle reports kept for status and benchmarks
 KEEP_GAPS = 20  # gaps kept per transformer
 KEEP_DATA_ALERTS = 1000
+KEEP_UNEVALUATED = 100_000  # events held for the alert engine while the database is away
 MODELS_REFUSED = Counter(
     "thermowatch_monitor_models_refused_total",
     "Models refused at monitor start (integrity check failed); the transformer goes on without",
@@ -160,6 +161,7 @@ class Monitor:
         self._store_lock = asyncio.Lock()
         self.lease = lease  # store.leases.LeaderLease: only its holder collects (HA pair)
         self._refusals: list[list[Any]] = []  # issue rows of models refused at start
+        self._unevaluated: list[PredictionEvent] = []  # alerts held while the database is away
 
     # ---------------------------------------------------------------------------- set-up
     def _history(self, t: TransformerConfig, minutes: float) -> Any:
@@ -303,6 +305,7 @@ class Monitor:
             await hub.settle()
         for event in events:
             self._remember(event)
+        events = self._alert_now(events)
         many = getattr(self.on_prediction, "many", None)
         batched = False
         if many is not None and len(events) > 1:  # the whole cycle in one transaction
@@ -331,6 +334,16 @@ class Monitor:
         )  # fmt: skip
         self.reports.append(report)
         return report
+
+    def _alert_now(self, events: list[PredictionEvent]) -> list[PredictionEvent]:
+        """The events to evaluate this cycle: none while the database is away (the alarms live
+        there; these wait, in data order, bounded), else those held back first, then these."""
+        if not self.storage.db_up:
+            self._unevaluated.extend(events)
+            del self._unevaluated[:-KEEP_UNEVALUATED]
+            return []
+        held, self._unevaluated = self._unevaluated, []
+        return held + events
 
     def _collect_budget(self, ids: Sequence[str]) -> float:
         """Seconds the sources may take in one cycle [s]: most of the shortest period of the
