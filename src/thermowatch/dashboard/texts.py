@@ -341,6 +341,17 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.al.reject": {"fr": "Rejeter", "en": "Reject"},
     "ui.al.no_actions": {"fr": "Aucune action en attente.", "en": "No pending action."},
     "ui.al.acked": {"fr": "Alerte {id} acquittée.", "en": "Alert {id} acknowledged."},
+    "ui.al.shelve": {"fr": "Mettre en attente", "en": "Shelve"},
+    "ui.al.unshelve": {"fr": "Remettre en service", "en": "Unshelve"},
+    "ui.al.shelve_for": {"fr": "Durée", "en": "For"},
+    "ui.al.minutes": {"fr": "{n} min", "en": "{n} min"},
+    "ui.al.reason": {"fr": "Motif", "en": "Reason"},
+    "ui.al.shelved_by": {
+        "fr": "En attente jusqu'au {at}, par {by} : {reason}",
+        "en": "Shelved until {at} by {by}: {reason}",
+    },
+    "ui.al.done_shelve": {"fr": "Alerte {id} mise en attente.", "en": "Alert {id} shelved."},
+    "ui.al.done_unshelve": {"fr": "Alerte {id} remise en service.", "en": "Alert {id} unshelved."},
     "ui.al.kind.temperature_predicted": {
         "fr": "température prédite",
         "en": "predicted temperature",
