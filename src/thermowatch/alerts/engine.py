@@ -41,7 +41,7 @@ from thermowatch.store.alerts import (
     save_alert_states,
 )
 from thermowatch.store.engine import write_transaction
-from thermowatch.store.state import read_state
+from thermowatch.store.state import read_state, read_state_in
 from thermowatch.store.transformers import get_transformer
 
 # Kinds of alert (model degradation and residual drift come from the lifecycle jobs).
@@ -56,6 +56,8 @@ ACTION_FAILED = "action_failed"  # a field write (OPC UA, Modbus) of an action f
 CLOCK_JUMP = "clock_jump"  # a source's clock stepped back: data time was re-based on it
 KINDS = (PREDICTED, MEASURED, ANOMALY, STALE, MODEL_DEGRADATION, FORECAST_CROSSING,
          RESIDUAL_DRIFT, ACTION_FAILED, CLOCK_JUMP)  # fmt: skip
+#: The kinds a live reading raises: their texts quote the transformer's stored state.
+STATE_KINDS = (PREDICTED, MEASURED, ANOMALY, FORECAST_CROSSING)
 #: A reading older than the newest evaluated by more than this is a clock step back (the live
 #: path's allowed future skew: within it, readings are merely out of order).
 CLOCK_JUMP_AFTER = timedelta(minutes=5)
@@ -390,19 +392,27 @@ class AlertEngine:
                     propose_actions(self.db, self.config, e.alert_id, e.kind, Level[e.level], ts)
         return events
 
-    def _facts(self, alert_id, tid, kind, level, ts, value, th, trend) -> AlertFacts:
+    def _facts(self, conn, alert_id, tid, kind, level, ts, value, th, trend) -> AlertFacts:
         eta = eta_level = eta_threshold = eta_at = eta_source = eta_model = eta_window = None
         # A forecast crossing tells when the level it announces starts; a temperature alert
-        # when the next level starts. From the forecast when there is one, else the trend.
+        # when the next level starts. From the stored state's crossing (what every page shows)
+        # when it is of that level, else the forecast's later crossing; else the trend.
         target = level if kind == FORECAST_CROSSING else (
             Level(level + 1) if level < Level.CRITIQUE else None)  # fmt: skip
         target_c = threshold_of(th, target) if target else None
         fc = getattr(self, "_forecast", None)
-        if target is not None and target > Level.NORMAL and fc is not None:
-            eta_at = fc.crossing(target)
+        stored = read_state_in(conn, tid) if kind in STATE_KINDS else None
+        state = stored if stored is not None and stored.ts == ts else None  # this reading's
+        if target is not None and target > Level.NORMAL and (fc is not None or state):
+            if state is not None and state.crossing_level == target.name:
+                eta_at = state.crossing_at
+            elif fc is not None:  # beyond the state's earliest crossing (a higher level)
+                eta_at = fc.crossing(target)
             if eta_at is not None:
                 eta, eta_level, eta_threshold = eta_at - ts, target.name, target_c
-                eta_source = getattr(fc, "forecast_source", None)
+                eta_source = (
+                    state.forecast_source if state else getattr(fc, "forecast_source", None)
+                )
                 eta_model = getattr(fc, "forecast_model_id", None)
                 window = getattr(fc, "crossing_window", None)
                 eta_window = window(target) if window is not None else None
@@ -417,7 +427,7 @@ class AlertEngine:
             eta_level, eta_threshold = target.name, target_c  # type: ignore[union-attr]
         return AlertFacts(alert_id, tid, kind, level.name, value, threshold_of(th, level), ts,
                           trend, eta, eta_level, eta_threshold, eta_at, eta_source, eta_model,
-                          eta_window)  # fmt: skip
+                          eta_window, bool(state and state.extrapolating))  # fmt: skip
 
     def _transition(
         self, conn: Connection, tid: str, kind: str, old: Level, new: Level, ts: datetime,
@@ -429,16 +439,16 @@ class AlertEngine:
             close_alert_in(conn, alert_id, ts)
             n = 0
             if new == Level.NORMAL and send and self.config.notify_resolved:
-                facts = self._facts(alert_id, tid, kind, Level[level], ts, value, th, trend)
+                facts = self._facts(conn, alert_id, tid, kind, Level[level], ts, value, th, trend)
                 n = self._enqueue(conn, alert_id, facts, "resolved", step=0, at=ts)
             what = "resolved" if new == Level.NORMAL else "superseded"
             events.append(AlertEvent(what, tid, kind, new.name, level, alert_id, ts,
                                      value, threshold_of(th, Level[level]), n))  # fmt: skip
         if new > Level.NORMAL:
-            facts = self._facts(None, tid, kind, new, ts, value, th, trend)
+            facts = self._facts(conn, None, tid, kind, new, ts, value, th, trend)
             subject, _ = render(facts, "raised", self.config.lang)
             alert_id = insert_alert(conn, tid, kind, new.name, subject, ts)
-            facts = self._facts(alert_id, tid, kind, new, ts, value, th, trend)
+            facts = self._facts(conn, alert_id, tid, kind, new, ts, value, th, trend)
             n = self._enqueue(conn, alert_id, facts, "raised", step=0, at=ts) if send else 0
             events.append(AlertEvent("raised", tid, kind, new.name, old.name, alert_id, ts,
                                      value, facts.threshold_c, n))  # fmt: skip

@@ -76,6 +76,11 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "ui.fleet.level": {"fr": "Niveau", "en": "Level"},
     "ui.fleet.measured": {"fr": "Mesurée [°C]", "en": "Measured [°C]"},
     "ui.fleet.predicted": {"fr": "Prédite [°C]", "en": "Predicted [°C]"},
+    "ui.extrapolating": {"fr": "extrapolation", "en": "extrapolating"},
+    "ui.extrapolating.hint": {
+        "fr": "hors du domaine appris par le modèle : intervalle élargi, la physique prime",
+        "en": "outside the model's learned domain: interval widened, the physics leads",
+    },
     "ui.fleet.crossing": {"fr": "Franchissement prévu", "en": "Forecast crossing"},
     "ui.fleet.alerts": {"fr": "Alertes ouvertes", "en": "Open alerts"},
     "ui.fleet.age": {"fr": "Dernière mesure", "en": "Last reading"},

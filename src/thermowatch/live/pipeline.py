@@ -145,6 +145,7 @@ class PredictionEvent:
     forecast_source: str | None = None  # "learned" (the champion's) or "physics"
     forecast_model_id: str | None = None
     forecast_note: str | None = None  # why the physics stood in for the champion's forecast
+    extrapolating: bool = False  # the prediction is outside the model's domain of validity
     warnings: list[str] = field(default_factory=list)
     reason: str | None = None
     issues: list[v.Verdict] = field(default_factory=list)
@@ -222,7 +223,7 @@ class PredictionEvent:
             self.transformer_id, to_micros(self.ts), th.alerte_c, th.critique_c, th.rule,
             self.measured_c, self.measured_level, self.predicted_c, self.level, level, source,
             crossing[0] if crossing else None, to_micros(crossing[1]) if crossing else None,
-            self.forecast_source, self.model_id,
+            self.forecast_source, self.model_id, self.extrapolating,
         ]  # fmt: skip
 
     def _level(self, value_c: float) -> Level:
@@ -517,6 +518,7 @@ class Pipeline:
             return
         event.predicted_c, event.model_id, event.basis = predicted, est.model_id, est.basis
         event.lower_c, event.upper_c = est.lower_c, est.upper_c
+        event.extrapolating = est.extrapolating
         if note is not None:  # hotter than physics allows: at the bound, hence CRITIQUE
             event.lower_c = event.upper_c = predicted
             event.warnings.append(note)

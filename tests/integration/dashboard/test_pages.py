@@ -303,3 +303,28 @@ def test_fleet_crossings_are_the_stored_states_future_crossing(client, engine):
         assert level == (s.crossing_level or ""), tid
         if s.crossing_at is not None:
             assert s.crossing_at > s.ts and Level[s.crossing_level] > Level[s.level], tid
+
+
+@pytest.mark.parametrize(("lang", "mark"), [("fr", "extrapolation"), ("en", "extrapolating")])
+def test_an_extrapolating_prediction_is_marked_on_the_fleet_row_and_its_page(
+    client, engine, lang, mark
+):
+    from sqlalchemy import update
+
+    from thermowatch.store.engine import write_transaction
+    from thermowatch.store.tables import transformer_state
+
+    c = transformer_state.c
+    with write_transaction(engine) as conn:  # as the live pipeline stores such a reading
+        conn.execute(update(transformer_state).where(c.transformer_id == "TR-0003")
+                     .values(extrapolating=True))  # fmt: skip
+    sign_in(client, "reader")
+    client.post("/lang", data={"csrf": csrf_of(client.get("/").text), "lang": lang})
+    fleet = client.get("/").text
+    flags = dict(re.findall(r'<tr id="tr-(TR-\d+)"[^>]*data-extrapolating="(\d)"', fleet))
+    assert flags["TR-0003"] == "1" and set(flags.values()) == {"0", "1"}
+    row = re.search(r'<tr id="tr-TR-0003".*?</tr>', fleet, re.S).group(0)
+    assert 'class="extrapolating"' in row and mark in row
+    page = client.get("/transformers/TR-0003").text
+    assert 'id="extrapolating" data-extrapolating="1"' in page and mark in page
+    assert 'id="extrapolating"' not in client.get("/transformers/TR-0004").text
