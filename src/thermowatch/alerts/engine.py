@@ -15,7 +15,7 @@ import logging
 import math
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -495,11 +495,14 @@ def enqueue_for_step(
     """Write one outbox row per (contact, channel) of escalation ``step``; returns how many.
 
     Each contact gets the message in its own language. Runs inside the caller's transaction.
+    The outbox runs on the wall clock: a message raised at a data time ahead of it (a source
+    clock running ahead, a simulated field) is due now, not when that clock says so.
     """
     rows = []
+    due = min(at, datetime.now(UTC))
     for contact, channel, address in config.recipients(step):
         subject, body = render(facts, event, contact.lang, **extra)
         rows.append({"alert_id": alert_id, "channel": channel, "recipient": address,
-                     "subject": subject, "body": body, "status": PENDING, "created_at": at,
-                     "next_attempt_at": at})  # fmt: skip
+                     "subject": subject, "body": body, "status": PENDING, "created_at": due,
+                     "next_attempt_at": due})  # fmt: skip
     return insert_notifications(conn, rows)
