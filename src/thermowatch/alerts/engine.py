@@ -35,7 +35,7 @@ from thermowatch.store.alerts import (
     insert_alert,
     insert_notifications,
     load_alert_states,
-    lock_alert_state,
+    lock_alert_states,
     open_levels,
     open_of_kind,
     save_alert_states,
@@ -188,12 +188,12 @@ class AlertEngine:
             return out
         proposals: list[AlertEvent] = []
         with write_transaction(self.db) as conn:
-            states: dict[str, dict[str, AlertState]] = {}
+            # Every transformer's states in a few statements, not a few per transformer: a
+            # fleet's cycle is one transaction and its round trips were a third of the cycle.
+            states = self._states_of(conn, [e.transformer_id for e in todo])
             changed: dict[str, dict[str, AlertState]] = {}
             for e in todo:
                 tid = e.transformer_id
-                if tid not in states:
-                    states[tid] = self._states(conn, tid)
                 signals = self._signals_of(
                     tid, e.ts, e.predicted_c, e.measured_c, e.thresholds, e.residual_sigma_k, e
                 )
@@ -204,8 +204,7 @@ class AlertEngine:
                 finally:
                     self._forecast = None
                 out += got
-            for tid, kinds in changed.items():
-                save_alert_states(conn, tid, kinds)
+            save_alert_states(conn, changed)
         proposals = [e for e in out if e.event == "raised"]
         if self.config.phase >= Phase.SUPERVISED:
             for e in proposals:
@@ -364,16 +363,21 @@ class AlertEngine:
                  Hysteresis(0.0, timedelta(0), self.config.hysteresis.clear_after))]  # fmt: skip
 
     def _states(self, conn: Connection, tid: str) -> dict[str, AlertState]:
-        """Lock and read the transformer's signal states; seed missing ones from open alerts
+        """Lock and read one transformer's signal states (:meth:`_states_of`)."""
+        return self._states_of(conn, [tid])[tid]
+
+    def _states_of(self, conn: Connection, tids: list[str]) -> dict[str, dict[str, AlertState]]:
+        """Lock and read the transformers' signal states; seed missing ones from open alerts
         (alerts raised before states were stored)."""
-        if tid not in self._known:
-            get_transformer(self.db, tid)  # NotFoundError, not a foreign-key crash later
-            self._known.add(tid)
-        lock_alert_state(conn, tid)
-        states = load_alert_states(conn, tid)
-        for kind, level in open_levels(conn, tid).items():
-            if kind not in states:
-                states[kind] = AlertState(level)
+        for tid in tids:
+            if tid not in self._known:
+                get_transformer(self.db, tid)  # NotFoundError, not a foreign-key crash later
+                self._known.add(tid)
+        lock_alert_states(conn, tids)
+        states = load_alert_states(conn, tids)
+        for tid, levels in open_levels(conn, tids).items():
+            for kind, level in levels.items():
+                states[tid].setdefault(kind, AlertState(level))
         return states
 
     def _evaluate(
@@ -385,7 +389,7 @@ class AlertEngine:
             states = self._states(conn, tid)
             changed: dict[str, AlertState] = {}
             events = self._step(conn, tid, ts, signals, states, changed)
-            save_alert_states(conn, tid, changed)
+            save_alert_states(conn, {tid: changed})
         if self.config.phase >= Phase.SUPERVISED:
             for e in events:
                 if e.event == "raised":
