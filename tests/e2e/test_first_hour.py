@@ -90,7 +90,7 @@ def test_readme_first_hour_runs_as_written(walk):
     # The monitored transformer shows in the README's last `status` (taken while the overload's
     # monitor ran; on a loaded machine the first may come before any reading) with a measured
     # and a predicted temperature [°C]: two numbers with one decimal.
-    rows = [line for line in out.splitlines() if "TR-0001" in line and "{" not in line]
+    rows = [line for line in out.splitlines() if "TR-0001" in line and "│" in line]
     row = rows[-1]
     numbers = [float(x) for x in re.findall(r"\b\d+\.\d\b", row)]
     assert len(numbers) >= 2 and all(10 < x < 150 for x in numbers[:2]), row
