@@ -923,6 +923,12 @@ ALERT_TEXTS: dict[str, dict[str, str]] = {
     "forecast.beyond": {"fr": "au-delà de l'horizon", "en": "beyond the horizon"},
     "line.original": {"fr": "Alerte initiale : {v}", "en": "Original alert: {v}"},
     "line.time": {"fr": "Horodatage : {v} UTC", "en": "Time: {v} UTC"},
+    "line.extrapolating": {
+        "fr": "Prédiction en extrapolation : hors du domaine appris par le modèle (intervalle "
+        "élargi, la physique prime).",
+        "en": "Prediction extrapolating: outside the model's learned domain (interval widened, "
+        "the physics leads).",
+    },
     "line.action": {"fr": "Action : {v}", "en": "Action: {v}"},
     "line.ack": {
         "fr": "Alerte n° {id} ; acquitter : thermowatch alerts ack {id} --by VOTRE_NOM",

@@ -23,6 +23,7 @@ import enum
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     text,
 )
 
@@ -318,6 +320,13 @@ transformer_state = Table(
     Column("crossing_at", UTCDateTime, comment="earliest future forecast crossing: instant"),
     Column("forecast_source", String(20), comment="learned | physics"),
     Column("model_id", String(100)),
+    Column(
+        "extrapolating",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="the prediction at ts is outside the model's domain of validity",
+    ),
 )
 
 api_keys = Table(
