@@ -153,6 +153,9 @@ class Monitor:
         self.stop_event = asyncio.Event()
         self._store_lock = asyncio.Lock()
         self.lease = lease  # store.leases.LeaderLease: only its holder collects (HA pair)
+        self.shards: Any = None  # ingest.shards.ShardMember: this monitor collects its share
+        if config.shard_group:
+            self._join_shards(config.shard_group, config.shard_member)
 
     # ---------------------------------------------------------------------------- set-up
     def _history(self, t: TransformerConfig, minutes: float) -> Any:
@@ -218,8 +221,11 @@ class Monitor:
                     f"config key transformers[{i}].source.path: file {t.source.path!r} "
                     "does not exist"
                 )
-        for t in self.config.transformers:
-            self.states[t.id] = await asyncio.to_thread(self._make_state, t)
+        if self.shards is None:
+            for t in self.config.transformers:
+                self.states[t.id] = await asyncio.to_thread(self._make_state, t)
+        else:  # its share only: the states of the others are made if they come to it
+            await self._take_share()
         if self.spool.pending():
             log.info("spool holds %d batches from a previous run; replaying", self.spool.pending())
         await asyncio.to_thread(self.storage.drain)  # registers the transformers too
@@ -309,7 +315,7 @@ class Monitor:
     def _collect_budget(self, ids: Sequence[str]) -> float:
         """Seconds the sources may take in one cycle [s]: most of the shortest period of the
         group, so that a slow device costs its own transformers a period, never the others."""
-        return 0.8 * min(self.states[t].config.period_s for t in ids)
+        return 0.8 * min((self.states[t].config.period_s for t in ids), default=1.0)
 
     async def _collect(
         self, hub: Hub, ids: list[str], tick: datetime, budget: float
@@ -384,6 +390,44 @@ class Monitor:
         state.status = "ok"
         state.last_data = ts
 
+    # ---------------------------------------------------------------------------- shards
+    def _join_shards(self, group: str, member: str | None) -> None:
+        from thermowatch.ingest.shards import ShardMember
+        from thermowatch.store.leases import default_holder
+
+        period = min(t.period_s for t in self.config.transformers)
+        self.shards = ShardMember(self.engine, group, member or default_holder(), period)
+        for hub in self.hubs.values():
+            hub.member = self.shards.member  # its own broker session in the fleet
+
+    async def _take_share(self, ids: Sequence[str] | None = None) -> list[str]:
+        """Sharded: renew the lease, claim this monitor's share, subscribe or poll it only,
+        adopt what a dead monitor's session held; the ids of ``ids`` to collect this period
+        (owned, or with samples still queued). Not sharded: ``ids`` as given."""
+        every = [t.id for t in self.config.transformers]
+        ids = every if ids is None else list(ids)
+        if self.shards is None:
+            return ids
+        try:
+            owned, taken = await asyncio.to_thread(self.shards.refresh, every)
+        except Exception as exc:  # store away: keep the share held (nobody can take it)
+            log.warning("shard %s: not refreshed (%s)", self.shards.group, exc)
+            owned, taken = self.shards.owned, {}
+        self.shards.start()
+        for hub in self.hubs.values():
+            await hub.rebalance({t for t in owned if t in hub.transformers})
+        for member in sorted(set(taken.values()) - {self.shards.member}):
+            for hub in self.hubs.values():
+                await hub.adopt(member)
+        queued = set().union(*(hub.queued_ids() for hub in self.hubs.values()))
+        mine = [t for t in ids if t in owned or t in queued]
+        config_of = {t.id: t for t in self.config.transformers}
+        for tid in mine:
+            if tid not in self.states:
+                self.states[tid] = await asyncio.to_thread(self._make_state, config_of[tid])
+                await asyncio.to_thread(self._store_thresholds, self.profiles[tid])
+        return mine
+
     # ------------------------------------------------------------------------------ loop
     async def _period_loop(self, period_s: float, ids: list[str], cycles: int | None) -> None:
         done = 0
@@ -401,7 +445,7 @@ class Monitor:
                 log.error("leader lease lost to another monitor: stopping")
                 self.stop()
                 break
-            report = await self.run_cycle(ids, tick)
+            report = await self.run_cycle(await self._take_share(ids), tick)
             done += 1
             late = datetime.now(UTC) - tick
             if late.total_seconds() >= period_s:
@@ -452,7 +496,7 @@ class Monitor:
         ids = [
             t.id
             for t in self.config.transformers
-            if t.source.protocol in ("mqtt", "iec104", "replay")
+            if t.source.protocol in ("mqtt", "iec104", "replay") and t.id in self.states
         ]
         if ids:
             try:
@@ -464,6 +508,8 @@ class Monitor:
         self.spool.close()
         if self.lease is not None:
             self.lease.release()
+        if self.shards is not None:
+            await self.shards.leave()
         log.info("monitor stopped")
 
 

@@ -1,0 +1,87 @@
+"""Monitors sharing a fleet: rendezvous assignment and the store's leases and claims."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from thermowatch.errors import InputError
+from thermowatch.ingest.config import parse_config
+from thermowatch.ingest.shards import owner, share
+from thermowatch.store import shards as store
+from thermowatch.store.engine import make_engine
+from thermowatch.store.migrate import upgrade
+
+FLEET = [f"TR-{i:05d}" for i in range(4000)]
+TTL = timedelta(seconds=60)
+
+
+def test_a_fourth_monitor_takes_about_a_quarter_and_only_from_the_others() -> None:
+    three = ["a", "b", "c"]
+    before = {t: owner(t, three) for t in FLEET}
+    after = {t: owner(t, [*three, "d"]) for t in FLEET}
+    moved = [t for t in FLEET if before[t] != after[t]]
+    assert 0.22 < len(moved) / len(FLEET) < 0.28
+    assert all(after[t] == "d" for t in moved)  # nothing moves between the old three
+
+
+def test_a_monitor_gone_hands_only_its_own_share_over() -> None:
+    three = ["a", "b", "c"]
+    before = {t: owner(t, three) for t in FLEET}
+    after = {t: owner(t, ["a", "c"]) for t in FLEET}
+    assert {t for t in FLEET if before[t] != after[t]} == {t for t in FLEET if before[t] == "b"}
+    shares = [len(share(FLEET, three, m)) for m in three]
+    assert sum(shares) == len(FLEET)
+    assert max(shares) / min(shares) < 1.15  # balanced within 15 %
+
+
+@pytest.fixture
+def engine(tmp_path):
+    eng = make_engine(f"sqlite:///{tmp_path / 'tw.db'}")
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def test_a_claim_passes_only_once_released_or_its_holder_dead(engine) -> None:
+    t0 = datetime(2026, 12, 7, 5, 0, tzinfo=UTC)
+    store.beat(engine, "fleet", "a", TTL, t0)
+    owned, taken = store.claim(engine, "a", ["T1", "T2"], t0)
+    assert owned == {"T1", "T2"} and taken == {}
+    assert store.beat(engine, "fleet", "b", TTL, t0) == ["a", "b"]
+    # b wants T2 while a still holds it and is alive: refused
+    owned_b, _ = store.claim(engine, "b", ["T2"], t0)
+    assert owned_b == set()
+    # a gives T2 up (no longer in its share): b gets it at its next claim
+    assert store.claim(engine, "a", ["T1"], t0)[0] == {"T1"}
+    assert store.claim(engine, "b", ["T2"], t0) == ({"T2"}, {})
+    # a dies: within its lease T1 stays a's; once expired b takes it and knows from whom
+    assert store.claim(engine, "b", ["T1", "T2"], t0 + TTL / 2)[0] == {"T2"}
+    later = t0 + TTL + timedelta(seconds=1)
+    assert store.beat(engine, "fleet", "b", TTL, later) == ["b"]
+    assert store.claim(engine, "b", ["T1", "T2"], later) == ({"T1", "T2"}, {"T1": "a"})
+    assert store.claims(engine) == {"T1": "b", "T2": "b"}
+
+
+def test_a_clean_stop_ends_the_lease_at_once_and_names_itself_to_the_taker(engine) -> None:
+    t0 = datetime(2026, 12, 7, 5, 0, tzinfo=UTC)
+    store.beat(engine, "fleet", "a", TTL, t0)
+    store.beat(engine, "fleet", "b", TTL, t0)
+    store.claim(engine, "a", ["T1"], t0)
+    store.leave(engine, "a")
+    assert store.beat(engine, "fleet", "b", TTL, t0) == ["b"]
+    assert store.claim(engine, "b", ["T1"], t0) == ({"T1"}, {"T1": "a"})
+
+
+def test_shard_group_is_read_and_checked() -> None:
+    doc = {
+        "monitor": {"shard_group": "fleet", "shard_member": "host-1"},
+        "transformers": [{"id": "T1", "spec": {"preset": "ONAN-distribution"},
+                          "source": {"protocol": "replay", "path": "x.csv"}}],
+    }  # fmt: skip
+    cfg = parse_config(doc)
+    assert (cfg.shard_group, cfg.shard_member) == ("fleet", "host-1")
+    doc["monitor"]["shard_group"] = "a fleet"
+    with pytest.raises(InputError, match=r"monitor\.shard_group"):
+        parse_config(doc)
