@@ -72,6 +72,7 @@ class TransformerState:
     residual_k: float | None = None
     residual_flag: bool = False
     level: str | None = None
+    flushed: bool = False  # had data in a flush between ticks since the last tick
 
 
 @dataclass
@@ -152,6 +153,7 @@ class Monitor:
         self.data_alerts: deque[DataAlert] = deque(maxlen=KEEP_DATA_ALERTS)
         self.stop_event = asyncio.Event()
         self._store_lock = asyncio.Lock()
+        self._cycle_lock = asyncio.Lock()
         self.lease = lease  # store.leases.LeaderLease: only its holder collects (HA pair)
         self.shards: Any = None  # ingest.shards.ShardMember: this monitor collects its share
         if config.shard_group:
@@ -246,9 +248,13 @@ class Monitor:
     ) -> CycleReport:
         """One period for the transformers ``ids``, stamped ``tick``.
 
-        ``flush``: the final hand-over at shutdown; a transformer without queued data is not
-        counted as a missed period.
+        ``flush``: between periods (``flush_s``) or the final hand-over at shutdown; a
+        transformer without queued data is not counted as a missed period.
         """
+        async with self._cycle_lock:  # one at a time: a source's acks follow their own store
+            return await self._cycle(ids, tick, flush)
+
+    async def _cycle(self, ids: Sequence[str], tick: datetime, flush: bool) -> CycleReport:
         started = time.perf_counter()
         by_hub: dict[int, list[str]] = {}
         for tid in ids:
@@ -272,11 +278,15 @@ class Monitor:
             if not any(s.usable for s in got):
                 if self.hub_of[tid].unchanged(tid) and state.last_data is not None:
                     continue  # a live subscription with nothing new: not a silence
+                if state.flushed and not flush:
+                    state.flushed = False  # stored between ticks (flush_s): not a silence
+                    continue
                 # A shared subscription's member sees a share of the messages: a transformer
                 # it got nothing for may be served by another monitor of the group.
                 if not flush and not self.hub_of[tid].shared and self._no_data(state, tick):
                     silent.append((tid, state.last_data, tick))
                 continue
+            state.flushed = flush
             newest = max(s.ts for s in got if s.usable)
             if state.missed >= self.config.missed_periods_alert:
                 silent.append((tid, newest, newest))  # back: the stale alert resolves
@@ -460,6 +470,20 @@ class Monitor:
                 report.duration_s,
             )  # fmt: skip
 
+    async def _flush_loop(self, every_s: float) -> None:
+        """Push sources (MQTT) between ticks: what arrived is stored every ``every_s`` [s]
+        instead of at the next period, so publish -> stored takes seconds, not a period."""
+        while not self.stop_event.is_set():
+            try:
+                await asyncio.wait_for(self.stop_event.wait(), every_s)
+                break
+            except TimeoutError:
+                pass
+            queued = set().union(*(hub.queued_ids() for hub in self.hubs.values()))
+            ids = [t for t in queued if t in self.states]
+            if ids:
+                await self.run_cycle(ids, datetime.now(UTC), flush=True)
+
     async def run(self, cycles: int | None = None) -> None:
         """Run until :meth:`stop` (SIGTERM in the CLI) or ``cycles`` periods per group."""
         if self.lease is not None:
@@ -473,7 +497,10 @@ class Monitor:
             groups.setdefault(t.period_s, []).append(t.id)
         delivery = self.start_delivery()
         try:
-            await asyncio.gather(*(self._period_loop(p, ids, cycles) for p, ids in groups.items()))
+            loops = [self._period_loop(p, ids, cycles) for p, ids in groups.items()]
+            if self.config.flush_s and cycles is None:
+                loops.append(self._flush_loop(self.config.flush_s))
+            await asyncio.gather(*loops)
         finally:
             if delivery is not None:
                 await asyncio.to_thread(delivery.stop)

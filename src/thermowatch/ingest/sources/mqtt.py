@@ -132,7 +132,11 @@ class MqttHub(Hub):
         self.member: str | None = None
         self._client_obj: Any = None
         self._subscribed: set[str] = set()
-        self._adopted: list[tuple[Any, list[tuple[int, int]]]] = []
+        # Adopted sessions: their clients, and their messages' (client, mid, qos) per
+        # transformer then once collected, acknowledged on that client once durable.
+        self._adopters: list[Any] = []
+        self._adopt_unacked: dict[str, list[tuple[Any, int, int]]] = defaultdict(list)
+        self._adopt_collected: list[tuple[Any, int, int]] = []
 
     def client_id(self, member: str | None = None) -> str:
         """The persistent session's client id (with the member's name when sharded)."""
@@ -231,7 +235,7 @@ class MqttHub(Hub):
 
         topic_of = {t.source.topic: tid for tid, t in self.transformers.items()}
         client = self._client(adopt=member)
-        tokens: list[tuple[int, int]] = []
+        held = 0
         try:
             await client.__aenter__()
             client._client.manual_ack_set(True)
@@ -243,15 +247,18 @@ class MqttHub(Hub):
                     message = await asyncio.wait_for(anext(messages), ADOPT_QUIET_S)
                 except TimeoutError:
                     break
+                held += 1
                 got = self._parse(message, topic_of)
-                if got is not None:  # stored with this cycle (its transformer is queued)
-                    self._queues[got[0]].append(got[1])
-                tokens.append((message.mid, message.qos))
+                if got is None:
+                    _ack_on(client, message.mid, message.qos)
+                    continue
+                self._queues[got[0]].append(got[1])
+                self._adopt_unacked[got[0]].append((client, message.mid, message.qos))
         except aiomqtt.MqttError as exc:  # taken over by another adopter: it has the rest
             log.warning("%s: session of %s not adopted (%s)", self.label, member, exc)
-        self._adopted.append((client, tokens))
-        log.info("%s: adopted the session of %s: %d messages", self.label, member, len(tokens))
-        return len(tokens)
+        self._adopters.append(client)
+        log.info("%s: adopted the session of %s: %d messages", self.label, member, held)
+        return held
 
     def _parse(self, message: Any, topic_of: dict[str, str]) -> tuple[str, Sample] | None:
         """One message as ``(transformer, sample)``; ``None`` for a topic not ours or an
@@ -295,12 +302,13 @@ class MqttHub(Hub):
         tokens, self._collected = self._collected, []
         self._ack(tokens)
         await self._flush()
-        adopted, self._adopted = self._adopted, []
-        for client, held in adopted:  # acknowledged, then the dead member's session ends
+        adopted, self._adopt_collected = self._adopt_collected, []
+        for client, mid, qos in adopted:
+            _ack_on(client, mid, qos)
+        pending = {id(c) for held in self._adopt_unacked.values() for c, _m, _q in held}
+        for client in [c for c in self._adopters if id(c) not in pending]:
+            self._adopters.remove(client)  # all acknowledged: the dead member's session ends
             with contextlib.suppress(Exception):
-                for mid, qos in held:
-                    if qos > 0:
-                        client._client.ack(mid, qos)
                 await client.__aexit__(None, None, None)
 
     async def _flush(self) -> None:
@@ -331,7 +339,15 @@ class MqttHub(Hub):
         for tid in ids:
             queued = self._queues.pop(tid, None)
             self._collected.extend(self._unacked.pop(tid, ()))
+            self._adopt_collected.extend(self._adopt_unacked.pop(tid, ()))
             if queued:
                 out[tid] = sorted(queued, key=lambda s: s.ts)
         await asyncio.sleep(0)
         return out
+
+
+def _ack_on(client: Any, mid: int, qos: int) -> None:
+    """Acknowledge one message on an adopted session's client (gone: the broker resends it)."""
+    if qos > 0:
+        with contextlib.suppress(Exception):
+            client._client.ack(mid, qos)
