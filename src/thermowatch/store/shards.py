@@ -81,7 +81,10 @@ def claim(
                 select(shard_claims.c.transformer_id).where(shard_claims.c.member == member)
             ).scalars()
         )
-    taken = {tid: previous[tid] for tid in owned & set(missing) if tid in previous}
+        living = set(conn.execute(alive).scalars())
+    # A holder alive a moment ago that let go in between released its claim: nothing to adopt.
+    taken = {t: previous[t] for t in owned & set(missing)
+             if t in previous and previous[t] not in living and previous[t] != member}  # fmt: skip
     return owned, taken
 
 
