@@ -85,3 +85,53 @@ def test_shard_group_is_read_and_checked() -> None:
     doc["monitor"]["shard_group"] = "a fleet"
     with pytest.raises(InputError, match=r"monitor\.shard_group"):
         parse_config(doc)
+
+
+def test_two_sharded_monitors_split_then_one_takes_all_when_the_other_stops(tmp_path) -> None:
+    import asyncio
+
+    from .fakes import config, fake_monitor
+
+    ids = [f"T{i}" for i in range(12)]
+
+    async def scenario() -> None:
+        one, _ = fake_monitor(tmp_path, config(tmp_path, ids, shard_group="f", shard_member="a"))
+        two, _ = fake_monitor(tmp_path, config(tmp_path, ids, shard_group="f", shard_member="b"))
+        await one.start()
+        await two.start()
+        await one._take_share()  # alone: a claims the whole fleet
+        await two._take_share()  # b wants its share, still held by a
+        mine_one = await one._take_share()  # a gives up what b wants, b takes it next
+        mine_two = await two._take_share()
+        assert set(mine_one).isdisjoint(mine_two) and set(mine_one) | set(mine_two) == set(ids)
+        assert set(two.states) == set(mine_two)  # states only of its own share
+        await one.shutdown()  # a clean stop ends its lease at once
+        assert set(await two._take_share()) == set(ids)
+        await two.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_a_flush_between_ticks_is_not_a_silent_period(tmp_path) -> None:
+    import asyncio
+
+    from thermowatch.data.simulator import AMBIENT, CURRENT, OIL, WINDING
+    from thermowatch.ingest.sources.base import Sample
+
+    from .fakes import config, fake_monitor
+
+    t0 = datetime(2026, 7, 1, tzinfo=UTC)
+
+    async def scenario() -> None:
+        monitor, hub = fake_monitor(tmp_path, config(tmp_path, ["T1"], missed_periods_alert=1))
+        await monitor.start()
+        values = {CURRENT: 700.0, AMBIENT: 20.0, OIL: 55.5, WINDING: 66.25}
+        for k in range(3):
+            hub.pending = {"T1": [Sample(t0 + k * timedelta(minutes=1), values, "fake")]}
+            await monitor.run_cycle(["T1"], t0 + k * timedelta(minutes=1), flush=True)
+            await monitor.run_cycle(["T1"], t0 + (k + 1) * timedelta(minutes=1))  # the tick
+            assert (monitor.states["T1"].missed, monitor.states["T1"].status) == (0, "ok")
+        await monitor.run_cycle(["T1"], t0 + timedelta(minutes=5))  # nothing at all: silent
+        assert monitor.states["T1"].missed == 1
+
+    asyncio.run(scenario())
