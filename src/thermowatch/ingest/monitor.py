@@ -553,6 +553,11 @@ async def run_monitor(
     """
     import signal
 
+    if lease_name and config.shard_group:
+        raise InputError(
+            "monitor: --lease (one active monitor) and [monitor] shard_group (monitors sharing "
+            "the fleet) exclude each other; remove THERMOWATCH_MONITOR_LEASE to shard."
+        )
     monitor = Monitor(config, on_prediction=on_prediction)
     if lease_name:
         from thermowatch.store.leases import LeaderLease

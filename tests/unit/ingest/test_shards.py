@@ -135,3 +135,15 @@ def test_a_flush_between_ticks_is_not_a_silent_period(tmp_path) -> None:
         assert monitor.states["T1"].missed == 1
 
     asyncio.run(scenario())
+
+
+def test_a_leader_lease_and_a_shard_group_are_refused_together(tmp_path) -> None:
+    import asyncio
+
+    from thermowatch.ingest.monitor import run_monitor
+
+    from .fakes import config
+
+    cfg = config(tmp_path, ["T1"], shard_group="f")
+    with pytest.raises(InputError, match="exclude each other"):
+        asyncio.run(run_monitor(cfg, install_signals=False, lease_name="monitor"))
