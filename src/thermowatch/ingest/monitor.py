@@ -291,7 +291,9 @@ class Monitor:
             if state.missed >= self.config.missed_periods_alert:
                 silent.append((tid, newest, newest))  # back: the stale alert resolves
             self._data_back(state, newest)
-        batch, events = self.pipeline.prepare(snapshots)
+        # In a thread: a cycle of thousands of transformers must not starve the event loop (an
+        # MQTT client that cannot answer its keepalive is disconnected by the broker).
+        batch, events = await asyncio.to_thread(self.pipeline.prepare, snapshots)
         async with self._store_lock:
             stored = await asyncio.to_thread(self.storage.store, batch)
         # Durable now (database, spool or quarantine): only now are MQTT messages acknowledged.
