@@ -37,8 +37,7 @@ from thermowatch.live.validate import to_utc
 log = logging.getLogger("thermowatch.ingest")
 SUBSCRIBE_CHUNK = 100  # topics per SUBSCRIBE packet
 SHARD_GROUP = "thermowatch"  # the shared-subscription group of a sharded fleet's topics
-ADOPT_QUIET_S = 1.0  # an adopted session is drained once it stays this long without a message
-ADOPT_MAX_S = 10.0
+ADOPT_QUIET_PERIODS = 1.0  # an adopted session ends once quiet this many periods, all acked
 
 
 _MISSING = object()
@@ -229,24 +228,33 @@ class MqttHub(Hub):
         self._subscribed = set(self.owned)
 
     async def adopt(self, member: str) -> int:
-        """Resume the broker session of ``member`` (a monitor that died or stopped), queue what
-        it held, end it once those messages are durable (:meth:`settle`); how many it held."""
+        """Resume the broker session of ``member`` (a monitor that died or stopped) and queue
+        what it holds as it comes; the session ends once it has been quiet a whole period and
+        all it gave is durable (:meth:`settle`). Returns at once (0: counted as they come)."""
         import aiomqtt
 
         topic_of = {t.source.topic: tid for tid, t in self.transformers.items()}
         client = self._client(adopt=member)
-        held = 0
         try:
             await client.__aenter__()
             client._client.manual_ack_set(True)
             await self._unsubscribe(client, set(self.transformers))  # nothing new goes there
-            messages = aiter(client.messages)
-            deadline = asyncio.get_running_loop().time() + ADOPT_MAX_S
-            while asyncio.get_running_loop().time() < deadline:
-                try:
-                    message = await asyncio.wait_for(anext(messages), ADOPT_QUIET_S)
-                except TimeoutError:
-                    break
+        except aiomqtt.MqttError as exc:
+            log.warning("%s: session of %s not adopted (%s)", self.label, member, exc)
+            return 0
+        client.last_message = asyncio.get_running_loop().time()
+        client.drain = asyncio.create_task(self._drain(client, member, topic_of))
+        self._adopters.append(client)
+        return 0
+
+    async def _drain(self, client: Any, member: str, topic_of: dict[str, str]) -> None:
+        """Queue every message the adopted session of ``member`` delivers."""
+        import aiomqtt
+
+        held = 0
+        try:
+            async for message in client.messages:
+                client.last_message = asyncio.get_running_loop().time()
                 held += 1
                 got = self._parse(message, topic_of)
                 if got is None:
@@ -255,10 +263,9 @@ class MqttHub(Hub):
                 self._queues[got[0]].append(got[1])
                 self._adopt_unacked[got[0]].append((client, message.mid, message.qos))
         except aiomqtt.MqttError as exc:  # taken over by another adopter: it has the rest
-            log.warning("%s: session of %s not adopted (%s)", self.label, member, exc)
-        self._adopters.append(client)
-        log.info("%s: adopted the session of %s: %d messages", self.label, member, held)
-        return held
+            log.info("%s: session of %s left (%s)", self.label, member, exc)
+        finally:
+            log.info("%s: adopted the session of %s: %d messages", self.label, member, held)
 
     def _parse(self, message: Any, topic_of: dict[str, str]) -> tuple[str, Sample] | None:
         """One message as ``(transformer, sample)``; ``None`` for a topic not ours or an
@@ -306,8 +313,15 @@ class MqttHub(Hub):
         for client, mid, qos in adopted:
             _ack_on(client, mid, qos)
         pending = {id(c) for held in self._adopt_unacked.values() for c, _m, _q in held}
-        for client in [c for c in self._adopters if id(c) not in pending]:
+        periods = [t.period_s for t in self.transformers.values()] or [60.0]
+        quiet_since = asyncio.get_running_loop().time() - ADOPT_QUIET_PERIODS * min(periods)
+        for client in list(self._adopters):
+            if id(client) in pending or client.last_message > quiet_since:
+                continue  # messages not yet durable, or the session may still hold some
             self._adopters.remove(client)  # all acknowledged: the dead member's session ends
+            client.drain.cancel()
+            with contextlib.suppress(BaseException):
+                await client.drain
             with contextlib.suppress(Exception):
                 await client.__aexit__(None, None, None)
 
@@ -322,8 +336,15 @@ class MqttHub(Hub):
             await asyncio.sleep(0.005)
 
     async def close(self) -> None:
-        """Disconnect once the acknowledgements queued are sent."""
+        """Disconnect once the acknowledgements queued are sent. Known limit: an adopted
+        session ends with this connection (expiry 0); what it delivered after the final flush
+        and was not acknowledged is lost with it (a monitor stopped within a period of a
+        take-over)."""
         await self._flush()
+        for client in self._adopters:
+            client.drain.cancel()
+            with contextlib.suppress(BaseException):
+                await client.drain
         await super().close()
 
     def _ack(self, tokens: list[tuple[int, int]]) -> None:
