@@ -428,7 +428,13 @@ class Monitor:
         self.shards.start()
         for hub in self.hubs.values():
             await hub.rebalance({t for t in owned if t in hub.transformers})
+        from thermowatch.ingest.shards import owner
+
         for member in sorted(set(taken.values()) - {self.shards.member}):
+            # One adopter per dead session (two would take it from each other and lose what
+            # it holds): the survivor of highest rendezvous weight for it, who stores it all.
+            if owner(f"adopt:{member}", self.shards.members) != self.shards.member:
+                continue
             for hub in self.hubs.values():
                 await hub.adopt(member)
         queued = set().union(*(hub.queued_ids() for hub in self.hubs.values()))
