@@ -368,3 +368,21 @@ shadow_predictions = Table(
     Column("upper", Float, comment="upper bound of the interval [°C]"),
     PrimaryKeyConstraint("transformer_id", "model_id", "ts"),
 )
+
+# Monitors sharing a fleet (:mod:`thermowatch.store.shards`): who is alive, who collects what.
+monitor_members = Table(
+    "monitor_members",
+    metadata,
+    Column("member", String(128), primary_key=True, comment="the monitor's name (host:pid)"),
+    Column("group_name", String(64), nullable=False, comment="the fleet the monitor shares"),
+    Column("beat_at", UTCDateTime, nullable=False, comment="last heartbeat"),
+    Column("expires_at", UTCDateTime, nullable=False, comment="alive until, without a beat"),
+)
+
+shard_claims = Table(
+    "shard_claims",
+    metadata,
+    Column("transformer_id", String(64), primary_key=True),
+    Column("member", String(128), nullable=False, comment="the monitor collecting it"),
+    Column("since", UTCDateTime, nullable=False),
+)
