@@ -29,3 +29,18 @@ def test_an_unknown_zone_is_refused_with_one_sentence(tmp_path):
     with pytest.raises(InputError, match="--timezone"):
         check_timezone("Nowhere/Town", "--timezone")
     assert check_timezone("Europe/Paris", "--timezone") == "Europe/Paris"
+
+
+def test_train_refuses_an_unknown_timezone_before_any_work(monkeypatch, capsys, tmp_path):
+    import sys
+
+    from thermowatch.cli import app
+    from thermowatch.cli._errors import run_with_error_policy
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["thermowatch", "train", "--timezone", "Mars/Olympus"])
+    code = run_with_error_policy(app)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--timezone: the time zone 'Mars/Olympus' is unknown" in err
+    assert "Traceback" not in err and not (tmp_path / "resultats").exists()
