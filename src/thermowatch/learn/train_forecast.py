@@ -178,7 +178,7 @@ def _fit_members(run: _Run) -> tuple[dict[str, Any], dict[str, Any]]:
     longest = max(data.split.train.stop // 4, 8)
     members = {
         cls.name: cls.for_horizon(data, run.horizon, longest)
-        for cls in registry.candidates("forecast", data.options)
+        for cls in registry.candidates("forecast", data)
         if not getattr(cls, "combines", ())
     }
     for model in members.values():
@@ -272,7 +272,7 @@ def _combine(run, served, outputs, rolling, by_period) -> tuple[dict[str, Any], 
     the rolling-origin periods. Returns the candidates and the weights (by member)."""
     candidates: dict[str, Any] = dict(served)
     weights: dict[str, float] = {}
-    for cls in registry.candidates("forecast", run.data.options):
+    for cls in registry.candidates("forecast", run.data):
         pair = getattr(cls, "combines", ())
         if not pair or any(n not in served for n in pair):
             continue

@@ -52,9 +52,7 @@ def train_normal(data: TrainingData, lap: Progress) -> NormalRole:
         The choice, the served model, predictions [°C], metrics [K], folds and the interval.
     """
     fitted: dict[str, Any] = {}
-    for cls in registry.members("normal", "candidate", data.options) + registry.references(
-        "normal", data.options
-    ):
+    for cls in registry.candidates("normal", data) + registry.references("normal", data):
         fitted[cls.name] = cls().fit_normal(data)
         lap(cls.name)
     order = [c.name for c in registry.REGISTRY.values() if c.name in fitted]

@@ -47,7 +47,7 @@ def train_nowcast(data: TrainingData, served_normal: np.ndarray) -> NowcastRole:
     """
     fitted = {
         cls.name: cls().fit_nowcast(data, served_normal)
-        for cls in registry.candidates("nowcast", data.options)
+        for cls in registry.candidates("nowcast", data)
     }
     metrics = {
         name: scores(data.y, m.score_nowcast(data, served_normal), data.split)

@@ -50,7 +50,7 @@ declares
   and ``why_not``: scored for comparison, never served), a reference is scored beside them;
 * ``grid``: its hyper-parameter grid (``{"penalty": (...), ...}``), searched on validation by
   its own ``fit``; ``nests``: the candidates it contains as a special case (the rule then lets
-  the lower error win); optionally ``enabled(options)`` (fitted only when it returns True);
+  the lower error win); optionally ``enabled(data)`` (fitted only when it returns True);
 * the hooks of its roles, reading one :class:`~thermowatch.learn.training_data.TrainingData`:
   normal ``fit_normal(data)``, ``predict_normal(data)`` (a servable one also ``refit_on`` and
   ``predict_part`` for the rolling-origin folds); nowcast ``fit_nowcast(data, normal)``,
@@ -70,7 +70,12 @@ from thermowatch.errors import InputError
 from thermowatch.learn.models.boosting import GradientBoosting
 from thermowatch.learn.models.ensemble import EnsembleForecast
 from thermowatch.learn.models.forecast import DirectForecast, NLinearForecast
-from thermowatch.learn.models.normal import BaselineLinear, MonotonePlain, MonotoneThermal
+from thermowatch.learn.models.normal import (
+    BaselineLinear,
+    MonotonePlain,
+    MonotoneRecent,
+    MonotoneThermal,
+)
 from thermowatch.learn.models.nowcast import NowcastRidge, Persistence
 from thermowatch.learn.models.pooled import PooledForecast
 
@@ -96,6 +101,7 @@ REGISTRY: dict[str, Any] = {
     BaselineLinear.name: BaselineLinear,
     MonotoneThermal.name: MonotoneThermal,
     MonotonePlain.name: MonotonePlain,
+    MonotoneRecent.name: MonotoneRecent,
     NowcastRidge.name: NowcastRidge,
     Persistence.name: Persistence,
     GradientBoosting.name: GradientBoosting,
@@ -107,7 +113,7 @@ REGISTRY: dict[str, Any] = {
 ROLES = ("normal", "nowcast", "forecast")
 
 
-def members(role: str, kind: str, options: Any = None) -> list[Any]:
+def members(role: str, kind: str, data: Any = None) -> list[Any]:
     """The registered model types that take part in ``role`` as ``kind``.
 
     Parameters
@@ -116,8 +122,8 @@ def members(role: str, kind: str, options: Any = None) -> list[Any]:
         ``"normal"``, ``"nowcast"`` or ``"forecast"``.
     kind : str
         ``"candidate"`` (enters the role's choice) or ``"reference"`` (scored beside).
-    options : TrainOptions, optional
-        The run's options: a type whose ``enabled(options)`` is False is left out.
+    data : TrainingData, optional
+        The run's inputs: a type whose ``enabled(data)`` is False is left out.
 
     Returns
     -------
@@ -131,45 +137,45 @@ def members(role: str, kind: str, options: Any = None) -> list[Any]:
         if getattr(cls, "roles", {}).get(role) != kind:
             continue
         enabled = getattr(cls, "enabled", None)
-        if options is None or enabled is None or enabled(options):
+        if data is None or enabled is None or enabled(data):
             out.append(cls)
     return out
 
 
-def candidates(role: str, options: Any = None) -> list[Any]:
+def candidates(role: str, data: Any = None) -> list[Any]:
     """:func:`members` of ``role`` that enter its choice.
 
     Parameters
     ----------
     role : str
         ``"normal"``, ``"nowcast"`` or ``"forecast"``.
-    options : TrainOptions, optional
-        Leaves out types whose ``enabled(options)`` is False.
+    data : TrainingData, optional
+        Leaves out types whose ``enabled(data)`` is False.
 
     Returns
     -------
     list of type
         In registry order.
     """
-    return members(role, "candidate", options)
+    return members(role, "candidate", data)
 
 
-def references(role: str, options: Any = None) -> list[Any]:
+def references(role: str, data: Any = None) -> list[Any]:
     """:func:`members` of ``role`` scored beside its candidates (never chosen).
 
     Parameters
     ----------
     role : str
         ``"normal"``, ``"nowcast"`` or ``"forecast"``.
-    options : TrainOptions, optional
-        Leaves out types whose ``enabled(options)`` is False.
+    data : TrainingData, optional
+        Leaves out types whose ``enabled(data)`` is False.
 
     Returns
     -------
     list of type
         In registry order.
     """
-    return members(role, "reference", options)
+    return members(role, "reference", data)
 
 
 def original(role: str) -> Any:

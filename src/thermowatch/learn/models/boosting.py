@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 if TYPE_CHECKING:
-    from thermowatch.learn.training_data import TrainingData, TrainOptions
+    from thermowatch.learn.training_data import TrainingData
 
 MAX_ROWS = 20_000  # the comparison subsamples: it is a check, not the product
 
@@ -32,19 +32,19 @@ class GradientBoosting:
     predicted: np.ndarray | None = None
 
     @classmethod
-    def enabled(cls, options: TrainOptions) -> bool:
+    def enabled(cls, data: TrainingData) -> bool:
         """Fitted only when the run asks for the non-linear comparison.
 
         Parameters
         ----------
-        options : TrainOptions
-            The run's options (``nonlinear``).
+        data : TrainingData
+            The run's inputs (``options.nonlinear``).
 
         Returns
         -------
         bool
         """
-        return options.nonlinear
+        return data.options.nonlinear
 
     def fit_normal(self, data: TrainingData) -> GradientBoosting:
         """Fit on the training rows (subsampled) and predict validation and test [°C].
