@@ -4,16 +4,17 @@
 
     [store]            url = "postgresql+psycopg://thermowatch@db/thermowatch"
     [service]          the prediction service (:class:`thermowatch.service.settings.Settings`)
-    [monitor]          the monitoring daemon (:class:`thermowatch.ingest.config.MonitorConfig`)
+    [monitor]          the monitoring daemon (:func:`thermowatch.ingest.config.monitor_settings`)
     [[transformers]]   what the monitor watches, and where it reads it
-    [alerts]           phases, levels, channels, contacts (:mod:`thermowatch.alerts.config`)
+    [alerts]           phases, levels, channels (:func:`thermowatch.alerts.config.alerts_settings`)
 
 The file is ``--config``, else ``$THERMOWATCH_CONFIG``, else ``./thermowatch.toml`` when it
 exists; every section is optional. Secrets are never in the file: environment variables
 (``THERMOWATCH_JWT_SECRET``, ``THERMOWATCH_DATABASE_URL``, a channel's ``password_env``) win
 over it. A section this page does not list is refused (one sentence naming it), so a typo is
-not silently ignored. Each area validates its own section; this module only reads the file
-(:func:`thermowatch.config.read_toml`, the one reader) and hands the sections down.
+not silently ignored. Each area validates its own section (it owns the function that turns
+:meth:`SettingsFile.section` into its typed config); this module imports no package of ours
+but the leaves, and reads the file (:func:`thermowatch.config.read_toml`, the one reader).
 """
 
 from __future__ import annotations
@@ -87,29 +88,3 @@ def read_settings(path: str | os.PathLike[str] | None = None,
     if not isinstance(store, dict) or set(store) - {"url"}:
         raise InputError(f"settings file {str(file)!r}: [store] takes one key, url.")
     return SettingsFile(file, doc)
-
-
-def alerts_settings(file: SettingsFile, fallback: str | os.PathLike[str] | None = None) -> Any:
-    """The ``[alerts]`` section of the file, else the alerts file ``fallback`` (or
-    ``$THERMOWATCH_ALERTS_CONFIG``), else the defaults (phase 1: stored, nothing sent)."""
-    from thermowatch.alerts.config import load_config, parse_config
-
-    if file.has("alerts"):
-        return parse_config(file.doc)
-    return load_config(fallback)
-
-
-def monitor_settings(file: SettingsFile, database_url: str | None = None) -> Any:
-    """The monitor's configuration (``[monitor]`` and ``[[transformers]]``); the store URL is
-    ``database_url``, else ``$THERMOWATCH_DATABASE_URL`` (read later), else ``[store] url``,
-    else ``[monitor] database_url``."""
-    import dataclasses
-
-    from thermowatch.ingest.config import parse_config
-
-    if not file.has("transformers"):
-        where = f"settings file {str(file.path)!r}" if file.path else "no settings file given"
-        raise InputError(f"{where}: list the transformers to watch in [[transformers]] tables.")
-    cfg = parse_config(file.doc, file.base_dir)
-    url = database_url or (None if os.environ.get("THERMOWATCH_DATABASE_URL") else file.store_url)
-    return dataclasses.replace(cfg, database_url=url or cfg.database_url)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,7 +35,7 @@ def delivery_pass(
 
     Returns ``(escalated, delivery report, actions run)``.
     """
-    from thermowatch.alerts.actions import run_approved
+    from thermowatch.alerts.action_runner import run_approved
     from thermowatch.alerts.escalation import escalate_due
 
     now = now or datetime.now(UTC)
@@ -98,5 +99,19 @@ class Deliverer:
 def deliverer_of(db: Engine, hook: Any) -> Deliverer | None:
     """The deliverer of a process whose alert hook is the alert engine's (``None`` otherwise:
     nothing it raises goes to the outbox)."""
-    config = getattr(getattr(hook, "alerts", None), "config", None)
-    return None if config is None else Deliverer(db, config)
+    make = getattr(hook, "deliverer", None)
+    return None if make is None else make(db)
+
+
+def deliver_loop(
+    db: Engine, channels: dict[str, Any], config: AlertsConfig, interval_s: float = 10.0,
+    passes: int | None = None,
+) -> None:  # fmt: skip
+    """Run :func:`delivery_pass` every ``interval_s`` seconds (forever, or ``passes`` times):
+    ``thermowatch alerts deliver --loop``."""
+    i = 0
+    while passes is None or i < passes:
+        delivery_pass(db, channels, config)
+        i += 1
+        if passes is None or i < passes:
+            time.sleep(interval_s)

@@ -3,7 +3,7 @@
 Both hooks write the action's bounded ``value`` (refused when outside ``[min, max]``) with the
 same client code the monitor reads with, then read the value back from the server: the run's
 audit detail says what the plant holds now, not what we hoped to write. They are only ever
-called by :func:`thermowatch.alerts.actions.run_approved`, which runs nothing in phases 1-2.
+called by :func:`thermowatch.alerts.action_runner.run_approved`, which runs nothing in phases 1-2.
 """
 
 from __future__ import annotations

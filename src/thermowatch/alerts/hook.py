@@ -35,6 +35,13 @@ class AlertHook:
         with self._lock:
             return self.alerts.evaluate_events(events)
 
+    def deliverer(self, db: Any) -> Any:
+        """The :class:`~thermowatch.alerts.deliverer.Deliverer` of the process this hook
+        alerts from (whoever starts the hook sends its outbox: the monitor, the service)."""
+        from thermowatch.alerts.deliverer import Deliverer
+
+        return Deliverer(db, self.alerts.config)
+
     def source_down(
         self, transformer_id: str, last_reading_at: datetime | None, now: datetime
     ) -> list[AlertEvent]:

@@ -141,7 +141,7 @@ def serve(
             os.environ[f"THERMOWATCH_{key.upper()}"] = value
     try:
         uvicorn.run(
-            "thermowatch.service.app:create_app",
+            "thermowatch.app:create_app",
             factory=True,
             host=host,
             port=port,

@@ -21,6 +21,7 @@ A bad value raises :class:`~thermowatch.errors.InputError` with one sentence nam
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from thermowatch.config import read_toml
 from thermowatch.errors import InputError
 from thermowatch.ingest.protocols import PROTOCOLS
 from thermowatch.paths import default_spool_dir
+from thermowatch.settings import SettingsFile
 from thermowatch.thermal import TransformerSpec
 
 REGISTER_TYPES = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
@@ -252,7 +254,9 @@ def _str_map(value: Any, key: str) -> dict[str, str]:
     return {str(k): _string(v, f"{key}.{k}") for k, v in value.items()}
 
 
-def _register(raw: Any, key: str) -> Register:
+def parse_register(raw: Any, key: str) -> Register:
+    """One Modbus register table (of a source, or of a field-write action): InputError naming
+    ``key`` when it is not one."""
     if not isinstance(raw, dict):
         raise _err(key, "must be a table")
     _known(raw, {f for f in Register.__dataclass_fields__}, key)
@@ -389,7 +393,9 @@ def _source(raw: Any, key: str, base_dir: Path) -> SourceConfig:
         regs = raw.get("registers")
         if not isinstance(regs, list) or not regs:
             raise _err(f"{key}.registers", "must be a non-empty array of tables")
-        raw["registers"] = tuple(_register(r, f"{key}.registers[{i}]") for i, r in enumerate(regs))
+        raw["registers"] = tuple(
+            parse_register(r, f"{key}.registers[{i}]") for i, r in enumerate(regs)
+        )
         raw["max_block"] = _number(
             raw.get("max_block", MODBUS_MAX_BLOCK), f"{key}.max_block", low=2, integer=True
         )
@@ -513,3 +519,15 @@ def load_config(path: str | Path) -> MonitorConfig:
     """Read and validate a TOML config file (relative paths are relative to the file)."""
     path = Path(path)
     return parse_config(read_toml(path, "config file"), path.parent)
+
+
+def monitor_settings(file: SettingsFile, database_url: str | None = None) -> MonitorConfig:
+    """The monitor's configuration (``[monitor]`` and ``[[transformers]]``); the store URL is
+    ``database_url``, else ``$THERMOWATCH_DATABASE_URL`` (read later), else ``[store] url``,
+    else ``[monitor] database_url``."""
+    if not file.has("transformers"):
+        where = f"settings file {str(file.path)!r}" if file.path else "no settings file given"
+        raise InputError(f"{where}: list the transformers to watch in [[transformers]] tables.")
+    cfg = parse_config(file.doc, file.base_dir)
+    url = database_url or (None if os.environ.get("THERMOWATCH_DATABASE_URL") else file.store_url)
+    return dataclasses.replace(cfg, database_url=url or cfg.database_url)

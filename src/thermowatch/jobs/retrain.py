@@ -25,11 +25,10 @@ from sqlalchemy import Connection, Engine
 from thermowatch.data.clean import CleaningOptions
 from thermowatch.data.measurements import clean_measurements
 from thermowatch.errors import InputError
+from thermowatch.jobs.job import LEASE, JobOutput
 from thermowatch.jobs.model_facts import lifecycle_facts, registered_metrics
-from thermowatch.jobs.promotion import apply_decision
-from thermowatch.jobs.runner import LEASE
+from thermowatch.jobs.promotion import apply_decision, deployment_phase
 from thermowatch.jobs.tasks import (
-    JobOutput,
     drop_periods,
     fault_periods,
     transformer_changed_since,
@@ -60,13 +59,6 @@ def models_dir() -> Path:
     data directory (never the working directory: a run must not write into a repository)."""
     explicit = os.environ.get("THERMOWATCH_MODELS_DIR")
     return Path(explicit) if explicit else default_models_dir()
-
-
-def deployment_phase() -> int:
-    """The alerting phase (the ``[alerts]`` settings), which gates promotions."""
-    from thermowatch.alerts.config import load_config
-
-    return int(load_config(None).phase)
 
 
 def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:

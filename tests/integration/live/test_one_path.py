@@ -26,7 +26,7 @@ from thermowatch.ingest.sources.base import Sample
 from thermowatch.live.champion import artifact_digest
 from thermowatch.live.forecast import FORECAST_HORIZON
 from thermowatch.service.apikeys import create_key
-from thermowatch.service.app import create_app
+from thermowatch.app import create_app
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
 from thermowatch.store.models import register_model
