@@ -19,7 +19,7 @@ from typing import Any
 from thermowatch.alerts.levels import Hysteresis, Level
 from thermowatch.config import read_toml
 from thermowatch.errors import InputError
-from thermowatch.settings import SettingsFile
+from thermowatch.settings import SettingsFile, environment
 
 ENV_VAR = "THERMOWATCH_ALERTS_CONFIG"
 CHANNEL_TYPES = ("email", "webhook", "ntfy", "chat", "log")
@@ -483,7 +483,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> AlertsConfig:
 
     With neither, the defaults: phase 1 (observation), no channel, nothing sent.
     """
-    raw = path or os.environ.get(ENV_VAR)
+    raw = path or environment().alerts_config
     if not raw:
         return AlertsConfig()
     return parse_config(read_toml(raw, "alerts config file"))

@@ -75,14 +75,11 @@ def monitor(
     from thermowatch.ingest.config import monitor_settings
     from thermowatch.ingest.monitor import run_monitor
     from thermowatch.jobs.trials import predict_in_shadow
-    from thermowatch.settings import read_settings
+    from thermowatch.settings import read_settings, settings_path
 
     _logging(log_level)
-    if config is None and not Path("thermowatch.toml").is_file():
-        import os
-
-        if not os.environ.get("THERMOWATCH_CONFIG"):
-            raise InputError("settings file 'thermowatch.toml' does not exist (give --config).")
+    if settings_path(config) is None:
+        raise InputError("settings file 'thermowatch.toml' does not exist (give --config).")
     file = read_settings(config)  # read once; each section goes to its owner
     cfg = monitor_settings(file, database_url)
     alerts = alerts_settings(file, alerts_config)

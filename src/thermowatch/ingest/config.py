@@ -22,16 +22,16 @@ A bad value raises :class:`~thermowatch.errors.InputError` with one sentence nam
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from thermowatch import settings
 from thermowatch.config import read_toml
 from thermowatch.errors import InputError
 from thermowatch.ingest.protocols import PROTOCOLS
 from thermowatch.paths import default_spool_dir
-from thermowatch.settings import SettingsFile
+from thermowatch.settings import SettingsFile, secret
 from thermowatch.thermal import TransformerSpec
 
 REGISTER_TYPES = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
@@ -352,9 +352,9 @@ def _source(raw: Any, key: str, base_dir: Path) -> SourceConfig:
         raise _err(f"{key}.protocol", f"must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
     env = raw.pop("password_env", None)
     if env is not None:
-        if env not in os.environ:
+        raw["password"] = secret(env)
+        if raw["password"] is None:
             raise _err(f"{key}.password_env", f"environment variable {env!r} is not set")
-        raw["password"] = os.environ[env]
     if protocol == "opcua":
         endpoint = _string(raw.get("endpoint"), f"{key}.endpoint")
         if not endpoint.startswith("opc.tcp://"):
@@ -523,11 +523,11 @@ def load_config(path: str | Path) -> MonitorConfig:
 
 def monitor_settings(file: SettingsFile, database_url: str | None = None) -> MonitorConfig:
     """The monitor's configuration (``[monitor]`` and ``[[transformers]]``); the store URL is
-    ``database_url``, else ``$THERMOWATCH_DATABASE_URL`` (read later), else ``[store] url``,
+    ``database_url``, else ``$THERMOWATCH_DATABASE_URL``, else ``[store] url``,
     else ``[monitor] database_url``."""
     if not file.has("transformers"):
         where = f"settings file {str(file.path)!r}" if file.path else "no settings file given"
         raise InputError(f"{where}: list the transformers to watch in [[transformers]] tables.")
     cfg = parse_config(file.doc, file.base_dir)
-    url = database_url or (None if os.environ.get("THERMOWATCH_DATABASE_URL") else file.store_url)
-    return dataclasses.replace(cfg, database_url=url or cfg.database_url)
+    url = settings.database_url(database_url, file) or cfg.database_url
+    return dataclasses.replace(cfg, database_url=url)

@@ -11,7 +11,6 @@ What the challenger never sees (the trap of retraining on a developing fault):
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from datetime import datetime, timedelta
@@ -40,6 +39,7 @@ from thermowatch.learn.promotion import decide_promotion
 from thermowatch.learn.train import TrainOptions, train
 from thermowatch.live.champion import artifact_digest, load_champion, load_verified
 from thermowatch.paths import default_models_dir
+from thermowatch.settings import environment
 from thermowatch.store.models import champion, insert_challenger, list_models
 from thermowatch.store.readings import readings_frame
 from thermowatch.store.transformers import get_transformer
@@ -57,7 +57,7 @@ MIN_TRAIN_ROWS = 24 * 14
 def models_dir() -> Path:
     """Where retrained artifacts are written: ``THERMOWATCH_MODELS_DIR``, else ``models/`` in the
     data directory (never the working directory: a run must not write into a repository)."""
-    explicit = os.environ.get("THERMOWATCH_MODELS_DIR")
+    explicit = environment().models_dir
     return Path(explicit) if explicit else default_models_dir()
 
 

@@ -82,8 +82,8 @@ async def lifespan(app: FastAPI):
     )
     await asyncio.to_thread(app.state.models.poll)
     if app.state.on_prediction is None:
-        from thermowatch.alerts.hook import alert_hook
         from thermowatch.alerts.config import alerts_settings
+        from thermowatch.alerts.hook import alert_hook
         from thermowatch.settings import read_settings
 
         alerts = alerts_settings(read_settings(None), settings.alerts_config)

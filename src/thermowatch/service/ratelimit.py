@@ -22,6 +22,8 @@ import threading
 import time
 from pathlib import Path
 
+from thermowatch.settings import environment
+
 RATE_DIR_ENV = "THERMOWATCH_RATE_DIR"
 _SLOT = struct.Struct("dd")  # tokens, last refill [time.monotonic() s]; last 0: never used
 
@@ -113,7 +115,7 @@ class SharedTokenBucket:
 def bucket(name: str, rate: float, burst: float) -> TokenBucket | SharedTokenBucket:
     """The bucket ``name`` (``credential``, ``address``): shared by the workers when ``serve``
     made a directory for them, else in process."""
-    directory = os.environ.get(RATE_DIR_ENV)
+    directory = environment().rate_dir
     if directory:
         return SharedTokenBucket(Path(directory) / f"{name}.buckets", rate, burst)
     return TokenBucket(rate, burst)

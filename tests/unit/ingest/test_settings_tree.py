@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from thermowatch.alerts.config import Phase
+from thermowatch.alerts.config import Phase, alerts_settings
 from thermowatch.errors import InputError
-from thermowatch.service.settings import load_settings
-from thermowatch.alerts.config import alerts_settings
 from thermowatch.ingest.config import monitor_settings
+from thermowatch.service.settings import load_settings
 from thermowatch.settings import read_settings
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "thermowatch.toml"
