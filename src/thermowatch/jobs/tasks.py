@@ -105,18 +105,29 @@ def _insufficient(model: ModelVersion | None, reason: str, **numbers: Any) -> Jo
                       "model_id": model.id if model else None, **numbers})  # fmt: skip
 
 
-def score_accuracy(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
-    """Live error of the champion over 24 h / 7 d / 30 d, its ratio to the validation error,
-    and whether it has stayed degraded for :data:`~thermowatch.learn.accuracy.DEGRADED_CHECKS`
-    checks (the ``model_degraded`` condition). Open fault periods are not scored."""
+def _champion_facts(
+    engine: Engine, transformer_id: str
+) -> tuple[ModelVersion, str, Any] | JobOutput:
+    """The champion, the target it predicts and its lifecycle facts, or the job's verdict
+    when one is missing (skipped: no champion or no target; insufficient: no facts)."""
     found = _champion_and_target(engine, transformer_id)
     if isinstance(found, str):
         return JobOutput({"verdict": "skipped", "reason": found})
     model, target = found
     try:
-        facts = lifecycle_facts(engine, model)
+        return model, target, lifecycle_facts(engine, model)
     except InputError as exc:  # no validation error nor training window: the reason says so
         return _insufficient(model, str(exc))
+
+
+def score_accuracy(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
+    """Live error of the champion over 24 h / 7 d / 30 d, its ratio to the validation error,
+    and whether it has stayed degraded for :data:`~thermowatch.learn.accuracy.DEGRADED_CHECKS`
+    checks (the ``model_degraded`` condition). Open fault periods are not scored."""
+    found = _champion_facts(engine, transformer_id)
+    if isinstance(found, JobOutput):
+        return found
+    model, target, facts = found
     measured, predicted = _measured_and_predicted(engine, transformer_id, model, target, at)
     faults = fault_periods(engine, transformer_id, at - RECENT, at + timedelta(microseconds=1))
     measured = drop_periods(measured, faults)
@@ -160,14 +171,10 @@ def check_model_drift(engine: Engine, transformer_id: str, at: datetime) -> JobO
     training window, at most a year before its end, or else its registered input ranges), and
     the champion's residuals against its validation error: "world moved" (retrain) or
     "transformer changed" (a person must look; never retrain on it)."""
-    found = _champion_and_target(engine, transformer_id)
-    if isinstance(found, str):
-        return JobOutput({"verdict": "skipped", "reason": found})
-    model, target = found
-    try:
-        facts = lifecycle_facts(engine, model)
-    except InputError as exc:  # no validation error nor training window: the reason says so
-        return _insufficient(model, str(exc))
+    found = _champion_facts(engine, transformer_id)
+    if isinstance(found, JobOutput):
+        return found
+    model, target, facts = found
     ref_start = max(facts.train_start, facts.train_end - REFERENCE)
     reference = readings_frame(engine, transformer_id, ref_start,
                                facts.train_end + timedelta(microseconds=1), good_only=True)  # fmt: skip

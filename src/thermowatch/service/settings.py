@@ -15,7 +15,6 @@ from typing import Any
 from thermowatch.errors import InputError
 
 DEFAULT_JWT_SECRET = "change-me-development-only"
-ENV_PREFIX = "THERMOWATCH_"
 
 
 @dataclass(frozen=True)
