@@ -30,22 +30,28 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import Engine
 
 from thermowatch.errors import InputError
 from thermowatch.ingest.config import MonitorConfig, TransformerConfig
 from thermowatch.ingest.sources import Hub, Sample, make_hub
 from thermowatch.ingest.spool import Spool
-from thermowatch.ingest.storage import Storage
+from thermowatch.ingest.storage import Storage, database_unavailable
 from thermowatch.learn.result import Thresholds
 from thermowatch.live import LiveSettings, Pipeline, PredictionEvent, Profile, Snapshot
-from thermowatch.live.pipeline import ShadowHook
+from thermowatch.live.pipeline import FAILED, ShadowHook
 
 log = logging.getLogger("thermowatch.ingest")
 data_alerts = logging.getLogger("thermowatch.ingest.data_alert")
 KEEP_REPORTS = 1000  # cycle reports kept for status and benchmarks
 KEEP_GAPS = 20  # gaps kept per transformer
 KEEP_DATA_ALERTS = 1000
+KEEP_UNEVALUATED = 100_000  # events held for the alert engine while the database is away
+MODELS_REFUSED = Counter(
+    "thermowatch_monitor_models_refused_total",
+    "Models refused at monitor start (integrity check failed); the transformer goes on without",
+)
 
 #: The alert hook the monitor feeds: ``hook(event)``; ``hook.source_down(tid, last, now)``
 #: when it has one.
@@ -160,6 +166,8 @@ class Monitor:
         self.stop_event = asyncio.Event()
         self._store_lock = asyncio.Lock()
         self.lease = lease  # store.leases.LeaderLease: only its holder collects (HA pair)
+        self._refusals: list[list[Any]] = []  # issue rows of models refused at start
+        self._unevaluated: list[PredictionEvent] = []  # alerts held while the database is away
 
     # ---------------------------------------------------------------------------- set-up
     def _history(self, t: TransformerConfig, minutes: float) -> Any:
@@ -184,27 +192,37 @@ class Monitor:
         except Exception as exc:  # store away or transformer not registered yet: the first
             log.debug("%s: thresholds not stored yet (%s)", profile.transformer_id, exc)
 
-    def _make_state(self, t: TransformerConfig) -> TransformerState:
+    def _predictor(self, t: TransformerConfig) -> Any:
+        """The transformer's model, verified; ``None`` for the IEC model. A model failing its
+        integrity check costs only this transformer its learned predictions: it is refused
+        (logged, counted, stored as a FAILED issue at start) and its measured level still
+        alarms with the thresholds of its config or nameplate."""
         from thermowatch.live.champion import load_champion, load_verified
+
+        try:
+            return load_verified(t.model, None) if t.model else load_champion(self.engine, t.id)
+        except InputError as exc:
+            reason = f"model refused: {exc}"
+            MODELS_REFUSED.inc()
+            log.error("%s: %s; measured-level alarms go on", t.id, reason)
+            self._refusals.append([t.id, None, "*", t.model, FAILED, reason[:1000], "monitor",
+                                   int(time.time() * 1e6)])  # fmt: skip
+        except Exception as exc:  # the store is away: the IEC model until a restart
+            log.warning("%s: champion not looked up (%s)", t.id, exc)
+        return None
+
+    def _make_state(self, t: TransformerConfig) -> TransformerState:
         from thermowatch.live.profiles import make_profile
 
-        predictor = None
-        if t.model:
-            predictor = load_verified(t.model, None)
-        else:
-            try:
-                predictor = load_champion(self.engine, t.id)
-            except InputError:
-                raise
-            except Exception as exc:  # the store is away: the IEC model until a restart
-                log.warning("%s: champion not looked up (%s)", t.id, exc)
-        if predictor is None and t.spec is None:
+        refused = len(self._refusals)
+        predictor = self._predictor(t)
+        if predictor is None and t.spec is None and len(self._refusals) == refused:
             raise InputError(
                 f"transformer {t.id!r}: no trained model and no spec; give "
                 "spec = { preset = ... } or model = ... in its config table"
             )
         minutes = float(predictor.metadata.get("history_minutes", 1440)) if predictor else (
-            2 * t.spec.tau_oil_min * 3)  # type: ignore[union-attr]  # fmt: skip
+            2 * t.spec.tau_oil_min * 3 if t.spec else 0.0)  # fmt: skip
         profile = make_profile(
             t.id, predictor=predictor, spec=t.spec, target=t.target, thresholds=t.thresholds,
             load=t.load, ambient=t.ambient, history=self._history(t, minutes),
@@ -230,6 +248,9 @@ class Monitor:
         if self.spool.pending():
             log.info("spool holds %d batches from a previous run; replaying", self.spool.pending())
         await asyncio.to_thread(self.storage.drain)  # registers the transformers too
+        if self._refusals:  # refused models, stored (or spooled) like any refusal
+            await asyncio.to_thread(self.storage.store, {"issues": self._refusals})
+            self._refusals = []
         for profile in list(self.profiles.values()):
             await asyncio.to_thread(self._store_thresholds, profile)
         for hub in self.hubs.values():
@@ -290,14 +311,21 @@ class Monitor:
             await hub.settle()
         for event in events:
             self._remember(event)
+        events = self._alert_now(events)
         many = getattr(self.on_prediction, "many", None)
         batched = False
         if many is not None and len(events) > 1:  # the whole cycle in one transaction
             try:
                 await asyncio.to_thread(many, events)
                 batched = True
-            except Exception:  # one transformer's failure must not hide the others' alarms
-                log.exception("alert hook failed on a cycle of %d events; one by one", len(events))
+            except Exception as exc:  # one transformer's failure must not hide the others' alarms
+                if database_unavailable(exc):  # one by one would fail alike: one line, no trace
+                    log.warning("alerts not evaluated this cycle: database unavailable (%s)",
+                                type(exc).__name__)  # fmt: skip
+                    batched = True
+                else:
+                    log.exception("alert hook failed on a cycle of %d events; one by one",
+                                  len(events))  # fmt: skip
         if not batched:
             for event in events:
                 await self._call_hook(event)
@@ -312,6 +340,16 @@ class Monitor:
         )  # fmt: skip
         self.reports.append(report)
         return report
+
+    def _alert_now(self, events: list[PredictionEvent]) -> list[PredictionEvent]:
+        """The events to evaluate this cycle: none while the database is away (the alarms live
+        there; these wait, in data order, bounded), else those held back first, then these."""
+        if not self.storage.db_up:
+            self._unevaluated.extend(events)
+            del self._unevaluated[:-KEEP_UNEVALUATED]
+            return []
+        held, self._unevaluated = self._unevaluated, []
+        return held + events
 
     def _collect_budget(self, ids: Sequence[str]) -> float:
         """Seconds the sources may take in one cycle [s]: most of the shortest period of the
@@ -362,8 +400,13 @@ class Monitor:
             result = fn(*args)
             if inspect.isawaitable(result):
                 await result
-        except Exception:  # an alerting bug must not stop data collection
-            log.exception("alert hook failed for %s", getattr(args[0], "transformer_id", args[0]))
+        except Exception as exc:  # an alerting bug must not stop data collection
+            who = getattr(args[0], "transformer_id", args[0])
+            if database_unavailable(exc):
+                log.warning("%s: alerts not evaluated: database unavailable (%s)", who,
+                            type(exc).__name__)  # fmt: skip
+            else:
+                log.exception("alert hook failed for %s", who)
 
     def _no_data(self, state: TransformerState, tick: datetime) -> bool:
         """Count a silent period; ``True`` once the silence is long enough to alert."""
