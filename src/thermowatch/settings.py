@@ -7,6 +7,7 @@
     [monitor]          the monitoring daemon (:func:`thermowatch.ingest.config.monitor_settings`)
     [[transformers]]   what the monitor watches, and where it reads it
     [alerts]           phases, levels, channels (:func:`thermowatch.alerts.config.alerts_settings`)
+    [site]             timezone = "Europe/Paris"  (IANA zone: the report's local times)
 
 The file is ``--config``, else ``$THERMOWATCH_CONFIG``, else ``./thermowatch.toml`` when it
 exists; every section is optional. The environment is read here and nowhere else:
@@ -35,7 +36,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from thermowatch.config import read_toml
 from thermowatch.errors import InputError
 
-SECTIONS = ("store", "service", "monitor", "transformers", "alerts")
+SECTIONS = ("store", "service", "monitor", "transformers", "alerts", "site")
+#: The site's time zone when ``[site] timezone`` names none (the first users are in France).
+DEFAULT_SITE_TIMEZONE = "Europe/Paris"
 ENV_PREFIX = "THERMOWATCH_"
 ENV_FILE = "THERMOWATCH_CONFIG"
 DEFAULT_FILE = "thermowatch.toml"
@@ -152,6 +155,12 @@ class SettingsFile:
         return str(url) if url else None
 
     @property
+    def site_timezone(self) -> str:
+        """``[site] timezone``: the IANA zone local times are shown in (default
+        :data:`DEFAULT_SITE_TIMEZONE`)."""
+        return str(self.section("site").get("timezone") or DEFAULT_SITE_TIMEZONE)
+
+    @property
     def base_dir(self) -> Path:
         """Directory relative paths of the file are taken from."""
         return self.path.parent if self.path is not None else Path()
@@ -185,4 +194,23 @@ def read_settings(path: str | os.PathLike[str] | None = None,
     store = doc.get("store", {})
     if not isinstance(store, dict) or set(store) - {"url"}:
         raise InputError(f"settings file {str(file)!r}: [store] takes one key, url.")
+    site = doc.get("site", {})
+    if not isinstance(site, dict) or set(site) - {"timezone"}:
+        raise InputError(f"settings file {str(file)!r}: [site] takes one key, timezone.")
+    if "timezone" in site:
+        check_timezone(site["timezone"], f"settings file {str(file)!r}: [site] timezone")
     return SettingsFile(file, doc)
+
+
+def check_timezone(name: Any, where: str) -> str:
+    """``name`` when it is a known IANA zone; otherwise ``InputError`` naming ``where``."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(str(name))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"{where}: the time zone {name!r} is unknown; use an IANA name such as"
+            " 'Europe/Paris' or 'UTC'."
+        ) from None
+    return str(name)

@@ -97,8 +97,8 @@ class Deliverer:
 
 
 def deliverer_of(db: Engine, hook: Any) -> Deliverer | None:
-    """The deliverer of a process whose alert hook is the alert engine's (``None`` otherwise:
-    nothing it raises goes to the outbox)."""
+    """The deliverer of a process whose alert hook is the alert engine's and that has something
+    to deliver with (``None`` otherwise: :meth:`thermowatch.alerts.hook.AlertHook.deliverer`)."""
     make = getattr(hook, "deliverer", None)
     return None if make is None else make(db)
 
