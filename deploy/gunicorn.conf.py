@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-wsgi_app = "thermowatch.service.app:create_app()"
+wsgi_app = "thermowatch.app:create_app()"
 # Load the application (imports, routes, settings: the seconds a start takes) in the master,
 # *before* it binds the port: a restarting node then accepts connections only once its workers
 # are a fork away from serving, instead of holding them in the listen queue while it imports

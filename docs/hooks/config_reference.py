@@ -68,13 +68,18 @@ def table(cls: type, section: str, lang: str, skip: tuple[str, ...] = ()) -> str
 
 
 def env_table(lang: str) -> str:
-    """Every ``THERMOWATCH_*`` name that the sources read (envvar= options and ENV constants)."""
+    """Every ``THERMOWATCH_*`` name that the sources read (envvar= options, the settings tree's
+    :class:`~thermowatch.settings.Environment` and the ``[service]`` keys)."""
     found: dict[str, set[str]] = {}
     for path in sorted(SRC.rglob("*.py")):
         for name in re.findall(r"[\"'](THERMOWATCH_[A-Z_]+)[\"']", path.read_text()):
             found.setdefault(name, set()).add(path.relative_to(SRC).with_suffix("").as_posix())
-    from thermowatch.service.settings import ENV_PREFIX, Settings
+    from thermowatch.service.settings import Settings
+    from thermowatch.settings import ENV_PREFIX, PROCESS_VARIABLES, Environment
 
+    for name in Environment.model_fields:
+        if name.upper() not in PROCESS_VARIABLES:
+            found.setdefault(ENV_PREFIX + name.upper(), set()).add("settings")
     for f in dataclasses.fields(Settings):
         if f.name != "networks":
             found.setdefault(ENV_PREFIX + f.name.upper(), set()).add("service/settings")

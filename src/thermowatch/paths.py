@@ -9,19 +9,20 @@ import it.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from thermowatch.settings import environment
 
 HOME_ENV = "THERMOWATCH_HOME"
 
 
 def data_home(create: bool = True) -> Path:
     """The data directory (created, private to the user, when ``create``)."""
-    explicit = os.environ.get(HOME_ENV)
-    if explicit:
-        path = Path(explicit).expanduser()
+    env = environment()
+    if env.home:
+        path = Path(env.home).expanduser()
     else:
-        xdg = os.environ.get("XDG_DATA_HOME")
+        xdg = env.xdg_data_home
         base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
         path = base / "thermowatch"
     if create:

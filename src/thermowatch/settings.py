@@ -4,26 +4,34 @@
 
     [store]            url = "postgresql+psycopg://thermowatch@db/thermowatch"
     [service]          the prediction service (:class:`thermowatch.service.settings.Settings`)
-    [monitor]          the monitoring daemon (:class:`thermowatch.ingest.config.MonitorConfig`)
+    [monitor]          the monitoring daemon (:func:`thermowatch.ingest.config.monitor_settings`)
     [[transformers]]   what the monitor watches, and where it reads it
-    [alerts]           phases, levels, channels, contacts (:mod:`thermowatch.alerts.config`)
+    [alerts]           phases, levels, channels (:func:`thermowatch.alerts.config.alerts_settings`)
     [site]             timezone = "Europe/Paris"  (IANA zone: the report's local times)
 
 The file is ``--config``, else ``$THERMOWATCH_CONFIG``, else ``./thermowatch.toml`` when it
-exists; every section is optional. Secrets are never in the file: environment variables
+exists; every section is optional. The environment is read here and nowhere else:
+:class:`Environment` declares, typed, every variable thermowatch reads (:func:`environment`),
+:func:`prefixed` reads a section's ``THERMOWATCH_<KEY>`` overrides, :func:`secret` a variable
+the file names (a channel's ``password_env``), and :func:`database_url` decides the store
+(command line > ``THERMOWATCH_DATABASE_URL`` > ``[store] url`` > the data directory's SQLite).
+Secrets are never in the file: environment variables
 (``THERMOWATCH_JWT_SECRET``, ``THERMOWATCH_DATABASE_URL``, a channel's ``password_env``) win
 over it. A section this page does not list is refused (one sentence naming it), so a typo is
-not silently ignored. Each area validates its own section; this module only reads the file
-(:func:`thermowatch.config.read_toml`, the one reader) and hands the sections down.
+not silently ignored. Each area validates its own section (it owns the function that turns
+:meth:`SettingsFile.section` into its typed config); this module imports no package of ours
+but the leaves, and reads the file (:func:`thermowatch.config.read_toml`, the one reader).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from thermowatch.config import read_toml
 from thermowatch.errors import InputError
@@ -31,8 +39,99 @@ from thermowatch.errors import InputError
 SECTIONS = ("store", "service", "monitor", "transformers", "alerts", "site")
 #: The site's time zone when ``[site] timezone`` names none (the first users are in France).
 DEFAULT_SITE_TIMEZONE = "Europe/Paris"
+ENV_PREFIX = "THERMOWATCH_"
 ENV_FILE = "THERMOWATCH_CONFIG"
 DEFAULT_FILE = "thermowatch.toml"
+#: Variables of the process (not ours) that :class:`Environment` reads too, without the prefix.
+PROCESS_VARIABLES = ("XDG_DATA_HOME", "PROMETHEUS_MULTIPROC_DIR")
+
+
+class Environment(BaseModel):
+    """Every environment variable thermowatch reads, typed: ``THERMOWATCH_<FIELD>`` (upper
+    case), and the process variables of :data:`PROCESS_VARIABLES` under their own names.
+
+    The ``[service]`` keys (:class:`thermowatch.service.settings.Settings`) are read as that
+    section's overrides by :func:`prefixed`; secrets named by the file by :func:`secret`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    home: str | None = None  # the data directory (thermowatch.paths)
+    config: str | None = None  # the settings file
+    database_url: str | None = None  # wins over [store] url
+    alerts_config: str | None = None  # an alerts file when the settings have no [alerts]
+    models_dir: str | None = None  # where retrained artifacts go
+    broker_url: str | None = None  # Celery's broker (Redis)
+    job_lease_s: float | None = None  # how long a worker holds a job run [s]
+    scheduler_args: str = ""  # the arguments `thermowatch scheduler` runs with (doctor)
+    model_key: str | None = None  # the key that signs model artifacts
+    backup_key: str | None = None  # the key of backup sets
+    jwt_secret: str | None = None  # the service's HS256 key (also a [service] key)
+    jwt_public_key: str | None = None  # the service's RS256 public key (also [service])
+    dashboard_session_hours: float = 12.0  # how long a dashboard sign-in lasts [h]
+    rate_dir: str | None = None  # the rate limits' shared directory (several workers)
+    debug: bool = False  # tracebacks on the command line
+    xdg_data_home: str | None = None
+    prometheus_multiproc_dir: str | None = None
+
+
+def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if environ is None else environ
+
+
+def environment(environ: Mapping[str, str] | None = None) -> Environment:
+    """The environment, typed (``environ``: a mapping instead of the process's); an
+    ``InputError`` naming the variable when a value has the wrong type."""
+    env = _env(environ)
+    raw: dict[str, str] = {}
+    for name in Environment.model_fields:
+        key = name.upper() if name.upper() in PROCESS_VARIABLES else ENV_PREFIX + name.upper()
+        if env.get(key):
+            raw[name] = env[key]
+    try:
+        return Environment(**raw)
+    except ValidationError as exc:
+        name = str(exc.errors()[0]["loc"][0])
+        key = name.upper() if name.upper() in PROCESS_VARIABLES else ENV_PREFIX + name.upper()
+        raise InputError(f"environment variable {key}={raw[name]!r} is not valid.") from None
+
+
+def prefixed(keys: Iterable[str], environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A section's overrides: ``THERMOWATCH_<KEY>`` of each of its ``keys`` that is set."""
+    env = _env(environ)
+    return {key: env[ENV_PREFIX + key.upper()] for key in keys if ENV_PREFIX + key.upper() in env}
+
+
+def secret(name: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The value of the environment variable ``name`` that the settings file names for a
+    secret (``password_env``, ``token_env``): secrets never live in the file."""
+    return _env(environ).get(name)
+
+
+def hand_to_workers(values: Mapping[str, str | None]) -> None:
+    """Put resolved settings in this process's environment, the one channel to the worker
+    processes uvicorn starts (each builds the app from the environment): ``serve``'s command
+    line, the laptop JWT secret, the metrics and rate-limit directories. ``None``: left out.
+    Keys are variable names (``THERMOWATCH_JWT_SECRET``, ``PROMETHEUS_MULTIPROC_DIR``)."""
+    for key, value in values.items():
+        if value is not None:
+            os.environ[key] = value
+
+
+def child_environment() -> dict[str, str]:
+    """A copy of this process's environment, for a tool it runs (``pg_dump``)."""
+    return dict(os.environ)
+
+
+def database_url(
+    explicit: str | None = None,
+    file: SettingsFile | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str | None:
+    """The store: ``explicit`` (the command line), else ``THERMOWATCH_DATABASE_URL``, else the
+    file's ``[store] url``; ``None`` leaves the caller's default (the data directory's SQLite
+    file, :func:`thermowatch.paths.default_database_url`). The one place that decides it."""
+    return explicit or environment(environ).database_url or (file.store_url if file else None)
 
 
 @dataclass(frozen=True)
@@ -70,7 +169,7 @@ class SettingsFile:
 def settings_path(path: str | os.PathLike[str] | None = None,
                   environ: Mapping[str, str] | None = None) -> Path | None:  # fmt: skip
     """The settings file to read: ``path``, ``$THERMOWATCH_CONFIG``, ``./thermowatch.toml``."""
-    env = os.environ if environ is None else environ
+    env = _env(environ)
     if path:
         return Path(path)
     if env.get(ENV_FILE):
@@ -115,29 +214,3 @@ def check_timezone(name: Any, where: str) -> str:
             " 'Europe/Paris' or 'UTC'."
         ) from None
     return str(name)
-
-
-def alerts_settings(file: SettingsFile, fallback: str | os.PathLike[str] | None = None) -> Any:
-    """The ``[alerts]`` section of the file, else the alerts file ``fallback`` (or
-    ``$THERMOWATCH_ALERTS_CONFIG``), else the defaults (phase 1: stored, nothing sent)."""
-    from thermowatch.alerts.config import load_config, parse_config
-
-    if file.has("alerts"):
-        return parse_config(file.doc)
-    return load_config(fallback)
-
-
-def monitor_settings(file: SettingsFile, database_url: str | None = None) -> Any:
-    """The monitor's configuration (``[monitor]`` and ``[[transformers]]``); the store URL is
-    ``database_url``, else ``$THERMOWATCH_DATABASE_URL`` (read later), else ``[store] url``,
-    else ``[monitor] database_url``."""
-    import dataclasses
-
-    from thermowatch.ingest.config import parse_config
-
-    if not file.has("transformers"):
-        where = f"settings file {str(file.path)!r}" if file.path else "no settings file given"
-        raise InputError(f"{where}: list the transformers to watch in [[transformers]] tables.")
-    cfg = parse_config(file.doc, file.base_dir)
-    url = database_url or (None if os.environ.get("THERMOWATCH_DATABASE_URL") else file.store_url)
-    return dataclasses.replace(cfg, database_url=url or cfg.database_url)

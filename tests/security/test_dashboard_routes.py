@@ -15,8 +15,8 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from thermowatch.app import create_app
 from thermowatch.dashboard.demo import seed_fleet
-from thermowatch.service.app import create_app
 from thermowatch.service.settings import Settings
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade

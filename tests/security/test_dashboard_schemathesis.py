@@ -52,8 +52,8 @@ def dashboard_schema(app, csrf: str) -> dict:
 
 @pytest.mark.skipif(SCHEMATHESIS is None, reason="schemathesis is a test dependency")
 def test_schemathesis_finds_no_server_error_in_the_pages(tmp_path, trained_model):
+    from thermowatch.app import create_app
     from thermowatch.dashboard.demo import seed_fleet
-    from thermowatch.service.app import create_app
     from thermowatch.service.settings import Settings
     from thermowatch.store.engine import make_engine
     from thermowatch.store.users import create_user

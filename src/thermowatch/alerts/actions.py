@@ -5,7 +5,7 @@ so "every action audited" holds by construction. A proposal's id is its audit en
 
 Hooks: :class:`ActionHook` is the interface; :class:`WebhookHook` posts a JSON object, and
 :mod:`thermowatch.alerts.field_writes` writes an OPC UA node or a Modbus register (bounded
-value, read back). Safety: nothing is proposed or run in phases 1-2; an action is proposed at
+value, read back); :mod:`thermowatch.alerts.action_runner` runs the approved ones. Safety: nothing is proposed or run in phases 1-2; an action is proposed at
 most once per ``cooldown_minutes`` for its transformer (one write per alert episode, however
 the level flaps); a failed run is audited and raises an ``action_failed`` alert of its own.
 """
@@ -13,9 +13,8 @@ the level flaps); a failed run is audited and raises an ``action_failed`` alert 
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine, select
@@ -30,7 +29,6 @@ from thermowatch.store.tables import audit_log
 if TYPE_CHECKING:
     import httpx
 
-ACTIONS_LEASE = "actions"  # held while approved actions run
 PROPOSED, APPROVED, REJECTED, RUN = (
     "alerts.action.proposed", "alerts.action.approved", "alerts.action.rejected",
     "alerts.action.run",
@@ -124,13 +122,6 @@ def _proposed_since(db: Engine, name: str, since: datetime) -> bool:
         return conn.scalar(q) is not None
 
 
-def default_hooks() -> dict[str, ActionHook]:
-    """One hook per ``hook`` type of the config."""
-    from thermowatch.alerts.field_writes import ModbusWriteHook, OpcUaWriteHook
-
-    return {"webhook": WebhookHook(), "opcua": OpcUaWriteHook(), "modbus": ModbusWriteHook()}
-
-
 def list_actions(db: Engine, status: str | None = None) -> list[ProposedAction]:
     """Every proposal with its current status, oldest first (optionally one status only)."""
     c = audit_log.c
@@ -178,55 +169,3 @@ def approve_action(db: Engine, proposal_id: int, by: str, source: str | None = N
 def reject_action(db: Engine, proposal_id: int, by: str, source: str | None = None) -> None:
     """An operator rejects a proposed action; it will not run."""
     _decide(db, proposal_id, by, False, source)
-
-
-def run_approved(
-    db: Engine, config: AlertsConfig, hooks: dict[str, ActionHook] | None = None,
-    now: datetime | None = None,
-) -> list[tuple[int, bool, str]]:  # fmt: skip
-    """Run every approved action once (phase 3 and 4); returns ``(proposal, ok, detail)``.
-
-    A failed run is recorded with outcome ``error`` and not retried automatically: an
-    action on the plant is not something to repeat blindly. A field write (OPC UA, Modbus)
-    that fails raises an ``action_failed`` alert on its transformer (the operator must act by
-    hand); the next one that succeeds there resolves it.
-    """
-    if config.phase < Phase.SUPERVISED or not list_actions(db, "approved"):
-        return []
-    from thermowatch.store.leases import LeaderLease
-
-    # One runner at a time: two `alerts deliver` must never write the same action twice.
-    with LeaderLease(db, ACTIONS_LEASE, log_level=logging.DEBUG) as lease:
-        if not lease.try_acquire():
-            return []
-        return _run(db, config, hooks or default_hooks(), now)
-
-
-def _run(
-    db: Engine, config: AlertsConfig, hooks: dict[str, ActionHook], now: datetime | None
-) -> list[tuple[int, bool, str]]:
-    by_name = {a.name: a for a in config.actions}
-    done = []
-    at = now or datetime.now(UTC)
-    for p in list_actions(db, "approved"):
-        action = by_name.get(p.name)
-        alert = get_alert(db, p.alert_id)
-        if action is None:
-            ok, detail = False, f"action {p.name!r} is no longer in the config"
-        elif config.phase < action.phase:
-            ok, detail = False, f"action {p.name!r} needs phase {action.phase}, not {config.phase}"
-        else:
-            try:
-                detail, ok = hooks[action.hook].run(action, alert), True
-            except Exception as exc:  # recorded, never raised: other actions must still run
-                ok, detail = False, f"{type(exc).__name__}: {exc}"
-        record(db, AuditEntry(actor="system", action=RUN, outcome="ok" if ok else "error",
-                              target=f"proposal:{p.id}", detail=json.dumps({"detail": detail}),
-                              at=at))  # fmt: skip
-        if action is not None and action.writes_field:
-            from thermowatch.alerts.engine import AlertEngine
-
-            AlertEngine(db, config).check_action(alert.transformer_id, at, not ok,
-                                                 Level[alert.level])  # fmt: skip
-        done.append((p.id, ok, detail))
-    return done

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import httpx
 from thermowatch.alerts.config import AlertsConfig, ChannelConfig
 from thermowatch.errors import InputError
 from thermowatch.learn.levels import Level
+from thermowatch.settings import secret
 
 log = logging.getLogger("thermowatch.alerts")
 
@@ -57,7 +57,7 @@ def _secret(options: dict[str, Any], key: str, channel: str) -> str | None:
     var = options.get(key)
     if not var:
         return None
-    value = os.environ.get(var)
+    value = secret(var)
     if value is None:
         raise DeliveryError(f"channel {channel}: environment variable {var} is not set")
     return value

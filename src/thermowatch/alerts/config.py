@@ -19,6 +19,7 @@ from typing import Any
 from thermowatch.alerts.levels import Hysteresis, Level
 from thermowatch.config import read_toml
 from thermowatch.errors import InputError
+from thermowatch.settings import SettingsFile, environment
 
 ENV_VAR = "THERMOWATCH_ALERTS_CONFIG"
 CHANNEL_TYPES = ("email", "webhook", "ntfy", "chat", "log")
@@ -332,7 +333,7 @@ def _field_action(table: dict[str, Any], where: str, common: dict[str, Any]) -> 
                 f"alerts config: {where}.security_policy needs certificate and private_key"
             )
     else:
-        from thermowatch.ingest.config import _register
+        from thermowatch.ingest.config import parse_register
 
         _get(table, "host", where, str, None) or _missing(where, "host")
         port = _get(table, "port", where, int, 502)
@@ -343,7 +344,7 @@ def _field_action(table: dict[str, Any], where: str, common: dict[str, Any]) -> 
         reg = {k: table[k] for k in ("address", "type", "scale", "offset", "byte_order",
                                      "word_order") if k in table}  # fmt: skip
         try:
-            options["register"] = _register({"variable": common["name"], **reg}, where)
+            options["register"] = parse_register({"variable": common["name"], **reg}, where)
         except InputError as exc:
             raise InputError(f"alerts config: {exc}") from None
         _fits_register(options["register"], where, value, lo, hi)
@@ -482,7 +483,17 @@ def load_config(path: str | os.PathLike[str] | None = None) -> AlertsConfig:
 
     With neither, the defaults: phase 1 (observation), no channel, nothing sent.
     """
-    raw = path or os.environ.get(ENV_VAR)
+    raw = path or environment().alerts_config
     if not raw:
         return AlertsConfig()
     return parse_config(read_toml(raw, "alerts config file"))
+
+
+def alerts_settings(
+    file: SettingsFile, fallback: str | os.PathLike[str] | None = None
+) -> AlertsConfig:
+    """The ``[alerts]`` section of the settings file, else the alerts file ``fallback`` (or
+    ``$THERMOWATCH_ALERTS_CONFIG``), else the defaults (phase 1: stored, nothing sent)."""
+    if file.has("alerts"):
+        return parse_config(file.doc)
+    return load_config(fallback)

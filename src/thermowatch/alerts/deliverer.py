@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,7 +35,7 @@ def delivery_pass(
 
     Returns ``(escalated, delivery report, actions run)``.
     """
-    from thermowatch.alerts.actions import run_approved
+    from thermowatch.alerts.action_runner import run_approved
     from thermowatch.alerts.escalation import escalate_due
 
     now = now or datetime.now(UTC)
@@ -97,10 +98,20 @@ class Deliverer:
 
 def deliverer_of(db: Engine, hook: Any) -> Deliverer | None:
     """The deliverer of a process whose alert hook is the alert engine's and that has something
-    to deliver with (``None`` otherwise). A process with neither channels nor actions (phase 1
-    defaults, e.g. a service started without ``[alerts]``) must not take the delivery lease:
-    holding it, it would fail every message another process configured a channel for."""
-    config = getattr(getattr(hook, "alerts", None), "config", None)
-    if config is None or not (config.channels or config.actions):
-        return None
-    return Deliverer(db, config)
+    to deliver with (``None`` otherwise: :meth:`thermowatch.alerts.hook.AlertHook.deliverer`)."""
+    make = getattr(hook, "deliverer", None)
+    return None if make is None else make(db)
+
+
+def deliver_loop(
+    db: Engine, channels: dict[str, Any], config: AlertsConfig, interval_s: float = 10.0,
+    passes: int | None = None,
+) -> None:  # fmt: skip
+    """Run :func:`delivery_pass` every ``interval_s`` seconds (forever, or ``passes`` times):
+    ``thermowatch alerts deliver --loop``."""
+    i = 0
+    while passes is None or i < passes:
+        delivery_pass(db, channels, config)
+        i += 1
+        if passes is None or i < passes:
+            time.sleep(interval_s)

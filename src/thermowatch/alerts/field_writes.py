@@ -3,18 +3,18 @@
 Both hooks write the action's bounded ``value`` (refused when outside ``[min, max]``) with the
 same client code the monitor reads with, then read the value back from the server: the run's
 audit detail says what the plant holds now, not what we hoped to write. They are only ever
-called by :func:`thermowatch.alerts.actions.run_approved`, which runs nothing in phases 1-2.
+called by :func:`thermowatch.alerts.action_runner.run_approved`, which runs nothing in phases 1-2.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-import os
 from typing import TYPE_CHECKING
 
 from thermowatch.alerts.config import ActionConfig
 from thermowatch.errors import InputError
+from thermowatch.settings import secret
 
 if TYPE_CHECKING:
     from thermowatch.store.alerts import Alert
@@ -41,14 +41,15 @@ class OpcUaWriteHook:
         o = action.options
         value = action.check_value(float(action.value))  # type: ignore[arg-type]
         env = o.get("password_env")
-        if env and env not in os.environ:
+        password = secret(env) if env else None
+        if env and password is None:
             raise InputError(f"action {action.name}: environment variable {env!r} is not set")
         source = SourceConfig(
             protocol="opcua", endpoint=o["endpoint"], security_policy=o.get("security_policy"),
             security_mode=o.get("security_mode", "SignAndEncrypt"),
             certificate=o.get("certificate"), private_key=o.get("private_key"),
             server_certificate=o.get("server_certificate"), username=o.get("username"),
-            password=os.environ.get(env) if env else None,
+            password=password,
         )  # fmt: skip
         back = asyncio.run(asyncio.wait_for(write_node(source, o["node"], value), WRITE_TIMEOUT_S))
         return f"{o['node']}: " + _checked(action, back)

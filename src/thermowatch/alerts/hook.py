@@ -35,6 +35,17 @@ class AlertHook:
         with self._lock:
             return self.alerts.evaluate_events(events)
 
+    def deliverer(self, db: Any) -> Any:
+        """The :class:`~thermowatch.alerts.deliverer.Deliverer` of the process this hook
+        alerts from (whoever starts the hook sends its outbox: the monitor, the service);
+        ``None`` with neither channels nor actions (phase 1 defaults, e.g. a service started
+        without ``[alerts]``): holding the delivery lease, such a process would fail every
+        message another process configured a channel for."""
+        from thermowatch.alerts.deliverer import Deliverer
+
+        config = self.alerts.config
+        return Deliverer(db, config) if config.channels or config.actions else None
+
     def source_down(
         self, transformer_id: str, last_reading_at: datetime | None, now: datetime
     ) -> list[AlertEvent]:

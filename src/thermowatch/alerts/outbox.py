@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import time as _time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -173,18 +172,3 @@ def deliver_due(
         record_attempt(db, n.id, True, detail, at=now)
         report.sent.append(n.id)
     return report
-
-
-def deliver_loop(
-    db: Engine, channels: dict[str, Channel], config: AlertsConfig, interval_s: float = 10.0,
-    passes: int | None = None,
-) -> None:  # fmt: skip
-    """Run :func:`deliver_due` every ``interval_s`` seconds (forever, or ``passes`` times)."""
-    from thermowatch.alerts.deliverer import delivery_pass
-
-    i = 0
-    while passes is None or i < passes:
-        delivery_pass(db, channels, config)
-        i += 1
-        if passes is None or i < passes:
-            _time.sleep(interval_s)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 import typer
 
@@ -14,6 +13,7 @@ except ImportError:  # pragma: no cover - older typer depends on click itself
 from rich.console import Console
 
 from thermowatch.errors import InputError, NotFoundError
+from thermowatch.settings import environment
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 log = logging.getLogger("thermowatch")
@@ -77,7 +77,7 @@ def run_with_error_policy(app: typer.Typer) -> int:
                 "--database-url or THERMOWATCH_DATABASE_URL."
             )
             return 2
-        if os.environ.get("THERMOWATCH_DEBUG"):
+        if environment().debug:
             raise
         log.debug("internal error", exc_info=True)
         _stderr.print(

@@ -154,8 +154,7 @@ def deliver(
     ``serve`` and ``monitor`` already do this themselves; this is for a separate deliverer."""
     from thermowatch.alerts.channels import build_channels
     from thermowatch.alerts.config import load_config
-    from thermowatch.alerts.deliverer import delivery_pass
-    from thermowatch.alerts.outbox import deliver_loop
+    from thermowatch.alerts.deliverer import deliver_loop, delivery_pass
     from thermowatch.alerts.phases import audit_phase
 
     cfg = load_config(config)

@@ -97,11 +97,12 @@ def _backup_key(key_file: Path | None, near: Path, create: bool = False) -> byte
     import secrets
 
     from thermowatch.paths import data_home
+    from thermowatch.settings import environment
 
     if key_file is None:
-        for name in ("THERMOWATCH_BACKUP_KEY", "THERMOWATCH_MODEL_KEY"):
-            if os.environ.get(name):
-                return os.environ[name].encode()
+        env = environment()
+        if env.backup_key or env.model_key:
+            return (env.backup_key or env.model_key or "").encode()
         key_file = data_home() / "backup_key"
         if create and not key_file.exists():
             fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

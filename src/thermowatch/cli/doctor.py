@@ -10,7 +10,6 @@ Prometheus (node_exporter's textfile collector), which deploy/prometheus alerts 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import time
@@ -23,6 +22,7 @@ from urllib.parse import urlparse
 import typer
 
 from thermowatch.cli.db import DatabaseUrl
+from thermowatch.settings import environment
 
 OK, UNKNOWN, WARN, FAIL = "ok", "unknown", "warn", "fail"
 #: Readings stored this recently show that something collects them [s].
@@ -78,17 +78,17 @@ class Context:
 # ---------------------------------------------------------------------------------- checks
 def check_config(ctx: Context) -> Check:
     from thermowatch.alerts.config import parse_config as parse_alerts
-    from thermowatch.config import read_toml
     from thermowatch.errors import InputError
     from thermowatch.ingest.config import parse_config as parse_monitor
     from thermowatch.service.settings import load_settings
+    from thermowatch.settings import read_settings
 
     c = Check("config")
     if ctx.config_path is None:
         c.add(WARN, "doctor.config.none")
         return c
     try:
-        ctx.doc = read_toml(ctx.config_path, "configuration file")
+        ctx.doc = read_settings(ctx.config_path).doc
         sections = sorted(k for k in ctx.doc if isinstance(ctx.doc[k], dict | list))
         load_settings(ctx.config_path)
         if "alerts" in ctx.doc:
@@ -107,7 +107,10 @@ def check_database(ctx: Context) -> Check:
     from thermowatch.store.migrate import current_revision, head_revision
 
     c = Check("database")
-    url = ctx.database_url or ctx.doc.get("monitor", {}).get("database_url")
+    from thermowatch.settings import SettingsFile, database_url
+
+    file = SettingsFile(ctx.config_path, ctx.doc)
+    url = database_url(ctx.database_url, file) or ctx.doc.get("monitor", {}).get("database_url")
     try:
         pg = bool(url) and str(url).startswith("postgres")
         engine = make_engine(url, connect_args={"connect_timeout": 5}) if pg else make_engine(url)
@@ -306,7 +309,7 @@ def check_jobs(ctx: Context) -> Check:
     from thermowatch.store.tables import JobStatus, job_runs
 
     c = Check("jobs")
-    if "--celery" in os.environ.get("THERMOWATCH_SCHEDULER_ARGS", "").split():
+    if "--celery" in environment().scheduler_args.split():
         from thermowatch.jobs.celery_app import broker_url
 
         u = urlparse(broker_url())

@@ -27,6 +27,10 @@ EXAMPLES: dict[str, str] = {
     ),
     "alerts list": "thermowatch alerts list -t TR-0001 --all",
     "alerts ack": "thermowatch alerts ack 12",
+    "alerts shelve": (
+        "thermowatch alerts shelve 12 --by alice --minutes 60 --reason 'capteur en maintenance'"
+    ),
+    "alerts unshelve": "thermowatch alerts unshelve 12 --by alice",
     "alerts test-channel": "thermowatch alerts test-channel email --to astreinte@example.org",
     "alerts deliver": "thermowatch alerts deliver --loop",
     "alerts actions": "thermowatch alerts actions",

@@ -66,7 +66,7 @@ def run(
 def job_status(engine) -> dict:  # type: ignore[no-untyped-def]
     """Runs per kind and status, and per transformer the latest run of every job kind in the
     registry: its logical time, status, verdict and reason (or error)."""
-    from thermowatch.jobs.tasks import JOBS
+    from thermowatch.jobs.registry import JOBS
     from thermowatch.store.jobs import champion_transformers, latest_runs, run_counts
 
     latest = latest_runs(engine)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import tomllib
 from pathlib import Path
 
 SECRET_FILE = "jwt_secret"
@@ -18,17 +17,16 @@ SECRET_ENV = "THERMOWATCH_JWT_SECRET"
 
 
 def _configured(config: Path | None) -> bool:
-    """True when the environment or the TOML file already chooses the JWT key."""
-    if any(os.environ.get(name) for name in (SECRET_ENV, "THERMOWATCH_JWT_PUBLIC_KEY")):
+    """True when the environment or the settings file already chooses the JWT key."""
+    from thermowatch.errors import InputError
+    from thermowatch.settings import environment, read_settings
+
+    env = environment()
+    if env.jwt_secret or env.jwt_public_key:
         return True
-    path = config or (
-        Path(os.environ["THERMOWATCH_CONFIG"]) if "THERMOWATCH_CONFIG" in os.environ else None
-    )
-    if path is None or not path.is_file():
-        return False
     try:
-        service = tomllib.loads(path.read_text(encoding="utf-8")).get("service", {})
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        service = read_settings(config).section("service")
+    except InputError:
         return False  # the settings loader reports the broken file in one sentence
     return bool(service.get("jwt_secret") or service.get("jwt_public_key"))
 
@@ -58,7 +56,9 @@ def ensure_jwt_secret(config: Path | None) -> Path | None:
         from thermowatch.errors import InputError
 
         raise InputError(f"{path} is readable by other users: run `chmod 600 {path}`.")
-    os.environ[SECRET_ENV] = path.read_text(encoding="utf-8").strip()
+    from thermowatch.settings import hand_to_workers
+
+    hand_to_workers({SECRET_ENV: path.read_text(encoding="utf-8").strip()})
     return path
 
 

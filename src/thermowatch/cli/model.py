@@ -107,6 +107,14 @@ def verify(
     directory: Annotated[Path, typer.Argument(help="Model artifact directory.")],
 ) -> None:
     """Check a model artifact's SHA-256 sums and metadata."""
-    from thermowatch.cli.train import model_verify
+    from rich.console import Console
 
-    model_verify(directory)
+    from thermowatch.learn.artifact import load_model
+
+    predictor = load_model(directory)
+    th = predictor.thresholds
+    Console().print(
+        f"OK {predictor.model_id}: target {predictor.metadata['target']!r}, "
+        f"{len(predictor.variables)} variables, thresholds alerte {th.alerte_c:g} °C / "
+        f"critique {th.critique_c:g} °C"
+    )

@@ -71,21 +71,21 @@ def monitor(
 
     Runs until SIGTERM or Ctrl-C, which flush the queued readings and exit cleanly.
     """
+    from thermowatch.alerts.config import alerts_settings
+    from thermowatch.ingest.config import monitor_settings
     from thermowatch.ingest.monitor import run_monitor
-    from thermowatch.settings import alerts_settings, monitor_settings, read_settings
+    from thermowatch.jobs.trials import predict_in_shadow
+    from thermowatch.settings import read_settings, settings_path
 
     _logging(log_level)
-    if config is None and not Path("thermowatch.toml").is_file():
-        import os
-
-        if not os.environ.get("THERMOWATCH_CONFIG"):
-            raise InputError("settings file 'thermowatch.toml' does not exist (give --config).")
+    if settings_path(config) is None:
+        raise InputError("settings file 'thermowatch.toml' does not exist (give --config).")
     file = read_settings(config)  # read once; each section goes to its owner
     cfg = monitor_settings(file, database_url)
     alerts = alerts_settings(file, alerts_config)
     _migrate(cfg.database_url)
     hook = alert_hook(cfg.database_url, alerts)
-    asyncio.run(run_monitor(cfg, on_prediction=hook, lease_name=lease))
+    asyncio.run(run_monitor(cfg, on_prediction=hook, lease_name=lease, shadow=predict_in_shadow))
 
 
 def alert_hook(url: str | None, alerts_config: Any):

@@ -148,9 +148,9 @@ ConfigPath = Annotated[
 
 def configured_phase(config: Path) -> int:
     """The ``phase`` of the ``[alerts]`` table of ``config`` (1 when absent)."""
-    from thermowatch.config import read_toml
+    from thermowatch.settings import read_settings
 
-    return int(read_toml(config, "configuration file").get("alerts", {}).get("phase", 1))
+    return int(read_settings(config).section("alerts").get("phase", 1))
 
 
 @app.command()

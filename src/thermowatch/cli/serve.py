@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from thermowatch.settings import ENV_FILE, ENV_PREFIX, environment, hand_to_workers
+
 
 def _check_database(url: str | None, development: bool) -> None:
     """Outside development the database must exist and be migrated to this version's head.
@@ -50,16 +52,15 @@ def _check_database(url: str | None, development: bool) -> None:
 def _metrics_directory(workers: int) -> Path | None:
     """With several workers, /metrics must sum them all: prometheus-client multiprocess mode,
     in a fresh directory (stale samples of a previous run would be summed in)."""
-    if workers < 2 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if workers < 2 or environment().prometheus_multiproc_dir:
         return None
     directory = Path(tempfile.gettempdir()) / f"thermowatch-metrics-{os.getpid()}"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
     # The rate limits too hold across the workers: buckets in a file they all map.
     from thermowatch.service.ratelimit import RATE_DIR_ENV
 
-    os.environ[RATE_DIR_ENV] = str(directory)
+    hand_to_workers({"PROMETHEUS_MULTIPROC_DIR": str(directory), RATE_DIR_ENV: str(directory)})
     return directory
 
 
@@ -134,14 +135,13 @@ def serve(
     else:  # a database the operator named must exist and be migrated: one line, no file made
         _check_database(settings.database_url, settings.development)
     metrics_dir = _metrics_directory(workers)
-    if config is not None:
-        os.environ["THERMOWATCH_CONFIG"] = str(config.resolve())
-    for key, value in overrides.items():
-        if value is not None:
-            os.environ[f"THERMOWATCH_{key.upper()}"] = value
+    hand_to_workers(
+        {ENV_FILE: str(config.resolve()) if config is not None else None}
+        | {ENV_PREFIX + key.upper(): value for key, value in overrides.items()}
+    )
     try:
         uvicorn.run(
-            "thermowatch.service.app:create_app",
+            "thermowatch.app:create_app",
             factory=True,
             host=host,
             port=port,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -20,13 +19,14 @@ def model_sign(
     from thermowatch.errors import InputError
     from thermowatch.learn.artifact import verify_model
     from thermowatch.learn.signing import sign_artifact
+    from thermowatch.settings import environment
 
     if key_file is not None:
         if not key_file.is_file():
             raise InputError(f"the key file {key_file} does not exist.")
         key = key_file.read_bytes().strip()
     else:
-        key = os.environ.get("THERMOWATCH_MODEL_KEY", "").encode()
+        key = (environment().model_key or "").encode()
     if not key:
         raise InputError("no signing key: give --key-file or set THERMOWATCH_MODEL_KEY.")
     if directory.resolve() in key_file.resolve().parents if key_file else False:

@@ -250,19 +250,3 @@ def _print_summary(console, result, model_dir, written) -> None:
     console.print(f"model: {model_dir}")
     for path in written.values():
         console.print(f"wrote {path}")
-
-
-def model_verify(
-    directory: Annotated[Path, typer.Argument(help="Model artifact directory.")],
-) -> None:
-    """Check a model artifact's SHA-256 sums and metadata."""
-    from rich.console import Console
-
-    from thermowatch.learn.artifact import load_model
-
-    predictor = load_model(directory)
-    Console().print(
-        f"OK {predictor.model_id}: target {predictor.metadata['target']!r}, "
-        f"{len(predictor.variables)} variables, thresholds alerte {predictor.thresholds.alerte_c:g} °C / "
-        f"critique {predictor.thresholds.critique_c:g} °C"
-    )

@@ -292,15 +292,14 @@ def mask_out_of_range(
     -------
     pandas.DataFrame
     """
-    ranges = {**q.PHYSICAL_RANGES, **(options.ranges or {})}
-    masks = {}
-    for name in frame.columns:
-        values = frame[name].to_numpy()
-        quantity = columns[name].quantity if name in columns else q.OTHER
-        low, high = ranges.get(quantity, (-np.inf, np.inf))
-        with np.errstate(invalid="ignore"):
-            below = values <= low if quantity in q.STRICT_LOWER_BOUND else values < low
-            masks[name] = np.isinf(values) | below | (values > high)
+    masks = {
+        name: q.impossible(
+            columns[name].quantity if name in columns else q.OTHER,
+            frame[name].to_numpy(dtype=np.float64),
+            options.ranges,
+        )
+        for name in frame.columns
+    }
     return _mask_values(frame, masks, "out_of_range", report)
 
 

@@ -7,6 +7,10 @@ One home for the vocabulary shared by column classification (``columns.py``) and
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
+
+from thermowatch.thermal.limits import AMBIENT_RANGE_C, MAX_LOAD_PU
 
 VOLTAGE = "voltage"
 CURRENT = "current"
@@ -47,15 +51,16 @@ TARGET_PREFERENCE: tuple[str, ...] = (WINDING_TEMPERATURE, TOP_OIL_TEMPERATURE)
 # volts, ten million kW or kVA, ten per unit): they catch sensor garbage and overflowed
 # registers (1e308, 2^63), not a real overload. Active and reactive power may be negative
 # (reverse power flow, capacitive load).
+# The ambient range and the largest load are the thermal models' own input limits
+# (:mod:`thermowatch.thermal.limits`, IEC 60076-7): a value the physics refuses is no reading.
 _INF = math.inf
-MIN_TEMPERATURE_C = -50.0  # coldest ambient a transformer is rated for, with margin
+MIN_TEMPERATURE_C = AMBIENT_RANGE_C[0]  # oil and windings are never colder than the air
 MAX_TEMPERATURE_C = 250.0  # above any oil flash point and any winding that still exists
 MAX_CURRENT = 1.0e6
 MAX_VOLTAGE = 2.0e6
 MAX_POWER = 1.0e7
-MAX_LOAD_PU = 10.0
 PHYSICAL_RANGES: dict[str, tuple[float, float]] = {
-    AMBIENT_TEMPERATURE: (MIN_TEMPERATURE_C, MAX_TEMPERATURE_C),
+    AMBIENT_TEMPERATURE: AMBIENT_RANGE_C,
     TOP_OIL_TEMPERATURE: (MIN_TEMPERATURE_C, MAX_TEMPERATURE_C),
     WINDING_TEMPERATURE: (MIN_TEMPERATURE_C, MAX_TEMPERATURE_C),
     CURRENT: (0.0, MAX_CURRENT),
@@ -85,6 +90,34 @@ def physical_range(quantity: str) -> tuple[float, float, bool]:
     return low, high, quantity in STRICT_LOWER_BOUND
 
 
+def impossible(
+    quantity: str, values: Any, ranges: Mapping[str, tuple[float, float]] | None = None
+) -> Any:
+    """Where ``values`` are physically impossible for ``quantity``: ±inf, or outside its range.
+
+    The one check of every path (files, batch uploads, ``/predict``, live readings):
+    vectorised, so ``values`` is a float (answers a bool) or an array (answers a bool array).
+    NaN is not impossible but missing: each caller says what a missing value means.
+
+    Parameters
+    ----------
+    quantity : one of :data:`QUANTITIES` (unknown ones are unbounded, still not infinite).
+    values : the measurements, in the unit of :data:`PHYSICAL_RANGES` (temperatures [°C]).
+    ranges : ranges that replace the table's for some quantities (cleaning options).
+    """
+    low, high = (PHYSICAL_RANGES if ranges is None else {**PHYSICAL_RANGES, **ranges}).get(
+        quantity, (-_INF, _INF)
+    )
+    below = values <= low if quantity in STRICT_LOWER_BOUND else values < low
+    return (abs(values) == _INF) | below | (values > high)
+
+
+def allowed(quantity: str) -> str:
+    """The physical range of ``quantity`` in words: ``≥ -60 and ≤ 70`` (``> 0`` for voltage)."""
+    low, high, strict = physical_range(quantity)
+    return f"{'>' if strict else '≥'} {low:g}" + (f" and ≤ {high:g}" if math.isfinite(high) else "")
+
+
 def out_of_range(quantity: str, value: float) -> str | None:
     """Why ``value`` is impossible for ``quantity`` (one clause, English), ``None`` if it is not.
 
@@ -103,14 +136,9 @@ def out_of_range(quantity: str, value: float) -> str | None:
     """
     if not math.isfinite(value):
         return f"{value!r} is not a finite number"
-    low, high, strict = physical_range(quantity)
-    if value < low or value > high or (strict and value <= low):
-        bound = f"{'>' if strict else '≥'} {low:g}" + (
-            f" and ≤ {high:g}" if math.isfinite(high) else ""
-        )
-        return (
-            f"{value:g} is outside the physical range of a {quantity.replace('_', ' ')} ({bound})"
-        )
+    if impossible(quantity, value):
+        name = quantity.replace("_", " ")
+        return f"{value:g} is outside the physical range of a {name} ({allowed(quantity)})"
     return None
 
 

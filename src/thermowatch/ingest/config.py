@@ -21,16 +21,18 @@ A bad value raises :class:`~thermowatch.errors.InputError` with one sentence nam
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from thermowatch import settings
 from thermowatch.config import read_toml
 from thermowatch.errors import InputError
 from thermowatch.ingest.protocols import PROTOCOLS
 from thermowatch.paths import default_spool_dir
+from thermowatch.settings import SettingsFile, secret
 from thermowatch.thermal import TransformerSpec
 
 REGISTER_TYPES = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
@@ -263,7 +265,9 @@ def _str_map(value: Any, key: str) -> dict[str, str]:
     return {str(k): _string(v, f"{key}.{k}") for k, v in value.items()}
 
 
-def _register(raw: Any, key: str) -> Register:
+def parse_register(raw: Any, key: str) -> Register:
+    """One Modbus register table (of a source, or of a field-write action): InputError naming
+    ``key`` when it is not one."""
     if not isinstance(raw, dict):
         raise _err(key, "must be a table")
     _known(raw, {f for f in Register.__dataclass_fields__}, key)
@@ -359,9 +363,9 @@ def _source(raw: Any, key: str, base_dir: Path) -> SourceConfig:
         raise _err(f"{key}.protocol", f"must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
     env = raw.pop("password_env", None)
     if env is not None:
-        if env not in os.environ:
+        raw["password"] = secret(env)
+        if raw["password"] is None:
             raise _err(f"{key}.password_env", f"environment variable {env!r} is not set")
-        raw["password"] = os.environ[env]
     if protocol == "opcua":
         endpoint = _string(raw.get("endpoint"), f"{key}.endpoint")
         if not endpoint.startswith("opc.tcp://"):
@@ -400,7 +404,9 @@ def _source(raw: Any, key: str, base_dir: Path) -> SourceConfig:
         regs = raw.get("registers")
         if not isinstance(regs, list) or not regs:
             raise _err(f"{key}.registers", "must be a non-empty array of tables")
-        raw["registers"] = tuple(_register(r, f"{key}.registers[{i}]") for i, r in enumerate(regs))
+        raw["registers"] = tuple(
+            parse_register(r, f"{key}.registers[{i}]") for i, r in enumerate(regs)
+        )
         raw["max_block"] = _number(
             raw.get("max_block", MODBUS_MAX_BLOCK), f"{key}.max_block", low=2, integer=True
         )
@@ -537,3 +543,15 @@ def load_config(path: str | Path) -> MonitorConfig:
     """Read and validate a TOML config file (relative paths are relative to the file)."""
     path = Path(path)
     return parse_config(read_toml(path, "config file"), path.parent)
+
+
+def monitor_settings(file: SettingsFile, database_url: str | None = None) -> MonitorConfig:
+    """The monitor's configuration (``[monitor]`` and ``[[transformers]]``); the store URL is
+    ``database_url``, else ``$THERMOWATCH_DATABASE_URL``, else ``[store] url``,
+    else ``[monitor] database_url``."""
+    if not file.has("transformers"):
+        where = f"settings file {str(file.path)!r}" if file.path else "no settings file given"
+        raise InputError(f"{where}: list the transformers to watch in [[transformers]] tables.")
+    cfg = parse_config(file.doc, file.base_dir)
+    url = settings.database_url(database_url, file) or cfg.database_url
+    return dataclasses.replace(cfg, database_url=url)

@@ -40,7 +40,7 @@ from thermowatch.ingest.spool import Spool
 from thermowatch.ingest.storage import Storage, database_unavailable
 from thermowatch.learn.result import Thresholds
 from thermowatch.live import LiveSettings, Pipeline, PredictionEvent, Profile, Snapshot
-from thermowatch.live.pipeline import FAILED
+from thermowatch.live.pipeline import FAILED, ShadowHook
 
 log = logging.getLogger("thermowatch.ingest")
 data_alerts = logging.getLogger("thermowatch.ingest.data_alert")
@@ -122,6 +122,10 @@ class Monitor:
         The store (default: ``make_engine(config.database_url)``); migrated beforehand.
     on_prediction
         The alert hook (:func:`thermowatch.alerts.hook.alert_hook`); default :func:`no_alerts`.
+    lease
+        A :class:`~thermowatch.store.leases.LeaderLease`: only its holder collects.
+    shadow
+        The trials' hook of the pipeline (:func:`thermowatch.jobs.trials.predict_in_shadow`).
     """
 
     def __init__(
@@ -130,6 +134,7 @@ class Monitor:
         engine: Engine | None = None,
         on_prediction: OnPrediction = no_alerts,
         lease: Any = None,
+        shadow: ShadowHook | None = None,
     ) -> None:
         from thermowatch.store.engine import make_engine
 
@@ -155,6 +160,7 @@ class Monitor:
                 stale_periods=config.stale_periods,
                 frozen_after=timedelta(seconds=config.frozen_after_s),
             ),
+            shadow=shadow,
         )  # fmt: skip
         self.reports: deque[CycleReport] = deque(maxlen=KEEP_REPORTS)
         self.data_alerts: deque[DataAlert] = deque(maxlen=KEEP_DATA_ALERTS)
@@ -561,9 +567,8 @@ class Monitor:
     def start_delivery(self) -> Any:
         """Send the outbox from here when the alert hook is the alert engine's (a
         :class:`~thermowatch.alerts.deliverer.Deliverer`, started; ``None`` otherwise)."""
-        from thermowatch.alerts.deliverer import deliverer_of
-
-        deliverer = deliverer_of(self.engine, self.on_prediction)
+        deliverer_of = getattr(self.on_prediction, "deliverer", None)
+        deliverer = deliverer_of(self.engine) if deliverer_of is not None else None
         return deliverer.start() if deliverer is not None else None
 
     def stop(self) -> None:
@@ -598,6 +603,7 @@ async def run_monitor(
     install_signals: bool = True,
     on_ready: Callable[[Monitor], None] | None = None,
     lease_name: str | None = None,
+    shadow: ShadowHook | None = None,
 ) -> Monitor:
     """Run the daemon until SIGTERM/SIGINT; returns the stopped :class:`Monitor`.
 
@@ -610,7 +616,7 @@ async def run_monitor(
             "monitor: --lease (one active monitor) and [monitor] shard_group (monitors sharing "
             "the fleet) exclude each other; remove THERMOWATCH_MONITOR_LEASE to shard."
         )
-    monitor = Monitor(config, on_prediction=on_prediction)
+    monitor = Monitor(config, on_prediction=on_prediction, shadow=shadow)
     if lease_name:
         from thermowatch.store.leases import LeaderLease
 

@@ -11,7 +11,6 @@ Environment: ``THERMOWATCH_BROKER_URL`` (default ``redis://127.0.0.1:6379/0``),
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from functools import cache
 
@@ -21,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from thermowatch.jobs.runner import LEASE, LeaseLost, execute, one_numeric_thread
+from thermowatch.settings import environment
 from thermowatch.store.engine import make_engine
 
 TASK = "thermowatch.run_job"
@@ -28,11 +28,12 @@ DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
 
 def broker_url() -> str:
-    return os.environ.get("THERMOWATCH_BROKER_URL", DEFAULT_BROKER)
+    return environment().broker_url or DEFAULT_BROKER
 
 
 def lease() -> timedelta:
-    return timedelta(seconds=float(os.environ.get("THERMOWATCH_JOB_LEASE_S", LEASE.seconds)))
+    seconds = environment().job_lease_s
+    return LEASE if seconds is None else timedelta(seconds=seconds)
 
 
 @cache

@@ -47,6 +47,13 @@ DEFAULT_GATES: dict[int, Gate] = {1: Gate.AUTOMATIC, 2: Gate.AUTOMATIC, 3: Gate.
                                   4: Gate.AUTOMATIC}  # fmt: skip
 
 
+def deployment_phase() -> int:
+    """The alerting phase (the ``[alerts]`` settings), which gates promotions."""
+    from thermowatch.alerts.config import load_config
+
+    return int(load_config(None).phase)
+
+
 def _audit(engine: Engine, actor: str, action: str, model: ModelVersion, outcome: str,
            detail: Mapping[str, object]) -> None:  # fmt: skip
     record(engine, AuditEntry(actor=actor, action=action, outcome=outcome,
@@ -187,8 +194,6 @@ def settle_decisions(engine: Engine, finished_before: datetime, phase: int | Non
             float(d["challenger_coverage"]), int(d["n"]), tuple(d.get("reasons", ())),
         )  # fmt: skip
         if phase is None:
-            from thermowatch.jobs.retrain import deployment_phase
-
             phase = deployment_phase()
         apply_decision(engine, model_id, decision, phase)
         decided.add(model_id)

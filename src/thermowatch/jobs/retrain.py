@@ -11,7 +11,6 @@ What the challenger never sees (the trap of retraining on a developing fault):
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from datetime import datetime, timedelta
@@ -25,11 +24,10 @@ from sqlalchemy import Connection, Engine
 from thermowatch.data.clean import CleaningOptions
 from thermowatch.data.measurements import clean_measurements
 from thermowatch.errors import InputError
+from thermowatch.jobs.job import LEASE, JobOutput
 from thermowatch.jobs.model_facts import lifecycle_facts, registered_metrics
-from thermowatch.jobs.promotion import apply_decision
-from thermowatch.jobs.runner import LEASE
+from thermowatch.jobs.promotion import apply_decision, deployment_phase
 from thermowatch.jobs.tasks import (
-    JobOutput,
     drop_periods,
     fault_periods,
     transformer_changed_since,
@@ -41,6 +39,7 @@ from thermowatch.learn.promotion import decide_promotion
 from thermowatch.learn.train import TrainOptions, train
 from thermowatch.live.champion import artifact_digest, load_champion, load_verified
 from thermowatch.paths import default_models_dir
+from thermowatch.settings import environment
 from thermowatch.store.models import champion, insert_challenger, list_models
 from thermowatch.store.readings import readings_frame
 from thermowatch.store.transformers import get_transformer
@@ -58,15 +57,8 @@ MIN_TRAIN_ROWS = 24 * 14
 def models_dir() -> Path:
     """Where retrained artifacts are written: ``THERMOWATCH_MODELS_DIR``, else ``models/`` in the
     data directory (never the working directory: a run must not write into a repository)."""
-    explicit = os.environ.get("THERMOWATCH_MODELS_DIR")
+    explicit = environment().models_dir
     return Path(explicit) if explicit else default_models_dir()
-
-
-def deployment_phase() -> int:
-    """The alerting phase (the ``[alerts]`` settings), which gates promotions."""
-    from thermowatch.alerts.config import load_config
-
-    return int(load_config(None).phase)
 
 
 def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:

@@ -17,14 +17,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from thermowatch.jobs.tasks import JOBS, JobOutput
+from thermowatch.jobs.job import LEASE, JobOutput
+from thermowatch.jobs.registry import JOBS
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.jobs import claim_run, finish_run, get_run
 
 log = logging.getLogger(__name__)
-
-#: How long a worker may hold a run before another may take it over. Longer than any job.
-LEASE = timedelta(minutes=10)
 
 
 class LeaseLost(RuntimeError):

@@ -6,8 +6,6 @@ the run, so a worker killed mid-job writes nothing and the retried run writes it
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +15,7 @@ from sqlalchemy import Connection, Engine, func, or_, select
 
 from thermowatch.alerts.hook import alert_hook
 from thermowatch.errors import InputError
+from thermowatch.jobs.job import JobOutput
 from thermowatch.jobs.model_facts import lifecycle_facts
 from thermowatch.learn.accuracy import DEGRADED_FACTOR, MIN_SAMPLES, degraded, live_errors
 from thermowatch.learn.drift import (
@@ -42,23 +41,6 @@ MIN_RESIDUALS = 48
 FAULT_KINDS = ("temperature_measured", "anomaly", "residual_drift")
 #: The "transformer changed" alarm (raised by the drift check).
 RESIDUAL_DRIFT = "residual_drift"
-
-
-@dataclass
-class JobOutput:
-    """What a job concluded: a JSON-ready result and the rows to write with it."""
-
-    result: dict[str, Any]
-    writes: list[Callable[[Connection], None]] = field(default_factory=list)
-    #: Run after the run's transaction committed (alerts: the engine owns its transaction and
-    #: is idempotent on the same value, so a retried run does not raise twice).
-    after: list[Callable[[], object]] = field(default_factory=list)
-    #: Run when the output could not be stored (a retrained artifact nobody registered).
-    discard: list[Callable[[], object]] = field(default_factory=list)
-
-    def write(self, conn: Connection) -> None:
-        for w in self.writes:
-            w(conn)
 
 
 def _champion_and_target(engine: Engine, transformer_id: str) -> tuple[ModelVersion, str] | str:
@@ -123,18 +105,29 @@ def _insufficient(model: ModelVersion | None, reason: str, **numbers: Any) -> Jo
                       "model_id": model.id if model else None, **numbers})  # fmt: skip
 
 
-def score_accuracy(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
-    """Live error of the champion over 24 h / 7 d / 30 d, its ratio to the validation error,
-    and whether it has stayed degraded for :data:`~thermowatch.learn.accuracy.DEGRADED_CHECKS`
-    checks (the ``model_degraded`` condition). Open fault periods are not scored."""
+def _champion_facts(
+    engine: Engine, transformer_id: str
+) -> tuple[ModelVersion, str, Any] | JobOutput:
+    """The champion, the target it predicts and its lifecycle facts, or the job's verdict
+    when one is missing (skipped: no champion or no target; insufficient: no facts)."""
     found = _champion_and_target(engine, transformer_id)
     if isinstance(found, str):
         return JobOutput({"verdict": "skipped", "reason": found})
     model, target = found
     try:
-        facts = lifecycle_facts(engine, model)
+        return model, target, lifecycle_facts(engine, model)
     except InputError as exc:  # no validation error nor training window: the reason says so
         return _insufficient(model, str(exc))
+
+
+def score_accuracy(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
+    """Live error of the champion over 24 h / 7 d / 30 d, its ratio to the validation error,
+    and whether it has stayed degraded for :data:`~thermowatch.learn.accuracy.DEGRADED_CHECKS`
+    checks (the ``model_degraded`` condition). Open fault periods are not scored."""
+    found = _champion_facts(engine, transformer_id)
+    if isinstance(found, JobOutput):
+        return found
+    model, target, facts = found
     measured, predicted = _measured_and_predicted(engine, transformer_id, model, target, at)
     faults = fault_periods(engine, transformer_id, at - RECENT, at + timedelta(microseconds=1))
     measured = drop_periods(measured, faults)
@@ -178,14 +171,10 @@ def check_model_drift(engine: Engine, transformer_id: str, at: datetime) -> JobO
     training window, at most a year before its end, or else its registered input ranges), and
     the champion's residuals against its validation error: "world moved" (retrain) or
     "transformer changed" (a person must look; never retrain on it)."""
-    found = _champion_and_target(engine, transformer_id)
-    if isinstance(found, str):
-        return JobOutput({"verdict": "skipped", "reason": found})
-    model, target = found
-    try:
-        facts = lifecycle_facts(engine, model)
-    except InputError as exc:  # no validation error nor training window: the reason says so
-        return _insufficient(model, str(exc))
+    found = _champion_facts(engine, transformer_id)
+    if isinstance(found, JobOutput):
+        return found
+    model, target, facts = found
     ref_start = max(facts.train_start, facts.train_end - REFERENCE)
     reference = readings_frame(engine, transformer_id, ref_start,
                                facts.train_end + timedelta(microseconds=1), good_only=True)  # fmt: skip
@@ -243,18 +232,3 @@ def check_model_drift(engine: Engine, transformer_id: str, at: datetime) -> JobO
         )
 
     return JobOutput(result, writes, [alert])
-
-
-def retrain_job(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
-    """See :func:`thermowatch.jobs.retrain.retrain` (imported lazily: it pulls in training)."""
-    from thermowatch.jobs.retrain import retrain
-
-    return retrain(engine, transformer_id, at)
-
-
-#: Job kinds → functions. Adding a job is one function plus one line here.
-JOBS: dict[str, Callable[[Engine, str, datetime], JobOutput]] = {
-    "accuracy": score_accuracy,
-    "drift": check_model_drift,
-    "retrain": retrain_job,
-}

@@ -19,6 +19,7 @@ import pandas as pd
 from thermowatch.data import Measurements
 from thermowatch.data import quantities as q
 from thermowatch.thermal import TransformerSpec, simulate
+from thermowatch.thermal.limits import IEC_FEATURE_AMBIENT_C, IEC_FEATURE_LOAD_PU
 from thermowatch.thermal.recurrence import first_order_response
 
 IEC_HOT_SPOT = "IEC 60076-7 hot spot"
@@ -235,8 +236,8 @@ def feature_arrays(
     if spec.iec:
         thermal = TransformerSpec.from_mapping(spec.iec["spec"])
         rated = thermal.rated_current_a if rated_current_a is None else rated_current_a
-        load_pu = np.clip(columns[spec.iec["current"]] / rated, 0.0, 5.0)
-        ambient = np.clip(columns[spec.iec["ambient"]], -59.0, 69.0)
+        load_pu = np.clip(columns[spec.iec["current"]] / rated, *IEC_FEATURE_LOAD_PU)
+        ambient = np.clip(columns[spec.iec["ambient"]], *IEC_FEATURE_AMBIENT_C)
         hot_spot, top_oil = iec_estimate(thermal, load_pu, ambient, dt)
         columns[IEC_HOT_SPOT] = hot_spot
         columns[IEC_TOP_OIL] = top_oil

@@ -35,7 +35,10 @@ if TYPE_CHECKING:  # the physics and pandas load in ~1 s: not for a check before
 
     from thermowatch.learn.result import TargetKind, Thresholds
 
-THRESHOLD_RANGE_C = (-50.0, 250.0)
+#: Where a threshold may lie [°C]: the physical range of an oil or winding temperature
+#: (``data.quantities.MIN_TEMPERATURE_C``, ``MAX_TEMPERATURE_C``; a unit test holds them
+#: equal), written here because the command line checks thresholds before loading pandas.
+THRESHOLD_RANGE_C = (-60.0, 250.0)
 
 
 def iec_thresholds(kind: str) -> tuple[float, float] | None:

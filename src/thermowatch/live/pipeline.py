@@ -109,6 +109,8 @@ class Profile:
     history: Any = None  # wide frame of stored readings to start the nowcaster from
 
 
+#: ``shadow(pipeline, batch, now)``: the trials' hook at the end of :meth:`Pipeline.prepare`.
+ShadowHook = Callable[[Any, dict[str, list[list[Any]]], datetime], Any]
 #: The columns of a forecast frame, in the order the pipeline reads them.
 FORECAST_COLUMNS = ("predicted", "lower", "upper")
 
@@ -257,6 +259,9 @@ class Pipeline:
     profile_of : ``transformer_id -> Profile`` (``None``: unknown transformer); asked once per
         transformer, again after :meth:`forget`.
     hook : the alert hook, given the events of each stored batch in time order.
+    shadow : ``shadow(pipeline, batch, now)`` at the end of :meth:`prepare`: challengers'
+        predictions, stored apart and never alerting
+        (:func:`thermowatch.jobs.trials.predict_in_shadow`; ``None``: no trials run here).
     settings : :class:`LiveSettings`.
     shared_store : other processes write the same transformers' readings (service workers):
         before a batch, a transformer whose newest stored reading is not the newest this
@@ -271,8 +276,10 @@ class Pipeline:
         hook: AlertHook | None = None,
         settings: LiveSettings | None = None,
         shared_store: bool = False,
+        shadow: ShadowHook | None = None,
     ) -> None:
         self.engine = engine
+        self.shadow = shadow
         self.profile_of = profile_of
         self.hook = hook
         self.settings = settings or LiveSettings()
@@ -404,9 +411,8 @@ class Pipeline:
                 event = self._failed(snap, batch, received, exc)
                 if event is not None:
                     events.append(event)
-        from thermowatch.jobs.trials import predict_in_shadow  # challengers: stored, never alert
-
-        predict_in_shadow(self, batch, now)
+        if self.shadow is not None:  # challengers: stored, never alert
+            self.shadow(self, batch, now)
         return batch, events
 
     def _validated(

@@ -8,13 +8,21 @@ the data (column names, source path) are kept raw here and escaped by each rende
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import thermowatch
 from thermowatch.learn.result import TrainingResult
+from thermowatch.report.blocks import (
+    Block,
+    Document,
+    Figure,
+    Findings,
+    Section,
+    Table,
+    ordered_bands,
+)
+from thermowatch.report.first_page import coverage_section, first_page
 from thermowatch.report.i18n import TEXTS, label, number, t, tn
 from thermowatch.report.recommendations import BASELINE_MODEL, Recommendation, recommendations
 from thermowatch.thermal.ageing import NORMAL_PAPER_REFERENCE_C
@@ -22,52 +30,6 @@ from thermowatch.thermal.limits import IEC_LOADING_LIMITS
 
 METRIC_COLUMNS = ("rmse", "mae", "r2", "max_error", "bias", "coverage")
 METRIC_DIGITS = {"rmse": 2, "mae": 2, "r2": 3, "max_error": 2, "bias": 2, "coverage": 1}
-
-
-@dataclass
-class Table:
-    """A table: header cells and rows of cells (plain text, escaped by the renderer)."""
-
-    header: list[str]
-    rows: list[list[str]]
-
-
-@dataclass
-class Findings:
-    """The recommendations, each with its severity."""
-
-    items: list[Recommendation]
-
-
-@dataclass
-class Figure:
-    """A figure's place in the report (the renderer embeds or links the PNG): the main figure,
-    or the file ``name`` written next to the report."""
-
-    alt: str
-    name: str | None = None
-
-
-Block = str | Table | Findings | Figure  # a str is a paragraph
-
-
-@dataclass
-class Section:
-    """A titled part of the report; ``details`` parts fold away in HTML (read after page one)."""
-
-    title: str
-    blocks: list[Block] = field(default_factory=list)
-    details: bool = False
-
-
-@dataclass
-class Document:
-    """The whole report."""
-
-    title: str
-    lang: str
-    sections: list[Section]
-    footer: str
 
 
 def build_document(
@@ -78,8 +40,6 @@ def build_document(
     """Every section of the report, in the result's language: the first page (who, verdict,
     key figures, actions by urgency), the figure, the interval's reliability by load band and
     the other findings; then the details (folded in HTML)."""
-    from thermowatch.report.first_page import coverage_section, first_page
-
     lang = result.lang
     recs = recommendations(result) if recs is None else recs
     actions = [r for r in recs if r.severity != "info"]
@@ -115,21 +75,6 @@ def build_document(
         *details,
     ]
     return Document(t("report.title", lang), lang, sections, _footer(result))
-
-
-def band_lower_pu(name: str) -> float:
-    """Sort key of a load band label (``<0.5 pu``, ``0.5-0.8 pu``, ``>1.0 pu``) [pu]."""
-    numbers = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", name)]
-    if not numbers:
-        return math.inf
-    if name.lstrip().startswith("<"):
-        return -math.inf
-    return numbers[0] + (1e-6 if name.lstrip().startswith(">") else 0.0)
-
-
-def ordered_bands(groups: dict[str, dict]) -> dict[str, dict]:
-    """Load bands from the lightest to the heaviest load."""
-    return dict(sorted(groups.items(), key=lambda item: band_lower_pu(item[0])))
 
 
 def _reason(choice: dict, lang: str) -> str:

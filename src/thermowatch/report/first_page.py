@@ -10,7 +10,7 @@ from typing import Any
 
 from thermowatch.learn.result import TrainingResult
 from thermowatch.report.analysis import hours_above, insulation_ageing, overload_episodes
-from thermowatch.report.document import Block, Section, Table, ordered_bands
+from thermowatch.report.blocks import Block, Section, Table, ordered_bands
 from thermowatch.report.i18n import label, number, t, tn
 from thermowatch.report.recommendations import (
     COVERAGE_SLACK,

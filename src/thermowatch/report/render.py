@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from thermowatch.learn.result import TrainingResult
-from thermowatch.report.document import Document, Figure, Findings, Table, build_document
+from thermowatch.report.blocks import Document, Figure, Findings, Table
+from thermowatch.report.document import build_document
 from thermowatch.report.figures import FILE_NAME, plot_predictions
 from thermowatch.report.forecast_figure import FILE_NAME as FORECAST_FILE_NAME
 from thermowatch.report.forecast_figure import plot_forecast_error

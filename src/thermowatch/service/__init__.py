@@ -1,5 +1,5 @@
 """The prediction service (FastAPI): routes, auth, audit, metrics and model hot reload.
 
-Entry point: :func:`thermowatch.service.app.create_app`; ``thermowatch serve`` runs it with
-uvicorn. Submodules are imported lazily so that ``import thermowatch.service.fastpath`` stays light.
+Entry point: :func:`thermowatch.app.create_app` (this API plus the dashboard);
+``thermowatch serve`` runs it with uvicorn. Submodules are imported lazily so that ``import thermowatch.service.fastpath`` stays light.
 """

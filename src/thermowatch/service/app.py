@@ -1,4 +1,4 @@
-"""The FastAPI application: :func:`create_app` wires settings, store, models, auth and audit."""
+"""The FastAPI application: :func:`create_api` wires settings, store, models, auth and audit."""
 
 from __future__ import annotations
 
@@ -82,8 +82,9 @@ async def lifespan(app: FastAPI):
     )
     await asyncio.to_thread(app.state.models.poll)
     if app.state.on_prediction is None:
+        from thermowatch.alerts.config import alerts_settings
         from thermowatch.alerts.hook import alert_hook
-        from thermowatch.settings import alerts_settings, read_settings
+        from thermowatch.settings import read_settings
 
         alerts = alerts_settings(read_settings(None), settings.alerts_config)
         app.state.on_prediction = alert_hook(engine, alerts, actor="service")
@@ -122,6 +123,7 @@ async def lifespan(app: FastAPI):
 def _pipeline(app: FastAPI) -> Any:
     """The live pipeline behind ``POST /v1/readings``: the served champion, the store's
     transformer row, and ``app.state.on_prediction`` (read at each call, so it may be replaced)."""
+    from thermowatch.jobs.trials import predict_in_shadow
     from thermowatch.live import LiveSettings, Pipeline
     from thermowatch.live.profiles import store_profile
 
@@ -138,7 +140,9 @@ def _pipeline(app: FastAPI) -> Any:
         return state.on_prediction(event) if state.on_prediction is not None else None
 
     settings = LiveSettings(max_future_skew=timedelta(seconds=state.settings.max_future_skew_s))
-    return Pipeline(state.engine, profile_of, hook, settings, shared_store=True)
+    return Pipeline(
+        state.engine, profile_of, hook, settings, shared_store=True, shadow=predict_in_shadow
+    )
 
 
 class ServiceApp(FastAPI):
@@ -210,12 +214,12 @@ def _install_docs(app: FastAPI, settings: Settings) -> None:
         return app.openapi()
 
 
-def create_app(
+def create_api(
     settings: Settings | None = None,
     engine: Any = None,
     on_prediction: PredictionHook | None = None,
 ) -> FastAPI:
-    """Build the app.
+    """Build the API (:func:`thermowatch.app.create_app` adds the operator pages).
 
     Parameters
     ----------
@@ -264,8 +268,5 @@ def create_app(
         docs.install(app)
     for module in (health, predict, batch, readings, transformers, models, alerts, keys, forecast):
         app.include_router(module.router)
-    from thermowatch.dashboard import mount as mount_dashboard
-
-    mount_dashboard(app)  # the operator pages at /, after the API routes
     app.add_middleware(MetricsMiddleware)  # POST /predict is counted by ServiceApp's lane
     return app

@@ -177,15 +177,6 @@ class Authenticator:
         return Principal(f"jwt:{subject}", role, address)
 
 
-async def current_principal(request: Request) -> Principal:
-    """Dependency: the authenticated caller (401/403/429 otherwise).
-
-    ``async`` on purpose: a sync dependency would hop to the thread pool on every request;
-    the only blocking call (a key-cache miss) is one indexed SELECT.
-    """
-    return request.app.state.auth.authenticate(request)
-
-
 def require(role: str):
     """Dependency factory: the caller must hold ``role`` or a higher one.
 

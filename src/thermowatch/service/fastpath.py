@@ -19,6 +19,7 @@ import pandas as pd
 from thermowatch.learn.artifact import Predictor
 from thermowatch.learn.features import DRIFT_PREFIX, IEC_HOT_SPOT, IEC_TOP_OIL, drift_values
 from thermowatch.thermal import TransformerSpec
+from thermowatch.thermal.limits import IEC_FEATURE_AMBIENT_C, IEC_FEATURE_LOAD_PU
 from thermowatch.thermal.rating import steady_state
 
 SEASONAL = ("hour_sin", "hour_cos", "doy_sin", "doy_cos")
@@ -134,9 +135,9 @@ class SteadyState:
 
     def _iec_steady(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         spec, i_current, i_ambient = self._iec  # type: ignore[misc]
-        # Same clipping as build_features: the IEC equations are only defined on these ranges.
-        load_pu = np.clip(x[:, i_current] / spec.rated_current_a, 0.0, 5.0)
-        ambient = np.clip(x[:, i_ambient], -59.0, 69.0)
+        # Same clipping as build_features (the named IEC input limits of thermal.limits).
+        load_pu = np.clip(x[:, i_current] / spec.rated_current_a, *IEC_FEATURE_LOAD_PU)
+        ambient = np.clip(x[:, i_ambient], *IEC_FEATURE_AMBIENT_C)
         top_oil, hot_spot = steady_state(spec, load_pu, ambient)
         return np.asarray(top_oil), np.asarray(hot_spot)
 
@@ -165,9 +166,11 @@ class SteadyState:
             total += w * v * v
         if self._iec is not None and (self._w_hot or self._w_top):
             spec, i_current, i_ambient = self._iec
-            # Same clipping as build_features: the IEC equations are only defined on these ranges.
-            load_pu = min(max(values[i_current] / spec.rated_current_a, 0.0), 5.0)
-            ambient = min(max(values[i_ambient], -59.0), 69.0)
+            # Same clipping as build_features, with floats (numpy costs µs per scalar here).
+            load_lo, load_hi = IEC_FEATURE_LOAD_PU
+            ambient_lo, ambient_hi = IEC_FEATURE_AMBIENT_C
+            load_pu = min(max(values[i_current] / spec.rated_current_a, load_lo), load_hi)
+            ambient = min(max(values[i_ambient], ambient_lo), ambient_hi)
             top_oil, hot_spot = steady_state(spec, load_pu, ambient)
             total += self._w_hot * hot_spot + self._w_top * top_oil
         w_sin, w_cos = self._w_hour

@@ -8,7 +8,6 @@ mode). Without it, each process reports its own.
 from __future__ import annotations
 
 import functools
-import os
 import time
 from typing import Any
 
@@ -20,6 +19,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+
+from thermowatch.settings import environment
 
 REQUESTS = Counter(
     "thermowatch_http_requests_total", "HTTP requests by route and status", ["route", "status"]
@@ -63,7 +64,7 @@ REFUSED = Counter(
 
 def render() -> tuple[bytes, str]:
     """The exposition text of every metric (all workers in multiprocess mode)."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if environment().prometheus_multiproc_dir:
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()

@@ -119,7 +119,7 @@ def validate_reading(
                 f"(expected: {', '.join(variables)})."
             )
     values = []
-    ranges = served.ranges
+    quantities = served.quantities
     for name in variables:
         if name not in body:
             raise InputError(f"{where}the variable {name!r} is missing.")
@@ -131,12 +131,10 @@ def validate_reading(
         value = float(value)
         if not math.isfinite(value):
             raise InputError(f"{where}the variable {name!r} must be a finite number.")
-        low, high, strict = ranges[name]
-        if value < low or value > high or (strict and value <= low):
+        if q.impossible(quantities[name], value):
             raise InputError(
                 f"{where}the variable {name!r} = {value:g} is physically impossible "
-                f"(allowed {'>' if strict else '≥'} {low:g}"
-                + (f" and ≤ {high:g})." if math.isfinite(high) else ").")
+                f"(allowed {q.allowed(quantities[name])})."
             )
         values.append(value)
     return values, at

@@ -27,6 +27,8 @@ import threading
 import time
 from pathlib import Path
 
+from thermowatch.settings import environment
+
 log = logging.getLogger("thermowatch.service.ratelimit")
 RATE_DIR_ENV = "THERMOWATCH_RATE_DIR"
 _SLOT = struct.Struct("dd")  # tokens, last refill [time.monotonic() s]; last 0: never used
@@ -187,7 +189,7 @@ def bucket(name: str, rate: float, burst: float, redis_url: str | None = None) -
     them; else in process."""
     if redis_url:
         return RedisTokenBucket(redis_url, name, rate, burst)
-    directory = os.environ.get(RATE_DIR_ENV)
+    directory = environment().rate_dir
     if directory:
         return SharedTokenBucket(Path(directory) / f"{name}.buckets", rate, burst)
     return TokenBucket(rate, burst)

@@ -89,15 +89,13 @@ class Served:
         return self.predictor.model_id
 
     @cached_property
-    def ranges(self) -> dict[str, tuple[float, float, bool]]:
-        """Physical range (low, high, low excluded) of each input, in the model's order: read
-        once per loaded model rather than per request (the ``/predict`` hot path)."""
+    def quantities(self) -> dict[str, str]:
+        """The quantity of each input (whose physical range it is checked against), in the
+        model's order: read once per loaded model rather than per request (``/predict``)."""
         from thermowatch.data import quantities as q
 
         kinds = self.predictor.metadata.get("quantities", {})
-        return {
-            name: q.physical_range(kinds.get(name, q.OTHER)) for name in self.predictor.variables
-        }
+        return {name: kinds.get(name, q.OTHER) for name in self.predictor.variables}
 
     @cached_property
     def history_minutes(self) -> float:

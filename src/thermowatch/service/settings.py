@@ -8,7 +8,6 @@ default JWT secret: a forgeable token would be an admin credential for anyone.
 from __future__ import annotations
 
 import ipaddress
-import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ from typing import Any
 from thermowatch.errors import InputError
 
 DEFAULT_JWT_SECRET = "change-me-development-only"
-ENV_PREFIX = "THERMOWATCH_"
 
 
 @dataclass(frozen=True)
@@ -178,21 +176,18 @@ def load_settings(
     InputError
         On an unknown key, a value of the wrong type, or a default secret outside development.
     """
-    from thermowatch.settings import read_settings
+    from thermowatch.settings import prefixed, read_settings
 
-    env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     names = {f.name: f for f in fields(Settings) if f.name != "networks"}
-    file = read_settings(toml_path, env)  # the one settings file, if there is one
+    file = read_settings(toml_path, environ)  # the one settings file, if there is one
     if file.store_url:
         values["database_url"] = file.store_url
     for key, value in file.section("service").items():
         if key not in names:
             raise InputError(f"settings file {file.path}: unknown [service] key {key!r}.")
         values[key] = value
-    for key in names:
-        if ENV_PREFIX + key.upper() in env:
-            values[key] = env[ENV_PREFIX + key.upper()]
+    values.update(prefixed(names, environ))
     values.update({k: v for k, v in overrides.items() if v is not None})
     defaults = Settings()
     typed = {}

@@ -194,21 +194,6 @@ def shelve_alert(
         conn.execute(update(alerts).where(c.id == alert_id).values(values))
 
 
-def enqueue_notification(
-    engine: Engine, request: NotificationRequest, alert_id: int | None = None
-) -> int:
-    """Put a notification in the outbox; returns its id."""
-    now = datetime.now(UTC)
-    with write_transaction(engine) as conn:
-        return int(
-            conn.execute(
-                notifications.insert().returning(notifications.c.id),
-                {**vars(request), "alert_id": alert_id, "status": PENDING, "created_at": now,
-                 "next_attempt_at": now},
-            ).scalar_one()
-        )  # fmt: skip
-
-
 def due_notifications(
     engine: Engine, now: datetime | None = None, limit: int = 100
 ) -> list[Notification]:

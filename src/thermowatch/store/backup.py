@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -24,6 +23,7 @@ from sqlalchemy import Engine, Table, func, inspect, select
 from sqlalchemy.engine import make_url
 
 from thermowatch.errors import InputError
+from thermowatch.settings import child_environment
 from thermowatch.store.partitions import forget_partitions
 from thermowatch.store.tables import metadata
 
@@ -166,7 +166,7 @@ def _pg_tool(engine: Engine, name: str) -> str:
 def _pg_target(engine: Engine) -> tuple[str, dict[str, str]]:
     # The password goes through the environment, not the command line (visible in ps).
     url = make_url(engine.url.render_as_string(hide_password=False))
-    env = dict(os.environ)
+    env = child_environment()
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     libpq = url.set(drivername="postgresql", password=None)

@@ -7,7 +7,6 @@ other change.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from thermowatch.errors import InputError
+from thermowatch.settings import database_url
 
 ENV_VAR = "THERMOWATCH_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -35,7 +35,7 @@ def resolve_url(url: str | None = None) -> str:
     """
     from thermowatch.paths import default_database_url
 
-    raw = url or os.environ.get(ENV_VAR) or default_database_url()
+    raw = database_url(url) or default_database_url()
     if raw.startswith("postgres://"):
         raw = "postgresql://" + raw.removeprefix("postgres://")
     try:
@@ -93,11 +93,6 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         connect_args.setdefault("options", "-c timezone=UTC")
         engine = create_engine(resolved, connect_args=connect_args, **kwargs)
     return engine
-
-
-def is_postgres(bind: Engine | Connection) -> bool:
-    """True when ``bind`` talks to PostgreSQL (else it is SQLite)."""
-    return bind.dialect.name == "postgresql"
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -104,16 +104,6 @@ def predictions_frame(
     for col in ("value", "lower", "upper"):
         frame[col] = frame[col].astype("float64")
     return frame.set_index("timestamp")
-
-
-def recent_predictions(
-    engine: Engine, transformer_id: str, hours: float = 24, now: datetime | None = None
-) -> pd.DataFrame:
-    """Predictions for the last ``hours`` hours up to ``now`` (see :func:`predictions_frame`)."""
-    end = now or datetime.now(UTC)
-    return predictions_frame(
-        engine, transformer_id, end - timedelta(hours=hours), end + timedelta(microseconds=1)
-    )
 
 
 def latest_prediction(

@@ -468,17 +468,6 @@ def recent_readings(
     )
 
 
-def training_readings(
-    engine: Engine,
-    transformer_id: str,
-    start: datetime,
-    end: datetime,
-    variables: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Good-quality readings of a period, wide, for retraining (see :func:`readings_frame`)."""
-    return readings_frame(engine, transformer_id, start, end, variables, good_only=True)
-
-
 _EPS = timedelta(microseconds=1)  # make "up to now" inclusive in half-open ranges
 
 

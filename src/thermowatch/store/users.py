@@ -29,7 +29,6 @@ from sqlalchemy import (
     String,
     Table,
     delete,
-    func,
     select,
     update,
 )
@@ -264,12 +263,3 @@ def close_session(engine: Engine, token: str) -> bool:
             delete(web_sessions).where(web_sessions.c.token_sha256 == _digest(token))
         ).rowcount
     return bool(gone)
-
-
-def count_sessions(engine: Engine, user_id: int | None = None) -> int:
-    """Sessions stored (expired ones not swept yet included)."""
-    q = select(func.count()).select_from(web_sessions)
-    if user_id is not None:
-        q = q.where(web_sessions.c.user_id == user_id)
-    with engine.connect() as conn:
-        return int(conn.scalar(q) or 0)

@@ -12,9 +12,7 @@ from typing import Any
 import numpy as np
 
 from thermowatch.errors import InputError
-
-MAX_LOAD_PU = 10.0  # above this the input is surely amperes or percent, not per unit
-AMBIENT_RANGE_C = (-60.0, 70.0)
+from thermowatch.thermal.limits import AMBIENT_RANGE_C, MAX_LOAD_PU
 
 
 @dataclass(frozen=True)

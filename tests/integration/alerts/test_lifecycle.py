@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from thermowatch.alerts.actions import approve_action, list_actions, reject_action, run_approved
+from thermowatch.alerts.action_runner import run_approved
+from thermowatch.alerts.actions import approve_action, list_actions, reject_action
 from thermowatch.alerts.channels import build_channels
 from thermowatch.alerts.engine import ANOMALY, MEASURED, PREDICTED, STALE, AlertEngine
 from thermowatch.alerts.escalation import escalate_due

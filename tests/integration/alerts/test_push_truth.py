@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from thermowatch.alerts.hook import alert_hook
+from thermowatch.app import create_app
 from thermowatch.data.simulator import AMBIENT, CURRENT, SAMPLE_SPEC, WINDING
 from thermowatch.service.apikeys import create_key
-from thermowatch.service.app import create_app
 from thermowatch.service.settings import Settings
 from thermowatch.store.alerts import open_alerts
 from thermowatch.store.state import read_state

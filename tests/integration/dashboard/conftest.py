@@ -7,8 +7,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from thermowatch.app import create_app
 from thermowatch.dashboard.demo import seed_fleet
-from thermowatch.service.app import create_app
 from thermowatch.service.settings import Settings
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade

@@ -43,7 +43,7 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_stores_only_a_hash(client, en
 def _cookie_behind_proxy(engine, forwarded_allow_ips: tuple[str, ...]) -> str:
     from fastapi.testclient import TestClient
 
-    from thermowatch.service.app import create_app
+    from thermowatch.app import create_app
     from thermowatch.service.settings import Settings
 
     settings = Settings(env="production", jwt_secret="s" * 40, audit_flush_s=0.05,

@@ -70,13 +70,16 @@ def _pushed(trained: pd.DataFrame, scenario: str) -> pd.DataFrame:
 
 
 def _push(engine, tid: str, frame: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    from thermowatch.jobs.trials import predict_in_shadow
     from thermowatch.live import Pipeline
     from thermowatch.live.champion import load_champion
     from thermowatch.live.pipeline import Snapshot
     from thermowatch.live.profiles import store_profile
 
     pipeline = Pipeline(
-        engine, lambda t: store_profile(engine, t, predictor=load_champion(engine, t))
+        engine,
+        lambda t: store_profile(engine, t, predictor=load_champion(engine, t)),
+        shadow=predict_in_shadow,
     )
     frame.index = frame.index.tz_localize("UTC")
     for day in range(PUSH_DAYS):

@@ -12,7 +12,7 @@ import pytest
 from lifecycle_helpers import NOW, populate
 from sqlalchemy import select
 
-from thermowatch.jobs import tasks
+from thermowatch.jobs import registry, tasks
 from thermowatch.jobs.scheduler import in_process, tick
 from thermowatch.store.engine import make_engine, write_transaction
 from thermowatch.store.jobs import get_run, latest_runs, record_check
@@ -55,7 +55,7 @@ def test_a_refused_output_fails_its_run_with_the_cause_and_the_tick_goes_on(engi
             out.writes.append(lambda conn: record_check(conn, tid, "m", "x", at, None, {}))
         return out
 
-    monkeypatch.setitem(tasks.JOBS, "accuracy", refused)
+    monkeypatch.setitem(registry.JOBS, "accuracy", refused)
     sent = tick(engine, in_process(engine), now=NOW, periods={"accuracy": DAY, "drift": DAY})
     runs = {(r.kind, r.transformer_id): r for r in (get_run(engine, i) for i in sent)}
     assert len(runs) == 4

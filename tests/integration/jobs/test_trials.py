@@ -14,7 +14,14 @@ from sqlalchemy import func, select
 
 from thermowatch.data.measurements import clean_measurements
 from thermowatch.errors import InputError
-from thermowatch.jobs.trials import ab_arm, ab_report, compare, start_ab, start_shadow
+from thermowatch.jobs.trials import (
+    ab_arm,
+    ab_report,
+    compare,
+    predict_in_shadow,
+    start_ab,
+    start_shadow,
+)
 from thermowatch.learn.artifact import save_model
 from thermowatch.learn.train import TrainOptions, train
 from thermowatch.live import Pipeline
@@ -71,7 +78,9 @@ def _store(tmp_path, artifacts, n: int):  # type: ignore[no-untyped-def]
 def _feed(engine, n: int) -> list:  # type: ignore[no-untyped-def]
     """LIVE_DAYS of hourly snapshots through the live pipeline, a day per request."""
     pipeline = Pipeline(
-        engine, lambda tid: store_profile(engine, tid, predictor=load_champion(engine, tid))
+        engine,
+        lambda tid: store_profile(engine, tid, predictor=load_champion(engine, tid)),
+        shadow=predict_in_shadow,
     )
     events = []
     for day in range(LIVE_DAYS):

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 from tests.integration.service.conftest import make_settings, train_model
 from tests.unit.ingest.fakes import FakeHub
 from thermowatch.alerts.hook import alert_hook
+from thermowatch.app import create_app
 from thermowatch.data.simulator import SAMPLE_SPEC, WINDING, simulate_sample
 from thermowatch.ingest.config import parse_config
 from thermowatch.ingest.monitor import Monitor
@@ -26,7 +27,6 @@ from thermowatch.ingest.sources.base import Sample
 from thermowatch.live.champion import artifact_digest
 from thermowatch.live.forecast import FORECAST_HORIZON
 from thermowatch.service.apikeys import create_key
-from thermowatch.service.app import create_app
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
 from thermowatch.store.models import register_model

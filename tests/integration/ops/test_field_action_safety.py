@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.integration.ops.deploy_helpers import free_port
-from thermowatch.alerts.actions import approve_action, list_actions, run_approved
+from thermowatch.alerts.action_runner import run_approved
+from thermowatch.alerts.actions import approve_action, list_actions
 from thermowatch.alerts.config import parse_config
 from thermowatch.alerts.engine import ACTION_FAILED, AlertEngine
 from thermowatch.alerts.field_writes import ModbusWriteHook
@@ -135,7 +136,7 @@ def test_a_failed_write_is_audited_and_raises_an_alert(db) -> None:
 
 
 def test_two_runners_never_write_the_same_action(db) -> None:
-    from thermowatch.alerts.actions import ACTIONS_LEASE
+    from thermowatch.alerts.action_runner import ACTIONS_LEASE
     from thermowatch.store.leases import LeaderLease
 
     cfg = config(4, action(free_port()))

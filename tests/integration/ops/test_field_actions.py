@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.integration.ops.deploy_helpers import free_port, thermowatch_bin, wait_for_log
-from thermowatch.alerts.actions import approve_action, list_actions, run_approved
+from thermowatch.alerts.action_runner import run_approved
+from thermowatch.alerts.actions import approve_action, list_actions
 from thermowatch.alerts.config import parse_config
 from thermowatch.alerts.engine import AlertEngine
 from thermowatch.data.simulator import RATED_CURRENT_A

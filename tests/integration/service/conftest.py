@@ -10,8 +10,8 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
+from thermowatch.app import create_app
 from thermowatch.service.apikeys import create_key, revoke_key
-from thermowatch.service.app import create_app
 from thermowatch.service.routes.predict import READING_EXAMPLE
 from thermowatch.service.settings import Settings
 from thermowatch.store.engine import make_engine

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.integration.service.conftest import SECRET, TRANSFORMER, make_settings, reading, token
-from thermowatch.service.app import create_app
+from thermowatch.app import create_app
 from thermowatch.service.auth import RANK
 from thermowatch.store.audit import entries
 

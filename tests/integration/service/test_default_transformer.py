@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.integration.service.conftest import make_settings, reading
+from thermowatch.app import create_app
 from thermowatch.learn.artifact import load_model
 from thermowatch.live.champion import artifact_digest
-from thermowatch.service.app import create_app
 from thermowatch.store.models import ModelStatus, register_model
 from thermowatch.store.transformers import ensure_transformer
 

@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 
 from tests.conftest import require
-from thermowatch.service.app import create_app
+from thermowatch.app import create_app
 
 from .conftest import make_settings
 

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.integration.service.conftest import TRANSFORMER, make_settings, reading
+from thermowatch.app import create_app
 from thermowatch.learn.artifact import load_model
 from thermowatch.live.champion import artifact_digest
-from thermowatch.service.app import create_app
 from thermowatch.store.audit import entries
 from thermowatch.store.models import ModelStatus, promote, register_model
 from thermowatch.store.predictions import predictions_frame

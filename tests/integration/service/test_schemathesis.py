@@ -8,7 +8,7 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 from tests.integration.service.conftest import make_settings  # noqa: E402
-from thermowatch.service.app import create_app  # noqa: E402
+from thermowatch.app import create_app  # noqa: E402
 
 SCHEMA = schemathesis.openapi.from_dict(create_app(make_settings()).openapi())
 

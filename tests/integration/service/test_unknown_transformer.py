@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from thermowatch.service.app import create_app
+from thermowatch.app import create_app
 
 from .conftest import TRANSFORMER, make_settings, reading
 

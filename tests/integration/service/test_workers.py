@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from thermowatch.app import create_app
 from thermowatch.service.apikeys import create_key
-from thermowatch.service.app import create_app
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
 from thermowatch.store.tables import alerts, predictions

@@ -19,9 +19,9 @@ from thermowatch.store.readings import (
     count_readings,
     latest_reading_time,
     latest_values,
+    readings_frame,
     readings_long,
     recent_readings,
-    training_readings,
     write_readings,
 )
 from thermowatch.store.tables import Quality, readings
@@ -110,15 +110,16 @@ def test_recent_readings_are_the_last_24_hours_wide(engine: Engine) -> None:
     np.testing.assert_allclose(wide["LUFL"].to_numpy(), value_of(minutes, 5))
 
 
-def test_training_readings_leave_out_bad_quality(engine: Engine) -> None:
+def test_good_only_readings_leave_out_bad_quality(engine: Engine) -> None:
     frame = minute_frame(0, 60)
     frame.loc[frame["variable"] == "OT", "quality"] = int(Quality.BAD)
     frame.loc[0, "quality"] = int(Quality.SUSPECT)
     write_readings(engine, frame)
-    wide = training_readings(engine, "T1", START, START + timedelta(hours=1))
+    hour = START + timedelta(hours=1)
+    wide = readings_frame(engine, "T1", START, hour, good_only=True)
     assert "OT" not in wide.columns  # every OT was bad
     assert wide["HUFL"].notna().sum() == 60 and len(wide) == 60
-    asked = training_readings(engine, "T1", START, START + timedelta(hours=1), ["OT", "HUFL"])
+    asked = readings_frame(engine, "T1", START, hour, ["OT", "HUFL"], good_only=True)
     assert list(asked.columns) == ["OT", "HUFL"] and asked["OT"].isna().all()
     assert len(readings_long(engine, "T1", START, START + timedelta(hours=1))) == 360
 

@@ -15,7 +15,7 @@ from thermowatch.store import alerts, audit, models
 from thermowatch.store.predictions import (
     Prediction,
     latest_prediction,
-    recent_predictions,
+    predictions_frame,
     write_predictions,
 )
 from thermowatch.store.status import fleet_status
@@ -46,7 +46,9 @@ def test_predictions_idempotent_and_recent(engine: Engine) -> None:
     with pytest.raises(NotFoundError, match="T404"):
         write_predictions(engine, [Prediction("T404", START, "m1", 1.0)])
     now = START + timedelta(minutes=119)
-    recent = recent_predictions(engine, "T1", hours=1, now=now)
+    recent = predictions_frame(
+        engine, "T1", now - timedelta(hours=1), now + timedelta(microseconds=1)
+    )
     assert len(recent) == 61
     assert recent["value"].iloc[-1] == 179.0 and recent["upper"].iloc[-1] == 181.0
     latest = latest_prediction(engine, "T1", now - timedelta(seconds=30))

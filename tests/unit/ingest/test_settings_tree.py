@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from thermowatch.alerts.config import Phase
+from thermowatch.alerts.config import Phase, alerts_settings
 from thermowatch.errors import InputError
+from thermowatch.ingest.config import monitor_settings
 from thermowatch.service.settings import load_settings
-from thermowatch.settings import alerts_settings, monitor_settings, read_settings
+from thermowatch.settings import read_settings
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "thermowatch.toml"
 

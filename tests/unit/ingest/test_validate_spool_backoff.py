@@ -25,9 +25,11 @@ def test_one_table_of_physical_ranges_for_every_value() -> None:
     oil, amps = "température huile (°C)", "courant (A)"
     verdicts = {
         raw: check_value(oil, raw, quantity_of(oil)).verdict
-        for raw in (210.0, 250.0, 250.5, -60.0, 1e308)
-    }
-    assert verdicts == {210.0: GOOD, 250.0: GOOD, 250.5: SUSPECT, -60.0: SUSPECT, 1e308: SUSPECT}
+        for raw in (210.0, 250.0, 250.5, -60.0, -60.5, 1e308)
+    }  # oil is never colder than the coldest air the thermal models accept (−60 °C)
+    assert verdicts == {
+        210.0: GOOD, 250.0: GOOD, 250.5: SUSPECT, -60.0: GOOD, -60.5: SUSPECT, 1e308: SUSPECT
+    }  # fmt: skip
     assert check_value(amps, -5.0, quantity_of(amps)).verdict == SUSPECT
     assert "outside the physical range of a current" in check_value(amps, 1e308, "current").reason
     assert check_value("OT", 1e9, quantity_of("OT")).verdict == SUSPECT  # ETT top oil

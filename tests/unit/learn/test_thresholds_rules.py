@@ -41,7 +41,7 @@ def test_given_thresholds_win():
     [
         (120, 100, "must be above alerte"),
         (90, None, "give both"),
-        (90, 400, "between -50 and 250"),
+        (90, 400, "between -60 and 250"),
         (float("nan"), 100, "threshold alerte"),
     ],
 )

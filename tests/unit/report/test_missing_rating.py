@@ -8,7 +8,7 @@ import pytest
 from thermowatch.data import load_measurements
 from thermowatch.data.simulator import RATED_CURRENT_A, simulate_sample, write_sample
 from thermowatch.learn.train import TrainOptions, train
-from thermowatch.report.document import Table
+from thermowatch.report.blocks import Table
 from thermowatch.report.first_page import first_page
 
 

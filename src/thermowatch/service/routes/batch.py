@@ -142,9 +142,7 @@ def _validate(upload: Upload, served) -> Checked:
             numeric = to_numeric_column(column)[0]
         values = numeric.to_numpy(dtype=np.float64)
         kind = quantities.get(name, q.OTHER)
-        low, high, strict = q.physical_range(kind)  # the one table of ranges
-        with np.errstate(invalid="ignore"):
-            impossible = (values < low) | (values > high) | ((values <= low) if strict else False)
+        impossible = q.impossible(kind, values)  # the one check, on the one table of ranges
         for i in np.flatnonzero(~np.isfinite(values) | impossible).tolist():
             if i in problem:
                 continue

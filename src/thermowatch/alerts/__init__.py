@@ -1,0 +1,1 @@
+"""Alerts: levels with hysteresis, lifecycle, escalation, channels, outbox, phases, actions."""

@@ -1,0 +1,112 @@
+"""One reader of settings: ``thermowatch.settings`` reads the environment and the settings file;
+every other module gets them from it (typed, resolved once per call)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import thermowatch
+from thermowatch.errors import InputError
+from thermowatch.settings import (
+    ENV_PREFIX,
+    PROCESS_VARIABLES,
+    Environment,
+    SettingsFile,
+    database_url,
+    environment,
+    prefixed,
+)
+
+SRC = Path(thermowatch.__file__).parent
+#: The one module that reads the process environment.
+READER = "settings.py"
+
+
+def _environment_reads(tree: ast.AST) -> list[int]:
+    """Lines that touch ``os.environ`` / ``os.getenv`` / ``os.putenv`` (or import them)."""
+    lines = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("environ", "getenv", "putenv")
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+        ) or (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and {a.name for a in node.names} & {"environ", "getenv", "putenv"}
+        ):
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def _sources():
+    for path in sorted(SRC.rglob("*.py")):
+        yield path.relative_to(SRC).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
+
+
+def test_the_scan_sees_every_form():
+    code = (
+        "import os\nfrom os import getenv\nos.environ['A']\nos.getenv('B')\nos.environ.get('C')\n"
+    )
+    assert _environment_reads(ast.parse(code)) == [2, 3, 4, 5]
+
+
+def test_only_the_settings_module_reads_the_environment():
+    found = [
+        f"{name}:{line}"
+        for name, tree in _sources()
+        if name != READER
+        for line in _environment_reads(tree)
+    ]
+    assert found == []
+
+
+def test_only_the_config_reader_parses_toml():
+    """``thermowatch.toml`` (and every other TOML file) goes through config.read_toml, which
+    settings.read_settings calls for the settings file."""
+    importers = sorted(
+        name
+        for name, tree in _sources()
+        if name != "config.py"
+        and any(
+            (isinstance(n, ast.Import) and any(a.name == "tomllib" for a in n.names))
+            or (isinstance(n, ast.ImportFrom) and n.module == "tomllib")
+            for n in ast.walk(tree)
+        )
+    )
+    assert importers == []
+
+
+def test_every_variable_is_declared_with_its_type():
+    env = environment({
+        "THERMOWATCH_JOB_LEASE_S": "90", "THERMOWATCH_DEBUG": "1",
+        "THERMOWATCH_DASHBOARD_SESSION_HOURS": "8.5", "XDG_DATA_HOME": "/x",
+        "THERMOWATCH_UNKNOWN": "ignored",
+    })  # fmt: skip
+    assert env.job_lease_s == 90.0 and env.debug is True
+    assert env.dashboard_session_hours == 8.5 and env.xdg_data_home == "/x"
+    assert environment({}) == Environment()
+    assert "XDG_DATA_HOME" in PROCESS_VARIABLES
+
+
+def test_a_bad_value_is_one_sentence_naming_the_variable():
+    with pytest.raises(InputError, match="THERMOWATCH_JOB_LEASE_S='soon' is not valid"):
+        environment({"THERMOWATCH_JOB_LEASE_S": "soon"})
+
+
+def test_the_database_url_is_decided_in_one_place():
+    file = SettingsFile(Path("t.toml"), {"store": {"url": "sqlite:///file.db"}})
+    env = {ENV_PREFIX + "DATABASE_URL": "sqlite:///env.db"}
+    assert database_url("sqlite:///cli.db", file, env) == "sqlite:///cli.db"
+    assert database_url(None, file, env) == "sqlite:///env.db"
+    assert database_url(None, file, {}) == "sqlite:///file.db"
+    assert database_url(None, None, {}) is None
+
+
+def test_a_section_reads_only_its_declared_keys():
+    env = {"THERMOWATCH_PORT": "9", "THERMOWATCH_OTHER": "x", "PORT": "1"}
+    assert prefixed(["port", "host"], env) == {"port": "9"}
