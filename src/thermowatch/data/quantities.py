@@ -101,9 +101,16 @@ def impossible(
 
     Parameters
     ----------
-    quantity : one of :data:`QUANTITIES` (unknown ones are unbounded, still not infinite).
-    values : the measurements, in the unit of :data:`PHYSICAL_RANGES` (temperatures [°C]).
-    ranges : ranges that replace the table's for some quantities (cleaning options).
+    quantity : str
+        One of :data:`QUANTITIES` (unknown ones are unbounded, still not infinite).
+    values : float or numpy.ndarray
+        The measurements, in the unit of :data:`PHYSICAL_RANGES` (temperatures [°C]).
+    ranges : mapping of str to (float, float), optional
+        Ranges that replace the table's for some quantities (cleaning options).
+
+    Returns
+    -------
+    bool or numpy.ndarray of bool
     """
     low, high = (PHYSICAL_RANGES if ranges is None else {**PHYSICAL_RANGES, **ranges}).get(
         quantity, (-_INF, _INF)
@@ -113,7 +120,17 @@ def impossible(
 
 
 def allowed(quantity: str) -> str:
-    """The physical range of ``quantity`` in words: ``≥ -60 and ≤ 70`` (``> 0`` for voltage)."""
+    """The physical range of ``quantity`` in words: ``≥ -60 and ≤ 70`` (``> 0`` for voltage).
+
+    Parameters
+    ----------
+    quantity : str
+        One of :data:`QUANTITIES`.
+
+    Returns
+    -------
+    str
+    """
     low, high, strict = physical_range(quantity)
     return f"{'>' if strict else '≥'} {low:g}" + (f" and ≤ {high:g}" if math.isfinite(high) else "")
 
