@@ -77,12 +77,13 @@ def model_copy(sample_model_dir, tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_training(tmp_path_factory):
-    """The learning sample's training (45 simulated days, nameplate known), once per worker:
+def sample_training(request, tmp_path_factory):
+    """The learning sample's training (45 simulated days, nameplate known), once per run:
     measurements, result and fitted models, in memory. Read only."""
-    from tests.helpers.models import train_sample
+    from tests.helpers.models import load_training, once_per_run, save_training
 
-    return train_sample(tmp_path_factory.mktemp("sample-training"))
+    folder = once_per_run(request.config, tmp_path_factory, "sample-training", save_training)
+    return load_training(folder)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import pickle
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,6 +76,22 @@ def train_sample(out: Path, days: int = 45, seed: int = 5) -> SampleTraining:
     )
     result, fitted = train(measurements, options)
     return SampleTraining(measurements, result, fitted)
+
+
+def save_training(out: Path) -> Path:
+    """Train on the learning sample and keep the run in ``out`` for the other test workers.
+
+    The test run's own pickle, written and read by the tests only (artifacts that the service
+    loads are never pickles).
+    """
+    training = train_sample(out)
+    (out / "training.pickle").write_bytes(pickle.dumps(training))
+    return out
+
+
+def load_training(folder: Path) -> SampleTraining:
+    """What :func:`save_training` kept."""
+    return pickle.loads((folder / "training.pickle").read_bytes())
 
 
 def once_per_run(
