@@ -9,7 +9,7 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.helpers.models import train_model
+from tests.helpers.models import once_per_run, train_model
 from thermowatch.service.apikeys import create_key, revoke_key
 from thermowatch.service.app import create_app
 from thermowatch.service.routes.predict import READING_EXAMPLE
@@ -30,8 +30,11 @@ def model_dir(sample_model_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
-def second_model_dir(tmp_path_factory) -> Path:
-    return train_model(tmp_path_factory.mktemp("model2"), seed=11)
+def second_model_dir(request, tmp_path_factory) -> Path:
+    """Another served sample (seed 11), trained once per run: read only."""
+    return once_per_run(
+        request.config, tmp_path_factory, "second-model", lambda out: train_model(out, seed=11)
+    )
 
 
 @pytest.fixture
