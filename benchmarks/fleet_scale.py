@@ -1,11 +1,22 @@
-"""N monitor processes sharing one fleet over MQTT shared subscriptions, into PostgreSQL.
+"""N monitor processes sharing one fleet over MQTT, into PostgreSQL.
 
 A simulator process publishes one JSON message per transformer every ``--period`` seconds
 (QoS 1, the timestamp of the round in the message) to a Mosquitto broker; ``--monitors`` k
-``thermowatch monitor`` processes (1, 2, 3 by default) each list the whole fleet with
-``shared_group = "fleet"`` and their own client id, so the broker hands each message to one of
-them; they store into one PostgreSQL database (a throwaway durable cluster,
-:class:`tests.pgtest.PostgresCluster`) with the alert hook on, as in production.
+``thermowatch monitor`` processes (1, 2, 3 by default) each list the whole fleet and store into
+one PostgreSQL database (a throwaway durable cluster, :class:`tests.pgtest.PostgresCluster`)
+with the alert hook on, as in production. ``--mode``:
+
+* ``shards`` (default): ``[monitor] shard_group`` — each monitor claims its share of the
+  transformers by rendezvous hashing over heartbeat leases in the store and subscribes only their
+  topics (:mod:`thermowatch.ingest.shards`); ``flush_s`` stores what arrived every second;
+* ``shared``: every monitor subscribes every topic as an MQTT shared subscription
+  (``shared_group = "fleet"``): the broker balances per message, so each monitor holds every
+  transformer's state (the previous measurement).
+
+``--kill``: in the run with the most monitors, once the window is measured, monitor 0 is
+SIGKILLed and ``--after`` more seconds are watched: time until no transformer is claimed by it
+any more, time until a round published after the kill is complete in the store, and the
+readings lost over the whole run (counted after the survivors drained).
 
 Measured per k, over ``--window`` seconds once every monitor is subscribed:
 
@@ -28,7 +39,7 @@ Each k is run ``--runs`` times (fresh database each time); the table quotes min 
 The host's CPU is shared by the broker, the simulator, PostgreSQL and the monitors.
 
 usage: python benchmarks/fleet_scale.py [--transformers 1000] [--period 10] [--window 45]
-       [--monitors 1,2,3] [--runs 3]
+       [--monitors 1,2,3] [--runs 3] [--mode shards|shared] [--kill] [--after S]
 """
 
 from __future__ import annotations
@@ -59,7 +70,7 @@ from sqlalchemy import func, select, text
 from tests.pgtest import PostgresCluster
 
 from monitor_scale import SIM, count_keys, free_port
-from thermowatch.ingest.simulator import FIELDS, sim_config
+from thermowatch.ingest.simulator import FIELDS, sim_config, transformer_ids
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
 from thermowatch.store.tables import readings
@@ -121,13 +132,18 @@ def _broker(workdir: Path, port: int) -> subprocess.Popen[bytes]:
     return proc
 
 
-def _configs(workdir: Path, n: int, k: int, port: int, period: float) -> list[Path]:
-    """One config per monitor: the whole fleet, a shared group, its own client id."""
+def _configs(workdir: Path, n: int, k: int, port: int, period: float, mode: str) -> list[Path]:
+    """One config per monitor: the whole fleet; a shard group and its member name, or a
+    shared subscription group and its own client id."""
     base = sim_config("mqtt", n, port=port, period_s=period, comments=False, spool_dir=None)
     paths = []
     for i in range(k):
-        text_ = base.replace('client_id = "thermowatch-monitor"', f'client_id = "fleet-{i}"')
-        text_ = text_.replace("qos = 1\n", 'qos = 1\nshared_group = "fleet"\n')
+        if mode == "shards":
+            text_ = base.replace("[monitor]\n", f'[monitor]\nshard_group = "fleet"\n'
+                                 f'shard_member = "m{i}"\nflush_s = 1\n')  # fmt: skip
+        else:
+            text_ = base.replace('client_id = "thermowatch-monitor"', f'client_id = "fleet-{i}"')
+            text_ = text_.replace("qos = 1\n", 'qos = 1\nshared_group = "fleet"\n')
         tomllib.loads(text_)  # still a valid document
         path = workdir / f"monitor-{k}-{i}.toml"
         path.write_text(text_, encoding="utf-8")
@@ -139,9 +155,29 @@ def _round_times(sim: Proc) -> list[datetime]:
     return [datetime.fromisoformat(x.split()[1]) for x in list(sim.lines) if x.startswith("ROUND")]
 
 
+def _claims(engine: Any) -> dict[str, str]:
+    from thermowatch.store.shards import claims
+
+    try:
+        return claims(engine)
+    except Exception:  # tables not there yet
+        return {}
+
+
+def _settled(engine: Any, n: int, k: int, timeout: float) -> float:
+    """Wait until the k monitors hold every transformer between them; seconds waited."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        held = _claims(engine)
+        if len(held) == n and len(set(held.values())) == k:
+            return time.monotonic() - start
+        time.sleep(1.0)
+    raise RuntimeError(f"the {k} monitors did not split the fleet in {timeout:.0f} s")
+
+
 def run_once(
     cluster: PostgresCluster, workdir: Path, n: int, k: int, period: float, window: float,
-    tag: str,
+    tag: str, mode: str = "shards", kill_after: float | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     url = cluster.create_database(f"fleet_{tag}")
     engine = make_engine(url)
@@ -153,17 +189,20 @@ def run_once(
     monitors: list[Proc] = []
     sim = None
     try:
-        for i, cfg in enumerate(_configs(workdir, n, k, port, period)):
+        for i, cfg in enumerate(_configs(workdir, n, k, port, period, mode)):
             menv = {**env, "THERMOWATCH_HOME": str(workdir / f"home-{tag}-{i}")}
             cmd = [sys.executable, "-c", APP, "monitor", "--config", str(cfg)]
             monitors.append(Proc([*cmd, "--log-level", "INFO"], menv, "topics"))
         for m in monitors:  # every one subscribed (its hub logs "connected, N topics")
-            if not m.ready.wait(600):
+            if not m.ready.wait(900):
                 raise RuntimeError("a monitor did not connect:\n" + "\n".join(m.lines[-20:]))
         sim = Proc(
             [sys.executable, "-c", SIM, "mqtt", str(n), str(port), str(period)], env, "READY"
         )
         sim.ready.wait(120)
+        if mode == "shards":  # claims move at ticks: wait for every monitor to hold its share
+            _settled(engine, n, k, 4 * period + 120)
+            time.sleep(period)  # the last subscriptions made, a round through them
         # first round: publishing may straddle start-up effects; measure from the next one
         while len(_round_times(sim)) < 2:
             time.sleep(0.1)
@@ -173,22 +212,27 @@ def run_once(
         t0 = time.monotonic()
         stored_at: dict[datetime, float] = {}
         while time.monotonic() - t0 < window:
-            time.sleep(0.25)
+            time.sleep(1.0)
             _poll_complete(engine, _round_times(sim)[first:], n, stored_at)
         cpu = sum(_cpu_s(pid) - c for pid, c in cpu0.items())
         elapsed = time.monotonic() - t0
+        kill = (
+            _kill(engine, monitors[0], sim, n, first, stored_at, kill_after) if kill_after else {}
+        )
         sim.stop()
         times = _round_times(sim)[first:]
         deadline = time.monotonic() + 120  # the monitors drain what was published
         while time.monotonic() < deadline and len(stored_at) < len(times):
-            time.sleep(0.25)
+            time.sleep(1.0)
             _poll_complete(engine, times, n, stored_at)
         for m in monitors:
             m.stop()  # SIGTERM: each flushes what it received
         drained = time.time()
-        expected = {(f"TR-{j + 1:04d}", v, ts) for ts in times for j in range(n) for v in FIELDS}
+        ids = transformer_ids(n)
+        expected = {(ids[j], v, ts) for ts in times for j in range(n) for v in FIELDS}
         counts = count_keys(engine, expected, times)
         size = _db_size(engine) - size0
+        alarms = _alarms(engine)
     finally:
         if sim is not None:
             sim.stop()
@@ -223,8 +267,47 @@ def run_once(
         # "no data for N periods" alerts its silence rule raised for transformers another
         # monitor was serving
         "no_data_alerts": sum("no data for" in line for m in monitors for line in m.lines),
+        "mode": mode,
+        **alarms,
+        **kill,
         **counts,
     }
+
+
+def _kill(
+    engine: Any, victim: Proc, sim: Proc, n: int, first: int, stored_at: dict[datetime, float],
+    after: float,
+) -> dict[str, Any]:  # fmt: skip
+    """SIGKILL ``victim`` (member m0) and watch ``after`` seconds: until none of its claims is
+    left, until a round published after the kill is complete in the store."""
+    victim.proc.send_signal(signal.SIGKILL)
+    victim.proc.wait(30)
+    killed = time.time()
+    moved = collected = None
+    while time.time() - killed < after:
+        time.sleep(1.0)
+        _poll_complete(engine, _round_times(sim)[first:], n, stored_at)
+        if moved is None and "m0" not in set(_claims(engine).values()):
+            moved = time.time() - killed
+        later = [at for ts, at in stored_at.items() if ts.timestamp() > killed]
+        if collected is None and later:
+            collected = min(later) - killed
+    return {"kill_claims_moved_s": _round(moved), "kill_collected_again_s": _round(collected)}
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 1)
+
+
+def _alarms(engine: Any) -> dict[str, int]:
+    """Alarms raised, and those raised more than once for one (transformer, kind, level)."""
+    from thermowatch.store.tables import alerts
+
+    with engine.connect() as conn:
+        q = select(alerts.c.transformer_id, alerts.c.kind, alerts.c.level, func.count())
+        groups = [c for *_k, c in conn.execute(
+            q.group_by(alerts.c.transformer_id, alerts.c.kind, alerts.c.level))]  # fmt: skip
+    return {"alarms": sum(groups), "alarms_duplicated": sum(c - 1 for c in groups if c > 1)}
 
 
 def _poll_complete(engine: Any, times: list[datetime], n: int, done: dict[datetime, float]) -> None:
@@ -261,15 +344,26 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=45.0)
     parser.add_argument("--monitors", default="1,2,3")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--mode", choices=("shards", "shared"), default="shards")
+    parser.add_argument(
+        "--kill", action="store_true", help="SIGKILL one monitor in the run with the most monitors"
+    )
+    parser.add_argument(
+        "--after",
+        type=float,
+        default=None,
+        help="seconds watched after the kill (default: 3 periods)",
+    )
     args = parser.parse_args()
     ks = [int(x) for x in args.monitors.split(",")]
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp, PostgresCluster(durable=True) as cluster:
         for run in range(args.runs):
             for k in ks:
+                kill = (args.after or 3 * args.period) if args.kill and k == max(ks) else None
                 row = run_once(
                     cluster, Path(tmp), args.transformers, k, args.period, args.window,
-                    f"{k}_{run}",
+                    f"{k}_{run}", args.mode, kill,
                 )  # fmt: skip
                 row["run"] = run
                 rows.append(row)
@@ -295,8 +389,9 @@ def _summary(rows: list[dict[str, Any]], ks: list[int]) -> list[dict[str, Any]]:
         entry: dict[str, Any] = {"monitors": k}
         for key in ("readings_per_s", "latency_p50_s", "latency_p99_s", "cpu_percent_per_1000",
                     "cpu_percent_per_1000_at_60s", "db_mb_per_transformer_day_at_60s",
-                    "readings_lost", "readings_duplicated", "no_data_alerts"):  # fmt: skip
-            values = [r[key] for r in mine if r[key] is not None]
+                    "readings_lost", "readings_duplicated", "no_data_alerts", "alarms",
+                    "alarms_duplicated", "kill_claims_moved_s", "kill_collected_again_s"):  # fmt: skip
+            values = [r[key] for r in mine if r.get(key) is not None]
             entry[key] = (
                 {"min": min(values), "median": statistics.median(values)} if values else None
             )

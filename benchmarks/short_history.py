@@ -16,7 +16,10 @@ Goals: served ≤ 1.1 × min(original, gradient boosting), nowcast < persistence
 no prediction outside the envelope.
 
 Usage: ``python benchmarks/short_history.py [--sets ETTh1,ETTm1,sample] [--months 3,6,9,12]
-[--max-windows N]``; writes benchmarks/results/short_history.json.
+[--max-windows N] [--out FILE]``; writes benchmarks/results/short_history.json (rewritten after
+every window, so a stopped run keeps its windows); ``--table FILE`` prints an earlier run's
+table. Nothing is subsampled except the gradient-boosting comparison's training rows (at most
+``GBM_MAX_ROWS`` of ``thermowatch.learn.train``, evenly spaced), as in every training run.
 """
 
 from __future__ import annotations
@@ -124,38 +127,54 @@ def _window(measurements, start: pd.Timestamp, months: int, options_for):
     return out
 
 
-def run(sets: list[str], months: list[int], max_windows: int | None) -> dict[str, list[dict]]:
+def run(
+    sets: list[str], months: list[int], max_windows: int | None, results: Path = RESULTS
+) -> dict[str, list[dict]]:
+    """Every window of every set, a progress bar over them; the JSON is rewritten after each
+    window, so a run stopped half-way keeps what it measured."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
     from thermowatch.data.simulator import RATED_CURRENT_A, SAMPLE_SPEC
     from thermowatch.learn.train import TrainOptions
 
     out: dict[str, list[dict]] = {}
-    for name in sets:
-        measurements = _load(name)
+    loaded = {name: _load(name) for name in sets}
+    plan = []
+    for name, measurements in loaded.items():
         if measurements is None:
             print(f"{name}: absent ({ETT}), skipped", file=sys.stderr)
             continue
-        rating = {"rated_current_a": RATED_CURRENT_A, "thermal_spec": SAMPLE_SPEC}
+        out[name] = []
+        starts = season_starts(measurements.frame.index)
+        plan += [(name, length, start) for length in months for start in starts]
+    rating = {"rated_current_a": RATED_CURRENT_A, "thermal_spec": SAMPLE_SPEC}
+    with Progress(
+        "{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    ) as bar:
+        task = bar.add_task("short histories", total=len(plan))
+        for name, length, start in plan:
+            extra = rating if name == "sample" else {}
 
-        def options_for(borders: str, extra: dict = rating if name == "sample" else {}):
-            return TrainOptions(split_dates=borders, forecast=False, report=False, **extra)
+            def options_for(borders: str, extra: dict = extra):
+                return TrainOptions(split_dates=borders, forecast=False, report=False, **extra)
 
-        windows = []
-        for length in months:
-            for start in season_starts(measurements.frame.index):
-                if max_windows is not None and len(windows) >= max_windows:
-                    break
-                made = _window(measurements, start, length, options_for)
-                if made is None:
-                    print(f"{name}: {length} months from {start.date()} do not fit, skipped")
-                    continue
-                windows.append(made)
-                print(
-                    f"{name} {start.date()} {length} mo: served {made['served_rmse']:.2f} K,"
-                    f" original {made['original_rmse']:.2f}, GBM {made['gbm_rmse']:.2f}"
-                    f" ({made['train_seconds']:.0f} s)",
-                    flush=True,
-                )
-        out[name] = windows
+            bar.update(task, description=f"{name} {length} mo from {start.date()}")
+            if max_windows is not None and len(out[name]) >= max_windows:
+                made = None
+            else:
+                made = _window(loaded[name], start, length, options_for)
+            bar.advance(task)
+            if made is None:
+                bar.console.print(f"{name}: {length} months from {start.date()} skipped")
+                continue
+            out[name].append(made)
+            bar.console.print(
+                f"{name} {start.date()} {length} mo: served {made['served_rmse']:.2f} K,"
+                f" original {made['original_rmse']:.2f}, GBM {made['gbm_rmse']:.2f}"
+                f" ({made['train_seconds']:.0f} s)"
+            )
+            results.parent.mkdir(parents=True, exist_ok=True)
+            results.write_text(json.dumps(out, indent=1, default=float))
     return out
 
 
@@ -189,11 +208,16 @@ def main() -> dict:
     parser.add_argument("--sets", default="ETTh1,ETTm1,sample")
     parser.add_argument("--months", default="3,6,9,12")
     parser.add_argument("--max-windows", type=int, default=None, help="per set")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON results file")
+    parser.add_argument("--table", type=Path, default=None,
+                        help="print the table of an earlier run's JSON and exit")  # fmt: skip
     args = parser.parse_args()
-    results = run(args.sets.split(","), [int(m) for m in args.months.split(",")], args.max_windows)
+    if args.table is not None:
+        results = json.loads(args.table.read_text())
+    else:
+        months = [int(m) for m in args.months.split(",")]
+        results = run(args.sets.split(","), months, args.max_windows, args.out)
     _print(results, Console(width=160))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=1, default=float))
     return results
 
 

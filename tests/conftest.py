@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -55,6 +60,59 @@ def pg_cluster():
         require(False, f"PostgreSQL could not be started: {exc}")
     yield cluster
     cluster.stop()
+
+
+@dataclass
+class RedisServer:
+    """``redis-server`` without persistence on a loopback ``port``; restartable on that port."""
+
+    binary: str
+    port: int
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        return self
+
+    def stop(self, kill: bool = False) -> None:
+        """SIGTERM (or SIGKILL: a crash) and wait."""
+        if self.proc is not None:
+            self.proc.kill() if kill else self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@pytest.fixture
+def redis_server():
+    """A real ``redis-server`` on a free loopback port (Celery tests, shared API limits)."""
+    exe = shutil.which("redis-server")
+    require(exe is not None, "redis-server is not installed (apt-get install redis-server)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = RedisServer(exe, port).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    return redis_server.url
 
 
 # --- trained sample models, built once per test run (see tests/helpers/models.py) -------------

@@ -7,6 +7,7 @@
     [monitor]          the monitoring daemon (:class:`thermowatch.ingest.config.MonitorConfig`)
     [[transformers]]   what the monitor watches, and where it reads it
     [alerts]           phases, levels, channels, contacts (:mod:`thermowatch.alerts.config`)
+    [site]             timezone = "Europe/Paris"  (IANA zone: the report's local times)
 
 The file is ``--config``, else ``$THERMOWATCH_CONFIG``, else ``./thermowatch.toml`` when it
 exists; every section is optional. Secrets are never in the file: environment variables
@@ -27,7 +28,9 @@ from typing import Any
 from thermowatch.config import read_toml
 from thermowatch.errors import InputError
 
-SECTIONS = ("store", "service", "monitor", "transformers", "alerts")
+SECTIONS = ("store", "service", "monitor", "transformers", "alerts", "site")
+#: The site's time zone when ``[site] timezone`` names none (the first users are in France).
+DEFAULT_SITE_TIMEZONE = "Europe/Paris"
 ENV_FILE = "THERMOWATCH_CONFIG"
 DEFAULT_FILE = "thermowatch.toml"
 
@@ -51,6 +54,12 @@ class SettingsFile:
         """``[store] url`` (the environment's ``THERMOWATCH_DATABASE_URL`` wins over it)."""
         url = self.section("store").get("url")
         return str(url) if url else None
+
+    @property
+    def site_timezone(self) -> str:
+        """``[site] timezone``: the IANA zone local times are shown in (default
+        :data:`DEFAULT_SITE_TIMEZONE`)."""
+        return str(self.section("site").get("timezone") or DEFAULT_SITE_TIMEZONE)
 
     @property
     def base_dir(self) -> Path:
@@ -86,7 +95,26 @@ def read_settings(path: str | os.PathLike[str] | None = None,
     store = doc.get("store", {})
     if not isinstance(store, dict) or set(store) - {"url"}:
         raise InputError(f"settings file {str(file)!r}: [store] takes one key, url.")
+    site = doc.get("site", {})
+    if not isinstance(site, dict) or set(site) - {"timezone"}:
+        raise InputError(f"settings file {str(file)!r}: [site] takes one key, timezone.")
+    if "timezone" in site:
+        check_timezone(site["timezone"], f"settings file {str(file)!r}: [site] timezone")
     return SettingsFile(file, doc)
+
+
+def check_timezone(name: Any, where: str) -> str:
+    """``name`` when it is a known IANA zone; otherwise ``InputError`` naming ``where``."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(str(name))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"{where}: the time zone {name!r} is unknown; use an IANA name such as"
+            " 'Europe/Paris' or 'UTC'."
+        ) from None
+    return str(name)
 
 
 def alerts_settings(file: SettingsFile, fallback: str | os.PathLike[str] | None = None) -> Any:

@@ -1,9 +1,15 @@
 """The README's first hour, run as written: sample -> train (registered) -> serve -> predict ->
-simulated field + monitor -> status. Bounded: about a minute, four at most."""
+simulated field + monitor -> status -> an overload e-mailed to a local SMTP sink (aiosmtpd).
+Bounded: about two and a half minutes on an idle machine (training is most of it), seven at
+most on a loaded one. Afterwards the overload's CRITIQUE is what the fleet
+row, ``status --json`` and ``/v1/transformers/{id}`` say, and the e-mail's level is the level of
+the value it quotes."""
 
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import json
 import os
 import re
@@ -16,6 +22,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from thermowatch.learn.levels import level_of
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCK = re.compile(
@@ -40,12 +48,16 @@ def walk(tmp_path):
     """A clean folder with the project's .venv, its own data directory, free ports."""
     (tmp_path / ".venv").symlink_to(Path(sys.prefix))
     script = first_hour_script()
-    # The only change to the README's text: the two ports, so that parallel runs never collide.
-    ports = {"8000": str(free_port()), "4840": str(free_port())}
+    # The only change to the README's text: the ports, so that parallel runs never collide.
+    ports = {"8000": str(free_port()), "4840": str(free_port()), "4841": str(free_port())}
     for default, port in ports.items():
         assert f"--port {default}" in script
         script = script.replace(f"--port {default}", f"--port {port}")
         script = script.replace(f"127.0.0.1:{default}/", f"127.0.0.1:{port}/")
+    smtp = str(free_port())  # the mail sink listens where alerts.toml sends
+    assert "-l 127.0.0.1:8025" in script and "port = 8025" in script
+    script = script.replace("-l 127.0.0.1:8025", f"-l 127.0.0.1:{smtp}")
+    script = script.replace("port = 8025", f"port = {smtp}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("THERMOWATCH_")}
     env["THERMOWATCH_HOME"] = str(tmp_path / "home")
     return tmp_path, "set -euo pipefail\n" + script, env
@@ -58,7 +70,7 @@ def test_readme_first_hour_runs_as_written(walk):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     try:
-        out, err = process.communicate(timeout=240)
+        out, err = process.communicate(timeout=420)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -75,9 +87,11 @@ def test_readme_first_hour_runs_as_written(walk):
     assert (folder / "home" / "jwt_secret").stat().st_mode & 0o777 == 0o600
     assert (folder / "resultats" / "report.html").stat().st_size > 50_000
 
-    # The monitored transformer shows in the README's `status` (taken while the monitor ran)
-    # with a measured and a predicted temperature [°C]: two numbers with one decimal.
-    row = next(line for line in out.splitlines() if "TR-0001" in line and "{" not in line)
+    # The monitored transformer shows in the README's last `status` (taken while the overload's
+    # monitor ran; on a loaded machine the first may come before any reading) with a measured
+    # and a predicted temperature [°C]: two numbers with one decimal.
+    rows = [line for line in out.splitlines() if "TR-0001" in line and "│" in line]
+    row = rows[-1]
     numbers = [float(x) for x in re.findall(r"\b\d+\.\d\b", row)]
     assert len(numbers) >= 2 and all(10 < x < 150 for x in numbers[:2]), row
     # The store kept the readings (after the monitor stopped, status still lists them).
@@ -87,17 +101,53 @@ def test_readme_first_hour_runs_as_written(walk):
     )  # fmt: skip
     (tr,) = [s for s in json.loads(status.stdout) if s["transformer_id"] == "TR-0001"]
     assert tr["last_reading_at"] is not None
+    # Step 7: the overload ended CRITIQUE, measured, against the thresholds of overload.toml.
+    critique = tr["thresholds"]["critique_c"]
+    measured = (tr["level"], tr["measured_level"], tr["level_source"])
+    assert measured == ("CRITIQUE", "CRITIQUE", "measured"), tr
+    # ... and the sink received the CRITIQUE e-mail, whose level is the level of its value.
+    quoted = critique_mails(folder / "mailbox.txt")
+    assert quoted, (folder / "mailbox.txt").read_text()[-3000:]
+    th = (tr["thresholds"]["alerte_c"], critique)
+    assert all(level_of(v, *th).name == "CRITIQUE" and v > critique for v in quoted), quoted
     # Nothing was written inside the folder but what the README names.
     assert not (folder / "spool").exists() and not (folder / "thermowatch.db").exists()
 
     # Step 6: the account the README made signs in, and the fleet page lists TR-0001.
     password = re.search(r"user create operator .*<<< '([^']+)'", script).group(1)
-    assert_dashboard_signs_in(folder, env, "operator", password)
+    assert_dashboard_signs_in(folder, env, "operator", password, level="CRITIQUE")
 
 
-def assert_dashboard_signs_in(folder: Path, env: dict, name: str, password: str) -> None:
+def critique_mails(mailbox: Path) -> list[float]:
+    """The measured temperatures [°C] quoted by the CRITIQUE e-mails of TR-0001 that the sink
+    printed (aiosmtpd's Debugging handler: one message between two marker lines)."""
+    text = mailbox.read_text(encoding="utf-8")
+    chunks = re.findall(r"-+ MESSAGE FOLLOWS -+\n(.*?)\n-+ END MESSAGE -+", text, re.S)
+    values = []
+    for chunk in chunks:
+        subject = str(email.message_from_string(chunk, policy=email.policy.default)["Subject"])
+        if subject.startswith("[thermowatch] CRITIQUE TR-0001") and "prévue" not in subject:
+            value = re.search(r"(\d+(?:,\d+)?) °C", subject)
+            if value:
+                values.append(float(value.group(1).replace(",", ".")))
+    return values
+
+
+def apikey(folder: Path, env: dict) -> str:
+    made = subprocess.run(
+        [str(folder / ".venv" / "bin" / "thermowatch"), "apikey", "create", "--role", "reader"],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return made.stdout.strip().splitlines()[-1]
+
+
+def assert_dashboard_signs_in(
+    folder: Path, env: dict, name: str, password: str, level: str
+) -> None:
     """Start the service as the README does, sign in through the form (CSRF cookie and token)
-    and read the fleet page: the monitored transformer is listed with its level."""
+    and read the fleet page: the monitored transformer is listed with ``level``, which is also
+    what ``/v1/transformers/{id}`` answers."""
+    key = apikey(folder, env)
     port = free_port()
     server = subprocess.Popen(
         [str(folder / ".venv" / "bin" / "thermowatch"), "serve", "--port", str(port)],
@@ -120,6 +170,10 @@ def assert_dashboard_signs_in(folder: Path, env: dict, name: str, password: str)
             assert signed.status_code == 303, signed.text[-500:]
             fleet = client.get("/")
             assert fleet.status_code == 200 and "TR-0001" in fleet.text
+            row = re.search(r'id="tr-TR-0001"[^>]*data-level="(\w+)"', fleet.text)
+            assert row and row.group(1) == level, fleet.text[-2000:]
+            api = client.get("/v1/transformers/TR-0001", headers={"X-API-Key": key}).json()
+            assert (api["niveau"], api["niveau_source"]) == (level, "measured"), api
         # Without the session the same page is not shown (sign-in first).
         anonymous = httpx.get(f"{base}/", timeout=10)
         assert anonymous.status_code in (303, 401) and "TR-0001" not in anonymous.text

@@ -8,7 +8,9 @@ step ``/v1/transformers/{id}``, ``thermowatch status --json``, the fleet row, th
 page and the alarm list agree on the level and the thresholds; every e-mail's level is the level
 of the value it quotes; the CRITIQUE alarm is raised at the first reading past the threshold
 (escalation within one reading) and no e-mail is sent twice. Thresholds from the transformer's
-``[[transformers]]`` entry, then from its nameplate only (IEC 60076-7 winding limits).
+``[[transformers]]`` entry, then from its served model's metadata only (a champion trained
+with other thresholds, no ``[[transformers]]`` thresholds), then from its nameplate only
+(IEC 60076-7 winding limits). Every e-mail also quotes the threshold in force.
 """
 
 from __future__ import annotations
@@ -40,22 +42,28 @@ WINDING = "température enroulement (°C)"
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 EXE = [sys.executable, "-m", "thermowatch"]
-# (configured thresholds or None, their values [°C], measured temperatures per phase [°C])
+# (configured thresholds or None, their values [°C], measured temperatures per phase [°C]);
+# "model": a champion trained with --alerte 95 --critique 110 and none configured.
+MODEL_TH = (95.0, 110.0)
 CASES = {
     "config": ({"alerte_c": 93.0, "critique_c": 105.0}, (93.0, 105.0),
                ([80.0] * 4, [96.0, 97.0, 98.0, 99.0, 99.5, 100.0], [110.0, 112.0, 113.0])),
+    "model": (None, MODEL_TH,
+              ([80.0] * 4, [97.0, 98.0, 99.0, 100.0, 100.5, 101.0], [112.0, 113.0, 114.0])),
     "nameplate": (None, (104.0, 120.0),
                   ([85.0] * 4, [108.0, 109.0, 110.0, 111.0, 111.5, 112.0], [125.0, 126.0])),
 }  # fmt: skip
 
 
 def _csv(path: Path, start: datetime, values: list[float]) -> datetime:
-    """One-minute readings (moderate load, 20 °C ambient); returns the last instant."""
-    lines = [f"timestamp,courant (A),température ambiante (°C),{WINDING}"]
+    """One-minute readings (moderate load, 20 °C ambient, every input the sample's model
+    reads); returns the last instant."""
+    lines = ["timestamp,tension (kV),courant (A),puissance active (MW),"
+             f"puissance réactive (MVAr),température ambiante (°C),température huile (°C),{WINDING}"]  # fmt: skip
     ts = start
     for i, v in enumerate(values):
         ts = start + timedelta(minutes=i)
-        lines.append(f"{ts.isoformat()},600,20,{v}")
+        lines.append(f"{ts.isoformat()},20,600,19.7,6.5,20,{v - 20},{v}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return ts
 
@@ -98,6 +106,23 @@ after_minutes = 60
 steps = [["astreinte"]]
 """, encoding="utf-8")  # fmt: skip
     return path
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    """A champion for the "model" case: the simulated sample trained with thresholds of its
+    own (``--alerte 95 --critique 110``), its only source of thresholds in that case."""
+    from thermowatch.data import load_measurements
+    from thermowatch.data.simulator import RATED_CURRENT_A, simulate_sample, write_sample
+    from thermowatch.learn.artifact import save_model
+    from thermowatch.learn.train import TrainOptions, train
+
+    out = tmp_path_factory.mktemp("model")
+    write_sample(simulate_sample(days=10, seed=7), str(out / "sample.csv"))
+    options = TrainOptions(rated_current_a=RATED_CURRENT_A, nonlinear=False,
+                           alerte_c=MODEL_TH[0], critique_c=MODEL_TH[1])  # fmt: skip
+    result, fitted = train(load_measurements(out / "sample.csv"), options)
+    return save_model(result, fitted, out / "model")
 
 
 def _wait(what: str, check: Callable[[], object], timeout: float = 120.0) -> object:
@@ -179,10 +204,23 @@ class World:
         return [(str(m["Subject"]), m.get_body(("plain",)).get_content())
                 for _, m in self.sink.messages]  # fmt: skip
 
+    def measured_mails(self, level: str) -> list[tuple[str, str]]:
+        """The e-mails of measured temperatures at ``level`` (subject, body)."""
+        return [(s, b) for s, b in self.mails()
+                if s.startswith(f"[thermowatch] {level} {TID}") and "mesurée" in s]  # fmt: skip
+
 
 def _mail_value(subject: str) -> float:
     """The temperature an e-mail subject quotes [°C] (French: decimal comma)."""
     return float(re.search(r"(\d+(?:,\d+)?) °C", subject).group(1).replace(",", "."))
+
+
+def _mail_agrees(w: World, level: str, th: tuple[float, float]) -> None:
+    """The e-mail of ``level`` quotes a value of that level and the threshold in force."""
+    subject, body = _wait(f"the {level} e-mail", lambda: w.measured_mails(level), 60)[-1]
+    assert level_of(_mail_value(subject), *th).name == level, subject
+    quoted = re.search(rf"Seuil {level} : (\d+(?:,\d+)?) °C", body).group(1)
+    assert float(quoted.replace(",", ".")) == th[level == "CRITIQUE"], body
 
 
 def _agree(w: World, level: str, th: tuple[float, float], last: datetime) -> dict:
@@ -207,7 +245,9 @@ def _agree(w: World, level: str, th: tuple[float, float], last: datetime) -> dic
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_every_reader_agrees_alerte_then_critique(case: str, tmp_path: Path) -> None:
+def test_every_reader_agrees_alerte_then_critique(
+    case: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     thresholds, th, (normal, alerte, critique) = CASES[case]
     url = f"sqlite:///{tmp_path}/store.db"
     engine = make_engine(url)
@@ -215,6 +255,12 @@ def test_every_reader_agrees_alerte_then_critique(case: str, tmp_path: Path) -> 
     create_user(engine, "op", PASSWORD, "operator")
     _, key = create_key(engine, "operator", "e2e")
     engine.dispose()
+    if case == "model":  # registered as the operator would: the champion's metadata decides
+        model = request.getfixturevalue("model_dir")
+        done = subprocess.run([*EXE, "model", "register", str(model), "--transformer", TID,
+                               "--database-url", url], capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
     sink = SmtpSink().start()
     port = free_port()
     start = (datetime.now(UTC) - timedelta(minutes=40)).replace(second=0, microsecond=0)
@@ -236,7 +282,9 @@ def test_every_reader_agrees_alerte_then_critique(case: str, tmp_path: Path) -> 
             with _process([*EXE, "monitor", "--config", str(cfg_a)], env, tmp_path / "m1.log"):
                 _wait("the ALERTE readings", lambda: w.last_reading() == last_a)
                 seen = _agree(w, "ALERTE", th, last_a)
-            _wait("the ALERTE e-mail", lambda: w.mails(), timeout=60)
+                if case == "model":
+                    assert seen["api"]["model_id"] and seen["api"]["seuils_regle"] == "cli"
+            _mail_agrees(w, "ALERTE", th)
             # 2. CRITIQUE: the open ALERTE escalates at the first reading past the threshold
             with _process([*EXE, "monitor", "--config", str(cfg_b)], env, tmp_path / "m2.log"):
                 _wait("the CRITIQUE readings", lambda: w.last_reading() == last_b)
@@ -244,7 +292,7 @@ def test_every_reader_agrees_alerte_then_critique(case: str, tmp_path: Path) -> 
                 first_critique = last_a + timedelta(minutes=1)
                 assert datetime.fromisoformat(seen["alarm"]["raised_at"]) == first_critique
                 assert seen["page"]["banner"] >= 1  # unacknowledged critical alarm(s)
-                _wait("the CRITIQUE e-mail", lambda: len(w.mails()) >= 2, timeout=60)
+                _mail_agrees(w, "CRITIQUE", th)
         mails = w.mails()
         subjects = [s.removeprefix("[thermowatch] ") for s, _ in mails]
         levels = [s.split()[0] for s in subjects]

@@ -96,7 +96,11 @@ class Deliverer:
 
 
 def deliverer_of(db: Engine, hook: Any) -> Deliverer | None:
-    """The deliverer of a process whose alert hook is the alert engine's (``None`` otherwise:
-    nothing it raises goes to the outbox)."""
+    """The deliverer of a process whose alert hook is the alert engine's and that has something
+    to deliver with (``None`` otherwise). A process with neither channels nor actions (phase 1
+    defaults, e.g. a service started without ``[alerts]``) must not take the delivery lease:
+    holding it, it would fail every message another process configured a channel for."""
     config = getattr(getattr(hook, "alerts", None), "config", None)
-    return None if config is None else Deliverer(db, config)
+    if config is None or not (config.channels or config.actions):
+        return None
+    return Deliverer(db, config)

@@ -15,7 +15,7 @@ import logging
 import math
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -35,13 +35,13 @@ from thermowatch.store.alerts import (
     insert_alert,
     insert_notifications,
     load_alert_states,
-    lock_alert_state,
+    lock_alert_states,
     open_levels,
     open_of_kind,
     save_alert_states,
 )
 from thermowatch.store.engine import write_transaction
-from thermowatch.store.state import read_state
+from thermowatch.store.state import read_state, read_state_in
 from thermowatch.store.transformers import get_transformer
 
 # Kinds of alert (model degradation and residual drift come from the lifecycle jobs).
@@ -56,6 +56,8 @@ ACTION_FAILED = "action_failed"  # a field write (OPC UA, Modbus) of an action f
 CLOCK_JUMP = "clock_jump"  # a source's clock stepped back: data time was re-based on it
 KINDS = (PREDICTED, MEASURED, ANOMALY, STALE, MODEL_DEGRADATION, FORECAST_CROSSING,
          RESIDUAL_DRIFT, ACTION_FAILED, CLOCK_JUMP)  # fmt: skip
+#: The kinds a live reading raises: their texts quote the transformer's stored state.
+STATE_KINDS = (PREDICTED, MEASURED, ANOMALY, FORECAST_CROSSING)
 #: A reading older than the newest evaluated by more than this is a clock step back (the live
 #: path's allowed future skew: within it, readings are merely out of order).
 CLOCK_JUMP_AFTER = timedelta(minutes=5)
@@ -186,12 +188,12 @@ class AlertEngine:
             return out
         proposals: list[AlertEvent] = []
         with write_transaction(self.db) as conn:
-            states: dict[str, dict[str, AlertState]] = {}
+            # Every transformer's states in a few statements, not a few per transformer: a
+            # fleet's cycle is one transaction and its round trips were a third of the cycle.
+            states = self._states_of(conn, [e.transformer_id for e in todo])
             changed: dict[str, dict[str, AlertState]] = {}
             for e in todo:
                 tid = e.transformer_id
-                if tid not in states:
-                    states[tid] = self._states(conn, tid)
                 signals = self._signals_of(
                     tid, e.ts, e.predicted_c, e.measured_c, e.thresholds, e.residual_sigma_k, e
                 )
@@ -202,8 +204,7 @@ class AlertEngine:
                 finally:
                     self._forecast = None
                 out += got
-            for tid, kinds in changed.items():
-                save_alert_states(conn, tid, kinds)
+            save_alert_states(conn, changed)
         proposals = [e for e in out if e.event == "raised"]
         if self.config.phase >= Phase.SUPERVISED:
             for e in proposals:
@@ -362,16 +363,21 @@ class AlertEngine:
                  Hysteresis(0.0, timedelta(0), self.config.hysteresis.clear_after))]  # fmt: skip
 
     def _states(self, conn: Connection, tid: str) -> dict[str, AlertState]:
-        """Lock and read the transformer's signal states; seed missing ones from open alerts
+        """Lock and read one transformer's signal states (:meth:`_states_of`)."""
+        return self._states_of(conn, [tid])[tid]
+
+    def _states_of(self, conn: Connection, tids: list[str]) -> dict[str, dict[str, AlertState]]:
+        """Lock and read the transformers' signal states; seed missing ones from open alerts
         (alerts raised before states were stored)."""
-        if tid not in self._known:
-            get_transformer(self.db, tid)  # NotFoundError, not a foreign-key crash later
-            self._known.add(tid)
-        lock_alert_state(conn, tid)
-        states = load_alert_states(conn, tid)
-        for kind, level in open_levels(conn, tid).items():
-            if kind not in states:
-                states[kind] = AlertState(level)
+        for tid in tids:
+            if tid not in self._known:
+                get_transformer(self.db, tid)  # NotFoundError, not a foreign-key crash later
+                self._known.add(tid)
+        lock_alert_states(conn, tids)
+        states = load_alert_states(conn, tids)
+        for tid, levels in open_levels(conn, tids).items():
+            for kind, level in levels.items():
+                states[tid].setdefault(kind, AlertState(level))
         return states
 
     def _evaluate(
@@ -383,26 +389,34 @@ class AlertEngine:
             states = self._states(conn, tid)
             changed: dict[str, AlertState] = {}
             events = self._step(conn, tid, ts, signals, states, changed)
-            save_alert_states(conn, tid, changed)
+            save_alert_states(conn, {tid: changed})
         if self.config.phase >= Phase.SUPERVISED:
             for e in events:
                 if e.event == "raised":
                     propose_actions(self.db, self.config, e.alert_id, e.kind, Level[e.level], ts)
         return events
 
-    def _facts(self, alert_id, tid, kind, level, ts, value, th, trend) -> AlertFacts:
+    def _facts(self, conn, alert_id, tid, kind, level, ts, value, th, trend) -> AlertFacts:
         eta = eta_level = eta_threshold = eta_at = eta_source = eta_model = eta_window = None
         # A forecast crossing tells when the level it announces starts; a temperature alert
-        # when the next level starts. From the forecast when there is one, else the trend.
+        # when the next level starts. From the stored state's crossing (what every page shows)
+        # when it is of that level, else the forecast's later crossing; else the trend.
         target = level if kind == FORECAST_CROSSING else (
             Level(level + 1) if level < Level.CRITIQUE else None)  # fmt: skip
         target_c = threshold_of(th, target) if target else None
         fc = getattr(self, "_forecast", None)
-        if target is not None and target > Level.NORMAL and fc is not None:
-            eta_at = fc.crossing(target)
+        stored = read_state_in(conn, tid) if kind in STATE_KINDS else None
+        state = stored if stored is not None and stored.ts == ts else None  # this reading's
+        if target is not None and target > Level.NORMAL and (fc is not None or state):
+            if state is not None and state.crossing_level == target.name:
+                eta_at = state.crossing_at
+            elif fc is not None:  # beyond the state's earliest crossing (a higher level)
+                eta_at = fc.crossing(target)
             if eta_at is not None:
                 eta, eta_level, eta_threshold = eta_at - ts, target.name, target_c
-                eta_source = getattr(fc, "forecast_source", None)
+                eta_source = (
+                    state.forecast_source if state else getattr(fc, "forecast_source", None)
+                )
                 eta_model = getattr(fc, "forecast_model_id", None)
                 window = getattr(fc, "crossing_window", None)
                 eta_window = window(target) if window is not None else None
@@ -417,7 +431,7 @@ class AlertEngine:
             eta_level, eta_threshold = target.name, target_c  # type: ignore[union-attr]
         return AlertFacts(alert_id, tid, kind, level.name, value, threshold_of(th, level), ts,
                           trend, eta, eta_level, eta_threshold, eta_at, eta_source, eta_model,
-                          eta_window)  # fmt: skip
+                          eta_window, bool(state and state.extrapolating))  # fmt: skip
 
     def _transition(
         self, conn: Connection, tid: str, kind: str, old: Level, new: Level, ts: datetime,
@@ -429,16 +443,16 @@ class AlertEngine:
             close_alert_in(conn, alert_id, ts)
             n = 0
             if new == Level.NORMAL and send and self.config.notify_resolved:
-                facts = self._facts(alert_id, tid, kind, Level[level], ts, value, th, trend)
+                facts = self._facts(conn, alert_id, tid, kind, Level[level], ts, value, th, trend)
                 n = self._enqueue(conn, alert_id, facts, "resolved", step=0, at=ts)
             what = "resolved" if new == Level.NORMAL else "superseded"
             events.append(AlertEvent(what, tid, kind, new.name, level, alert_id, ts,
                                      value, threshold_of(th, Level[level]), n))  # fmt: skip
         if new > Level.NORMAL:
-            facts = self._facts(None, tid, kind, new, ts, value, th, trend)
+            facts = self._facts(conn, None, tid, kind, new, ts, value, th, trend)
             subject, _ = render(facts, "raised", self.config.lang)
             alert_id = insert_alert(conn, tid, kind, new.name, subject, ts)
-            facts = self._facts(alert_id, tid, kind, new, ts, value, th, trend)
+            facts = self._facts(conn, alert_id, tid, kind, new, ts, value, th, trend)
             n = self._enqueue(conn, alert_id, facts, "raised", step=0, at=ts) if send else 0
             events.append(AlertEvent("raised", tid, kind, new.name, old.name, alert_id, ts,
                                      value, facts.threshold_c, n))  # fmt: skip
@@ -485,11 +499,14 @@ def enqueue_for_step(
     """Write one outbox row per (contact, channel) of escalation ``step``; returns how many.
 
     Each contact gets the message in its own language. Runs inside the caller's transaction.
+    The outbox runs on the wall clock: a message raised at a data time ahead of it (a source
+    clock running ahead, a simulated field) is due now, not when that clock says so.
     """
     rows = []
+    due = min(at, datetime.now(UTC))
     for contact, channel, address in config.recipients(step):
         subject, body = render(facts, event, contact.lang, **extra)
         rows.append({"alert_id": alert_id, "channel": channel, "recipient": address,
-                     "subject": subject, "body": body, "status": PENDING, "created_at": at,
-                     "next_attempt_at": at})  # fmt: skip
+                     "subject": subject, "body": body, "status": PENDING, "created_at": due,
+                     "next_attempt_at": due})  # fmt: skip
     return insert_notifications(conn, rows)

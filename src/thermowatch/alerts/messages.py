@@ -40,6 +40,8 @@ class AlertFacts:
     eta_source: str | None = None  # the forecast's: "learned" (the champion's) or "physics"
     eta_model: str | None = None
     eta_window: tuple[datetime | None, datetime | None] | None = None  # by the upper / lower bound
+    #: the prediction of this reading is outside the model's domain of validity
+    extrapolating: bool = False
 
 
 def action_text(kind: str, level: str, lang: str = "fr") -> str:
@@ -96,6 +98,8 @@ def render(
     elif facts.eta is not None and facts.eta_threshold_c is not None and event != "resolved":
         lines.append(t("line.eta", lang, level=facts.eta_level, eta=duration(facts.eta, lang),
                        threshold=number(facts.eta_threshold_c, lang)))  # fmt: skip
+    if facts.extrapolating and event != "resolved":
+        lines.append(t("line.extrapolating", lang))
     lines.append(t("line.time", lang, v=facts.at.strftime("%Y-%m-%d %H:%M")))
     action = t("action.resolved", lang) if event == "resolved" else action_text(
         facts.kind, facts.level, lang)  # fmt: skip

@@ -81,6 +81,35 @@ def ack(
     _echo(f"alert {a.id} ({a.transformer_id} {a.level}) acknowledged by {a.acknowledged_by}")
 
 
+@app.command()
+def shelve(
+    alert_id: Annotated[int, typer.Argument(help="Alert id (see `thermowatch alerts list`).")],
+    minutes: Annotated[float, typer.Option("--minutes", help="How long [min], at most 1440.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, recorded in the audit log.")],
+    by: By,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Shelve an alarm: hidden from the banner and not notified until it expires (audited)."""
+    from thermowatch.alerts.lifecycle import shelve as shelve_alarm
+
+    a = shelve_alarm(_engine(database_url), alert_id, by, minutes, reason, source="cli")
+    _echo(f"alert {a.id} ({a.transformer_id} {a.level}) shelved by {by.strip()} until "
+          f"{a.shelved_until:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+
+
+@app.command()
+def unshelve(
+    alert_id: Annotated[int, typer.Argument(help="Alert id (see `thermowatch alerts list`).")],
+    by: By,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Bring a shelved alarm back before its expiry (audited)."""
+    from thermowatch.alerts.lifecycle import unshelve as unshelve_alarm
+
+    a = unshelve_alarm(_engine(database_url), alert_id, by, source="cli")
+    _echo(f"alert {a.id} ({a.transformer_id} {a.level}) unshelved by {by.strip()}")
+
+
 @app.command("test-channel")
 def test_channel(
     channel: Annotated[str, typer.Argument(help="Channel name from [alerts.channels].")],

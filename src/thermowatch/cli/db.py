@@ -163,13 +163,16 @@ def backup(
     engine = _engine(database_url)
     if rotate_dir is None:
         assert file is not None
+        key = _backup_key(key_file, file, create=True)  # a file holds no key: any place is out
         with Console(stderr=True).status(f"writing the backup to {file}…"):  # no byte count
             result = b.backup(engine, file)
+        sig = b.sign_file(result.path, key)  # never an unsigned backup: restore checks it
         rows = f", {sum(result.rows.values())} rows" if result.rows is not None else ""
         if verify:
+            b.check_file_signature(result.path, key)
             b.verify_file(result.path)
             rows += ", verified"
-        _echo(f"backup written to {result.path} ({result.size} bytes{rows})")
+        _echo(f"backup written to {result.path} ({result.size} bytes{rows}), signed in {sig}")
         return
     from thermowatch.paths import default_models_dir
 
@@ -187,12 +190,19 @@ def backup(
 
 @app.command("verify-backup")
 def verify_backup(
-    path: Annotated[Path, typer.Argument(help="A backup set directory written by --rotate.")],
+    path: Annotated[
+        Path, typer.Argument(help="A backup set directory (--rotate), or a backup file.")
+    ],
     key_file: BackupKeyFile = None,
 ) -> None:
-    """Check a backup set: its signature, then its manifest (checksums, rows, model files)."""
-    from thermowatch.store.backup import verify_set
+    """Check a backup set or file: its signature, then its content (checksums, rows, models)."""
+    from thermowatch.store.backup import check_file_signature, verify_file, verify_set
 
+    if path.is_file():
+        check_file_signature(path, _backup_key(key_file, path))
+        verify_file(path)
+        _echo(f"backup file {path} is intact and signed")
+        return
     s = verify_set(path, _backup_key(key_file, path.parent))
     _echo(f"backup set {s.path} is intact and signed: {_holds(s)}")
 
@@ -227,6 +237,10 @@ def restore(
 
         key = _backup_key(key_file, file.parent)
         verify_set(file, key)  # a damaged or tampered set is refused before anything is asked
+    else:
+        from thermowatch.store.backup import check_file_signature
+
+        check_file_signature(file, _backup_key(key_file, file))  # so is an unsigned file
     if not yes:
         if not sys.stdin.isatty():
             raise InputError(

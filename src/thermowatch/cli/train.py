@@ -73,11 +73,22 @@ def train(
         ),
     ] = None,
     database_url: DatabaseUrl = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            help="The site's IANA time zone for the report's local times (shown beside UTC),"
+            " e.g. Europe/Paris. Default: [site] timezone of thermowatch.toml, else Europe/Paris."
+        ),
+    ] = None,
 ) -> None:
     """Train on measurements and write the model, metrics, figure and report."""
     from thermowatch.cli.checks import check_train_options
+    from thermowatch.settings import check_timezone, read_settings
 
     check_train_options(data, lang, alerte, critique)  # refuse conflicts before any work
+    site_zone = (
+        check_timezone(timezone, "--timezone") if timezone else read_settings().site_timezone
+    )
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -135,6 +146,7 @@ def train(
             thermal_spec=thermal_spec,
             nonlinear=nonlinear,
             lang=lang,
+            site_zone=site_zone,
         )
         result, fitted = fit(measurements, options, progress=advance)
         model_dir = save_model(result, fitted, out / "model")

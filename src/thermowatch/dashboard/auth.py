@@ -28,7 +28,7 @@ from urllib.parse import quote
 from fastapi import Request
 
 from thermowatch.service.auth import RANK, Principal
-from thermowatch.service.ratelimit import SharedTokenBucket, TokenBucket, bucket
+from thermowatch.service.ratelimit import Bucket, bucket
 from thermowatch.store.users import WebSession, find_session
 
 COOKIE = "tw_session"
@@ -138,12 +138,15 @@ def valid_prelogin(request: Request, token: object) -> bool:
     return 0 <= time.time() - int(issued) <= PRELOGIN_MAX_AGE_S
 
 
-def login_limiter(app) -> TokenBucket | SharedTokenBucket:
-    """Failed sign-ins per address, shared by the service's workers (a guesser spread over
-    N connections gets the limit once, not N times). Only failures spend it."""
+def login_limiter(app) -> Bucket:
+    """Failed sign-ins per address, shared by the service's workers, and by every node with
+    ``[service] redis_url`` (a guesser spread over N connections or nodes gets the limit
+    once, not N times). Only failures spend it."""
     limiter = getattr(app.state, "dashboard_login_limiter", None)
     if limiter is None:
-        limiter = bucket("dashboard_login", LOGIN_RATE_PER_S, LOGIN_BURST)
+        settings = getattr(app.state, "settings", None)
+        limiter = bucket("dashboard_login", LOGIN_RATE_PER_S, LOGIN_BURST,
+                         getattr(settings, "redis_url", None))  # fmt: skip
         app.state.dashboard_login_limiter = limiter
     return limiter
 

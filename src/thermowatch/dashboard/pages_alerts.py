@@ -1,5 +1,6 @@
-"""The alerts page: filters, acknowledge with a comment (operator), delivery history, the
-deployment phase and the proposed actions to approve or reject (phase 3)."""
+"""The alerts page: filters, acknowledge with a comment, shelve with a reason and an expiry and
+unshelve (operator; audited), delivery history, the deployment phase and the proposed actions
+to approve or reject (phase 3)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from thermowatch.alerts import actions as alert_actions
+from thermowatch.alerts import lifecycle
 from thermowatch.alerts.phases import recorded_phase
 from thermowatch.dashboard.auth import PageError, Viewer, audit, check_csrf, check_role, viewer
 from thermowatch.dashboard.render import page
@@ -62,6 +64,7 @@ async def alerts_page(
         comments=comments, kinds=kinds, phase=phase, proposals=proposals, states=STATES,
         levels=LEVELS, f={"state": state, "level": level, "kind": kind, "transformer": transformer},
         can_act=who.can("operator"), done=request.query_params.get("done"),
+        shelve_minutes=SHELVE_MINUTES,
     )  # fmt: skip
 
 
@@ -94,6 +97,37 @@ async def acknowledge(
     audit(request, who, "acknowledge_alert", "ok", target=str(alert_id),
           comment=bool(comment), via="dashboard")  # fmt: skip
     return RedirectResponse(_back(form, f"ack:{alert_id}"), status_code=303)
+
+
+#: The shelving durations the alarm list offers [min] (the store allows up to 24 h).
+SHELVE_MINUTES = (30, 60, 240, 480, 1440)
+
+
+@router.post("/alerts/{alert_id}/{verb}")
+async def shelve(
+    request: Request, alert_id: int, verb: str, who: Annotated[Viewer, Depends(viewer)]
+) -> Response:
+    """Shelve an alarm for a chosen time with a reason, or bring it back, as the signed-in
+    operator (audited by :mod:`thermowatch.alerts.lifecycle`, as from the CLI and the API)."""
+    form = await check_csrf(request, who)
+    check_role(request, who, "operator")
+    if verb not in ("shelve", "unshelve"):
+        raise PageError(404, "ui.not_found", what=verb)
+    _existing_id(alert_id, "alert")
+    p, engine = who.principal, request.app.state.engine
+    where = {"source": p.address or "dashboard", "role": p.role}
+    try:
+        if verb == "shelve":
+            minutes = float(form.get("minutes", "0") or 0)
+            await asyncio.to_thread(lifecycle.shelve, engine, alert_id, p.actor, minutes,
+                                    form.get("reason", ""), **where)  # fmt: skip
+        else:
+            await asyncio.to_thread(lifecycle.unshelve, engine, alert_id, p.actor, **where)
+    except NotFoundError:
+        raise PageError(404, "ui.not_found", what=f"alert {alert_id}") from None
+    except (InputError, ValueError) as exc:
+        raise PageError(400, "ui.bad_input", why=str(exc)) from None
+    return RedirectResponse(_back(form, f"{verb}:{alert_id}"), status_code=303)
 
 
 @router.post("/actions/{proposal_id}/{decision}")

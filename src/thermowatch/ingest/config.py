@@ -22,6 +22,7 @@ A bad value raises :class:`~thermowatch.errors.InputError` with one sentence nam
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -205,6 +206,13 @@ class MonitorConfig:
     missed_periods_alert : periods without data before a data alert is logged.
     residual_flag_k : measured minus normal-behaviour prediction above which the residual
         flag rises [K].
+    flush_s : push sources (MQTT) are stored every this many seconds between ticks instead
+        of once a period, so a reading is stored seconds after it is published [s]; 0: once a
+        period.
+    shard_group : the fleet this monitor shares with the other monitors of that name: each
+        collects its share only (:mod:`thermowatch.ingest.shards`); ``None``: the whole fleet.
+    shard_member : this monitor's name in the group (default ``host:pid``); a stable name
+        lets a restarted monitor resume its MQTT session.
     """
 
     transformers: tuple[TransformerConfig, ...]
@@ -215,6 +223,9 @@ class MonitorConfig:
     missed_periods_alert: int = 3
     residual_flag_k: float = 5.0
     max_future_skew_s: float = 300.0
+    flush_s: float = 0.0
+    shard_group: str | None = None
+    shard_member: str | None = None
 
 
 def _err(key: str, message: str) -> InputError:
@@ -470,7 +481,8 @@ def parse_config(doc: dict[str, Any], base_dir: str | Path = ".") -> MonitorConf
     _known(
         monitor,
         {"database_url", "spool_dir", "period_s", "stale_periods", "missed_periods_alert",
-         "residual_flag_k", "max_future_skew_s", "frozen_after_s"},
+         "residual_flag_k", "max_future_skew_s", "frozen_after_s", "flush_s",
+         "shard_group", "shard_member"},
         "monitor",
     )  # fmt: skip
     period = _number(monitor.get("period_s", 60.0), "monitor.period_s", low=0.01)
@@ -506,7 +518,19 @@ def parse_config(doc: dict[str, Any], base_dir: str | Path = ".") -> MonitorConf
         residual_flag_k=_number(
             monitor.get("residual_flag_k", 5.0), "monitor.residual_flag_k", low=0
         ),
+        flush_s=_number(monitor.get("flush_s", 0.0), "monitor.flush_s", low=0),
+        shard_group=_name(monitor.get("shard_group"), "monitor.shard_group"),
+        shard_member=_name(monitor.get("shard_member"), "monitor.shard_member"),
     )
+
+
+def _name(value: Any, key: str) -> str | None:
+    """An optional name of letters, digits, ``_``, ``-``, ``.`` and ``:`` (1-64 characters)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", value):
+        raise _err(key, f"must be a name of letters, digits, _ - . :, got {value!r}")
+    return value
 
 
 def load_config(path: str | Path) -> MonitorConfig:

@@ -30,21 +30,28 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import Engine
 
 from thermowatch.errors import InputError
 from thermowatch.ingest.config import MonitorConfig, TransformerConfig
 from thermowatch.ingest.sources import Hub, Sample, make_hub
 from thermowatch.ingest.spool import Spool
-from thermowatch.ingest.storage import Storage
+from thermowatch.ingest.storage import Storage, database_unavailable
 from thermowatch.learn.result import Thresholds
 from thermowatch.live import LiveSettings, Pipeline, PredictionEvent, Profile, Snapshot
+from thermowatch.live.pipeline import FAILED
 
 log = logging.getLogger("thermowatch.ingest")
 data_alerts = logging.getLogger("thermowatch.ingest.data_alert")
 KEEP_REPORTS = 1000  # cycle reports kept for status and benchmarks
 KEEP_GAPS = 20  # gaps kept per transformer
 KEEP_DATA_ALERTS = 1000
+KEEP_UNEVALUATED = 100_000  # events held for the alert engine while the database is away
+MODELS_REFUSED = Counter(
+    "thermowatch_monitor_models_refused_total",
+    "Models refused at monitor start (integrity check failed); the transformer goes on without",
+)
 
 #: The alert hook the monitor feeds: ``hook(event)``; ``hook.source_down(tid, last, now)``
 #: when it has one.
@@ -72,6 +79,7 @@ class TransformerState:
     residual_k: float | None = None
     residual_flag: bool = False
     level: str | None = None
+    flushed: bool = False  # had data in a flush between ticks since the last tick
 
 
 @dataclass
@@ -152,7 +160,13 @@ class Monitor:
         self.data_alerts: deque[DataAlert] = deque(maxlen=KEEP_DATA_ALERTS)
         self.stop_event = asyncio.Event()
         self._store_lock = asyncio.Lock()
+        self._cycle_lock = asyncio.Lock()
         self.lease = lease  # store.leases.LeaderLease: only its holder collects (HA pair)
+        self._refusals: list[list[Any]] = []  # issue rows of models refused at start
+        self._unevaluated: list[PredictionEvent] = []  # alerts held while the database is away
+        self.shards: Any = None  # ingest.shards.ShardMember: this monitor collects its share
+        if config.shard_group:
+            self._join_shards(config.shard_group, config.shard_member)
 
     # ---------------------------------------------------------------------------- set-up
     def _history(self, t: TransformerConfig, minutes: float) -> Any:
@@ -177,27 +191,37 @@ class Monitor:
         except Exception as exc:  # store away or transformer not registered yet: the first
             log.debug("%s: thresholds not stored yet (%s)", profile.transformer_id, exc)
 
-    def _make_state(self, t: TransformerConfig) -> TransformerState:
+    def _predictor(self, t: TransformerConfig) -> Any:
+        """The transformer's model, verified; ``None`` for the IEC model. A model failing its
+        integrity check costs only this transformer its learned predictions: it is refused
+        (logged, counted, stored as a FAILED issue at start) and its measured level still
+        alarms with the thresholds of its config or nameplate."""
         from thermowatch.live.champion import load_champion, load_verified
+
+        try:
+            return load_verified(t.model, None) if t.model else load_champion(self.engine, t.id)
+        except InputError as exc:
+            reason = f"model refused: {exc}"
+            MODELS_REFUSED.inc()
+            log.error("%s: %s; measured-level alarms go on", t.id, reason)
+            self._refusals.append([t.id, None, "*", t.model, FAILED, reason[:1000], "monitor",
+                                   int(time.time() * 1e6)])  # fmt: skip
+        except Exception as exc:  # the store is away: the IEC model until a restart
+            log.warning("%s: champion not looked up (%s)", t.id, exc)
+        return None
+
+    def _make_state(self, t: TransformerConfig) -> TransformerState:
         from thermowatch.live.profiles import make_profile
 
-        predictor = None
-        if t.model:
-            predictor = load_verified(t.model, None)
-        else:
-            try:
-                predictor = load_champion(self.engine, t.id)
-            except InputError:
-                raise
-            except Exception as exc:  # the store is away: the IEC model until a restart
-                log.warning("%s: champion not looked up (%s)", t.id, exc)
-        if predictor is None and t.spec is None:
+        refused = len(self._refusals)
+        predictor = self._predictor(t)
+        if predictor is None and t.spec is None and len(self._refusals) == refused:
             raise InputError(
                 f"transformer {t.id!r}: no trained model and no spec; give "
                 "spec = { preset = ... } or model = ... in its config table"
             )
         minutes = float(predictor.metadata.get("history_minutes", 1440)) if predictor else (
-            2 * t.spec.tau_oil_min * 3)  # type: ignore[union-attr]  # fmt: skip
+            2 * t.spec.tau_oil_min * 3 if t.spec else 0.0)  # fmt: skip
         profile = make_profile(
             t.id, predictor=predictor, spec=t.spec, target=t.target, thresholds=t.thresholds,
             load=t.load, ambient=t.ambient, history=self._history(t, minutes),
@@ -218,11 +242,17 @@ class Monitor:
                     f"config key transformers[{i}].source.path: file {t.source.path!r} "
                     "does not exist"
                 )
-        for t in self.config.transformers:
-            self.states[t.id] = await asyncio.to_thread(self._make_state, t)
+        if self.shards is None:
+            for t in self.config.transformers:
+                self.states[t.id] = await asyncio.to_thread(self._make_state, t)
+        else:  # its share only: the states of the others are made if they come to it
+            await self._take_share()
         if self.spool.pending():
             log.info("spool holds %d batches from a previous run; replaying", self.spool.pending())
         await asyncio.to_thread(self.storage.drain)  # registers the transformers too
+        if self._refusals:  # refused models, stored (or spooled) like any refusal
+            await asyncio.to_thread(self.storage.store, {"issues": self._refusals})
+            self._refusals = []
         for profile in list(self.profiles.values()):
             await asyncio.to_thread(self._store_thresholds, profile)
         for hub in self.hubs.values():
@@ -240,9 +270,13 @@ class Monitor:
     ) -> CycleReport:
         """One period for the transformers ``ids``, stamped ``tick``.
 
-        ``flush``: the final hand-over at shutdown; a transformer without queued data is not
-        counted as a missed period.
+        ``flush``: between periods (``flush_s``) or the final hand-over at shutdown; a
+        transformer without queued data is not counted as a missed period.
         """
+        async with self._cycle_lock:  # one at a time: a source's acks follow their own store
+            return await self._cycle(ids, tick, flush)
+
+    async def _cycle(self, ids: Sequence[str], tick: datetime, flush: bool) -> CycleReport:
         started = time.perf_counter()
         by_hub: dict[int, list[str]] = {}
         for tid in ids:
@@ -266,16 +300,22 @@ class Monitor:
             if not any(s.usable for s in got):
                 if self.hub_of[tid].unchanged(tid) and state.last_data is not None:
                     continue  # a live subscription with nothing new: not a silence
+                if state.flushed and not flush:
+                    state.flushed = False  # stored between ticks (flush_s): not a silence
+                    continue
                 # A shared subscription's member sees a share of the messages: a transformer
                 # it got nothing for may be served by another monitor of the group.
                 if not flush and not self.hub_of[tid].shared and self._no_data(state, tick):
                     silent.append((tid, state.last_data, tick))
                 continue
+            state.flushed = flush
             newest = max(s.ts for s in got if s.usable)
             if state.missed >= self.config.missed_periods_alert:
                 silent.append((tid, newest, newest))  # back: the stale alert resolves
             self._data_back(state, newest)
-        batch, events = self.pipeline.prepare(snapshots)
+        # In a thread: a cycle of thousands of transformers must not starve the event loop (an
+        # MQTT client that cannot answer its keepalive is disconnected by the broker).
+        batch, events = await asyncio.to_thread(self.pipeline.prepare, snapshots)
         async with self._store_lock:
             stored = await asyncio.to_thread(self.storage.store, batch)
         # Durable now (database, spool or quarantine): only now are MQTT messages acknowledged.
@@ -283,14 +323,21 @@ class Monitor:
             await hub.settle()
         for event in events:
             self._remember(event)
+        events = self._alert_now(events)
         many = getattr(self.on_prediction, "many", None)
         batched = False
         if many is not None and len(events) > 1:  # the whole cycle in one transaction
             try:
                 await asyncio.to_thread(many, events)
                 batched = True
-            except Exception:  # one transformer's failure must not hide the others' alarms
-                log.exception("alert hook failed on a cycle of %d events; one by one", len(events))
+            except Exception as exc:  # one transformer's failure must not hide the others' alarms
+                if database_unavailable(exc):  # one by one would fail alike: one line, no trace
+                    log.warning("alerts not evaluated this cycle: database unavailable (%s)",
+                                type(exc).__name__)  # fmt: skip
+                    batched = True
+                else:
+                    log.exception("alert hook failed on a cycle of %d events; one by one",
+                                  len(events))  # fmt: skip
         if not batched:
             for event in events:
                 await self._call_hook(event)
@@ -306,10 +353,20 @@ class Monitor:
         self.reports.append(report)
         return report
 
+    def _alert_now(self, events: list[PredictionEvent]) -> list[PredictionEvent]:
+        """The events to evaluate this cycle: none while the database is away (the alarms live
+        there; these wait, in data order, bounded), else those held back first, then these."""
+        if not self.storage.db_up:
+            self._unevaluated.extend(events)
+            del self._unevaluated[:-KEEP_UNEVALUATED]
+            return []
+        held, self._unevaluated = self._unevaluated, []
+        return held + events
+
     def _collect_budget(self, ids: Sequence[str]) -> float:
         """Seconds the sources may take in one cycle [s]: most of the shortest period of the
         group, so that a slow device costs its own transformers a period, never the others."""
-        return 0.8 * min(self.states[t].config.period_s for t in ids)
+        return 0.8 * min((self.states[t].config.period_s for t in ids), default=1.0)
 
     async def _collect(
         self, hub: Hub, ids: list[str], tick: datetime, budget: float
@@ -355,8 +412,13 @@ class Monitor:
             result = fn(*args)
             if inspect.isawaitable(result):
                 await result
-        except Exception:  # an alerting bug must not stop data collection
-            log.exception("alert hook failed for %s", getattr(args[0], "transformer_id", args[0]))
+        except Exception as exc:  # an alerting bug must not stop data collection
+            who = getattr(args[0], "transformer_id", args[0])
+            if database_unavailable(exc):
+                log.warning("%s: alerts not evaluated: database unavailable (%s)", who,
+                            type(exc).__name__)  # fmt: skip
+            else:
+                log.exception("alert hook failed for %s", who)
 
     def _no_data(self, state: TransformerState, tick: datetime) -> bool:
         """Count a silent period; ``True`` once the silence is long enough to alert."""
@@ -384,6 +446,50 @@ class Monitor:
         state.status = "ok"
         state.last_data = ts
 
+    # ---------------------------------------------------------------------------- shards
+    def _join_shards(self, group: str, member: str | None) -> None:
+        from thermowatch.ingest.shards import ShardMember
+        from thermowatch.store.leases import default_holder
+
+        period = min(t.period_s for t in self.config.transformers)
+        self.shards = ShardMember(self.engine, group, member or default_holder(), period)
+        for hub in self.hubs.values():
+            hub.member = self.shards.member  # its own broker session in the fleet
+
+    async def _take_share(self, ids: Sequence[str] | None = None) -> list[str]:
+        """Sharded: renew the lease, claim this monitor's share, subscribe or poll it only,
+        adopt what a dead monitor's session held; the ids of ``ids`` to collect this period
+        (owned, or with samples still queued). Not sharded: ``ids`` as given."""
+        every = [t.id for t in self.config.transformers]
+        ids = every if ids is None else list(ids)
+        if self.shards is None:
+            return ids
+        try:
+            owned, taken = await asyncio.to_thread(self.shards.refresh, every)
+        except Exception as exc:  # store away: keep the share held (nobody can take it)
+            log.warning("shard %s: not refreshed (%s)", self.shards.group, exc)
+            owned, taken = self.shards.owned, {}
+        self.shards.start()
+        for hub in self.hubs.values():
+            await hub.rebalance({t for t in owned if t in hub.transformers})
+        from thermowatch.ingest.shards import owner
+
+        for member in sorted(set(taken.values()) - {self.shards.member}):
+            # One adopter per dead session (two would take it from each other and lose what
+            # it holds): the survivor of highest rendezvous weight for it, who stores it all.
+            if owner(f"adopt:{member}", self.shards.members) != self.shards.member:
+                continue
+            for hub in self.hubs.values():
+                await hub.adopt(member)
+        queued = set().union(*(hub.queued_ids() for hub in self.hubs.values()))
+        mine = [t for t in ids if t in owned or t in queued]
+        config_of = {t.id: t for t in self.config.transformers}
+        for tid in mine:
+            if tid not in self.states:
+                self.states[tid] = await asyncio.to_thread(self._make_state, config_of[tid])
+                await asyncio.to_thread(self._store_thresholds, self.profiles[tid])
+        return mine
+
     # ------------------------------------------------------------------------------ loop
     async def _period_loop(self, period_s: float, ids: list[str], cycles: int | None) -> None:
         done = 0
@@ -401,7 +507,7 @@ class Monitor:
                 log.error("leader lease lost to another monitor: stopping")
                 self.stop()
                 break
-            report = await self.run_cycle(ids, tick)
+            report = await self.run_cycle(await self._take_share(ids), tick)
             done += 1
             late = datetime.now(UTC) - tick
             if late.total_seconds() >= period_s:
@@ -416,6 +522,20 @@ class Monitor:
                 report.duration_s,
             )  # fmt: skip
 
+    async def _flush_loop(self, every_s: float) -> None:
+        """Push sources (MQTT) between ticks: what arrived is stored every ``every_s`` [s]
+        instead of at the next period, so publish -> stored takes seconds, not a period."""
+        while not self.stop_event.is_set():
+            try:
+                await asyncio.wait_for(self.stop_event.wait(), every_s)
+                break
+            except TimeoutError:
+                pass
+            queued = set().union(*(hub.queued_ids() for hub in self.hubs.values()))
+            ids = [t for t in queued if t in self.states]
+            if ids:
+                await self.run_cycle(ids, datetime.now(UTC), flush=True)
+
     async def run(self, cycles: int | None = None) -> None:
         """Run until :meth:`stop` (SIGTERM in the CLI) or ``cycles`` periods per group."""
         if self.lease is not None:
@@ -429,7 +549,10 @@ class Monitor:
             groups.setdefault(t.period_s, []).append(t.id)
         delivery = self.start_delivery()
         try:
-            await asyncio.gather(*(self._period_loop(p, ids, cycles) for p, ids in groups.items()))
+            loops = [self._period_loop(p, ids, cycles) for p, ids in groups.items()]
+            if self.config.flush_s and cycles is None:
+                loops.append(self._flush_loop(self.config.flush_s))
+            await asyncio.gather(*loops)
         finally:
             if delivery is not None:
                 await asyncio.to_thread(delivery.stop)
@@ -452,7 +575,7 @@ class Monitor:
         ids = [
             t.id
             for t in self.config.transformers
-            if t.source.protocol in ("mqtt", "iec104", "replay")
+            if t.source.protocol in ("mqtt", "iec104", "replay") and t.id in self.states
         ]
         if ids:
             try:
@@ -464,6 +587,8 @@ class Monitor:
         self.spool.close()
         if self.lease is not None:
             self.lease.release()
+        if self.shards is not None:
+            await self.shards.leave()
         log.info("monitor stopped")
 
 
@@ -480,6 +605,11 @@ async def run_monitor(
     """
     import signal
 
+    if lease_name and config.shard_group:
+        raise InputError(
+            "monitor: --lease (one active monitor) and [monitor] shard_group (monitors sharing "
+            "the fleet) exclude each other; remove THERMOWATCH_MONITOR_LEASE to shard."
+        )
     monitor = Monitor(config, on_prediction=on_prediction)
     if lease_name:
         from thermowatch.store.leases import LeaderLease

@@ -32,7 +32,7 @@ from thermowatch.learn.models.forecast import (
     grid_positions,
     on_grid,
 )
-from thermowatch.learn.models.normal import BaselineLinear, MonotonePlain, MonotoneThermal
+from thermowatch.learn.models.normal import BaselineLinear, normal_candidates
 from thermowatch.learn.models.nowcast import NowcastRidge, Persistence
 from thermowatch.learn.models.pooled import PooledForecast, validation_folds
 from thermowatch.learn.result import TargetKind, TrainingResult
@@ -200,7 +200,7 @@ def train(
     refit_rows = fit_rows | clean_val
     candidates = {
         model.name: model.fit(physics, y, fit_rows, clean_val, spec, refit_rows=refit_rows)
-        for model in (MonotoneThermal(), MonotonePlain())
+        for model in normal_candidates(frame.index[fit_rows])
     }
     # Before test, each candidate is scored by its train-only fit (held out); the served one
     # is refitted on train + validation with the penalty chosen there.

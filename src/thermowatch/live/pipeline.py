@@ -109,6 +109,10 @@ class Profile:
     history: Any = None  # wide frame of stored readings to start the nowcaster from
 
 
+#: The columns of a forecast frame, in the order the pipeline reads them.
+FORECAST_COLUMNS = ("predicted", "lower", "upper")
+
+
 @dataclass(frozen=True)
 class LiveSettings:
     """Knobs of the pipeline (``[monitor]`` and ``[service]`` settings feed them)."""
@@ -145,6 +149,7 @@ class PredictionEvent:
     forecast_source: str | None = None  # "learned" (the champion's) or "physics"
     forecast_model_id: str | None = None
     forecast_note: str | None = None  # why the physics stood in for the champion's forecast
+    extrapolating: bool = False  # the prediction is outside the model's domain of validity
     warnings: list[str] = field(default_factory=list)
     reason: str | None = None
     issues: list[v.Verdict] = field(default_factory=list)
@@ -222,7 +227,7 @@ class PredictionEvent:
             self.transformer_id, to_micros(self.ts), th.alerte_c, th.critique_c, th.rule,
             self.measured_c, self.measured_level, self.predicted_c, self.level, level, source,
             crossing[0] if crossing else None, to_micros(crossing[1]) if crossing else None,
-            self.forecast_source, self.model_id,
+            self.forecast_source, self.model_id, self.extrapolating,
         ]  # fmt: skip
 
     def _level(self, value_c: float) -> Level:
@@ -517,6 +522,7 @@ class Pipeline:
             return
         event.predicted_c, event.model_id, event.basis = predicted, est.model_id, est.basis
         event.lower_c, event.upper_c = est.lower_c, est.upper_c
+        event.extrapolating = est.extrapolating
         if note is not None:  # hotter than physics allows: at the bound, hence CRITIQUE
             event.lower_c = event.upper_c = predicted
             event.warnings.append(note)
@@ -524,7 +530,10 @@ class Pipeline:
             event.warnings.append("no history: steady state at this reading assumed.")
         fc = self._forecast(st, snap.ts, event)
         if fc is not None:
-            values = fc.frame[["predicted", "lower", "upper"]].to_numpy(dtype=np.float64)
+            # Column by column: a list selection copies the frame (a third of a fleet's cycle).
+            values = np.column_stack(
+                [fc.frame[c].to_numpy(dtype=np.float64) for c in FORECAST_COLUMNS]
+            )
             finite = np.isfinite(values[:, 0])
             values = values[finite].tolist()  # plain floats, in one call
             times = fc.frame.index[finite].to_pydatetime()
@@ -575,7 +584,10 @@ class Pipeline:
                 if event.upper_c is not None
                 else 2.0 * s.physics_sigma_k
             )
-            index = at + pd.to_timedelta(ahead, unit="min")
+            # The instants from integer nanoseconds: pd.to_timedelta on floats costs ~1 ms, per
+            # reading and transformer (it showed in a 1,000-transformer cycle).
+            offsets = (ahead * 60e9).astype("timedelta64[ns]")
+            index = pd.DatetimeIndex(at.tz_convert(None).to_datetime64() + offsets, tz="UTC")
             frame = pd.DataFrame(
                 {"predicted": values, "lower": values - half, "upper": values + half}, index=index
             )

@@ -108,6 +108,13 @@ def check_value(variable: str, raw: Any, quantity: str) -> Verdict:
     return Verdict(variable, raw, value, GOOD)
 
 
+def value_refusal(variable: str, raw: Any) -> str | None:
+    """Why ``raw`` cannot be a reading of ``variable`` (the REJECTED reason every protocol
+    stores), ``None`` when it is a number: HTTP names the field with these same words."""
+    verdict = check_value(variable, raw, quantity_of(variable))
+    return verdict.reason if verdict.verdict == REJECTED else None
+
+
 def _printable(raw: Any) -> str:
     text = repr(raw)
     return text if len(text) <= 100 else text[:97] + "..."

@@ -363,6 +363,34 @@ TEXTS: dict[str, dict[str, str]] = {
             " (fouled radiators, failed fans or pumps) and plan an inspection."
         ),
     },
+    "rec.oil_dga_check": {
+        "fr": (
+            "Le transformateur a changé (résidus en hausse de {slope} K par mois) : contrôler le"
+            " niveau d'huile (indicateur du conservateur, fuites) et prélever un échantillon"
+            " d'huile pour une analyse des gaz dissous (DGA) ; elle distingue un défaut"
+            " interne (points chauds, arcs) d'un simple défaut de refroidissement."
+        ),
+        "en": (
+            "The transformer changed (residuals rising by {slope} K per month): check the oil"
+            " level (conservator gauge, leaks) and take an oil sample for dissolved gas"
+            " analysis (DGA); it tells an internal fault (hot spots, arcing) from a mere"
+            " cooling fault."
+        ),
+    },
+    "rec.cooling_high_load": {
+        "fr": (
+            "À forte charge (≥ {load} pu, {hours} h de mesures hors apprentissage), le"
+            " transformateur chauffe de {excess} K de plus que prévu qu'aux charges plus"
+            " faibles : vérifier les ventilateurs et les pompes (démarrage des étages de"
+            " refroidissement forcé, thermostats, sens de rotation)."
+        ),
+        "en": (
+            "At high load (≥ {load} pu, {hours} h of readings outside training), the"
+            " transformer runs {excess} K hotter than predicted, more than at lower loads:"
+            " check the fans and pumps (forced-cooling stages starting, thermostats,"
+            " direction of rotation)."
+        ),
+    },
     "rec.trend_stable": {
         "fr": "Les résidus sont stables ({slope} K par mois) : pas de signe de dégradation du refroidissement.",
         "en": "The residuals are stable ({slope} K per month): no sign of cooling degradation.",
@@ -923,6 +951,12 @@ ALERT_TEXTS: dict[str, dict[str, str]] = {
     "forecast.beyond": {"fr": "au-delà de l'horizon", "en": "beyond the horizon"},
     "line.original": {"fr": "Alerte initiale : {v}", "en": "Original alert: {v}"},
     "line.time": {"fr": "Horodatage : {v} UTC", "en": "Time: {v} UTC"},
+    "line.extrapolating": {
+        "fr": "Prédiction en extrapolation : hors du domaine appris par le modèle (intervalle "
+        "élargi, la physique prime).",
+        "en": "Prediction extrapolating: outside the model's learned domain (interval widened, "
+        "the physics leads).",
+    },
     "line.action": {"fr": "Action : {v}", "en": "Action: {v}"},
     "line.ack": {
         "fr": "Alerte n° {id} ; acquitter : thermowatch alerts ack {id} --by VOTRE_NOM",

@@ -38,6 +38,12 @@ LOAD_FLOOR_QUANTILE = 0.05
 AT_OUTAGE = ("sensor_check", "gaps", "iec_top_oil")
 
 TREND_ALARM_K_PER_MONTH = 0.3  # beyond sensor drift and seasonal model bias: look at cooling
+#: Loads at or above this quantile are "high load" when judging the cooling there [-].
+HIGH_LOAD_QUANTILE = 0.9
+#: Extra residual [K] at high load, over the rest, that points at forced cooling (fans, pumps).
+HIGH_LOAD_EXCESS_K = 2.0
+#: Hours of held-out high-load readings needed before judging the cooling there [h].
+MIN_HIGH_LOAD_HOURS = 24.0
 MIN_TREND_DAYS = 30
 LOW_R2 = 0.5
 BASELINE_MODEL = "baseline-linear"
@@ -78,6 +84,7 @@ def recommendations(result: TrainingResult) -> list[Recommendation]:
         _ageing,
         _overloads,
         _cooling_trend,
+        _cooling_at_high_load,
         _missing_inputs,
         _missing_rating,
         _low_r2,
@@ -300,9 +307,43 @@ def _cooling_trend(result: TrainingResult) -> list[Recommendation]:
     figures = {"slope_k_per_month": slope}
     if slope > TREND_ALARM_K_PER_MONTH:
         text = t("rec.trend_rising", lang, slope=number(slope, lang, 2))
-        return [Recommendation("cooling_trend", "warning", text, figures)]
+        # "The transformer changed": the checks that tell a cooling fault from an oil problem.
+        checks = t("rec.oil_dga_check", lang, slope=number(slope, lang, 2))
+        return [
+            Recommendation("cooling_trend", "warning", text, figures),
+            Recommendation("oil_dga_check", "warning", checks, figures),
+        ]
     text = t("rec.trend_stable", lang, slope=number(slope, lang, 2))
     return [Recommendation("cooling_trend_stable", "info", text, figures)]
+
+
+def _cooling_at_high_load(result: TrainingResult) -> list[Recommendation]:
+    """Fans and pumps: on the held-out rows (validation and test, never fitted), the residual
+    (measured − predicted) at the highest loads exceeds the rest by :data:`HIGH_LOAD_EXCESS_K`
+    — the transformer cools less than learnt exactly when the forced cooling should run."""
+    if result.load_pu is None or result.load_pu.empty:
+        return []
+    pred = result.predictions
+    held = (pred["split"] != "train").to_numpy()
+    residual = (_kept(result, pred["measured"]) - pred["predicted"]).to_numpy()[held]
+    load = result.load_pu.reindex(pred.index).to_numpy(dtype=float)[held]
+    known = pd.notna(residual) & pd.notna(load)
+    if known.sum() < 2:
+        return []
+    residual, load = residual[known], load[known]
+    floor = float(pd.Series(load).quantile(HIGH_LOAD_QUANTILE))
+    high = load >= floor
+    hours = high.sum() * result.measurements.step / pd.Timedelta("1h")
+    if hours < MIN_HIGH_LOAD_HOURS or high.all():
+        return []
+    excess = float(residual[high].mean() - residual[~high].mean())
+    if not excess >= HIGH_LOAD_EXCESS_K:
+        return []
+    lang = result.lang
+    figures = {"excess_k": excess, "load_floor_pu": floor, "hours": float(hours)}
+    text = t("rec.cooling_high_load", lang, excess=number(excess, lang),
+             load=number(floor, lang, 2), hours=number(hours, lang, 0))  # fmt: skip
+    return [Recommendation("cooling_high_load", "warning", text, figures)]
 
 
 def _missing_inputs(result: TrainingResult) -> list[Recommendation]:

@@ -8,13 +8,18 @@ are hashed into a fixed table (bounded memory under a flood from many addresses;
 share a slot share its tokens, which can only make the limit stricter).
 
 Without ``THERMOWATCH_RATE_DIR`` (one worker, tests) :class:`TokenBucket` keeps them in process.
-Instances behind a load balancer each keep their own: put the per-address limit in nginx too.
+
+Several instances (API nodes behind nginx, on one host or many) share their buckets through
+Redis with ``[service] redis_url`` (:class:`RedisTokenBucket`): the configured rate holds for
+the whole pair, not per node. Without it each instance keeps its own (N nodes allow N times the
+rate): put the per-address limit in nginx too.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import mmap
 import os
 import struct
@@ -22,6 +27,7 @@ import threading
 import time
 from pathlib import Path
 
+log = logging.getLogger("thermowatch.service.ratelimit")
 RATE_DIR_ENV = "THERMOWATCH_RATE_DIR"
 _SLOT = struct.Struct("dd")  # tokens, last refill [time.monotonic() s]; last 0: never used
 
@@ -110,9 +116,77 @@ class SharedTokenBucket:
         return self._tokens(self._offset(who), time.monotonic() if now is None else now) < 1.0
 
 
-def bucket(name: str, rate: float, burst: float) -> TokenBucket | SharedTokenBucket:
-    """The bucket ``name`` (``credential``, ``address``): shared by the workers when ``serve``
-    made a directory for them, else in process."""
+# One token bucket, atomically in Redis, on the Redis server's clock (nodes' clocks may
+# differ): refill since the last use, then spend one token (ARGV[3] = 1) or only look (0).
+_REDIS_BUCKET = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) + tonumber(now[2]) / 1e6
+local rate, burst, spend = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local held = redis.call('HMGET', KEYS[1], 'tokens', 'last')
+local tokens = burst
+if held[1] then
+  tokens = math.min(burst, tonumber(held[1]) + math.max(0, now - tonumber(held[2])) * rate)
+end
+if spend == 0 then return tokens < 1 and 1 or 0 end
+local ok = 0
+if tokens >= 1 then tokens = tokens - 1; ok = 1 end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'last', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return ok
+"""
+
+
+class RedisTokenBucket:
+    """The buckets of every API node in one Redis (``[service] redis_url``).
+
+    While Redis does not answer, each node falls back to its own in-process bucket (the limit
+    then holds per node, as without Redis) and says so once in its log.
+    """
+
+    def __init__(self, url: str, name: str, rate: float, burst: float) -> None:
+        import redis
+
+        self.rate = rate
+        self.burst = burst
+        self.prefix = f"thermowatch:rate:{name}:"
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._script = self._redis.register_script(_REDIS_BUCKET)
+        self._local = TokenBucket(rate, burst)
+        self._down = False
+
+    def _call(self, who: str, spend: int) -> bool | None:
+        key = self.prefix + hashlib.blake2b(who.encode(), digest_size=12).hexdigest()
+        try:
+            got = self._script(keys=[key], args=[self.rate, self.burst, spend])
+        except Exception as exc:  # Redis away: this node's own bucket meanwhile
+            if not self._down:
+                log.warning("rate limits: Redis not reachable (%s); limits per node", exc)
+            self._down = True
+            return None
+        if self._down:
+            log.warning("rate limits: Redis back; limits shared again")
+        self._down = False
+        return bool(got)
+
+    def allow(self, who: str, now: float | None = None) -> bool:
+        ok = self._call(who, 1)
+        return self._local.allow(who, now) if ok is None else ok
+
+    def empty(self, who: str, now: float | None = None) -> bool:
+        """True when ``who`` has no token left (nothing is spent)."""
+        out = self._call(who, 0)
+        return self._local.empty(who, now) if out is None else out
+
+
+Bucket = TokenBucket | SharedTokenBucket | RedisTokenBucket
+
+
+def bucket(name: str, rate: float, burst: float, redis_url: str | None = None) -> Bucket:
+    """The bucket ``name`` (``credential``, ``address``): shared by every node through Redis
+    with ``redis_url``; else by the workers of this node when ``serve`` made a directory for
+    them; else in process."""
+    if redis_url:
+        return RedisTokenBucket(redis_url, name, rate, burst)
     directory = os.environ.get(RATE_DIR_ENV)
     if directory:
         return SharedTokenBucket(Path(directory) / f"{name}.buckets", rate, burst)

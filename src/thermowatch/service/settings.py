@@ -58,6 +58,8 @@ class Settings:
         directory) that a ``model_dir`` artifact must be signed with (``SIGNATURE``).
     model_sha256 : digest of the ``model_dir`` artifact's ``SHA256SUMS`` to accept when no key
         is set (``thermowatch serve --model`` pins the one it verified at start).
+    redis_url : ``redis://host:port/db`` shared by every API node: the rate and sign-in limits
+        then hold for all nodes together (``None``: per node, as with one node).
     """
 
     env: str = "production"
@@ -89,6 +91,7 @@ class Settings:
     model_key: str | None = field(default=None, repr=False)
     model_key_file: str | None = None
     model_sha256: str | None = None
+    redis_url: str | None = field(default=None, repr=False)
     networks: tuple[Any, ...] = field(default=(), repr=False)
 
     @property
@@ -142,6 +145,10 @@ class Settings:
                     ipaddress.ip_network(proxy, strict=False)
                 except ValueError as exc:
                     raise InputError(f"forwarded_allow_ips: {exc}.") from None
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise InputError(
+                f"redis_url must start with redis://, rediss:// or unix://, got {self.redis_url!r}."
+            )
         if self.model_key_file and not Path(self.model_key_file).is_file():
             raise InputError(f"model_key_file {self.model_key_file!r} does not exist.")
         return replace(self, networks=networks)

@@ -8,6 +8,7 @@ sent" loses nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -285,36 +286,56 @@ class AlertState:
     critique_since: datetime | None = None
 
 
-def lock_alert_state(conn: Connection, transformer_id: str) -> None:
-    """Make the caller the only one evaluating this transformer's alerts until it commits.
+#: Transformers per ``IN (...)`` list (far below SQLite's bound on parameters).
+IN_CHUNK = 900
 
-    PostgreSQL: a transaction-scoped advisory lock on the transformer (works before its state
-    rows exist). SQLite: the write transaction (``BEGIN IMMEDIATE``) already serialises writers.
+
+def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+    ordered = sorted(set(ids))
+    for i in range(0, len(ordered), IN_CHUNK):
+        yield ordered[i : i + IN_CHUNK]
+
+
+def lock_alert_states(conn: Connection, transformer_ids: Sequence[str]) -> None:
+    """Make the caller the only one evaluating these transformers' alerts until it commits.
+
+    PostgreSQL: transaction-scoped advisory locks on the transformers (they work before their
+    state rows exist), taken in one statement per chunk and in id order, so two evaluators of
+    overlapping fleets cannot deadlock. SQLite: the write transaction (``BEGIN IMMEDIATE``)
+    already serialises writers.
     """
-    if conn.dialect.name == "postgresql":
-        conn.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext('thermowatch.alerts:' || :tid))"),
-            {"tid": transformer_id},
-        )
-
-
-def load_alert_states(conn: Connection, transformer_id: str) -> dict[str, AlertState]:
-    """Every stored signal state of a transformer, by kind."""
-    c = alert_states.c
-    rows = conn.execute(select(alert_states).where(c.transformer_id == transformer_id))
-    return {
-        r.kind: AlertState(r.level, r.up_since, r.up_target, r.down_since, r.down_target,
-                           r.last_ts, r.critique_since)
-        for r in rows
-    }  # fmt: skip
-
-
-def save_alert_states(conn: Connection, transformer_id: str, states: dict[str, AlertState]) -> None:
-    """Insert or update signal states (by kind)."""
-    if not states:
+    if conn.dialect.name != "postgresql":
         return
-    rows = [{"transformer_id": transformer_id, "kind": k, **vars(s)} for k, s in states.items()]
-    conn.execute(upsert(alert_states, conn, ["transformer_id", "kind"]), rows)
+    lock = text(
+        "SELECT pg_advisory_xact_lock(hashtext('thermowatch.alerts:' || u.t)) "
+        "FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS u(t, i) ORDER BY u.i"
+    )
+    for chunk in _chunks(transformer_ids):
+        conn.execute(lock, {"ids": chunk})
+
+
+def load_alert_states(
+    conn: Connection, transformer_ids: Sequence[str]
+) -> dict[str, dict[str, AlertState]]:
+    """Every stored signal state of each transformer, by kind (one query per chunk: a monitor
+    cycle of a fleet reads them all at once)."""
+    c = alert_states.c
+    out: dict[str, dict[str, AlertState]] = {t: {} for t in transformer_ids}
+    for chunk in _chunks(transformer_ids):
+        for r in conn.execute(select(alert_states).where(c.transformer_id.in_(chunk))):
+            out[r.transformer_id][r.kind] = AlertState(
+                r.level, r.up_since, r.up_target, r.down_since, r.down_target, r.last_ts,
+                r.critique_since,
+            )  # fmt: skip
+    return out
+
+
+def save_alert_states(conn: Connection, states: dict[str, dict[str, AlertState]]) -> None:
+    """Insert or update signal states (by transformer, by kind), in one statement."""
+    rows = [{"transformer_id": tid, "kind": k, **vars(s)}
+            for tid in sorted(states) for k, s in states[tid].items()]  # fmt: skip
+    if rows:
+        conn.execute(upsert(alert_states, conn, ["transformer_id", "kind"]), rows)
 
 
 def open_of_kind(conn: Connection, transformer_id: str, kind: str) -> list[tuple[int, str]]:
@@ -326,15 +347,18 @@ def open_of_kind(conn: Connection, transformer_id: str, kind: str) -> list[tuple
     return [(int(r.id), r.level) for r in conn.execute(q)]
 
 
-def open_levels(conn: Connection, transformer_id: str) -> dict[str, str]:
-    """The worst open level per kind of one transformer (to seed states after an upgrade)."""
+def open_levels(conn: Connection, transformer_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+    """The worst open level per kind of each transformer (to seed states after an upgrade)."""
     from thermowatch.learn.levels import worse
 
-    out: dict[str, str] = {}
+    out: dict[str, dict[str, str]] = {t: {} for t in transformer_ids}
     c = alerts.c
-    q = select(c.kind, c.level).where(c.transformer_id == transformer_id, c.resolved_at.is_(None))
-    for kind, level in conn.execute(q):
-        out[kind] = worse(out.get(kind), level)  # type: ignore[assignment]
+    for chunk in _chunks(transformer_ids):
+        q = select(c.transformer_id, c.kind, c.level).where(
+            c.transformer_id.in_(chunk), c.resolved_at.is_(None)
+        )
+        for tid, kind, level in conn.execute(q):
+            out[tid][kind] = worse(out[tid].get(kind), level)  # type: ignore[assignment]
     return out
 
 

@@ -433,6 +433,36 @@ def _sign(key: bytes, manifest: bytes) -> str:
     return hmac.new(key, manifest, hashlib.sha256).hexdigest()
 
 
+def signature_of(path: str | Path) -> Path:
+    """Where a single backup file's signature lives: ``FILE.sig`` beside it."""
+    path = Path(path)
+    return path.with_name(path.name + ".sig")
+
+
+def sign_file(path: str | Path, key: bytes) -> Path:
+    """Sign a single backup file as a set is signed (HMAC-SHA256 of its SHA-256 with ``key``,
+    kept outside it): written to :func:`signature_of`."""
+    sig = signature_of(path)
+    sig.write_text(_sign(key, sha256_file(Path(path)).encode()) + "\n")
+    return sig
+
+
+def check_file_signature(path: str | Path, key: bytes) -> None:
+    """Refuse a single backup file that is unsigned, or whose content or signature changed."""
+    sig = signature_of(path)
+    if not sig.is_file():
+        raise InputError(
+            f"backup file {path} is not signed ({sig.name} missing): it cannot be trusted; "
+            "restore a signed backup file or a backup set (db backup --rotate DIR)"
+        )
+    expected = _sign(key, sha256_file(Path(path)).encode())
+    if not hmac.compare_digest(sig.read_text().strip(), expected):
+        raise InputError(
+            f"backup file {path}: the signature {sig.name} does not match the file (tampered, "
+            "or signed with another key)"
+        )
+
+
 def _check_signature(s: BackupSet, key: bytes) -> None:
     """The manifest is the one signed with ``key`` (else nothing in the set is believed)."""
     sig = s.path / SIGNATURE

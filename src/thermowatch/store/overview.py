@@ -52,6 +52,7 @@ class FleetRow:
     measured_level: str | None = None
     crossing_level: str | None = None
     crossing_at: datetime | None = None
+    extrapolating: bool = False  # the prediction is outside the model's domain of validity
 
 
 def utc_of(engine: Engine):
@@ -84,7 +85,7 @@ def fleet_overview(engine: Engine) -> list[FleetRow]:
                 row.id, row.name, row.site, s.thresholds, row.target_variable, s.ts,
                 s.measured_c, s.predicted_c, s.ts if s.predicted_c is not None else None,
                 s.predicted_level, active, s.worst_alarm, s.level, s.level_source,
-                s.measured_level, s.crossing_level, s.crossing_at,
+                s.measured_level, s.crossing_level, s.crossing_at, s.extrapolating,
             )
         )  # fmt: skip
     return out

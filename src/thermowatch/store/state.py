@@ -24,7 +24,7 @@ from thermowatch.store.types import from_micros
 STATE_COLUMNS = (
     "transformer_id", "ts", "alerte_c", "critique_c", "thresholds_rule", "measured_c",
     "measured_level", "predicted_c", "predicted_level", "level", "level_source",
-    "crossing_level", "crossing_at", "forecast_source", "model_id",
+    "crossing_level", "crossing_at", "forecast_source", "model_id", "extrapolating",
 )  # fmt: skip
 
 #: ISA-18.2 alarm states, as :func:`alarm_state` names them.
@@ -68,6 +68,9 @@ class TransformerState:
     crossing_at: datetime | None
     forecast_source: str | None
     model_id: str | None
+    #: The prediction at ``ts`` lies outside the model's domain of validity (inputs or
+    #: seasons its training never saw): its interval is widened and the physics leads.
+    extrapolating: bool = False
     alarms: dict[str, int] = field(default_factory=dict)  # open alarms by ISA-18.2 state
     worst_alarm: str | None = None  # the most severe level among active alarms
 
@@ -164,6 +167,14 @@ def read_states(
             **r._asdict(), alarms=extra["alarms"], worst_alarm=extra["worst"]
         )
     return out
+
+
+def read_state_in(conn: Connection, transformer_id: str) -> TransformerState | None:
+    """One transformer's stored state inside the caller's transaction, without its alarm
+    counts: what an alert text quotes (the batch that raised the alert stored it first)."""
+    q = select(transformer_state).where(transformer_state.c.transformer_id == transformer_id)
+    row = conn.execute(q).first()
+    return None if row is None else TransformerState(**row._asdict())
 
 
 def read_state(engine: Engine, transformer_id: str) -> TransformerState | None:

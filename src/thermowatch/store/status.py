@@ -40,6 +40,7 @@ class TransformerStatus:
     crossing_level: str | None = None
     crossing_at: datetime | None = None
     alarms: dict[str, int] = field(default_factory=dict)
+    extrapolating: bool = False  # the prediction is outside the model's domain of validity
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict (ISO-8601 times)."""
@@ -73,6 +74,7 @@ def fleet_status(engine: Engine, now: datetime | None = None) -> list[Transforme
                 predicted_level=s.predicted_level, measured_level=s.measured_level,
                 thresholds=s.thresholds, thresholds_rule=s.thresholds_rule,
                 crossing_level=s.crossing_level, crossing_at=s.crossing_at, alarms=s.alarms,
+                extrapolating=s.extrapolating,
             )
         )  # fmt: skip
     return out

@@ -23,6 +23,7 @@ import enum
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     text,
 )
 
@@ -318,6 +320,13 @@ transformer_state = Table(
     Column("crossing_at", UTCDateTime, comment="earliest future forecast crossing: instant"),
     Column("forecast_source", String(20), comment="learned | physics"),
     Column("model_id", String(100)),
+    Column(
+        "extrapolating",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="the prediction at ts is outside the model's domain of validity",
+    ),
 )
 
 api_keys = Table(
@@ -358,4 +367,22 @@ shadow_predictions = Table(
     Column("lower", Float, comment="lower bound of the interval [°C]"),
     Column("upper", Float, comment="upper bound of the interval [°C]"),
     PrimaryKeyConstraint("transformer_id", "model_id", "ts"),
+)
+
+# Monitors sharing a fleet (:mod:`thermowatch.store.shards`): who is alive, who collects what.
+monitor_members = Table(
+    "monitor_members",
+    metadata,
+    Column("member", String(128), primary_key=True, comment="the monitor's name (host:pid)"),
+    Column("group_name", String(64), nullable=False, comment="the fleet the monitor shares"),
+    Column("beat_at", UTCDateTime, nullable=False, comment="last heartbeat"),
+    Column("expires_at", UTCDateTime, nullable=False, comment="alive until, without a beat"),
+)
+
+shard_claims = Table(
+    "shard_claims",
+    metadata,
+    Column("transformer_id", String(64), primary_key=True),
+    Column("member", String(128), nullable=False, comment="the monitor collecting it"),
+    Column("since", UTCDateTime, nullable=False),
 )

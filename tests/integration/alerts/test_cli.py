@@ -83,6 +83,29 @@ def test_list_ack_and_deliver(db, smtp, tmp_path, monkeypatch):
     assert [m["To"] for _, m in smtp.messages] == ["astreinte@example.org"]
 
 
+def test_shelve_and_unshelve_from_the_cli(db, smtp, tmp_path, monkeypatch, capsys):
+    url = db.url.render_as_string(hide_password=False)
+    engine = AlertEngine(db, load_config(local_config(tmp_path, smtp.port)))
+    for i in range(6):
+        engine.evaluate("T1", NOW + timedelta(minutes=i), 95.0)
+    (row,) = json.loads(run("alerts", "list", "--json", "--database-url", url))
+    out = run("alerts", "shelve", str(row["id"]), "--minutes", "30", "--reason", "sensor work",
+              "--by", "Bob", "--database-url", url)  # fmt: skip
+    assert f"alert {row['id']} (T1 ALERTE) shelved by Bob until" in out
+    (shelved,) = json.loads(run("alerts", "list", "--json", "--database-url", url))
+    assert shelved["state"] == "shelved" and shelved["shelved_until"] is not None
+    (audit,) = entries(db, action="alerts.shelve")
+    assert audit.actor == "Bob" and audit.source_address == "cli" and "sensor work" in audit.detail
+    run("alerts", "unshelve", str(row["id"]), "--by", "Bob", "--database-url", url)
+    (back,) = json.loads(run("alerts", "list", "--json", "--database-url", url))
+    assert back["state"] == "unacknowledged" and back["shelved_until"] is None
+    # Expiry is mandatory and bounded: a day at most, one clear line, exit 2.
+    code, err = run_as_user(monkeypatch, capsys, "alerts", "shelve", str(row["id"]),
+                            "--minutes", "2000", "--reason", "x", "--by", "Bob",
+                            "--database-url", url)  # fmt: skip
+    assert code == 2 and "shelve duration must be between 0 and" in err
+
+
 def test_test_channel_sends_through_smtp(db, smtp, tmp_path):
     cfg_path = local_config(tmp_path, smtp.port)
     out = run("alerts", "test-channel", "email", "--config", str(cfg_path), "--lang", "en")

@@ -89,6 +89,46 @@ def test_operator_acknowledges_with_a_comment_and_the_api_agrees(client, engine)
     assert audited[0].actor == "user:operator" and audited[0].target == str(alert_id)
 
 
+def test_operator_shelves_with_a_reason_and_expiry_then_unshelves(client, engine):
+    sign_in(client, "operator")
+    page = client.get("/alerts")
+    alert_id = int(re.findall(r'id="alert-(\d+)"', page.text)[0])
+    assert f'id="shelve-{alert_id}"' in page.text
+    before = datetime.now(UTC)
+    r = client.post(f"/alerts/{alert_id}/shelve", follow_redirects=True,
+                    data={"csrf": csrf_of(page.text), "minutes": "60",
+                          "reason": "travaux sur le capteur"})  # fmt: skip
+    assert r.status_code == 200 and f"Alerte {alert_id} mise en attente." in r.text
+    shelved = get_alert(engine, alert_id)
+    assert shelved.state == "shelved" and shelved.shelved_by == "user:operator"
+    expiry = (shelved.shelved_until - before).total_seconds()
+    assert 3590 < expiry < 3700, expiry  # the expiry chosen, one hour
+    listed = client.get("/alerts?state=shelved").text
+    assert "travaux sur le capteur" in listed and f'id="unshelve-{alert_id}"' in listed
+    (audited,) = entries(engine, action="alerts.shelve")
+    assert audited.actor == "user:operator" and "travaux sur le capteur" in audited.detail
+    # A reason is required; a duration beyond a day is refused; nothing changes.
+    for bad in ({"minutes": "60", "reason": " "}, {"minutes": "5000", "reason": "x"}):
+        r = client.post(f"/alerts/{alert_id}/shelve", data={"csrf": csrf_of(listed), **bad})
+        assert r.status_code == 400, bad
+    assert get_alert(engine, alert_id).shelved_until == shelved.shelved_until
+    r = client.post(f"/alerts/{alert_id}/unshelve", data={"csrf": csrf_of(listed)},
+                    follow_redirects=True)  # fmt: skip
+    assert f"Alerte {alert_id} remise en service." in r.text
+    assert get_alert(engine, alert_id).shelved_until is None
+    assert [e.actor for e in entries(engine, action="alerts.unshelve")] == ["user:operator"]
+
+
+def test_reader_cannot_shelve(client, engine):
+    sign_in(client, "reader")
+    page = client.get("/alerts")
+    alert_id = int(re.findall(r'id="alert-(\d+)"', page.text)[0])
+    assert f'id="shelve-{alert_id}"' not in page.text
+    r = client.post(f"/alerts/{alert_id}/shelve",
+                    data={"csrf": csrf_of(page.text), "minutes": "60", "reason": "x"})  # fmt: skip
+    assert r.status_code == 403 and get_alert(engine, alert_id).shelved_until is None
+
+
 def test_alert_filters(client, engine):
     raise_alert(engine, "TR-0003", "sensor_stale", "ALERTE", "capteur muet")
     sign_in(client, "reader")
@@ -263,3 +303,28 @@ def test_fleet_crossings_are_the_stored_states_future_crossing(client, engine):
         assert level == (s.crossing_level or ""), tid
         if s.crossing_at is not None:
             assert s.crossing_at > s.ts and Level[s.crossing_level] > Level[s.level], tid
+
+
+@pytest.mark.parametrize(("lang", "mark"), [("fr", "extrapolation"), ("en", "extrapolating")])
+def test_an_extrapolating_prediction_is_marked_on_the_fleet_row_and_its_page(
+    client, engine, lang, mark
+):
+    from sqlalchemy import update
+
+    from thermowatch.store.engine import write_transaction
+    from thermowatch.store.tables import transformer_state
+
+    c = transformer_state.c
+    with write_transaction(engine) as conn:  # as the live pipeline stores such a reading
+        conn.execute(update(transformer_state).where(c.transformer_id == "TR-0003")
+                     .values(extrapolating=True))  # fmt: skip
+    sign_in(client, "reader")
+    client.post("/lang", data={"csrf": csrf_of(client.get("/").text), "lang": lang})
+    fleet = client.get("/").text
+    flags = dict(re.findall(r'<tr id="tr-(TR-\d+)"[^>]*data-extrapolating="(\d)"', fleet))
+    assert flags["TR-0003"] == "1" and set(flags.values()) == {"0", "1"}
+    row = re.search(r'<tr id="tr-TR-0003".*?</tr>', fleet, re.S).group(0)
+    assert 'class="extrapolating"' in row and mark in row
+    page = client.get("/transformers/TR-0003").text
+    assert 'id="extrapolating" data-extrapolating="1"' in page and mark in page
+    assert 'id="extrapolating"' not in client.get("/transformers/TR-0004").text

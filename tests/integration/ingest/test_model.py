@@ -82,3 +82,78 @@ def test_champion_predicts_with_history_from_the_store(
     # the same numbers as the model on the full history in one go (the one feature path)
     reference = predictor.predict_frame(live[variables].ffill().bfill())["predicted"].iloc[-3:]
     assert got == pytest.approx(reference.tolist(), abs=1e-6)
+
+
+def test_a_model_failing_its_integrity_check_costs_only_its_transformer(
+    trained: tuple[Path, pd.DataFrame], tmp_path: Path
+) -> None:
+    """Before: the monitor exited 2 at start (SHA256SUMS mismatch) and watched nothing."""
+    import json
+    import shutil
+    from datetime import UTC, datetime
+
+    from prometheus_client import REGISTRY
+    from sqlalchemy import select
+
+    from tests.unit.ingest.fakes import SPEC, FakeHub
+    from thermowatch.cli.monitor import alert_hook
+    from thermowatch.data.simulator import AMBIENT, CURRENT, OIL, WINDING
+    from thermowatch.ingest.config import parse_config
+    from thermowatch.ingest.monitor import Monitor
+    from thermowatch.store.engine import make_engine
+    from thermowatch.store.migrate import upgrade
+    from thermowatch.store.readings import count_readings
+    from thermowatch.store.tables import alerts, predictions, reading_issues
+
+    model_dir, _ = trained
+    tampered = Path(shutil.copytree(model_dir, tmp_path / "tampered"))
+    meta = json.loads((tampered / "metadata.json").read_text())
+    meta["created_at"] = "2020-01-01T00:00:00+00:00"  # edited after signing, sums not redone
+    (tampered / "metadata.json").write_text(json.dumps(meta))
+    (tmp_path / "unused.csv").touch()
+    th = {"alerte_c": 93.0, "critique_c": 105.0}
+    source = {"protocol": "replay", "path": "unused.csv"}
+    cfg = parse_config({
+        "monitor": {"spool_dir": str(tmp_path / "spool")},
+        "transformers": [  # T1: the refused model and no spec (no physics to fall back on)
+            {"id": "T1", "model": str(tampered), "target": WINDING, "thresholds": th,
+             "source": source},
+            {"id": "T2", "spec": SPEC, "target": WINDING, "thresholds": th, "source": source},
+        ],
+    }, tmp_path)  # fmt: skip
+    url = f"sqlite:///{tmp_path}/store.db"
+    engine = make_engine(url)
+    upgrade(engine)
+    refused_before = REGISTRY.get_sample_value("thermowatch_monitor_models_refused_total") or 0
+    t0 = datetime(2026, 6, 1, tzinfo=UTC)
+
+    async def scenario() -> None:
+        monitor = Monitor(cfg, engine=engine, on_prediction=alert_hook(url, None))
+        hub = FakeHub(cfg.transformers[0].source)
+        for t in cfg.transformers:
+            hub.add(t)
+            monitor.hub_of[t.id] = hub
+        monitor.hubs = {("fake",): hub}
+        await monitor.start()  # no InputError: T1's refusal is its own
+        for i in range(20):  # 20 minutes of a measured 120 °C winding on both
+            tick = t0 + timedelta(minutes=i)
+            values = {CURRENT: 600.0 + i, AMBIENT: 20.0 + i / 10, OIL: 80.0 + i / 10,
+                      WINDING: 120.0 + i / 10}  # fmt: skip
+            hub.pending = {tid: [Sample(tick, values, "test")] for tid in ("T1", "T2")}
+            await monitor.run_cycle(["T1", "T2"], tick)
+        await monitor.shutdown()
+
+    asyncio.run(scenario())
+    refused = REGISTRY.get_sample_value("thermowatch_monitor_models_refused_total")
+    assert refused == refused_before + 1
+    with engine.connect() as conn:
+        reasons = conn.scalars(
+            select(reading_issues.c.reason).where(reading_issues.c.transformer_id == "T1")
+        ).all()
+        predicted = set(conn.scalars(select(predictions.c.transformer_id)).all())
+        raised = set(conn.execute(select(alerts.c.transformer_id, alerts.c.kind, alerts.c.level)))
+    assert any(r.startswith("model refused: ") and "SHA-256" in r for r in reasons), reasons
+    assert count_readings(engine, "T1") == count_readings(engine, "T2") == 20 * 4
+    assert predicted == {"T2"}  # T1 has no model and no spec: measured values only
+    assert {("T1", "temperature_measured", "CRITIQUE"),
+            ("T2", "temperature_measured", "CRITIQUE")} <= raised  # fmt: skip

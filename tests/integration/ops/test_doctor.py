@@ -181,6 +181,7 @@ def test_readings_without_a_lease_are_unknown_not_ok(site) -> None:  # type: ign
         None,
         None,
         "m",
+        False,
     ]
     with write_transaction(engine) as conn:
         upsert_states(conn, [row])

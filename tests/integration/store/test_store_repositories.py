@@ -158,6 +158,7 @@ def test_fleet_status(engine: Engine) -> None:
         to_micros(last + timedelta(hours=2)),
         "physics",
         "m1",
+        True,
     ]
     late = [
         "T1",
@@ -175,6 +176,7 @@ def test_fleet_status(engine: Engine) -> None:
         None,
         None,
         "m1",
+        False,
     ]
     with write_transaction(engine) as conn:
         upsert_states(conn, [row])
@@ -188,4 +190,5 @@ def test_fleet_status(engine: Engine) -> None:
     assert st.crossing_level == "CRITIQUE" and st.crossing_at == last + timedelta(hours=2)
     assert st.measured_variable == "OT" and st.open_alerts == 1
     assert st.alarms == {"unacknowledged": 1}
+    assert st.extrapolating is True  # the newer row's flag: the late one changed nothing
     assert st.to_json()["last_reading_at"] == last.isoformat()

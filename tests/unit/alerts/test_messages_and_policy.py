@@ -37,6 +37,19 @@ def test_french_message_has_value_threshold_trend_action_and_ack():
     ]
 
 
+@pytest.mark.parametrize(("lang", "line"), [
+    ("fr", "Prédiction en extrapolation : hors du domaine appris par le modèle"),
+    ("en", "Prediction extrapolating: outside the model's learned domain"),
+])  # fmt: skip
+def test_an_extrapolating_prediction_is_said_in_the_text(lang, line):
+    from dataclasses import replace
+
+    _, body = render(replace(FACTS, extrapolating=True), "raised", lang)
+    assert sum(x.startswith(line) for x in body.splitlines()) == 1
+    assert line not in render(FACTS, "raised", lang)[1]
+    assert line not in render(replace(FACTS, extrapolating=True), "resolved", lang)[1]
+
+
 def test_english_message_with_time_to_threshold():
     facts = AlertFacts(3, "TR-01", "temperature_predicted", "ALERTE", 92.0, 90.0, AT, 6.5,
                        timedelta(minutes=121), "CRITIQUE", 105.0)  # fmt: skip

@@ -170,6 +170,20 @@ class Hub(ABC):
     async def collect(self, ids: Sequence[str], now: datetime) -> dict[str, list[Sample]]:
         """Samples since the previous call for the transformers ``ids`` (missing: no data)."""
 
+    async def rebalance(self, owned: set[str]) -> None:
+        """Monitors sharing a fleet: this monitor now collects only ``owned``. Polled sources
+        read only the ids asked at :meth:`collect`: nothing to do by default."""
+        return
+
+    async def adopt(self, member: str) -> int:
+        """Take what the source still holds for the monitor ``member`` that died (MQTT: its
+        persistent session); how many messages. Nothing by default."""
+        return 0
+
+    def queued_ids(self) -> set[str]:
+        """Transformers with samples received and not yet collected (push sources)."""
+        return set()
+
     async def settle(self) -> None:
         """The samples collected so far are durable (stored, spooled or quarantined): a
         source that can be told (MQTT) acknowledges them now. Nothing to do by default."""

@@ -9,11 +9,20 @@ two periods.
 With ``shared_group`` the monitor subscribes as ``$share/<group>/<topic>`` (Mosquitto 2, any
 MQTT 5 broker): the broker balances the messages over the monitors of the group, each with its
 own ``client_id``; a message is still acknowledged only once durable.
+
+As one of the monitors sharing a fleet (:mod:`thermowatch.ingest.shards`) the hub subscribes
+only the topics of the transformers its monitor owns (:meth:`MqttHub.rebalance`), each as a
+shared subscription of its own: during a hand-over both monitors are members and the broker
+gives each message to one of them (no gap, no copy). Mosquitto keeps handing messages to a
+member that died (its persistent session queues them), so the monitor that takes over its
+transformers first adopts that session (:meth:`MqttHub.adopt`): it resumes it, stores what it
+held, then lets it end.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import ssl
@@ -27,6 +36,8 @@ from thermowatch.live.validate import to_utc
 
 log = logging.getLogger("thermowatch.ingest")
 SUBSCRIBE_CHUNK = 100  # topics per SUBSCRIBE packet
+SHARD_GROUP = "thermowatch"  # the shared-subscription group of a sharded fleet's topics
+ADOPT_QUIET_PERIODS = 1.0  # an adopted session ends once quiet this many periods, all acked
 
 
 _MISSING = object()
@@ -114,24 +125,58 @@ class MqttHub(Hub):
         self._paho: Any = None
         self.received = 0
         self.shared = bool(config.shared_group)
+        #: Sharded: the transformers whose topics are subscribed (``None``: all of them), and
+        #: the member name that makes this monitor's client id unique in the fleet.
+        self.owned: set[str] | None = None
+        self.member: str | None = None
+        self._client_obj: Any = None
+        self._subscribed: set[str] = set()
+        # Adopted sessions: their clients, and their messages' (client, mid, qos) per
+        # transformer then once collected, acknowledged on that client once durable.
+        self._adopters: list[Any] = []
+        self._adopt_unacked: dict[str, list[tuple[Any, int, int]]] = defaultdict(list)
+        self._adopt_collected: list[tuple[Any, int, int]] = []
 
-    def _client(self) -> Any:
+    def client_id(self, member: str | None = None) -> str:
+        """The persistent session's client id (with the member's name when sharded)."""
+        c = self.config
+        base = c.client_id or f"thermowatch-monitor-{c.host}-{c.port}"
+        member = member or self.member
+        return f"{base}-{member}" if member else base
+
+    def _filter(self, tid: str) -> tuple[str, int]:
+        source = self.transformers[tid].source
+        group = self.config.shared_group or (SHARD_GROUP if self.member else None)
+        return subscription(source.topic, group), source.qos
+
+    def _client(self, adopt: str | None = None) -> Any:
+        """The client of this hub's session, or (``adopt``) of a dead member's: MQTT 5,
+        resuming that session with an expiry of 0, so that it ends when we disconnect."""
         import aiomqtt
 
         c = self.config
         tls = None
         if c.tls:
             tls = ssl.create_default_context(cafile=c.ca_file)
+        extra: dict[str, Any] = {"clean_session": False}  # the broker queues QoS 1 meanwhile
+        if adopt is not None:
+            from paho.mqtt.packettypes import PacketTypes
+            from paho.mqtt.properties import Properties
+
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = 0
+            extra = {"protocol": aiomqtt.ProtocolVersion.V5, "clean_start": False,
+                     "properties": props}  # fmt: skip
         return aiomqtt.Client(
             c.host,
             c.port,
             username=c.username,
             password=c.password,
-            identifier=c.client_id or f"thermowatch-monitor-{c.host}-{c.port}",
-            clean_session=False,  # persistent session: the broker queues QoS 1 while we are away
+            identifier=self.client_id(adopt),
             tls_context=tls,
             keepalive=15,
             max_queued_incoming_messages=0,
+            **extra,
         )
 
     def _manual_ack(self, client: Any) -> None:
@@ -146,35 +191,116 @@ class MqttHub(Hub):
         client = self._client()
         self._manual_ack(client)
         async with client:
-            topics = [
-                (subscription(topic, self.config.shared_group), self.transformers[tid].source.qos)
-                for topic, tid in topic_of.items()
-            ]
-            for start in range(0, len(topics), SUBSCRIBE_CHUNK):
-                await client.subscribe(topics[start : start + SUBSCRIBE_CHUNK])
+            wanted = set(self.transformers) if self.owned is None else set(self.owned)
+            if self.owned is not None:  # a resumed session may hold what was given up since
+                await self._unsubscribe(client, set(self.transformers) - wanted)
+            await self._subscribe(client, wanted)
+            self._client_obj, self._subscribed = client, wanted
             self._up()
-            log.info("%s: connected, %d topics", self.label, len(topics))
+            log.info("%s: connected, %d topics", self.label, len(wanted))
+            try:
+                await self._receive(client, topic_of)
+            finally:
+                self._client_obj = None
+
+    async def _subscribe(self, client: Any, tids: set[str]) -> None:
+        topics = [self._filter(t) for t in sorted(tids)]
+        for start in range(0, len(topics), SUBSCRIBE_CHUNK):
+            await client.subscribe(topics[start : start + SUBSCRIBE_CHUNK])
+
+    async def _unsubscribe(self, client: Any, tids: set[str]) -> None:
+        topics = [self._filter(t)[0] for t in sorted(tids)]
+        for start in range(0, len(topics), SUBSCRIBE_CHUNK):
+            await client.unsubscribe(topics[start : start + SUBSCRIBE_CHUNK])
+
+    async def rebalance(self, owned: set[str]) -> None:
+        """Subscribe the topics of ``owned`` only (sharded monitors); what was received for a
+        transformer given up stays queued until collected."""
+        self.owned = set(owned) & set(self.transformers)
+        client = self._client_obj
+        if client is None:
+            return  # subscribed at the next connection
+        add, drop = self.owned - self._subscribed, self._subscribed - self.owned
+        if add:
+            await self._subscribe(client, add)
+        if drop:
+            await self._unsubscribe(client, drop)
+        self._subscribed = set(self.owned)
+
+    async def adopt(self, member: str) -> int:
+        """Resume the broker session of ``member`` (a monitor that died or stopped) and queue
+        what it holds as it comes; the session ends once it has been quiet a whole period and
+        all it gave is durable (:meth:`settle`). Returns at once (0: counted as they come)."""
+        import aiomqtt
+
+        topic_of = {t.source.topic: tid for tid, t in self.transformers.items()}
+        client = self._client(adopt=member)
+        try:
+            await client.__aenter__()
+            client._client.manual_ack_set(True)
+            await self._unsubscribe(client, set(self.transformers))  # nothing new goes there
+        except aiomqtt.MqttError as exc:
+            log.warning("%s: session of %s not adopted (%s)", self.label, member, exc)
+            return 0
+        client.last_message = asyncio.get_running_loop().time()
+        client.drain = asyncio.create_task(self._drain(client, member, topic_of))
+        self._adopters.append(client)
+        return 0
+
+    async def _drain(self, client: Any, member: str, topic_of: dict[str, str]) -> None:
+        """Queue every message the adopted session of ``member`` delivers."""
+        import aiomqtt
+
+        held = 0
+        try:
             async for message in client.messages:
-                tid = topic_of.get(str(message.topic))
-                if tid is None:
+                client.last_message = asyncio.get_running_loop().time()
+                held += 1
+                got = self._parse(message, topic_of)
+                if got is None:
+                    _ack_on(client, message.mid, message.qos)
                     continue
-                source = self.transformers[tid].source
-                parsed = parse_payload(
-                    bytes(message.payload),  # type: ignore[arg-type]
-                    source.fields,
-                    source.timestamp_field,
-                    datetime.now(UTC),
-                )
-                token = (message.mid, message.qos)
-                if parsed is None:
-                    log.warning("%s: unreadable message on %s", self.label, message.topic)
-                    self._ack([token])  # nothing to keep: never sent again
-                    continue
-                self.received += 1
-                self._queues[tid].append(Sample(parsed[0], parsed[1], self.label))
-                self._unacked[tid].append(token)
-                if self._closing:
-                    break
+                self._queues[got[0]].append(got[1])
+                self._adopt_unacked[got[0]].append((client, message.mid, message.qos))
+        except aiomqtt.MqttError as exc:  # taken over by another adopter: it has the rest
+            log.info("%s: session of %s left (%s)", self.label, member, exc)
+        finally:
+            log.info("%s: adopted the session of %s: %d messages", self.label, member, held)
+
+    def _parse(self, message: Any, topic_of: dict[str, str]) -> tuple[str, Sample] | None:
+        """One message as ``(transformer, sample)``; ``None`` for a topic not ours or an
+        unreadable message (nothing to keep: acknowledged, never sent again)."""
+        tid = topic_of.get(str(message.topic))
+        if tid is None:
+            return None
+        source = self.transformers[tid].source
+        parsed = parse_payload(
+            bytes(message.payload),  # type: ignore[arg-type]
+            source.fields,
+            source.timestamp_field,
+            datetime.now(UTC),
+        )
+        if parsed is None:
+            log.warning("%s: unreadable message on %s", self.label, message.topic)
+            return None
+        self.received += 1
+        return tid, Sample(parsed[0], parsed[1], self.label)
+
+    def queued_ids(self) -> set[str]:
+        """Transformers with messages received and not yet collected."""
+        return {tid for tid, q in self._queues.items() if q}
+
+    async def _receive(self, client: Any, topic_of: dict[str, str]) -> None:
+        async for message in client.messages:
+            token = (message.mid, message.qos)
+            got = self._parse(message, topic_of)
+            if got is None:
+                self._ack([token])
+                continue
+            self._queues[got[0]].append(got[1])
+            self._unacked[got[0]].append(token)
+            if self._closing:
+                break
 
     async def settle(self) -> None:
         """Acknowledge every collected message (the monitor made them durable), and see the
@@ -183,6 +309,21 @@ class MqttHub(Hub):
         tokens, self._collected = self._collected, []
         self._ack(tokens)
         await self._flush()
+        adopted, self._adopt_collected = self._adopt_collected, []
+        for client, mid, qos in adopted:
+            _ack_on(client, mid, qos)
+        pending = {id(c) for held in self._adopt_unacked.values() for c, _m, _q in held}
+        periods = [t.period_s for t in self.transformers.values()] or [60.0]
+        quiet_since = asyncio.get_running_loop().time() - ADOPT_QUIET_PERIODS * min(periods)
+        for client in list(self._adopters):
+            if id(client) in pending or client.last_message > quiet_since:
+                continue  # messages not yet durable, or the session may still hold some
+            self._adopters.remove(client)  # all acknowledged: the dead member's session ends
+            client.drain.cancel()
+            with contextlib.suppress(BaseException):
+                await client.drain
+            with contextlib.suppress(Exception):
+                await client.__aexit__(None, None, None)
 
     async def _flush(self) -> None:
         deadline = asyncio.get_running_loop().time() + 1.0
@@ -195,8 +336,15 @@ class MqttHub(Hub):
             await asyncio.sleep(0.005)
 
     async def close(self) -> None:
-        """Disconnect once the acknowledgements queued are sent."""
+        """Disconnect once the acknowledgements queued are sent. Known limit: an adopted
+        session ends with this connection (expiry 0); what it delivered after the final flush
+        and was not acknowledged is lost with it (a monitor stopped within a period of a
+        take-over)."""
         await self._flush()
+        for client in self._adopters:
+            client.drain.cancel()
+            with contextlib.suppress(BaseException):
+                await client.drain
         await super().close()
 
     def _ack(self, tokens: list[tuple[int, int]]) -> None:
@@ -212,7 +360,15 @@ class MqttHub(Hub):
         for tid in ids:
             queued = self._queues.pop(tid, None)
             self._collected.extend(self._unacked.pop(tid, ()))
+            self._adopt_collected.extend(self._adopt_unacked.pop(tid, ()))
             if queued:
                 out[tid] = sorted(queued, key=lambda s: s.ts)
         await asyncio.sleep(0)
         return out
+
+
+def _ack_on(client: Any, mid: int, qos: int) -> None:
+    """Acknowledge one message on an adopted session's client (gone: the broker resends it)."""
+    if qos > 0:
+        with contextlib.suppress(Exception):
+            client._client.ack(mid, qos)

@@ -52,7 +52,12 @@ from typing import Any, Protocol
 
 from thermowatch.errors import InputError
 from thermowatch.learn.models.forecast import DirectForecast, EnsembleForecast, NLinearForecast
-from thermowatch.learn.models.normal import BaselineLinear, MonotonePlain, MonotoneThermal
+from thermowatch.learn.models.normal import (
+    BaselineLinear,
+    MonotonePlain,
+    MonotoneRecent,
+    MonotoneThermal,
+)
 from thermowatch.learn.models.nowcast import NowcastRidge, Persistence
 from thermowatch.learn.models.pooled import PooledForecast
 
@@ -75,6 +80,7 @@ REGISTRY: dict[str, Any] = {
     BaselineLinear.name: BaselineLinear,
     MonotoneThermal.name: MonotoneThermal,
     MonotonePlain.name: MonotonePlain,
+    MonotoneRecent.name: MonotoneRecent,
     NowcastRidge.name: NowcastRidge,
     Persistence.name: Persistence,
     DirectForecast.name: DirectForecast,

@@ -126,9 +126,9 @@ class _ChainedRidge:
     """:class:`BoundedRidge` on chained inputs ``x @ transform`` of some rows, turned back into a
     :class:`LinearModel` on the raw features for a given penalty."""
 
-    def __init__(self, x, y, rows, transform, bounded) -> None:
+    def __init__(self, x, y, rows, transform, bounded, weights=None) -> None:
         self.transform = transform
-        self.solver = BoundedRidge((x @ transform)[rows], y[rows], bounded)
+        self.solver = BoundedRidge((x @ transform)[rows], y[rows], bounded, weights)
         self.mean_x = x[rows].mean(axis=0)
         scale = x[rows].std(axis=0)
         self.scale_x = np.where(scale > 1e-12, scale, 1.0)
@@ -156,6 +156,9 @@ class MonotoneThermal:
     #: False: no hour-of-day or day-of-year term (the candidate without calendar terms).
     calendar: bool = True
     held_out: LinearModel | None = None
+    #: Half-life [d] of the weight of a training row, counted back from the last row of the
+    #: fit; None: every row weighs the same (see :class:`MonotoneRecent`).
+    half_life_days: ClassVar[float | None] = None
 
     def fit(
         self,
@@ -230,7 +233,8 @@ class MonotoneThermal:
                 if self.overshoot and k + 1 < len(chain):
                     transform[chain[k + 1], j] = -1.0
                 bounded[j] = True
-        return names, positive, x, _ChainedRidge(x, y, rows, transform, bounded)
+        weights = recency_weights(features.index[rows], self.half_life_days)
+        return names, positive, x, _ChainedRidge(x, y, rows, transform, bounded, weights)
 
     def _uses(self, name: str, seasonal: bool) -> bool:
         """Whether a feature column enters the model (``seasonal``: a full year is seen)."""
@@ -294,6 +298,43 @@ class MonotonePlain(MonotoneThermal):
 
     name: ClassVar[str] = "thermal-monotone-plain"
     calendar: bool = False
+
+
+#: Half-life of the recency weights of :class:`MonotoneRecent` [d]: a fortnight, a few weather
+#: systems and load weeks (fixed beforehand, not chosen on the benchmark windows).
+RECENT_HALF_LIFE_DAYS = 14.0
+
+
+@dataclass
+class MonotoneRecent(MonotoneThermal):
+    """``thermal-monotone`` fitted with rows weighted by recency (half-life
+    :data:`RECENT_HALF_LIFE_DAYS`), offered only with less than a full year of training.
+
+    With months rather than years, the season the inputs do not show (no ambient, or sun and
+    habits beyond it) moves with the loads, and a fit that weighs every month alike mixes the
+    two; the regime nearest the future weighs most here. Same features, same monotone
+    constraints, the same :class:`~thermowatch.learn.linear.LinearModel` when served: only the
+    weights of the fit differ, and the selection rule decides on validation and the folds.
+    """
+
+    name: ClassVar[str] = "thermal-monotone-recent"
+    half_life_days: ClassVar[float | None] = RECENT_HALF_LIFE_DAYS
+
+
+def recency_weights(times: pd.DatetimeIndex, half_life_days: float | None) -> np.ndarray | None:
+    """Per row, ``0.5 ** (age / half_life)`` with the age counted back from the last of
+    ``times`` [d]; None (every row alike) without a half-life."""
+    if half_life_days is None or len(times) == 0:
+        return None
+    age_days = (times[-1] - times) / pd.Timedelta("1D")
+    return np.power(0.5, np.asarray(age_days, dtype=np.float64) / half_life_days)
+
+
+def normal_candidates(fit_times: pd.DatetimeIndex) -> tuple[MonotoneThermal, ...]:
+    """The monotone normal-behaviour candidates for a fit on rows at ``fit_times``: with less
+    than a full year, the recency-weighted fit too."""
+    base: tuple[MonotoneThermal, ...] = (MonotoneThermal(), MonotonePlain())
+    return base if full_year(months_seen(fit_times)) else (*base, MonotoneRecent())
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, StrictFloat, StrictInt, TypeAdapter, Vali
 from thermowatch.errors import InputError
 from thermowatch.learn.levels import LevelName, StateLevel
 from thermowatch.live import PredictionEvent, Snapshot
-from thermowatch.live.validate import to_utc
+from thermowatch.live.validate import to_utc, value_refusal
 from thermowatch.service.audit import inputs_hash
 from thermowatch.service.auth import Operator
 from thermowatch.service.deps import read_json
@@ -89,13 +89,17 @@ def _parse(body: Any) -> list[ReadingIn]:
     try:
         parsed = _BODY.validate_python(body)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()  # the branch of the union the body took: one or many readings
+        branch = "list[ReadingIn]" if isinstance(body, list) else "ReadingIn"
+        err = next((e for e in errors if e["loc"] and e["loc"][0] == branch), errors[0])
         loc = [str(p) for p in err["loc"] if p not in ("ReadingIn", "list[ReadingIn]")]
         where = (
             f"reading {loc.pop(0)}: " if isinstance(body, list) and loc and loc[0].isdigit() else ""
         )
-        field = ".".join(loc) or "body"
-        raise InputError(f"{where}the field {field!r}: {err['msg']}.") from None
+        field, why = ".".join(loc) or "body", err["msg"]
+        if len(loc) >= 2 and loc[0] == "values":  # a measurement: the monitor's own words
+            field, why = f"values.{loc[1]}", value_refusal(loc[1], err.get("input")) or why
+        raise InputError(f"{where}the field {field!r}: {why}.") from None
     return parsed if isinstance(parsed, list) else [parsed]
 
 

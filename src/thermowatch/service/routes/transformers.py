@@ -46,6 +46,8 @@ class TransformerOut(BaseModel):
     derniere_lecture: datetime | None = None
     franchissement: dict | None = None
     alarmes: dict[str, int] = {}
+    #: the prediction is outside the model's domain of validity (the physics leads)
+    extrapolation: bool = False
 
 
 class LatestReading(BaseModel):
@@ -91,6 +93,7 @@ def _summary(t, state) -> dict:
         "temperature_mesuree": state.measured_c, "temperature_predite": state.predicted_c,
         "derniere_lecture": state.ts.isoformat() if state.ts else None,
         "franchissement": crossing, "alarmes": state.alarms,
+        "extrapolation": state.extrapolating,
     }  # fmt: skip
 
 
