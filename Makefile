@@ -18,12 +18,19 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/thermowatch train
 
-## The whole test suite (unit, integration, e2e)
-test: $(STAMP)
-	$(PY) -m pytest
+# Tests run on 2 pytest-xdist workers (every test takes its own tmp dir, database and free
+# ports); a file's tests stay on one worker, so module fixtures are built once.
+# WORKERS=0 runs them in this process (pdb, -x on the first failure).
+WORKERS ?= 2
+XDIST   := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadfile)
 
+## The whole test suite (unit, integration, e2e, security), slow tests included (CI runs this)
+test: $(STAMP)
+	$(PY) -m pytest $(XDIST)
+
+## The fast unit tests (no server, no slow test): the edit-test loop
 test-unit: $(STAMP)
-	$(PY) -m pytest tests/unit
+	$(PY) -m pytest tests/unit -m "not slow" $(XDIST)
 
 bench: $(STAMP)
 	$(PY) benchmarks/thermal_speed.py

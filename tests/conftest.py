@@ -113,3 +113,41 @@ def redis_server():
 @pytest.fixture
 def redis_url(redis_server: RedisServer) -> str:
     return redis_server.url
+
+
+# --- trained sample models, built once per test run (see tests/helpers/models.py) -------------
+
+
+@pytest.fixture(scope="session")
+def sample_model_dir(request, tmp_path_factory) -> Path:
+    """The served sample's artifact (20 simulated days), trained once per run: read only."""
+    from tests.helpers.models import once_per_run, train_model
+
+    return once_per_run(request.config, tmp_path_factory, "sample-model", train_model)
+
+
+@pytest.fixture
+def model_copy(sample_model_dir, tmp_path) -> Path:
+    """A private copy of the served sample's artifact, which a test may change."""
+    from tests.helpers.models import copy_model
+
+    return copy_model(sample_model_dir, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def sample_training(request, tmp_path_factory):
+    """The learning sample's training (45 simulated days, nameplate known), once per run:
+    measurements, result and fitted models, in memory. Read only."""
+    from tests.helpers.models import load_training, once_per_run, save_training
+
+    folder = once_per_run(request.config, tmp_path_factory, "sample-training", save_training)
+    return load_training(folder)
+
+
+@pytest.fixture(scope="session")
+def sample_training_dir(sample_training, tmp_path_factory) -> Path:
+    """The learning sample's artifact, saved once per worker: read only."""
+    from thermowatch.learn.artifact import save_model
+
+    folder = tmp_path_factory.mktemp("sample-training-model")
+    return save_model(sample_training.result, sample_training.fitted, folder)

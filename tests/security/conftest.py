@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.service.conftest import ISSUER, SECRET, train_model
+from tests.integration.service.conftest import ISSUER, SECRET
 
 # TW_SECURITY_SRC runs the service from another source tree (e.g. the commit before the fixes,
 # to see each test fail there); the tests themselves always import this tree.
@@ -73,8 +73,9 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def trained_model(tmp_path_factory) -> Path:
-    return train_model(tmp_path_factory.mktemp("security-model"))
+def trained_model(sample_model_dir) -> Path:
+    """The served sample, trained once per run (tests/conftest.py): servers sign a copy."""
+    return sample_model_dir
 
 
 def _known_settings() -> set[str]:

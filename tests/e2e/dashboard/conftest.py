@@ -20,7 +20,8 @@ import httpx
 import pytest
 
 from tests.conftest import REPO, require
-from tests.integration.service.conftest import reading, train_model
+from tests.helpers.models import copy_model
+from tests.integration.service.conftest import reading
 from thermowatch.dashboard.demo import seed_fleet
 from thermowatch.service.apikeys import create_key
 from thermowatch.store.engine import make_engine
@@ -48,10 +49,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def service(tmp_path_factory):
+def service(sample_model_dir, tmp_path_factory):
     """``(base_url, engine, operator_api_key)`` of a running service with the fleet loaded."""
     root = tmp_path_factory.mktemp("dash-e2e")
-    model_dir = train_model(root / "model")
+    model_dir = copy_model(sample_model_dir, root)
     url = f"sqlite:///{root / 'tw.db'}"
     engine = make_engine(url)
     upgrade(engine)

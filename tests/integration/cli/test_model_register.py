@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.integration.service.conftest import train_model
+from tests.helpers.models import copy_model
 from thermowatch.cli import app
 from thermowatch.cli._errors import run_with_error_policy
 from thermowatch.store import models
@@ -16,8 +16,8 @@ from thermowatch.store.engine import make_engine
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return train_model(tmp_path_factory.mktemp("model"), days=15)
+def model_dir(sample_model_dir, tmp_path_factory):
+    return copy_model(sample_model_dir, tmp_path_factory.mktemp("model"))
 
 
 def cli(monkeypatch, capsys, *args):

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from tests.integration.service.conftest import train_model
 from thermowatch.alerts.messages import AlertFacts, render
 from thermowatch.data.simulator import AMBIENT, CURRENT, SAMPLE_SPEC, WINDING, simulate_sample
 from thermowatch.learn.artifact import load_model
@@ -32,8 +31,8 @@ THRESHOLDS = Thresholds(alerte_c=60.0, critique_c=70.0, rule="config")
 
 
 @pytest.fixture(scope="module")
-def champion(tmp_path_factory: pytest.TempPathFactory):
-    return load_model(train_model(tmp_path_factory.mktemp("champion")))
+def champion(sample_model_dir: Path):
+    return load_model(sample_model_dir)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from tests.integration.service.conftest import make_settings, train_model
+from tests.helpers.models import copy_model
+from tests.integration.service.conftest import make_settings
 from tests.unit.ingest.fakes import FakeHub
 from thermowatch.alerts.hook import alert_hook
 from thermowatch.app import create_app
@@ -47,8 +48,8 @@ THRESHOLDS = {"alerte_c": 60.0, "critique_c": 70.0}
 
 
 @pytest.fixture(scope="module")
-def champion(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return train_model(tmp_path_factory.mktemp("champion"))
+def champion(sample_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_model(sample_model_dir, tmp_path_factory.mktemp("champion"))
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from tests.integration.service.conftest import train_model
 from thermowatch.learn.artifact import load_model
 from thermowatch.live.nowcast import ModelEstimator
 
 
-def test_a_snapshot_older_than_the_kept_history_is_still_predicted(tmp_path):
-    predictor = load_model(train_model(tmp_path / "m"))
+def test_a_snapshot_older_than_the_kept_history_is_still_predicted(sample_model_dir):
+    predictor = load_model(sample_model_dir)
     est = ModelEstimator(predictor)
     values = {"tension (kV)": 20.1, "courant (A)": 850.0, "puissance active (MW)": 28.0,
               "puissance réactive (MVAr)": 9.0, "température ambiante (°C)": 24.0,

@@ -31,7 +31,7 @@ from tests.integration.ops.deploy_helpers import (
     self_signed,
     stop,
 )
-from tests.integration.service.conftest import reading, train_model
+from tests.integration.service.conftest import reading
 from thermowatch.service.apikeys import create_key
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
@@ -77,7 +77,7 @@ async def load(
     return results
 
 
-def test_killing_one_api_instance_under_load(pg_cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_killing_one_api_instance_under_load(pg_cluster, model_copy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     nginx = nginx_bin()
     require(nginx is not None, "nginx (apt-get install nginx)")
     url = pg_cluster.create_database(f"api_{uuid.uuid4().hex[:10]}")
@@ -86,7 +86,7 @@ def test_killing_one_api_instance_under_load(pg_cluster, tmp_path: Path) -> None
     ensure_transformer(engine, "TR-01")
     key = create_key(engine, "reader")[1]
     engine.dispose()
-    model = train_model(tmp_path / "model")
+    model = model_copy
     # The shipped configuration: its [service] rate limits, one key for all the load.
     shipped = tomllib.loads((DEPLOY / "thermowatch.toml.template").read_text())["service"]
     env = dict(os.environ, THERMOWATCH_JWT_SECRET="j" * 40, THERMOWATCH_ENV="production",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.helpers.models import once_per_run, train_model
 from thermowatch.app import create_app
 from thermowatch.service.apikeys import create_key, revoke_key
 from thermowatch.service.routes.predict import READING_EXAMPLE
@@ -23,36 +23,24 @@ ISSUER = "thermowatch-test"
 TRANSFORMER = "TR-01"
 
 
-def train_model(out: Path, days: int = 20, seed: int = 7) -> Path:
-    """Train the sample model (simulated data, no gradient boosting) and save its artifact."""
-    from thermowatch.data import load_measurements
-    from thermowatch.data.simulator import RATED_CURRENT_A, simulate_sample, write_sample
-    from thermowatch.learn.artifact import save_model
-    from thermowatch.learn.train import TrainOptions, train
+@pytest.fixture(scope="session")
+def model_dir(sample_model_dir) -> Path:
+    """The served sample's artifact, trained once per run (tests/conftest.py): read only."""
+    return sample_model_dir
 
-    out.mkdir(parents=True, exist_ok=True)
-    data = out / f"sample-{seed}.csv"
-    write_sample(simulate_sample(days=days, seed=seed), str(data))
-    result, fitted = train(
-        load_measurements(data), TrainOptions(rated_current_a=RATED_CURRENT_A, nonlinear=False)
+
+@pytest.fixture(scope="session")
+def second_model_dir(request, tmp_path_factory) -> Path:
+    """Another served sample (seed 11), trained once per run: read only."""
+    return once_per_run(
+        request.config, tmp_path_factory, "second-model", lambda out: train_model(out, seed=11)
     )
-    return save_model(result, fitted, out / "model")
-
-
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory) -> Path:
-    return train_model(tmp_path_factory.mktemp("model"))
-
-
-@pytest.fixture(scope="session")
-def second_model_dir(tmp_path_factory) -> Path:
-    return train_model(tmp_path_factory.mktemp("model2"), seed=11)
 
 
 @pytest.fixture
-def served_dir(model_dir, tmp_path) -> Path:
+def served_dir(model_copy) -> Path:
     """A private copy of the artifact, which a test may tamper with."""
-    return Path(shutil.copytree(model_dir, tmp_path / model_dir.name))
+    return model_copy
 
 
 @pytest.fixture

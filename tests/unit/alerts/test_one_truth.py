@@ -9,6 +9,7 @@ pipeline, the alert rules, ``/predict``'s contract, training and its report).
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -46,6 +47,7 @@ def _level_names(node: ast.AST) -> set[str]:
     return {e.value for e in elts if isinstance(e, ast.Constant) and e.value in NAMES}
 
 
+@functools.cache  # one scan of the sources for every rule
 def violations() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {"order": [], "levelled": [], "thresholds": [], "compare": []}
     for rel, tree in sources():

@@ -10,28 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thermowatch.data import load_measurements
-from thermowatch.data.simulator import RATED_CURRENT_A, SAMPLE_SPEC, simulate_sample, write_sample
 from thermowatch.errors import InputError
-from thermowatch.learn.artifact import load_model, save_model
+from thermowatch.learn.artifact import load_model
 from thermowatch.learn.features import build_features, feature_arrays, minutes_between
 from thermowatch.learn.models.ensemble import EnsembleForecast
 from thermowatch.learn.models.forecast import DirectForecast, NLinearForecast
-from thermowatch.learn.train import TrainOptions, train
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """A model trained on 45 simulated days, saved and loaded as the service loads it."""
-    tmp = tmp_path_factory.mktemp("fleet")
-    path = tmp / "sample.parquet"
-    write_sample(simulate_sample(days=45, seed=5), str(path))
-    measurements = load_measurements(path)
-    options = TrainOptions(
-        rated_current_a=RATED_CURRENT_A, thermal_spec=SAMPLE_SPEC, nonlinear=False
-    )
-    result, fitted = train(measurements, options)
-    return load_model(save_model(result, fitted, tmp / "models")), measurements.frame
+def served(sample_training, sample_training_dir):
+    """The learning sample's model (45 simulated days), loaded as the service loads it."""
+    return load_model(sample_training_dir), sample_training.measurements.frame
 
 
 def _one_by_one(predictor, history: pd.DataFrame, steps: int) -> np.ndarray:

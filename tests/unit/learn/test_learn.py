@@ -9,8 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thermowatch.data import load_measurements
-from thermowatch.data.simulator import RATED_CURRENT_A, SAMPLE_SPEC, simulate_sample, write_sample
 from thermowatch.errors import InputError
 from thermowatch.learn.artifact import load_model, save_model, verify_model
 from thermowatch.learn.features import build_features, feature_spec_for
@@ -18,22 +16,17 @@ from thermowatch.learn.linear import LinearModel
 from thermowatch.learn.metrics import conformal_half_width, regression_metrics
 from thermowatch.learn.split import chronological_split, rolling_origin_folds
 from thermowatch.learn.thresholds import choose_thresholds
-from thermowatch.learn.train import TrainOptions, train
 
 
 @pytest.fixture(scope="module")
-def measurements(tmp_path_factory):
-    path = tmp_path_factory.mktemp("learn") / "sample.parquet"
-    write_sample(simulate_sample(days=45, seed=11), str(path))
-    return load_measurements(path)
+def measurements(sample_training):
+    return sample_training.measurements
 
 
 @pytest.fixture(scope="module")
-def trained(measurements):
-    options = TrainOptions(
-        rated_current_a=RATED_CURRENT_A, thermal_spec=SAMPLE_SPEC, nonlinear=False
-    )
-    return train(measurements, options)
+def trained(sample_training):
+    """The learning sample's training, shared by the run (tests/conftest.py): read only."""
+    return sample_training.result, sample_training.fitted
 
 
 def test_features_never_read_the_target(measurements):

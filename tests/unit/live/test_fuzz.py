@@ -107,6 +107,7 @@ def _every_value_has_a_verdict(snaps: list[Snapshot], batch: dict) -> None:
                 assert stored[(us, var)] == v.QUALITY_CODE[v.GOOD]
 
 
+@pytest.mark.slow  # 60 stores of a dozen readings through the whole pipeline: `make test` runs it
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -3,14 +3,13 @@ and many. Rendered from a real training run on the simulated sample, with its na
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 
 import pytest
+from tests.helpers.catalogue import EVERY_TEXT
 
-from thermowatch.data import load_measurements
-from thermowatch.data.simulator import RATED_CURRENT_A, simulate_sample, write_sample
-from thermowatch.learn.train import TrainOptions, train
 from thermowatch.report.i18n import TEXTS, plural_one, t, tn
 from thermowatch.report.render import write_report
 
@@ -22,7 +21,7 @@ def english_only_words() -> set[str]:
 
     def words(lang: str) -> set[str]:
         found = set()
-        for texts in TEXTS.values():
+        for texts in EVERY_TEXT.values():
             text = re.sub(r"\{[^}]*\}", " ", texts[lang])
             found |= {w.lower() for w in WORD.findall(text)}
         return found
@@ -31,13 +30,10 @@ def english_only_words() -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def french_report(tmp_path_factory):
+def french_report(sample_training, tmp_path_factory):
+    """The learning sample's report (a real training run, shared by the test run), in French."""
     folder = tmp_path_factory.mktemp("fr")
-    data = folder / "export.csv"
-    write_sample(simulate_sample(days=45, seed=5), str(data))
-    measurements = load_measurements(data)
-    options = TrainOptions(rated_current_a=RATED_CURRENT_A, nonlinear=False, lang="fr")
-    result, _ = train(measurements, options)
+    result = dataclasses.replace(sample_training.result, lang="fr")
     plate = {"name": "TR-01", "rated_power_mva": 36, "rated_voltage_kv": 20, "cooling": "ONAF"}
     paths = write_report(result, folder / "out", nameplate=plate)
     return result, paths

@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 
 import pytest
+from tests.helpers.catalogue import EVERY_CATALOGUE, EVERY_TEXT
 
 from thermowatch.data import STEP_KEYS
 from thermowatch.report.i18n import LANGUAGES, TEXTS, join_words, label, number, t
@@ -14,9 +15,18 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-@pytest.mark.parametrize("key", sorted(TEXTS))
+def test_the_checked_catalogue_holds_every_area_whatever_was_imported_first():
+    """The parity check below reads the report's, the alerts' and the dashboard's texts."""
+    assert set(EVERY_CATALOGUE) == {"report", "alerts", "dashboard"}
+    assert len(EVERY_CATALOGUE["dashboard"]) > 100
+    for area, texts in EVERY_CATALOGUE.items():
+        assert set(texts) <= set(EVERY_TEXT), area
+    assert sum(map(len, EVERY_CATALOGUE.values())) <= len(EVERY_TEXT)
+
+
+@pytest.mark.parametrize("key", sorted(EVERY_TEXT))
 def test_every_key_has_every_language_with_the_same_placeholders(key):
-    texts = TEXTS[key]
+    texts = EVERY_TEXT[key]
     assert set(texts) == set(LANGUAGES)
     assert all(texts[lang].strip() for lang in LANGUAGES)
     assert _placeholders(texts["fr"]) == _placeholders(texts["en"])

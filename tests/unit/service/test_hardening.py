@@ -131,11 +131,11 @@ def test_audit_rows_refused_by_the_database_are_spooled_then_replayed(tmp_path):
     assert len(refused) == 1 and json.loads(refused[0].detail)["count"] == 2
 
 
-def test_a_model_directory_without_key_is_pinned_to_its_first_digest(tmp_path):
-    from tests.integration.service.conftest import train_model
+def test_a_model_directory_without_key_is_pinned_to_its_first_digest(sample_training_dir, tmp_path):
+    from tests.helpers.models import copy_model
     from thermowatch.service.serving import ModelHolder
 
-    directory = train_model(tmp_path / "m")
+    directory = copy_model(sample_training_dir, tmp_path)  # changed below: a private copy
     holder = ModelHolder(None, str(directory), "TR-01")
     holder.poll()
     first = holder.get("TR-01")
