@@ -34,7 +34,7 @@ pytestmark = pytest.mark.postgres
 
 N_TRANSFORMERS = 12
 PERIOD_S = 2.0
-MESSAGES = 90  # per transformer, one every 0.2 s: 18 s of traffic
+MESSAGES = 600  # at most, per transformer, one every 0.2 s: until the test has seen the takeover
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 STEP = timedelta(seconds=10)  # data time between two messages of one transformer
 IDS = transformer_ids(N_TRANSFORMERS)
@@ -48,10 +48,15 @@ def _payload(tid: str, i: int) -> str:
     return json.dumps({"ts": (T0 + i * STEP).isoformat(), **doc})
 
 
-def _publish(port: int, sent: list[int]) -> None:
+def _publish(port: int, sent: list[int], stop: threading.Event) -> None:
+    """Publish rounds (every transformer, one message each) until ``stop`` or MESSAGES rounds:
+    traffic lasts as long as a loaded machine needs for the takeover, not a fixed 18 s."""
+
     async def run() -> None:
         async with aiomqtt.Client("127.0.0.1", port, identifier="publisher") as client:
             for i in range(MESSAGES):
+                if stop.is_set():
+                    break
                 for tid in IDS:
                     await client.publish(topic_of(tid), _payload(tid, i), qos=1)
                 sent.append(i)
@@ -90,6 +95,7 @@ def test_two_monitors_split_the_fleet_and_one_killed_loses_nothing(
     base = sim_config("mqtt", N_TRANSFORMERS, port=broker.port, period_s=PERIOD_S,
                       comments=False, spool_dir=None)  # fmt: skip
     procs = {}
+    stop = threading.Event()  # ends the publisher's traffic
     for name in ("m1", "m2"):
         text = base.replace("[monitor]\n", f'[monitor]\nshard_group = "fleet"\n'
                             f'shard_member = "{name}"\nspool_dir = "spool-{name}"\n')  # fmt: skip
@@ -104,7 +110,7 @@ def test_two_monitors_split_the_fleet_and_one_killed_loses_nothing(
         share_m1 = {t for t, m in shards.claims(engine).items() if m == "m1"}
         assert 0 < len(share_m1) < N_TRANSFORMERS
         sent: list[int] = []
-        publisher = threading.Thread(target=_publish, args=(broker.port, sent))
+        publisher = threading.Thread(target=_publish, args=(broker.port, sent, stop))
         publisher.start()
         assert _until(lambda: len(sent) >= 25, 60) is not None
         procs["m1"].send_signal(signal.SIGKILL)
@@ -115,14 +121,17 @@ def test_two_monitors_split_the_fleet_and_one_killed_loses_nothing(
         # a reading published after the takeover, of every transformer m1 held, is stored
         after = len(sent) + 1
         back = _until(lambda: all(_count(engine, t, after) > 0 for t in share_m1), 60)
+        stop.set()
         assert back is not None
         print(f"m1's share claimed by m2 {moved:.1f} s after the kill, collected again "
               f"{time.monotonic() - killed:.1f} s after it")  # fmt: skip
         assert moved <= 2 * PERIOD_S + 2.0  # two periods (+ a loaded machine's slack)
         publisher.join(120)
-        expected = MESSAGES * N_TRANSFORMERS * len(FIELDS)
+        rounds = len(sent)
+        expected = rounds * N_TRANSFORMERS * len(FIELDS)
         _until(lambda: _count_all(engine) >= expected, 90)
     finally:
+        stop.set()
         for proc in procs.values():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -132,9 +141,9 @@ def test_two_monitors_split_the_fleet_and_one_killed_loses_nothing(
 
     lost = duplicated = 0
     for tid in IDS:
-        long = readings_long(engine, tid, T0, T0 + MESSAGES * STEP)
+        long = readings_long(engine, tid, T0, T0 + rounds * STEP)
         keys = list(zip(long["variable"], long["timestamp"], strict=True))
-        published = {(v, T0 + i * STEP) for v in FIELDS for i in range(MESSAGES)}
+        published = {(v, T0 + i * STEP) for v in FIELDS for i in range(rounds)}
         lost += len(published - set(keys))
         duplicated += len(keys) - len(set(keys))
     assert (lost, duplicated) == (0, 0)
@@ -150,7 +159,7 @@ def test_two_monitors_split_the_fleet_and_one_killed_loses_nothing(
 
 
 def _count(engine, tid: str, since: int) -> int:  # type: ignore[no-untyped-def]
-    long = readings_long(engine, tid, T0 + since * STEP, T0 + MESSAGES * STEP)
+    long = readings_long(engine, tid, T0 + since * STEP, T0 + (MESSAGES + 1) * STEP)
     return len(long)
 
 
