@@ -314,15 +314,21 @@ class AlertEngine:
         :data:`CLOCK_JUMP_AFTER` is logged and raises ``clock_jump``.
         """
         events: list[AlertEvent] = []
-        newest = max((st.last_ts for k, st in states.items() if k != CLOCK_JUMP and st.last_ts),
-                     default=None)  # fmt: skip
-        behind = self._behind.pop(tid, None)
+        # The data clock is the readings' own: the stale-data check runs on the wall clock and
+        # the lifecycle checks on the job's, so neither may make replayed or lagging data look
+        # like a clock stepping back (the monitor's "no data yet" check came first, at wall
+        # time, and every later reading of a replay was a 'clock jump').
+        reading = any(kind in STATE_KINDS for kind, *_ in signals)
+        newest = max((st.last_ts for k, st in states.items() if k in STATE_KINDS and st.last_ts),
+                     default=None) if reading else None  # fmt: skip
+        behind = self._behind.pop(tid, None) if reading else None
         # A second older reading after an older one: the source's clock runs behind (re-base);
         # a single one (a late or re-sent message) is evaluated at the newest instant.
         rebase = newest is not None and ts < newest and behind is not None and behind < ts
         if newest is not None and ts < newest:
             self._behind[tid] = ts
-        signals = signals + self._clock_signal(tid, ts, newest if rebase else None, states)
+        if reading:
+            signals = signals + self._clock_signal(tid, ts, newest if rebase else None, states)
         for kind, value, th, h in signals:
             tracker = _tracker(states.get(kind) or AlertState(), h)
             at = ts

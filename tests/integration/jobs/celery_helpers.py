@@ -12,11 +12,11 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from thermowatch.jobs.scheduler import run_loop
 from thermowatch.store.jobs import run_counts
-from thermowatch.store.tables import job_runs
+from thermowatch.store.tables import job_runs, model_versions
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -87,6 +87,18 @@ def kill_while_running(engine: Engine, victim: subprocess.Popen, deadline: float
 
 def wait_done(engine: Engine, n: int, deadline: float) -> None:
     while time.monotonic() < deadline and run_counts(engine).get("done", 0) < n:
+        time.sleep(0.2)
+
+
+def wait_decided(engine: Engine, deadline: float) -> None:
+    """A retrain's promotion decision is applied just after its run is stored as done: wait
+    until no challenger is left undecided, so stopping the workers does not cut that step."""
+    undecided = select(func.count()).select_from(model_versions).where(
+        model_versions.c.status == "challenger")  # fmt: skip
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if conn.execute(undecided).scalar_one() == 0:
+                return
         time.sleep(0.2)
 
 

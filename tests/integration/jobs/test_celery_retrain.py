@@ -15,6 +15,7 @@ from celery_helpers import (
     start_dispatcher,
     start_worker,
     stop_workers,
+    wait_decided,
     wait_done,
     worker_env,
 )
@@ -52,6 +53,7 @@ def test_fifty_transformers_retrained_by_two_workers_one_killed(pg_cluster, redi
         killed_run = kill_while_running(engine, victim, deadline)
         assert killed_run is not None, "the victim never picked up a retrain"
         wait_done(engine, N_TRANSFORMERS, deadline)
+        wait_decided(engine, deadline)
     finally:
         if stop is not None:
             stop.set()

@@ -80,3 +80,17 @@ def test_a_clock_stepping_back_is_alerted_and_alarms_still_fire(
     for m in range(1, 40):
         alerts.evaluate("T", back + timedelta(minutes=m), None, 120.0, thresholds=TH)
     assert _open(alerts) == {MEASURED: "CRITIQUE"}
+
+
+def test_a_stale_check_at_wall_time_is_not_the_readings_clock(
+    alerts: AlertEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The monitor checks "no data yet" at wall time before the first reading of a replay
+    (data months old): the readings after it are neither a clock jump nor re-based."""
+    wall = T0 + timedelta(days=219)
+    alerts.check_stale("T", None, wall)  # never delivered: stale_data at wall time
+    with caplog.at_level(logging.WARNING, "thermowatch.alerts"):
+        for s in range(0, 60, 10):
+            alerts.evaluate("T", T0 + timedelta(seconds=s), None, 120.0, thresholds=TH)
+    assert "clock stepped back" not in caplog.text
+    assert _open(alerts) == {"stale_data": "ALERTE", MEASURED: "CRITIQUE"}
