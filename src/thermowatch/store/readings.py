@@ -17,7 +17,7 @@ Write path per dialect:
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -466,6 +466,36 @@ def recent_readings(
     return readings_frame(
         engine, transformer_id, end - timedelta(hours=hours), end + _EPS, good_only=good_only
     )
+
+
+def recent_readings_many(
+    engine: Engine,
+    hours: Mapping[str, float],
+    now: datetime | None = None,
+    good_only: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """:func:`recent_readings` of many transformers, ``{transformer_id: hours}``, a few hundred
+    per query (a monitor starting 10,000 transformers spent minutes on one query each)."""
+    end = now or datetime.now(UTC)
+    c = readings.c
+    ids = list(hours)
+    out: dict[str, pd.DataFrame] = {}
+    with read_connection(engine) as conn, _gc_paused():
+        for first in range(0, len(ids), 200):
+            part = ids[first : first + 200]
+            start = end - timedelta(hours=max(hours[t] for t in part))
+            q = select(c.transformer_id, _ts_micros(conn), c.variable, c.value).where(
+                c.transformer_id.in_(part), c.ts >= start, c.ts < end + _EPS
+            )
+            if good_only:
+                q = q.where(c.quality == int(Quality.GOOD))
+            rows: dict[str, list[Any]] = {t: [] for t in part}
+            for tid, *row in conn.execute(q):
+                rows[tid].append(row)
+            for tid in part:  # each its own window within the widest of the chunk
+                since = int((end - timedelta(hours=hours[tid])).timestamp() * 1e6)
+                out[tid] = _pivot([r for r in rows[tid] if r[0] >= since], None)
+    return out
 
 
 _EPS = timedelta(microseconds=1)  # make "up to now" inclusive in half-open ranges
