@@ -77,6 +77,7 @@ from thermowatch.store.tables import readings
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results") / "fleet_scale.json"
+LOGS: Path | None = None  # --logs: each monitor's output in a file there
 APP = (
     "import sys, typer; from thermowatch.cli.monitor import monitor; "
     "from thermowatch.cli._errors import run_with_error_policy; "
@@ -94,7 +95,10 @@ def _cpu_s(pid: int) -> float:
 class Proc:
     """A child process whose output lines are watched for a marker."""
 
-    def __init__(self, args: list[str], env: dict[str, str], marker: str) -> None:
+    def __init__(
+        self, args: list[str], env: dict[str, str], marker: str, log: Path | None = None
+    ) -> None:
+        self.log = log.open("a", encoding="utf-8") if log is not None else None
         self.proc = subprocess.Popen(
             args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
@@ -107,6 +111,9 @@ class Proc:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             self.lines.append(line.rstrip())
+            if self.log is not None:  # kept for a post-mortem (--logs)
+                self.log.write(line)
+                self.log.flush()
             if self.marker in line:
                 self.ready.set()
 
@@ -188,14 +195,18 @@ def run_once(
            "THERMOWATCH_HOME": str(workdir / f"home-{tag}")}  # fmt: skip
     monitors: list[Proc] = []
     sim = None
+    launched = time.monotonic()
     try:
         for i, cfg in enumerate(_configs(workdir, n, k, port, period, mode)):
             menv = {**env, "THERMOWATCH_HOME": str(workdir / f"home-{tag}-{i}")}
             cmd = [sys.executable, "-c", APP, "monitor", "--config", str(cfg)]
-            monitors.append(Proc([*cmd, "--log-level", "INFO"], menv, "topics"))
+            log = LOGS / f"monitor-{tag}-{i}.log" if LOGS else None
+            monitors.append(Proc([*cmd, "--log-level", "INFO"], menv, "topics", log))
         for m in monitors:  # every one subscribed (its hub logs "connected, N topics")
             if not m.ready.wait(900):
                 raise RuntimeError("a monitor did not connect:\n" + "\n".join(m.lines[-20:]))
+        startup = time.monotonic() - launched  # models, histories, claims, subscriptions
+        print(f"[{tag}] {k} monitor(s) subscribed after {startup:.1f} s", file=sys.stderr)
         sim = Proc(
             [sys.executable, "-c", SIM, "mqtt", str(n), str(port), str(period)], env, "READY"
         )
@@ -215,6 +226,7 @@ def run_once(
             time.sleep(1.0)
             _poll_complete(engine, _round_times(sim)[first:], n, stored_at)
         cpu = sum(_cpu_s(pid) - c for pid, c in cpu0.items())
+        rss = max(_rss_mb(m.proc.pid) for m in monitors)
         elapsed = time.monotonic() - t0
         kill = (
             _kill(engine, monitors[0], sim, n, first, stored_at, kill_after) if kill_after else {}
@@ -250,6 +262,8 @@ def run_once(
         "transformers": n,
         "period_s": period,
         "rounds": len(times),
+        "startup_s": round(startup, 1),
+        "monitor_rss_mb_max": rss,
         # stored rows over the span from the first counted round to the last one complete
         "readings_per_s": round(rows / span, 1) if span > 0 else None,
         "offered_readings_per_s": round(n * len(FIELDS) / period, 1),
@@ -293,6 +307,12 @@ def _kill(
         if collected is None and later:
             collected = min(later) - killed
     return {"kill_claims_moved_s": _round(moved), "kill_collected_again_s": _round(collected)}
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process [MB] (Linux /proc)."""
+    pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    return round(pages * os.sysconf("SC_PAGE_SIZE") / 1e6, 1)
 
 
 def _round(x: float | None) -> float | None:
@@ -354,7 +374,13 @@ def main() -> None:
         default=None,
         help="seconds watched after the kill (default: 3 periods)",
     )
+    parser.add_argument("--logs", type=Path, default=None, help="write monitor logs here")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON results file")
     args = parser.parse_args()
+    global LOGS
+    LOGS = args.logs
+    if LOGS:
+        LOGS.mkdir(parents=True, exist_ok=True)
     ks = [int(x) for x in args.monitors.split(",")]
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp, PostgresCluster(durable=True) as cluster:
@@ -376,10 +402,11 @@ def main() -> None:
         "summary": summary,
         "runs": rows,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    result["args"] = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
     _print(summary, args)
-    print(f"wrote {RESULTS}")
+    print(f"wrote {args.out}")
 
 
 def _summary(rows: list[dict[str, Any]], ks: list[int]) -> list[dict[str, Any]]:
@@ -390,7 +417,8 @@ def _summary(rows: list[dict[str, Any]], ks: list[int]) -> list[dict[str, Any]]:
         for key in ("readings_per_s", "latency_p50_s", "latency_p99_s", "cpu_percent_per_1000",
                     "cpu_percent_per_1000_at_60s", "db_mb_per_transformer_day_at_60s",
                     "readings_lost", "readings_duplicated", "no_data_alerts", "alarms",
-                    "alarms_duplicated", "kill_claims_moved_s", "kill_collected_again_s"):  # fmt: skip
+                    "alarms_duplicated", "kill_claims_moved_s", "kill_collected_again_s",
+                    "startup_s", "monitor_rss_mb_max"):  # fmt: skip
             values = [r[key] for r in mine if r.get(key) is not None]
             entry[key] = (
                 {"min": min(values), "median": statistics.median(values)} if values else None
