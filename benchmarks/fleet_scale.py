@@ -93,29 +93,34 @@ def _cpu_s(pid: int) -> float:
 
 
 class Proc:
-    """A child process whose output lines are watched for a marker."""
+    """A child process writing its output to a file, watched for a marker.
 
-    def __init__(
-        self, args: list[str], env: dict[str, str], marker: str, log: Path | None = None
-    ) -> None:
-        self.log = log.open("a", encoding="utf-8") if log is not None else None
-        self.proc = subprocess.Popen(
-            args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
+    A file, not a pipe: a monitor logging faster than a busy benchmark reads a pipe blocks on
+    its 64 KiB buffer, in its event loop (its MQTT keepalive then lapses).
+    """
+
+    def __init__(self, args: list[str], env: dict[str, str], marker: str, log: Path) -> None:
+        self.path = log
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
         self.marker = marker
         self.ready = threading.Event()
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._watch, daemon=True).start()
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip())
-            if self.log is not None:  # kept for a post-mortem (--logs)
-                self.log.write(line)
-                self.log.flush()
-            if self.marker in line:
-                self.ready.set()
+    @property
+    def lines(self) -> list[str]:
+        return self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+    def _watch(self) -> None:
+        with self.path.open(encoding="utf-8", errors="replace") as f:
+            while not self.ready.is_set():
+                line = f.readline()
+                if self.marker in line:
+                    self.ready.set()
+                elif not line:
+                    if self.proc.poll() is not None:
+                        return
+                    time.sleep(0.2)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 120) -> None:
         if self.proc.poll() is None:
@@ -200,7 +205,7 @@ def run_once(
         for i, cfg in enumerate(_configs(workdir, n, k, port, period, mode)):
             menv = {**env, "THERMOWATCH_HOME": str(workdir / f"home-{tag}-{i}")}
             cmd = [sys.executable, "-c", APP, "monitor", "--config", str(cfg)]
-            log = LOGS / f"monitor-{tag}-{i}.log" if LOGS else None
+            log = (LOGS or workdir) / f"monitor-{tag}-{i}.log"
             monitors.append(Proc([*cmd, "--log-level", "INFO"], menv, "topics", log))
         for m in monitors:  # every one subscribed (its hub logs "connected, N topics")
             if not m.ready.wait(900):
@@ -208,8 +213,9 @@ def run_once(
         startup = time.monotonic() - launched  # models, histories, claims, subscriptions
         print(f"[{tag}] {k} monitor(s) subscribed after {startup:.1f} s", file=sys.stderr)
         sim = Proc(
-            [sys.executable, "-c", SIM, "mqtt", str(n), str(port), str(period)], env, "READY"
-        )
+            [sys.executable, "-c", SIM, "mqtt", str(n), str(port), str(period)], env, "READY",
+            (LOGS or workdir) / f"simulator-{tag}.log",
+        )  # fmt: skip
         sim.ready.wait(120)
         if mode == "shards":  # claims move at ticks: wait for every monitor to hold its share
             _settled(engine, n, k, 4 * period + 120)

@@ -48,6 +48,10 @@ KEEP_REPORTS = 1000  # cycle reports kept for status and benchmarks
 KEEP_GAPS = 20  # gaps kept per transformer
 KEEP_DATA_ALERTS = 1000
 KEEP_UNEVALUATED = 100_000  # events held for the alert engine while the database is away
+# Events per alert transaction: the engine locks each transformer's alarm states, and 10,000 in
+# one transaction ran PostgreSQL out of lock slots ("out of shared memory": none evaluated;
+# the slots, max_locks_per_transaction x max_connections = 6,400 by default, are shared).
+ALERT_CHUNK = 500
 MODELS_REFUSED = Counter(
     "thermowatch_monitor_models_refused_total",
     "Models refused at monitor start (integrity check failed); the transformer goes on without",
@@ -357,23 +361,8 @@ class Monitor:
         for event in events:
             self._remember(event)
         events = self._alert_now(events)
-        many = getattr(self.on_prediction, "many", None)
-        batched = False
-        if many is not None and len(events) > 1:  # the whole cycle in one transaction
-            try:
-                await asyncio.to_thread(many, events)
-                batched = True
-            except Exception as exc:  # one transformer's failure must not hide the others' alarms
-                if database_unavailable(exc):  # one by one would fail alike: one line, no trace
-                    log.warning("alerts not evaluated this cycle: database unavailable (%s)",
-                                type(exc).__name__)  # fmt: skip
-                    batched = True
-                else:
-                    log.exception("alert hook failed on a cycle of %d events; one by one",
-                                  len(events))  # fmt: skip
-        if not batched:
-            for event in events:
-                await self._call_hook(event)
+        for first in range(0, len(events), ALERT_CHUNK):
+            await self._alert(events[first : first + ALERT_CHUNK])
         source_down = getattr(self.on_prediction, "source_down", None)
         if source_down is not None:
             for tid, last, now in silent:
@@ -385,6 +374,23 @@ class Monitor:
         )  # fmt: skip
         self.reports.append(report)
         return report
+
+    async def _alert(self, events: list[PredictionEvent]) -> None:
+        """Evaluate ``events`` in one transaction of the hook's ``many`` when it has one."""
+        many = getattr(self.on_prediction, "many", None)
+        if many is not None and len(events) > 1:
+            try:
+                await asyncio.to_thread(many, events)
+                return
+            except Exception as exc:  # one transformer's failure must not hide the others' alarms
+                if database_unavailable(exc):  # one by one would fail alike: one line, no trace
+                    log.warning("alerts not evaluated this cycle: database unavailable (%s)",
+                                type(exc).__name__)  # fmt: skip
+                    return
+                log.exception("alert hook failed on a cycle of %d events; one by one",
+                              len(events))  # fmt: skip
+        for event in events:
+            await self._call_hook(event)
 
     def _alert_now(self, events: list[PredictionEvent]) -> list[PredictionEvent]:
         """The events to evaluate this cycle: none while the database is away (the alarms live
@@ -456,8 +462,9 @@ class Monitor:
     def _no_data(self, state: TransformerState, tick: datetime) -> bool:
         """Count a silent period; ``True`` once the silence is long enough to alert."""
         state.missed += 1
-        if state.status != "no data":
-            log.info("%s: no data at %s", state.config.id, tick.isoformat())
+        if state.status != "no data":  # not yet any at start: debug (a fleet: 10,000 lines)
+            log.log(logging.INFO if state.status == "ok" else logging.DEBUG, "%s: no data at %s",
+                    state.config.id, tick.isoformat())  # fmt: skip
         state.status = "no data"
         if state.missed == self.config.missed_periods_alert:
             msg = (
@@ -516,7 +523,8 @@ class Monitor:
                 await hub.adopt(member)
         queued = set().union(*(hub.queued_ids() for hub in self.hubs.values()))
         mine = [t for t in ids if t in owned or t in queued]
-        new = [t for t in self.config.transformers if t.id in set(mine) - self.states.keys()]
+        fresh = set(mine) - self.states.keys()
+        new = [t for t in self.config.transformers if t.id in fresh]
         if new:
             profiles = await asyncio.to_thread(self._make_states, new)
             if self._started:  # at start: stored once the transformers are registered
