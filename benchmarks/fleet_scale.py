@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import platform
@@ -259,7 +260,13 @@ def run_once(
         broker.terminate()
         broker.wait(10)
         engine.dispose()
-    latencies = sorted(stored_at[ts] - ts.timestamp() for ts in times if ts in stored_at)
+    killed_at = kill.get("killed_at", float("inf"))
+    # Latency of the rounds published before the kill (the window); those after it separately.
+    latencies = sorted(stored_at[ts] - ts.timestamp() for ts in times
+                       if ts in stored_at and ts.timestamp() < killed_at)  # fmt: skip
+    per_round = [[ts.isoformat(), _round(stored_at[ts] - ts.timestamp()) if ts in stored_at
+                  else None] for ts in times]  # fmt: skip
+    gaps = [b.timestamp() - a.timestamp() for a, b in itertools.pairwise(times)]
     rows = counts["readings_stored"]
     done = [stored_at[ts] for ts in times if ts in stored_at]
     span = (max(done) if len(done) == len(times) else drained) - times[0].timestamp()
@@ -273,6 +280,9 @@ def run_once(
         # stored rows over the span from the first counted round to the last one complete
         "readings_per_s": round(rows / span, 1) if span > 0 else None,
         "offered_readings_per_s": round(n * len(FIELDS) / period, 1),
+        # the simulator publishes a round, then waits: rounds come a little over a period apart
+        "round_interval_s_median": round(statistics.median(gaps), 1) if gaps else None,
+        "round_latencies_s": per_round,  # [round, publish -> all stored] (None: never)
         "latency_p50_s": round(_pct(latencies, 50), 2) if latencies else None,
         "latency_p99_s": round(_pct(latencies, 99), 2) if latencies else None,
         "cpu_percent_per_1000": round(100 * cpu / elapsed / (n / 1000), 1),
@@ -312,7 +322,8 @@ def _kill(
         later = [at for ts, at in stored_at.items() if ts.timestamp() > killed]
         if collected is None and later:
             collected = min(later) - killed
-    return {"kill_claims_moved_s": _round(moved), "kill_collected_again_s": _round(collected)}
+    return {"kill_claims_moved_s": _round(moved), "kill_collected_again_s": _round(collected),
+            "killed_at": killed}  # fmt: skip
 
 
 def _rss_mb(pid: int) -> float:

@@ -171,6 +171,7 @@ class Monitor:
         self.stop_event = asyncio.Event()
         self._store_lock = asyncio.Lock()
         self._cycle_lock = asyncio.Lock()
+        self._share_lock = asyncio.Lock()
         self.lease = lease  # store.leases.LeaderLease: only its holder collects (HA pair)
         self._refusals: list[list[Any]] = []  # issue rows of models refused at start
         self._unevaluated: list[PredictionEvent] = []  # alerts held while the database is away
@@ -504,6 +505,10 @@ class Monitor:
         ids = every if ids is None else list(ids)
         if self.shards is None:
             return ids
+        async with self._share_lock:  # the tick and a membership change: one at a time
+            return await self._claim_share(every, ids)
+
+    async def _claim_share(self, every: list[str], ids: list[str]) -> list[str]:
         try:
             owned, taken = await asyncio.to_thread(self.shards.refresh, every)
         except Exception as exc:  # store away: keep the share held (nobody can take it)
@@ -572,6 +577,9 @@ class Monitor:
                 break
             except TimeoutError:
                 pass
+            if self.shards is not None and self.shards.changed.is_set():
+                self.shards.changed.clear()  # a member died or joined: claim the share now
+                await self._take_share()
             queued = set().union(*(hub.queued_ids() for hub in self.hubs.values()))
             ids = [t for t in queued if t in self.states]
             if ids:
