@@ -42,6 +42,7 @@ from thermowatch.errors import InputError, NotFoundError
 from thermowatch.store.engine import read_connection, write_transaction
 from thermowatch.store.partitions import ensure_partitions, with_partition_retry
 from thermowatch.store.tables import Quality, readings, transformers
+from thermowatch.store.types import to_micros
 
 COLUMNS = ["transformer_id", "ts", "variable", "value", "quality", "source"]
 DEFAULT_CHUNK = 50_000
@@ -523,7 +524,7 @@ def recent_readings_many(
             for tid, *row in conn.execute(q):
                 rows[tid].append(row)
             for tid in part:  # each its own window within the widest of the chunk
-                since = int((end - timedelta(hours=hours[tid])).timestamp() * 1e6)
+                since = to_micros(end - timedelta(hours=hours[tid]))
                 out[tid] = _pivot([r for r in rows[tid] if r[0] >= since], None)
     return out
 
