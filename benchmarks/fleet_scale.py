@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import platform
@@ -77,6 +78,7 @@ from thermowatch.store.tables import readings
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results") / "fleet_scale.json"
+LOGS: Path | None = None  # --logs: each monitor's output in a file there
 APP = (
     "import sys, typer; from thermowatch.cli.monitor import monitor; "
     "from thermowatch.cli._errors import run_with_error_policy; "
@@ -92,23 +94,34 @@ def _cpu_s(pid: int) -> float:
 
 
 class Proc:
-    """A child process whose output lines are watched for a marker."""
+    """A child process writing its output to a file, watched for a marker.
 
-    def __init__(self, args: list[str], env: dict[str, str], marker: str) -> None:
-        self.proc = subprocess.Popen(
-            args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
+    A file, not a pipe: a monitor logging faster than a busy benchmark reads a pipe blocks on
+    its 64 KiB buffer, in its event loop (its MQTT keepalive then lapses).
+    """
+
+    def __init__(self, args: list[str], env: dict[str, str], marker: str, log: Path) -> None:
+        self.path = log
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
         self.marker = marker
         self.ready = threading.Event()
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._watch, daemon=True).start()
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip())
-            if self.marker in line:
-                self.ready.set()
+    @property
+    def lines(self) -> list[str]:
+        return self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+    def _watch(self) -> None:
+        with self.path.open(encoding="utf-8", errors="replace") as f:
+            while not self.ready.is_set():
+                line = f.readline()
+                if self.marker in line:
+                    self.ready.set()
+                elif not line:
+                    if self.proc.poll() is not None:
+                        return
+                    time.sleep(0.2)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 120) -> None:
         if self.proc.poll() is None:
@@ -188,17 +201,22 @@ def run_once(
            "THERMOWATCH_HOME": str(workdir / f"home-{tag}")}  # fmt: skip
     monitors: list[Proc] = []
     sim = None
+    launched = time.monotonic()
     try:
         for i, cfg in enumerate(_configs(workdir, n, k, port, period, mode)):
             menv = {**env, "THERMOWATCH_HOME": str(workdir / f"home-{tag}-{i}")}
             cmd = [sys.executable, "-c", APP, "monitor", "--config", str(cfg)]
-            monitors.append(Proc([*cmd, "--log-level", "INFO"], menv, "topics"))
+            log = (LOGS or workdir) / f"monitor-{tag}-{i}.log"
+            monitors.append(Proc([*cmd, "--log-level", "INFO"], menv, "topics", log))
         for m in monitors:  # every one subscribed (its hub logs "connected, N topics")
             if not m.ready.wait(900):
                 raise RuntimeError("a monitor did not connect:\n" + "\n".join(m.lines[-20:]))
+        startup = time.monotonic() - launched  # models, histories, claims, subscriptions
+        print(f"[{tag}] {k} monitor(s) subscribed after {startup:.1f} s", file=sys.stderr)
         sim = Proc(
-            [sys.executable, "-c", SIM, "mqtt", str(n), str(port), str(period)], env, "READY"
-        )
+            [sys.executable, "-c", SIM, "mqtt", str(n), str(port), str(period)], env, "READY",
+            (LOGS or workdir) / f"simulator-{tag}.log",
+        )  # fmt: skip
         sim.ready.wait(120)
         if mode == "shards":  # claims move at ticks: wait for every monitor to hold its share
             _settled(engine, n, k, 4 * period + 120)
@@ -215,6 +233,7 @@ def run_once(
             time.sleep(1.0)
             _poll_complete(engine, _round_times(sim)[first:], n, stored_at)
         cpu = sum(_cpu_s(pid) - c for pid, c in cpu0.items())
+        rss = max(_rss_mb(m.proc.pid) for m in monitors)
         elapsed = time.monotonic() - t0
         kill = (
             _kill(engine, monitors[0], sim, n, first, stored_at, kill_after) if kill_after else {}
@@ -241,7 +260,13 @@ def run_once(
         broker.terminate()
         broker.wait(10)
         engine.dispose()
-    latencies = sorted(stored_at[ts] - ts.timestamp() for ts in times if ts in stored_at)
+    killed_at = kill.get("killed_at", float("inf"))
+    # Latency of the rounds published before the kill (the window); those after it separately.
+    latencies = sorted(stored_at[ts] - ts.timestamp() for ts in times
+                       if ts in stored_at and ts.timestamp() < killed_at)  # fmt: skip
+    per_round = [[ts.isoformat(), _round(stored_at[ts] - ts.timestamp()) if ts in stored_at
+                  else None] for ts in times]  # fmt: skip
+    gaps = [b.timestamp() - a.timestamp() for a, b in itertools.pairwise(times)]
     rows = counts["readings_stored"]
     done = [stored_at[ts] for ts in times if ts in stored_at]
     span = (max(done) if len(done) == len(times) else drained) - times[0].timestamp()
@@ -250,9 +275,14 @@ def run_once(
         "transformers": n,
         "period_s": period,
         "rounds": len(times),
+        "startup_s": round(startup, 1),
+        "monitor_rss_mb_max": rss,
         # stored rows over the span from the first counted round to the last one complete
         "readings_per_s": round(rows / span, 1) if span > 0 else None,
         "offered_readings_per_s": round(n * len(FIELDS) / period, 1),
+        # the simulator publishes a round, then waits: rounds come a little over a period apart
+        "round_interval_s_median": round(statistics.median(gaps), 1) if gaps else None,
+        "round_latencies_s": per_round,  # [round, publish -> all stored] (None: never)
         "latency_p50_s": round(_pct(latencies, 50), 2) if latencies else None,
         "latency_p99_s": round(_pct(latencies, 99), 2) if latencies else None,
         "cpu_percent_per_1000": round(100 * cpu / elapsed / (n / 1000), 1),
@@ -292,7 +322,14 @@ def _kill(
         later = [at for ts, at in stored_at.items() if ts.timestamp() > killed]
         if collected is None and later:
             collected = min(later) - killed
-    return {"kill_claims_moved_s": _round(moved), "kill_collected_again_s": _round(collected)}
+    return {"kill_claims_moved_s": _round(moved), "kill_collected_again_s": _round(collected),
+            "killed_at": killed}  # fmt: skip
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process [MB] (Linux /proc)."""
+    pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    return round(pages * os.sysconf("SC_PAGE_SIZE") / 1e6, 1)
 
 
 def _round(x: float | None) -> float | None:
@@ -354,7 +391,13 @@ def main() -> None:
         default=None,
         help="seconds watched after the kill (default: 3 periods)",
     )
+    parser.add_argument("--logs", type=Path, default=None, help="write monitor logs here")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON results file")
     args = parser.parse_args()
+    global LOGS
+    LOGS = args.logs
+    if LOGS:
+        LOGS.mkdir(parents=True, exist_ok=True)
     ks = [int(x) for x in args.monitors.split(",")]
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp, PostgresCluster(durable=True) as cluster:
@@ -376,10 +419,11 @@ def main() -> None:
         "summary": summary,
         "runs": rows,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    result["args"] = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
     _print(summary, args)
-    print(f"wrote {RESULTS}")
+    print(f"wrote {args.out}")
 
 
 def _summary(rows: list[dict[str, Any]], ks: list[int]) -> list[dict[str, Any]]:
@@ -390,7 +434,8 @@ def _summary(rows: list[dict[str, Any]], ks: list[int]) -> list[dict[str, Any]]:
         for key in ("readings_per_s", "latency_p50_s", "latency_p99_s", "cpu_percent_per_1000",
                     "cpu_percent_per_1000_at_60s", "db_mb_per_transformer_day_at_60s",
                     "readings_lost", "readings_duplicated", "no_data_alerts", "alarms",
-                    "alarms_duplicated", "kill_claims_moved_s", "kill_collected_again_s"):  # fmt: skip
+                    "alarms_duplicated", "kill_claims_moved_s", "kill_collected_again_s",
+                    "startup_s", "monitor_rss_mb_max"):  # fmt: skip
             values = [r[key] for r in mine if r.get(key) is not None]
             entry[key] = (
                 {"min": min(values), "median": statistics.median(values)} if values else None

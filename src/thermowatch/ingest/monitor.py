@@ -48,6 +48,10 @@ KEEP_REPORTS = 1000  # cycle reports kept for status and benchmarks
 KEEP_GAPS = 20  # gaps kept per transformer
 KEEP_DATA_ALERTS = 1000
 KEEP_UNEVALUATED = 100_000  # events held for the alert engine while the database is away
+# Events per alert transaction: the engine locks each transformer's alarm states, and 10,000 in
+# one transaction ran PostgreSQL out of lock slots ("out of shared memory": none evaluated;
+# the slots, max_locks_per_transaction x max_connections = 6,400 by default, are shared).
+ALERT_CHUNK = 500
 MODELS_REFUSED = Counter(
     "thermowatch_monitor_models_refused_total",
     "Models refused at monitor start (integrity check failed); the transformer goes on without",
@@ -167,78 +171,107 @@ class Monitor:
         self.stop_event = asyncio.Event()
         self._store_lock = asyncio.Lock()
         self._cycle_lock = asyncio.Lock()
+        self._share_lock = asyncio.Lock()
         self.lease = lease  # store.leases.LeaderLease: only its holder collects (HA pair)
         self._refusals: list[list[Any]] = []  # issue rows of models refused at start
         self._unevaluated: list[PredictionEvent] = []  # alerts held while the database is away
         self.shards: Any = None  # ingest.shards.ShardMember: this monitor collects its share
+        self._started = False  # start() done: the transformers are registered in the store
         if config.shard_group:
             self._join_shards(config.shard_group, config.shard_member)
 
     # ---------------------------------------------------------------------------- set-up
-    def _history(self, t: TransformerConfig, minutes: float) -> Any:
+    # A few queries for all the transformers being set up, not four each: a monitor starting
+    # 10,000 transformers one query (and one commit) at a time took minutes.
+    def _histories(self, minutes: dict[str, float]) -> dict[str, Any]:
         import pandas as pd
 
         from thermowatch.store import readings
 
+        hours = {tid: m / 60.0 for tid, m in minutes.items() if m > 0}
         try:  # GOOD values only: a flagged value never reaches the physics or a model
-            return readings.recent_readings(self.engine, t.id, minutes / 60.0, good_only=True)
+            found = readings.recent_readings_many(self.engine, hours, good_only=True)
         except Exception as exc:  # database away at start: begin without history
-            log.warning("%s: no history from the store (%s)", t.id, exc)
-            return pd.DataFrame()
+            log.warning("%d transformer(s): no history from the store (%s)", len(hours), exc)
+            found = {}
+        return {tid: found.get(tid, pd.DataFrame()) for tid in minutes}
 
-    def _store_thresholds(self, profile: Any) -> None:
-        """Store the thresholds resolved for a transformer now, before its first reading."""
-        from thermowatch.store.state import save_thresholds
+    def _store_thresholds(self, profiles: list[Any]) -> None:
+        """Store the thresholds resolved for transformers now, before their first reading."""
+        from thermowatch.store.state import save_thresholds_many
 
-        th = profile.thresholds
+        rows = [(p.transformer_id, p.thresholds.alerte_c, p.thresholds.critique_c,
+                 p.thresholds.rule) for p in profiles]  # fmt: skip
         try:
-            save_thresholds(self.engine, profile.transformer_id, th.alerte_c, th.critique_c,
-                             th.rule)  # fmt: skip
-        except Exception as exc:  # store away or transformer not registered yet: the first
-            log.debug("%s: thresholds not stored yet (%s)", profile.transformer_id, exc)
+            save_thresholds_many(self.engine, rows)
+        except Exception as exc:  # store away or transformers not registered yet: the first
+            log.debug("thresholds not stored yet (%s)", exc)
 
-    def _predictor(self, t: TransformerConfig) -> Any:
+    def _champions(self, configs: list[TransformerConfig]) -> dict[str, Any] | None:
+        """The registry's champions of ``configs`` without a model file (``None``: store away)."""
+        from thermowatch.store.models import champions
+
+        try:
+            return champions(self.engine, [t.id for t in configs if not t.model])
+        except Exception as exc:  # the store is away: the IEC model until a restart
+            log.warning("%d transformer(s): champions not looked up (%s)", len(configs), exc)
+            return None
+
+    def _predictor(self, t: TransformerConfig, champions: dict[str, Any] | None) -> Any:
         """The transformer's model, verified; ``None`` for the IEC model. A model failing its
         integrity check costs only this transformer its learned predictions: it is refused
         (logged, counted, stored as a FAILED issue at start) and its measured level still
         alarms with the thresholds of its config or nameplate."""
-        from thermowatch.live.champion import load_champion, load_verified
+        from thermowatch.live.champion import load_verified
 
         try:
-            return load_verified(t.model, None) if t.model else load_champion(self.engine, t.id)
+            if t.model:
+                return load_verified(t.model, None)
+            model = (champions or {}).get(t.id)
+            return load_verified(model.artifact_path, model.sha256) if model else None
         except InputError as exc:
             reason = f"model refused: {exc}"
             MODELS_REFUSED.inc()
             log.error("%s: %s; measured-level alarms go on", t.id, reason)
             self._refusals.append([t.id, None, "*", t.model, FAILED, reason[:1000], "monitor",
                                    int(time.time() * 1e6)])  # fmt: skip
-        except Exception as exc:  # the store is away: the IEC model until a restart
-            log.warning("%s: champion not looked up (%s)", t.id, exc)
         return None
 
-    def _make_state(self, t: TransformerConfig) -> TransformerState:
+    def _make_states(self, configs: list[TransformerConfig]) -> list[Any]:
+        """Load the models and histories of ``configs``, make their states; their profiles."""
         from thermowatch.live.profiles import make_profile
 
-        refused = len(self._refusals)
-        predictor = self._predictor(t)
-        if predictor is None and t.spec is None and len(self._refusals) == refused:
-            raise InputError(
-                f"transformer {t.id!r}: no trained model and no spec; give "
-                "spec = { preset = ... } or model = ... in its config table"
-            )
-        minutes = float(predictor.metadata.get("history_minutes", 1440)) if predictor else (
-            2 * t.spec.tau_oil_min * 3 if t.spec else 0.0)  # fmt: skip
-        profile = make_profile(
-            t.id, predictor=predictor, spec=t.spec, target=t.target, thresholds=t.thresholds,
-            load=t.load, ambient=t.ambient, history=self._history(t, minutes),
-        )  # fmt: skip
-        self.profiles[t.id] = profile
-        self.pipeline.forget(t.id)
-        if predictor is not None:
-            log.info("%s: predicted by model %s", t.id, predictor.model_id)
-        else:
-            log.info("%s: no trained model yet, predicted by the IEC 60076-7 model", t.id)
-        return TransformerState(t, profile.thresholds)
+        champions = self._champions(configs)
+        predictors: dict[str, Any] = {}
+        minutes: dict[str, float] = {}
+        for t in configs:
+            refused = len(self._refusals)
+            predictor = predictors[t.id] = self._predictor(t, champions)
+            if predictor is None and t.spec is None and len(self._refusals) == refused:
+                raise InputError(
+                    f"transformer {t.id!r}: no trained model and no spec; give "
+                    "spec = { preset = ... } or model = ... in its config table"
+                )
+            minutes[t.id] = float(predictor.metadata.get("history_minutes", 1440)) if predictor \
+                else (2 * t.spec.tau_oil_min * 3 if t.spec else 0.0)  # fmt: skip
+        histories = self._histories(minutes)
+        profiles = []
+        for t in configs:
+            predictor = predictors[t.id]
+            profile = make_profile(
+                t.id, predictor=predictor, spec=t.spec, target=t.target, thresholds=t.thresholds,
+                load=t.load, ambient=t.ambient, history=histories[t.id],
+            )  # fmt: skip
+            self.profiles[t.id] = profile
+            self.pipeline.forget(t.id)
+            if predictor is not None:
+                log.info("%s: predicted by model %s", t.id, predictor.model_id)
+            else:
+                log.debug("%s: no trained model yet, predicted by the IEC 60076-7 model", t.id)
+            self.states[t.id] = TransformerState(t, profile.thresholds)
+            profiles.append(profile)
+        log.info("%d transformer(s) set up", len(configs))
+        return profiles
 
     async def start(self) -> None:
         """Load models and histories, replay the spool, connect the sources."""
@@ -249,8 +282,7 @@ class Monitor:
                     "does not exist"
                 )
         if self.shards is None:
-            for t in self.config.transformers:
-                self.states[t.id] = await asyncio.to_thread(self._make_state, t)
+            await asyncio.to_thread(self._make_states, list(self.config.transformers))
         else:  # its share only: the states of the others are made if they come to it
             await self._take_share()
         if self.spool.pending():
@@ -259,8 +291,8 @@ class Monitor:
         if self._refusals:  # refused models, stored (or spooled) like any refusal
             await asyncio.to_thread(self.storage.store, {"issues": self._refusals})
             self._refusals = []
-        for profile in list(self.profiles.values()):
-            await asyncio.to_thread(self._store_thresholds, profile)
+        await asyncio.to_thread(self._store_thresholds, list(self.profiles.values()))
+        self._started = True
         for hub in self.hubs.values():
             await hub.start()
 
@@ -330,23 +362,8 @@ class Monitor:
         for event in events:
             self._remember(event)
         events = self._alert_now(events)
-        many = getattr(self.on_prediction, "many", None)
-        batched = False
-        if many is not None and len(events) > 1:  # the whole cycle in one transaction
-            try:
-                await asyncio.to_thread(many, events)
-                batched = True
-            except Exception as exc:  # one transformer's failure must not hide the others' alarms
-                if database_unavailable(exc):  # one by one would fail alike: one line, no trace
-                    log.warning("alerts not evaluated this cycle: database unavailable (%s)",
-                                type(exc).__name__)  # fmt: skip
-                    batched = True
-                else:
-                    log.exception("alert hook failed on a cycle of %d events; one by one",
-                                  len(events))  # fmt: skip
-        if not batched:
-            for event in events:
-                await self._call_hook(event)
+        for first in range(0, len(events), ALERT_CHUNK):
+            await self._alert(events[first : first + ALERT_CHUNK])
         source_down = getattr(self.on_prediction, "source_down", None)
         if source_down is not None:
             for tid, last, now in silent:
@@ -358,6 +375,23 @@ class Monitor:
         )  # fmt: skip
         self.reports.append(report)
         return report
+
+    async def _alert(self, events: list[PredictionEvent]) -> None:
+        """Evaluate ``events`` in one transaction of the hook's ``many`` when it has one."""
+        many = getattr(self.on_prediction, "many", None)
+        if many is not None and len(events) > 1:
+            try:
+                await asyncio.to_thread(many, events)
+                return
+            except Exception as exc:  # one transformer's failure must not hide the others' alarms
+                if database_unavailable(exc):  # one by one would fail alike: one line, no trace
+                    log.warning("alerts not evaluated this cycle: database unavailable (%s)",
+                                type(exc).__name__)  # fmt: skip
+                    return
+                log.exception("alert hook failed on a cycle of %d events; one by one",
+                              len(events))  # fmt: skip
+        for event in events:
+            await self._call_hook(event)
 
     def _alert_now(self, events: list[PredictionEvent]) -> list[PredictionEvent]:
         """The events to evaluate this cycle: none while the database is away (the alarms live
@@ -429,8 +463,9 @@ class Monitor:
     def _no_data(self, state: TransformerState, tick: datetime) -> bool:
         """Count a silent period; ``True`` once the silence is long enough to alert."""
         state.missed += 1
-        if state.status != "no data":
-            log.info("%s: no data at %s", state.config.id, tick.isoformat())
+        if state.status != "no data":  # not yet any at start: debug (a fleet: 10,000 lines)
+            log.log(logging.INFO if state.status == "ok" else logging.DEBUG, "%s: no data at %s",
+                    state.config.id, tick.isoformat())  # fmt: skip
         state.status = "no data"
         if state.missed == self.config.missed_periods_alert:
             msg = (
@@ -470,6 +505,10 @@ class Monitor:
         ids = every if ids is None else list(ids)
         if self.shards is None:
             return ids
+        async with self._share_lock:  # the tick and a membership change: one at a time
+            return await self._claim_share(every, ids)
+
+    async def _claim_share(self, every: list[str], ids: list[str]) -> list[str]:
         try:
             owned, taken = await asyncio.to_thread(self.shards.refresh, every)
         except Exception as exc:  # store away: keep the share held (nobody can take it)
@@ -489,11 +528,12 @@ class Monitor:
                 await hub.adopt(member)
         queued = set().union(*(hub.queued_ids() for hub in self.hubs.values()))
         mine = [t for t in ids if t in owned or t in queued]
-        config_of = {t.id: t for t in self.config.transformers}
-        for tid in mine:
-            if tid not in self.states:
-                self.states[tid] = await asyncio.to_thread(self._make_state, config_of[tid])
-                await asyncio.to_thread(self._store_thresholds, self.profiles[tid])
+        fresh = set(mine) - self.states.keys()
+        new = [t for t in self.config.transformers if t.id in fresh]
+        if new:
+            profiles = await asyncio.to_thread(self._make_states, new)
+            if self._started:  # at start: stored once the transformers are registered
+                await asyncio.to_thread(self._store_thresholds, profiles)
         return mine
 
     # ------------------------------------------------------------------------------ loop
@@ -537,6 +577,9 @@ class Monitor:
                 break
             except TimeoutError:
                 pass
+            if self.shards is not None and self.shards.changed.is_set():
+                self.shards.changed.clear()  # a member died or joined: claim the share now
+                await self._take_share()
             queued = set().union(*(hub.queued_ids() for hub in self.hubs.values()))
             ids = [t for t in queued if t in self.states]
             if ids:

@@ -69,6 +69,9 @@ class ShardMember:
         self.members: list[str] = []
         self.owned: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        #: Set when a heartbeat sees the members change (one died, left or joined): the monitor
+        #: claims its new share then, not at its next tick (up to a period later).
+        self.changed = asyncio.Event()
 
     def beat(self) -> list[str]:
         """Renew the lease now; the live members (this one included)."""
@@ -94,10 +97,13 @@ class ShardMember:
         """Renew the lease every quarter period until cancelled (store away: retried)."""
         while True:
             await asyncio.sleep(self.ttl.total_seconds() / 4)
+            before = set(self.members)
             try:
                 await asyncio.to_thread(self.beat)
             except Exception as exc:
                 log.warning("shard %s: heartbeat not written (%s)", self.group, exc)
+            if set(self.members) != before:
+                self.changed.set()
 
     def start(self) -> None:
         """Start the background heartbeat (once)."""

@@ -26,7 +26,7 @@ from sqlalchemy import exc as sa_exc
 from thermowatch.ingest.config import TransformerConfig
 from thermowatch.ingest.spool import Spool
 from thermowatch.store.live import batch_size, write_live_batch
-from thermowatch.store.transformers import ensure_transformer
+from thermowatch.store.transformers import Transformer, ensure_transformers
 
 log = logging.getLogger("thermowatch.ingest")
 
@@ -83,17 +83,15 @@ class Storage:
         self.db_up = True
 
     def _register(self) -> None:
-        # Transformers are created in the store the first time it is reachable.
-        for tid, t in list(self._to_register.items()):
-            ensure_transformer(
-                self.engine,
-                tid,
-                t.name,
-                spec=t.spec.to_dict() if t.spec else None,
-                thresholds=t.thresholds,
-                target_variable=t.target,
-            )
-            del self._to_register[tid]
+        # Transformers are created in the store the first time it is reachable (one transaction).
+        if not self._to_register:
+            return
+        ensure_transformers(self.engine, [
+            Transformer(id=tid, name=t.name or tid, spec=t.spec.to_dict() if t.spec else None,
+                        thresholds=t.thresholds, target_variable=t.target)
+            for tid, t in self._to_register.items()
+        ])  # fmt: skip
+        self._to_register.clear()
 
     def drain(self) -> bool:
         """Replay spooled batches oldest first; ``True`` when the spool is empty after."""

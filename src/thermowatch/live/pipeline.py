@@ -45,6 +45,7 @@ from thermowatch.live import validate as v
 from thermowatch.live.forecast import (
     FORECAST_HORIZON,
     LEARNED,
+    PHYSICS,
     TemperatureForecast,
     forecast_temperature,
 )
@@ -534,6 +535,10 @@ class Pipeline:
             event.warnings.append(note)
         if est.assumed_steady:
             event.warnings.append("no history: steady state at this reading assumed.")
+        predictor = st.profile.predictor if self.settings.learned_forecast else None
+        if predictor is None:  # the physics alone: straight from its arrays, no frame
+            self._physics_forecast(st, snap.ts, event)
+            return
         fc = self._forecast(st, snap.ts, event)
         if fc is not None:
             # Column by column: a list selection copies the frame (a third of a fleet's cycle).
@@ -578,18 +583,10 @@ class Pipeline:
                 return rest
 
         def physics() -> tuple[pd.DataFrame, str] | None:
-            if st.physics is None or event.predicted_c is None:
-                return None
-            anchor = event.measured_c if event.measured_c is not None else event.predicted_c
-            made = physics_forecast(st.physics, anchor, s.forecast_horizon_min, s.forecast_step_min)
+            made = self._physics_points(st, event)
             if made is None:
                 return None
-            ahead, values = made
-            half = (
-                event.upper_c - event.predicted_c
-                if event.upper_c is not None
-                else 2.0 * s.physics_sigma_k
-            )
+            ahead, values, half = made
             # The instants from integer nanoseconds: pd.to_timedelta on floats costs ~1 ms, per
             # reading and transformer (it showed in a 1,000-transformer cycle).
             offsets = (ahead * 60e9).astype("timedelta64[ns]")
@@ -609,6 +606,44 @@ class Pipeline:
         learned = fc is not None and fc.source == LEARNED
         st.learned, st.learned_at = (fc, at) if learned else (None, None)
         return fc
+
+    def _physics_points(
+        self, st: _State, event: PredictionEvent
+    ) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """The IEC physics forecast anchored on the value now: (minutes ahead, values [°C],
+        half-width of its interval [K]); ``None`` before the physics has a state."""
+        s = self.settings
+        if st.physics is None or event.predicted_c is None:
+            return None
+        anchor = event.measured_c if event.measured_c is not None else event.predicted_c
+        made = physics_forecast(st.physics, anchor, s.forecast_horizon_min, s.forecast_step_min)
+        if made is None:
+            return None
+        ahead, values = made
+        half = (
+            event.upper_c - event.predicted_c
+            if event.upper_c is not None
+            else 2.0 * s.physics_sigma_k
+        )
+        return ahead, values, half
+
+    def _physics_forecast(self, st: _State, ts: datetime, event: PredictionEvent) -> None:
+        """Without a champion: the physics forecast onto ``event`` from its arrays (a frame per
+        reading and transformer cost more than the physics itself: half a 10,000-transformer
+        cycle)."""
+        st.learned, st.learned_at = None, None
+        made = self._physics_points(st, event)
+        if made is None:
+            return
+        ahead, values, half = made
+        base = ts.astimezone(UTC)
+        pairs = [(base + timedelta(minutes=m), v) for m, v in zip(ahead.tolist(), values.tolist(),
+                 strict=True) if math.isfinite(v)]  # fmt: skip
+        points = [v for _, v in pairs]
+        event.forecast = tuple(pairs)
+        event.forecast_bounds = tuple((v - half, v + half) for v in points)
+        event.forecast_source, event.forecast_model_id = PHYSICS, st.physics.model_id
+        event.forecast_note = None
 
     def store(self, batch: dict[str, list[list[Any]]]) -> dict[str, int]:
         """Write a prepared batch in one transaction (:func:`~thermowatch.store.live.write_live_batch`)."""

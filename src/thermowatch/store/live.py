@@ -22,13 +22,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from thermowatch.store._sql import insert_ignore, unknown_transformer_is_not_found
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.partitions import ensure_partitions, with_partition_retry
 from thermowatch.store.predictions import insert_predictions
-from thermowatch.store.readings import insert_columns
+from thermowatch.store.readings import CopyLayout, copy_rows, insert_columns
 from thermowatch.store.state import upsert_states
 from thermowatch.store.tables import forecasts, reading_issues
 from thermowatch.store.types import from_micros
@@ -76,11 +76,7 @@ def _write(engine: Engine, batch: LiveBatch, rows: list[list[Any]]) -> dict[str,
         p["ts"] = from_micros(p["ts"])
         p.setdefault("measured", None)  # batches spooled before the column existed
         p.setdefault("measured_level", None)
-    fcs = [
-        {"transformer_id": t, "issued_at": from_micros(issued), "ts": from_micros(us),
-         "model_id": m, "value": x, "level": lvl}
-        for t, issued, us, m, x, lvl in batch.get("forecasts", [])
-    ]  # fmt: skip
+    fcs = batch.get("forecasts", [])
     issues = [
         {"transformer_id": t, "ts": None if us is None else from_micros(us), "variable": v,
          "raw": raw, "verdict": verdict, "reason": reason, "source": src,
@@ -94,10 +90,29 @@ def _write(engine: Engine, batch: LiveBatch, rows: list[list[Any]]) -> dict[str,
             out["readings"] = insert_columns(conn, cols)  # type: ignore[arg-type]
         out["predictions"] = insert_predictions(conn, preds)
         if fcs:
-            stmt = insert_ignore(forecasts, conn).returning(forecasts.c.ts)
-            out["forecasts"] = len(conn.execute(stmt, fcs).all())
+            out["forecasts"] = _insert_forecasts(conn, fcs)
         if issues:
             conn.execute(reading_issues.insert(), issues)
             out["issues"] = len(issues)
         out["states"] = upsert_states(conn, batch.get("states", []))
     return out
+
+
+FORECASTS_COPY = CopyLayout(
+    "forecasts", ("transformer_id", "issued_at", "ts", "model_id", "value", "level"),
+    ("text", "int8", "int8", "text", "float8", "text"), (1, 2),
+)  # fmt: skip
+
+
+def _insert_forecasts(conn: Connection, rows: list[list[Any]]) -> int:
+    """Forecast rows (``[transformer_id, issued_us, ts_us, model_id, value, level]``), a
+    (transformer, issue, instant, model) already stored kept; the rows newly stored. COPY on
+    PostgreSQL: a fleet issues ~100 points per transformer at once (10,000 transformers: a
+    million rows, minutes as one INSERT per row)."""
+    if conn.dialect.name == "postgresql":
+        return copy_rows(conn, FORECASTS_COPY, [tuple(r) for r in rows])
+    params = [{"transformer_id": t, "issued_at": from_micros(issued), "ts": from_micros(us),
+               "model_id": m, "value": x, "level": lvl}
+              for t, issued, us, m, x, lvl in rows]  # fmt: skip
+    stmt = insert_ignore(forecasts, conn).returning(forecasts.c.ts)
+    return len(conn.execute(stmt, params).all())

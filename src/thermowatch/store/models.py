@@ -6,6 +6,7 @@ The database guarantees at most one champion per transformer (a partial unique i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -96,13 +97,22 @@ def get_model(engine: Engine, model_id: str) -> ModelVersion:
 
 def champion(engine: Engine, transformer_id: str) -> ModelVersion | None:
     """The current champion of a transformer, if any."""
+    return champions(engine, [transformer_id]).get(transformer_id)
+
+
+def champions(engine: Engine, transformer_ids: Sequence[str]) -> dict[str, ModelVersion]:
+    """The current champion of each of ``transformer_ids`` that has one, in few queries."""
     c = model_versions.c
-    q = select(model_versions).where(
-        c.transformer_id == transformer_id, c.status == ModelStatus.CHAMPION.value
-    )
+    out: dict[str, ModelVersion] = {}
+    ids = list(transformer_ids)
     with engine.connect() as conn:
-        row = conn.execute(q).first()
-    return ModelVersion(**row._asdict()) if row else None
+        for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+            q = select(model_versions).where(
+                c.transformer_id.in_(ids[start : start + 500]),
+                c.status == ModelStatus.CHAMPION.value,
+            )
+            out.update({r.transformer_id: ModelVersion(**r._asdict()) for r in conn.execute(q)})
+    return out
 
 
 def list_models(engine: Engine, transformer_id: str | None = None) -> list[ModelVersion]:

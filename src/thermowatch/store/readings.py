@@ -17,7 +17,7 @@ Write path per dialect:
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,6 +42,7 @@ from thermowatch.errors import InputError, NotFoundError
 from thermowatch.store.engine import read_connection, write_transaction
 from thermowatch.store.partitions import ensure_partitions, with_partition_retry
 from thermowatch.store.tables import Quality, readings, transformers
+from thermowatch.store.types import to_micros
 
 COLUMNS = ["transformer_id", "ts", "variable", "value", "quality", "source"]
 DEFAULT_CHUNK = 50_000
@@ -266,22 +267,40 @@ def _write_chunk_sqlite(conn: Connection, chunk: list[tuple[object, ...]]) -> in
     return int(cur.connection.total_changes - before)
 
 
-_COPY_COLUMNS = "(transformer_id, ts, variable, value, quality, source)"
-# Binary COPY of timestamptz is an int64 of microseconds since 2000-01-01 UTC: sending that
-# integer directly spares building a Python datetime per row (the slowest part otherwise).
-_COPY_TYPES = ["text", "int8", "text", "float8", "int2", "text"]
+@dataclass(frozen=True)
+class CopyLayout:
+    """A table written by binary COPY: its columns, their COPY types, which are timestamps.
+
+    Binary COPY of timestamptz is an int64 of microseconds since 2000-01-01 UTC: sending that
+    integer directly spares building a Python datetime per row (the slowest part otherwise).
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    types: tuple[str, ...]  # int8 for a timestamp given as µs since 1970
+    timestamps: tuple[int, ...]  # positions of the timestamp columns
+
+    @property
+    def names(self) -> str:
+        return ", ".join(self.columns)
+
+
+READINGS_COPY = CopyLayout(
+    "readings", ("transformer_id", "ts", "variable", "value", "quality", "source"),
+    ("text", "int8", "text", "float8", "int2", "text"), (1,),
+)  # fmt: skip
 _PG_EPOCH_US = 946_684_800_000_000
 
 
-def _copy(cur: Any, table: str, chunk: list[tuple[object, ...]]) -> None:
-    with cur.copy(f"COPY {table} {_COPY_COLUMNS} FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(_COPY_TYPES)
+def _copy(cur: Any, layout: CopyLayout, table: str, chunk: list[tuple[object, ...]]) -> None:
+    with cur.copy(f"COPY {table} ({layout.names}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(list(layout.types))
         for row in chunk:
             copy.write_row(row)
 
 
 class _PgWriter:
-    """Per batch: COPY straight into ``readings``; on a duplicate, stage and skip them.
+    """Per batch: COPY straight into the table; on a duplicate, stage and skip them.
 
     The direct COPY is about twice as fast as staging + ``INSERT ... ON CONFLICT``, and new
     data is the common case. A chunk that meets an existing key is rolled back to its
@@ -289,37 +308,49 @@ class _PgWriter:
     (likely a re-delivery) goes through staging directly.
     """
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, layout: CopyLayout = READINGS_COPY) -> None:
         self.cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        self.layout = layout
+        self.stage = f"{layout.table}_stage"
         self.conflicts = False
         self.staged = False
 
     def __call__(self, chunk: list[tuple[object, ...]]) -> int:
-        chunk = [(t, us - _PG_EPOCH_US, *rest) for t, us, *rest in chunk]  # type: ignore[operator]
+        at = self.layout.timestamps
+        chunk = [tuple(v - _PG_EPOCH_US if i in at else v for i, v in enumerate(row))  # type: ignore[operator]
+                 for row in chunk]  # fmt: skip
         if not self.conflicts:
             self.cur.execute("SAVEPOINT tw_chunk")
             try:
-                _copy(self.cur, "readings", chunk)
+                _copy(self.cur, self.layout, self.layout.table, chunk)
             except psycopg.errors.UniqueViolation:
                 self.cur.execute("ROLLBACK TO SAVEPOINT tw_chunk")
                 self.conflicts = True
             else:
                 self.cur.execute("RELEASE SAVEPOINT tw_chunk")
                 return len(chunk)
+        names = self.layout.names
         if not self.staged:
             self.cur.execute(
-                "CREATE TEMPORARY TABLE readings_stage (transformer_id text, ts timestamptz, "
-                "variable text, value float8, quality int2, source text) ON COMMIT DROP"
+                f"CREATE TEMPORARY TABLE {self.stage} ON COMMIT DROP AS SELECT {names} "
+                f"FROM {self.layout.table} WITH NO DATA"
             )
             self.staged = True
-        _copy(self.cur, "readings_stage", chunk)
+        _copy(self.cur, self.layout, self.stage, chunk)
         self.cur.execute(
-            f"INSERT INTO readings {_COPY_COLUMNS} SELECT {_COPY_COLUMNS[1:-1]} "
-            "FROM readings_stage ORDER BY transformer_id, ts, variable ON CONFLICT DO NOTHING"
+            f"INSERT INTO {self.layout.table} ({names}) SELECT {names} FROM {self.stage} "
+            f"ORDER BY {names} ON CONFLICT DO NOTHING"
         )
         stored = int(self.cur.rowcount)
-        self.cur.execute("TRUNCATE readings_stage")
+        self.cur.execute(f"TRUNCATE {self.stage}")
         return stored
+
+
+def copy_rows(conn: Connection, layout: CopyLayout, rows: list[tuple[object, ...]]) -> int:
+    """Insert ``rows`` (timestamps as µs since 1970, UTC) into a PostgreSQL table inside the
+    caller's transaction by binary COPY; duplicates are skipped. Returns the rows stored."""
+    write = _PgWriter(conn, layout)
+    return sum(write(rows[i : i + DEFAULT_CHUNK]) for i in range(0, len(rows), DEFAULT_CHUNK))
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,6 +497,36 @@ def recent_readings(
     return readings_frame(
         engine, transformer_id, end - timedelta(hours=hours), end + _EPS, good_only=good_only
     )
+
+
+def recent_readings_many(
+    engine: Engine,
+    hours: Mapping[str, float],
+    now: datetime | None = None,
+    good_only: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """:func:`recent_readings` of many transformers, ``{transformer_id: hours}``, a few hundred
+    per query (a monitor starting 10,000 transformers spent minutes on one query each)."""
+    end = now or datetime.now(UTC)
+    c = readings.c
+    ids = list(hours)
+    out: dict[str, pd.DataFrame] = {}
+    with read_connection(engine) as conn, _gc_paused():
+        for first in range(0, len(ids), 200):
+            part = ids[first : first + 200]
+            start = end - timedelta(hours=max(hours[t] for t in part))
+            q = select(c.transformer_id, _ts_micros(conn), c.variable, c.value).where(
+                c.transformer_id.in_(part), c.ts >= start, c.ts < end + _EPS
+            )
+            if good_only:
+                q = q.where(c.quality == int(Quality.GOOD))
+            rows: dict[str, list[Any]] = {t: [] for t in part}
+            for tid, *row in conn.execute(q):
+                rows[tid].append(row)
+            for tid in part:  # each its own window within the widest of the chunk
+                since = to_micros(end - timedelta(hours=hours[tid]))
+                out[tid] = _pivot([r for r in rows[tid] if r[0] >= since], None)
+    return out
 
 
 _EPS = timedelta(microseconds=1)  # make "up to now" inclusive in half-open ranges

@@ -59,14 +59,14 @@ def test_champion_predicts_with_history_from_the_store(
         # the store's clock: history up to "now" = the first live instant
         import thermowatch.store.readings as readings_mod
 
-        real = readings_mod.recent_readings
-        readings_mod.recent_readings = lambda e, t, hours=24, now=None, **kw: real(  # type: ignore[assignment]
-            e, t, hours, future.index[0] - timedelta(minutes=1), **kw
+        real = readings_mod.recent_readings_many  # what the monitor loads its histories with
+        readings_mod.recent_readings_many = lambda e, hours, now=None, **kw: real(  # type: ignore[assignment]
+            e, hours, future.index[0] - timedelta(minutes=1), **kw
         )
         try:
             await monitor.start()
         finally:
-            readings_mod.recent_readings = real
+            readings_mod.recent_readings_many = real
         assert monitor.pipeline.state("T1").nowcaster.basis == "model"
         for ts, row in future.iterrows():
             hub.pending = {"T1": [Sample(ts.to_pydatetime(), row.dropna().to_dict(), "test")]}

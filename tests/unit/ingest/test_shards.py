@@ -147,3 +147,28 @@ def test_a_leader_lease_and_a_shard_group_are_refused_together(tmp_path) -> None
     cfg = config(tmp_path, ["T1"], shard_group="f")
     with pytest.raises(InputError, match="exclude each other"):
         asyncio.run(run_monitor(cfg, install_signals=False, lease_name="monitor"))
+
+
+def test_a_heartbeat_that_sees_a_member_leave_flags_a_change(engine) -> None:
+    import asyncio
+
+    from thermowatch.ingest.shards import ShardMember
+
+    async def run() -> tuple[bool, bool]:
+        a = ShardMember(engine, "fleet", "a", period_s=2.0)  # heartbeat every 0.5 s
+        b = ShardMember(engine, "fleet", "b", period_s=2.0)
+        a.beat(), b.beat()
+        a.start(), b.start()
+        await asyncio.sleep(1.2)  # both beating: the same members at every beat
+        a.changed.clear()
+        await asyncio.sleep(1.2)
+        steady = a.changed.is_set()
+        await b.leave()  # a clean stop: its lease ends at once
+        await asyncio.sleep(1.2)
+        gone = a.changed.is_set()
+        await a.leave()
+        return steady, gone
+
+    steady, gone = asyncio.run(run())
+    assert not steady  # the same members: nothing to claim between ticks
+    assert gone  # b left: a claims its new share at once, not at its next tick
