@@ -27,3 +27,12 @@ def test_each_command_has_one_row():
     assert set(rows) <= commands, (
         f"README's command table has no such command: {set(rows) - commands}"
     )
+
+
+def test_help_summaries_use_a_wide_terminal():
+    """On a 160-column terminal the summaries are not cut at click's default 80 columns."""
+    from typer.testing import CliRunner
+
+    done = CliRunner().invoke(app, ["--help"], terminal_width=160)
+    assert done.exit_code == 0
+    assert "Train on measurements and write the model, metrics, figure and report." in done.output
