@@ -151,3 +151,28 @@ def sample_training_dir(sample_training, tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("sample-training-model")
     return save_model(sample_training.result, sample_training.fitted, folder)
+
+
+# --- the order of the files for the xdist workers (see tests/helpers/schedule.py) ------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-durations", metavar="FILE", default=None,
+        help="write the seconds each test file took (JSON) to FILE, e.g. tests/durations.json",
+    )  # fmt: skip
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("--record-durations")
+    if path and not hasattr(config, "workerinput"):  # the controller sees every report
+        from tests.helpers.schedule import DurationRecorder
+
+        config.pluginmanager.register(DurationRecorder(Path(path)), "thermowatch-durations")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest files first, so that the last files a worker takes are short ones."""
+    from tests.helpers.schedule import longest_first, read_table
+
+    items[:] = longest_first(items, read_table())

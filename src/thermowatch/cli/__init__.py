@@ -37,6 +37,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     # Help texts are plain text: "[service]" or "[required]" must show, not vanish as markup.
     rich_markup_mode=None,
+    # Summaries as wide as the terminal allows (click's default stops at 80 columns).
+    context_settings={"max_content_width": 160},
 )
 app.command("train")(_train.train)
 app.command("forecast")(_forecast.forecast)
