@@ -55,6 +55,8 @@ def _case(name: str, measurements, options, raw: pd.DataFrame | None, borders) -
         "split": result.split,
         "models": {k: v["test"] for k, v in result.models.items()},
         "roles": {role: c["chosen"] for role, c in result.roles.items()},
+        # Worst / median rolling-origin fold of each normal-behaviour candidate (issue 23).
+        "normal_folds": result.roles["normal"].get("folds", {}),
         "forecast": {
             name: {
                 "mse": v["test"]["mse"],
@@ -89,6 +91,7 @@ def _goals(case: dict) -> dict:
         / refs["e_nlinear_mse"],
         "coverage_min": min(coverage),
         "coverage_max": max(coverage),
+        "worst_over_median_fold": case["normal_folds"].get(normal_name, {}).get("ratio"),
     }
     goals["met"] = {
         "normal": goals["normal_over_c"] <= 0.95 and goals["normal_over_a"] <= 0.75,

@@ -33,6 +33,7 @@ from thermowatch.learn.train_forecast import ForecastRole, interval_horizons, tr
 from thermowatch.learn.train_normal import (
     NormalRole,
     fold_stability,
+    fold_verdicts,
     rolling_folds,
     stable_candidates,
     train_normal,
@@ -295,7 +296,7 @@ def _result(data, normal, nowcast, forecast, timings) -> TrainingResult:
 
 def _roles(choices, normal: NormalRole) -> dict[str, dict]:
     """Each role's verdict; normal behaviour's with the stability of each candidate's folds."""
-    folds = {"folds": {n: fold_stability(f) for n, f in normal.folds.items()}}
+    folds = {"folds": fold_verdicts(normal.folds, normal.choice.chosen)}
     return {
         role: choice.to_dict() | (folds if role == "normal" else {})
         for role, choice in choices.items()

@@ -174,6 +174,31 @@ def fold_stability(folds: list[dict]) -> dict[str, float | bool]:
             "stable": bool(worst <= UNSTABLE_FACTOR * median)}  # fmt: skip
 
 
+def fold_verdicts(folds: dict[str, list[dict]], chosen: str) -> dict[str, dict]:
+    """Per servable candidate, :func:`fold_stability` with ``ratio`` (worst ÷ median [-]) and
+    ``served``; the served one is unstable only when every candidate was (then it is the one
+    with the smallest worst fold, and metrics.json and the report say so).
+
+    Parameters
+    ----------
+    folds : dict
+        Name -> its rolling-origin folds.
+    chosen : str
+        The served candidate.
+
+    Returns
+    -------
+    dict
+        Name -> ``worst_rmse``, ``median_rmse`` [K], ``ratio`` [-], ``stable``, ``served``.
+    """
+    out = {}
+    for name, made in folds.items():
+        v = fold_stability(made)
+        ratio = v["worst_rmse"] / v["median_rmse"] if v["median_rmse"] > 0 else float("nan")
+        out[name] = {**v, "ratio": ratio, "limit": UNSTABLE_FACTOR, "served": name == chosen}
+    return out
+
+
 def stable_candidates(
     scored: dict[str, tuple[float, int]], folds: dict[str, list[dict]]
 ) -> list[Candidate]:

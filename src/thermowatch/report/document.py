@@ -248,9 +248,12 @@ def _fold_stability(result: TrainingResult) -> list[Block]:
         worst, median = verdict.get("worst_rmse"), verdict.get("median_rmse")
         if worst is None or median is None or not math.isfinite(worst):
             continue
+        key = "cv.stable" if verdict.get("stable") else "cv.unstable"
+        if not verdict.get("stable") and verdict.get("served"):
+            key = "cv.unstable_served"  # every candidate was unstable: the steadiest is served
         out.append(
             t(
-                "cv.stable" if verdict.get("stable") else "cv.unstable",
+                key,
                 lang,
                 model=name,
                 worst=number(worst, lang, 2),

@@ -725,6 +725,14 @@ TEXTS.update(
             "en": "{model}: worst fold {worst} K, median fold {median} K ({ratio}×): unstable"
             " (over 3 times the median fold), not served.",
         },
+        "cv.unstable_served": {
+            "fr": "{model} : pli le plus mauvais {worst} K, pli médian {median} K ({ratio}×) :"
+            " instable (plus de 3 fois le pli médian) ; servi car tous les candidats le sont et"
+            " c'est celui dont le pli le plus mauvais est le plus faible.",
+            "en": "{model}: worst fold {worst} K, median fold {median} K ({ratio}×): unstable"
+            " (over 3 times the median fold); served because every candidate is, and its worst"
+            " fold is the smallest.",
+        },
         "urgency.now": {"fr": "maintenant", "en": "now"},
         "urgency.this_month": {"fr": "ce mois-ci", "en": "this month"},
         "urgency.next_outage": {"fr": "au prochain arrêt", "en": "at the next outage"},

@@ -12,7 +12,12 @@ from thermowatch.learn.domain import Domain, full_year, month_distance, months_s
 from thermowatch.learn.features import FeatureSpec, build_features, with_drift
 from thermowatch.learn.models.normal import MonotoneThermal
 from thermowatch.learn.split import Split
-from thermowatch.learn.train_normal import fold_stability, rolling_folds, stable_candidates
+from thermowatch.learn.train_normal import (
+    fold_stability,
+    fold_verdicts,
+    rolling_folds,
+    stable_candidates,
+)
 from thermowatch.learn.training_data import TrainingData, TrainOptions
 
 SPEC = FeatureSpec(
@@ -142,3 +147,14 @@ def test_a_candidate_with_a_blown_up_fold_is_not_served():
     worse = [{"rmse": r} for r in (1.0, 1.2, 20.0, 1.1)]
     made = stable_candidates({"a": (0.5, 20), "b": (0.9, 18)}, {"a": wild, "b": worse})
     assert [c.servable for c in made] == [True, False]
+
+
+def test_fold_verdicts_mark_the_served_candidate_and_its_ratio():
+    """metrics.json holds, per candidate, worst / median fold, their ratio against the limit of
+    3, and which one is served; an unstable served one is served only when all are unstable."""
+    wild = [{"rmse": r} for r in (1.0, 1.2, 9.0, 1.1)]
+    worse = [{"rmse": r} for r in (1.0, 1.2, 20.0, 1.1)]
+    verdicts = fold_verdicts({"a": wild, "b": worse}, "a")
+    assert verdicts["a"]["ratio"] == pytest.approx(9.0 / 1.15)
+    assert verdicts["a"]["served"] and not verdicts["a"]["stable"]
+    assert not verdicts["b"]["served"] and verdicts["b"]["limit"] == 3.0

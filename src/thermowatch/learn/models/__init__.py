@@ -78,6 +78,7 @@ from thermowatch.learn.models.normal import (
 )
 from thermowatch.learn.models.nowcast import NowcastRidge, Persistence
 from thermowatch.learn.models.pooled import PooledForecast
+from thermowatch.learn.models.season import MonotoneSeason
 
 
 class Model(Protocol):
@@ -102,6 +103,7 @@ REGISTRY: dict[str, Any] = {
     MonotoneThermal.name: MonotoneThermal,
     MonotonePlain.name: MonotonePlain,
     MonotoneRecent.name: MonotoneRecent,
+    MonotoneSeason.name: MonotoneSeason,
     NowcastRidge.name: NowcastRidge,
     Persistence.name: Persistence,
     GradientBoosting.name: GradientBoosting,

@@ -123,7 +123,12 @@ class BoundedRidge:
     """
 
     def __init__(
-        self, x: np.ndarray, y: np.ndarray, positive: np.ndarray, weights: np.ndarray | None = None
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        positive: np.ndarray,
+        weights: np.ndarray | None = None,
+        limits: dict[int, float] | None = None,
     ) -> None:
         if weights is None:
             w, xw = None, x.T / len(y)  # plain: every row weighs 1 / n
@@ -138,6 +143,10 @@ class BoundedRidge:
         self.gram = centred / np.outer(self.scale, self.scale)
         self.rhs = (xw @ y - self.mean * self.intercept) / self.scale
         self.lower = np.where(positive, 0.0, -np.inf)
+        self.upper = np.full(len(self.rhs), np.inf)
+        for j, limit in (limits or {}).items():  # |raw weight| <= limit, per σ of the column
+            self.upper[j] = limit * self.scale[j]
+            self.lower[j] = max(self.lower[j], -self.upper[j])
 
     def solve(self, penalty: float) -> np.ndarray:
         """Weights per standard deviation of each feature [target unit / σ].
@@ -154,18 +163,16 @@ class BoundedRidge:
         gram = self.gram + penalty * np.eye(len(self.rhs))
         factor = np.linalg.cholesky(gram)  # gram = L Lᵀ
         target = solve_triangular(factor, self.rhs, lower=True)
-        upper = np.full_like(self.lower, np.inf)
-        start = lsq_linear(factor.T, target, bounds=(self.lower, upper), method="bvls").x
-        return start
+        return lsq_linear(factor.T, target, bounds=(self.lower, self.upper), method="bvls").x
 
 
 class _ChainedRidge:
     """:class:`BoundedRidge` on chained inputs ``x @ transform`` of some rows, turned back into a
     :class:`LinearModel` on the raw features for a given penalty."""
 
-    def __init__(self, x, y, rows, transform, bounded, weights=None) -> None:
+    def __init__(self, x, y, rows, transform, bounded, weights=None, limits=None) -> None:
         self.transform = transform
-        self.solver = BoundedRidge((x @ transform)[rows], y[rows], bounded, weights)
+        self.solver = BoundedRidge((x @ transform)[rows], y[rows], bounded, weights, limits)
         self.mean_x = x[rows].mean(axis=0)
         scale = x[rows].std(axis=0)
         self.scale_x = np.where(scale > 1e-12, scale, 1.0)
