@@ -278,11 +278,19 @@ class Predictor:
     def _levels(self, values: np.ndarray) -> np.ndarray:
         return np.asarray(self.thresholds.levels(values))  # the one home: learn/levels.py
 
-    def _normal(self, readings: pd.DataFrame, features: pd.DataFrame | None = None) -> np.ndarray:
+    def _normal(
+        self,
+        readings: pd.DataFrame,
+        features: pd.DataFrame | None = None,
+        model: LinearModel | None = None,
+    ) -> np.ndarray:
+        """The served normal-behaviour model's predictions [°C] (``model``: another one of the
+        same feature recipe, such as the one a nowcast reads)."""
+        model = model or self.model
         if features is None:
             features = build_features(readings, self.feature_spec)
-        names = list(self.model.features)
-        return self.model.predict(with_drift(features, names)[names].to_numpy(dtype=np.float64))
+        names = list(model.features)
+        return model.predict(with_drift(features, names)[names].to_numpy(dtype=np.float64))
 
     def _half(self, role: str) -> float:
         state = (self.intervals or {}).get(role)
@@ -394,7 +402,7 @@ class Predictor:
         if self.nowcaster is None:
             raise InputError(f"model {self.model_id} has no nowcast (trained before format 2).")
         y = self._require_target(history, "nowcast")
-        normal = self._normal(history)
+        normal = self._normal(history, model=getattr(self.nowcaster, "normal", None))
         predicted = self.nowcaster.predict(y, normal, history.index, self.step)
         half = self._half("nowcast")
         return pd.DataFrame(

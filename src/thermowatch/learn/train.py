@@ -224,7 +224,7 @@ def train(
     data = prepare(measurements, options)
     clock.lap("features")
     normal = train_normal(data, clock.lap)
-    nowcast = train_nowcast(data, normal.model.predict(data.physics))
+    nowcast = train_nowcast(data, normal.readings(data))
     clock.lap("nowcast")
     forecast = None
     if options.forecast:

@@ -33,6 +33,25 @@ class NormalRole:
     folds: dict[str, list[dict]]  # servable candidate -> rolling-origin folds
     band: tuple  # lower [°C], upper [°C], interval state, current half-width [K]
     original: np.ndarray  # the original approach's predictions [°C]
+    servable: dict[str, Any]  # the servable candidates with stable folds, fitted, by name
+
+    def readings(self, data: TrainingData) -> dict[str, tuple[Any, np.ndarray]]:
+        """What a nowcast may read: per servable candidate, its ``LinearModel`` and its
+        predictions as served (refitted) on every row [°C], the served one first.
+
+        Parameters
+        ----------
+        data : TrainingData
+            The run's inputs.
+
+        Returns
+        -------
+        dict
+            Name -> (``LinearModel``, predictions [°C]).
+        """
+        names = [self.choice.chosen] + [n for n in self.servable if n != self.choice.chosen]
+        models = {**self.servable, self.choice.chosen: self.model}
+        return {name: (models[name].linear, models[name].predict(data.physics)) for name in names}
 
 
 def train_normal(data: TrainingData, lap: Progress) -> NormalRole:
@@ -69,9 +88,11 @@ def train_normal(data: TrainingData, lap: Progress) -> NormalRole:
     predicted = predictions[choice.chosen]
     band = adaptive_band(data.y, predicted, data.split, data.options.interval_level, data.step)
     original = predictions[registry.original("normal").name]
+    stable = {n: m for n, m in servable.items() if n not in (choice.not_served or {})}
     return NormalRole(
-        choice, fitted[choice.chosen], predicted, predictions, metrics, folds, band, original
-    )
+        choice, fitted[choice.chosen], predicted, predictions, metrics, folds, band, original,
+        stable,
+    )  # fmt: skip
 
 
 def _candidates(fitted, servable, metrics, folds) -> list[Candidate]:

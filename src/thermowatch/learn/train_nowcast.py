@@ -1,9 +1,11 @@
-"""The nowcast role: every registered candidate fitted on the served normal behaviour, chosen.
+"""The nowcast role: every registered candidate fitted on a normal behaviour, chosen.
 
-The nowcast reads the served normal-behaviour model (refitted) everywhere: it learns the
-residual structure it will see in service. Before test, a candidate is scored by its
-train-only fit (held out); the served one is refitted on train + validation with the
-hyper-parameters chosen there.
+A nowcast candidate that reads a normal-behaviour model (``reads_normal``) is fitted reading
+each of the servable normal-behaviour candidates (refitted, as served, everywhere: it learns the
+residual structure it will see in service) and keeps the one its validation error prefers, a
+hyper-parameter like its penalty; ties keep the served normal-behaviour model. Before test, a
+candidate is scored by its train-only fit (held out); the served one is refitted on train +
+validation with the hyper-parameters chosen there.
 """
 
 from __future__ import annotations
@@ -29,30 +31,37 @@ class NowcastRole:
     band: tuple  # lower [°C], upper [°C], interval state, current half-width [K]
 
 
-def train_nowcast(data: TrainingData, served_normal: np.ndarray) -> NowcastRole:
-    """Fit every nowcast candidate of the registry reading ``served_normal`` [°C], choose on
-    validation RMSE [K], evaluate on test with an adaptive interval.
+def train_nowcast(data: TrainingData, readings: dict[str, tuple[Any, np.ndarray]]) -> NowcastRole:
+    """Fit every nowcast candidate of the registry reading each normal behaviour it may read,
+    choose on validation RMSE [K], evaluate on test with an adaptive interval.
 
     Parameters
     ----------
     data : TrainingData
         The run's inputs.
-    served_normal : numpy.ndarray
-        The served normal-behaviour model's predictions [°C] on every row.
+    readings : dict
+        Normal-behaviour name -> (its model's ``LinearModel``, its predictions [°C] on every
+        row), the served one first.
 
     Returns
     -------
     NowcastRole
         The choice, the served nowcaster, its predictions [°C], metrics [K] and interval.
     """
-    fitted = {
-        cls.name: cls().fit_nowcast(data, served_normal)
-        for cls in registry.candidates("nowcast", data)
-    }
-    metrics = {
-        name: scores(data.y, m.score_nowcast(data, served_normal), data.split)
-        for name, m in fitted.items()
-    }
+    served_name = next(iter(readings))
+    fitted, read, metrics = {}, {}, {}
+    for cls in registry.candidates("nowcast", data):
+        names = list(readings) if getattr(cls, "reads_normal", False) else [served_name]
+        for reading in names:
+            model = cls().fit_nowcast(data, readings[reading][1])
+            made = scores(data.y, model.score_nowcast(data, readings[reading][1]), data.split)
+            best = metrics.get(cls.name)
+            if best is None or made["validation"]["rmse"] < best["validation"]["rmse"]:
+                fitted[cls.name], read[cls.name], metrics[cls.name] = model, reading, made
+        if read[cls.name] != served_name:  # saved with it: the service reads the same model
+            fitted[cls.name].normal = readings[read[cls.name]][0]
+        if getattr(cls, "reads_normal", False):
+            fitted[cls.name].reads = read[cls.name]
     choice = choose(
         "nowcast",
         [
@@ -61,7 +70,7 @@ def train_nowcast(data: TrainingData, served_normal: np.ndarray) -> NowcastRole:
         ],
     )
     model = fitted[choice.chosen]
-    predicted = model.predict_nowcast(data, served_normal)
+    predicted = model.predict_nowcast(data, readings[read[choice.chosen]][1])
     band = adaptive_band(data.y, predicted, data.split, data.options.interval_level, data.step)
     metrics[choice.chosen] = banded_scores(data.y, predicted, band[0], band[1], data.split)
     return NowcastRole(choice, model, predicted, metrics, band)

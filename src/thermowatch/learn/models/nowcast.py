@@ -7,7 +7,11 @@ past day: the normal-behaviour model's bias drifts slowly with what it cannot se
 the ambient, and only the departure from that bias says where the oil is heading), the last
 change, the
 change of the normal-behaviour prediction (load moves) and the hour of day. After a gap (no
-y(t−1)) it answers the normal-behaviour temperature.
+y(t−1)) it answers the normal-behaviour temperature. Which normal-behaviour candidate it reads
+is chosen on validation like its penalty (:func:`thermowatch.learn.train_nowcast.train_nowcast`):
+the nowcast has its own hour-of-day terms and daily bias, and a normal-behaviour model without
+calendar terms may tell it more about where the load is taking the oil than the served one;
+when it reads another than the served one, that model is saved with it (``normal``).
 
 ``persistence`` repeats the last measured value (a reference, and a candidate: the rule may
 serve it where nothing beats it).
@@ -107,8 +111,13 @@ class NowcastRidge:
     roles: ClassVar[dict[str, str]] = {"nowcast": "candidate"}
     nests: ClassVar[tuple[str, ...]] = ("persistence",)
     grid: ClassVar[dict[str, tuple]] = {"penalty": PENALTIES}
+    #: Its inputs read a normal-behaviour model: which one is chosen on validation.
+    reads_normal: ClassVar[bool] = True
     linear: LinearModel | None = None
     held_out: LinearModel | None = None  # the train-only fit (not saved)
+    #: The normal-behaviour model it reads when not the served one (saved with it), its name.
+    normal: LinearModel | None = None
+    reads: str = ""
 
     def fit(self, y, normal, index, step, fit_rows, val_rows, refit_rows=None) -> NowcastRidge:
         """Fit on ``fit_rows``, choose the penalty on ``val_rows``; with ``refit_rows``
@@ -230,11 +239,15 @@ class NowcastRidge:
         return (len(self.linear.features) if self.linear else len(INPUTS)) + 1
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "role": self.role, "parameters": self.parameters}
+        return {"name": self.name, "role": self.role, "parameters": self.parameters,
+                "reads": self.reads}  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         assert self.linear is not None
-        return {"kind": self.name, "linear": self.linear.to_dict()}
+        out: dict[str, Any] = {"kind": self.name, "linear": self.linear.to_dict()}
+        if self.normal is not None:
+            out["normal"], out["reads"] = self.normal.to_dict(), self.reads
+        return out
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> NowcastRidge:
@@ -253,7 +266,8 @@ class NowcastRidge:
         unknown = [name for name in linear.features if name not in INPUTS]
         if unknown:
             raise ValueError(f"unknown nowcast input {unknown[0]!r}")
-        return cls(linear)
+        normal = LinearModel.from_dict(values["normal"]) if values.get("normal") else None
+        return cls(linear, normal=normal, reads=str(values.get("reads", "")))
 
 
 @dataclass
