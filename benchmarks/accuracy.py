@@ -50,6 +50,7 @@ def _case(name: str, measurements, options, raw: pd.DataFrame | None, borders) -
     return {
         "case": name,
         "rows": len(measurements.frame),
+        "step_minutes": measurements.step / pd.Timedelta("1min"),
         "rows_in": int(measurements.cleaning.rows_in),
         "rows_removed_by_cleaning": int(measurements.cleaning.rows_in - len(measurements.frame)),
         "split": result.split,
@@ -95,7 +96,10 @@ def _goals(case: dict) -> dict:
     }
     goals["met"] = {
         "normal": goals["normal_over_c"] <= 0.95 and goals["normal_over_a"] <= 0.75,
-        "nowcast": goals["nowcast_over_d"] <= 0.95 and goals["nowcast_over_persistence"] < 1,
+        # Issue 23's decision: ≤ 0.95 × (d) for hourly data; ≤ (d) for finer steps (the step
+        # change is mostly sensor noise there), and below persistence for both.
+        "nowcast": goals["nowcast_over_d"] <= (0.95 if case["step_minutes"] >= 60 else 1.0)
+        and goals["nowcast_over_persistence"] < 1,
         "forecast": goals["forecast_all_over_e"] <= 0.97,
         "coverage": goals["coverage_min"] >= 0.85 and goals["coverage_max"] <= 0.95,
         "cleaning": case["rows_removed_by_cleaning"] <= 0.01 * case["rows_in"],
