@@ -189,21 +189,24 @@ class Domain:
             out += float(month_distance(np.array([month]), self.months)[0]) / MONTHS_PER_WIDTH
         return out
 
-    def clip(self, readings: pd.DataFrame) -> pd.DataFrame:
-        """The readings with every input held inside its trained range.
+    def clip(self, readings: pd.DataFrame, names: Any = None) -> pd.DataFrame:
+        """The readings with every input (``names``: those alone) held inside its trained range.
 
         Parameters
         ----------
         readings : pandas.DataFrame
             Wide readings with the inputs.
+        names : iterable of str, optional
+            The inputs to hold (default: every input with a range).
 
         Returns
         -------
         pandas.DataFrame
         """
         clipped = readings.copy()
+        chosen = self.ranges if names is None else set(names)
         for name, (low, high) in self.ranges.items():
-            if name in clipped.columns:
+            if name in clipped.columns and name in chosen:
                 clipped[name] = clipped[name].clip(low, high)
         return clipped
 

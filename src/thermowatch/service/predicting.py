@@ -187,7 +187,8 @@ def predict_one(
     )
     half = predictor.half_width_k * (1.0 + distance)
     if (history is None or history.empty) and distance > 0:
-        # Outside the trained domain: the frame path lets the physics lead (steady state too).
+        # Outside the trained domain: the frame path lets the most robust answer lead (the
+        # physics when the rating is known; steady state too).
         row = pd.DataFrame(
             [values], columns=list(predictor.variables), index=pd.DatetimeIndex([at])
         )
@@ -254,6 +255,7 @@ def batch_predict(
     transformer's thresholds in force, as :meth:`Thresholds.level` decides them for one value).
     """
     predictor = served.predictor
+    now = datetime.now(UTC)
     if series:
         if times is None:
             raise InputError("series scoring needs a 'timestamp' column.")
@@ -262,8 +264,7 @@ def batch_predict(
             raise InputError("series scoring needs rows in increasing time order.")
         predicted = predictor.predict_frame(frame)["predicted"].to_numpy()
     else:
-        if times is None:
-            now = datetime.now(UTC)
+        if times is None:  # rows without a time: now, as for one reading (predict_one)
             hours = np.full(len(x), now.hour + now.minute / 60.0)
         else:
             hours = times.hour.to_numpy() + times.minute.to_numpy() / 60.0
@@ -272,11 +273,12 @@ def batch_predict(
         predicted = served.fast.predict(x, hours, days, at_ns)
     distance = np.zeros(len(x))
     if predictor.domain is not None:
-        frame = pd.DataFrame(x, columns=list(predictor.variables), index=times)
+        stamps = times if times is not None else pd.DatetimeIndex([now] * len(x))
+        frame = pd.DataFrame(x, columns=list(predictor.variables), index=stamps)
         distance = predictor.domain.distance(frame)
-        if not series and times is not None:
-            # Outside the trained domain the frame path lets the physics lead, as for one
-            # reading (predict_one): the fast path knows no domain.
+        if not series:
+            # Outside the trained domain the frame path lets the most robust answer lead, as
+            # for one reading (predict_one): the fast path knows no domain.
             for i in np.flatnonzero(distance > 0):
                 predicted[i] = predictor.predict_frame(frame.iloc[[i]])["predicted"].iloc[-1]
     # Hotter than physics allows: at the bound, hence CRITIQUE (q.bounded_prediction's rule).

@@ -16,12 +16,15 @@ Its three roles, each chosen on validation by the written rule of
     Monotone in every load and in ambient by construction. A row outside the model's domain
     of validity (``predictor.domain``: input ranges and months seen in training, in
     ``metadata["domain"]``) is flagged ``extrapolating``, its interval widened by the distance
-    outside, and with a known rating the IEC 60076-7 physics carries the excess. ``predictor.model`` is its
+    outside, and the most robust answer leads: with a known rating the IEC 60076-7 physics
+    carries the excess; without, inputs that are neither a load nor the ambient are held at
+    the edge of their trained range. ``predictor.model`` is its
     :class:`~thermowatch.learn.linear.LinearModel` (the steady-state fast path folds it).
 
 ``predictor.nowcast_frame(history) -> DataFrame[predicted, lower, upper, level]``
     **Nowcast**: the target at each row from the values measured *before* it (gap-aware: after
-    a gap it falls back to normal behaviour). ``history`` also holds the target column
+    a gap it falls back to normal behaviour), reading the normal-behaviour model chosen with it
+    on validation (the served one, or another candidate saved with it). ``history`` also holds the target column
     ``predictor.target``. The last row's ``predicted`` is the next-step estimate when the last
     row is a reading without its target yet (target NaN).
 
