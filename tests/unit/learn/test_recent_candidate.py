@@ -25,12 +25,18 @@ def test_recency_weights_halve_every_half_life():
     assert recency_weights(times, None) is None
 
 
-def test_the_recent_candidate_is_offered_only_with_less_than_a_full_year():
-    spring = pd.date_range("2021-03-01", periods=90 * 24, freq="h", tz="UTC")
-    year = pd.date_range("2021-01-01", periods=366 * 24, freq="h", tz="UTC")
-    assert MonotoneRecent.offered(spring) and not MonotoneRecent.offered(year)
-    # The registry offers it to training: a normal-behaviour candidate like the others.
+def test_the_recent_candidate_fits_no_day_of_year_term_even_with_a_full_year():
+    """Its weights halve every fortnight: its effective data never spans a year, so it holds
+    bounded drift ramps where the equally weighted fit of a full year has day-of-year terms."""
+    frame = _synthetic(400, start="2021-01-01")
+    plain = _fitted(MonotoneThermal(), frame, days=370)
+    recent = _fitted(MonotoneRecent(), frame, days=370)
+    assert {"doy_sin", "doy_cos"} <= set(plain.linear.features)
+    assert not {"doy_sin", "doy_cos"} & set(recent.linear.features)
+    assert any(name.startswith("drift") for name in recent.linear.features)
+    # The registry offers it to training whatever the length: the rule decides.
     assert MonotoneRecent in candidates("normal")
+    assert not hasattr(MonotoneRecent, "enabled")
 
 
 def _fitted(model: MonotoneThermal, frame: pd.DataFrame, days: int = 75):

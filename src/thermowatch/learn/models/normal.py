@@ -478,47 +478,25 @@ RECENT_HALF_LIFE_DAYS = 14.0
 @dataclass
 class MonotoneRecent(MonotoneThermal):
     """``thermal-monotone`` fitted with rows weighted by recency (half-life
-    :data:`RECENT_HALF_LIFE_DAYS`), offered only with less than a full year of training.
+    :data:`RECENT_HALF_LIFE_DAYS`), whatever the length of training.
 
-    With months rather than years, the season the inputs do not show (no ambient, or sun and
-    habits beyond it) moves with the loads, and a fit that weighs every month alike mixes the
-    two; the regime nearest the future weighs most here. Same features, same monotone
-    constraints, the same :class:`~thermowatch.learn.linear.LinearModel` when served: only the
-    weights of the fit differ, and the selection rule decides on validation and the folds.
+    What the inputs do not show drifts: the season without an ambient column, a year warmer or
+    colder than the last, the state of the cooling, the sensor. A fit that weighs every month
+    alike mixes regimes; here the regime nearest the future weighs most. Its weights halve every
+    fortnight, so its effective data never spans a year: it fits no day-of-year term, only the
+    bounded drift ramps that hold the level at the end of training. Same monotone constraints,
+    the same :class:`~thermowatch.learn.linear.LinearModel` when served: the selection rule
+    (validation and rolling-origin folds) decides whether the recent regime or the whole
+    history predicts the next period better.
     """
 
     name: ClassVar[str] = "thermal-monotone-recent"
     half_life_days: ClassVar[float | None] = RECENT_HALF_LIFE_DAYS
 
-    @staticmethod
-    def offered(fit_times: pd.DatetimeIndex) -> bool:
-        """Whether a fit on rows at ``fit_times`` offers this candidate: less than a full year.
-
-        Parameters
-        ----------
-        fit_times : pandas.DatetimeIndex
-            Times of the training rows.
-
-        Returns
-        -------
-        bool
-        """
-        return not full_year(months_seen(fit_times))
-
-    @classmethod
-    def enabled(cls, data: TrainingData) -> bool:
-        """Registry hook: :meth:`offered` on the run's training rows.
-
-        Parameters
-        ----------
-        data : TrainingData
-            The run's inputs.
-
-        Returns
-        -------
-        bool
-        """
-        return cls.offered(data.index[data.fit_rows])
+    def _design(self, features: pd.DataFrame, y: np.ndarray, rows: np.ndarray, spec, seasonal):
+        """:meth:`MonotoneThermal._design` as without a full year (drift ramps, no day-of-year
+        term), whatever ``rows`` cover."""
+        return super()._design(features, y, rows, spec, False)
 
 
 def recency_weights(times: pd.DatetimeIndex, half_life_days: float | None) -> np.ndarray | None:
