@@ -49,7 +49,9 @@ def train_nowcast(data: TrainingData, readings: dict[str, tuple[Any, np.ndarray]
         The choice, the served nowcaster, its predictions [°C], metrics [K] and interval.
     """
     served_name = next(iter(readings))
-    fitted, read, metrics = {}, {}, {}
+    fitted: dict[str, Any] = {}
+    read: dict[str, str] = {}
+    metrics: dict[str, dict[str, Any]] = {}
     for cls in registry.candidates("nowcast", data):
         names = list(readings) if getattr(cls, "reads_normal", False) else [served_name]
         for reading in names:
