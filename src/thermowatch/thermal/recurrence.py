@@ -50,8 +50,8 @@ def first_order_response(
     Parameters
     ----------
     dt_minutes
-        Time step before each sample [min], shape ``(n,)``; ``dt[0]`` is ignored (the state
-        ``x0`` holds at the first sample).
+        Time step before each sample [min], shape ``(n,)`` or ``(m, n)`` (each transformer its
+        own steps); ``dt[..., 0]`` is ignored (the state ``x0`` holds at the first sample).
     tau_minutes
         Time constant [min], scalar or ``(m, 1)``.
     ultimate
@@ -65,11 +65,11 @@ def first_order_response(
         The state at each sample, shape ``(m, n)``.
     """
     dt = np.asarray(dt_minutes, dtype=np.float64).copy()
-    dt[:1] = 0.0
+    dt[..., :1] = 0.0
     ultimate = np.asarray(ultimate, dtype=np.float64)
-    steps = dt[1:]
+    steps = dt[..., 1:]
     if steps.size and steps.min() == steps.max():
-        return _regular_response(float(steps[0]), tau_minutes, ultimate, x0)
+        return _regular_response(float(steps.flat[0]), tau_minutes, ultimate, x0)
     return scan_response(decay_factors(dt, tau_minutes), ultimate, x0)
 
 
