@@ -247,6 +247,8 @@ def run_once(
         for m in monitors:
             m.stop()  # SIGTERM: each flushes what it received
         drained = time.time()
+        if kill:
+            kill.update(_takeover(monitors, kill["killed_at"]))
         ids = transformer_ids(n)
         expected = {(ids[j], v, ts) for ts in times for j in range(n) for v in FIELDS}
         counts = count_keys(engine, expected, times)
@@ -324,6 +326,34 @@ def _kill(
             collected = min(later) - killed
     return {"kill_claims_moved_s": _round(moved), "kill_collected_again_s": _round(collected),
             "killed_at": killed}  # fmt: skip
+
+
+def _takeover(monitors: list[Proc], killed: float) -> dict[str, Any]:
+    """Which path took the dead monitor's share over, from the survivors' logs: seconds after
+    the kill at which each survivor's heartbeat saw the members change and claimed its new share
+    at its next flush ("members changed"), and at which it logged its larger share
+    ("collects N")."""
+    seen: list[float] = []
+    claimed: list[float] = []
+    for m in monitors[1:]:
+        for line in m.lines:
+            at = _log_time(line)
+            if at is None or at < killed:
+                continue
+            if "members changed" in line and len(seen) < len(claimed) + 1:
+                seen.append(round(at - killed, 1))
+            elif " collects " in line and len(claimed) < len(seen):
+                claimed.append(round(at - killed, 1))
+    return {"kill_members_change_seen_s": seen, "kill_share_claimed_s": claimed}
+
+
+def _log_time(line: str) -> float | None:
+    """The wall time [s since the epoch] of a monitor log line (``%(asctime)s``, local)."""
+    try:
+        stamp, ms = line[:23].split(",")
+        return time.mktime(time.strptime(stamp, "%Y-%m-%d %H:%M:%S")) + int(ms) / 1000
+    except ValueError:
+        return None
 
 
 def _rss_mb(pid: int) -> float:

@@ -579,6 +579,8 @@ class Monitor:
                 pass
             if self.shards is not None and self.shards.changed.is_set():
                 self.shards.changed.clear()  # a member died or joined: claim the share now
+                log.info("shard %s: members changed (%d alive): claiming the share now",
+                         self.shards.group, len(self.shards.members))  # fmt: skip
                 await self._take_share()
             queued = set().union(*(hub.queued_ids() for hub in self.hubs.values()))
             ids = [t for t in queued if t in self.states]
