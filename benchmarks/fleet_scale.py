@@ -329,21 +329,23 @@ def _kill(
 
 
 def _takeover(monitors: list[Proc], killed: float) -> dict[str, Any]:
-    """Which path took the dead monitor's share over, from the survivors' logs: seconds after
-    the kill at which each survivor's heartbeat saw the members change and claimed its new share
-    at its next flush ("members changed"), and at which it logged its larger share
-    ("collects N")."""
-    seen: list[float] = []
-    claimed: list[float] = []
+    """Which path took the dead monitor's share over, from each survivor's log: seconds after
+    the kill at which its heartbeat saw the members change and it claimed its new share at
+    the next flush ("members changed"; ``None``: its tick came first), and at which it logged
+    its larger share ("collects N")."""
+    seen: list[float | None] = []
+    claimed: list[float | None] = []
     for m in monitors[1:]:
+        first: dict[str, float] = {}
         for line in m.lines:
             at = _log_time(line)
             if at is None or at < killed:
                 continue
-            if "members changed" in line and len(seen) < len(claimed) + 1:
-                seen.append(round(at - killed, 1))
-            elif " collects " in line and len(claimed) < len(seen):
-                claimed.append(round(at - killed, 1))
+            for key in ("members changed", " collects "):
+                if key in line and key not in first:
+                    first[key] = round(at - killed, 1)
+        seen.append(first.get("members changed"))
+        claimed.append(first.get(" collects "))
     return {"kill_members_change_seen_s": seen, "kill_share_claimed_s": claimed}
 
 
