@@ -38,8 +38,12 @@ Measured per k, over ``--window`` seconds once every monitor is subscribed:
 Each k is run ``--runs`` times (fresh database each time); the table quotes min and median.
 The host's CPU is shared by the broker, the simulator, PostgreSQL and the monitors.
 
+``--protocol opcua``: the same with the simulator serving OPC UA and the monitors polling it
+(``mode = "polling"``; each reads only the transformers it owns), no broker.
+
 usage: python benchmarks/fleet_scale.py [--transformers 1000] [--period 10] [--window 45]
-       [--monitors 1,2,3] [--runs 3] [--mode shards|shared] [--kill] [--after S]
+       [--monitors 1,2,3] [--runs 3] [--mode shards|shared] [--protocol mqtt|opcua] [--kill]
+       [--after S]
 """
 
 from __future__ import annotations
@@ -145,10 +149,14 @@ def _broker(workdir: Path, port: int) -> subprocess.Popen[bytes]:
     return proc
 
 
-def _configs(workdir: Path, n: int, k: int, port: int, period: float, mode: str) -> list[Path]:
+def _configs(
+    workdir: Path, n: int, k: int, port: int, period: float, mode: str, protocol: str = "mqtt"
+) -> list[Path]:
     """One config per monitor: the whole fleet; a shard group and its member name, or a
-    shared subscription group and its own client id."""
-    base = sim_config("mqtt", n, port=port, period_s=period, comments=False, spool_dir=None)
+    shared subscription group and its own client id. OPC UA: polled (each monitor reads only
+    the transformers it owns)."""
+    base = sim_config(protocol, n, port=port, period_s=period, comments=False, spool_dir=None,
+                      mode="polling")  # fmt: skip
     paths = []
     for i in range(k):
         if mode == "shards":
@@ -190,34 +198,44 @@ def _settled(engine: Any, n: int, k: int, timeout: float) -> float:
 
 def run_once(
     cluster: PostgresCluster, workdir: Path, n: int, k: int, period: float, window: float,
-    tag: str, mode: str = "shards", kill_after: float | None = None,
+    tag: str, mode: str = "shards", kill_after: float | None = None, protocol: str = "mqtt",
 ) -> dict[str, Any]:  # fmt: skip
     url = cluster.create_database(f"fleet_{tag}")
     engine = make_engine(url)
     upgrade(engine)
     port = free_port()
-    broker = _broker(workdir, port)
+    mqtt = protocol == "mqtt"
+    broker = _broker(workdir, port) if mqtt else None
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "THERMOWATCH_DATABASE_URL": url,
            "THERMOWATCH_HOME": str(workdir / f"home-{tag}")}  # fmt: skip
     monitors: list[Proc] = []
     sim = None
+
+    def simulator() -> Proc:
+        made = Proc(
+            [sys.executable, "-c", SIM, protocol, str(n), str(port), str(period)], env, "READY",
+            (LOGS or workdir) / f"simulator-{tag}.log",
+        )  # fmt: skip
+        made.ready.wait(600)  # an OPC UA server of thousands of nodes takes a while
+        return made
+
+    if not mqtt:  # a polled server must be up before the monitors connect to it
+        sim = simulator()
     launched = time.monotonic()
     try:
-        for i, cfg in enumerate(_configs(workdir, n, k, port, period, mode)):
+        for i, cfg in enumerate(_configs(workdir, n, k, port, period, mode, protocol)):
             menv = {**env, "THERMOWATCH_HOME": str(workdir / f"home-{tag}-{i}")}
             cmd = [sys.executable, "-c", APP, "monitor", "--config", str(cfg)]
             log = (LOGS or workdir) / f"monitor-{tag}-{i}.log"
-            monitors.append(Proc([*cmd, "--log-level", "INFO"], menv, "topics", log))
-        for m in monitors:  # every one subscribed (its hub logs "connected, N topics")
+            ready = "topics" if mqtt else "connected ("  # its hub's log once connected
+            monitors.append(Proc([*cmd, "--log-level", "INFO"], menv, ready, log))
+        for m in monitors:  # every one subscribed or connected
             if not m.ready.wait(900):
                 raise RuntimeError("a monitor did not connect:\n" + "\n".join(m.lines[-20:]))
         startup = time.monotonic() - launched  # models, histories, claims, subscriptions
         print(f"[{tag}] {k} monitor(s) subscribed after {startup:.1f} s", file=sys.stderr)
-        sim = Proc(
-            [sys.executable, "-c", SIM, "mqtt", str(n), str(port), str(period)], env, "READY",
-            (LOGS or workdir) / f"simulator-{tag}.log",
-        )  # fmt: skip
-        sim.ready.wait(120)
+        if sim is None:
+            sim = simulator()
         if mode == "shards":  # claims move at ticks: wait for every monitor to hold its share
             _settled(engine, n, k, 4 * period + 120)
             time.sleep(period)  # the last subscriptions made, a round through them
@@ -238,8 +256,14 @@ def run_once(
         kill = (
             _kill(engine, monitors[0], sim, n, first, stored_at, kill_after) if kill_after else {}
         )
+        cutoff = len(_round_times(sim))
+        if not mqtt:  # a polled round is read at the next tick: let the last counted be read
+            until = time.monotonic() + 1.5 * period + 10
+            while time.monotonic() < until:
+                time.sleep(1.0)
+                _poll_complete(engine, _round_times(sim)[first:cutoff], n, stored_at)
         sim.stop()
-        times = _round_times(sim)[first:]
+        times = _round_times(sim)[first:cutoff]
         deadline = time.monotonic() + 120  # the monitors drain what was published
         while time.monotonic() < deadline and len(stored_at) < len(times):
             time.sleep(1.0)
@@ -247,6 +271,8 @@ def run_once(
         for m in monitors:
             m.stop()  # SIGTERM: each flushes what it received
         drained = time.time()
+        if kill:
+            kill.update(_takeover(monitors, kill["killed_at"]))
         ids = transformer_ids(n)
         expected = {(ids[j], v, ts) for ts in times for j in range(n) for v in FIELDS}
         counts = count_keys(engine, expected, times)
@@ -257,8 +283,9 @@ def run_once(
             sim.stop()
         for m in monitors:
             m.stop(signal.SIGKILL, 10)
-        broker.terminate()
-        broker.wait(10)
+        if broker is not None:
+            broker.terminate()
+            broker.wait(10)
         engine.dispose()
     killed_at = kill.get("killed_at", float("inf"))
     # Latency of the rounds published before the kill (the window); those after it separately.
@@ -298,6 +325,7 @@ def run_once(
         # monitor was serving
         "no_data_alerts": sum("no data for" in line for m in monitors for line in m.lines),
         "mode": mode,
+        "protocol": protocol,
         **alarms,
         **kill,
         **counts,
@@ -324,6 +352,36 @@ def _kill(
             collected = min(later) - killed
     return {"kill_claims_moved_s": _round(moved), "kill_collected_again_s": _round(collected),
             "killed_at": killed}  # fmt: skip
+
+
+def _takeover(monitors: list[Proc], killed: float) -> dict[str, Any]:
+    """Which path took the dead monitor's share over, from each survivor's log: seconds after
+    the kill at which its heartbeat saw the members change and it claimed its new share at
+    the next flush ("members changed"; ``None``: its tick came first), and at which it logged
+    its larger share ("collects N")."""
+    seen: list[float | None] = []
+    claimed: list[float | None] = []
+    for m in monitors[1:]:
+        first: dict[str, float] = {}
+        for line in m.lines:
+            at = _log_time(line)
+            if at is None or at < killed:
+                continue
+            for key in ("members changed", " collects "):
+                if key in line and key not in first:
+                    first[key] = round(at - killed, 1)
+        seen.append(first.get("members changed"))
+        claimed.append(first.get(" collects "))
+    return {"kill_members_change_seen_s": seen, "kill_share_claimed_s": claimed}
+
+
+def _log_time(line: str) -> float | None:
+    """The wall time [s since the epoch] of a monitor log line (``%(asctime)s``, local)."""
+    try:
+        stamp, ms = line[:23].split(",")
+        return time.mktime(time.strptime(stamp, "%Y-%m-%d %H:%M:%S")) + int(ms) / 1000
+    except ValueError:
+        return None
 
 
 def _rss_mb(pid: int) -> float:
@@ -383,6 +441,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--mode", choices=("shards", "shared"), default="shards")
     parser.add_argument(
+        "--protocol", choices=("mqtt", "opcua"), default="mqtt",
+        help="opcua: an OPC UA server polled by the monitors (shards only)",
+    )  # fmt: skip
+    parser.add_argument(
         "--kill", action="store_true", help="SIGKILL one monitor in the run with the most monitors"
     )
     parser.add_argument(
@@ -406,7 +468,7 @@ def main() -> None:
                 kill = (args.after or 3 * args.period) if args.kill and k == max(ks) else None
                 row = run_once(
                     cluster, Path(tmp), args.transformers, k, args.period, args.window,
-                    f"{k}_{run}", args.mode, kill,
+                    f"{k}_{run}", args.mode, kill, args.protocol,
                 )  # fmt: skip
                 row["run"] = run
                 rows.append(row)
@@ -454,8 +516,8 @@ def _print(summary: list[dict[str, Any]], args: argparse.Namespace) -> None:
     from rich.table import Table
 
     table = Table(
-        title=f"fleet scale: {args.transformers} transformers, {args.period:g} s period, MQTT "
-        f"shared subscription -> PostgreSQL; min / median of {args.runs} runs"
+        title=f"fleet scale: {args.transformers} transformers, {args.period:g} s period, "
+        f"{args.protocol} ({args.mode}) -> PostgreSQL; min / median of {args.runs} runs"
     )
     cols = ("monitors", "readings/s", "p50 [s]", "p99 [s]", "CPU % /1,000", "at 60 s",
             "CPU vs 1", "lost", "dup", "MB/tr-day", "no-data alerts")  # fmt: skip

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -458,7 +458,8 @@ class AlertEngine:
             facts = self._facts(conn, None, tid, kind, new, ts, value, th, trend)
             subject, _ = render(facts, "raised", self.config.lang)
             alert_id = insert_alert(conn, tid, kind, new.name, subject, ts)
-            facts = self._facts(conn, alert_id, tid, kind, new, ts, value, th, trend)
+            # The same facts with their id: gathered once (each gathering reads the state).
+            facts = replace(facts, alert_id=alert_id)
             n = self._enqueue(conn, alert_id, facts, "raised", step=0, at=ts) if send else 0
             events.append(AlertEvent("raised", tid, kind, new.name, old.name, alert_id, ts,
                                      value, facts.threshold_c, n))  # fmt: skip

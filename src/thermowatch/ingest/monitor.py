@@ -577,13 +577,45 @@ class Monitor:
                 break
             except TimeoutError:
                 pass
-            if self.shards is not None and self.shards.changed.is_set():
-                self.shards.changed.clear()  # a member died or joined: claim the share now
-                await self._take_share()
             queued = set().union(*(hub.queued_ids() for hub in self.hubs.values()))
             ids = [t for t in queued if t in self.states]
             if ids:
                 await self.run_cycle(ids, datetime.now(UTC), flush=True)
+
+    async def _membership_loop(self) -> None:
+        """Sharded: act on every membership change a heartbeat sees (:meth:`_members_changed`)
+        as it happens, whatever the period or ``flush_s``."""
+        assert self.shards is not None
+        while not self.stop_event.is_set():
+            waits = [
+                asyncio.ensure_future(e.wait()) for e in (self.shards.changed, self.stop_event)
+            ]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waits:
+                    w.cancel()
+            if self.stop_event.is_set():
+                break
+            try:
+                await self._members_changed()
+            except Exception:  # the next tick claims and collects anyway
+                log.exception("shard %s: membership change not acted on", self.shards.group)
+
+    async def _members_changed(self) -> None:
+        """A member died, left or joined: claim this monitor's new share now, not at its next
+        tick (up to a period later), and collect what it took over at once — a polled source
+        holds only the current value, which the next publication would overwrite before the
+        next tick reads it."""
+        assert self.shards is not None
+        self.shards.changed.clear()
+        log.info("shard %s: members changed (%d alive): claiming the share now",
+                 self.shards.group, len(self.shards.members))  # fmt: skip
+        before = set(self.shards.owned)
+        await self._take_share()
+        taken = sorted(t for t in self.shards.owned - before if t in self.states)
+        if taken:
+            await self.run_cycle(taken, datetime.now(UTC), flush=True)
 
     async def run(self, cycles: int | None = None) -> None:
         """Run until :meth:`stop` (SIGTERM in the CLI) or ``cycles`` periods per group."""
@@ -601,6 +633,8 @@ class Monitor:
             loops = [self._period_loop(p, ids, cycles) for p, ids in groups.items()]
             if self.config.flush_s and cycles is None:
                 loops.append(self._flush_loop(self.config.flush_s))
+            if self.shards is not None and cycles is None:
+                loops.append(self._membership_loop())
             await asyncio.gather(*loops)
         finally:
             if delivery is not None:

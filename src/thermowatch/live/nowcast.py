@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -146,8 +147,16 @@ class IecEstimator:
         ]
 
     def step(self, ts: datetime, values: dict[str, float]) -> Estimate:
-        """Advance the model to ``ts`` with the snapshot's load and ambient."""
-        now = pd.Timestamp(ts)
+        """Advance the model to ``ts`` with the snapshot's load and ambient (one transformer
+        of :func:`step_fleet`)."""
+        result = step_fleet([(self, ts, values)])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def _inputs(self, ts: datetime, values: dict[str, float]) -> tuple[pd.Timestamp, float, float]:
+        """``(instant, load [pu], ambient [°C])`` of a snapshot; a value it lacks holds the last
+        one received."""
         prev = self.last
         load = values.get(self.load)
         ambient = values.get(self.ambient)
@@ -155,30 +164,24 @@ class IecEstimator:
         ambient = ambient if ambient is not None else (prev[2] if prev else None)
         if load_pu is None or ambient is None:
             raise InputError(f"IEC model needs {self.load!r} and {self.ambient!r}")
-        if prev is not None and now < prev[0]:
-            return self._late(now, load_pu, ambient)
-        steady = self.state is None or prev is None or now <= prev[0]
-        if steady:
-            result = simulate(self.spec, np.array([load_pu]), ambient, 1.0, initial="steady")
-            idx = 0
-        else:
-            assert prev is not None
-            dt = (now - prev[0]).total_seconds() / 60.0
-            result = simulate(
-                self.spec,
-                np.array([prev[1], load_pu]),
-                np.array([prev[2], ambient]),
-                np.array([0.0, dt]),
-                initial=self.state,  # type: ignore[arg-type]
-            )
-            idx = 1
-        self.state = result.final_state
+        return pd.Timestamp(ts), load_pu, ambient
+
+    def _steady(self, now: pd.Timestamp) -> bool:
+        """No state to continue from (or no time elapsed): steady state at this reading."""
+        return self.state is None or self.last is None or now <= self.last[0]
+
+    def _advanced(
+        self, now: pd.Timestamp, load_pu: float, ambient: float, result: Any, row: int
+    ) -> Estimate:
+        """Keep row ``row`` of a fleet step as this estimator's state; its estimate."""
+        steady = self._steady(now)
+        self.state = ThermalState(
+            result.final_state.method, tuple(v[row : row + 1] for v in result.final_state.values)
+        )
         self.last = (now, load_pu, ambient)
         self._remember(now, load_pu, ambient)
         temps = result.top_oil_c if self.oil else result.hot_spot_c
-        return Estimate(
-            float(np.asarray(temps)[idx]), None, None, self.model_id, self.basis, steady
-        )
+        return Estimate(float(temps[row, -1]), None, None, self.model_id, self.basis, steady)
 
     def _remember(self, at: pd.Timestamp, load_pu: float, ambient: float) -> None:
         """Keep an input in time order (a late one too), for ``keep`` before the newest."""
@@ -211,6 +214,89 @@ class IecEstimator:
         )
 
 
+Stepped = tuple[IecEstimator, datetime, dict[str, float]]
+
+
+def step_fleet(items: Sequence[Stepped]) -> list[Estimate | InputError]:
+    """Advance many IEC estimators by one snapshot each, as one fleet array.
+
+    The IEC 60076-7 model of every transformer is stepped by one
+    :func:`~thermowatch.thermal.simulate` call on ``(m, 2)`` arrays (each row from its own
+    state over its own time step) instead of one call per transformer and reading, which was
+    most of a monitor's round; those without a state yet start in one steady-state call. Each
+    estimator appears at most once. A late reading (older than its newest) is predicted alone
+    from its history (:meth:`IecEstimator._late`).
+
+    Parameters
+    ----------
+    items : sequence of (estimator, instant, GOOD values of the snapshot)
+
+    Returns
+    -------
+    list
+        Per item, its :class:`Estimate`, or the :class:`~thermowatch.errors.InputError` that
+        refused it (a missing load or ambient, a value the physics refuses): one transformer's
+        refusal is its own.
+    """
+    out: list[Estimate | InputError | None] = [None] * len(items)
+    steady: list[tuple[int, pd.Timestamp, float, float]] = []
+    moving: list[tuple[int, pd.Timestamp, float, float]] = []
+    for i, (iec, ts, values) in enumerate(items):
+        try:
+            now, load_pu, ambient = iec._inputs(ts, values)
+            if iec.last is not None and now < iec.last[0]:
+                out[i] = iec._late(now, load_pu, ambient)
+                continue
+        except InputError as exc:
+            out[i] = exc
+            continue
+        (steady if iec._steady(now) else moving).append((i, now, load_pu, ambient))
+    for rows, start in ((steady, True), (moving, False)):
+        _step_rows(items, rows, start, out)
+    return out  # type: ignore[return-value]
+
+
+def _step_rows(
+    items: Sequence[Stepped],
+    rows: list[tuple[int, pd.Timestamp, float, float]],
+    start: bool,
+    out: list[Any],
+) -> None:
+    """One simulate call for ``rows`` (steady start, or one step from their states); a row the
+    physics refuses is retried alone so that only it fails, with its own message."""
+    if not rows:
+        return
+    iecs = [items[i][0] for i, *_ in rows]
+    load = np.array([r[2] for r in rows])
+    ambient = np.array([r[3] for r in rows])
+    try:
+        if start:
+            result = simulate([e.spec for e in iecs], load[:, None], ambient[:, None], 1.0)
+        else:
+            prev = np.array([e.last[1:] for e in iecs])  # type: ignore[index]
+            dt = np.zeros((len(rows), 2))
+            dt[:, 1] = [(now - e.last[0]).total_seconds() / 60.0  # type: ignore[index]
+                        for e, (_, now, *_r) in zip(iecs, rows, strict=True)]  # fmt: skip
+            values = [e.state.values for e in iecs]  # type: ignore[union-attr]
+            state = ThermalState(
+                iecs[0].state.method,  # type: ignore[union-attr]
+                tuple(np.concatenate([v[k] for v in values]) for k in range(len(values[0]))),
+            )
+            result = simulate(
+                [e.spec for e in iecs], np.column_stack([prev[:, 0], load]),
+                np.column_stack([prev[:, 1], ambient]), dt, initial=state,
+            )  # fmt: skip
+    except InputError as exc:
+        if len(rows) == 1:
+            out[rows[0][0]] = exc
+            return
+        for row in rows:
+            _step_rows(items, [row], start, out)
+        return
+    for j, (i, now, load_pu, amb) in enumerate(rows):
+        out[i] = iecs[j]._advanced(now, load_pu, amb, result, j)
+
+
 def physics_forecast(
     iec: IecEstimator, anchor_c: float, horizon_min: float, step_min: float
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -226,13 +312,46 @@ def physics_forecast(
     -------
     (minutes ahead, forecast [°C]) : two arrays of the same length (first point: one step).
     """
-    if iec.state is None or iec.last is None:
-        return None
+    return physics_forecasts([(iec, anchor_c)], horizon_min, step_min)[0]
+
+
+def physics_forecasts(
+    items: Sequence[tuple[IecEstimator, float]], horizon_min: float, step_min: float
+) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """:func:`physics_forecast` of many estimators as one fleet array (one
+    :func:`~thermowatch.thermal.simulate` call of ``(m, horizon / step + 1)``).
+
+    Parameters
+    ----------
+    items : sequence of (estimator, anchor [°C])
+    horizon_min, step_min : horizon and step of the forecast [min]
+
+    Returns
+    -------
+    list
+        Per item, (minutes ahead, forecast [°C]), or ``None`` before its estimator has a state.
+    """
+    out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(items)
+    ready = [i for i, (iec, _) in enumerate(items) if iec.state is not None and iec.last]
+    if not ready:
+        return out
+    iecs = [items[i][0] for i in ready]
     n = max(1, int(horizon_min // step_min))
-    _, load_pu, ambient = iec.last
-    result = simulate(
-        iec.spec, np.full(n + 1, load_pu), np.full(n + 1, ambient), step_min, initial=iec.state
+    held = np.array([e.last[1:] for e in iecs])  # type: ignore[index]
+    values = [e.state.values for e in iecs]  # type: ignore[union-attr]
+    state = ThermalState(
+        iecs[0].state.method,  # type: ignore[union-attr]
+        tuple(np.concatenate([v[k] for v in values]) for k in range(len(values[0]))),
     )
-    temps = np.asarray(result.top_oil_c if iec.oil else result.hot_spot_c, dtype=np.float64)
+    result = simulate(
+        [e.spec for e in iecs], np.repeat(held[:, :1], n + 1, axis=1),
+        np.repeat(held[:, 1:], n + 1, axis=1), step_min, initial=state,
+    )  # fmt: skip
+    oil = np.array([e.oil for e in iecs])[:, None]
+    temps = np.where(oil, result.top_oil_c, result.hot_spot_c)
+    anchors = np.array([items[i][1] for i in ready])[:, None]
+    rises = anchors + (temps[:, 1:] - temps[:, :1])
     ahead = step_min * np.arange(1, n + 1, dtype=np.float64)
-    return ahead, anchor_c + (temps[1:] - temps[0])
+    for j, i in enumerate(ready):
+        out[i] = ahead, rises[j]
+    return out

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -49,7 +50,13 @@ from thermowatch.live.forecast import (
     TemperatureForecast,
     forecast_temperature,
 )
-from thermowatch.live.nowcast import IecEstimator, is_oil, physics_forecast
+from thermowatch.live.nowcast import (
+    IecEstimator,
+    is_oil,
+    physics_forecast,
+    physics_forecasts,
+    step_fleet,
+)
 from thermowatch.store.types import to_micros
 from thermowatch.thermal import TransformerSpec
 
@@ -251,6 +258,63 @@ class _State:
     forecast_stored_key: tuple[str | None, str | None] = (None, None)  # its source, model
 
 
+def _rows() -> dict[str, list[list[Any]]]:
+    """An empty batch: rows per table."""
+    return {"readings": [], "predictions": [], "forecasts": [], "issues": [], "states": []}
+
+
+@dataclass
+class _Work:
+    """One snapshot on its way through :meth:`Pipeline.prepare`; its rows kept apart, so that
+    a failure at any stage drops only its own."""
+
+    snap: Snapshot
+    rows: dict[str, list[list[Any]]] = field(default_factory=_rows)
+    st: _State | None = None
+    event: PredictionEvent | None = None
+    good: dict[str, float] = field(default_factory=dict)
+    physics: Any = None  # this snapshot's IEC step (an Estimate, or the error that refused it)
+    physics_forecast: bool = False  # its forecast is the physics', made for the whole wave
+    failed: bool = False
+
+
+def _waves(works: list[_Work]) -> list[list[_Work]]:
+    """The k-th snapshot of every transformer in wave k: each wave holds a transformer once,
+    so its physics steps as one array, and a transformer's snapshots keep their order."""
+    waves: list[list[_Work]] = []
+    seen: dict[str, int] = {}
+    for w in works:
+        k = seen[w.snap.transformer_id] = seen.get(w.snap.transformer_id, -1) + 1
+        if k == len(waves):
+            waves.append([])
+        waves[k].append(w)
+    return waves
+
+
+def _each(fleet: Callable[[list[Any]], list[Any]], items: list[Any]) -> list[Any]:
+    """``fleet(items)``: one result per item, computed as one array; when the array fails,
+    item by item, so that a failure is only its own transformer's (the exception in its
+    place)."""
+    try:
+        return fleet(items)
+    except Exception as exc:
+        if len(items) < 2:
+            return [exc] * len(items)
+    made: list[Any] = []
+    for item in items:
+        try:
+            made.extend(fleet([item]))
+        except Exception as exc:
+            made.append(exc)
+    return made
+
+
+@functools.cache
+def _offsets(step_min: float, n: int) -> tuple[timedelta, ...]:
+    """The instants of a forecast after its start (built once, not per reading)."""
+    return tuple(timedelta(minutes=step_min * (i + 1)) for i in range(n))
+
+
 class Pipeline:
     """The live pipeline of a set of transformers (one per process; thread-safe per call).
 
@@ -381,9 +445,7 @@ class Pipeline:
         """
         now = now or datetime.now(UTC)
         received = to_micros(now)
-        batch: dict[str, list[list[Any]]] = {
-            "readings": [], "predictions": [], "forecasts": [], "issues": [], "states": []
-        }  # fmt: skip
+        batch = _rows()
         events: list[PredictionEvent] = []
         if self.shared_store:
             for tid in sorted({s.transformer_id for s in snapshots}):
@@ -402,16 +464,14 @@ class Pipeline:
                 log.warning("%s: snapshot refused: %s", snap.transformer_id, reason)
                 continue
             accepted.append(dataclasses.replace(snap, ts=v.to_utc(snap.ts)))
-        for snap in sorted(accepted, key=lambda s: (s.ts, s.transformer_id)):
-            marks = {k: len(rows) for k, rows in batch.items()}
-            try:
-                events.append(self._one(snap, batch, received))
-            except Exception as exc:  # one transformer's failure is its own: the rest go on
-                for k, n in marks.items():
-                    del batch[k][n:]
-                event = self._failed(snap, batch, received, exc)
-                if event is not None:
-                    events.append(event)
+        works = [_Work(snap) for snap in sorted(accepted, key=lambda s: (s.ts, s.transformer_id))]
+        for wave in _waves(works):
+            self._wave(wave, received)
+        for w in works:  # in time order, as if one by one
+            for k, rows in w.rows.items():
+                batch[k].extend(rows)
+            if w.event is not None:
+                events.append(w.event)
         if self.shadow is not None:  # challengers: stored, never alert
             self.shadow(self, batch, now)
         return batch, events
@@ -475,54 +535,93 @@ class Pipeline:
             event.measured_c = good.get(profile.target)
         return event
 
-    def _one(
-        self, snap: Snapshot, batch: dict[str, list[list[Any]]], received: int
-    ) -> PredictionEvent:
-        st = self.state(snap.transformer_id)
+    def _wave(self, wave: list[_Work], received: int) -> None:
+        """Predict one snapshot per transformer: validated one by one, the IEC 60076-7 model
+        of all of them stepped as one array, then their physics forecasts as one array
+        (:func:`~thermowatch.live.nowcast.step_fleet`, :func:`~.nowcast.physics_forecasts`).
+        A snapshot that fails at any stage keeps only what :meth:`_failed` stores."""
+        live = [w for w in wave if self._guard(w, received, self._begin, w, received)]
+        stepping = [w for w in live if w.st.physics is not None]  # type: ignore[union-attr]
+        items = [(w.st.physics, w.snap.ts, w.good) for w in stepping]  # type: ignore[union-attr]
+        for w, est in zip(stepping, _each(step_fleet, items), strict=True):
+            w.physics = est
+        live = [w for w in live if self._guard(w, received, self._predict, w)]
+        fc = [w for w in live if w.physics_forecast and self._anchor(w.st, w.event) is not None]  # type: ignore[arg-type]
+        made = self._physics_forecasts(fc)
+        for w, m in zip(fc, made, strict=True):
+            self._guard(w, received, self._physics_forecast, w, m)
+        for w in live:
+            if not w.failed:
+                self._guard(w, received, self._close, w)
+
+    def _guard(self, w: _Work, received: int, stage: Callable[..., Any], *args: Any) -> bool:
+        """Run one stage of ``w``; a failure is its own: only :meth:`_failed`'s rows stay."""
+        if w.failed:
+            return False
+        try:
+            stage(*args)
+            return True
+        except Exception as exc:  # one transformer's failure is its own: the rest go on
+            w.failed = True
+            w.rows = _rows()
+            w.event = self._failed(w.snap, w.rows, received, exc)
+            return False
+
+    def _begin(self, w: _Work, received: int) -> None:
+        st = w.st = self.state(w.snap.transformer_id)
         p = st.profile
-        tid, us = p.transformer_id, to_micros(snap.ts)
         quantities = p.predictor.metadata.get("quantities", {}) if p.predictor is not None else {}
-        event = PredictionEvent(tid, snap.ts, p.thresholds, residual_sigma_k=p.residual_sigma_k)
-        good = self._validated(snap, batch, received, event, st.stale, quantities)
+        event = w.event = PredictionEvent(
+            p.transformer_id, w.snap.ts, p.thresholds, residual_sigma_k=p.residual_sigma_k
+        )
+        w.good = self._validated(w.snap, w.rows, received, event, st.stale, quantities)
         if p.target is not None:
-            event.measured_c = good.get(p.target)
-        self._predict(st, snap, good, event)
+            event.measured_c = w.good.get(p.target)
+
+    def _close(self, w: _Work) -> None:
+        """The snapshot's state, prediction and (when due) forecast rows."""
+        st, event, snap = w.st, w.event, w.snap
+        assert st is not None and event is not None
+        tid, us = st.profile.transformer_id, to_micros(snap.ts)
         late = st.fed_until is not None and snap.ts < st.fed_until
         if late:  # stored with its prediction; never the newest state nor a forecast issue
             event.warnings.append(LATE)
         else:
             st.fed_until = snap.ts
-        batch.setdefault("states", []).append(event.state_row())
+        w.rows["states"].append(event.state_row())
         if event.predicted_c is not None:
-            batch["predictions"].append(
+            w.rows["predictions"].append(
                 [tid, us, event.model_id, event.predicted_c, event.lower_c, event.upper_c,
                  event.level, event.measured_c, event.measured_level]
             )  # fmt: skip
             due = not late and self._forecast_due(st, snap.ts, event)
+            model_id = event.forecast_model_id or event.model_id
             for t, value in event.forecast if due else ():
-                batch["forecasts"].append(
-                    [
-                        tid,
-                        us,
-                        to_micros(t),
-                        event.forecast_model_id or event.model_id,
-                        value,
-                        event._level(value).name,
-                    ]
+                w.rows["forecasts"].append(
+                    [tid, us, to_micros(t), model_id, value, event._level(value).name]
                 )
-        return event
 
-    def _predict(
-        self, st: _State, snap: Snapshot, good: dict[str, float], event: PredictionEvent
-    ) -> None:
-        if st.physics is not None and st.physics is not st.nowcaster:
-            with contextlib.suppress(InputError):  # no load or ambient yet: no forecast yet
-                st.physics.step(snap.ts, good)
-        try:
-            est = st.nowcaster.step(snap.ts, good)
-        except InputError as exc:
-            event.reason = f"no prediction: {exc}"
-            return
+    def _predict(self, w: _Work) -> None:
+        """The nowcast (the champion's, or the IEC step made for the wave), its bounds, and the
+        learned forecast; a physics forecast is left to the wave (``w.physics_forecast``)."""
+        st, snap, good, event = w.st, w.snap, w.good, w.event
+        assert st is not None and event is not None
+        # The physics beside a champion (for its forecast): a refusal (no load or ambient
+        # yet) only means no physics forecast yet; another error fails the snapshot.
+        if isinstance(w.physics, Exception) and not isinstance(w.physics, InputError):
+            raise w.physics
+        if st.nowcaster is st.physics:
+            est = w.physics
+            if isinstance(est, InputError):
+                event.reason = f"no prediction: {est}"
+                return
+        else:
+            try:
+                est = st.nowcaster.step(snap.ts, good)
+            except InputError as exc:
+                event.reason = f"no prediction: {exc}"
+                return
+        assert est is not None
         predicted, note = q.bounded_prediction(st.target_kind, est.predicted_c)
         if predicted is None:
             event.reason = note
@@ -536,8 +635,9 @@ class Pipeline:
         if est.assumed_steady:
             event.warnings.append("no history: steady state at this reading assumed.")
         predictor = st.profile.predictor if self.settings.learned_forecast else None
-        if predictor is None:  # the physics alone: straight from its arrays, no frame
-            self._physics_forecast(st, snap.ts, event)
+        if predictor is None:  # the physics alone: made for the whole wave, from its arrays
+            st.learned, st.learned_at = None, None
+            w.physics_forecast = True
             return
         fc = self._forecast(st, snap.ts, event)
         if fc is not None:
@@ -607,41 +707,61 @@ class Pipeline:
         st.learned, st.learned_at = (fc, at) if learned else (None, None)
         return fc
 
+    @staticmethod
+    def _anchor(st: _State | None, event: PredictionEvent | None) -> float | None:
+        """What the physics forecast starts from: the measured value now, else the
+        prediction (``None``: no physics, or nothing predicted)."""
+        if st is None or event is None or st.physics is None or event.predicted_c is None:
+            return None
+        return event.measured_c if event.measured_c is not None else event.predicted_c
+
+    def _half_width(self, event: PredictionEvent) -> float:
+        """Half-width of the physics forecast's interval [K]: the prediction's, else 2 σ."""
+        if event.upper_c is not None and event.predicted_c is not None:
+            return event.upper_c - event.predicted_c
+        return 2.0 * self.settings.physics_sigma_k
+
     def _physics_points(
         self, st: _State, event: PredictionEvent
     ) -> tuple[np.ndarray, np.ndarray, float] | None:
         """The IEC physics forecast anchored on the value now: (minutes ahead, values [°C],
         half-width of its interval [K]); ``None`` before the physics has a state."""
         s = self.settings
-        if st.physics is None or event.predicted_c is None:
+        anchor = self._anchor(st, event)
+        if anchor is None:
             return None
-        anchor = event.measured_c if event.measured_c is not None else event.predicted_c
-        made = physics_forecast(st.physics, anchor, s.forecast_horizon_min, s.forecast_step_min)
-        if made is None:
-            return None
-        ahead, values = made
-        half = (
-            event.upper_c - event.predicted_c
-            if event.upper_c is not None
-            else 2.0 * s.physics_sigma_k
-        )
-        return ahead, values, half
+        made = physics_forecast(st.physics, anchor, s.forecast_horizon_min, s.forecast_step_min)  # type: ignore[arg-type]
+        return None if made is None else (*made, self._half_width(event))
 
-    def _physics_forecast(self, st: _State, ts: datetime, event: PredictionEvent) -> None:
-        """Without a champion: the physics forecast onto ``event`` from its arrays (a frame per
-        reading and transformer cost more than the physics itself: half a 10,000-transformer
-        cycle)."""
-        st.learned, st.learned_at = None, None
-        made = self._physics_points(st, event)
+    def _physics_forecasts(self, works: list[_Work]) -> list[Any]:
+        """The physics forecasts of ``works`` as one array (:func:`_each`)."""
+        s = self.settings
+        items = [(w.st.physics, self._anchor(w.st, w.event)) for w in works]  # type: ignore[union-attr]
+        return _each(
+            lambda part: physics_forecasts(part, s.forecast_horizon_min, s.forecast_step_min),
+            items,
+        )
+
+    def _physics_forecast(self, w: _Work, made: Any) -> None:
+        """Without a champion: the physics forecast onto the event from its arrays (a frame
+        per reading and transformer cost more than the physics itself)."""
+        if isinstance(made, Exception):
+            raise made
         if made is None:
             return
-        ahead, values, half = made
-        base = ts.astimezone(UTC)
-        pairs = [(base + timedelta(minutes=m), v) for m, v in zip(ahead.tolist(), values.tolist(),
-                 strict=True) if math.isfinite(v)]  # fmt: skip
-        points = [v for _, v in pairs]
-        event.forecast = tuple(pairs)
-        event.forecast_bounds = tuple((v - half, v + half) for v in points)
+        st, event = w.st, w.event
+        assert st is not None and event is not None and st.physics is not None
+        ahead, values = made
+        half = self._half_width(event)
+        base = w.snap.ts.astimezone(UTC)
+        offsets = _offsets(float(ahead[0]), len(ahead))
+        points = values.tolist()
+        if np.isfinite(values).all():
+            event.forecast = tuple(zip([base + d for d in offsets], points, strict=True))
+        else:
+            event.forecast = tuple((base + d, v) for d, v in zip(offsets, points, strict=True)
+                                   if math.isfinite(v))  # fmt: skip
+        event.forecast_bounds = tuple((v - half, v + half) for _, v in event.forecast)
         event.forecast_source, event.forecast_model_id = PHYSICS, st.physics.model_id
         event.forecast_note = None
 

@@ -21,7 +21,9 @@ class Profile:
 
     load_pu: np.ndarray
     ambient_c: np.ndarray
-    dt_minutes: np.ndarray  # (n,), dt[0] = 0: the initial state holds at the first sample
+    # (n,) or, one row per transformer, (m, n); dt[..., 0] = 0: the initial state holds at
+    # the first sample
+    dt_minutes: np.ndarray
     index: Any  # pandas DatetimeIndex when the load came as a Series, else None
     squeeze: bool  # the caller passed one transformer (1-D): return 1-D
 
@@ -110,7 +112,9 @@ def normalise(load_pu: Any, ambient_c: Any, dt_minutes: Any, *, hold_gaps: bool 
     ambient_c : float or array_like
         Ambient temperature [°C], a number, ``(n,)`` or ``(m, n)``.
     dt_minutes : float or array_like or None
-        Time step before each sample [min].
+        Time step before each sample [min]: a number, ``(n,)`` shared by the fleet, or
+        ``(m, n)``: each transformer its own steps (a live fleet whose last readings came at
+        different instants).
     hold_gaps : bool
         True: a missing load or ambient holds its previous value instead of being refused.
 
@@ -159,11 +163,11 @@ def normalise(load_pu: Any, ambient_c: Any, dt_minutes: Any, *, hold_gaps: bool 
         )
     ambient = np.broadcast_to(ambient, (m, n))
     if index is None:
-        dt = _dt_from_argument(dt_minutes, n)
+        dt = _dt_from_argument(dt_minutes, m, n)
     return Profile(load, ambient, dt, index, squeeze)
 
 
-def _dt_from_argument(dt_minutes: Any, n: int) -> np.ndarray:
+def _dt_from_argument(dt_minutes: Any, m: int, n: int) -> np.ndarray:
     if dt_minutes is None:
         raise InputError(
             "dt_minutes is required when load_pu is not a pandas Series with a DatetimeIndex."
@@ -176,11 +180,17 @@ def _dt_from_argument(dt_minutes: Any, n: int) -> np.ndarray:
             )
         dt = np.full(n, float(step))
     else:
-        if step.shape != (n,):
-            raise InputError(f"dt_minutes has {step.size} values but load_pu has {n} time steps.")
+        if step.shape not in ((n,), (m, n)):
+            raise InputError(
+                f"dt_minutes has shape {step.shape} but load_pu has {n} time steps: give one "
+                f"step per time step, or ({m}, {n}) for one row per transformer."
+            )
         dt = step.copy()
-        if not np.isfinite(dt[1:]).all() or (dt[1:] <= 0).any():
-            bad = int(np.flatnonzero(~(np.isfinite(dt[1:]) & (dt[1:] > 0)))[0]) + 1
-            raise InputError(f"dt_minutes at position {bad} must be a positive number of minutes.")
-    dt[0] = 0.0
+        steps = dt[..., 1:]
+        bad = ~(np.isfinite(steps) & (steps > 0))
+        if bad.any():
+            row, col = divmod(int(np.flatnonzero(bad)[0]), max(n - 1, 1))
+            where = f"row {row}, position {col + 1}" if dt.ndim == 2 else f"position {col + 1}"
+            raise InputError(f"dt_minutes at {where} must be a positive number of minutes.")
+    dt[..., 0] = 0.0
     return dt

@@ -72,7 +72,7 @@ class ThermalResult:
     final_state
         State after the last sample, to continue the simulation (``initial=final_state``).
     dt_minutes
-        Time step before each sample [min]; the first is 0.
+        Time step before each sample [min], ``(n,)`` or ``(m, n)``; the first is 0.
     """
 
     top_oil_c: Any
@@ -128,7 +128,9 @@ def simulate(
         Ambient temperature [°C]: scalar, ``(n,)`` (shared by a fleet) or ``(m, n)``.
     dt_minutes
         Time step [min]: a number, or per sample the minutes since the previous sample (the first
-        value is ignored). Not needed for a Series with a DatetimeIndex.
+        value is ignored): ``(n,)``, or ``(m, n)`` for each transformer of a fleet its own steps
+        (a live fleet stepped as one array from readings that came at different instants).
+        Not needed for a Series with a DatetimeIndex.
     initial
         ``"steady"``: steady state at the first load and ambient; ``"cold"``: top oil at ambient,
         no hot-spot gradient; a number or ``(m,)`` array: the initial top-oil temperature [°C]
@@ -169,7 +171,7 @@ def simulate(
                 fans,
                 profile.load_pu[row],
                 ambient[row],
-                profile.dt_minutes,
+                profile.dt_minutes[row] if profile.dt_minutes.ndim == 2 else profile.dt_minutes,
                 tuple(s[row : row + 1] for s in states0),
             )
             top_oil[row], hot_spot[row], fans_on[row], final = rows

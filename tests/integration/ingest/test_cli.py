@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.logged import spawn, stderr_of
 from thermowatch.data import read_readings
 from thermowatch.data.simulator import simulate_sample, write_sample
 from thermowatch.ingest.spool import Spool
@@ -49,13 +50,12 @@ speed = 72000.0
     return cfg
 
 
-def _start(cfg: Path, url: str) -> subprocess.Popen[bytes]:
+def _start(cfg: Path, url: str, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(SRC), "THERMOWATCH_DATABASE_URL": url}
-    return subprocess.Popen(
+    return spawn(
         [sys.executable, "-c", APP, "monitor", "--config", str(cfg), "--log-level", "WARNING"],
-        env=env,
-        stderr=subprocess.PIPE,
-    )
+        log, env=env,
+    )  # fmt: skip
 
 
 def _spooled(directory: Path) -> bool:
@@ -75,20 +75,20 @@ def test_sigterm_flushes_to_the_spool_and_a_restart_resumes(tmp_path: Path) -> N
     cfg = _config(tmp_path, csv)
 
     # 1) the database is unreachable from the start: everything goes to the spool
-    proc = _start(cfg, f"sqlite:///{tmp_path}/missing/dir/store.db")
+    proc = _start(cfg, f"sqlite:///{tmp_path}/missing/dir/store.db", tmp_path / "first.log")
     deadline = time.monotonic() + 120  # start-up takes tens of seconds on a loaded machine
     while time.monotonic() < deadline and not _spooled(tmp_path / "spool"):
         time.sleep(0.5)
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err.decode()
+    proc.wait(timeout=60)
+    assert proc.returncode == 0, stderr_of(proc)
     spool = Spool(tmp_path / "spool")
     assert spool.pending() > 0
     spool.close()
 
     # 2) restart with the database back: the spool is replayed, the file replays again
     url = f"sqlite:///{tmp_path}/store.db"
-    proc = _start(cfg, url)
+    proc = _start(cfg, url, tmp_path / "second.log")
     engine = make_engine(url)
     deadline = time.monotonic() + 120  # bounded wait, not a speed check
     while time.monotonic() < deadline:
@@ -100,8 +100,8 @@ def test_sigterm_flushes_to_the_spool_and_a_restart_resumes(tmp_path: Path) -> N
             pass
     time.sleep(1.0)  # a few more periods: re-sent rows must not be stored twice
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err.decode()
+    proc.wait(timeout=60)
+    assert proc.returncode == 0, stderr_of(proc)
     assert Spool(tmp_path / "spool").pending() == 0
     assert count_readings(engine, "TR-R") == expected  # all, and each once
 

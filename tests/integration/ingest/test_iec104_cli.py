@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.logged import spawn, stderr_of
 from thermowatch.store.engine import make_engine
 from thermowatch.store.readings import count_readings
 
@@ -30,11 +31,10 @@ def _run(tmp_path: Path, url: str, *args: str) -> subprocess.Popen[bytes]:
         **os.environ, "PYTHONPATH": str(SRC), "THERMOWATCH_DATABASE_URL": url,
         "THERMOWATCH_HOME": str(tmp_path / "home"),
     }  # fmt: skip
-    return subprocess.Popen(
+    return spawn(
         [sys.executable, "-c", APP, *args, "--log-level", "WARNING"],
-        env=env,
-        stderr=subprocess.PIPE,
-    )
+        tmp_path / f"{args[0]}.log", env=env,
+    )  # fmt: skip
 
 
 def test_simulated_rtu_and_monitor_processes(tmp_path: Path) -> None:
@@ -60,6 +60,8 @@ def test_simulated_rtu_and_monitor_processes(tmp_path: Path) -> None:
     finally:
         for proc in (monitor, rtu):
             proc.send_signal(signal.SIGTERM)
-        errors = [proc.communicate(timeout=60)[1].decode() for proc in (monitor, rtu)]
+        for proc in (monitor, rtu):
+            proc.wait(timeout=60)
+        errors = [stderr_of(proc) for proc in (monitor, rtu)]
     assert min(counts.values()) >= 3 * 7, (counts, errors)  # 3 periods x 7 points, each
     assert (monitor.returncode, rtu.returncode) == (0, 0), errors

@@ -15,6 +15,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from tests.logged import spawn, stderr_of
 from thermowatch.ingest.simulator import FIELDS, sim_config
 from thermowatch.store.engine import make_engine
 from thermowatch.store.readings import count_readings, readings_long
@@ -30,11 +31,10 @@ N = 120  # messages per transformer, one per simulated second
 def _start(cfg: Path, url: str, home: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(SRC), "THERMOWATCH_DATABASE_URL": url,
            "THERMOWATCH_HOME": str(home)}  # fmt: skip
-    return subprocess.Popen(
+    return spawn(
         [sys.executable, "-c", APP, "monitor", "--config", str(cfg), "--log-level", "WARNING"],
-        env=env,
-        stderr=subprocess.PIPE,
-    )
+        home / "monitor.log", env=env,
+    )  # fmt: skip
 
 
 def _wait(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
@@ -96,8 +96,8 @@ def test_monitor_killed_mid_period_loses_and_duplicates_nothing(
         time.sleep(2.0)  # a few more periods: a redelivery must not add a row
     finally:
         again.send_signal(signal.SIGTERM)
-        _, err = again.communicate(timeout=60)
-    assert again.returncode == 0, err.decode()
+        again.wait(timeout=60)
+    assert again.returncode == 0, stderr_of(again)
 
     lost = duplicated = 0
     for tid in IDS:

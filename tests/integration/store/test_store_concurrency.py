@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 from store_helpers import expected_sum
+from tests.logged import spawn, stderr_of
 
 from thermowatch.store.readings import count_readings
 from thermowatch.store.tables import readings
@@ -24,23 +25,26 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
 
 
-def _writer(url: str, *args: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, str(WRITER), url, *map(str, args)],
-        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+def _writer(url: str, log: Path, *args: object) -> subprocess.Popen[str]:
+    return spawn(
+        [sys.executable, str(WRITER), url, *map(str, args)], log,
+        env=_env(), stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
 
 
 @pytest.mark.slow
-def test_four_writers_overlapping_lose_and_duplicate_nothing(engine: Engine) -> None:
+def test_four_writers_overlapping_lose_and_duplicate_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
     url = engine.url.render_as_string(hide_password=False)
     start_at = time.time() + 4  # all four begin together, after their imports
     # writer k covers minutes [k*500, k*500 + 2000): each overlaps the next by 1500 minutes,
     # and each writes it as 600-minute batches overlapping each other by half.
-    procs = [_writer(url, "batches", k * 500, 2000, start_at) for k in range(4)]
+    procs = [_writer(url, tmp_path / f"w{k}.log", "batches", k * 500, 2000, start_at)
+             for k in range(4)]  # fmt: skip
     for p in procs:
-        _, err = p.communicate(timeout=300)
-        assert p.returncode == 0, err
+        p.communicate(timeout=300)
+        assert p.returncode == 0, stderr_of(p)
     total_minutes = 3 * 500 + 2000
     assert count_readings(engine) == total_minutes * 6
     with engine.connect() as conn:
@@ -55,19 +59,21 @@ def test_four_writers_overlapping_lose_and_duplicate_nothing(engine: Engine) -> 
 
 
 @pytest.mark.slow
-def test_writer_killed_mid_batch_leaves_nothing_and_the_rerun_stores_it(engine: Engine) -> None:
+def test_writer_killed_mid_batch_leaves_nothing_and_the_rerun_stores_it(
+    engine: Engine, tmp_path: Path
+) -> None:
     url = engine.url.render_as_string(hide_password=False)
-    proc = _writer(url, "crash", 0, 5000)  # 30,000 readings in chunks of 6,000
+    proc = _writer(url, tmp_path / "crash.log", "crash", 0, 5000)  # 30,000 readings, 6,000 a chunk
     assert proc.stdout is not None
     line = proc.stdout.readline()
-    assert line.startswith("READY 6000"), proc.stderr.read() if proc.stderr else line
+    assert line.startswith("READY 6000"), stderr_of(proc) or line
     os.kill(proc.pid, signal.SIGKILL)  # the first chunk is sent, the transaction is open
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     assert count_readings(engine) == 0
 
-    rerun = _writer(url, "full", 0, 5000)
-    out, err = rerun.communicate(timeout=120)
-    assert rerun.returncode == 0, err
+    rerun = _writer(url, tmp_path / "full.log", "full", 0, 5000)
+    out, _ = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, stderr_of(rerun)
     assert out.strip() == "30000"
     assert count_readings(engine) == 30000

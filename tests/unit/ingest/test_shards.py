@@ -172,3 +172,41 @@ def test_a_heartbeat_that_sees_a_member_leave_flags_a_change(engine) -> None:
     steady, gone = asyncio.run(run())
     assert not steady  # the same members: nothing to claim between ticks
     assert gone  # b left: a claims its new share at once, not at its next tick
+
+
+def test_a_membership_change_claims_and_collects_the_share_taken_over_at_once(tmp_path) -> None:
+    """A polled source holds only the current value: the share of a monitor gone is read when
+    a survivor's heartbeat sees it go, not at the survivor's next tick (the next publication
+    could overwrite it first)."""
+    import asyncio
+
+    from thermowatch.data.simulator import AMBIENT, CURRENT, OIL, WINDING
+    from thermowatch.ingest.sources.base import Sample
+    from thermowatch.store.readings import count_readings
+
+    from .fakes import config, fake_monitor
+
+    ids = [f"T{i}" for i in range(12)]
+    t0 = datetime(2026, 7, 1, tzinfo=UTC)
+    values = {CURRENT: 700.0, AMBIENT: 20.0, OIL: 55.5, WINDING: 66.25}
+
+    async def scenario() -> tuple[set[str], dict[str, int]]:
+        one, hub = fake_monitor(tmp_path, config(tmp_path, ids, shard_group="f", shard_member="a"))
+        two, _ = fake_monitor(tmp_path, config(tmp_path, ids, shard_group="f", shard_member="b"))
+        await one.start()
+        await two.start()
+        for _ in range(2):  # a gives up what b wants, b takes it
+            await one._take_share()
+            await two._take_share()
+        theirs = set(two.shards.owned)
+        await two.shutdown()  # b's lease ends: a's next heartbeat sees it
+        hub.pending = {t: [Sample(t0, values, "fake")] for t in ids}  # the current values
+        one.shards.beat()
+        await one._members_changed()  # what the membership loop runs, no tick in between
+        stored = {t: count_readings(one.engine, t) for t in theirs}
+        await one.shutdown()
+        return theirs, stored
+
+    theirs, stored = asyncio.run(scenario())
+    assert 0 < len(theirs) < len(ids)
+    assert all(n == len(values) for n in stored.values()), stored
