@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from tests.helpers.models import copy_model
 
 from thermowatch.data.measurements import clean_measurements
 from thermowatch.data.simulator import TIMESTAMP, WINDING, simulate_sample
 from thermowatch.jobs.retrain import HOLDOUT, models_dir
 from thermowatch.jobs.scheduler import in_process, tick
 from thermowatch.learn.accuracy import validation_error
-from thermowatch.learn.artifact import save_model
+from thermowatch.learn.artifact import load_model, save_model
 from thermowatch.learn.train import TrainOptions, train
 from thermowatch.live.champion import artifact_digest, load_champion
 from thermowatch.store.engine import make_engine
@@ -41,8 +42,28 @@ def sample():
     return wide
 
 
+@pytest.fixture(scope="module")
+def trained_champion(sample, tmp_path_factory):
+    """The champion, trained once per module on the readings before CHAMPION_AT (as `thermowatch
+    train` would), and what the live pipeline stored since: its predictions. Tests register a
+    copy of the artifact; this one is read only."""
+    before = sample[sample.index < CHAMPION_AT]
+    m = clean_measurements(before, target=WINDING, source="export-april.xlsx")
+    val = (CHAMPION_AT - timedelta(days=25)).isoformat()
+    test = (CHAMPION_AT - timedelta(days=10)).isoformat()
+    result, fitted = train(m, TrainOptions(split_dates=f"{val},{test}"))
+    directory = save_model(result, fitted, tmp_path_factory.mktemp("champion"))
+    name = result.chosen_model
+    metrics = {"model_name": name, "validation": result.models[name]["validation"]}
+    cleaned = clean_measurements(sample, target=WINDING, source="scada").frame
+    served = load_model(directory).predict_frame(cleaned)
+    since = served[(served.index >= CHAMPION_AT) & np.isfinite(served["predicted"])]
+    assert len(since) > 0.95 * (sample.index >= CHAMPION_AT).sum()
+    return directory, metrics, since["predicted"]
+
+
 @pytest.fixture
-def store(tmp_path, sample, monkeypatch):
+def store(tmp_path, sample, trained_champion, monkeypatch):
     monkeypatch.setenv("THERMOWATCH_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.delenv("THERMOWATCH_ALERTS_CONFIG", raising=False)
     engine = make_engine(f"sqlite:///{tmp_path}/store.db")
@@ -50,24 +71,14 @@ def store(tmp_path, sample, monkeypatch):
     ensure_transformer(engine, TR, "Poste Sud TR-01", target_variable=WINDING)
     write_readings(engine, wide_to_frame(sample, TR, source="scada")[0])
 
-    # The champion: trained on the readings before CHAMPION_AT, as `thermowatch train` would.
-    before = sample[sample.index < CHAMPION_AT]
-    m = clean_measurements(before, target=WINDING, source="export-april.xlsx")
-    val = (CHAMPION_AT - timedelta(days=25)).isoformat()
-    test = (CHAMPION_AT - timedelta(days=10)).isoformat()
-    result, fitted = train(m, TrainOptions(split_dates=f"{val},{test}"))
-    directory = save_model(result, fitted, tmp_path / "models" / TR)
-    name = result.chosen_model
+    # The champion (a private copy of the module's artifact), registered as `train` would.
+    trained, metrics, predicted = trained_champion
+    directory = copy_model(trained, tmp_path / "models" / TR)
     register_model(engine, directory.name, TR, str(directory), artifact_digest(directory),
-                   metrics={"model_name": name, "validation": result.models[name]["validation"]},
-                   status=ModelStatus.CHAMPION, at=CHAMPION_AT)  # fmt: skip
+                   metrics=metrics, status=ModelStatus.CHAMPION, at=CHAMPION_AT)  # fmt: skip
     # What the live pipeline stored since: the champion's predictions.
-    cleaned = clean_measurements(sample, target=WINDING, source="scada").frame
-    served = load_champion(engine, TR).predict_frame(cleaned)
-    since = served[(served.index >= CHAMPION_AT) & np.isfinite(served["predicted"])]
-    assert len(since) > 0.95 * (sample.index >= CHAMPION_AT).sum()
     write_predictions(engine, [Prediction(TR, ts.to_pydatetime(), directory.name, float(v))
-                               for ts, v in since["predicted"].items()])  # fmt: skip
+                               for ts, v in predicted.items()])  # fmt: skip
     yield engine
     engine.dispose()
 
@@ -147,7 +158,9 @@ def test_rollback_restores_the_old_predictions_bit_for_bit(store, sample, tmp_pa
     before = load_champion(store, TR).predict_frame(window)["predicted"].to_numpy()
 
     m = clean_measurements(sample[sample.index < AT], target=WINDING, source="export.xlsx")
-    result, fitted = train(m, TrainOptions(split_dates="2024-07-01,2024-08-01"))
+    # Another model, any (its predictions differ): no gradient boosting and no report's extras.
+    options = TrainOptions(split_dates="2024-07-01,2024-08-01", nonlinear=False, report=False)
+    result, fitted = train(m, options)
     other = save_model(result, fitted, tmp_path / "models" / TR)
     register_model(store, other.name, TR, str(other), artifact_digest(other))
     promote(store, other.name)
