@@ -35,10 +35,13 @@ def _migrated_template() -> Path:
 
 
 def migrated_sqlite(path: str | Path) -> Engine:
-    """An engine on a new SQLite store at ``path``, at the migrations' head (as ``upgrade``)."""
+    """An engine on the SQLite store at ``path``, at the migrations' head (as ``upgrade``): a
+    copy of the migrated file when ``path`` does not exist yet, else the store migrated."""
     path = Path(path)
-    if path.exists():
-        raise FileExistsError(f"{path}: migrated_sqlite makes a new store, not over an old one")
+    if path.exists():  # e.g. a second monitor on the same store: upgrade has nothing to do
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        return engine
     with sqlite3.connect(_migrated_template()) as source, sqlite3.connect(path) as target:
         source.backup(target)
     source.close()
