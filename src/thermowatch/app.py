@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from thermowatch.dashboard import mount as mount_dashboard
 from thermowatch.service.app import PredictionHook, create_api
 from thermowatch.service.settings import Settings
+from thermowatch.settings import environment
 
 
 def create_app(
@@ -25,5 +26,5 @@ def create_app(
     """The API of :func:`~thermowatch.service.app.create_api` (same parameters) with the
     dashboard's pages, live stream and static files after its routes."""
     app = create_api(settings, engine, on_prediction)
-    mount_dashboard(app)
+    mount_dashboard(app, session_hours=environment().dashboard_session_hours)
     return app
