@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import thermowatch
+from tests.helpers.source import source_trees
 from thermowatch.errors import InputError
 from thermowatch.settings import (
     ENV_PREFIX,
@@ -20,7 +20,6 @@ from thermowatch.settings import (
     prefixed,
 )
 
-SRC = Path(thermowatch.__file__).parent
 #: The one module that reads the process environment.
 READER = "settings.py"
 
@@ -43,11 +42,6 @@ def _environment_reads(tree: ast.AST) -> list[int]:
     return sorted(lines)
 
 
-def _sources():
-    for path in sorted(SRC.rglob("*.py")):
-        yield path.relative_to(SRC).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
-
-
 def test_the_scan_sees_every_form():
     code = (
         "import os\nfrom os import getenv\nos.environ['A']\nos.getenv('B')\nos.environ.get('C')\n"
@@ -58,7 +52,7 @@ def test_the_scan_sees_every_form():
 def test_only_the_settings_module_reads_the_environment():
     found = [
         f"{name}:{line}"
-        for name, tree in _sources()
+        for name, tree in source_trees()
         if name != READER
         for line in _environment_reads(tree)
     ]
@@ -70,7 +64,7 @@ def test_only_the_config_reader_parses_toml():
     settings.read_settings calls for the settings file."""
     importers = sorted(
         name
-        for name, tree in _sources()
+        for name, tree in source_trees()
         if name != "config.py"
         and any(
             (isinstance(n, ast.Import) and any(a.name == "tomllib" for a in n.names))
