@@ -144,7 +144,8 @@ def login_limiter(app) -> Bucket:
     if limiter is None:
         settings = getattr(app.state, "settings", None)
         limiter = bucket("dashboard_login", LOGIN_RATE_PER_S, LOGIN_BURST,
-                         getattr(settings, "redis_url", None))  # fmt: skip
+                         getattr(settings, "redis_url", None),
+                         getattr(settings, "rate_dir", None))  # fmt: skip
         app.state.dashboard_login_limiter = limiter
     return limiter
 

@@ -195,17 +195,18 @@ def test_pages_forbid_inline_scripts_and_framing(client):
 
 
 def test_the_session_lasts_what_the_settings_say(engine, monkeypatch):
-    """THERMOWATCH_DASHBOARD_SESSION_HOURS, resolved when the app is composed, sets the cookie's
-    lifetime and the stored session's expiry."""
+    """The settings' dashboard_session_hours, given to create_app (it wins over the
+    environment, which only load_settings reads), sets the cookie's lifetime and the stored
+    session's expiry."""
     from fastapi.testclient import TestClient
 
     from thermowatch.app import create_app
     from thermowatch.service.settings import Settings
 
-    monkeypatch.setenv("THERMOWATCH_DASHBOARD_SESSION_HOURS", "8.5")
-    settings = Settings(env="production", jwt_secret="s" * 40, audit_flush_s=0.05).checked()
+    monkeypatch.setenv("THERMOWATCH_DASHBOARD_SESSION_HOURS", "2")  # not the app's settings
+    settings = Settings(env="production", jwt_secret="s" * 40, audit_flush_s=0.05,
+                        dashboard_session_hours=8.5).checked()  # fmt: skip
     app = create_app(settings, engine=engine)
-    monkeypatch.delenv("THERMOWATCH_DASHBOARD_SESSION_HOURS")  # read once, not per request
     with TestClient(app, client=("127.0.0.1", 50000)) as client:
         before = datetime.now(UTC)
         r = sign_in(client, "operator")

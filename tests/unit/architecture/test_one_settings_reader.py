@@ -78,11 +78,11 @@ def test_only_the_config_reader_parses_toml():
 def test_every_variable_is_declared_with_its_type():
     env = environment({
         "THERMOWATCH_JOB_LEASE_S": "90", "THERMOWATCH_DEBUG": "1",
-        "THERMOWATCH_DASHBOARD_SESSION_HOURS": "8.5", "XDG_DATA_HOME": "/x",
+        "THERMOWATCH_MODELS_DIR": "/m", "XDG_DATA_HOME": "/x",
         "THERMOWATCH_UNKNOWN": "ignored",
     })  # fmt: skip
     assert env.job_lease_s == 90.0 and env.debug is True
-    assert env.dashboard_session_hours == 8.5 and env.xdg_data_home == "/x"
+    assert env.models_dir == "/m" and env.xdg_data_home == "/x"
     assert environment({}) == Environment()
     assert "XDG_DATA_HOME" in PROCESS_VARIABLES
 
