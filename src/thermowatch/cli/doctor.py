@@ -310,9 +310,9 @@ def check_jobs(ctx: Context) -> Check:
 
     c = Check("jobs")
     if "--celery" in environment().scheduler_args.split():
-        from thermowatch.jobs.celery_app import broker_url
+        from thermowatch.cli.jobs import job_settings
 
-        u = urlparse(broker_url())
+        u = urlparse(job_settings().broker_url)
         where = f"{u.scheme}://{u.hostname}:{u.port or 6379}"
         try:
             with socket.create_connection((u.hostname or "127.0.0.1", u.port or 6379), timeout=3):

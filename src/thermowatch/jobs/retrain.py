@@ -38,8 +38,6 @@ from thermowatch.learn.promotion import MIN_SAMPLES as PROMOTION_MIN_SAMPLES
 from thermowatch.learn.promotion import decide_promotion
 from thermowatch.learn.train import TrainOptions, train
 from thermowatch.live.champion import artifact_digest, load_champion, load_verified
-from thermowatch.paths import default_models_dir
-from thermowatch.settings import environment
 from thermowatch.store.models import champion, insert_challenger, list_models
 from thermowatch.store.readings import readings_frame
 from thermowatch.store.transformers import get_transformer
@@ -54,15 +52,10 @@ TRAIN_SPAN = timedelta(days=365)
 MIN_TRAIN_ROWS = 24 * 14
 
 
-def models_dir() -> Path:
-    """Where retrained artifacts are written: ``THERMOWATCH_MODELS_DIR``, else ``models/`` in the
-    data directory (never the working directory: a run must not write into a repository)."""
-    explicit = environment().models_dir
-    return Path(explicit) if explicit else default_models_dir()
-
-
-def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
-    """Train a challenger on history up to ``at − HOLDOUT``, score both on the holdout, decide.
+def retrain(engine: Engine, transformer_id: str, at: datetime, models_dir: Path) -> JobOutput:
+    """Train a challenger on history up to ``at − HOLDOUT``, score both on the holdout, decide;
+    its artifact goes under ``models_dir / transformer_id`` (the settings' ``models_dir``,
+    :class:`~thermowatch.jobs.job.JobSettings`).
 
     The history goes through the cleaning ``thermowatch train`` applies to a file
     (:func:`~thermowatch.data.measurements.clean_measurements`: gaps, flagged values, spikes),
@@ -118,8 +111,8 @@ def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
         result, fitted = train(measurements, retrain_options(old, split))
     except InputError as exc:  # what `train` refuses on a file, said the same way
         return _refused(str(exc))
-    remove_orphans(engine, models_dir() / transformer_id)
-    directory = save_model(result, fitted, models_dir() / transformer_id)
+    remove_orphans(engine, models_dir / transformer_id)
+    directory = save_model(result, fitted, models_dir / transformer_id)
     try:
         return _score_and_register(engine, transformer_id, at, current.id, old, result,
                                    measurements.frame, directory, faults, trainable,

@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from thermowatch.errors import InputError
+from thermowatch.jobs.job import LEASE, JobSettings
 from thermowatch.jobs.model_facts import lifecycle_facts
 from thermowatch.jobs.promotion import settle_decisions
-from thermowatch.jobs.runner import LEASE, execute
+from thermowatch.jobs.runner import execute
 from thermowatch.jobs.tasks import transformer_changed_since
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.jobs import champion_transformers, enqueue_runs, runs_to_dispatch
@@ -85,13 +86,13 @@ def retrain_due(
     return out
 
 
-def in_process(engine: Engine, lease: timedelta = LEASE) -> Dispatcher:
-    """A dispatcher that executes runs right here, one after the other."""
+def in_process(engine: Engine, settings: JobSettings) -> Dispatcher:
+    """A dispatcher that executes runs right here, one after the other, with ``settings``."""
 
     def dispatch(run_ids: Iterable[int]) -> None:
         for run_id in run_ids:
             try:
-                execute(engine, run_id, lease=lease)
+                execute(engine, run_id, settings)
             except Exception as exc:  # one run cannot stop the others of the tick
                 log.warning("run %s could not complete: %s", run_id, exc)
 

@@ -12,7 +12,8 @@ from tests.helpers.models import copy_model
 
 from thermowatch.data.measurements import clean_measurements
 from thermowatch.data.simulator import TIMESTAMP, WINDING, simulate_sample
-from thermowatch.jobs.retrain import HOLDOUT, models_dir
+from thermowatch.jobs.job import JobSettings
+from thermowatch.jobs.retrain import HOLDOUT
 from thermowatch.jobs.scheduler import in_process, tick
 from thermowatch.learn.accuracy import validation_error
 from thermowatch.learn.artifact import load_model, save_model
@@ -63,8 +64,13 @@ def trained_champion(sample, tmp_path_factory):
 
 
 @pytest.fixture
+def jobs(tmp_path):
+    """The jobs' settings, as a command resolves them: artifacts under the test's directory."""
+    return JobSettings(models_dir=tmp_path / "models")
+
+
+@pytest.fixture
 def store(tmp_path, sample, trained_champion, monkeypatch):
-    monkeypatch.setenv("THERMOWATCH_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.delenv("THERMOWATCH_ALERTS_CONFIG", raising=False)
     engine = make_engine(f"sqlite:///{tmp_path}/store.db")
     upgrade(engine)
@@ -83,9 +89,11 @@ def store(tmp_path, sample, trained_champion, monkeypatch):
     engine.dispose()
 
 
-def test_summer_outside_the_trained_range_triggers_a_retrain_that_is_scored_and_promoted(store):
+def test_summer_outside_the_trained_range_triggers_a_retrain_that_is_scored_and_promoted(
+    store, jobs
+):
     old = champion(store, TR)
-    tick(store, in_process(store), now=AT, periods=CHECKS)
+    tick(store, in_process(store, jobs), now=AT, periods=CHECKS)
     drift = recent_checks(store, TR, "drift", limit=1)[0]
     assert drift["verdict"] == "world_moved"
     # Registered with its validation error only (as an older version did): completed from its
@@ -96,7 +104,7 @@ def test_summer_outside_the_trained_range_triggers_a_retrain_that_is_scored_and_
     assert "température ambiante (°C)" in drift["values"]["moved_inputs"]
     assert run_counts(store, "retrain") == {"queued": 1}
 
-    tick(store, in_process(store), now=AT, periods={})  # dispatch the queued retraining
+    tick(store, in_process(store, jobs), now=AT, periods={})  # dispatch the queued retraining
     (run,) = [r for r in map(lambda i: get_run(store, i), (1, 2)) if r.kind == "retrain"]
     assert run.kind == "retrain" and run.status == "done", run.error
     decision = run.result["decision"]
@@ -120,7 +128,7 @@ def test_summer_outside_the_trained_range_triggers_a_retrain_that_is_scored_and_
         ] == "retired"
 
 
-def test_fault_periods_are_kept_out_of_training_and_scoring(store):
+def test_fault_periods_are_kept_out_of_training_and_scoring(store, jobs):
     from thermowatch.jobs.retrain import fault_periods
     from thermowatch.store.alerts import raise_alert, resolve_alert
 
@@ -129,14 +137,14 @@ def test_fault_periods_are_kept_out_of_training_and_scoring(store):
     periods = fault_periods(store, TR, datetime(2024, 5, 1, tzinfo=UTC), AT - HOLDOUT)
     assert periods == [(june, AT - HOLDOUT)]  # still open
     # Open over the whole holdout: neither model can be judged there, so nothing is trained.
-    tick(store, in_process(store), now=AT, periods={"retrain": DAY})
+    tick(store, in_process(store, jobs), now=AT, periods={"retrain": DAY})
     run = get_run(store, 1)
     assert run.status == "done" and run.result["verdict"] == "insufficient_data", run.result
     assert run.result["reason"].startswith("0 measured")
-    assert [p.name for p in (models_dir() / TR).iterdir()] == [champion(store, TR).id]
+    assert [p.name for p in (jobs.models_dir / TR).iterdir()] == [champion(store, TR).id]
 
     resolve_alert(store, alert, "operator", at=july)  # the fault ends before the holdout
-    tick(store, in_process(store), now=AT + DAY, periods={"retrain": DAY})
+    tick(store, in_process(store, jobs), now=AT + DAY, periods={"retrain": DAY})
     run = get_run(store, 2)
     assert run.status == "done", run.error
     assert run.result["excluded_fault_periods"] == 1
@@ -172,7 +180,7 @@ def test_rollback_restores_the_old_predictions_bit_for_bit(store, sample, tmp_pa
     assert np.array_equal(before, after, equal_nan=True)
 
 
-def test_retraining_handles_a_missing_current_and_power_as_train_does(store):
+def test_retraining_handles_a_missing_current_and_power_as_train_does(store, jobs):
     """One missing current in the trained history and one missing power in the 3 days before
     the holdout (the scoring warm-up): the run completes, scored on enough points, nothing is
     abandoned, and no unregistered directory is left."""
@@ -189,7 +197,7 @@ def test_retraining_handles_a_missing_current_and_power_as_train_does(store):
                 readings.c.transformer_id == TR, readings.c.variable == variable,
                 readings.c.ts == ts))  # fmt: skip
             assert gone.rowcount == 1
-    tick(store, in_process(store), now=AT, periods={"retrain": DAY})
+    tick(store, in_process(store, jobs), now=AT, periods={"retrain": DAY})
     run = get_run(store, 1)
     assert run.status == "done", run.error
     assert run.result["verdict"] == "trained", run.result
@@ -198,7 +206,7 @@ def test_retraining_handles_a_missing_current_and_power_as_train_does(store):
     assert np.isfinite(decision["champion_rmse_k"]) and np.isfinite(decision["challenger_rmse_k"])
     assert run_counts(store) == {"done": 1}
     kept = {m.id for m in list_models(store, TR)}
-    assert {p.name for p in (models_dir() / TR).iterdir()} == kept  # nothing left unregistered
+    assert {p.name for p in (jobs.models_dir / TR).iterdir()} == kept  # nothing left unregistered
     registered = next(m for m in list_models(store, TR) if m.id == run.result["challenger"])
     assert {"validation", "test", "training_window", "input_ranges"} <= set(registered.metrics)
     assert registered.metrics["training_window"]["end"].startswith("2024-08-19")
