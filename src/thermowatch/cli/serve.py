@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from thermowatch.settings import ENV_FILE, ENV_PREFIX, hand_to_workers
+from thermowatch.settings import ENV_FILE, ENV_PREFIX, environment, hand_to_workers
 
 
 def _check_database(url: str | None, development: bool) -> None:
@@ -106,7 +106,7 @@ def serve(
         raise InputError("give both --ssl-certfile and --ssl-keyfile, or neither.")
     from thermowatch.cli.laptop import ensure_jwt_secret
 
-    secret_file = ensure_jwt_secret(config)  # a laptop works out of the box
+    secret_file = ensure_jwt_secret(config, environment())  # a laptop works out of the box
     if secret_file is not None:
         print(f"JWT secret: {secret_file} (made on first start, 0600; production sets "
               "THERMOWATCH_JWT_SECRET)", flush=True)  # fmt: skip

@@ -59,6 +59,48 @@ def test_only_the_settings_module_reads_the_environment():
     assert found == []
 
 
+#: The modules that may call ``environment()``: where settings are resolved, once, before being
+#: passed down as objects. Shrink this list; never grow it (pass the resolved object instead).
+ENVIRONMENT_RESOLVERS = {
+    "service/settings.py": "load_settings: the service's resolution, called once by create_app",
+    "paths.py": "data_home: the data directory (THERMOWATCH_HOME, XDG_DATA_HOME)",
+    "jobs/celery_app.py": "the module `celery -A` imports: an entry point",
+    "cli/_errors.py": "the command line's top-level error handler (THERMOWATCH_DEBUG)",
+    "cli/db.py": "the backup commands' key",
+    "cli/doctor.py": "the doctor command, once, into its Context",
+    "cli/jobs.py": "job_settings(), called at the start of the job commands",
+    "cli/serve.py": "the serve command (the laptop JWT secret)",
+    "cli/signing.py": "the model sign command's key",
+    "alerts/config.py": "load_config's fallback to THERMOWATCH_ALERTS_CONFIG (not passed yet)",
+}
+
+
+def _calls_environment(tree: ast.AST) -> bool:
+    return any(
+        isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == "environment")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "environment")
+        )
+        for node in ast.walk(tree)
+    )
+
+
+def test_the_scan_sees_a_call_of_environment():
+    assert _calls_environment(
+        ast.parse("from thermowatch.settings import environment\nenvironment()")
+    )
+    assert _calls_environment(ast.parse("import thermowatch.settings as s\ns.environment().home"))
+    assert not _calls_environment(ast.parse("JobSettings.from_environment(env)"))
+
+
+def test_settings_are_resolved_at_the_entry_points_only():
+    """Deep modules receive resolved settings (create_app -> metrics, rate limits, dashboard;
+    a command -> JobSettings -> runner -> retrain) instead of reading the environment."""
+    callers = {name for name, tree in source_trees() if name != READER and _calls_environment(tree)}
+    assert callers == set(ENVIRONMENT_RESOLVERS)
+
+
 def test_only_the_config_reader_parses_toml():
     """``thermowatch.toml`` (and every other TOML file) goes through config.read_toml, which
     settings.read_settings calls for the settings file."""
