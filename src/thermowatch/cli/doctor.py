@@ -312,9 +312,9 @@ def check_jobs(ctx: Context) -> Check:
 
     c = Check("jobs")
     if "--celery" in ctx.env.scheduler_args.split():
-        from thermowatch.jobs.job import JobSettings
+        from thermowatch.jobs.job import DEFAULT_BROKER
 
-        u = urlparse(JobSettings.from_environment(ctx.env).broker_url)
+        u = urlparse(ctx.env.broker_url or DEFAULT_BROKER)
         where = f"{u.scheme}://{u.hostname}:{u.port or 6379}"
         try:
             with socket.create_connection((u.hostname or "127.0.0.1", u.port or 6379), timeout=3):

@@ -61,7 +61,9 @@ def run(
         raise InputError(f"--kind {unknown[0]!r} is not a job; known: {', '.join(PERIODS)}.")
     periods = {k: v for k, v in PERIODS.items() if not kind or k in kind}
     engine = _engine(database_url)
-    sent = tick(engine, in_process(engine, job_settings()), now=_utc(at), periods=periods)
+    settings = job_settings()
+    sent = tick(engine, in_process(engine, settings), now=_utc(at), periods=periods,
+                phase=settings.phase)  # fmt: skip
     counts = run_counts(engine)
     _echo(f"{len(sent)} run(s) executed; runs by status: {json.dumps(counts)}")
     failed = [r for r in (get_run(engine, i) for i in sent) if r and r.status != "done"]
@@ -137,7 +139,7 @@ def scheduler(
     redispatch = settings.lease
     _echo(f"scheduler started ({'celery' if celery else 'in process'}, every {interval_s:g} s)")
     run_loop(engine, dispatch, timedelta(seconds=interval_s), _stop_on_signals(),
-             redispatch_after=redispatch)  # fmt: skip
+             redispatch_after=redispatch, phase=settings.phase)  # fmt: skip
 
 
 def worker(

@@ -28,23 +28,28 @@ class JobSettings:
     models_dir : where retrained artifacts are written (one directory per transformer).
     broker_url : Celery's broker (Redis).
     lease : how long a worker holds a run before another may take it over.
+    phase : the deployment phase (the alerts settings' ``phase``, 1-4) whose gate a retrained
+        model's promotion passes.
     """
 
     models_dir: Path
     broker_url: str = DEFAULT_BROKER
     lease: timedelta = LEASE
+    phase: int = 1
 
     @classmethod
     def from_environment(cls, env: Environment) -> JobSettings:
         """``THERMOWATCH_MODELS_DIR`` (else ``models/`` in the data directory: never the working
         directory, a run must not write into a repository), ``THERMOWATCH_BROKER_URL``,
-        ``THERMOWATCH_JOB_LEASE_S`` [s]."""
+        ``THERMOWATCH_JOB_LEASE_S`` [s], the phase of ``THERMOWATCH_ALERTS_CONFIG`` (else 1)."""
+        from thermowatch.alerts.config import load_config
         from thermowatch.paths import default_models_dir
 
         return cls(
             Path(env.models_dir) if env.models_dir else default_models_dir(),
             env.broker_url or DEFAULT_BROKER,
             LEASE if env.job_lease_s is None else timedelta(seconds=env.job_lease_s),
+            int(load_config(env.alerts_config).phase),
         )
 
 

@@ -23,7 +23,7 @@ def retrain_job(engine: Engine, transformer_id: str, at: datetime, settings: Job
     """See :func:`thermowatch.jobs.retrain.retrain` (imported lazily: it pulls in training)."""
     from thermowatch.jobs.retrain import retrain
 
-    return retrain(engine, transformer_id, at, settings.models_dir)
+    return retrain(engine, transformer_id, at, settings)
 
 
 def _needs_no_settings(job: Callable[[Engine, str, datetime], JobOutput]) -> Job:

@@ -105,10 +105,12 @@ def tick(
     now: datetime | None = None,
     periods: Mapping[str, timedelta] = PERIODS,
     redispatch_after: timedelta = LEASE,
+    phase: int = 1,
 ) -> list[int]:
-    """One scheduler step: enqueue what is due, send what needs sending; return the ids sent."""
+    """One scheduler step: enqueue what is due, send what needs sending; return the ids sent.
+    ``phase``: the deployment phase (the jobs' settings) that gates a decision left undone."""
     now = now or datetime.now(UTC)
-    settle_decisions(engine, now - redispatch_after)  # decisions a killed worker left undone
+    settle_decisions(engine, now - redispatch_after, phase)  # what a killed worker left undone
     enqueue_due(engine, now, periods)
     ids = runs_to_dispatch(engine, redispatch_after, at=now)
     if ids:
@@ -123,12 +125,14 @@ def run_loop(
     stop: threading.Event,
     periods: Mapping[str, timedelta] = PERIODS,
     redispatch_after: timedelta = LEASE,
+    phase: int = 1,
 ) -> None:
     """Call :func:`tick` every ``interval`` until ``stop`` is set; a failing tick is logged and
     retried at the next one (the database may be down for a while)."""
     while not stop.is_set():
         try:
-            sent = tick(engine, dispatch, periods=periods, redispatch_after=redispatch_after)
+            sent = tick(engine, dispatch, periods=periods, redispatch_after=redispatch_after,
+                        phase=phase)  # fmt: skip
             if sent:
                 log.info("scheduler: %d run(s) dispatched", len(sent))
         except Exception as exc:  # keep scheduling through a database outage

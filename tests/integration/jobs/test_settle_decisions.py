@@ -17,16 +17,15 @@ from thermowatch.store.migrate import upgrade
 from thermowatch.store.models import get_model
 
 
-def test_a_decision_left_undone_is_applied_once_by_the_scheduler(tmp_path, monkeypatch):
+def test_a_decision_left_undone_is_applied_once_by_the_scheduler(tmp_path):
     jobs = JobSettings(models_dir=tmp_path / "challengers")
-    monkeypatch.delenv("THERMOWATCH_ALERTS_CONFIG", raising=False)
     engine = make_engine(f"sqlite:///{tmp_path}/store.db")
     upgrade(engine)
     retrain_fleet(engine, 1, tmp_path / "champion")
     with write_transaction(engine) as conn:
         (run_id,) = enqueue_runs(conn, "retrain", ["TR-00"], FLEET_AT)
         assert claim_run(conn, run_id, "w1", LEASE, at=FLEET_AT)
-    output = retrain(engine, "TR-00", FLEET_AT, jobs.models_dir)
+    output = retrain(engine, "TR-00", FLEET_AT, jobs)
     with write_transaction(engine) as conn:  # what the runner commits; then the worker dies
         assert finish_run(conn, run_id, "w1", output.result, at=FLEET_AT)
         output.write(conn)
