@@ -10,17 +10,21 @@ import json
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from thermowatch.cli.db import DatabaseUrl, _echo, _engine
-from thermowatch.jobs.job import JobSettings
-from thermowatch.settings import environment
+
+if TYPE_CHECKING:
+    from thermowatch.jobs.job import JobSettings
 
 
 def job_settings() -> JobSettings:
     """The jobs' settings, resolved once by the command that runs them and passed down."""
+    from thermowatch.jobs.job import JobSettings
+    from thermowatch.settings import environment
+
     return JobSettings.from_environment(environment())
 
 

@@ -7,8 +7,9 @@ redispatch for the case the broker keeps the message invisible (Redis visibility
 
 Environment: ``THERMOWATCH_BROKER_URL`` (default ``redis://127.0.0.1:6379/0``),
 ``THERMOWATCH_DATABASE_URL`` (the store), ``THERMOWATCH_JOB_LEASE_S`` (default 600),
-``THERMOWATCH_MODELS_DIR``: read once, by the module's ``app`` (the entry point ``celery -A``
-imports), into the :class:`~thermowatch.jobs.job.JobSettings` its task runs with.
+``THERMOWATCH_MODELS_DIR``, ``THERMOWATCH_ALERTS_CONFIG`` (the phase): read once, by the
+module's ``app`` (the entry point ``celery -A`` imports), into the
+:class:`~thermowatch.jobs.job.JobSettings` its task runs with.
 """
 
 from __future__ import annotations
