@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from thermowatch.dashboard import mount as mount_dashboard
 from thermowatch.service.app import PredictionHook, create_api
-from thermowatch.service.settings import Settings
+from thermowatch.service.settings import Settings, load_settings
 
 
 def create_app(
@@ -23,7 +23,13 @@ def create_app(
     on_prediction: PredictionHook | None = None,
 ) -> FastAPI:
     """The API of :func:`~thermowatch.service.app.create_api` (same parameters) with the
-    dashboard's pages, live stream and static files after its routes."""
+    dashboard's pages, live stream and static files after its routes.
+
+    The settings are resolved here once (``settings``, else :func:`load_settings`: the file and
+    the environment, which is how uvicorn's and gunicorn's workers receive them, see
+    :func:`thermowatch.settings.hand_to_workers`) and passed down: no part of the app reads
+    the environment afterwards."""
+    settings = settings or load_settings()
     app = create_api(settings, engine, on_prediction)
-    mount_dashboard(app)
+    mount_dashboard(app, session_hours=settings.dashboard_session_hours)
     return app

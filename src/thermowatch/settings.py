@@ -68,8 +68,6 @@ class Environment(BaseModel):
     backup_key: str | None = None  # the key of backup sets
     jwt_secret: str | None = None  # the service's HS256 key (also a [service] key)
     jwt_public_key: str | None = None  # the service's RS256 public key (also [service])
-    dashboard_session_hours: float = 12.0  # how long a dashboard sign-in lasts [h]
-    rate_dir: str | None = None  # the rate limits' shared directory (several workers)
     debug: bool = False  # tracebacks on the command line
     xdg_data_home: str | None = None
     prometheus_multiproc_dir: str | None = None
@@ -109,10 +107,16 @@ def secret(name: str, environ: Mapping[str, str] | None = None) -> str | None:
 
 
 def hand_to_workers(values: Mapping[str, str | None]) -> None:
-    """Put resolved settings in this process's environment, the one channel to the worker
-    processes uvicorn starts (each builds the app from the environment): ``serve``'s command
-    line, the laptop JWT secret, the metrics and rate-limit directories. ``None``: left out.
-    Keys are variable names (``THERMOWATCH_JWT_SECRET``, ``PROMETHEUS_MULTIPROC_DIR``)."""
+    """Put resolved settings in this process's environment: the one channel to the worker
+    processes uvicorn (or gunicorn) starts, and the only writer of it.
+
+    A worker re-imports ``thermowatch.app:create_app`` and calls it without arguments, so the
+    process environment is the only hand-over both servers offer. The path is: ``serve``
+    resolves the settings, writes what its command line and the laptop added here
+    (``THERMOWATCH_JWT_SECRET``, ``THERMOWATCH_CONFIG``, ``PROMETHEUS_MULTIPROC_DIR``,
+    ``THERMOWATCH_RATE_DIR``, ...); each worker's ``create_app()`` reads them back once through
+    :func:`thermowatch.service.settings.load_settings` (this module's :func:`environment` and
+    :func:`prefixed`) and passes the resolved object down. ``None``: left out."""
     for key, value in values.items():
         if value is not None:
             os.environ[key] = value

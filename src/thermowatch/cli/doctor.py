@@ -70,6 +70,8 @@ class Context:
     database_url: str | None
     backup_dir: Path | None
     certificates: list[Path]
+    #: The typed environment (:func:`thermowatch.settings.environment`), read by the command.
+    env: Any = None
     doc: dict[str, Any] = field(default_factory=dict)
     engine: Any = None
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -309,10 +311,10 @@ def check_jobs(ctx: Context) -> Check:
     from thermowatch.store.tables import JobStatus, job_runs
 
     c = Check("jobs")
-    if "--celery" in environment().scheduler_args.split():
-        from thermowatch.jobs.celery_app import broker_url
+    if "--celery" in ctx.env.scheduler_args.split():
+        from thermowatch.jobs.job import DEFAULT_BROKER
 
-        u = urlparse(broker_url())
+        u = urlparse(ctx.env.broker_url or DEFAULT_BROKER)
         where = f"{u.scheme}://{u.hostname}:{u.port or 6379}"
         try:
             with socket.create_connection((u.hostname or "127.0.0.1", u.port or 6379), timeout=3):
@@ -491,7 +493,8 @@ def doctor(
     from thermowatch.settings import settings_path
 
     # The settings the monitor and the service read (./thermowatch.toml when not named).
-    ctx = Context(config or settings_path(None), database_url, backup_dir, list(cert or []))
+    ctx = Context(config or settings_path(None), database_url, backup_dir, list(cert or []),
+                  environment())  # fmt: skip
     checks = run_checks(ctx)
     if textfile is not None:
         write_textfile(textfile, checks, ctx.metrics)

@@ -10,11 +10,23 @@ import json
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from thermowatch.cli.db import DatabaseUrl, _echo, _engine
+
+if TYPE_CHECKING:
+    from thermowatch.jobs.job import JobSettings
+
+
+def job_settings() -> JobSettings:
+    """The jobs' settings, resolved once by the command that runs them and passed down."""
+    from thermowatch.jobs.job import JobSettings
+    from thermowatch.settings import environment
+
+    return JobSettings.from_environment(environment())
+
 
 app = typer.Typer(help="Model lifecycle jobs: live accuracy, drift checks, retraining.",
                   no_args_is_help=True)  # fmt: skip
@@ -53,7 +65,9 @@ def run(
         raise InputError(f"--kind {unknown[0]!r} is not a job; known: {', '.join(PERIODS)}.")
     periods = {k: v for k, v in PERIODS.items() if not kind or k in kind}
     engine = _engine(database_url)
-    sent = tick(engine, in_process(engine), now=_utc(at), periods=periods)
+    settings = job_settings()
+    sent = tick(engine, in_process(engine, settings), now=_utc(at), periods=periods,
+                phase=settings.phase)  # fmt: skip
     counts = run_counts(engine)
     _echo(f"{len(sent)} run(s) executed; runs by status: {json.dumps(counts)}")
     failed = [r for r in (get_run(engine, i) for i in sent) if r and r.status != "done"]
@@ -119,18 +133,17 @@ def scheduler(
     from thermowatch.jobs.scheduler import in_process, run_loop
 
     engine = _engine(database_url)
+    settings = job_settings()
     if celery:
-        from thermowatch.jobs.celery_app import app as celery_app
-        from thermowatch.jobs.celery_app import dispatcher, lease
+        from thermowatch.jobs.celery_app import dispatcher, make_app
 
-        dispatch, redispatch = dispatcher(celery_app), lease()
+        dispatch = dispatcher(make_app(settings))
     else:
-        from thermowatch.jobs.runner import LEASE
-
-        dispatch, redispatch = in_process(engine), LEASE
+        dispatch = in_process(engine, settings)
+    redispatch = settings.lease
     _echo(f"scheduler started ({'celery' if celery else 'in process'}, every {interval_s:g} s)")
     run_loop(engine, dispatch, timedelta(seconds=interval_s), _stop_on_signals(),
-             redispatch_after=redispatch)  # fmt: skip
+             redispatch_after=redispatch, phase=settings.phase)  # fmt: skip
 
 
 def worker(

@@ -11,17 +11,20 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from thermowatch.settings import Environment
 
 SECRET_FILE = "jwt_secret"
 SECRET_ENV = "THERMOWATCH_JWT_SECRET"
 
 
-def _configured(config: Path | None) -> bool:
+def _configured(config: Path | None, env: Environment) -> bool:
     """True when the environment or the settings file already chooses the JWT key."""
     from thermowatch.errors import InputError
-    from thermowatch.settings import environment, read_settings
+    from thermowatch.settings import read_settings
 
-    env = environment()
     if env.jwt_secret or env.jwt_public_key:
         return True
     try:
@@ -43,13 +46,14 @@ def laptop_secret_file(create: bool = True) -> Path:
     return path
 
 
-def ensure_jwt_secret(config: Path | None) -> Path | None:
-    """Put the laptop secret in the environment when none is configured; returns its file.
+def ensure_jwt_secret(config: Path | None, env: Environment) -> Path | None:
+    """Put the laptop secret in the environment when neither ``env`` (the environment the
+    command read at its start) nor the settings file ``config`` chooses a key; returns its file.
 
     The environment carries it to every uvicorn worker. A file others can read is refused
     (rewrite it with ``chmod 600``): a readable secret is a forgeable admin token.
     """
-    if _configured(config):
+    if _configured(config, env):
         return None
     path = laptop_secret_file()
     if path.stat().st_mode & 0o077:

@@ -132,6 +132,7 @@ def retrain(
     """Retrain a transformer's model now, in this process: train a challenger on the store's
     history, score both on recent data neither trained on, promote through the phase's gate.
     Idempotent per --at: the run of that time is not run twice."""
+    from thermowatch.cli.jobs import job_settings
     from thermowatch.jobs.runner import execute
     from thermowatch.store.engine import write_transaction
     from thermowatch.store.jobs import enqueue_runs, get_run
@@ -145,7 +146,7 @@ def retrain(
     # The same --at twice is the same run: it is not trained again (its outcome is printed).
     with bar(transient=True) as progress:
         task = progress.add_task(f"{transformer}: retraining", total=1)
-        execute(engine, ids[0])
+        execute(engine, ids[0], job_settings())
         progress.update(task, advance=1)
     with engine.connect() as conn:
         run = get_run(conn, ids[0])

@@ -49,10 +49,11 @@ def _check_database(url: str | None, development: bool) -> None:
         )
 
 
-def _metrics_directory(workers: int) -> Path | None:
+def _metrics_directory(workers: int, given: str | None) -> Path | None:
     """With several workers, /metrics must sum them all: prometheus-client multiprocess mode,
-    in a fresh directory (stale samples of a previous run would be summed in)."""
-    if workers < 2 or environment().prometheus_multiproc_dir:
+    in a fresh directory (stale samples of a previous run would be summed in); none when the
+    settings already name one (``given``: ``PROMETHEUS_MULTIPROC_DIR``)."""
+    if workers < 2 or given:
         return None
     directory = Path(tempfile.gettempdir()) / f"thermowatch-metrics-{os.getpid()}"
     shutil.rmtree(directory, ignore_errors=True)
@@ -105,7 +106,7 @@ def serve(
         raise InputError("give both --ssl-certfile and --ssl-keyfile, or neither.")
     from thermowatch.cli.laptop import ensure_jwt_secret
 
-    secret_file = ensure_jwt_secret(config)  # a laptop works out of the box
+    secret_file = ensure_jwt_secret(config, environment())  # a laptop works out of the box
     if secret_file is not None:
         print(f"JWT secret: {secret_file} (made on first start, 0600; production sets "
               "THERMOWATCH_JWT_SECRET)", flush=True)  # fmt: skip
@@ -134,7 +135,7 @@ def serve(
             print(created, flush=True)
     else:  # a database the operator named must exist and be migrated: one line, no file made
         _check_database(settings.database_url, settings.development)
-    metrics_dir = _metrics_directory(workers)
+    metrics_dir = _metrics_directory(workers, settings.metrics_dir)
     hand_to_workers(
         {ENV_FILE: str(config.resolve()) if config is not None else None}
         | {ENV_PREFIX + key.upper(): value for key, value in overrides.items()}

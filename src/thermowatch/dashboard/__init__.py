@@ -18,8 +18,9 @@ from thermowatch.dashboard.auth import LoginRequired, PageError
 STATIC = Path(__file__).parent / "static"
 
 
-def mount(app: FastAPI) -> None:
-    """Add the dashboard to ``app`` (routes, static files, error pages)."""
+def mount(app: FastAPI, session_hours: float) -> None:
+    """Add the dashboard to ``app`` (routes, static files, error pages); a sign-in lasts
+    ``session_hours`` [h] (the settings' ``dashboard_session_hours``, resolved by the caller)."""
     from thermowatch.dashboard import (
         events,
         pages_alerts,
@@ -30,6 +31,7 @@ def mount(app: FastAPI) -> None:
     )
     from thermowatch.dashboard.render import page
 
+    app.state.dashboard_session_hours = session_hours
     for module in (pages_auth, pages_fleet, pages_transformer, pages_alerts, pages_models, events):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -29,13 +29,10 @@ from fastapi import Request
 
 from thermowatch.service.auth import RANK, Principal
 from thermowatch.service.ratelimit import Bucket, bucket
-from thermowatch.settings import environment
 from thermowatch.store.users import WebSession, find_session
 
 COOKIE = "tw_session"
 LANG_COOKIE = "tw_lang"  # the sign-in page's language, before anyone is known
-#: Session lifetime [h]: one shift plus margin; a wall screen signs in again at shift change.
-SESSION_HOURS = environment().dashboard_session_hours
 #: Failed sign-ins per client address: burst, then one every 1/rate seconds.
 LOGIN_BURST, LOGIN_RATE_PER_S = 10.0, 0.2
 #: How long a sign-in form's token is accepted after it was issued [s].
@@ -147,7 +144,8 @@ def login_limiter(app) -> Bucket:
     if limiter is None:
         settings = getattr(app.state, "settings", None)
         limiter = bucket("dashboard_login", LOGIN_RATE_PER_S, LOGIN_BURST,
-                         getattr(settings, "redis_url", None))  # fmt: skip
+                         getattr(settings, "redis_url", None),
+                         getattr(settings, "rate_dir", None))  # fmt: skip
         app.state.dashboard_login_limiter = limiter
     return limiter
 

@@ -21,7 +21,6 @@ from starlette.responses import RedirectResponse, Response
 from thermowatch.dashboard.auth import (
     COOKIE,
     LANG_COOKIE,
-    SESSION_HOURS,
     Viewer,
     audit,
     check_csrf,
@@ -103,12 +102,13 @@ async def login(request: Request) -> Response:
             return refuse("rate_limited", "ui.login.locked", 429)
         key = "ui.login.locked" if reason == "locked" else "ui.login.failed"
         return refuse(reason, key, 429 if reason == "locked" else 401)
-    token, _ = await asyncio.to_thread(open_session, engine, user, SESSION_HOURS, address)
+    hours = request.app.state.dashboard_session_hours  # resolved once, by the app's composition
+    token, _ = await asyncio.to_thread(open_session, engine, user, hours, address)
     if queue is not None:
         queue.add(f"user:{user.name}", "dashboard.login", "ok", role=user.role, address=address)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
-        COOKIE, token, max_age=int(SESSION_HOURS * 3600), httponly=True, samesite="strict",
+        COOKIE, token, max_age=int(hours * 3600), httponly=True, samesite="strict",
         secure=is_tls(request), path="/",
     )  # fmt: skip
     response.delete_cookie(PRELOGIN, path="/")

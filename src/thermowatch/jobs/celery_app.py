@@ -6,12 +6,14 @@ redelivered), prefetch 1 (a worker never hoards runs), and the scheduler's lease
 redispatch for the case the broker keeps the message invisible (Redis visibility timeout).
 
 Environment: ``THERMOWATCH_BROKER_URL`` (default ``redis://127.0.0.1:6379/0``),
-``THERMOWATCH_DATABASE_URL`` (the store), ``THERMOWATCH_JOB_LEASE_S`` (default 600).
+``THERMOWATCH_DATABASE_URL`` (the store), ``THERMOWATCH_JOB_LEASE_S`` (default 600),
+``THERMOWATCH_MODELS_DIR``, ``THERMOWATCH_ALERTS_CONFIG`` (the phase): read once, by the
+module's ``app`` (the entry point ``celery -A`` imports), into the
+:class:`~thermowatch.jobs.job.JobSettings` its task runs with.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import cache
 
 from celery import Celery
@@ -19,21 +21,12 @@ from celery.signals import worker_process_init
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from thermowatch.jobs.runner import LEASE, LeaseLost, execute, one_numeric_thread
+from thermowatch.jobs.job import JobSettings
+from thermowatch.jobs.runner import LeaseLost, execute, one_numeric_thread
 from thermowatch.settings import environment
 from thermowatch.store.engine import make_engine
 
 TASK = "thermowatch.run_job"
-DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
-
-
-def broker_url() -> str:
-    return environment().broker_url or DEFAULT_BROKER
-
-
-def lease() -> timedelta:
-    seconds = environment().job_lease_s
-    return LEASE if seconds is None else timedelta(seconds=seconds)
 
 
 @cache
@@ -42,9 +35,10 @@ def _engine() -> Engine:
     return make_engine()
 
 
-def make_app(url: str | None = None) -> Celery:
-    """The Celery application with the one task, ``thermowatch.run_job(run_id)``."""
-    app = Celery("thermowatch", broker=url or broker_url())
+def make_app(settings: JobSettings) -> Celery:
+    """The Celery application with the one task, ``thermowatch.run_job(run_id)``, run with
+    ``settings`` (broker, lease, models directory)."""
+    app = Celery("thermowatch", broker=settings.broker_url)
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -59,7 +53,7 @@ def make_app(url: str | None = None) -> Celery:
     @app.task(name=TASK, bind=True, max_retries=5)
     def run_job(self, run_id: int) -> str:  # type: ignore[no-untyped-def]
         try:
-            return execute(_engine(), int(run_id), lease=lease())
+            return execute(_engine(), int(run_id), settings)
         except LeaseLost:
             return "lost"  # another worker finished it: nothing to redo
         except OperationalError as exc:  # database unavailable: try again later
@@ -83,4 +77,6 @@ def dispatcher(app: Celery):  # type: ignore[no-untyped-def]
     return dispatch
 
 
-app = make_app()  # ``celery -A thermowatch.jobs.celery_app worker`` finds it here
+#: ``celery -A thermowatch.jobs.celery_app worker`` finds it here: this module is an entry
+#: point, so it resolves the settings (once, at import) and hands them to the app.
+app = make_app(JobSettings.from_environment(environment()))

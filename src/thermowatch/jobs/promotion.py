@@ -47,13 +47,6 @@ DEFAULT_GATES: dict[int, Gate] = {1: Gate.AUTOMATIC, 2: Gate.AUTOMATIC, 3: Gate.
                                   4: Gate.AUTOMATIC}  # fmt: skip
 
 
-def deployment_phase() -> int:
-    """The alerting phase (the ``[alerts]`` settings), which gates promotions."""
-    from thermowatch.alerts.config import load_config
-
-    return int(load_config(None).phase)
-
-
 def _audit(engine: Engine, actor: str, action: str, model: ModelVersion, outcome: str,
            detail: Mapping[str, object]) -> None:  # fmt: skip
     record(engine, AuditEntry(actor=actor, action=action, outcome=outcome,
@@ -157,9 +150,9 @@ DECIDED = ("model.promotion_refused", "model.promotion_forbidden", "model.promot
            "model.promoted", "model.ab_assigned")  # fmt: skip
 
 
-def settle_decisions(engine: Engine, finished_before: datetime, phase: int | None = None) -> int:
-    """Apply the decision of retrain runs done before ``finished_before`` whose challenger has
-    none in the audit log: a worker killed after finishing its run but before acting on the
+def settle_decisions(engine: Engine, finished_before: datetime, phase: int) -> int:
+    """Apply, under ``phase``'s gate (the jobs' settings), the decision of retrain runs done
+    before ``finished_before`` whose challenger has none in the audit log: a worker killed after finishing its run but before acting on the
     decision leaves the challenger registered and undecided; the scheduler settles it here.
     Returns how many were settled."""
     from thermowatch.store.tables import job_runs
@@ -193,8 +186,6 @@ def settle_decisions(engine: Engine, finished_before: datetime, phase: int | Non
             bool(d["promote"]), float(d["champion_rmse_k"]), float(d["challenger_rmse_k"]),
             float(d["challenger_coverage"]), int(d["n"]), tuple(d.get("reasons", ())),
         )  # fmt: skip
-        if phase is None:
-            phase = deployment_phase()
         apply_decision(engine, model_id, decision, phase)
         decided.add(model_id)
         settled += 1

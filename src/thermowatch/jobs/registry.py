@@ -1,4 +1,5 @@
-"""The job kinds: name → function ``job(engine, transformer_id, at) -> JobOutput``.
+"""The job kinds: name → function ``job(engine, transformer_id, at, settings) -> JobOutput``
+(``settings``: the :class:`~thermowatch.jobs.job.JobSettings` the runner was given).
 
 Adding a job is one function (in :mod:`thermowatch.jobs.tasks`, or a module of its own) plus
 one line here.
@@ -11,19 +12,26 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from thermowatch.jobs.job import JobOutput
+from thermowatch.jobs.job import JobOutput, JobSettings
 from thermowatch.jobs.tasks import check_model_drift, score_accuracy
 
+Job = Callable[[Engine, str, datetime, JobSettings], JobOutput]
 
-def retrain_job(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
+
+def retrain_job(engine: Engine, transformer_id: str, at: datetime, settings: JobSettings
+                ) -> JobOutput:  # fmt: skip
     """See :func:`thermowatch.jobs.retrain.retrain` (imported lazily: it pulls in training)."""
     from thermowatch.jobs.retrain import retrain
 
-    return retrain(engine, transformer_id, at)
+    return retrain(engine, transformer_id, at, settings)
 
 
-JOBS: dict[str, Callable[[Engine, str, datetime], JobOutput]] = {
-    "accuracy": score_accuracy,
-    "drift": check_model_drift,
+def _needs_no_settings(job: Callable[[Engine, str, datetime], JobOutput]) -> Job:
+    return lambda engine, transformer_id, at, _settings: job(engine, transformer_id, at)
+
+
+JOBS: dict[str, Job] = {
+    "accuracy": _needs_no_settings(score_accuracy),
+    "drift": _needs_no_settings(check_model_drift),
     "retrain": retrain_job,
 }

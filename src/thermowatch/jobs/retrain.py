@@ -24,9 +24,9 @@ from sqlalchemy import Connection, Engine
 from thermowatch.data.clean import CleaningOptions
 from thermowatch.data.measurements import clean_measurements
 from thermowatch.errors import InputError
-from thermowatch.jobs.job import LEASE, JobOutput
+from thermowatch.jobs.job import LEASE, JobOutput, JobSettings
 from thermowatch.jobs.model_facts import lifecycle_facts, registered_metrics
-from thermowatch.jobs.promotion import apply_decision, deployment_phase
+from thermowatch.jobs.promotion import apply_decision
 from thermowatch.jobs.tasks import (
     drop_periods,
     fault_periods,
@@ -38,8 +38,6 @@ from thermowatch.learn.promotion import MIN_SAMPLES as PROMOTION_MIN_SAMPLES
 from thermowatch.learn.promotion import decide_promotion
 from thermowatch.learn.train import TrainOptions, train
 from thermowatch.live.champion import artifact_digest, load_champion, load_verified
-from thermowatch.paths import default_models_dir
-from thermowatch.settings import environment
 from thermowatch.store.models import champion, insert_challenger, list_models
 from thermowatch.store.readings import readings_frame
 from thermowatch.store.transformers import get_transformer
@@ -54,15 +52,11 @@ TRAIN_SPAN = timedelta(days=365)
 MIN_TRAIN_ROWS = 24 * 14
 
 
-def models_dir() -> Path:
-    """Where retrained artifacts are written: ``THERMOWATCH_MODELS_DIR``, else ``models/`` in the
-    data directory (never the working directory: a run must not write into a repository)."""
-    explicit = environment().models_dir
-    return Path(explicit) if explicit else default_models_dir()
-
-
-def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
-    """Train a challenger on history up to ``at − HOLDOUT``, score both on the holdout, decide.
+def retrain(engine: Engine, transformer_id: str, at: datetime, settings: JobSettings
+            ) -> JobOutput:  # fmt: skip
+    """Train a challenger on history up to ``at − HOLDOUT``, score both on the holdout, decide
+    under the gate of ``settings.phase``; its artifact goes under ``settings.models_dir /
+    transformer_id``.
 
     The history goes through the cleaning ``thermowatch train`` applies to a file
     (:func:`~thermowatch.data.measurements.clean_measurements`: gaps, flagged values, spikes),
@@ -118,12 +112,12 @@ def retrain(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
         result, fitted = train(measurements, retrain_options(old, split))
     except InputError as exc:  # what `train` refuses on a file, said the same way
         return _refused(str(exc))
-    remove_orphans(engine, models_dir() / transformer_id)
-    directory = save_model(result, fitted, models_dir() / transformer_id)
+    remove_orphans(engine, settings.models_dir / transformer_id)
+    directory = save_model(result, fitted, settings.models_dir / transformer_id)
     try:
         return _score_and_register(engine, transformer_id, at, current.id, old, result,
                                    measurements.frame, directory, faults, trainable,
-                                   trained_until > holdout_start)  # fmt: skip
+                                   trained_until > holdout_start, settings.phase)  # fmt: skip
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)  # a failed attempt leaves no directory
         raise
@@ -152,7 +146,7 @@ def _refused(reason: str) -> JobOutput:
 def _score_and_register(
     engine: Engine, transformer_id: str, at: datetime, champion_id: str, old: Any, result: Any,
     cleaned: pd.DataFrame, directory: Path, faults: list[tuple[datetime, datetime]],
-    trainable: pd.DataFrame, champion_saw_holdout: bool,
+    trainable: pd.DataFrame, champion_saw_holdout: bool, phase: int,
 ) -> JobOutput:  # fmt: skip
     """Score champion and challenger on the cleaned holdout outside fault periods; the output
     registers the challenger and, once stored, applies the decision."""
@@ -185,7 +179,7 @@ def _score_and_register(
         insert_challenger(conn, model_id, transformer_id, str(directory), digest, metrics, at)
 
     def decide() -> object:
-        return apply_decision(engine, model_id, decision, deployment_phase())
+        return apply_decision(engine, model_id, decision, phase)
 
     def remove() -> None:
         shutil.rmtree(directory, ignore_errors=True)

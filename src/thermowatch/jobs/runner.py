@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from thermowatch.jobs.job import LEASE, JobOutput
+from thermowatch.jobs.job import JobOutput, JobSettings
 from thermowatch.jobs.registry import JOBS
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.jobs import claim_run, finish_run, get_run
@@ -50,13 +50,14 @@ def worker_name() -> str:
 
 
 def execute(
-    engine: Engine, run_id: int, worker: str | None = None, lease: timedelta = LEASE,
+    engine: Engine, run_id: int, settings: JobSettings, worker: str | None = None,
     now: datetime | None = None,
 ) -> str:  # fmt: skip
-    """Run one job run; return ``"done"``, ``"failed"`` or ``"skipped"`` (not claimable)."""
+    """Run one job run with ``settings`` (its lease, what the job needs); return ``"done"``,
+    ``"failed"`` or ``"skipped"`` (not claimable)."""
     worker = worker or worker_name()
     with write_transaction(engine) as conn:
-        if not claim_run(conn, run_id, worker, lease, at=now):
+        if not claim_run(conn, run_id, worker, settings.lease, at=now):
             return "skipped"
         run = get_run(conn, run_id)
     assert run is not None  # claimed above
@@ -64,7 +65,7 @@ def execute(
     try:
         if job is None:
             raise ValueError(f"unknown job kind {run.kind!r} (known: {', '.join(sorted(JOBS))})")
-        output = job(engine, run.transformer_id, run.scheduled_for)
+        output = job(engine, run.transformer_id, run.scheduled_for, settings)
     except Exception as exc:  # a failed job is recorded and retried, never crashes the worker
         log.warning("job %s %s/%s failed: %s", run_id, run.kind, run.transformer_id, exc)
         with write_transaction(engine) as conn:

@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from thermowatch.errors import InputError
+from thermowatch.jobs.job import LEASE, JobSettings
 from thermowatch.jobs.model_facts import lifecycle_facts
 from thermowatch.jobs.promotion import settle_decisions
-from thermowatch.jobs.runner import LEASE, execute
+from thermowatch.jobs.runner import execute
 from thermowatch.jobs.tasks import transformer_changed_since
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.jobs import champion_transformers, enqueue_runs, runs_to_dispatch
@@ -85,13 +86,13 @@ def retrain_due(
     return out
 
 
-def in_process(engine: Engine, lease: timedelta = LEASE) -> Dispatcher:
-    """A dispatcher that executes runs right here, one after the other."""
+def in_process(engine: Engine, settings: JobSettings) -> Dispatcher:
+    """A dispatcher that executes runs right here, one after the other, with ``settings``."""
 
     def dispatch(run_ids: Iterable[int]) -> None:
         for run_id in run_ids:
             try:
-                execute(engine, run_id, lease=lease)
+                execute(engine, run_id, settings)
             except Exception as exc:  # one run cannot stop the others of the tick
                 log.warning("run %s could not complete: %s", run_id, exc)
 
@@ -104,10 +105,12 @@ def tick(
     now: datetime | None = None,
     periods: Mapping[str, timedelta] = PERIODS,
     redispatch_after: timedelta = LEASE,
+    phase: int = 1,
 ) -> list[int]:
-    """One scheduler step: enqueue what is due, send what needs sending; return the ids sent."""
+    """One scheduler step: enqueue what is due, send what needs sending; return the ids sent.
+    ``phase``: the deployment phase (the jobs' settings) that gates a decision left undone."""
     now = now or datetime.now(UTC)
-    settle_decisions(engine, now - redispatch_after)  # decisions a killed worker left undone
+    settle_decisions(engine, now - redispatch_after, phase)  # what a killed worker left undone
     enqueue_due(engine, now, periods)
     ids = runs_to_dispatch(engine, redispatch_after, at=now)
     if ids:
@@ -122,12 +125,14 @@ def run_loop(
     stop: threading.Event,
     periods: Mapping[str, timedelta] = PERIODS,
     redispatch_after: timedelta = LEASE,
+    phase: int = 1,
 ) -> None:
     """Call :func:`tick` every ``interval`` until ``stop`` is set; a failing tick is logged and
     retried at the next one (the database may be down for a while)."""
     while not stop.is_set():
         try:
-            sent = tick(engine, dispatch, periods=periods, redispatch_after=redispatch_after)
+            sent = tick(engine, dispatch, periods=periods, redispatch_after=redispatch_after,
+                        phase=phase)  # fmt: skip
             if sent:
                 log.info("scheduler: %d run(s) dispatched", len(sent))
         except Exception as exc:  # keep scheduling through a database outage

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LinearRegression, Ridge
-from sklearn.preprocessing import StandardScaler
 
 from thermowatch.errors import InputError
 
@@ -52,6 +50,11 @@ class LinearModel:
         -------
         LinearModel
         """
+        # Imported here: the service and the monitor load models without scikit-learn (~1 s
+        # at every process start-up).
+        from sklearn.linear_model import LinearRegression, Ridge
+        from sklearn.preprocessing import StandardScaler
+
         scaler = StandardScaler().fit(x)
         z = scaler.transform(x)
         reg = Ridge(alpha=alpha) if alpha > 0 else LinearRegression()

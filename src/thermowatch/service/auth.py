@@ -54,11 +54,11 @@ class Authenticator:
         self.engine = engine
         self.settings = settings
         self.audit = audit
-        redis_url = settings.redis_url
+        shared = (settings.redis_url, settings.rate_dir)
         self.bucket = bucket("credential", settings.rate_limit_per_s, settings.rate_burst,
-                             redis_url)  # fmt: skip
+                             *shared)  # fmt: skip
         self.anonymous = bucket("address", settings.anonymous_rate_per_s,
-                                settings.anonymous_burst, redis_url)  # fmt: skip
+                                settings.anonymous_burst, *shared)  # fmt: skip
         self._keys: dict[str, tuple[ApiKey | None, float]] = {}
         self._ids: tuple[frozenset[str], float] = (frozenset(), 0.0)  # key ids, read at [s]
         self._jwt_key = settings.jwt_public_key or settings.jwt_secret

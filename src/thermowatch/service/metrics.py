@@ -2,7 +2,8 @@
 
 With several workers (gunicorn), set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory: each
 worker then writes its samples there and ``/metrics`` sums them (prometheus-client multiprocess
-mode). Without it, each process reports its own.
+mode; the service learns the directory from its settings, ``Settings.metrics_dir``). Without
+it, each process reports its own.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-
-from thermowatch.settings import environment
 
 REQUESTS = Counter(
     "thermowatch_http_requests_total", "HTTP requests by route and status", ["route", "status"]
@@ -62,13 +61,14 @@ REFUSED = Counter(
 )
 
 
-def render() -> tuple[bytes, str]:
-    """The exposition text of every metric (all workers in multiprocess mode)."""
-    if environment().prometheus_multiproc_dir:
+def render(multiproc_dir: str | None = None) -> tuple[bytes, str]:
+    """The exposition text of every metric: all workers' when ``multiproc_dir`` (the
+    settings' ``metrics_dir``) is given, else this process's."""
+    if multiproc_dir:
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry, path=multiproc_dir)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(), CONTENT_TYPE_LATEST
 

@@ -2,12 +2,13 @@
 
 With ``serve --workers N`` each worker is a process: a bucket in its memory would let a client
 spread over N connections get N times the limit. :class:`SharedTokenBucket` keeps the buckets
-in a file every worker maps (``THERMOWATCH_RATE_DIR``, made by ``serve``); a slot is updated
-under a byte-range lock of its 16 bytes, so workers never wait on each other's clients. Keys
-are hashed into a fixed table (bounded memory under a flood from many addresses; two keys that
-share a slot share its tokens, which can only make the limit stricter).
+in a file every worker maps (the settings' ``rate_dir``, ``THERMOWATCH_RATE_DIR``, made by
+``serve``); a slot is updated under a byte-range lock of its 16 bytes, so workers never wait
+on each other's clients. Keys are hashed into a fixed table (bounded memory under a flood from
+many addresses; two keys that share a slot share its tokens, which can only make the limit
+stricter).
 
-Without ``THERMOWATCH_RATE_DIR`` (one worker, tests) :class:`TokenBucket` keeps them in process.
+Without a ``rate_dir`` (one worker, tests) :class:`TokenBucket` keeps them in process.
 
 Several instances (API nodes behind nginx, on one host or many) share their buckets through
 Redis with ``[service] redis_url`` (:class:`RedisTokenBucket`): the configured rate holds for
@@ -26,8 +27,6 @@ import struct
 import threading
 import time
 from pathlib import Path
-
-from thermowatch.settings import environment
 
 log = logging.getLogger("thermowatch.service.ratelimit")
 RATE_DIR_ENV = "THERMOWATCH_RATE_DIR"
@@ -183,13 +182,18 @@ class RedisTokenBucket:
 Bucket = TokenBucket | SharedTokenBucket | RedisTokenBucket
 
 
-def bucket(name: str, rate: float, burst: float, redis_url: str | None = None) -> Bucket:
+def bucket(
+    name: str,
+    rate: float,
+    burst: float,
+    redis_url: str | None = None,
+    directory: str | Path | None = None,
+) -> Bucket:
     """The bucket ``name`` (``credential``, ``address``): shared by every node through Redis
-    with ``redis_url``; else by the workers of this node when ``serve`` made a directory for
-    them; else in process."""
+    with ``redis_url``; else by the workers of this node in ``directory`` (the settings'
+    ``rate_dir``, which ``serve`` and gunicorn make for them); else in process."""
     if redis_url:
         return RedisTokenBucket(redis_url, name, rate, burst)
-    directory = environment().rate_dir
     if directory:
         return SharedTokenBucket(Path(directory) / f"{name}.buckets", rate, burst)
     return TokenBucket(rate, burst)

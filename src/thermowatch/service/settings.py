@@ -58,6 +58,12 @@ class Settings:
         is set (``thermowatch serve --model`` pins the one it verified at start).
     redis_url : ``redis://host:port/db`` shared by every API node: the rate and sign-in limits
         then hold for all nodes together (``None``: per node, as with one node).
+    rate_dir : directory where the workers of one node share their token buckets (a file each
+        maps; ``thermowatch serve --workers N`` and gunicorn set it); ``None``: per process.
+    dashboard_session_hours : how long a dashboard sign-in lasts [h].
+    metrics_dir : prometheus-client's multiprocess directory, from ``PROMETHEUS_MULTIPROC_DIR``
+        (the library reads that variable itself, so it is not a ``[service]`` key):
+        ``/metrics`` then sums every worker's samples; ``None``: this process's own.
     """
 
     env: str = "production"
@@ -90,6 +96,9 @@ class Settings:
     model_key_file: str | None = None
     model_sha256: str | None = None
     redis_url: str | None = field(default=None, repr=False)
+    rate_dir: str | None = None
+    dashboard_session_hours: float = 12.0
+    metrics_dir: str | None = None
     networks: tuple[Any, ...] = field(default=(), repr=False)
 
     @property
@@ -133,6 +142,8 @@ class Settings:
             networks = tuple(ipaddress.ip_network(c, strict=False) for c in self.allow_cidrs)
         except ValueError as exc:
             raise InputError(f"allow_cidrs: {exc}.") from None
+        if self.dashboard_session_hours <= 0:
+            raise InputError("dashboard_session_hours must be > 0.")
         if self.rate_limit_per_s <= 0 or self.rate_burst < 1:
             raise InputError("rate_limit_per_s must be > 0 and rate_burst ≥ 1.")
         if self.anonymous_rate_per_s <= 0 or self.anonymous_burst < 1:
@@ -150,6 +161,11 @@ class Settings:
         if self.model_key_file and not Path(self.model_key_file).is_file():
             raise InputError(f"model_key_file {self.model_key_file!r} does not exist.")
         return replace(self, networks=networks)
+
+
+#: Fields that are not ``[service]`` keys: derived (``networks``) or set by the process
+#: (``metrics_dir``: ``PROMETHEUS_MULTIPROC_DIR``, which prometheus-client reads itself).
+_NOT_KEYS = ("networks", "metrics_dir")
 
 
 def _coerce(name: str, raw: Any, default: Any) -> Any:
@@ -171,15 +187,18 @@ def load_settings(
 ) -> Settings:
     """Settings from defaults, the ``[service]`` table of ``toml_path``, env vars, then overrides.
 
+    The service's one resolution: :func:`thermowatch.app.create_app` calls it once (or is given
+    its result) and passes the values down; no module of the service reads the environment.
+
     Raises
     ------
     InputError
         On an unknown key, a value of the wrong type, or a default secret outside development.
     """
-    from thermowatch.settings import prefixed, read_settings
+    from thermowatch.settings import environment, prefixed, read_settings
 
-    values: dict[str, Any] = {}
-    names = {f.name: f for f in fields(Settings) if f.name != "networks"}
+    values: dict[str, Any] = {"metrics_dir": environment(environ).prometheus_multiproc_dir}
+    names = {f.name: f for f in fields(Settings) if f.name not in _NOT_KEYS}
     file = read_settings(toml_path, environ)  # the one settings file, if there is one
     if file.store_url:
         values["database_url"] = file.store_url

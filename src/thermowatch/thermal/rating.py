@@ -6,7 +6,6 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.optimize import brentq
 
 from thermowatch.errors import InputError
 from thermowatch.thermal.models import get_model
@@ -173,4 +172,6 @@ def time_to_limit_minutes(
     if above.size == 0:
         return float("inf")
     i = int(above[0])
+    from scipy.optimize import brentq  # here: scipy.optimize costs ~0.3 s at every start-up
+
     return float(brentq(lambda t: float(margin(np.array([t]))[0]), grid[i - 1], grid[i], xtol=1e-6))

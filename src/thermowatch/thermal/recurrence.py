@@ -14,7 +14,6 @@ C pass is about three times faster and is used instead.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
 
 # Largest decay (in natural-log units) accumulated inside one chunk: exp(500) ~ 1e217 stays far
 # from float64 overflow even when multiplied by a temperature.
@@ -84,6 +83,10 @@ def _regular_response(
     step: float, tau_minutes: np.ndarray | float, ultimate: np.ndarray, x0: np.ndarray
 ) -> np.ndarray:
     """Constant step: ``x[n] = a x[n-1] + (1 - a) u[n]`` is an IIR filter (lfilter)."""
+    # Imported here: scipy.signal pulls scipy.stats (~0.6 s), which every CLI command and
+    # server process would pay at start-up through ``thermowatch.thermal``.
+    from scipy.signal import lfilter
+
     m, n = ultimate.shape
     taus = np.broadcast_to(np.asarray(tau_minutes, dtype=np.float64).reshape(-1), (m,))
     x0 = np.asarray(x0, dtype=np.float64).reshape(m)

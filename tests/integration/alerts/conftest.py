@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from tests.helpers.store import migrated_sqlite
 from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
 from thermowatch.store.transformers import ensure_transformer
@@ -32,11 +33,11 @@ def free_port() -> int:
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated store (SQLite and PostgreSQL) with transformer T1 (ALERTE 90, CRITIQUE 105 °C)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/t.db"
+        eng = migrated_sqlite(tmp_path / "t.db")
     else:
         url = request.getfixturevalue("pg_cluster").create_database(f"a_{uuid.uuid4().hex[:12]}")
-    eng = make_engine(url)
-    upgrade(eng, now=NOW)
+        eng = make_engine(url)
+        upgrade(eng, now=NOW)
     ensure_transformer(eng, "T1", "Poste Nord T1", thresholds={"alert": 90, "critical": 105})
     yield eng
     eng.dispose()

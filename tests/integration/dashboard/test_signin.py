@@ -192,3 +192,26 @@ def test_pages_forbid_inline_scripts_and_framing(client):
         assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp, path
         assert r.headers["x-frame-options"] == "DENY", path
         assert "<script>" not in r.text, path  # every script is a file of ours
+
+
+def test_the_session_lasts_what_the_settings_say(engine, monkeypatch):
+    """The settings' dashboard_session_hours, given to create_app (it wins over the
+    environment, which only load_settings reads), sets the cookie's lifetime and the stored
+    session's expiry."""
+    from fastapi.testclient import TestClient
+
+    from thermowatch.app import create_app
+    from thermowatch.service.settings import Settings
+
+    monkeypatch.setenv("THERMOWATCH_DASHBOARD_SESSION_HOURS", "2")  # not the app's settings
+    settings = Settings(env="production", jwt_secret="s" * 40, audit_flush_s=0.05,
+                        dashboard_session_hours=8.5).checked()  # fmt: skip
+    app = create_app(settings, engine=engine)
+    with TestClient(app, client=("127.0.0.1", 50000)) as client:
+        before = datetime.now(UTC)
+        r = sign_in(client, "operator")
+    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("tw_session="))
+    assert "Max-Age=30600" in cookie
+    with engine.connect() as conn:
+        (expires,) = conn.execute(select(web_sessions.c.expires_at)).one()  # UTCDateTime
+    assert timedelta(hours=8.4) < expires - before < timedelta(hours=8.6)

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
+from tests.helpers.store import migrated_sqlite
 
 
 def free_port() -> int:
@@ -32,8 +31,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(f"sqlite:///{tmp_path}/store.db")
-    upgrade(eng)
+    eng = migrated_sqlite(tmp_path / "store.db")
     yield eng
     eng.dispose()
 

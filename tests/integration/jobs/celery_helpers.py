@@ -49,12 +49,21 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen:
 
 def start_dispatcher(engine: Engine, redis_url: str, lease_s: float) -> threading.Event:
     """A scheduler thread that only dispatches queued (and lease-expired) runs to Celery."""
+    from dataclasses import replace
+
+    from lifecycle_helpers import CHECKS_ONLY
+
     from thermowatch.jobs.celery_app import dispatcher, make_app
 
     stop = threading.Event()
     threading.Thread(
         target=run_loop,
-        args=(engine, dispatcher(make_app(redis_url)), timedelta(seconds=0.5), stop),
+        args=(
+            engine,
+            dispatcher(make_app(replace(CHECKS_ONLY, broker_url=redis_url))),
+            timedelta(seconds=0.5),
+            stop,
+        ),
         kwargs={"redispatch_after": timedelta(seconds=lease_s), "periods": {}},
         daemon=True,
     ).start()

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from thermowatch.jobs.job import JobSettings
 from thermowatch.store.models import promote, register_model
 from thermowatch.store.predictions import Prediction, write_predictions
 from thermowatch.store.readings import wide_to_frame, write_readings
@@ -27,6 +29,8 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 TRAIN_DAYS, RECENT_DAYS = 90, 30
 TRAINED_AT = START + timedelta(days=TRAIN_DAYS)
 NOW = TRAINED_AT + timedelta(days=RECENT_DAYS)
+#: The jobs' settings for the daily checks, which write no artifact (nothing is made there).
+CHECKS_ONLY = JobSettings(models_dir=Path("/nonexistent/thermowatch-models"))
 #: What the lifecycle needs of a registered model (validation and test errors, training window).
 METRICS = {
     "validation": {"rmse": 0.5, "bias": 0.0},

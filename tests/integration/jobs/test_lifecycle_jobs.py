@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from lifecycle_helpers import NOW, TRAINED_AT, populate
+from lifecycle_helpers import CHECKS_ONLY, NOW, TRAINED_AT, populate
 
 from thermowatch.jobs.runner import execute
 from thermowatch.jobs.scheduler import enqueue_due, in_process, logical_time, tick
@@ -50,7 +50,7 @@ def test_drift_job_tells_the_world_moving_from_the_transformer_changing(
     engine, scenario, drift, action
 ):
     populate(engine, "T1", scenario)
-    tick(engine, in_process(engine), now=NOW, periods=CHECKS)
+    tick(engine, in_process(engine, CHECKS_ONLY), now=NOW, periods=CHECKS)
     check = _latest(engine, "T1", "drift")
     assert check["verdict"] == drift
     run = get_run(engine, 2)  # runs: accuracy then drift
@@ -72,13 +72,13 @@ def test_accuracy_job_reports_windows_and_flags_degradation_after_three_checks(e
     populate(engine, "T1", "noisy")
     verdicts = []
     for day in range(3):
-        tick(engine, in_process(engine), now=NOW - (2 - day) * DAY, periods=CHECKS)
+        tick(engine, in_process(engine, CHECKS_ONLY), now=NOW - (2 - day) * DAY, periods=CHECKS)
         verdicts.append(_latest(engine, "T1", "accuracy")["verdict"])
     assert verdicts == ["watch", "watch", "degraded"]
     (alert,) = open_alerts(engine, "T1")
     assert alert.kind == "model_degradation" and alert.level == "ALERTE"
     # Running the same day's jobs again raises nothing new (idempotent).
-    tick(engine, in_process(engine), now=NOW, periods=CHECKS)
+    tick(engine, in_process(engine, CHECKS_ONLY), now=NOW, periods=CHECKS)
     assert len(open_alerts(engine, "T1")) == 1
     values = _latest(engine, "T1", "accuracy")["values"]
     assert values["windows"]["7d"]["rmse"] == pytest.approx(2.06, abs=0.25)  # √(2² + 0.5²)
@@ -88,7 +88,7 @@ def test_accuracy_job_reports_windows_and_flags_degradation_after_three_checks(e
 
 def test_a_good_model_stays_ok(engine):
     populate(engine, "T1", "normal")
-    tick(engine, in_process(engine), now=NOW, periods=CHECKS)
+    tick(engine, in_process(engine, CHECKS_ONLY), now=NOW, periods=CHECKS)
     check = _latest(engine, "T1", "accuracy")
     assert check["verdict"] == "ok"
     assert check["values"]["windows"]["30d"]["rmse"] == pytest.approx(0.5, abs=0.05)
@@ -126,8 +126,8 @@ def test_a_run_is_completed_once_whatever_the_deliveries(engine):
     populate(engine, "T1")
     with write_transaction(engine) as conn:
         (run_id,) = enqueue_runs(conn, "drift", ["T1"], logical_time(NOW, DAY))
-    assert execute(engine, run_id, worker="a") == "done"
-    assert execute(engine, run_id, worker="b") == "skipped"  # a duplicate message
+    assert execute(engine, run_id, CHECKS_ONLY, worker="a") == "done"
+    assert execute(engine, run_id, CHECKS_ONLY, worker="b") == "skipped"  # a duplicate message
     assert len(recent_checks(engine, "T1", "drift")) == 1
     assert get_run(engine, run_id).attempts == 1
 
@@ -138,12 +138,15 @@ def test_a_dead_workers_run_is_taken_over_after_its_lease_and_written_once(engin
         (run_id,) = enqueue_runs(conn, "drift", ["T1"], logical_time(NOW, DAY))
         assert claim_run(conn, run_id, "dead-worker", timedelta(seconds=30), at=NOW)
     # Within the lease nobody else may take it, and it is not redispatched.
-    assert execute(engine, run_id, worker="b", now=NOW + timedelta(seconds=10)) == "skipped"
+    assert (
+        execute(engine, run_id, CHECKS_ONLY, worker="b", now=NOW + timedelta(seconds=10))
+        == "skipped"
+    )
     assert runs_to_dispatch(engine, timedelta(minutes=10), at=NOW + timedelta(seconds=10)) == []
     # After it, the reconciler hands it out and another worker completes it.
     later = NOW + timedelta(minutes=1)
     assert runs_to_dispatch(engine, timedelta(minutes=10), at=later) == [run_id]
-    assert execute(engine, run_id, worker="b", now=later) == "done"
+    assert execute(engine, run_id, CHECKS_ONLY, worker="b", now=later) == "done"
     # The dead worker waking up cannot finish it a second time.
     with write_transaction(engine) as conn:
         assert not finish_run(conn, run_id, "dead-worker", {"x": 1})
@@ -156,7 +159,7 @@ def test_a_failing_job_is_recorded_and_retried_up_to_the_limit(engine):
     populate(engine, "T1")
     with write_transaction(engine) as conn:
         (run_id,) = enqueue_runs(conn, "no-such-job", ["T1"], logical_time(NOW, DAY))
-    outcomes = [execute(engine, run_id, worker="w") for _ in range(4)]
+    outcomes = [execute(engine, run_id, CHECKS_ONLY, worker="w") for _ in range(4)]
     assert outcomes == ["failed", "failed", "failed", "skipped"]
     run = get_run(engine, run_id)
     assert run.status == "failed" and run.attempts == 3 and "unknown job kind" in run.error

@@ -145,8 +145,10 @@ def _run_in_process(url: str, at, env: dict) -> None:  # type: ignore[no-untyped
 
 def _run_on_celery(url: str, at, env: dict, redis_url: str) -> None:  # type: ignore[no-untyped-def]
     import time
+    from dataclasses import replace
 
     from celery_helpers import start_worker, stop_workers, worker_env
+    from lifecycle_helpers import CHECKS_ONLY
 
     from thermowatch.jobs.celery_app import dispatcher, make_app
     from thermowatch.jobs.scheduler import tick
@@ -155,7 +157,7 @@ def _run_on_celery(url: str, at, env: dict, redis_url: str) -> None:  # type: ig
 
     engine = make_engine(url)
     workers = [start_worker(worker_env(redis_url, url, 600, **env)) for _ in range(2)]
-    dispatch = dispatcher(make_app(redis_url))
+    dispatch = dispatcher(make_app(replace(CHECKS_ONLY, broker_url=redis_url)))
     try:
         deadline = time.monotonic() + 900
         for expected in (4, 5):  # the daily checks, then the retraining drift asked for

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from lifecycle_helpers import FLEET_AT, retrain_fleet
 
+from thermowatch.jobs.job import LEASE, JobSettings
 from thermowatch.jobs.retrain import retrain
-from thermowatch.jobs.runner import LEASE
 from thermowatch.jobs.scheduler import in_process, tick
 from thermowatch.store.audit import entries
 from thermowatch.store.engine import make_engine, write_transaction
@@ -17,16 +17,15 @@ from thermowatch.store.migrate import upgrade
 from thermowatch.store.models import get_model
 
 
-def test_a_decision_left_undone_is_applied_once_by_the_scheduler(tmp_path, monkeypatch):
-    monkeypatch.setenv("THERMOWATCH_MODELS_DIR", str(tmp_path / "challengers"))
-    monkeypatch.delenv("THERMOWATCH_ALERTS_CONFIG", raising=False)
+def test_a_decision_left_undone_is_applied_once_by_the_scheduler(tmp_path):
+    jobs = JobSettings(models_dir=tmp_path / "challengers")
     engine = make_engine(f"sqlite:///{tmp_path}/store.db")
     upgrade(engine)
     retrain_fleet(engine, 1, tmp_path / "champion")
     with write_transaction(engine) as conn:
         (run_id,) = enqueue_runs(conn, "retrain", ["TR-00"], FLEET_AT)
         assert claim_run(conn, run_id, "w1", LEASE, at=FLEET_AT)
-    output = retrain(engine, "TR-00", FLEET_AT)
+    output = retrain(engine, "TR-00", FLEET_AT, jobs)
     with write_transaction(engine) as conn:  # what the runner commits; then the worker dies
         assert finish_run(conn, run_id, "w1", output.result, at=FLEET_AT)
         output.write(conn)
@@ -38,12 +37,12 @@ def test_a_decision_left_undone_is_applied_once_by_the_scheduler(tmp_path, monke
 
     assert decisions() == []
     soon = FLEET_AT + LEASE / 2  # the worker might still be acting on it: not yet
-    tick(engine, in_process(engine), now=soon, periods={})
+    tick(engine, in_process(engine, jobs), now=soon, periods={})
     assert decisions() == []
     later = FLEET_AT + LEASE + timedelta(seconds=1)
-    tick(engine, in_process(engine), now=later, periods={})
+    tick(engine, in_process(engine, jobs), now=later, periods={})
     expected = "champion" if output.result["decision"]["promote"] else "retired"
     assert get_model(engine, challenger).status == expected
     assert len(decisions()) == 1
-    tick(engine, in_process(engine), now=later + LEASE, periods={})
+    tick(engine, in_process(engine, jobs), now=later + LEASE, periods={})
     assert len(decisions()) == 1  # once

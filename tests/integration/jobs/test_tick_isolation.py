@@ -9,7 +9,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from lifecycle_helpers import NOW, populate
+from lifecycle_helpers import CHECKS_ONLY, NOW, populate
 from sqlalchemy import select
 
 from thermowatch.jobs import registry, tasks
@@ -49,14 +49,16 @@ def test_a_refused_output_fails_its_run_with_the_cause_and_the_tick_goes_on(engi
     populate(engine, "T1")
     populate(engine, "T2", seed=1)
 
-    def refused(engine_, tid, at):  # type: ignore[no-untyped-def]
+    def refused(engine_, tid, at, _settings):  # type: ignore[no-untyped-def]
         out = tasks.score_accuracy(engine_, tid, at)
         if tid == "T1":  # a row the database refuses (NOT NULL verdict)
             out.writes.append(lambda conn: record_check(conn, tid, "m", "x", at, None, {}))
         return out
 
     monkeypatch.setitem(registry.JOBS, "accuracy", refused)
-    sent = tick(engine, in_process(engine), now=NOW, periods={"accuracy": DAY, "drift": DAY})
+    sent = tick(
+        engine, in_process(engine, CHECKS_ONLY), now=NOW, periods={"accuracy": DAY, "drift": DAY}
+    )
     runs = {(r.kind, r.transformer_id): r for r in (get_run(engine, i) for i in sent)}
     assert len(runs) == 4
     bad = runs[("accuracy", "T1")]
@@ -81,7 +83,9 @@ def test_too_few_points_is_a_verdict_that_says_how_many(engine):
     populate(engine, "T1")
     register_model(engine, "T1-m2", "T1", "/m2", "2" * 64, metrics=METRICS,
                    status=ModelStatus.CHAMPION, at=NOW - DAY)  # fmt: skip
-    sent = tick(engine, in_process(engine), now=NOW, periods={"accuracy": DAY, "drift": DAY})
+    sent = tick(
+        engine, in_process(engine, CHECKS_ONLY), now=NOW, periods={"accuracy": DAY, "drift": DAY}
+    )
     runs = {r.kind: r for r in (get_run(engine, i) for i in sent)}
     for kind in ("accuracy", "drift"):  # m2 has no predictions yet
         assert runs[kind].status == "done" and runs[kind].result["verdict"] == "insufficient_data"

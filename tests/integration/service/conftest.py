@@ -10,12 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.helpers.models import once_per_run, train_model
+from tests.helpers.store import migrated_sqlite
 from thermowatch.app import create_app
 from thermowatch.service.apikeys import create_key, revoke_key
 from thermowatch.service.routes.predict import READING_EXAMPLE
 from thermowatch.service.settings import Settings
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.transformers import ensure_transformer
 
 SECRET = "s" * 40
@@ -45,8 +44,7 @@ def served_dir(model_copy) -> Path:
 
 @pytest.fixture
 def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'tw.db'}")
-    upgrade(engine)
+    engine = migrated_sqlite(tmp_path / "tw.db")
     ensure_transformer(engine, TRANSFORMER)
     yield engine
     engine.dispose()

@@ -171,3 +171,22 @@ def test_metrics_count_predict_by_route_status_and_level(client, keys):
         "thermowatch_model_loaded{" in text
         and 'thermowatch_http_request_seconds_bucket{le="0.01",route="/predict"}' in text
     )
+
+
+def test_metrics_sum_the_workers_of_the_directory_the_settings_give(
+    engine, served_dir, keys, tmp_path, monkeypatch
+):
+    """``Settings.metrics_dir`` (resolved once, from PROMETHEUS_MULTIPROC_DIR, by
+    load_settings) decides: an empty multiprocess directory holds no worker's samples, so
+    /metrics shows none of this process's; the variable alone changes nothing."""
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "ignored"))
+    h = {"X-API-Key": keys["reader"]}
+    (tmp_path / "workers").mkdir()
+    for directory, seen in ((None, True), (str(tmp_path / "workers"), False)):
+        settings = make_settings(model_dir=str(served_dir), metrics_dir=directory)
+        with TestClient(create_app(settings, engine=engine), client=("127.0.0.1", 50000)) as c:
+            c.post("/predict", json=reading(), headers=h)
+            text = c.get("/metrics", headers=h).text
+        assert ('thermowatch_http_requests_total{route="/predict",status="200"}' in text) is seen

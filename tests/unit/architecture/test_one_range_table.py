@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import ast
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import thermowatch
+from tests.helpers.source import source_trees
 from thermowatch.data import quantities as q
 from thermowatch.thermal import limits
-
-SRC = Path(thermowatch.__file__).parent
-
-
-def _modules():
-    for path in sorted(SRC.rglob("*.py")):
-        yield path.relative_to(SRC).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
 
 
 def _number(node: ast.AST) -> float | None:
@@ -35,7 +27,7 @@ def test_the_range_rule_is_written_once():
     """Only data/quantities.py reads the table's bounds to decide what is impossible."""
     readers = sorted(
         name
-        for name, tree in _modules()
+        for name, tree in source_trees()
         if name != "data/quantities.py"
         and any(
             isinstance(n, ast.Attribute | ast.Name)
@@ -54,7 +46,7 @@ def test_input_limits_are_named_once(pair):
     """No module but thermal/limits.py writes the IEC input limits as two numbers side by side
     (a call ``np.clip(x, -59.0, 69.0)``, a tuple ``(-60.0, 70.0)``)."""
     copies = []
-    for name, tree in _modules():
+    for name, tree in source_trees():
         if name == "thermal/limits.py":
             continue
         for node in ast.walk(tree):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import thermowatch
+from tests.helpers.source import source_trees
 from thermowatch.errors import InputError
 from thermowatch.settings import (
     ENV_PREFIX,
@@ -20,7 +20,6 @@ from thermowatch.settings import (
     prefixed,
 )
 
-SRC = Path(thermowatch.__file__).parent
 #: The one module that reads the process environment.
 READER = "settings.py"
 
@@ -43,11 +42,6 @@ def _environment_reads(tree: ast.AST) -> list[int]:
     return sorted(lines)
 
 
-def _sources():
-    for path in sorted(SRC.rglob("*.py")):
-        yield path.relative_to(SRC).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
-
-
 def test_the_scan_sees_every_form():
     code = (
         "import os\nfrom os import getenv\nos.environ['A']\nos.getenv('B')\nos.environ.get('C')\n"
@@ -58,11 +52,53 @@ def test_the_scan_sees_every_form():
 def test_only_the_settings_module_reads_the_environment():
     found = [
         f"{name}:{line}"
-        for name, tree in _sources()
+        for name, tree in source_trees()
         if name != READER
         for line in _environment_reads(tree)
     ]
     assert found == []
+
+
+#: The modules that may call ``environment()``: where settings are resolved, once, before being
+#: passed down as objects. Shrink this list; never grow it (pass the resolved object instead).
+ENVIRONMENT_RESOLVERS = {
+    "service/settings.py": "load_settings: the service's resolution, called once by create_app",
+    "paths.py": "data_home: the data directory (THERMOWATCH_HOME, XDG_DATA_HOME)",
+    "jobs/celery_app.py": "the module `celery -A` imports: an entry point",
+    "cli/_errors.py": "the command line's top-level error handler (THERMOWATCH_DEBUG)",
+    "cli/db.py": "the backup commands' key",
+    "cli/doctor.py": "the doctor command, once, into its Context",
+    "cli/jobs.py": "job_settings(), called at the start of the job commands",
+    "cli/serve.py": "the serve command (the laptop JWT secret)",
+    "cli/signing.py": "the model sign command's key",
+    "alerts/config.py": "load_config's fallback to THERMOWATCH_ALERTS_CONFIG (not passed yet)",
+}
+
+
+def _calls_environment(tree: ast.AST) -> bool:
+    return any(
+        isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == "environment")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "environment")
+        )
+        for node in ast.walk(tree)
+    )
+
+
+def test_the_scan_sees_a_call_of_environment():
+    assert _calls_environment(
+        ast.parse("from thermowatch.settings import environment\nenvironment()")
+    )
+    assert _calls_environment(ast.parse("import thermowatch.settings as s\ns.environment().home"))
+    assert not _calls_environment(ast.parse("JobSettings.from_environment(env)"))
+
+
+def test_settings_are_resolved_at_the_entry_points_only():
+    """Deep modules receive resolved settings (create_app -> metrics, rate limits, dashboard;
+    a command -> JobSettings -> runner -> retrain) instead of reading the environment."""
+    callers = {name for name, tree in source_trees() if name != READER and _calls_environment(tree)}
+    assert callers == set(ENVIRONMENT_RESOLVERS)
 
 
 def test_only_the_config_reader_parses_toml():
@@ -70,7 +106,7 @@ def test_only_the_config_reader_parses_toml():
     settings.read_settings calls for the settings file."""
     importers = sorted(
         name
-        for name, tree in _sources()
+        for name, tree in source_trees()
         if name != "config.py"
         and any(
             (isinstance(n, ast.Import) and any(a.name == "tomllib" for a in n.names))
@@ -84,11 +120,11 @@ def test_only_the_config_reader_parses_toml():
 def test_every_variable_is_declared_with_its_type():
     env = environment({
         "THERMOWATCH_JOB_LEASE_S": "90", "THERMOWATCH_DEBUG": "1",
-        "THERMOWATCH_DASHBOARD_SESSION_HOURS": "8.5", "XDG_DATA_HOME": "/x",
+        "THERMOWATCH_MODELS_DIR": "/m", "XDG_DATA_HOME": "/x",
         "THERMOWATCH_UNKNOWN": "ignored",
     })  # fmt: skip
     assert env.job_lease_s == 90.0 and env.debug is True
-    assert env.dashboard_session_hours == 8.5 and env.xdg_data_home == "/x"
+    assert env.models_dir == "/m" and env.xdg_data_home == "/x"
     assert environment({}) == Environment()
     assert "XDG_DATA_HOME" in PROCESS_VARIABLES
 

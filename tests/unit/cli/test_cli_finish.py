@@ -104,39 +104,45 @@ class TestLaptopSecret:
     def test_made_once_private_and_accepted_by_production(self, tmp_path):
         from thermowatch.cli.laptop import ensure_jwt_secret
         from thermowatch.service.settings import load_settings
+        from thermowatch.settings import environment
 
-        path = ensure_jwt_secret(None)
+        path = ensure_jwt_secret(None, environment())
         assert path == tmp_path / "jwt_secret"
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         first = os.environ["THERMOWATCH_JWT_SECRET"]
         assert len(first) >= 40
         assert load_settings().env == "production"  # strong enough: no refusal
         del os.environ["THERMOWATCH_JWT_SECRET"]
-        ensure_jwt_secret(None)
+        ensure_jwt_secret(None, environment())
         assert os.environ["THERMOWATCH_JWT_SECRET"] == first  # kept across starts
 
     def test_a_configured_secret_is_left_alone_and_still_checked(self, monkeypatch, tmp_path):
         from thermowatch.cli.laptop import ensure_jwt_secret
         from thermowatch.errors import InputError
         from thermowatch.service.settings import load_settings
+        from thermowatch.settings import environment
 
         monkeypatch.setenv("THERMOWATCH_JWT_SECRET", "short")
-        assert ensure_jwt_secret(None) is None and not (tmp_path / "jwt_secret").exists()
+        assert (
+            ensure_jwt_secret(None, environment()) is None
+            and not (tmp_path / "jwt_secret").exists()
+        )
         with pytest.raises(InputError, match="at least 32"):
             load_settings()
         monkeypatch.delenv("THERMOWATCH_JWT_SECRET")
         config = tmp_path / "tw.toml"
         config.write_text('[service]\njwt_secret = "' + "x" * 40 + '"\n')
-        assert ensure_jwt_secret(config) is None
+        assert ensure_jwt_secret(config, environment()) is None
 
     def test_a_readable_secret_file_is_refused(self, tmp_path):
         from thermowatch.cli.laptop import ensure_jwt_secret
         from thermowatch.errors import InputError
+        from thermowatch.settings import environment
 
         (tmp_path / "jwt_secret").write_text("y" * 43)
         (tmp_path / "jwt_secret").chmod(0o644)
         with pytest.raises(InputError, match="chmod 600"):
-            ensure_jwt_secret(None)
+            ensure_jwt_secret(None, environment())
 
 
 def test_serve_gives_a_new_laptop_store_its_tables(tmp_path):

@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tests.helpers.store import migrated_sqlite
 from thermowatch.ingest.config import MonitorConfig, parse_config
 from thermowatch.ingest.monitor import Monitor
 from thermowatch.ingest.sources.memory import MemoryHub
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 
 SPEC = {"preset": "ONAF", "top_oil_rise_k": 50.0, "hot_spot_gradient_k": 20.0,
         "rated_current_a": 1039.23}  # fmt: skip
@@ -33,8 +32,7 @@ def config(tmp_path: Path, ids: Sequence[str] = ("T1",), **monitor: Any) -> Moni
 
 
 def fake_monitor(tmp_path: Path, cfg: MonitorConfig, **kwargs: Any) -> tuple[Monitor, FakeHub]:
-    engine = make_engine(f"sqlite:///{tmp_path}/store.db")
-    upgrade(engine)
+    engine = migrated_sqlite(tmp_path / "store.db")
     monitor = Monitor(cfg, engine=engine, **kwargs)
     hub = FakeHub(cfg.transformers[0].source)
     for t in cfg.transformers:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import time
 
+from thermowatch.service.auth import Authenticator
 from thermowatch.service.ratelimit import SharedTokenBucket, TokenBucket, bucket
+from thermowatch.service.settings import Settings
 
 
 def test_a_bucket_refills_at_its_rate_and_never_beyond_its_burst(tmp_path):
@@ -37,9 +39,21 @@ def _spend(path: str, n: int) -> int:
     return sum(b.allow("key") for _ in range(n))
 
 
-def test_the_bucket_is_shared_only_when_serve_made_a_directory(tmp_path, monkeypatch):
-    monkeypatch.delenv("THERMOWATCH_RATE_DIR", raising=False)
+def test_the_bucket_is_shared_only_in_the_directory_the_settings_give(tmp_path, monkeypatch):
+    """The directory comes from the resolved settings (``Settings.rate_dir``), passed down by
+    the app: the variable alone, read by nobody but ``load_settings``, changes nothing here."""
+    monkeypatch.setenv("THERMOWATCH_RATE_DIR", str(tmp_path / "from-env"))
     assert isinstance(bucket("address", 1.0, 2.0), TokenBucket)
-    monkeypatch.setenv("THERMOWATCH_RATE_DIR", str(tmp_path))
-    assert isinstance(bucket("address", 1.0, 2.0), SharedTokenBucket)
+    assert isinstance(bucket("address", 1.0, 2.0, directory=tmp_path), SharedTokenBucket)
     assert (tmp_path / "address.buckets").stat().st_size == 16 * 65536
+    (tmp_path / "node").mkdir()  # made by serve / gunicorn.conf.py
+    auth = Authenticator(None, Settings(rate_dir=str(tmp_path / "node")))
+    assert isinstance(auth.bucket, SharedTokenBucket) and isinstance(
+        auth.anonymous, SharedTokenBucket
+    )
+    assert sorted(p.name for p in (tmp_path / "node").iterdir()) == [
+        "address.buckets",
+        "credential.buckets",
+    ]
+    assert not (tmp_path / "from-env").exists()
+    assert isinstance(Authenticator(None, Settings()).bucket, TokenBucket)

@@ -111,6 +111,26 @@ def test_settings_from_toml_then_env(tmp_path):
         )
 
 
+def test_the_process_settings_are_resolved_with_the_rest(tmp_path):
+    """Session lifetime, rate and metrics directories: file < environment, resolved once by
+    load_settings (the app passes them down; metrics_dir is the library's own variable)."""
+    dev = {"THERMOWATCH_ENV": "development"}
+    cfg = tmp_path / "tw.toml"
+    cfg.write_text("[service]\ndashboard_session_hours = 4\nrate_dir = '/file'\n")
+    s = load_settings(cfg, environ=dev)
+    assert (s.dashboard_session_hours, s.rate_dir, s.metrics_dir) == (4.0, "/file", None)
+    env = dev | {"THERMOWATCH_DASHBOARD_SESSION_HOURS": "8.5", "THERMOWATCH_RATE_DIR": "/env",
+                 "PROMETHEUS_MULTIPROC_DIR": "/prom"}  # fmt: skip
+    s = load_settings(cfg, environ=env)
+    assert (s.dashboard_session_hours, s.rate_dir, s.metrics_dir) == (8.5, "/env", "/prom")
+    assert load_settings(environ=dev).dashboard_session_hours == 12.0
+    cfg.write_text("[service]\nmetrics_dir = '/x'\n")
+    with pytest.raises(InputError, match="unknown \\[service\\] key 'metrics_dir'"):
+        load_settings(cfg, environ=dev)
+    with pytest.raises(InputError, match="dashboard_session_hours must be > 0"):
+        load_settings(environ=dev | {"THERMOWATCH_DASHBOARD_SESSION_HOURS": "0"})
+
+
 def test_token_bucket_refills_at_its_rate():
     bucket = TokenBucket(rate=10.0, burst=2.0)
     assert [bucket.allow("k", now=0.0) for _ in range(3)] == [True, True, False]

@@ -23,8 +23,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import solve_triangular
-from scipy.optimize import lsq_linear
 
 from thermowatch.learn.domain import SEASONAL_COLUMNS, full_year, months_seen
 from thermowatch.learn.features import (
@@ -160,6 +158,10 @@ class BoundedRidge:
         -------
         numpy.ndarray
         """
+        # Imported here: loading a model (service, monitor) needs no scipy solver (~0.5 s).
+        from scipy.linalg import solve_triangular
+        from scipy.optimize import lsq_linear
+
         gram = self.gram + penalty * np.eye(len(self.rhs))
         factor = np.linalg.cholesky(gram)  # gram = L Lᵀ
         target = solve_triangular(factor, self.rhs, lower=True)

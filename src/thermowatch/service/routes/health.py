@@ -66,8 +66,8 @@ def ready(request: Request, _: Reader):
         }
     },
 )
-def metrics(_: Reader) -> Response:
+def metrics(request: Request, _: Reader) -> Response:
     """Prometheus exposition: requests and latency by route and status, predictions by level,
     served model versions, model refusals, database and authentication errors."""
-    body, content_type = render()
+    body, content_type = render(request.app.state.settings.metrics_dir)
     return Response(body, media_type=content_type)
