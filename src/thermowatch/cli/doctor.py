@@ -70,11 +70,11 @@ class Context:
     database_url: str | None
     backup_dir: Path | None
     certificates: list[Path]
-    #: The typed environment (:func:`thermowatch.settings.environment`), read by the command.
-    env: Any = None
     doc: dict[str, Any] = field(default_factory=dict)
     engine: Any = None
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: The typed environment (:func:`thermowatch.settings.environment`), read by the command.
+    env: Any = None
 
 
 # ---------------------------------------------------------------------------------- checks
@@ -493,8 +493,9 @@ def doctor(
     from thermowatch.settings import settings_path
 
     # The settings the monitor and the service read (./thermowatch.toml when not named).
-    ctx = Context(config or settings_path(None), database_url, backup_dir, list(cert or []),
-                  environment())  # fmt: skip
+    ctx = Context(
+        config or settings_path(None), database_url, backup_dir, list(cert or []), env=environment()
+    )
     checks = run_checks(ctx)
     if textfile is not None:
         write_textfile(textfile, checks, ctx.metrics)
