@@ -244,7 +244,7 @@ class PooledForecast(NLinearForecast):
             t = t[:, columns]
             val = _Sums()
             val.add(x, t)
-            persistence = float((t**2).mean()) or 1.0
+            persistence = (float((t**2).mean()) if t.size else 0.0) or 1.0
             scored.append(
                 (_before(own, bounds, start), _before(other, bounds, start), val, (t**2).sum(0),
                  persistence, columns)
@@ -340,7 +340,10 @@ def _search(scored, penalties, pooled: bool, grid) -> tuple[float, float]:
         for penalty in penalties:
             ratios = []
             for own_k, other_k, val, syy, persistence, columns in scored:
-                if own_k.n < 20:
+                # Too little to fit before the period, or no window in it (its rows were
+                # removed as a fault period): a NaN ratio would make every score NaN, and the
+                # search would keep its first grid point whatever the other periods say.
+                if own_k.n < 20 or val.n == 0:
                     continue
                 coef, intercept = own_k.plus(other_k, weight).solve(penalty, columns)
                 ratios.append(_squared_error(val, syy, coef, intercept) / persistence)
