@@ -93,8 +93,14 @@ def test_a_valid_key_is_not_locked_out_by_others_failures(service, insider):
     assert codes.count(401) >= 20 and codes[-1] == 429  # the address is out of failures
     r = insider.get(service.url + "/v1/models", headers=service.headers("admin"))
     assert r.status_code == 200
-    r = insider.get(service.url + "/v1/models", headers={"X-API-Key": "tw_000000000000_x"})
-    assert r.status_code == 429  # and the next failure is still refused
+    # ... and the valid key did not give the address its failures back: of the next ten, most
+    # are refused (a full burst would answer 401 to all ten; the bucket refills 5 per second,
+    # so on a loaded machine one or two may pass as it refills).
+    after = [
+        insider.get(service.url + "/v1/models", headers={"X-API-Key": f"tw_{i:012x}_x"}).status_code
+        for i in range(10)
+    ]
+    assert after.count(429) >= 5 and set(after) <= {401, 429}, after
 
 
 def test_a_valid_password_is_not_locked_out_by_others_failures(service):
