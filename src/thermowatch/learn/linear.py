@@ -19,7 +19,9 @@ class LinearModel:
     """``y = intercept + Σ coef_i (x_i - mean_i) / scale_i`` over named features.
 
     ``coef`` is in target units per standard deviation of each feature [K/σ], which is what an
-    engineer compares to see which input matters.
+    engineer compares to see which input matters. ``held``: features whose value is held
+    inside a range (feature name -> (low, high), in the feature's unit) before the sum, so that
+    a weight identified only on that range does not extrapolate beyond it.
     """
 
     features: tuple[str, ...]
@@ -28,6 +30,7 @@ class LinearModel:
     coef: np.ndarray
     intercept: float
     alpha: float = 0.0
+    held: dict[str, tuple[float, float]] | None = None
 
     @classmethod
     def fit(
@@ -82,10 +85,24 @@ class LinearModel:
         numpy.ndarray
             ``(n,)`` predictions (unit of the target).
         """
-        return (
-            self.intercept
-            + ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale) @ self.coef
-        )
+        x = np.asarray(x, dtype=np.float64)
+        if self.held:
+            low, high = self.bounds()
+            x = np.clip(x, low, high)
+        return self.intercept + ((x - self.mean) / self.scale) @ self.coef
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per feature, the range its value is held in (``-inf``/``inf`` where not held).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            Low and high bounds, one per feature (unit of each feature).
+        """
+        held = self.held or {}
+        low = np.array([held.get(f, (-np.inf, np.inf))[0] for f in self.features], dtype=float)
+        high = np.array([held.get(f, (-np.inf, np.inf))[1] for f in self.features], dtype=float)
+        return low, high
 
     def ranked_coefficients(self) -> list[tuple[str, float]]:
         """(feature, K per σ), largest magnitude first."""
@@ -93,7 +110,7 @@ class LinearModel:
         return [(self.features[i], float(self.coef[i])) for i in order]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": "standardised-linear",
             "features": list(self.features),
             "mean": self.mean.tolist(),
@@ -102,6 +119,9 @@ class LinearModel:
             "intercept": self.intercept,
             "alpha": self.alpha,
         }
+        if self.held:
+            out["held"] = {name: [float(lo), float(hi)] for name, (lo, hi) in self.held.items()}
+        return out
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> LinearModel:
@@ -123,6 +143,12 @@ class LinearModel:
         arrays = (mean, scale, coef)
         if any(a.shape != (n,) for a in arrays) or not all(np.isfinite(a).all() for a in arrays):
             raise InputError("model.json: mean, scale and coef must be finite, one per feature.")
+        held = {}
+        for name, pair in (values.get("held") or {}).items():
+            low, high = (float(v) for v in pair)
+            if name not in values["features"] or not low <= high:
+                raise InputError(f"model.json: the held range of {name!r} is malformed.")
+            held[name] = (low, high)
         return cls(
             tuple(values["features"]),
             mean,
@@ -130,4 +156,5 @@ class LinearModel:
             coef,
             float(values["intercept"]),
             float(values.get("alpha", 0.0)),
+            held or None,
         )

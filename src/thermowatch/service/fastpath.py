@@ -72,17 +72,25 @@ class SteadyState:
         self._w = model.coef / model.scale
         self._b = model.intercept - float(model.mean @ self._w)
         self._w_list = [float(w) for w in self._w]
+        # Features held inside a range (LinearModel.held): clipped before the weights.
+        self._low, self._high = model.bounds()
+        self._held = bool(model.held)
         self._fold_for_one_row(len(spec.inputs))
 
     def _fold_for_one_row(self, n_inputs: int) -> None:
         """Sum the weights of features sharing an input, for :meth:`predict_one`: a model with
         a raw column and several smoothed copies of the same driver (all equal in steady state)
-        needs one multiply per input, not one per feature."""
+        needs one multiply per input, not one per feature. A held square (its value clipped,
+        :attr:`~thermowatch.learn.linear.LinearModel.held`) keeps its own term."""
         linear = [0.0] * n_inputs
         square = [0.0] * n_inputs  # weight of (x / scale)², with 1 / scale² folded in
         other: dict[str, float] = {}
-        for (kind, arg), w in zip(self._recipe, self._w_list, strict=True):
-            if kind == "raw":
+        self._square_held: list[tuple[int, float, float, float, float]] = []
+        for j, ((kind, arg), w) in enumerate(zip(self._recipe, self._w_list, strict=True)):
+            low, high = float(self._low[j]), float(self._high[j])
+            if kind == "square" and (low > -math.inf or high < math.inf):
+                self._square_held.append((arg[0], arg[1], w, low, high))
+            elif kind == "raw":
                 linear[arg[0]] += w
             elif kind == "square":
                 square[arg[0]] += w / (arg[1] * arg[1])
@@ -149,7 +157,10 @@ class SteadyState:
         at_ns: np.ndarray | None = None,
     ) -> np.ndarray:
         """Predicted temperatures [°C] for rows of raw readings."""
-        return self._b + self.features(x, hours, days, at_ns) @ self._w
+        features = self.features(x, hours, days, at_ns)
+        if self._held:
+            features = np.clip(features, self._low, self._high)
+        return self._b + features @ self._w
 
     def predict_one(self, values: list[float], at: datetime) -> float:
         """Predicted temperature [°C] of one reading taken at ``at`` (UTC).
@@ -164,6 +175,9 @@ class SteadyState:
         for i, w in self._square:
             v = values[i]
             total += w * v * v
+        for i, scale, w, low, high in self._square_held:
+            v = values[i] / scale
+            total += w * min(max(v * v, low), high)
         if self._iec is not None and (self._w_hot or self._w_top):
             spec, i_current, i_ambient = self._iec
             # Same clipping as build_features, with floats (numpy costs µs per scalar here).

@@ -33,6 +33,8 @@ from thermowatch.learn.features import (
     with_drift,
 )
 from thermowatch.learn.linear import LinearModel
+from thermowatch.thermal import TransformerSpec
+from thermowatch.thermal.spec import preset_names
 
 if TYPE_CHECKING:
     from thermowatch.learn.training_data import TrainingData
@@ -40,6 +42,40 @@ if TYPE_CHECKING:
 CALENDAR = ("hour_sin", "hour_cos", "doy_sin", "doy_cos")
 # Ridge penalties per row of standardised features: scale-free across 1-min and 1-h data.
 PENALTIES = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
+#: The slowest oil time constant of IEC 60076-7:2018 Table 5 [min] (ONAN: 210 min): a response
+#: to load slower than it is not the transformer's thermal response to that load.
+SLOWEST_OIL_TIME_CONSTANT_MIN = max(TransformerSpec.preset(n).tau_oil_min for n in preset_names())
+
+
+def slow_load_responses(spec: FeatureSpec, names: list[str]) -> list[int]:
+    """Positions in ``names`` of the responses to load² slower than any oil time constant of
+    IEC 60076-7 (:data:`SLOWEST_OIL_TIME_CONSTANT_MIN`).
+
+    Such a response follows the load's level over days: its weight carries what goes with that
+    level (the weather, the season, the time of year), not the heat of the losses, which the
+    faster responses carry. Fitted on the range of day-scale loads the training saw, it is held
+    at the edge of that range beyond it (:attr:`LinearModel.held`): a sustained load higher
+    than any seen still raises the prediction through the thermal responses, never through a
+    correlation extrapolated.
+
+    Parameters
+    ----------
+    spec : FeatureSpec
+        Which inputs are loads.
+    names : list of str
+        Feature columns of the model.
+
+    Returns
+    -------
+    list of int
+    """
+    out = []
+    for j, name in enumerate(names):
+        driver, _, tau = name.rpartition(" ~")
+        load = driver.endswith("²") and driver[:-1] in spec.load_inputs and tau.endswith("min")
+        if load and float(tau[:-3]) > SLOWEST_OIL_TIME_CONSTANT_MIN:
+            out.append(j)
+    return out
 
 
 def driver_chains(spec: FeatureSpec, names: list[str]) -> list[list[int]]:
@@ -170,21 +206,26 @@ class BoundedRidge:
 
 class _ChainedRidge:
     """:class:`BoundedRidge` on chained inputs ``x @ transform`` of some rows, turned back into a
-    :class:`LinearModel` on the raw features for a given penalty."""
+    :class:`LinearModel` on the raw features for a given penalty; the columns ``held`` (their
+    positions) are held inside the range they take on those rows."""
 
-    def __init__(self, x, y, rows, transform, bounded, weights=None, limits=None) -> None:
+    def __init__(self, x, y, rows, transform, bounded, weights=None, limits=None, held=()) -> None:
         self.transform = transform
         self.solver = BoundedRidge((x @ transform)[rows], y[rows], bounded, weights, limits)
         self.mean_x = x[rows].mean(axis=0)
         scale = x[rows].std(axis=0)
         self.scale_x = np.where(scale > 1e-12, scale, 1.0)
+        self.held = {j: (float(x[rows, j].min()), float(x[rows, j].max())) for j in held}
 
     def model(self, names: tuple[str, ...], penalty: float) -> LinearModel:
         solver = self.solver
         v = solver.solve(penalty) / solver.scale  # per raw unit of the chained inputs
         w = self.transform @ v  # per raw unit of the features
         intercept = solver.intercept - float(v @ solver.mean) + float(w @ self.mean_x)
-        return LinearModel(names, self.mean_x, self.scale_x, w * self.scale_x, intercept, penalty)
+        held = {names[j]: pair for j, pair in self.held.items() if w[j] != 0.0}
+        return LinearModel(
+            names, self.mean_x, self.scale_x, w * self.scale_x, intercept, penalty, held or None
+        )
 
 
 @dataclass
@@ -375,7 +416,8 @@ class MonotoneThermal:
                     transform[chain[k + 1], j] = -1.0
                 bounded[j] = True
         weights = recency_weights(features.index[rows], self.half_life_days)
-        return names, positive, x, _ChainedRidge(x, y, rows, transform, bounded, weights)
+        held = slow_load_responses(spec, names)
+        return names, positive, x, _ChainedRidge(x, y, rows, transform, bounded, weights, held=held)
 
     def _uses(self, name: str, seasonal: bool) -> bool:
         """Whether a feature column enters the model (``seasonal``: a full year is seen)."""

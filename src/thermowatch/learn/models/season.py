@@ -28,6 +28,7 @@ from thermowatch.learn.models.normal import (
     _ChainedRidge,
     driver_chains,
     monotone_features,
+    slow_load_responses,
 )
 
 if TYPE_CHECKING:
@@ -97,5 +98,8 @@ class MonotoneSeason(MonotoneThermal):
         phase = 2 * np.pi * PEAK_DAY_OF_YEAR / 365.25
         transform[:, sin] = 0.0  # the sine's own weight: none; it enters through the cosine
         transform[cos, cos], transform[sin, cos] = np.cos(phase), np.sin(phase)
-        solver = _ChainedRidge(x, y, rows, transform, bounded, limits={cos: MAX_AMPLITUDE_K})
+        solver = _ChainedRidge(
+            x, y, rows, transform, bounded, limits={cos: MAX_AMPLITUDE_K},
+            held=slow_load_responses(spec, names),
+        )  # fmt: skip
         return names, positive, x, solver
