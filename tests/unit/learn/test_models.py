@@ -163,3 +163,36 @@ def test_steady_state_fast_path_matches_the_features_with_seasonal_terms():
         at_ns = np.array([pd.Timestamp(at).value])
         batch = fast.predict(np.array([values]), hours, days, at_ns)[0]
         assert batch == pytest.approx(expected, abs=1e-9)
+
+
+def test_a_day_scale_load_response_is_held_inside_its_trained_range():
+    """A response to load² slower than any IEC oil time constant (here ~1440 min) carries a
+    day-scale correlation: beyond the range the fit saw it is held at the edge, saved so, while
+    the faster (thermal) responses keep growing with the load."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    index = pd.date_range("2024-01-01", periods=n, freq="15min", tz="UTC")
+    current = 300 + 150 * np.sin(np.arange(n) / 300) + rng.normal(0, 40, n)
+    frame = pd.DataFrame({LOADS[0]: current}, index=index)
+    spec = FeatureSpec((LOADS[0],), (LOADS[0],), (), scales={LOADS[0]: 600.0}, calendar=False)
+    features = build_features(frame, spec)
+    slow, fast = f"{LOADS[0]}² ~1440min", f"{LOADS[0]}² ~180min"
+    y = 30 + 20 * features[fast] + 15 * features[slow] + rng.normal(0, 0.3, n)
+    fit = np.arange(n) < 3000
+    model = MonotoneThermal().fit(features, y.to_numpy(), fit, ~fit, spec)
+    held = model.linear.held
+    assert slow in held and fast not in held
+    assert held[slow][1] == pytest.approx(features[slow][fit].max())
+    beyond = features.copy()
+    beyond[slow] = 10 * features[slow].max()
+    at_edge = features.copy()
+    at_edge[slow] = held[slow][1]
+    np.testing.assert_allclose(model.predict(beyond), model.predict(at_edge))
+    beyond[fast] = 10 * features[fast].max()  # the thermal response still grows
+    assert np.all(model.predict(beyond) > model.predict(at_edge) + 1.0)
+    again = model_from_dict(json.loads(json.dumps(model.to_dict())))
+    np.testing.assert_allclose(again.predict(beyond), model.predict(beyond))
+    doc = model.to_dict()
+    doc["linear"]["held"] = {slow: [2.0, 1.0]}
+    with pytest.raises(InputError, match="held range"):
+        model_from_dict(doc)

@@ -23,7 +23,7 @@ SPEC_IEC = {
 }  # fmt: skip
 
 
-def predictor(iec: bool = True, calendar: bool = True):
+def predictor(iec: bool = True, calendar: bool = True, held: bool = False):
     from thermowatch.learn.artifact import Predictor
 
     spec = FeatureSpec(
@@ -42,6 +42,8 @@ def predictor(iec: bool = True, calendar: bool = True):
         rng.uniform(0.5, 2, len(names)),
         rng.normal(size=len(names)),
         40.0,
+        # the day-scale responses to load² held inside a range (as a fit on months holds them)
+        held={n: (0.2, 1.5) for n in names if n.endswith("² ~1440min")} if held else None,
     )
     return Predictor(
         "m", {"history_minutes": 4320.0}, spec, model, 1.5, Thresholds(90.0, 105.0, "cli")
@@ -50,10 +52,12 @@ def predictor(iec: bool = True, calendar: bool = True):
 
 @pytest.mark.parametrize("iec", [True, False])
 @pytest.mark.parametrize("calendar", [True, False])
-def test_fast_path_equals_build_features(iec, calendar):
+@pytest.mark.parametrize("held", [False, True])
+def test_fast_path_equals_build_features(iec, calendar, held):
     from thermowatch.service.fastpath import SteadyState
 
-    p = predictor(iec, calendar)
+    p = predictor(iec, calendar, held)
+    assert bool(p.model.held) == held
     fast = SteadyState(p)
     rng = np.random.default_rng(0)
     for _ in range(100):  # loads up to 6.7 pu and ambients past both clip limits (−59, 69 °C)
