@@ -369,7 +369,9 @@ class Predictor:
         never saw — every input that is neither a load nor the ambient (a voltage, a tap
         position: a weight free in sign, fitted on its trained range only) is held at the edge
         of that range, while the responses to load² and ambient, monotone by construction and
-        growing with the losses as the physics does, carry the excess. The seasonal terms need
+        growing with the losses as the physics does, carry the excess (those to load² slower
+        than any oil time constant are held by the model itself: ``LinearModel.held``,
+        :func:`~thermowatch.learn.models.normal.slow_load_responses`). The seasonal terms need
         no holding: day-of-year terms exist only when every month was seen, drift ramps hold
         their end values, and the fixed-phase season is bounded (``learn/models``). A model
         without any calendar term (``thermal-monotone-plain``) is no fallback: on the ETT

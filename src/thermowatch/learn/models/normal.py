@@ -8,7 +8,9 @@ at any time after the step (see :meth:`MonotoneThermal.fit`): more load or a hot
 transformer, in steady state or in the transient, at any load. Like the IEC 60076-7 hot-spot
 model, a fast response may overshoot a slower one (one weight may be negative) as long as the
 sum stays non-negative. Loads at time t and the IEC estimates have non-negative weights; beyond
-the trained range the prediction grows with the losses (load²) like the physics.
+the trained range the prediction grows with the losses (load²) like the physics, through the
+responses as fast as the oil's; the day-scale responses, slower than any oil time constant, are
+held at the edge of the range they were fitted on (:func:`slow_load_responses`).
 Calendar terms (hour of day, day of year when no ambient is measured) are free in sign: they
 carry what the inputs do not show (sun, season) and do not depend on load or ambient.
 
