@@ -101,6 +101,10 @@ class CycleReport:
     predictions: int
     stored: bool
     duration_s: float
+    #: seconds per stage: collect, prepare, store, acknowledge (alerts: :meth:`Monitor._evaluate`)
+    stages: dict[str, float] = field(default_factory=dict)
+    #: age of the oldest reading when its batch was committed [s] (``None``: none)
+    age_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,8 @@ class Monitor:
         self._alert_queue: deque[tuple[list[PredictionEvent], list[Any]]] = deque()
         self._alert_wake = asyncio.Event()
         self._alerts_closing = False
+        self._flushes: list[CycleReport] = []  # the flush cycles since the last tick
+        self._alerts_s = 0.0  # seconds spent evaluating alerts since the last tick
         self.shards: Any = None  # ingest.shards.ShardMember: this monitor collects its share
         self._started = False  # start() done: the transformers are registered in the store
         if config.shard_group:
@@ -361,6 +367,7 @@ class Monitor:
         samples: dict[str, list[Sample]] = {}
         for res in results:
             samples.update(res)
+        collected = time.perf_counter()
         snapshots: list[Snapshot] = []
         silent: list[tuple[str, datetime | None, datetime]] = []
         went, back = CycleChanges(), CycleChanges()  # logged as one line each (a fleet)
@@ -391,11 +398,16 @@ class Monitor:
         # In a thread: a cycle of thousands of transformers must not starve the event loop (an
         # MQTT client that cannot answer its keepalive is disconnected by the broker).
         batch, events = await asyncio.to_thread(self.pipeline.prepare, snapshots)
+        prepared = time.perf_counter()
         async with self._store_lock:
             stored = await asyncio.to_thread(self.storage.store, batch)
+        committed, at = time.perf_counter(), datetime.now(UTC)
         # Durable now (database, spool or quarantine): only now are MQTT messages acknowledged.
         for hub in hubs.values():
             await hub.settle()
+        stages = {"collect": collected - started, "prepare": prepared - collected,
+                  "store": committed - prepared, "acknowledge": time.perf_counter() - committed}  # fmt: skip
+        oldest = min((s.ts for s in snapshots), default=None)
         for event in events:
             self._remember(event)
         if self._alert_task is None or self._alert_task.done():
@@ -408,7 +420,8 @@ class Monitor:
         report = CycleReport(
             tick, len(ids), sum(1 for t in ids if any(s.usable for s in samples.get(t, []))),
             len(batch["readings"]), len(batch["predictions"]), stored,
-            time.perf_counter() - started,
+            time.perf_counter() - started, stages,
+            (at - oldest).total_seconds() if oldest is not None else None,
         )  # fmt: skip
         self.reports.append(report)
         return report
@@ -416,6 +429,13 @@ class Monitor:
     async def _evaluate(self, events: list[PredictionEvent], silent: list[Any]) -> None:
         """A cycle's alerts: its events (in chunks), then its silent transformers' stale-data
         rule (after the events: data back resolves it)."""
+        began = time.perf_counter()
+        try:
+            await self._evaluate_now(events, silent)
+        finally:
+            self._alerts_s += time.perf_counter() - began
+
+    async def _evaluate_now(self, events: list[PredictionEvent], silent: list[Any]) -> None:
         events = self._alert_now(events)
         for first in range(0, len(events), ALERT_CHUNK):
             await self._alert(events[first : first + ALERT_CHUNK])
@@ -659,6 +679,7 @@ class Monitor:
                 tick.isoformat(), report.with_data, report.transformers, report.readings,
                 report.duration_s,
             )  # fmt: skip
+            self._log_flushes()
 
     async def _flush_loop(self, every_s: float) -> None:
         """Push sources (MQTT) between ticks: what arrived is stored every ``every_s`` [s]
@@ -677,7 +698,28 @@ class Monitor:
             queued = set().union(*(hub.queued_ids() for hub in self.hubs.values()))
             ids = [t for t in queued if t in self.states]
             if ids:
-                await self.run_cycle(ids, datetime.now(UTC), flush=True)
+                self._flushes.append(await self.run_cycle(ids, datetime.now(UTC), flush=True))
+                del self._flushes[:-KEEP_REPORTS]
+
+    def _log_flushes(self) -> None:
+        """One INFO line a period on the flushes since the last tick (where a push fleet's
+        latency goes): how many, the readings stored, the seconds spent per stage and on
+        alerts, the longest, and the oldest reading's age when received and when stored."""
+        done, self._flushes = self._flushes, []
+        alerts, self._alerts_s = self._alerts_s, 0.0
+        lags = [x for x in (h.pop_receive_lag() for h in self.hubs.values()) if x is not None]
+        if not done:
+            return
+        spent = {k: sum(r.stages.get(k, 0.0) for r in done) for k in done[0].stages}
+        ages = [r.age_s for r in done if r.age_s is not None]
+        log.info(
+            "flushes since the last tick: %d, %d readings; %s, alerts %.2f s; longest %.2f s; "
+            "oldest reading received after %s s, stored after %s s",
+            len(done), sum(r.readings for r in done),
+            ", ".join(f"{k} {v:.2f} s" for k, v in spent.items()), alerts,
+            max(r.duration_s for r in done), f"{max(lags):.1f}" if lags else "-",
+            f"{max(ages):.1f}" if ages else "-",
+        )  # fmt: skip
 
     async def _membership_loop(self) -> None:
         """Sharded: act on every membership change a heartbeat sees (:meth:`_members_changed`)

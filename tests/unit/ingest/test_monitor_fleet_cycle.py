@@ -101,3 +101,27 @@ def test_alerts_follow_the_cycles_in_order_without_holding_up_the_readings(
     for tid in IDS:  # in data order per transformer
         mine = [ts for t, ts in evaluated if t == tid]
         assert mine == sorted(mine) and len(set(mine)) == 4
+
+
+def test_the_flushes_between_two_ticks_are_summed_up_in_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        monitor, hub = fake_monitor(tmp_path, config(tmp_path, IDS))
+        await monitor.start()
+        for i, half in enumerate((IDS[:5], IDS[5:])):
+            hub.pending = _round(half, T0)
+            report = await monitor.run_cycle(half, T0 + timedelta(seconds=i + 3), flush=True)
+            assert set(report.stages) == {"collect", "prepare", "store", "acknowledge"}
+            monitor._flushes.append(report)
+        with caplog.at_level(logging.INFO, logger="thermowatch.ingest"):
+            monitor._log_flushes()
+            monitor._log_flushes()  # nothing since: no line
+        assert monitor._flushes == []
+        await monitor.shutdown()
+
+    asyncio.run(scenario())
+    lines = [r.getMessage() for r in caplog.records if "flushes since" in r.getMessage()]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"flushes since the last tick: 2, {len(IDS) * len(VALUES)} readings")
+    assert "prepare" in lines[0] and "alerts" in lines[0]
