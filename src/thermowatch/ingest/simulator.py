@@ -56,7 +56,7 @@ log = logging.getLogger("thermowatch.simulator")
 SCENARIOS = ("normal", "overload", "cooling-failure", "sensor-freeze", "link-drop")
 PROTOCOLS = ("opcua", "modbus", "mqtt", "iec104")
 DEFAULT_PORTS = {"opcua": 4840, "modbus": 5020, "mqtt": 1883, "iec104": 2404}
-PUBLISH_WINDOW = 1000  # MQTT messages a simulated field has in flight at once
+PUBLISH_WINDOW = 200  # MQTT messages a simulated field has in flight at once
 OPCUA_NAMESPACE = "urn:thermowatch:simulator"
 
 #: Variable (French export name) -> short key used in node ids and JSON payloads.
@@ -412,6 +412,8 @@ class MqttField:
             identifier=f"thermowatch-sim-{self.port}", max_queued_outgoing_messages=0,
             max_inflight_messages=PUBLISH_WINDOW,
         )  # fmt: skip
+        # aiomqtt warns of every publish beyond 10 awaiting their PUBACK: here that is a round
+        self.client.pending_calls_threshold = PUBLISH_WINDOW
         await self.client.__aenter__()
         self.online = True
 
