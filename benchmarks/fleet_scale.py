@@ -54,6 +54,7 @@ import itertools
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -82,6 +83,8 @@ from thermowatch.store.tables import readings
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results") / "fleet_scale.json"
+NO_DATA = re.compile(r"no data for \d+ periods")  # a data alert, not the cycle's summary line
+POLL_S = 0.25  # the store is polled this often for complete rounds while measuring
 LOGS: Path | None = None  # --logs: each monitor's output in a file there
 APP = (
     "import sys, typer; from thermowatch.cli.monitor import monitor; "
@@ -176,6 +179,13 @@ def _round_times(sim: Proc) -> list[datetime]:
     return [datetime.fromisoformat(x.split()[1]) for x in list(sim.lines) if x.startswith("ROUND")]
 
 
+def _publish_s(sim: Proc) -> dict[datetime, float]:
+    """Seconds the simulator spent publishing each round (its last message left that long
+    after the round's instant, from which latency counts)."""
+    rounds = [x.split() for x in list(sim.lines) if x.startswith("ROUND")]
+    return {datetime.fromisoformat(r[1]): float(r[2]) for r in rounds if len(r) > 2}
+
+
 def _claims(engine: Any) -> dict[str, str]:
     from thermowatch.store.shards import claims
 
@@ -245,12 +255,14 @@ def run_once(
         first = len(_round_times(sim)) - 1
         size0 = _db_size(engine)
         cpu0 = {m.proc.pid: _cpu_s(m.proc.pid) for m in monitors}
+        load = [round(os.getloadavg()[0], 1)]  # the host's, at the window's start and end
         t0 = time.monotonic()
         stored_at: dict[datetime, float] = {}
         while time.monotonic() - t0 < window:
-            time.sleep(1.0)
+            time.sleep(POLL_S)
             _poll_complete(engine, _round_times(sim)[first:], n, stored_at)
         cpu = sum(_cpu_s(pid) - c for pid, c in cpu0.items())
+        load.append(round(os.getloadavg()[0], 1))
         rss = max(_rss_mb(m.proc.pid) for m in monitors)
         elapsed = time.monotonic() - t0
         kill = (
@@ -264,6 +276,7 @@ def run_once(
                 _poll_complete(engine, _round_times(sim)[first:cutoff], n, stored_at)
         sim.stop()
         times = _round_times(sim)[first:cutoff]
+        publishing = _publish_s(sim)
         deadline = time.monotonic() + 120  # the monitors drain what was published
         while time.monotonic() < deadline and len(stored_at) < len(times):
             time.sleep(1.0)
@@ -294,6 +307,7 @@ def run_once(
     per_round = [[ts.isoformat(), _round(stored_at[ts] - ts.timestamp()) if ts in stored_at
                   else None] for ts in times]  # fmt: skip
     gaps = [b.timestamp() - a.timestamp() for a, b in itertools.pairwise(times)]
+    published = [publishing[ts] for ts in times if ts in publishing]
     rows = counts["readings_stored"]
     done = [stored_at[ts] for ts in times if ts in stored_at]
     span = (max(done) if len(done) == len(times) else drained) - times[0].timestamp()
@@ -310,6 +324,10 @@ def run_once(
         # the simulator publishes a round, then waits: rounds come a little over a period apart
         "round_interval_s_median": round(statistics.median(gaps), 1) if gaps else None,
         "round_latencies_s": per_round,  # [round, publish -> all stored] (None: never)
+        # the simulator's time to publish a round (its first message at the round's instant)
+        "publish_s_median": round(statistics.median(published), 2) if published else None,
+        "publish_s_max": round(max(published), 2) if published else None,
+        "load_average_1min": load,
         "latency_p50_s": round(_pct(latencies, 50), 2) if latencies else None,
         "latency_p99_s": round(_pct(latencies, 99), 2) if latencies else None,
         "cpu_percent_per_1000": round(100 * cpu / elapsed / (n / 1000), 1),
@@ -323,7 +341,7 @@ def run_once(
         # each monitor lists the whole fleet and sees only its share of the messages: the
         # "no data for N periods" alerts its silence rule raised for transformers another
         # monitor was serving
-        "no_data_alerts": sum("no data for" in line for m in monitors for line in m.lines),
+        "no_data_alerts": sum(bool(NO_DATA.search(line)) for m in monitors for line in m.lines),
         "mode": mode,
         "protocol": protocol,
         **alarms,
@@ -343,7 +361,7 @@ def _kill(
     killed = time.time()
     moved = collected = None
     while time.time() - killed < after:
-        time.sleep(1.0)
+        time.sleep(POLL_S)
         _poll_complete(engine, _round_times(sim)[first:], n, stored_at)
         if moved is None and "m0" not in set(_claims(engine).values()):
             moved = time.time() - killed

@@ -11,13 +11,18 @@ apart. Per stage: median and max wall time [s] over the rounds, and ms per trans
 ``--profile``: the rounds under cProfile; the top functions by cumulative and by own time are
 printed (``--top``), to find the per-round hot spots.
 
-Usage: ``python benchmarks/live_round.py [--transformers 2000] [--rounds 10] [--profile]``;
+``--postgres``: a throwaway PostgreSQL cluster (:class:`tests.pgtest.PostgresCluster`) instead
+of SQLite, the store of a fleet.
+
+Usage: ``python benchmarks/live_round.py [--transformers 2000] [--rounds 10] [--profile]
+[--postgres]``;
 writes ``benchmarks/results/live_round.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import dataclasses
 import io
@@ -58,7 +63,9 @@ def _fleet(n: int, rng: np.random.Generator) -> list:
     ]
 
 
-def run(n: int, rounds: int, workdir: Path, profiler: cProfile.Profile | None) -> dict:
+def run(
+    n: int, rounds: int, workdir: Path, profiler: cProfile.Profile | None, url: str | None = None
+) -> dict:
     from thermowatch.alerts.hook import alert_hook
     from thermowatch.data.simulator import AMBIENT, CURRENT, WINDING
     from thermowatch.ingest.monitor import ALERT_CHUNK
@@ -68,7 +75,7 @@ def run(n: int, rounds: int, workdir: Path, profiler: cProfile.Profile | None) -
     from thermowatch.store.migrate import upgrade
     from thermowatch.store.transformers import Transformer, ensure_transformers
 
-    engine = make_engine(f"sqlite:///{workdir / 'round.db'}")
+    engine = make_engine(url or f"sqlite:///{workdir / 'round.db'}")
     upgrade(engine)
     rng = np.random.default_rng(0)
     ids = [f"TR-{i:05d}" for i in range(n)]
@@ -128,18 +135,28 @@ def main() -> dict:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument(
+        "--postgres", action="store_true", help="a throwaway PostgreSQL cluster, not SQLite"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     profiler = cProfile.Profile() if args.profile else None
-    with tempfile.TemporaryDirectory() as tmp:
-        result = run(args.transformers, args.rounds, Path(tmp), profiler)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        url = None
+        if args.postgres:
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.pgtest
+            from tests.pgtest import PostgresCluster
+
+            url = stack.enter_context(PostgresCluster()).create_database("live_round")
+        result = run(args.transformers, args.rounds, Path(tmp), profiler, url)
     result.update(
         transformers=args.transformers, rounds=args.rounds, profiled=args.profile,
+        store="postgresql" if args.postgres else "sqlite",
         load_average_1min=round(os.getloadavg()[0], 1),
     )  # fmt: skip
     table = Table(
         title=f"one monitor round, {args.transformers} transformers (IEC physics), "
-        f"{args.rounds} rounds{' under cProfile' if args.profile else ''}; "
+        f"{args.rounds} rounds{' under cProfile' if args.profile else ''}, {result['store']}; "
         f"load average {result['load_average_1min']}"
     )
     for col in ("stage", "first round [s]", "median [s]", "max [s]", "ms / transformer"):

@@ -59,7 +59,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 # The simulator process: serves the field and prints one line per published round.
 SIM = """
-import asyncio, sys
+import asyncio, sys, time
 from thermowatch.ingest.simulator import run_simulator
 protocol, n, port, interval = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 async def main():
@@ -70,9 +70,11 @@ async def main():
     def ready(run):
         print("READY", flush=True)
         orig = run.server.publish
-        async def publish():
+        async def publish():  # ROUND <the round's instant> <seconds spent publishing it>
+            began = time.monotonic()
             await orig()
-            print("ROUND", run.field.t.isoformat(), flush=True)
+            print("ROUND", run.field.t.isoformat(), f"{time.monotonic() - began:.3f}",
+                  flush=True)
         run.server.publish = publish
     await run_simulator(protocol, n, port=port, interval_s=interval, stop=stop, on_ready=ready)
 asyncio.run(main())

@@ -36,12 +36,13 @@ from thermowatch.store.alerts import (
     insert_notifications,
     load_alert_states,
     lock_alert_states,
+    open_alert_ids,
     open_levels,
     open_of_kind,
     save_alert_states,
 )
 from thermowatch.store.engine import write_transaction
-from thermowatch.store.state import read_state, read_state_in
+from thermowatch.store.state import TransformerState, read_state, read_state_in, read_states_in
 from thermowatch.store.transformers import get_transformer
 
 # Kinds of alert (model degradation and residual drift come from the lifecycle jobs).
@@ -132,6 +133,10 @@ class AlertEngine:
         self._known: set[str] = set()
         # Per transformer, the last reading older than the newest evaluated (one per transformer)
         self._behind: dict[str, datetime] = {}
+        # Within one batch's transaction (:meth:`evaluate_events`): the open alerts of its
+        # transformers and the stored states its raised alerts quote, read once for the batch.
+        self._open: dict[str, dict[str, list[tuple[int, str]]]] | None = None
+        self._state_cache: dict[str, TransformerState] | None = None
         audit_phase(db, config.phase, actor)
 
     # --- public API -------------------------------------------------------------------------
@@ -190,21 +195,20 @@ class AlertEngine:
         with write_transaction(self.db) as conn:
             # Every transformer's states in a few statements, not a few per transformer: a
             # fleet's cycle is one transaction and its round trips were a third of the cycle.
-            states = self._states_of(conn, [e.transformer_id for e in todo])
+            states, found, stored = self._states_of(conn, [e.transformer_id for e in todo])
             changed: dict[str, dict[str, AlertState]] = {}
+            # The levels first, in memory (the trackers are pure); then the transitions'
+            # records in the same order, with what they read fetched once for the batch.
+            pending: list[tuple[Any, ...]] = []
             for e in todo:
                 tid = e.transformer_id
                 signals = self._signals_of(
                     tid, e.ts, e.predicted_c, e.measured_c, e.thresholds, e.residual_sigma_k, e
                 )
-                self._forecast = e if e.forecast else None
-                try:
-                    got = self._step(conn, tid, e.ts, signals, states[tid],
-                                     changed.setdefault(tid, {}))  # fmt: skip
-                finally:
-                    self._forecast = None
-                out += got
-            save_alert_states(conn, changed)
+                self._step(conn, tid, e.ts, signals, states[tid], changed.setdefault(tid, {}),
+                           defer=(pending, e if e.forecast else None))  # fmt: skip
+            out += self._record(conn, pending, found)
+            save_alert_states(conn, changed, stored)
         proposals = [e for e in out if e.event == "raised"]
         if self.config.phase >= Phase.SUPERVISED:
             for e in proposals:
@@ -301,12 +305,34 @@ class AlertEngine:
         return Level[state.level] if state else Level.NORMAL
 
     # --- internals --------------------------------------------------------------------------
+    def _record(
+        self, conn: Connection, pending: list[tuple[Any, ...]],
+        found: dict[str, dict[str, list[tuple[int, str]]]],
+    ) -> list[AlertEvent]:  # fmt: skip
+        """Record the transitions :meth:`_step` deferred, in their order: the open alerts are
+        ``found`` (kept up to date as these close and raise) and the stored states quoted are
+        read in one query (nothing here writes them)."""
+        if not pending:
+            return []
+        quoted = {p[0] for p in pending if p[1] in STATE_KINDS}
+        self._open, self._state_cache = found, read_states_in(conn, sorted(quoted))
+        out: list[AlertEvent] = []
+        try:
+            for *args, forecast in pending:
+                self._forecast = forecast
+                out += self._transition(conn, *args)
+        finally:
+            self._open = self._state_cache = self._forecast = None
+        return out
+
     def _step(
         self, conn: Connection, tid: str, ts: datetime,
         signals: list[tuple[str, float, Thresholds, Hysteresis]],
         states: dict[str, AlertState], changed: dict[str, AlertState],
+        defer: tuple[list[tuple[Any, ...]], Any] | None = None,
     ) -> list[AlertEvent]:  # fmt: skip
-        """Advance the signals' trackers by one instant; record the transitions.
+        """Advance the signals' trackers by one instant; record the transitions (``defer``:
+        append them, with the event to quote, to a list for :meth:`_record` instead).
 
         Data time: an instant older than the newest evaluated is still evaluated, its trackers
         re-based on it (durations kept, :func:`_rebase`) so that a reading stamped ahead or a
@@ -345,9 +371,11 @@ class AlertEngine:
             after = tracker.update(at, value, th)
             states[kind] = changed[kind] = _state(tracker)
             if after != before:
-                events += self._transition(
-                    conn, tid, kind, before, after, ts, value, th, trend_k_per_h(samples)
-                )
+                args = (tid, kind, before, after, ts, value, th, trend_k_per_h(samples))
+                if defer is not None:
+                    defer[0].append((*args, defer[1]))
+                else:
+                    events += self._transition(conn, *args)
         return events
 
     def _clock_signal(
@@ -370,21 +398,30 @@ class AlertEngine:
 
     def _states(self, conn: Connection, tid: str) -> dict[str, AlertState]:
         """Lock and read one transformer's signal states (:meth:`_states_of`)."""
-        return self._states_of(conn, [tid])[tid]
+        return self._states_of(conn, [tid])[0][tid]
 
-    def _states_of(self, conn: Connection, tids: list[str]) -> dict[str, dict[str, AlertState]]:
+    def _states_of(
+        self, conn: Connection, tids: list[str]
+    ) -> tuple[
+        dict[str, dict[str, AlertState]],
+        dict[str, dict[str, list[tuple[int, str]]]],
+        dict[str, dict[str, AlertState]],
+    ]:
         """Lock and read the transformers' signal states; seed missing ones from open alerts
-        (alerts raised before states were stored)."""
+        (alerts raised before states were stored). Also returns those open alerts, and the
+        states as stored (without the seeded ones: not rows yet)."""
         for tid in tids:
             if tid not in self._known:
                 get_transformer(self.db, tid)  # NotFoundError, not a foreign-key crash later
                 self._known.add(tid)
         lock_alert_states(conn, tids)
         states = load_alert_states(conn, tids)
-        for tid, levels in open_levels(conn, tids).items():
+        stored = {tid: dict(kinds) for tid, kinds in states.items()}
+        found = open_alert_ids(conn, tids)
+        for tid, levels in open_levels(conn, tids, found).items():
             for kind, level in levels.items():
                 states[tid].setdefault(kind, AlertState(level))
-        return states
+        return states, found, stored
 
     def _evaluate(
         self, tid: str, ts: datetime, signals: list[tuple[str, float, Thresholds, Hysteresis]]
@@ -411,7 +448,10 @@ class AlertEngine:
             Level(level + 1) if level < Level.CRITIQUE else None)  # fmt: skip
         target_c = threshold_of(th, target) if target else None
         fc = getattr(self, "_forecast", None)
-        stored = read_state_in(conn, tid) if kind in STATE_KINDS else None
+        stored = None
+        if kind in STATE_KINDS:
+            cache = self._state_cache
+            stored = read_state_in(conn, tid) if cache is None else cache.get(tid)
         state = stored if stored is not None and stored.ts == ts else None  # this reading's
         if target is not None and target > Level.NORMAL and (fc is not None or state):
             if state is not None and state.crossing_level == target.name:
@@ -445,7 +485,11 @@ class AlertEngine:
     ) -> list[AlertEvent]:  # fmt: skip
         events: list[AlertEvent] = []
         send = self.config.phase >= Phase.PREVENTIVE
-        for alert_id, level in open_of_kind(conn, tid, kind):
+        # A batch keeps its open alerts in memory (:meth:`_record`); else one query.
+        held = open_of_kind(conn, tid, kind) if self._open is None else (
+            self._open.setdefault(tid, {}).setdefault(kind, []))  # fmt: skip
+        closing, held[:] = list(held), []
+        for alert_id, level in closing:
             close_alert_in(conn, alert_id, ts)
             n = 0
             if new == Level.NORMAL and send and self.config.notify_resolved:
@@ -458,6 +502,7 @@ class AlertEngine:
             facts = self._facts(conn, None, tid, kind, new, ts, value, th, trend)
             subject, _ = render(facts, "raised", self.config.lang)
             alert_id = insert_alert(conn, tid, kind, new.name, subject, ts)
+            held.append((alert_id, new.name))
             # The same facts with their id: gathered once (each gathering reads the state).
             facts = replace(facts, alert_id=alert_id)
             n = self._enqueue(conn, alert_id, facts, "raised", step=0, at=ts) if send else 0

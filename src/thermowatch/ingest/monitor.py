@@ -19,6 +19,7 @@ in :attr:`TransformerState.gaps` (the latest few only: memory stays flat).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import math
@@ -52,6 +53,9 @@ KEEP_UNEVALUATED = 100_000  # events held for the alert engine while the databas
 # one transaction ran PostgreSQL out of lock slots ("out of shared memory": none evaluated;
 # the slots, max_locks_per_transaction x max_connections = 6,400 by default, are shared).
 ALERT_CHUNK = 500
+# Events waiting for the alert task (:meth:`Monitor._alert_loop`) past which a cycle waits for
+# it before taking more: the alarms may lag the readings by a few cycles, never by a backlog.
+ALERT_BACKLOG = 20_000
 MODELS_REFUSED = Counter(
     "thermowatch_monitor_models_refused_total",
     "Models refused at monitor start (integrity check failed); the transformer goes on without",
@@ -97,6 +101,10 @@ class CycleReport:
     predictions: int
     stored: bool
     duration_s: float
+    #: seconds per stage: collect, prepare, store, acknowledge (alerts: :meth:`Monitor._evaluate`)
+    stages: dict[str, float] = field(default_factory=dict)
+    #: age of the oldest reading when its batch was committed [s] (``None``: none)
+    age_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,30 @@ class DataAlert:
     kind: str
     at: datetime
     message: str
+
+
+class CycleChanges:
+    """Transformers whose data went or came back in one cycle: logged as one INFO line (a
+    fleet's rounds drifting against the tick made one line per transformer: 20,000 a cycle),
+    the first few named; each one is logged at DEBUG where it happens."""
+
+    NAMED = 5
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.named: list[str] = []
+
+    def add(self, transformer_id: str) -> None:
+        self.count += 1
+        if len(self.named) < self.NAMED:
+            self.named.append(transformer_id)
+
+    def log(self, tick: datetime, what: str) -> None:
+        """One INFO line, if any changed: ``cycle <tick>: <what> for N transformer(s) (...)``."""
+        if self.count:
+            more = ", ..." if self.count > len(self.named) else ""
+            log.info("cycle %s: %s for %d transformer(s) (%s)", tick.isoformat(), what,
+                     self.count, ", ".join(self.named) + more)  # fmt: skip
 
 
 def align(now: datetime, period_s: float) -> datetime:
@@ -175,6 +207,14 @@ class Monitor:
         self.lease = lease  # store.leases.LeaderLease: only its holder collects (HA pair)
         self._refusals: list[list[Any]] = []  # issue rows of models refused at start
         self._unevaluated: list[PredictionEvent] = []  # alerts held while the database is away
+        # Running (:meth:`run`): each cycle's alerts go to one task, in cycle order, so that the
+        # next batch of readings is stored meanwhile; ``None``: evaluated within the cycle.
+        self._alert_task: asyncio.Task[None] | None = None
+        self._alert_queue: deque[tuple[list[PredictionEvent], list[Any]]] = deque()
+        self._alert_wake = asyncio.Event()
+        self._alerts_closing = False
+        self._flushes: list[CycleReport] = []  # the flush cycles since the last tick
+        self._alerts_s = 0.0  # seconds spent evaluating alerts since the last tick
         self.shards: Any = None  # ingest.shards.ShardMember: this monitor collects its share
         self._started = False  # start() done: the transformers are registered in the store
         if config.shard_group:
@@ -327,8 +367,10 @@ class Monitor:
         samples: dict[str, list[Sample]] = {}
         for res in results:
             samples.update(res)
+        collected = time.perf_counter()
         snapshots: list[Snapshot] = []
         silent: list[tuple[str, datetime | None, datetime]] = []
+        went, back = CycleChanges(), CycleChanges()  # logged as one line each (a fleet)
         for tid in ids:
             state = self.states[tid]
             got = samples.get(tid, [])
@@ -343,24 +385,57 @@ class Monitor:
                     continue
                 # A shared subscription's member sees a share of the messages: a transformer
                 # it got nothing for may be served by another monitor of the group.
-                if not flush and not self.hub_of[tid].shared and self._no_data(state, tick):
+                if not flush and not self.hub_of[tid].shared and self._no_data(state, tick, went):
                     silent.append((tid, state.last_data, tick))
                 continue
             state.flushed = flush
             newest = max(s.ts for s in got if s.usable)
             if state.missed >= self.config.missed_periods_alert:
                 silent.append((tid, newest, newest))  # back: the stale alert resolves
-            self._data_back(state, newest)
+            self._data_back(state, newest, back)
+        went.log(tick, "no data")
+        back.log(tick, "data back after a gap")
         # In a thread: a cycle of thousands of transformers must not starve the event loop (an
         # MQTT client that cannot answer its keepalive is disconnected by the broker).
         batch, events = await asyncio.to_thread(self.pipeline.prepare, snapshots)
+        prepared = time.perf_counter()
         async with self._store_lock:
             stored = await asyncio.to_thread(self.storage.store, batch)
+        committed, at = time.perf_counter(), datetime.now(UTC)
         # Durable now (database, spool or quarantine): only now are MQTT messages acknowledged.
         for hub in hubs.values():
             await hub.settle()
+        stages = {"collect": collected - started, "prepare": prepared - collected,
+                  "store": committed - prepared, "acknowledge": time.perf_counter() - committed}  # fmt: skip
+        oldest = min((s.ts for s in snapshots), default=None)
         for event in events:
             self._remember(event)
+        if self._alert_task is None or self._alert_task.done():
+            await self._evaluate(events, silent)
+        else:
+            self._alert_queue.append((events, silent))
+            self._alert_wake.set()
+            while self._alert_backlog() > ALERT_BACKLOG and not self._alert_task.done():
+                await asyncio.sleep(0.05)
+        report = CycleReport(
+            tick, len(ids), sum(1 for t in ids if any(s.usable for s in samples.get(t, []))),
+            len(batch["readings"]), len(batch["predictions"]), stored,
+            time.perf_counter() - started, stages,
+            (at - oldest).total_seconds() if oldest is not None else None,
+        )  # fmt: skip
+        self.reports.append(report)
+        return report
+
+    async def _evaluate(self, events: list[PredictionEvent], silent: list[Any]) -> None:
+        """A cycle's alerts: its events (in chunks), then its silent transformers' stale-data
+        rule (after the events: data back resolves it)."""
+        began = time.perf_counter()
+        try:
+            await self._evaluate_now(events, silent)
+        finally:
+            self._alerts_s += time.perf_counter() - began
+
+    async def _evaluate_now(self, events: list[PredictionEvent], silent: list[Any]) -> None:
         events = self._alert_now(events)
         for first in range(0, len(events), ALERT_CHUNK):
             await self._alert(events[first : first + ALERT_CHUNK])
@@ -368,13 +443,47 @@ class Monitor:
         if source_down is not None:
             for tid, last, now in silent:
                 await self._call(source_down, tid, last, now)
-        report = CycleReport(
-            tick, len(ids), sum(1 for t in ids if any(s.usable for s in samples.get(t, []))),
-            len(batch["readings"]), len(batch["predictions"]), stored,
-            time.perf_counter() - started,
-        )  # fmt: skip
-        self.reports.append(report)
-        return report
+
+    def _alert_backlog(self) -> int:
+        return sum(len(events) for events, _silent in self._alert_queue)
+
+    async def _alert_loop(self) -> None:
+        """Evaluate the cycles' alerts in their order, off the readings' path: a fleet's cycle
+        stores its readings, hands its events here and goes on with the next batch. Cycles
+        queued meanwhile are evaluated as one batch (one transaction per chunk, not per cycle),
+        up to the first with silent transformers (whose stale rule comes after its events)."""
+        while True:
+            await self._alert_wake.wait()
+            self._alert_wake.clear()
+            while self._alert_queue:
+                events, silent = [], []
+                while self._alert_queue and not silent:
+                    more, silent = self._alert_queue.popleft()
+                    events += more
+                try:
+                    await self._evaluate(events, silent)
+                except Exception:  # an alerting bug must not stop the alerts that follow
+                    log.exception("alerts of %d event(s) failed", len(events))
+            if self._alerts_closing:
+                return
+
+    def _start_alerts(self) -> None:
+        self._alerts_closing = False
+        self._alert_task = asyncio.create_task(self._alert_loop())
+
+    async def _stop_alerts(self) -> None:
+        """Evaluate what is queued, then evaluate within the cycles again."""
+        task, self._alert_task = self._alert_task, None
+        if task is None:
+            return
+        self._alerts_closing = True
+        self._alert_wake.set()
+        with contextlib.suppress(Exception):
+            await task
+        if self._alert_queue:  # the task died: what it left, here
+            queued, self._alert_queue = list(self._alert_queue), deque()
+            for events, silent in queued:
+                await self._evaluate(events, silent)
 
     async def _alert(self, events: list[PredictionEvent]) -> None:
         """Evaluate ``events`` in one transaction of the hook's ``many`` when it has one."""
@@ -460,12 +569,14 @@ class Monitor:
             else:
                 log.exception("alert hook failed for %s", who)
 
-    def _no_data(self, state: TransformerState, tick: datetime) -> bool:
-        """Count a silent period; ``True`` once the silence is long enough to alert."""
+    def _no_data(self, state: TransformerState, tick: datetime, went: CycleChanges) -> bool:
+        """Count a silent period; ``True`` once the silence is long enough to alert. A
+        transformer that had data goes into ``went`` (one line per cycle), each at DEBUG."""
         state.missed += 1
-        if state.status != "no data":  # not yet any at start: debug (a fleet: 10,000 lines)
-            log.log(logging.INFO if state.status == "ok" else logging.DEBUG, "%s: no data at %s",
-                    state.config.id, tick.isoformat())  # fmt: skip
+        if state.status != "no data":  # not yet any at start: not counted
+            log.debug("%s: no data at %s", state.config.id, tick.isoformat())
+            if state.status == "ok":
+                went.add(state.config.id)
         state.status = "no data"
         if state.missed == self.config.missed_periods_alert:
             msg = (
@@ -476,11 +587,12 @@ class Monitor:
             self.data_alerts.append(DataAlert(state.config.id, "no_data", tick, msg))
         return state.missed >= self.config.missed_periods_alert
 
-    def _data_back(self, state: TransformerState, ts: datetime) -> None:
+    def _data_back(self, state: TransformerState, ts: datetime, back: CycleChanges) -> None:
         if state.missed and state.last_data is not None:
             state.gaps.append((state.last_data, ts))
             msg = f"{state.config.id}: data back at {ts.isoformat()}, gap since {state.last_data.isoformat()}"
-            log.warning(msg)
+            log.debug(msg)
+            back.add(state.config.id)
             if state.missed >= self.config.missed_periods_alert:
                 self.data_alerts.append(DataAlert(state.config.id, "data_back", ts, msg))
         state.missed = 0
@@ -567,20 +679,47 @@ class Monitor:
                 tick.isoformat(), report.with_data, report.transformers, report.readings,
                 report.duration_s,
             )  # fmt: skip
+            self._log_flushes()
 
     async def _flush_loop(self, every_s: float) -> None:
         """Push sources (MQTT) between ticks: what arrived is stored every ``every_s`` [s]
-        instead of at the next period, so publish -> stored takes seconds, not a period."""
+        instead of at the next period, so publish -> stored takes seconds, not a period.
+        Every ``every_s`` from the start of the previous flush: one that took longer (a burst
+        of a fleet's messages) is followed at once by the next, with what arrived meanwhile."""
+        started = time.monotonic()
         while not self.stop_event.is_set():
+            wait = max(0.0, every_s - (time.monotonic() - started))
             try:
-                await asyncio.wait_for(self.stop_event.wait(), every_s)
+                await asyncio.wait_for(self.stop_event.wait(), wait)
                 break
             except TimeoutError:
                 pass
+            started = time.monotonic()
             queued = set().union(*(hub.queued_ids() for hub in self.hubs.values()))
             ids = [t for t in queued if t in self.states]
             if ids:
-                await self.run_cycle(ids, datetime.now(UTC), flush=True)
+                self._flushes.append(await self.run_cycle(ids, datetime.now(UTC), flush=True))
+                del self._flushes[:-KEEP_REPORTS]
+
+    def _log_flushes(self) -> None:
+        """One INFO line a period on the flushes since the last tick (where a push fleet's
+        latency goes): how many, the readings stored, the seconds spent per stage and on
+        alerts, the longest, and the oldest reading's age when received and when stored."""
+        done, self._flushes = self._flushes, []
+        alerts, self._alerts_s = self._alerts_s, 0.0
+        lags = [x for x in (h.pop_receive_lag() for h in self.hubs.values()) if x is not None]
+        if not done:
+            return
+        spent = {k: sum(r.stages.get(k, 0.0) for r in done) for k in done[0].stages}
+        ages = [r.age_s for r in done if r.age_s is not None]
+        log.info(
+            "flushes since the last tick: %d, %d readings; %s, alerts %.2f s; longest %.2f s; "
+            "oldest reading received after %s s, stored after %s s",
+            len(done), sum(r.readings for r in done),
+            ", ".join(f"{k} {v:.2f} s" for k, v in spent.items()), alerts,
+            max(r.duration_s for r in done), f"{max(lags):.1f}" if lags else "-",
+            f"{max(ages):.1f}" if ages else "-",
+        )  # fmt: skip
 
     async def _membership_loop(self) -> None:
         """Sharded: act on every membership change a heartbeat sees (:meth:`_members_changed`)
@@ -629,6 +768,7 @@ class Monitor:
         for t in self.config.transformers:
             groups.setdefault(t.period_s, []).append(t.id)
         delivery = self.start_delivery()
+        self._start_alerts()
         try:
             loops = [self._period_loop(p, ids, cycles) for p, ids in groups.items()]
             if self.config.flush_s and cycles is None:
@@ -637,6 +777,7 @@ class Monitor:
                 loops.append(self._membership_loop())
             await asyncio.gather(*loops)
         finally:
+            await self._stop_alerts()
             if delivery is not None:
                 await asyncio.to_thread(delivery.stop)
             await self.shutdown()

@@ -56,6 +56,7 @@ log = logging.getLogger("thermowatch.simulator")
 SCENARIOS = ("normal", "overload", "cooling-failure", "sensor-freeze", "link-drop")
 PROTOCOLS = ("opcua", "modbus", "mqtt", "iec104")
 DEFAULT_PORTS = {"opcua": 4840, "modbus": 5020, "mqtt": 1883, "iec104": 2404}
+PUBLISH_WINDOW = 200  # MQTT messages a simulated field has in flight at once
 OPCUA_NAMESPACE = "urn:thermowatch:simulator"
 
 #: Variable (French export name) -> short key used in node ids and JSON payloads.
@@ -409,7 +410,10 @@ class MqttField:
         self.client = aiomqtt.Client(
             self.host, self.port, username=self.username, password=self.password,
             identifier=f"thermowatch-sim-{self.port}", max_queued_outgoing_messages=0,
+            max_inflight_messages=PUBLISH_WINDOW,
         )  # fmt: skip
+        # aiomqtt warns of every publish beyond 10 awaiting their PUBACK: here that is a round
+        self.client.pending_calls_threshold = PUBLISH_WINDOW
         await self.client.__aenter__()
         self.online = True
 
@@ -420,10 +424,18 @@ class MqttField:
         if self.client is None or not self.online or self.field.t is None:
             return
         ts = self.field.t.isoformat()
-        for i, tid in enumerate(self.field.ids):
+
+        async def one(i: int, tid: str) -> None:
             payload = {"ts": ts, **self.field.snapshot(i)}
             await self.client.publish(topic_of(tid), json.dumps(payload), qos=1)
             self.published += 1
+
+        # Devices publish side by side, not each after the previous one's PUBACK: one at a
+        # time, a round of 10,000 took seconds of round trips (its last reading left long
+        # after the round's instant). Up to PUBLISH_WINDOW in flight.
+        ids = list(enumerate(self.field.ids))
+        for start in range(0, len(ids), PUBLISH_WINDOW):
+            await asyncio.gather(*(one(i, tid) for i, tid in ids[start : start + PUBLISH_WINDOW]))
 
     async def stop(self) -> None:
         # A dropped link for a publisher: it stops sending (the broker itself stays up).

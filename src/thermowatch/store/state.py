@@ -182,9 +182,20 @@ def read_states(
 def read_state_in(conn: Connection, transformer_id: str) -> TransformerState | None:
     """One transformer's stored state inside the caller's transaction, without its alarm
     counts: what an alert text quotes (the batch that raised the alert stored it first)."""
-    q = select(transformer_state).where(transformer_state.c.transformer_id == transformer_id)
-    row = conn.execute(q).first()
-    return None if row is None else TransformerState(**row._asdict())
+    return read_states_in(conn, [transformer_id]).get(transformer_id)
+
+
+def read_states_in(conn: Connection, ids: Sequence[str]) -> dict[str, TransformerState]:
+    """:func:`read_state_in` of many transformers in one query per chunk of ids."""
+    out: dict[str, TransformerState] = {}
+    ordered = sorted(set(ids))
+    for i in range(0, len(ordered), 900):  # far below SQLite's bound on parameters
+        q = select(transformer_state).where(
+            transformer_state.c.transformer_id.in_(ordered[i : i + 900])
+        )
+        for row in conn.execute(q):
+            out[row.transformer_id] = TransformerState(**row._asdict())
+    return out
 
 
 def read_state(engine: Engine, transformer_id: str) -> TransformerState | None:

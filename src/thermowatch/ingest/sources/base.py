@@ -184,6 +184,11 @@ class Hub(ABC):
         """Transformers with samples received and not yet collected (push sources)."""
         return set()
 
+    def pop_receive_lag(self) -> float | None:
+        """The longest a sample took from its timestamp to its reception since the previous
+        call [s] (push sources that know it; ``None`` otherwise), and start over."""
+        return None
+
     async def settle(self) -> None:
         """The samples collected so far are durable (stored, spooled or quarantined): a
         source that can be told (MQTT) acknowledges them now. Nothing to do by default."""

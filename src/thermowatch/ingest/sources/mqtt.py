@@ -124,6 +124,7 @@ class MqttHub(Hub):
         self._collected: list[tuple[int, int]] = []
         self._paho: Any = None
         self.received = 0
+        self._lag_s: float | None = None  # longest timestamp -> reception [s] (pop_receive_lag)
         self.shared = bool(config.shared_group)
         #: Sharded: the transformers whose topics are subscribed (``None``: all of them), and
         #: the member name that makes this monitor's client id unique in the fleet.
@@ -274,17 +275,24 @@ class MqttHub(Hub):
         if tid is None:
             return None
         source = self.transformers[tid].source
+        received = datetime.now(UTC)
         parsed = parse_payload(
             bytes(message.payload),  # type: ignore[arg-type]
             source.fields,
             source.timestamp_field,
-            datetime.now(UTC),
+            received,
         )
         if parsed is None:
             log.warning("%s: unreadable message on %s", self.label, message.topic)
             return None
         self.received += 1
+        lag = (received - parsed[0]).total_seconds()
+        self._lag_s = lag if self._lag_s is None else max(self._lag_s, lag)
         return tid, Sample(parsed[0], parsed[1], self.label)
+
+    def pop_receive_lag(self) -> float | None:
+        lag, self._lag_s = self._lag_s, None
+        return lag
 
     def queued_ids(self) -> set[str]:
         """Transformers with messages received and not yet collected."""
