@@ -122,8 +122,9 @@ def chromium_paths() -> tuple[str, str]:
     return browser, driver
 
 
-@pytest.fixture
-def browser(chromium_paths):
+@pytest.fixture(scope="module")
+def chromium(chromium_paths):
+    """One headless Chromium per test file (starting one takes seconds of CPU)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -140,6 +141,17 @@ def browser(chromium_paths):
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser(chromium):
+    """The file's Chromium as a new visitor finds it: blank page, no cookie (so no session),
+    the window size of CHROMIUM_FLAGS."""
+    chromium.get("about:blank")
+    chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    chromium.execute_cdp_cmd("Network.clearBrowserCache", {})
+    chromium.set_window_size(1600, 1000)
+    return chromium
 
 
 def sign_in(driver, base: str, name: str) -> None:

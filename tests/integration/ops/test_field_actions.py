@@ -76,18 +76,28 @@ def store(tmp_path: Path):
 
 
 def start_simulator(protocol: str, tmp_path: Path) -> Iterator[Field]:
-    port = free_port()
     log = tmp_path / "sim.log"
-    sim = subprocess.Popen(
-        [thermowatch_bin(), "simulate-scada", "--protocol", protocol, "--transformers", "2",
-         "--scenario", "overload", "--fault-after", "0", "--speed", "600", "--interval", "0.3",
-         # the afternoon peak of the daily load cycle, whatever the hour the test runs at
-         "--start", "2026-07-01T14:00:00",
-         "--port", str(port)],
-        stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    for attempt in range(3):
+        # A free port can be taken by another process before the simulator binds it (seen with
+        # three test workers and other runs on the machine): then another port.
+        port = free_port()
+        sim = subprocess.Popen(
+            [thermowatch_bin(), "simulate-scada", "--protocol", protocol, "--transformers", "2",
+             "--scenario", "overload", "--fault-after", "0", "--speed", "600", "--interval", "0.3",
+             # the afternoon peak of the daily load cycle, whatever the hour the test runs at
+             "--start", "2026-07-01T14:00:00",
+             "--port", str(port)],
+            stdout=log.open("w"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_for_log(log, "simulating 2 transformers", 60, sim)
+            break
+        except AssertionError:
+            sim.kill()
+            sim.wait(10)
+            if attempt == 2 or "address already in use" not in log.read_text(errors="replace"):
+                raise
     try:
-        wait_for_log(log, "simulating 2 transformers", 60, sim)
         yield Field(protocol, port)
     finally:
         sim.terminate()

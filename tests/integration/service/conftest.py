@@ -58,14 +58,19 @@ def make_settings(**kw) -> Settings:
     return Settings(**(base | kw)).checked()
 
 
-@pytest.fixture
-def keys(engine) -> dict[str, str]:
+def make_keys(engine) -> dict[str, str]:
     """A valid key per role, plus a revoked one."""
     out = {role: create_key(engine, role)[1] for role in ("reader", "operator", "admin")}
     record, revoked = create_key(engine, "admin")
     revoke_key(engine, record.id)
     out["revoked"] = revoked
     return out
+
+
+@pytest.fixture
+def keys(engine) -> dict[str, str]:
+    """A valid key per role, plus a revoked one."""
+    return make_keys(engine)
 
 
 def token(role: str, minutes: float = 5, secret: str = SECRET, issuer: str = ISSUER) -> str:

@@ -5,11 +5,22 @@ from __future__ import annotations
 import json
 
 import pytest
+from fastapi.testclient import TestClient
 
-from tests.integration.service.conftest import SECRET, TRANSFORMER, make_settings, reading, token
+from tests.helpers.models import copy_model
+from tests.helpers.store import migrated_sqlite
+from tests.integration.service.conftest import (
+    SECRET,
+    TRANSFORMER,
+    make_keys,
+    make_settings,
+    reading,
+    token,
+)
 from thermowatch.app import create_app
 from thermowatch.service.auth import RANK
 from thermowatch.store.audit import entries
+from thermowatch.store.transformers import ensure_transformer
 
 # (method, path, json body, lowest role allowed)
 ROUTES = [
@@ -37,6 +48,24 @@ def call(client, method, path, body, headers):
     return client.request(method, path, json=body, headers=headers)
 
 
+@pytest.fixture(scope="module")
+def shared(sample_model_dir, tmp_path_factory):
+    """One service (store, keys, model copy) for the 208 route × credential checks below, which
+    only read an answer's status: built once per module, not once per check (~0.25 s each).
+
+    All their refusals come from one client address, so its anonymous bucket gets a burst
+    above their number; the bucket itself is checked by the rate-limit tests."""
+    folder = tmp_path_factory.mktemp("auth-shared")
+    engine = migrated_sqlite(folder / "tw.db")
+    ensure_transformer(engine, TRANSFORMER)
+    keys = make_keys(engine)
+    model = copy_model(sample_model_dir, folder)
+    settings = make_settings(model_dir=str(model), anonymous_burst=1000.0)
+    with TestClient(create_app(settings, engine=engine), client=("127.0.0.1", 50000)) as client:
+        yield client, keys
+    engine.dispose()
+
+
 @pytest.mark.parametrize(("method", "path", "body", "needed"), ROUTES, ids=IDS)
 @pytest.mark.parametrize(
     "bad",
@@ -50,7 +79,8 @@ def call(client, method, path, body, headers):
         "not-bearer",
     ],
 )
-def test_bad_credentials_are_401(client, keys, method, path, body, needed, bad):
+def test_bad_credentials_are_401(shared, method, path, body, needed, bad):
+    client, keys = shared
     headers = {
         "none": {},
         "invalid-key": {"X-API-Key": "tw_nope_" + "x" * 40},
@@ -68,7 +98,8 @@ def test_bad_credentials_are_401(client, keys, method, path, body, needed, bad):
 @pytest.mark.parametrize(("method", "path", "body", "needed"), ROUTES, ids=IDS)
 @pytest.mark.parametrize("role", ["reader", "operator", "admin"])
 @pytest.mark.parametrize("kind", ["key", "jwt"])
-def test_roles(client, keys, method, path, body, needed, role, kind):
+def test_roles(shared, method, path, body, needed, role, kind):
+    client, keys = shared
     headers = (
         {"X-API-Key": keys[role]} if kind == "key" else {"Authorization": f"Bearer {token(role)}"}
     )
@@ -104,8 +135,6 @@ def test_failed_authentications_are_audited_and_counted(client, keys, engine):
 
 
 def test_rate_limit_per_key(engine, served_dir, keys):
-    from fastapi.testclient import TestClient
-
     app = create_app(
         make_settings(model_dir=str(served_dir), rate_limit_per_s=0.001, rate_burst=3),
         engine=engine,
@@ -120,8 +149,6 @@ def test_rate_limit_per_key(engine, served_dir, keys):
 
 
 def test_ip_allow_list(engine, served_dir, keys):
-    from fastapi.testclient import TestClient
-
     app = create_app(
         make_settings(model_dir=str(served_dir), allow_cidrs=("10.0.0.0/8",)), engine=engine
     )
@@ -179,8 +206,6 @@ def test_metrics_sum_the_workers_of_the_directory_the_settings_give(
     """``Settings.metrics_dir`` (resolved once, from PROMETHEUS_MULTIPROC_DIR, by
     load_settings) decides: an empty multiprocess directory holds no worker's samples, so
     /metrics shows none of this process's; the variable alone changes nothing."""
-    from fastapi.testclient import TestClient
-
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "ignored"))
     h = {"X-API-Key": keys["reader"]}
     (tmp_path / "workers").mkdir()

@@ -36,15 +36,17 @@ def model_id_of(c, key):
 
 def test_tampered_artifact_is_refused_and_the_old_model_keeps_serving(client, keys, served_dir):
     first = model_id_of(client, keys["reader"])
-    doc = json.loads((served_dir / "model.json").read_text())
-    doc["model"]["intercept"] += 50.0  # an attacker shifting every prediction
-    (served_dir / "model.json").write_text(json.dumps(doc))
     refused_line = lambda: next(  # noqa: E731
         line
         for line in client.get("/metrics", headers={"X-API-Key": keys["reader"]}).text.splitlines()
         if line.startswith("thermowatch_model_reload_refused_total ")
     )
+    # Counted before the file changes: the reload poll (every 0.2 s) may refuse it before the
+    # next line runs (it did on a loaded machine), and it refuses a given digest once.
     before = float(refused_line().split()[-1])
+    doc = json.loads((served_dir / "model.json").read_text())
+    doc["model"]["intercept"] += 50.0  # an attacker shifting every prediction
+    (served_dir / "model.json").write_text(json.dumps(doc))
     assert wait_for(lambda: float(refused_line().split()[-1]) > before)
     assert model_id_of(client, keys["reader"]) == first
     assert "SHA-256" in client.app.state.models.last_error
