@@ -54,10 +54,13 @@ def test_cli_commands_leave_the_clone_clean(clone):
 
 def test_retrained_models_go_under_the_data_directory(monkeypatch, tmp_path):
     from thermowatch.jobs.job import JobSettings
-    from thermowatch.settings import environment
+    from thermowatch.settings import SettingsFile, environment
+
+    def models_dir() -> Path:
+        return JobSettings.resolve(environment(), SettingsFile(None, {})).models_dir
 
     monkeypatch.delenv("THERMOWATCH_MODELS_DIR", raising=False)
     monkeypatch.setenv("THERMOWATCH_HOME", str(tmp_path / "home"))
-    assert JobSettings.from_environment(environment()).models_dir == tmp_path / "home" / "models"
+    assert models_dir() == tmp_path / "home" / "models"
     monkeypatch.setenv("THERMOWATCH_MODELS_DIR", str(tmp_path / "elsewhere"))
-    assert JobSettings.from_environment(environment()).models_dir == tmp_path / "elsewhere"
+    assert models_dir() == tmp_path / "elsewhere"

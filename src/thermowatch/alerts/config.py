@@ -19,7 +19,7 @@ from typing import Any
 from thermowatch.alerts.levels import Hysteresis, Level
 from thermowatch.config import read_toml
 from thermowatch.errors import InputError
-from thermowatch.settings import SettingsFile, environment
+from thermowatch.settings import SettingsFile
 
 ENV_VAR = "THERMOWATCH_ALERTS_CONFIG"
 CHANNEL_TYPES = ("email", "webhook", "ntfy", "chat", "log")
@@ -479,21 +479,24 @@ def parse_config(doc: dict[str, Any]) -> AlertsConfig:
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> AlertsConfig:
-    """Read the alerts config from ``path``, else ``$THERMOWATCH_ALERTS_CONFIG``.
+    """Read the alerts config from the file ``path`` (its ``[alerts]`` table).
 
-    With neither, the defaults: phase 1 (observation), no channel, nothing sent.
+    Without a path, the defaults: phase 1 (observation), no channel, nothing sent. The path
+    comes from the caller's resolved settings (``--config``, ``THERMOWATCH_ALERTS_CONFIG``):
+    this module reads no environment.
     """
-    raw = path or environment().alerts_config
-    if not raw:
+    if not path:
         return AlertsConfig()
-    return parse_config(read_toml(raw, "alerts config file"))
+    return parse_config(read_toml(path, "alerts config file"))
 
 
 def alerts_settings(
     file: SettingsFile, fallback: str | os.PathLike[str] | None = None
 ) -> AlertsConfig:
-    """The ``[alerts]`` section of the settings file, else the alerts file ``fallback`` (or
-    ``$THERMOWATCH_ALERTS_CONFIG``), else the defaults (phase 1: stored, nothing sent)."""
+    """The ``[alerts]`` section of the settings file, else the alerts file ``fallback``
+    (``--config`` / ``THERMOWATCH_ALERTS_CONFIG``), else the defaults (phase 1: stored, nothing
+    sent). Every process resolves its alerts settings here, so the service, the monitor, the
+    jobs and the alerts commands agree on the phase and the channels."""
     if file.has("alerts"):
         return parse_config(file.doc)
     return load_config(fallback)

@@ -24,7 +24,8 @@ ConfigFile = Annotated[
     typer.Option(
         "--config",
         envvar="THERMOWATCH_ALERTS_CONFIG",
-        help="Alerts TOML file ([alerts] table; see examples/alerts.toml).",
+        help="Alerts TOML file ([alerts] table; see examples/alerts.toml), read when the "
+        "settings file has no [alerts] section.",
         show_default=False,
     ),
 ]
@@ -66,6 +67,15 @@ def list_(
         table.add_row(str(a.id), a.transformer_id, a.kind, a.level, when(a.raised_at), ack,
                       when(a.resolved_at))  # fmt: skip
     Console().print(table)
+
+
+def _alerts(config: Path | None):
+    """The alerts settings as every process resolves them: the settings file's ``[alerts]``,
+    else the ``--config`` file, else phase 1 defaults."""
+    from thermowatch.alerts.config import alerts_settings
+    from thermowatch.settings import read_settings
+
+    return alerts_settings(read_settings(None), config)
 
 
 @app.command()
@@ -121,11 +131,10 @@ def test_channel(
 ) -> None:
     """Send a test message through one channel now (not through the outbox)."""
     from thermowatch.alerts.channels import DeliveryError, OutgoingMessage, channel_named
-    from thermowatch.alerts.config import load_config
     from thermowatch.errors import InputError
     from thermowatch.report.i18n import t
 
-    cfg = load_config(config)
+    cfg = _alerts(config)
     ch = channel_named(cfg, channel)
     if to is None:
         to = next((c.to[channel] for c in cfg.contacts.values() if channel in c.to), None)
@@ -153,11 +162,10 @@ def deliver(
 
     ``serve`` and ``monitor`` already do this themselves; this is for a separate deliverer."""
     from thermowatch.alerts.channels import build_channels
-    from thermowatch.alerts.config import load_config
     from thermowatch.alerts.deliverer import deliver_loop, delivery_pass
     from thermowatch.alerts.phases import audit_phase
 
-    cfg = load_config(config)
+    cfg = _alerts(config)
     db = _engine(database_url)
     audit_phase(db, cfg.phase)
     channels = build_channels(cfg)

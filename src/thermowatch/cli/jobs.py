@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 def job_settings() -> JobSettings:
     """The jobs' settings, resolved once by the command that runs them and passed down."""
     from thermowatch.jobs.job import JobSettings
-    from thermowatch.settings import environment
+    from thermowatch.settings import environment, read_settings
 
-    return JobSettings.from_environment(environment())
+    return JobSettings.resolve(environment(), read_settings(None))
 
 
 app = typer.Typer(help="Model lifecycle jobs: live accuracy, drift checks, retraining.",

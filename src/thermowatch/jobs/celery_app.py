@@ -7,7 +7,8 @@ redispatch for the case the broker keeps the message invisible (Redis visibility
 
 Environment: ``THERMOWATCH_BROKER_URL`` (default ``redis://127.0.0.1:6379/0``),
 ``THERMOWATCH_DATABASE_URL`` (the store), ``THERMOWATCH_JOB_LEASE_S`` (default 600),
-``THERMOWATCH_MODELS_DIR``, ``THERMOWATCH_ALERTS_CONFIG`` (the phase): read once, by the
+``THERMOWATCH_MODELS_DIR``, the settings file's ``[alerts]`` or ``THERMOWATCH_ALERTS_CONFIG`` (the
+phase): read once, by the
 module's ``app`` (the entry point ``celery -A`` imports), into the
 :class:`~thermowatch.jobs.job.JobSettings` its task runs with.
 """
@@ -23,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from thermowatch.jobs.job import JobSettings
 from thermowatch.jobs.runner import LeaseLost, execute, one_numeric_thread
-from thermowatch.settings import environment
+from thermowatch.settings import environment, read_settings
 from thermowatch.store.engine import make_engine
 
 TASK = "thermowatch.run_job"
@@ -79,4 +80,4 @@ def dispatcher(app: Celery):  # type: ignore[no-untyped-def]
 
 #: ``celery -A thermowatch.jobs.celery_app worker`` finds it here: this module is an entry
 #: point, so it resolves the settings (once, at import) and hands them to the app.
-app = make_app(JobSettings.from_environment(environment()))
+app = make_app(JobSettings.resolve(environment(), read_settings(None)))

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from thermowatch.settings import Environment
+from thermowatch.alerts.config import AlertsConfig, alerts_settings
+from thermowatch.settings import Environment, SettingsFile
 
 #: How long a worker may hold a run before another may take it over. Longer than any job.
 LEASE = timedelta(minutes=10)
@@ -28,28 +29,34 @@ class JobSettings:
     models_dir : where retrained artifacts are written (one directory per transformer).
     broker_url : Celery's broker (Redis).
     lease : how long a worker holds a run before another may take it over.
-    phase : the deployment phase (the alerts settings' ``phase``, 1-4) whose gate a retrained
-        model's promotion passes.
+    alerts : the alerts settings (resolved like the service's and the monitor's: the
+        ``[alerts]`` section of the settings file, else the alerts file): the checks' alarms and
+        the deployment phase whose gate a retrained model's promotion passes.
     """
 
     models_dir: Path
     broker_url: str = DEFAULT_BROKER
     lease: timedelta = LEASE
-    phase: int = 1
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+
+    @property
+    def phase(self) -> int:
+        """The deployment phase (1-4) of :attr:`alerts`."""
+        return int(self.alerts.phase)
 
     @classmethod
-    def from_environment(cls, env: Environment) -> JobSettings:
+    def resolve(cls, env: Environment, file: SettingsFile) -> JobSettings:
         """``THERMOWATCH_MODELS_DIR`` (else ``models/`` in the data directory: never the working
         directory, a run must not write into a repository), ``THERMOWATCH_BROKER_URL``,
-        ``THERMOWATCH_JOB_LEASE_S`` [s], the phase of ``THERMOWATCH_ALERTS_CONFIG`` (else 1)."""
-        from thermowatch.alerts.config import load_config
+        ``THERMOWATCH_JOB_LEASE_S`` [s], and the alerts settings of ``file`` (its ``[alerts]``,
+        else ``THERMOWATCH_ALERTS_CONFIG``, else phase 1)."""
         from thermowatch.paths import default_models_dir
 
         return cls(
             Path(env.models_dir) if env.models_dir else default_models_dir(),
             env.broker_url or DEFAULT_BROKER,
             LEASE if env.job_lease_s is None else timedelta(seconds=env.job_lease_s),
-            int(load_config(env.alerts_config).phase),
+            alerts_settings(file, env.alerts_config),
         )
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from thermowatch.alerts.config import AlertsConfig
 from thermowatch.jobs.job import JobOutput, JobSettings
 from thermowatch.jobs.tasks import check_model_drift, score_accuracy
 
@@ -26,12 +27,15 @@ def retrain_job(engine: Engine, transformer_id: str, at: datetime, settings: Job
     return retrain(engine, transformer_id, at, settings)
 
 
-def _needs_no_settings(job: Callable[[Engine, str, datetime], JobOutput]) -> Job:
-    return lambda engine, transformer_id, at, _settings: job(engine, transformer_id, at)
+def _alerting(job: Callable[[Engine, str, datetime, AlertsConfig], JobOutput]) -> Job:
+    """A check that raises alarms: it takes only the alerts settings."""
+    return lambda engine, transformer_id, at, settings: job(
+        engine, transformer_id, at, settings.alerts
+    )
 
 
 JOBS: dict[str, Job] = {
-    "accuracy": _needs_no_settings(score_accuracy),
-    "drift": _needs_no_settings(check_model_drift),
+    "accuracy": _alerting(score_accuracy),
+    "drift": _alerting(check_model_drift),
     "retrain": retrain_job,
 }

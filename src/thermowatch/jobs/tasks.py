@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, or_, select
 
+from thermowatch.alerts.config import AlertsConfig
 from thermowatch.alerts.hook import alert_hook
 from thermowatch.errors import InputError
 from thermowatch.jobs.job import JobOutput
@@ -120,10 +121,12 @@ def _champion_facts(
         return _insufficient(model, str(exc))
 
 
-def score_accuracy(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
+def score_accuracy(engine: Engine, transformer_id: str, at: datetime,
+                   alerts: AlertsConfig | None = None) -> JobOutput:  # fmt: skip
     """Live error of the champion over 24 h / 7 d / 30 d, its ratio to the validation error,
     and whether it has stayed degraded for :data:`~thermowatch.learn.accuracy.DEGRADED_CHECKS`
-    checks (the ``model_degraded`` condition). Open fault periods are not scored."""
+    checks (the ``model_degraded`` condition). Open fault periods are not scored. ``alerts``:
+    the alerts settings the ``model_degraded`` alarm is raised under (``None``: phase 1)."""
     found = _champion_facts(engine, transformer_id)
     if isinstance(found, JobOutput):
         return found
@@ -159,18 +162,20 @@ def score_accuracy(engine: Engine, transformer_id: str, at: datetime) -> JobOutp
         record_check(conn, transformer_id, model.id, "accuracy", at, verdict, values)
 
     def alert() -> object:
-        return alert_hook(engine).alerts.check_model(
+        return alert_hook(engine, alerts).alerts.check_model(
             transformer_id, at, ratio, DEGRADED_FACTOR, is_degraded
         )
 
     return JobOutput(result, [write], [alert])
 
 
-def check_model_drift(engine: Engine, transformer_id: str, at: datetime) -> JobOutput:
+def check_model_drift(engine: Engine, transformer_id: str, at: datetime,
+                      alerts: AlertsConfig | None = None) -> JobOutput:  # fmt: skip
     """Inputs of the last 30 days against the model's training data (the readings of its
     training window, at most a year before its end, or else its registered input ranges), and
     the champion's residuals against its validation error: "world moved" (retrain) or
-    "transformer changed" (a person must look; never retrain on it)."""
+    "transformer changed" (a person must look; never retrain on it). ``alerts``: the alerts
+    settings the ``residual_drift`` alarm is raised under (``None``: phase 1)."""
     found = _champion_facts(engine, transformer_id)
     if isinstance(found, JobOutput):
         return found
@@ -227,7 +232,7 @@ def check_model_drift(engine: Engine, transformer_id: str, at: datetime) -> JobO
         writes.append(lambda conn: enqueue_runs(conn, "retrain", [transformer_id], at))
 
     def alert() -> object:
-        return alert_hook(engine).alerts.check_residual_drift(
+        return alert_hook(engine, alerts).alerts.check_residual_drift(
             transformer_id, at, report.residual_shift, changed, limit
         )
 

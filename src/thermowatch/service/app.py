@@ -82,11 +82,10 @@ async def lifespan(app: FastAPI):
     )
     await asyncio.to_thread(app.state.models.poll)
     if app.state.on_prediction is None:
-        from thermowatch.alerts.config import alerts_settings
         from thermowatch.alerts.hook import alert_hook
-        from thermowatch.settings import read_settings
 
-        alerts = alerts_settings(read_settings(None), settings.alerts_config)
+        # Resolved with the rest of the settings (never a second read of the settings file).
+        alerts = settings.alerts if settings.alerts is not None else settings.alerts_config
         app.state.on_prediction = alert_hook(engine, alerts, actor="service")
     app.state.pipeline = _pipeline(app)
     app.state.pipeline_lock = threading.Lock()

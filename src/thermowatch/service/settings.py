@@ -40,8 +40,11 @@ class Settings:
     key_cache_s : how long a verified API key is trusted before the store is asked again [s]
         (so a revocation takes effect within this delay).
     max_future_skew_s : a pushed reading further ahead of the clock is refused (422) [s].
-    alerts_config : the ``[alerts]`` TOML (``None``: ``$THERMOWATCH_ALERTS_CONFIG``, else
-        phase 1 defaults: alerts stored, nothing sent).
+    alerts_config : an alerts TOML file, read when the settings file has no ``[alerts]``
+        section (``None``: phase 1 defaults: alerts stored, nothing sent).
+    alerts : the resolved alerts settings (:func:`thermowatch.alerts.config.alerts_settings`
+        of the settings file and ``alerts_config``), set by :func:`load_settings`; ``None`` on
+        a ``Settings`` built by hand, which then reads ``alerts_config`` alone.
     forwarded_allow_ips : proxy addresses whose ``X-Forwarded-For`` / ``-Proto`` are believed
         (empty: none, the TCP peer is the client; ``*`` trusts everyone — never on a network).
     anonymous_rate_per_s, anonymous_burst : token bucket per client address for requests that
@@ -100,6 +103,7 @@ class Settings:
     dashboard_session_hours: float = 12.0
     metrics_dir: str | None = None
     networks: tuple[Any, ...] = field(default=(), repr=False)
+    alerts: Any = field(default=None, repr=False)
 
     @property
     def development(self) -> bool:
@@ -160,12 +164,15 @@ class Settings:
             )
         if self.model_key_file and not Path(self.model_key_file).is_file():
             raise InputError(f"model_key_file {self.model_key_file!r} does not exist.")
+        if self.rate_dir and not Path(self.rate_dir).is_dir():
+            # Said at start, not as a 500 at the first request that spends a token.
+            raise InputError(f"rate_dir {self.rate_dir!r} is not a directory: create it first.")
         return replace(self, networks=networks)
 
 
-#: Fields that are not ``[service]`` keys: derived (``networks``) or set by the process
-#: (``metrics_dir``: ``PROMETHEUS_MULTIPROC_DIR``, which prometheus-client reads itself).
-_NOT_KEYS = ("networks", "metrics_dir")
+#: Fields that are not ``[service]`` keys: derived (``networks``, ``alerts``: the file's own
+#: section) or set by the process (``metrics_dir``: ``PROMETHEUS_MULTIPROC_DIR``).
+_NOT_KEYS = ("networks", "metrics_dir", "alerts")
 
 
 def _coerce(name: str, raw: Any, default: Any) -> Any:
@@ -195,6 +202,7 @@ def load_settings(
     InputError
         On an unknown key, a value of the wrong type, or a default secret outside development.
     """
+    from thermowatch.alerts.config import alerts_settings
     from thermowatch.settings import environment, prefixed, read_settings
 
     values: dict[str, Any] = {"metrics_dir": environment(environ).prometheus_multiproc_dir}
@@ -215,4 +223,6 @@ def load_settings(
             typed[key] = _coerce(key, raw, getattr(defaults, key))
         except (TypeError, ValueError):
             raise InputError(f"setting {key}: {raw!r} is not a valid value.") from None
-    return replace(defaults, **typed).checked()
+    settings = replace(defaults, **typed)
+    alerts = alerts_settings(file, settings.alerts_config)  # the file is read once, here
+    return replace(settings, alerts=alerts).checked()

@@ -71,7 +71,6 @@ ENVIRONMENT_RESOLVERS = {
     "cli/jobs.py": "job_settings(), called at the start of the job commands",
     "cli/serve.py": "the serve command (the laptop JWT secret)",
     "cli/signing.py": "the model sign command's key",
-    "alerts/config.py": "load_config's fallback to THERMOWATCH_ALERTS_CONFIG (not passed yet)",
 }
 
 
@@ -91,7 +90,7 @@ def test_the_scan_sees_a_call_of_environment():
         ast.parse("from thermowatch.settings import environment\nenvironment()")
     )
     assert _calls_environment(ast.parse("import thermowatch.settings as s\ns.environment().home"))
-    assert not _calls_environment(ast.parse("JobSettings.from_environment(env)"))
+    assert not _calls_environment(ast.parse("JobSettings.resolve(env, file)"))
 
 
 def test_settings_are_resolved_at_the_entry_points_only():

@@ -120,13 +120,17 @@ def test_the_process_settings_are_resolved_with_the_rest(tmp_path):
     load_settings (the app passes them down; metrics_dir is the library's own variable)."""
     dev = {"THERMOWATCH_ENV": "development"}
     cfg = tmp_path / "tw.toml"
-    cfg.write_text("[service]\ndashboard_session_hours = 4\nrate_dir = '/file'\n")
+    (tmp_path / "file").mkdir()
+    (tmp_path / "env").mkdir()
+    cfg.write_text(f"[service]\ndashboard_session_hours = 4\nrate_dir = '{tmp_path}/file'\n")
     s = load_settings(cfg, environ=dev)
-    assert (s.dashboard_session_hours, s.rate_dir, s.metrics_dir) == (4.0, "/file", None)
-    env = dev | {"THERMOWATCH_DASHBOARD_SESSION_HOURS": "8.5", "THERMOWATCH_RATE_DIR": "/env",
+    assert (s.dashboard_session_hours, s.rate_dir, s.metrics_dir) == (4.0, f"{tmp_path}/file", None)
+    env = dev | {"THERMOWATCH_DASHBOARD_SESSION_HOURS": "8.5",
+                 "THERMOWATCH_RATE_DIR": f"{tmp_path}/env",
                  "PROMETHEUS_MULTIPROC_DIR": "/prom"}  # fmt: skip
     s = load_settings(cfg, environ=env)
-    assert (s.dashboard_session_hours, s.rate_dir, s.metrics_dir) == (8.5, "/env", "/prom")
+    assert (s.dashboard_session_hours, s.rate_dir, s.metrics_dir) == (
+        8.5, f"{tmp_path}/env", "/prom")  # fmt: skip
     assert load_settings(environ=dev).dashboard_session_hours == 12.0
     cfg.write_text("[service]\nmetrics_dir = '/x'\n")
     with pytest.raises(InputError, match="unknown \\[service\\] key 'metrics_dir'"):
