@@ -29,7 +29,10 @@ from .helpers import (
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.faults]
-PERIOD_S = 2.0
+# 3 s, not 2: the bounds below count periods, and on a loaded 2-core runner (3 test workers)
+# the standby's first store took 6.2 s once against 3.2-3.4 s idle; a longer period keeps the
+# bound about the take-over, not about the scheduler.
+PERIOD_S = 3.0
 
 
 def test_lease_holder_killed_standby_takes_over(tmp_path: Path, pg_cluster, broker: Broker) -> None:  # type: ignore[no-untyped-def]
