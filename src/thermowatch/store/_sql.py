@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -12,6 +12,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from thermowatch.errors import NotFoundError
+
+#: Ids per ``IN (...)`` list (far below SQLite's bound on parameters).
+IN_CHUNK = 900
+
+
+def id_chunks(ids: Iterable[str]) -> Iterator[list[str]]:
+    """``ids``, deduplicated and sorted (one lock order for every writer), in lists of at most
+    :data:`IN_CHUNK` for ``IN (...)`` clauses."""
+    ordered = sorted(set(ids))
+    for i in range(0, len(ordered), IN_CHUNK):
+        yield ordered[i : i + IN_CHUNK]
 
 
 def insert_ignore(table: Table, bind: Engine | Connection) -> Any:

@@ -8,7 +8,7 @@ sent" loses nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, select, text, update
 
 from thermowatch.errors import NotFoundError
-from thermowatch.store._sql import unknown_transformer_is_not_found, upsert
+from thermowatch.store._sql import id_chunks, unknown_transformer_is_not_found, upsert
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.tables import alert_states, alerts, delivery_attempts, notifications
 
@@ -271,16 +271,6 @@ class AlertState:
     critique_since: datetime | None = None
 
 
-#: Transformers per ``IN (...)`` list (far below SQLite's bound on parameters).
-IN_CHUNK = 900
-
-
-def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
-    ordered = sorted(set(ids))
-    for i in range(0, len(ordered), IN_CHUNK):
-        yield ordered[i : i + IN_CHUNK]
-
-
 def lock_alert_states(conn: Connection, transformer_ids: Sequence[str]) -> None:
     """Make the caller the only one evaluating these transformers' alerts until it commits.
 
@@ -295,7 +285,7 @@ def lock_alert_states(conn: Connection, transformer_ids: Sequence[str]) -> None:
         "SELECT pg_advisory_xact_lock(hashtext('thermowatch.alerts:' || u.t)) "
         "FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS u(t, i) ORDER BY u.i"
     )
-    for chunk in _chunks(transformer_ids):
+    for chunk in id_chunks(transformer_ids):
         conn.execute(lock, {"ids": chunk})
 
 
@@ -306,7 +296,7 @@ def load_alert_states(
     cycle of a fleet reads them all at once)."""
     c = alert_states.c
     out: dict[str, dict[str, AlertState]] = {t: {} for t in transformer_ids}
-    for chunk in _chunks(transformer_ids):
+    for chunk in id_chunks(transformer_ids):
         for r in conn.execute(select(alert_states).where(c.transformer_id.in_(chunk))):
             out[r.transformer_id][r.kind] = AlertState(
                 r.level, r.up_since, r.up_target, r.down_since, r.down_target, r.last_ts,
@@ -386,7 +376,7 @@ def open_alert_ids(
     query per chunk: what :func:`open_of_kind` gives, for a fleet's cycle at once)."""
     out: dict[str, dict[str, list[tuple[int, str]]]] = {t: {} for t in transformer_ids}
     c = alerts.c
-    for chunk in _chunks(transformer_ids):
+    for chunk in id_chunks(transformer_ids):
         q = (
             select(c.transformer_id, c.kind, c.id, c.level)
             .where(c.transformer_id.in_(chunk), c.resolved_at.is_(None))

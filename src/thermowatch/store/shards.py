@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, select
 
-from thermowatch.store._sql import upsert
+from thermowatch.store._sql import id_chunks, upsert
 from thermowatch.store.tables import monitor_members, shard_claims
 
-CHUNK = 1000  # transformer ids per statement (SQLite's bound-parameter limit)
 FORGET_AFTER = 50  # leases expired this many lease lengths ago are deleted
 
 
@@ -59,12 +58,12 @@ def claim(
                 select(shard_claims.c.transformer_id).where(shard_claims.c.member == member)
             ).scalars()
         )
-        for part in _chunks(sorted(held - wanted)):
+        for part in id_chunks(held - wanted):
             conn.execute(delete(shard_claims).where(
                 shard_claims.c.member == member, shard_claims.c.transformer_id.in_(part)))  # fmt: skip
         missing = sorted(wanted - held)
         previous: dict[str, str] = {}
-        for part in _chunks(missing):
+        for part in id_chunks(missing):
             q = select(shard_claims.c.transformer_id, shard_claims.c.member).where(
                 shard_claims.c.transformer_id.in_(part)
             )
@@ -101,8 +100,3 @@ def claims(engine: Engine) -> dict[str, str]:
     with engine.connect() as conn:
         q = select(shard_claims.c.transformer_id, shard_claims.c.member)
         return {tid: member for tid, member in conn.execute(q)}
-
-
-def _chunks(ids: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
-from thermowatch.store._sql import upsert
+from thermowatch.store._sql import id_chunks, upsert
 from thermowatch.store.engine import write_transaction
 from thermowatch.store.tables import alerts, transformer_state
 from thermowatch.store.types import from_micros
@@ -188,11 +188,8 @@ def read_state_in(conn: Connection, transformer_id: str) -> TransformerState | N
 def read_states_in(conn: Connection, ids: Sequence[str]) -> dict[str, TransformerState]:
     """:func:`read_state_in` of many transformers in one query per chunk of ids."""
     out: dict[str, TransformerState] = {}
-    ordered = sorted(set(ids))
-    for i in range(0, len(ordered), 900):  # far below SQLite's bound on parameters
-        q = select(transformer_state).where(
-            transformer_state.c.transformer_id.in_(ordered[i : i + 900])
-        )
+    for chunk in id_chunks(ids):
+        q = select(transformer_state).where(transformer_state.c.transformer_id.in_(chunk))
         for row in conn.execute(q):
             out[row.transformer_id] = TransformerState(**row._asdict())
     return out

@@ -71,13 +71,23 @@ def slow_load_responses(spec: FeatureSpec, names: list[str]) -> list[int]:
     -------
     list of int
     """
-    out = []
-    for j, name in enumerate(names):
-        driver, _, tau = name.rpartition(" ~")
-        load = driver.endswith("²") and driver[:-1] in spec.load_inputs and tau.endswith("min")
-        if load and float(tau[:-3]) > SLOWEST_OIL_TIME_CONSTANT_MIN:
-            out.append(j)
-    return out
+    drivers = [f"{name}²" for name in spec.load_inputs]
+    return [
+        j
+        for j, name in enumerate(names)
+        if any((response_time_min(name, d) or 0.0) > SLOWEST_OIL_TIME_CONSTANT_MIN for d in drivers)
+    ]
+
+
+def response_time_min(name: str, driver: str) -> float | None:
+    """The time constant [min] of the feature column ``name`` as a response to ``driver``: 0 for
+    the driver itself, τ for its first-order filter ``"<driver> ~<τ>min"``
+    (:func:`~thermowatch.learn.features.build_features`), ``None`` for another column."""
+    if name == driver:
+        return 0.0
+    if name.startswith(f"{driver} ~") and name.endswith("min"):
+        return float(name[len(driver) + 2 : -3])
+    return None
 
 
 def driver_chains(spec: FeatureSpec, names: list[str]) -> list[list[int]]:
@@ -98,12 +108,8 @@ def driver_chains(spec: FeatureSpec, names: list[str]) -> list[list[int]]:
     chains = []
     drivers = [f"{name}²" for name in spec.load_inputs] + list(spec.ambient_inputs)
     for driver in drivers:
-        members = []
-        for j, name in enumerate(names):
-            if name == driver:
-                members.append((0.0, j))
-            elif name.startswith(f"{driver} ~") and name.endswith("min"):
-                members.append((float(name.rsplit("~", 1)[1][:-3]), j))
+        members = [(tau, j) for j, name in enumerate(names)
+                   if (tau := response_time_min(name, driver)) is not None]  # fmt: skip
         if members:
             chains.append([j for _, j in sorted(members)])
     # The IEC hot spot is its top oil plus a winding gradient that grows with load: the chain
