@@ -80,9 +80,21 @@ def slow_load_responses(spec: FeatureSpec, names: list[str]) -> list[int]:
 
 
 def response_time_min(name: str, driver: str) -> float | None:
-    """The time constant [min] of the feature column ``name`` as a response to ``driver``: 0 for
-    the driver itself, τ for its first-order filter ``"<driver> ~<τ>min"``
-    (:func:`~thermowatch.learn.features.build_features`), ``None`` for another column."""
+    """The time constant of the feature column ``name`` as a response to ``driver``.
+
+    Parameters
+    ----------
+    name : str
+        A feature column (:func:`~thermowatch.learn.features.build_features`).
+    driver : str
+        A driver column (a load's square, an ambient).
+
+    Returns
+    -------
+    float or None
+        0 [min] for the driver itself, τ [min] for its first-order filter
+        ``"<driver> ~<τ>min"``, ``None`` for another column.
+    """
     if name == driver:
         return 0.0
     if name.startswith(f"{driver} ~") and name.endswith("min"):
