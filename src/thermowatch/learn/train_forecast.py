@@ -4,7 +4,8 @@ The served forecasters are refitted on train + validation with the hyper-paramet
 validation; validation scores and the first residuals of the adaptive intervals come from the
 train-only fits (held out), test residuals from the served ones. A combining candidate (the
 ensemble) blends two fitted members with a weight chosen, like the other hyper-parameters, on
-the rolling-origin periods.
+the rolling-origin periods, and is served unless the rule's choice beats it clearly on them
+(:func:`~thermowatch.learn.selection.combination_holds`).
 """
 
 from __future__ import annotations
@@ -139,7 +140,14 @@ def train_forecast(data: TrainingData, normal: np.ndarray, horizon: int) -> Fore
     choice = choose(
         "forecast",
         [
-            Candidate(name, float(np.mean(rolling[name])), m.parameters, nests=m.nests)
+            Candidate(
+                name,
+                float(np.mean(rolling[name])),
+                m.parameters,
+                nests=m.nests,
+                errors_by_period=tuple(rolling[name]),
+                combines=getattr(m, "combines", ()),
+            )
             for name, m in candidates.items()
         ],
     )

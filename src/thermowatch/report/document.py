@@ -80,7 +80,7 @@ def build_document(
 def _reason(choice: dict, lang: str) -> str:
     """The selection rule's reason in the report's language (older metrics: as stored)."""
     key, values = choice.get("reason_key"), dict(choice.get("reason_values") or {})
-    if key not in ("lowest", "simpler"):
+    if key not in ("lowest", "simpler", "combination"):
         return str(choice["reason"])
     if "error" in values:
         values["error"] = number(values["error"], lang, 4)

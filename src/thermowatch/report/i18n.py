@@ -877,6 +877,12 @@ TEXTS.update(
             "en": "simpler than {best} ({parameters} vs {best_parameters} parameters) and within "
             "{tolerance} % of its validation error",
         },
+        "roles.reason.combination": {
+            "fr": "combinaison de prévisions : {other} ne la bat pas de plus d'une erreur type sur "
+            "les {periods} périodes d'origine glissante",
+            "en": "a combination of forecasts: {other} does not beat it by more than one standard "
+            "error over the {periods} rolling-origin periods",
+        },
         "timing.read": {"fr": "lecture", "en": "reading"},
         "timing.features": {"fr": "variables", "en": "features"},
         "timing.one-step": {"fr": "modèle à un pas", "en": "one-step model"},

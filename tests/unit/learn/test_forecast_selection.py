@@ -138,3 +138,55 @@ def test_weighted_ensemble_is_the_weighted_mean_and_refuses_bad_weights():
     broken = ensemble.to_dict() | {"weights": [0.9, 0.9]}
     with pytest.raises(InputError, match="weights"):
         model_from_dict(broken)
+
+
+def _forecasters(pooled: tuple, ensemble: tuple) -> list:
+    """Rolling-origin candidates: two members and their combination (errors by period)."""
+    from thermowatch.learn.selection import Candidate
+
+    def candidate(name, errors, parameters, **kwargs):
+        return Candidate(
+            name, float(np.mean(errors)), parameters, errors_by_period=errors, **kwargs
+        )
+
+    pair = ("forecast-pooled", "forecast-direct")
+    return [
+        candidate("forecast-pooled", pooled, 3_000),
+        candidate("forecast-direct", tuple(e + 0.1 for e in pooled), 9_000),
+        candidate("forecast-ensemble", ensemble, 12_000, nests=pair, combines=pair),
+    ]
+
+
+def test_combination_served_when_the_winner_is_not_clearly_better_period_by_period():
+    """The member with the lowest mean (0.6900 vs 0.6933) loses one of three periods to the
+    combination: its mean advantage (0.0033) is below one standard error (0.0067) of the paired
+    differences, so the combination is served (the lowest mean alone served the member)."""
+    from thermowatch.learn.selection import choose, combination_holds
+
+    candidates = _forecasters((0.79, 0.63, 0.65), (0.78, 0.64, 0.66))
+    verdict = choose("forecast", candidates)
+    assert verdict.chosen == "forecast-ensemble"
+    assert verdict.runner_up == "forecast-pooled"
+    assert verdict.reason_key == "combination"
+    assert verdict.reason_values == {"other": "forecast-pooled", "periods": 3}
+    assert combination_holds(candidates[2], candidates[0])
+
+
+def test_member_served_when_clearly_better_on_every_period():
+    """A member better in every period (mean 0.020, standard error 0.003) is served; so is one
+    whose advantage is large though it loses a period (mean 0.26, standard error 0.14)."""
+    from thermowatch.learn.selection import choose, combination_holds
+
+    verdict = choose("forecast", _forecasters((0.76, 0.62, 0.64), (0.78, 0.645, 0.655)))
+    assert verdict.chosen == "forecast-pooled" and verdict.reason_key == "lowest"
+    lucky = _forecasters((0.50, 0.50, 0.50), (0.49, 0.90, 0.90))
+    assert not combination_holds(lucky[2], lucky[0])
+    assert choose("forecast", lucky).chosen == "forecast-pooled"
+
+
+def test_one_period_lower_error_decides():
+    """With a single period there is no spread to weigh: the lower error wins either way."""
+    from thermowatch.learn.selection import choose
+
+    assert choose("forecast", _forecasters((0.79,), (0.80,))).chosen == "forecast-pooled"
+    assert choose("forecast", _forecasters((0.81,), (0.80,))).chosen == "forecast-ensemble"
