@@ -25,6 +25,11 @@ run: $(STAMP)
 # load 4-7). The unit tests hardly wait: they keep 2 (UNIT_WORKERS). The workers take the files
 # longest first, as tests/durations.json measured them (tests/conftest.py), not xdist's
 # most-tests-first. WORKERS=0 (UNIT_WORKERS=0) runs them in this process (pdb, -x).
+# Python may keep its compiled bytecode (in __pycache__, ignored by git) while the tests run: an
+# environment that sets PYTHONDONTWRITEBYTECODE made every xdist worker and every CLI subprocess
+# compile the sources and rewrite the tests' asserts again (collecting the suite: 13.2-13.8 -> 10.1-11.6 CPU-s).
+unexport PYTHONDONTWRITEBYTECODE
+
 WORKERS      ?= 3
 UNIT_WORKERS ?= 2
 xdist = $(if $(filter 0,$(1)),,-n $(1) --dist loadfile --no-loadscope-reorder)
