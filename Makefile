@@ -18,6 +18,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/thermowatch train
 
+# Python may keep its compiled bytecode (in __pycache__, ignored by git) while the tests run: an
+# environment that sets PYTHONDONTWRITEBYTECODE made every xdist worker and every CLI subprocess
+# compile the sources and rewrite the tests' asserts again (collecting the suite took
+# 13.2-13.8 CPU-s without the cache, 10.1-11.6 with it).
+unexport PYTHONDONTWRITEBYTECODE
+
 # The whole suite runs on 3 pytest-xdist workers (every test takes its own tmp dir, database
 # and free ports); a file's tests stay on one worker, so module fixtures are built once. Three
 # on two cores because many of its tests wait (servers starting, the manuals' sleeps, monitor
@@ -25,11 +31,6 @@ run: $(STAMP)
 # load 4-7). The unit tests hardly wait: they keep 2 (UNIT_WORKERS). The workers take the files
 # longest first, as tests/durations.json measured them (tests/conftest.py), not xdist's
 # most-tests-first. WORKERS=0 (UNIT_WORKERS=0) runs them in this process (pdb, -x).
-# Python may keep its compiled bytecode (in __pycache__, ignored by git) while the tests run: an
-# environment that sets PYTHONDONTWRITEBYTECODE made every xdist worker and every CLI subprocess
-# compile the sources and rewrite the tests' asserts again (collecting the suite: 13.2-13.8 -> 10.1-11.6 CPU-s).
-unexport PYTHONDONTWRITEBYTECODE
-
 WORKERS      ?= 3
 UNIT_WORKERS ?= 2
 xdist = $(if $(filter 0,$(1)),,-n $(1) --dist loadfile --no-loadscope-reorder)
