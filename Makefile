@@ -18,8 +18,8 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/thermowatch train
 
-# Python may keep its compiled bytecode (in __pycache__, ignored by git) while the tests run: an
-# environment that sets PYTHONDONTWRITEBYTECODE made every xdist worker and every CLI subprocess
+# Python keeps its compiled bytecode (in __pycache__, ignored by git) for every target here: an
+# environment that sets PYTHONDONTWRITEBYTECODE made every test worker and every CLI subprocess
 # compile the sources and rewrite the tests' asserts again (collecting the suite took
 # 13.2-13.8 CPU-s without the cache, 10.1-11.6 with it).
 unexport PYTHONDONTWRITEBYTECODE

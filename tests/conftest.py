@@ -24,9 +24,9 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # One BLAS/OpenMP thread in the test process and in every process it starts (they inherit the
 # environment): the suite is already parallel (3 xdist workers on 2 cores, servers, CLI
 # subprocesses), and a thread per core in each of them makes OpenBLAS and OpenMP spin waiting
-# for peers that are not scheduled: a 90-day `thermowatch train` measured 21-28 CPU-s with the
-# default two threads under the suite's load against 7-8 with one, the same models chosen and
-# figures equal to ~1e-14 (the order of a few sums). Jobs do the same per worker process
+# for peers that are not scheduled: a 90-day `thermowatch train` measured 22.6-29.1 CPU-s with
+# the default two threads under the suite's load against 8.1-9.1 with one, the same models
+# chosen and figures equal to ~1e-14 (the order of a few sums). Jobs do the same per worker process
 # (thermowatch.jobs.runner.one_numeric_thread), for the same reason.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
