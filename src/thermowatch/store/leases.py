@@ -101,6 +101,11 @@ class LeaderLease:
         """Give the lease up (also done by the server / kernel when the process dies)."""
         if self.held:
             log.log(self.log_level, "lease %s: released by %s", self.name, self.holder)
+            if self._conn is not None:
+                # Unlock before closing: the server ends a closed session asynchronously, so
+                # without this a standby could still find the lock held just after release().
+                with contextlib.suppress(Exception):
+                    self._conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(self.name),))
         self.held = False
         self._close()
 
