@@ -19,6 +19,7 @@ import pandas as pd
 from thermowatch.data import quantities as q
 from thermowatch.data.columns import ColumnInfo
 from thermowatch.data.report import CleaningReport
+from thermowatch.data.timestamps import as_duration
 from thermowatch.errors import InputError
 
 # 1.4826 × MAD estimates the standard deviation of normally distributed values.
@@ -113,7 +114,7 @@ class CleaningOptions:
         """
         if isinstance(self.max_gap, int | np.integer):
             return int(self.max_gap)
-        return int(pd.Timedelta(self.max_gap) // step) if step > pd.Timedelta(0) else 0
+        return int(as_duration(self.max_gap) // step) if step > pd.Timedelta(0) else 0
 
     def frozen_run_samples(self, step: pd.Timedelta) -> int | None:
         """Shortest repeated run that counts as frozen at the nominal ``step``.
@@ -131,7 +132,7 @@ class CleaningOptions:
         if self.frozen_min_samples is None:
             return None
         by_duration = (
-            math.ceil(pd.Timedelta(self.frozen_min_duration) / step) + 1
+            math.ceil(as_duration(self.frozen_min_duration) / step) + 1
             if step > pd.Timedelta(0)
             else 0
         )
@@ -433,7 +434,7 @@ def flag_frozen(
         report.add("frozen_sensor", 0, "values", "disabled")
         return {}
     fit = options.statistics_rows(frame.index)
-    min_duration = pd.Timedelta(options.frozen_min_duration)
+    min_duration = as_duration(options.frozen_min_duration)
     ticks = frame.index.asi8
     unit = pd.Timedelta(1, unit=frame.index.unit)
     values_all = frame.to_numpy()

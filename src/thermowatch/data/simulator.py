@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from thermowatch.data.timestamps import as_duration
 from thermowatch.errors import InputError
 from thermowatch.thermal import TransformerSpec, simulate
 
@@ -131,7 +132,7 @@ def parse_step(step: str) -> pd.Timedelta:
     pandas.Timedelta
     """
     try:
-        delta = pd.Timedelta(step)
+        delta = as_duration(step)
     except (TypeError, ValueError):
         raise InputError(f"--step {step!r} is not a duration such as 10min or 1h.") from None
     if not pd.Timedelta("1min") <= delta <= pd.Timedelta("1D") or delta % pd.Timedelta("1min"):

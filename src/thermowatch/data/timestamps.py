@@ -23,6 +23,34 @@ _MIN_PARSED_SHARE = 0.8  # a column is a timestamp column when most of its value
 _PROBE_SIZE = 200  # values tried before parsing a whole column
 
 
+_LOWER_DAY = re.compile(r"(?<=\d)\s*d$")
+
+
+def as_duration(value: str | pd.Timedelta) -> pd.Timedelta:
+    """A duration typed by a person (``"24h"``, ``"2d"``, ``"90min"``) as a Timedelta.
+
+    Why not ``pd.Timedelta`` alone: pandas deprecates the lower-case day unit that people
+    write ("7d"), so it is read as "7D" here, once for every option that takes a duration.
+
+    Parameters
+    ----------
+    value : str or pandas.Timedelta
+        The duration.
+
+    Returns
+    -------
+    pandas.Timedelta
+
+    Raises
+    ------
+    ValueError
+        When ``value`` is not a duration.
+    """
+    if isinstance(value, str):
+        value = _LOWER_DAY.sub("D", value.strip())
+    return pd.Timedelta(value)
+
+
 def find_timestamp_column(
     frame: pd.DataFrame, *, explicit: str | None = None, source: str = "the data"
 ) -> str:

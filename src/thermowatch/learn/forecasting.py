@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from thermowatch.data.timestamps import as_duration
 from thermowatch.errors import InputError
 
 
@@ -100,7 +101,7 @@ def horizon_in_steps(horizon: str | int | None, step: pd.Timedelta, trained: int
         steps = int(horizon)
     else:
         try:
-            steps = round(pd.Timedelta(str(horizon)) / step)
+            steps = round(as_duration(str(horizon)) / step)
         except ValueError:
             raise InputError(
                 f"horizon {horizon!r} must be a number of steps or a duration such as 24h."

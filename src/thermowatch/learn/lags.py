@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from thermowatch.data.timestamps import as_duration
+
 
 def lag(values: np.ndarray, index: pd.DatetimeIndex, step: pd.Timedelta, k: int) -> np.ndarray:
     """``values`` at ``t - k·step`` for every timestamp ``t`` of ``index``; NaN where that
@@ -50,4 +52,4 @@ def steps_per(duration: str | pd.Timedelta, step: pd.Timedelta) -> int:
     int
         Steps [-].
     """
-    return max(round(pd.Timedelta(duration) / pd.Timedelta(step)), 1)
+    return max(round(as_duration(duration) / pd.Timedelta(step)), 1)
