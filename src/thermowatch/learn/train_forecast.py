@@ -146,7 +146,7 @@ def train_forecast(data: TrainingData, normal: np.ndarray, horizon: int) -> Fore
                 m.parameters,
                 nests=m.nests,
                 errors_by_period=tuple(rolling[name]),
-                combines=getattr(m, "combines", ()),
+                combines=m.combines,
             )
             for name, m in candidates.items()
         ],

@@ -174,10 +174,12 @@ class DirectForecast:
 
     name: ClassVar[str] = "forecast-direct"
     role: ClassVar[str] = "forecast"
-    #: Registry declarations: its roles, the candidates it nests, its hyper-parameter grid
-    #: (``lookback``: the longest window [steps], capped by a quarter of the training rows).
+    #: Registry declarations: its roles, the candidates it nests (and combines: none, it is a
+    #: single model), its hyper-parameter grid (``lookback``: the longest window [steps],
+    #: capped by a quarter of the training rows).
     roles: ClassVar[dict[str, str]] = {"forecast": "candidate"}
     nests: ClassVar[tuple[str, ...]] = ()
+    combines: ClassVar[tuple[str, ...]] = ()
     grid: ClassVar[dict[str, tuple]] = {"lookback": (720,), "penalty": PENALTIES}
     exogenous: ClassVar[bool] = True
 
