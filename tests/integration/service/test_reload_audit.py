@@ -136,7 +136,7 @@ def test_every_prediction_is_audited_and_none_lost_on_shutdown(engine, served_di
 
 def test_audit_flushes_in_the_background(client, keys, engine):
     client.post("/predict", json=reading(), headers={"X-API-Key": keys["reader"]})
-    assert wait_for(lambda: len(entries(engine, action="predict")) == 1, timeout=3)
+    assert wait_for(lambda: len(entries(engine, action="predict")) == 1)
 
 
 def test_readings_push_stores_predicts_and_calls_the_hook(client, keys, engine):
