@@ -131,12 +131,13 @@ def test_killing_one_api_instance_under_load(pg_cluster, model_copy, tmp_path: P
         ngx = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"],
                                stdout=nginx_log.open("w"), stderr=subprocess.STDOUT)  # fmt: skip
         procs.append(ngx)
-        wait_http(f"https://localhost:{https}/health", 20, verify=str(cert))
-        # HTTP only redirects to HTTPS, which carries HSTS.
-        r = httpx.get(f"http://127.0.0.1:{http}/predict")
+        wait_http(f"https://localhost:{https}/health", 60, verify=str(cert))
+        # HTTP only redirects to HTTPS, which carries HSTS. (30 s: httpx's default 5 s is short
+        # for a loaded runner; what is checked is the answer, not its speed.)
+        r = httpx.get(f"http://127.0.0.1:{http}/predict", timeout=30)
         assert r.status_code == 301 and r.headers["location"].startswith("https://")
-        assert "max-age=" in httpx.get(f"https://localhost:{https}/health",
-                                       verify=str(cert)).headers["strict-transport-security"]  # fmt: skip
+        assert "max-age=" in httpx.get(f"https://localhost:{https}/health", verify=str(cert),
+                                       timeout=30).headers["strict-transport-security"]  # fmt: skip
 
         async def drill() -> list[tuple[float, bool, str]]:
             t0 = time.monotonic()

@@ -21,7 +21,12 @@ from thermowatch.store.engine import make_engine
 from thermowatch.store.migrate import upgrade
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-PERIOD_S = 2.0
+# 3 s, not 2: the take-over bound counts periods, and the standby's first tick is the first
+# aligned tick after its start (lease poll 0.5 s, models, store, SCADA connection): on a loaded
+# 2-core machine (load 8-11) that start took 1.5 s and the take-over 3.58-3.89 s of the
+# 4 s bound (1.8-1.9 s otherwise). A longer period keeps the bound about the take-over, not the
+# scheduler (as in tests/integration/faults/test_monitor_killed_lease.py).
+PERIOD_S = 3.0
 CYCLE = re.compile(r"cycle (\S+): 1/1 with data, (\d+) readings")
 
 
@@ -58,7 +63,7 @@ def test_standby_monitor_takes_over_within_two_periods(pg_cluster, tmp_path: Pat
         wait_for_log(a_log, "lease monitor: acquired", 60, a)
         b, b_log = monitor("b")
         wait_for_log(b_log, "standing by", 60, b)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # generous: a loaded runner, not a speed bound
         while len(ticks(a_log)) < 3:
             assert time.monotonic() < deadline and a.poll() is None, a_log.read_text()[-2000:]
             time.sleep(0.1)
@@ -67,8 +72,9 @@ def test_standby_monitor_takes_over_within_two_periods(pg_cluster, tmp_path: Pat
         a.send_signal(signal.SIGKILL)
         killed_at = datetime.now().astimezone()
         a.wait(10)
-        wait_for_log(b_log, "lease monitor: acquired", 3 * PERIOD_S, b)
-        deadline = time.monotonic() + 30
+        # Generous: the bound on the take-over is asserted on B's first tick below.
+        wait_for_log(b_log, "lease monitor: acquired", 60, b)
+        deadline = time.monotonic() + 60  # generous: a loaded runner, not a speed bound
         while len(ticks(b_log)) < 3:
             assert time.monotonic() < deadline and b.poll() is None, b_log.read_text()[-2000:]
             time.sleep(0.1)

@@ -106,7 +106,9 @@ def test_every_exercise_command_runs_as_written(tmp_path: Path) -> None:
     # data directory, database and ports, and most of its time is the manual's waits (about
     # 30 s each, 3 min in a row). Not all six at once: twelve processes starting together on
     # 2 loaded cores took 15 s to start a monitor, and the link-drop exercise needs its monitor
-    # reading before the link drops (20 s after its simulator starts); it starts first.
+    # reading before the link drops; it starts first. The drop is 40 s after its simulator
+    # starts (the manual's --fault-after): with 20 s, a monitor on 2 cores at load 16 had its
+    # first data 3 s before the drop (17 s after the simulator started).
     order = sorted(range(len(exercises)), key=lambda i: "link-drop" not in exercises[i])
     with ThreadPoolExecutor(3) as pool:
         done = dict(zip(order, pool.map(one, order), strict=True))

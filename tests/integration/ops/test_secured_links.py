@@ -201,7 +201,12 @@ def test_opcua_basic256sha256_sign_and_encrypt(tmp_path: Path) -> None:
             secure = monitor(secure=True)
             await secure.start()
             await secure.wait_connected(20)
-            await asyncio.sleep(1.5)  # the subscription's first notifications
+            # The subscription's first notifications (one per node): waited for, not a fixed
+            # 1.5 s, which a loaded runner may overrun (the deadline is not a speed bound).
+            hub = secure.hub_of[tid]
+            deadline = time.monotonic() + 30
+            while len({c[0] for c in hub._changes}) < len(FIELDS) and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
             report = await secure.run_cycle([tid], datetime.now(UTC))
             for h in secure.hubs.values():
                 await h.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -56,18 +55,20 @@ def test_a_fleet_going_silent_and_back_logs_one_line_per_cycle(
 
 
 class SlowHook:
-    """An alert hook whose batch evaluation takes a while (a busy store)."""
+    """An alert hook whose batch evaluation takes until the test opens ``gate`` (a busy store):
+    a gate, not a fixed 0.2 s a batch, which a loaded runner's four cycles could outlast."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, datetime]] = []
         self.lock = threading.Lock()
+        self.gate = threading.Event()
 
     def __call__(self, event):
         self.many([event])
         return event.worst[0]
 
     def many(self, events):
-        time.sleep(0.2)
+        self.gate.wait(60)
         with self.lock:
             self.seen += [(e.transformer_id, e.ts) for e in events]
 
@@ -86,9 +87,10 @@ def test_alerts_follow_the_cycles_in_order_without_holding_up_the_readings(
         for tick in ticks:
             hub.pending = _round(IDS, tick)
             await monitor.run_cycle(IDS, tick)
-        # the four cycles stored while their alerts (0.2 s a batch) were still being evaluated
+        # the four cycles stored while their alerts were still being evaluated
         got["stored_first"] = count_readings(monitor.engine)
         got["evaluated_first"] = len(hook.seen)
+        hook.gate.set()
         await monitor._stop_alerts()
         got["evaluated"] = list(hook.seen)
         await monitor.shutdown()

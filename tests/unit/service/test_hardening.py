@@ -131,6 +131,41 @@ def test_audit_rows_refused_by_the_database_are_spooled_then_replayed(tmp_path):
     assert len(refused) == 1 and json.loads(refused[0].detail)["count"] == 2
 
 
+def test_stopping_while_a_flush_waits_for_its_thread_loses_no_row(tmp_path):
+    """Shutdown during a background flush whose job has not started on the worker thread
+    yet (the executor busy): that job, holding rows taken off the queue, must still run."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from thermowatch.service.audit import AuditQueue
+    from thermowatch.store.audit import entries
+    from thermowatch.store.engine import make_engine
+    from thermowatch.store.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    upgrade(engine)
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(1))
+        gate = threading.Event()
+        busy = loop.run_in_executor(None, gate.wait, 30)  # the one thread: the flush queues
+        queue = AuditQueue(engine, flush_s=60)
+        queue.start()
+        queue.add("key:1", "push_readings", "ok", target="TR-01")
+        queue._wake.set()
+        while queue._pending:  # taken off the queue: its job waits behind `busy`
+            await asyncio.sleep(0.01)
+        stopping = asyncio.create_task(queue.stop())
+        await asyncio.sleep(0.1)  # (a cancel would reach the queued job meanwhile)
+        gate.set()
+        await busy
+        await stopping
+
+    asyncio.run(scenario())
+    assert [r.target for r in entries(engine, action="push_readings")] == ["TR-01"]
+
+
 def test_a_model_directory_without_key_is_pinned_to_its_first_digest(sample_training_dir, tmp_path):
     from tests.helpers.models import copy_model
     from thermowatch.service.serving import ModelHolder
