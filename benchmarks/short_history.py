@@ -68,9 +68,23 @@ def season_starts(index: pd.DatetimeIndex) -> list[pd.Timestamp]:
     return out
 
 
-def _window(measurements, start: pd.Timestamp, months: int, options_for):
-    from thermowatch.learn.train import train
+def window_rows(measurements, start: pd.Timestamp, months: int):
+    """The rows of one window and its ``--split-dates`` borders (validation start, test start,
+    test end), or None when its test months run past the data.
 
+    Parameters
+    ----------
+    measurements : Measurements
+        The whole set.
+    start : pandas.Timestamp
+        First instant of training.
+    months : int
+        Months of training (the last :data:`VALIDATION_SHARE` of them validation).
+
+    Returns
+    -------
+    tuple of (Measurements, str) or None
+    """
     index = measurements.frame.index
     train_end = start + pd.DateOffset(months=months)
     test_end = train_end + pd.DateOffset(months=TEST_MONTHS)
@@ -78,8 +92,17 @@ def _window(measurements, start: pd.Timestamp, months: int, options_for):
         return None
     val_start = start + (train_end - start) * (1 - VALIDATION_SHARE)
     rows = slice(int(index.searchsorted(start)), int(index.searchsorted(test_end)))
-    part = measurements.subset(rows)
     borders = ",".join(t.strftime("%Y-%m-%dT%H:%M:%S") for t in (val_start, train_end, test_end))
+    return measurements.subset(rows), borders
+
+
+def _window(measurements, start: pd.Timestamp, months: int, options_for):
+    from thermowatch.learn.train import train
+
+    made = window_rows(measurements, start, months)
+    if made is None:
+        return None
+    part, borders = made
     clock = time.perf_counter()
     result, _ = train(part, options_for(borders))
     seconds = time.perf_counter() - clock
