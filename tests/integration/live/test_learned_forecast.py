@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from tests.helpers.store import migrated_sqlite
 from thermowatch.alerts.messages import AlertFacts, render
 from thermowatch.data.simulator import AMBIENT, CURRENT, SAMPLE_SPEC, WINDING, simulate_sample
 from thermowatch.learn.artifact import load_model
@@ -20,8 +21,6 @@ from thermowatch.learn.result import Thresholds
 from thermowatch.live import Snapshot
 from thermowatch.live.forecast import FORECAST_HORIZON, LEARNED, PHYSICS, forecast_temperature
 from thermowatch.live.pipeline import Pipeline, Profile
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.tables import forecasts
 from thermowatch.store.transformers import ensure_transformer
 
@@ -43,8 +42,7 @@ def day() -> pd.DataFrame:
 
 
 def _run(tmp_path: Path, predictor, day: pd.DataFrame):
-    engine = make_engine(f"sqlite:///{tmp_path}/live.db")
-    upgrade(engine)
+    engine = migrated_sqlite(tmp_path / "live.db")
     ensure_transformer(engine, TID, TID, target_variable=WINDING)
     profile = Profile(TID, WINDING, THRESHOLDS, predictor=predictor, spec=SAMPLE_SPEC,
                       load=CURRENT, ambient=AMBIENT)  # fmt: skip
@@ -103,8 +101,7 @@ def test_the_fleet_column_and_the_transformer_page_forecast_the_same_horizon(
     from thermowatch.store.transformers import get_transformer
 
     predictor = champion if learned else dataclasses.replace(champion, forecaster=None)
-    engine = make_engine(f"sqlite:///{tmp_path}/live.db")
-    upgrade(engine)
+    engine = migrated_sqlite(tmp_path / "live.db")
     ensure_transformer(engine, TID, TID, target_variable=WINDING, spec=SAMPLE_SPEC.to_dict())
     profile = Profile(TID, WINDING, THRESHOLDS, predictor=predictor, spec=SAMPLE_SPEC,
                       load=CURRENT, ambient=AMBIENT)  # fmt: skip

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from tests.helpers.models import copy_model
+from tests.helpers.store import migrated_sqlite
 from tests.integration.service.conftest import make_settings
 from tests.unit.ingest.fakes import FakeHub
 from thermowatch.alerts.hook import alert_hook
@@ -28,8 +29,6 @@ from thermowatch.ingest.sources.base import Sample
 from thermowatch.live.champion import artifact_digest
 from thermowatch.live.forecast import FORECAST_HORIZON
 from thermowatch.service.apikeys import create_key
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.models import register_model
 from thermowatch.store.tables import (
     ModelStatus,
@@ -70,8 +69,7 @@ def day() -> list[tuple[datetime, dict[str, float]]]:
 
 
 def _store(path: Path, champion: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
+    engine = migrated_sqlite(path)
     # What the monitor registers from its config, made by hand on the HTTP side.
     ensure_transformer(engine, TID, TID, spec=SAMPLE_SPEC.to_dict(), thresholds=THRESHOLDS,
                        target_variable=WINDING)  # fmt: skip
