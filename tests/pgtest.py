@@ -137,13 +137,15 @@ class PostgresCluster:
         """SQLAlchemy URL (psycopg 3 driver) of database ``dbname`` on this cluster."""
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
 
-    def create_database(self, dbname: str) -> str:
-        """Create an empty database and return its SQLAlchemy URL."""
+    def create_database(self, dbname: str, template: str | None = None) -> str:
+        """Create an empty database (or a copy of database ``template``, which nobody may be
+        connected to) and return its SQLAlchemy URL."""
         import psycopg
 
+        copy = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(
             f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
         ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
-            conn.execute(f'CREATE DATABASE "{dbname}"')
+            conn.execute(f'CREATE DATABASE "{dbname}"{copy}')
         return self.url(dbname)

@@ -15,11 +15,11 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from tests.helpers.store import migrated_sqlite
 from thermowatch.app import create_app
 from thermowatch.dashboard.demo import seed_fleet
 from thermowatch.service.settings import Settings
 from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.overview import find_alerts
 from thermowatch.store.users import create_user
 
@@ -58,8 +58,7 @@ def dashboard_routes(app) -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     path = tmp_path_factory.mktemp("dash-security") / "tw.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
+    engine = migrated_sqlite(path)
     seed_fleet(engine, 3, hours=3, step_min=10, hot=1, stale=1)
     for role in ("reader", "operator", "admin"):
         create_user(engine, role, PASSWORD, role)

@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 from string import Template
-from typing import Any, ClassVar, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from thermowatch.alerts.config import AlertsConfig, ChannelConfig
 from thermowatch.errors import InputError
 from thermowatch.learn.levels import Level
 from thermowatch.settings import secret
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("thermowatch.alerts")
 
@@ -116,10 +117,16 @@ class EmailChannel:
 
 class _HttpChannel:
     def __init__(self, name: str, options: dict[str, Any], client: httpx.Client | None = None):
+        # httpx is imported when an HTTP channel is made, not with the module: every service
+        # worker imports this module (the alert hook) and most never send (0.1-0.25 CPU-s each).
+        import httpx
+
         self.name, self.o = name, options
         self.client = client or httpx.Client(timeout=float(options.get("timeout_seconds", 10)))
 
     def _post(self, url: str, **kwargs: Any) -> str:
+        import httpx
+
         try:
             r = self.client.request(self.o.get("method", "POST"), url, **kwargs)
         except httpx.HTTPError as exc:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,9 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from tests.helpers.store import migrated_sqlite
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
+from tests.helpers.store import migrated_postgres, migrated_sqlite
 from thermowatch.store.transformers import ensure_transformer
 
 NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
@@ -35,9 +32,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
         eng = migrated_sqlite(tmp_path / "t.db")
     else:
-        url = request.getfixturevalue("pg_cluster").create_database(f"a_{uuid.uuid4().hex[:12]}")
-        eng = make_engine(url)
-        upgrade(eng, now=NOW)
+        eng = migrated_postgres(request.getfixturevalue("pg_cluster"), "a", now=NOW)
     ensure_transformer(eng, "T1", "Poste Nord T1", thresholds={"alert": 90, "critical": 105})
     yield eng
     eng.dispose()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from thermowatch.store.engine import make_engine
+from tests.helpers.store import migrated_postgres, migrated_sqlite
 from thermowatch.store.live import write_live_batch
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.overview import forecast_crossings
 from thermowatch.store.transformers import Transformer, save_transformer
 from thermowatch.store.types import to_micros
@@ -29,11 +27,9 @@ def _issue(tid: str, issued: datetime, levels: list[str]) -> list[list]:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request, tmp_path):
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'tw.db'}"
+        engine = migrated_sqlite(tmp_path / "tw.db")
     else:
-        url = request.getfixturevalue("pg_cluster").create_database(f"t_{uuid.uuid4().hex[:12]}")
-    engine = make_engine(url)
-    upgrade(engine)
+        engine = migrated_postgres(request.getfixturevalue("pg_cluster"), "t")
     yield engine
     engine.dispose()
 

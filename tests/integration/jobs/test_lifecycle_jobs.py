@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 from lifecycle_helpers import CHECKS_ONLY, NOW, TRAINED_AT, populate
+from tests.helpers.store import migrated_sqlite
 
 from thermowatch.jobs.runner import execute
 from thermowatch.jobs.scheduler import enqueue_due, in_process, logical_time, tick
 from thermowatch.store.alerts import open_alerts
-from thermowatch.store.engine import make_engine, write_transaction
+from thermowatch.store.engine import write_transaction
 from thermowatch.store.jobs import (
     claim_run,
     enqueue_runs,
@@ -20,7 +21,6 @@ from thermowatch.store.jobs import (
     run_counts,
     runs_to_dispatch,
 )
-from thermowatch.store.migrate import upgrade
 
 DAY = timedelta(days=1)
 CHECKS = {"accuracy": DAY, "drift": DAY}  # the daily checks alone (retraining: test_retrain.py)
@@ -28,8 +28,7 @@ CHECKS = {"accuracy": DAY, "drift": DAY}  # the daily checks alone (retraining: 
 
 @pytest.fixture
 def engine(tmp_path):
-    eng = make_engine(f"sqlite:///{tmp_path}/store.db")
-    upgrade(eng)
+    eng = migrated_sqlite(tmp_path / "store.db")
     yield eng
     eng.dispose()
 

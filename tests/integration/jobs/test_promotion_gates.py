@@ -7,20 +7,18 @@ import json
 import numpy as np
 import pytest
 from lifecycle_helpers import populate
+from tests.helpers.store import migrated_sqlite
 
 from thermowatch.errors import InputError
 from thermowatch.jobs.promotion import PENDING, apply_decision, approve, reject, rollback
 from thermowatch.learn.promotion import decide_promotion
 from thermowatch.store.audit import entries
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.models import champion, get_model, register_model
 
 
 @pytest.fixture
 def engine(tmp_path):
-    eng = make_engine(f"sqlite:///{tmp_path}/store.db")
-    upgrade(eng)
+    eng = migrated_sqlite(tmp_path / "store.db")
     populate(eng, "T1")  # champion T1-m1
     register_model(eng, "T1-m2", "T1", "/models/T1-m2", "1" * 64)
     yield eng

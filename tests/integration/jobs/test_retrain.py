@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 from tests.helpers.models import copy_model
+from tests.helpers.store import migrated_sqlite
 
 from thermowatch.data.measurements import clean_measurements
 from thermowatch.data.simulator import TIMESTAMP, WINDING, simulate_sample
@@ -19,9 +20,7 @@ from thermowatch.learn.accuracy import validation_error
 from thermowatch.learn.artifact import load_model, save_model
 from thermowatch.learn.train import TrainOptions, train
 from thermowatch.live.champion import artifact_digest, load_champion
-from thermowatch.store.engine import make_engine
 from thermowatch.store.jobs import get_run, recent_checks, run_counts
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.models import ModelStatus, champion, list_models, register_model
 from thermowatch.store.predictions import Prediction, write_predictions
 from thermowatch.store.readings import wide_to_frame, write_readings
@@ -72,8 +71,7 @@ def jobs(tmp_path):
 @pytest.fixture
 def store(tmp_path, sample, trained_champion, monkeypatch):
     monkeypatch.delenv("THERMOWATCH_ALERTS_CONFIG", raising=False)
-    engine = make_engine(f"sqlite:///{tmp_path}/store.db")
-    upgrade(engine)
+    engine = migrated_sqlite(tmp_path / "store.db")
     ensure_transformer(engine, TR, "Poste Sud TR-01", target_variable=WINDING)
     write_readings(engine, wide_to_frame(sample, TR, source="scada")[0])
 

@@ -6,21 +6,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from lifecycle_helpers import FLEET_AT, retrain_fleet
+from tests.helpers.store import migrated_sqlite
 
 from thermowatch.jobs.job import LEASE, JobSettings
 from thermowatch.jobs.retrain import retrain
 from thermowatch.jobs.scheduler import in_process, tick
 from thermowatch.store.audit import entries
-from thermowatch.store.engine import make_engine, write_transaction
+from thermowatch.store.engine import write_transaction
 from thermowatch.store.jobs import claim_run, enqueue_runs, finish_run
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.models import get_model
 
 
 def test_a_decision_left_undone_is_applied_once_by_the_scheduler(tmp_path):
     jobs = JobSettings(models_dir=tmp_path / "challengers")
-    engine = make_engine(f"sqlite:///{tmp_path}/store.db")
-    upgrade(engine)
+    engine = migrated_sqlite(tmp_path / "store.db")
     retrain_fleet(engine, 1, tmp_path / "champion")
     with write_transaction(engine) as conn:
         (run_id,) = enqueue_runs(conn, "retrain", ["TR-00"], FLEET_AT)

@@ -5,18 +5,17 @@ kept for runs whose worker really stopped."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
 from lifecycle_helpers import CHECKS_ONLY, NOW, populate
 from sqlalchemy import select
+from tests.helpers.store import migrated_postgres, migrated_sqlite
 
 from thermowatch.jobs import registry, tasks
 from thermowatch.jobs.scheduler import in_process, tick
-from thermowatch.store.engine import make_engine, write_transaction
+from thermowatch.store.engine import write_transaction
 from thermowatch.store.jobs import get_run, latest_runs, record_check
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.tables import model_checks
 
 DAY = timedelta(days=1)
@@ -25,12 +24,9 @@ DAY = timedelta(days=1)
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request, tmp_path):
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/store.db"
+        eng = migrated_sqlite(tmp_path / "store.db")
     else:
-        cluster = request.getfixturevalue("pg_cluster")
-        url = cluster.create_database(f"j_{uuid.uuid4().hex[:12]}")
-    eng = make_engine(url)
-    upgrade(eng)
+        eng = migrated_postgres(request.getfixturevalue("pg_cluster"), "j")
     yield eng
     eng.dispose()
 

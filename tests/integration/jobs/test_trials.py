@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from lifecycle_helpers import START, fleet_readings
 from sqlalchemy import func, select
+from tests.helpers.store import migrated_sqlite
 
 from thermowatch.data.measurements import clean_measurements
 from thermowatch.errors import InputError
@@ -28,8 +29,6 @@ from thermowatch.live import Pipeline
 from thermowatch.live.champion import artifact_digest, load_champion
 from thermowatch.live.pipeline import Snapshot
 from thermowatch.live.profiles import store_profile
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.models import champion, register_model
 from thermowatch.store.readings import wide_to_frame, write_readings
 from thermowatch.store.tables import ModelStatus, predictions, shadow_predictions
@@ -60,8 +59,7 @@ def _store(tmp_path, artifacts, n: int):  # type: ignore[no-untyped-def]
     """``n`` transformers with readings before LIVE_FROM, the good model as champion (under its
     artifact id for TR-00) and the biased one (+3 K) registered as challenger."""
     good, biased = artifacts
-    engine = make_engine(f"sqlite:///{tmp_path}/store.db")
-    upgrade(engine)
+    engine = migrated_sqlite(tmp_path / "store.db")
     for i in range(n):
         tid = f"TR-{i:02d}"
         ensure_transformer(engine, tid, f"Poste {tid}", target_variable="OT")

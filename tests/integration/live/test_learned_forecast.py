@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from tests.helpers.store import migrated_sqlite
 from thermowatch.alerts.messages import AlertFacts, render
 from thermowatch.data.simulator import AMBIENT, CURRENT, SAMPLE_SPEC, WINDING, simulate_sample
 from thermowatch.learn.artifact import load_model
@@ -20,8 +21,6 @@ from thermowatch.learn.result import Thresholds
 from thermowatch.live import Snapshot
 from thermowatch.live.forecast import FORECAST_HORIZON, LEARNED, PHYSICS, forecast_temperature
 from thermowatch.live.pipeline import Pipeline, Profile
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.tables import forecasts
 from thermowatch.store.transformers import ensure_transformer
 
@@ -42,10 +41,37 @@ def day() -> pd.DataFrame:
     return frame.iloc[:144].ffill().bfill()
 
 
-def _run(tmp_path: Path, predictor, day: pd.DataFrame):
-    engine = make_engine(f"sqlite:///{tmp_path}/live.db")
-    upgrade(engine)
-    ensure_transformer(engine, TID, TID, target_variable=WINDING)
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One day through the live pipeline: its store, events and what it stored as forecasts."""
+
+    predictor: object
+    engine: object
+    snaps: list
+    events: list
+    stored: set
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, champion, day):
+    """``runs(learned)``: the day through the pipeline with the champion (its learned
+    forecast) or without its forecaster, each run once per module; the tests only read it."""
+    done: dict[bool, Run] = {}
+
+    def run(learned: bool) -> Run:
+        if learned not in done:
+            predictor = champion if learned else dataclasses.replace(champion, forecaster=None)
+            done[learned] = _run(tmp_path_factory.mktemp("live"), predictor, day)
+        return done[learned]
+
+    yield run
+    for r in done.values():
+        r.engine.dispose()
+
+
+def _run(tmp_path: Path, predictor, day: pd.DataFrame) -> Run:
+    engine = migrated_sqlite(tmp_path / "live.db")
+    ensure_transformer(engine, TID, TID, target_variable=WINDING, spec=SAMPLE_SPEC.to_dict())
     profile = Profile(TID, WINDING, THRESHOLDS, predictor=predictor, spec=SAMPLE_SPEC,
                       load=CURRENT, ambient=AMBIENT)  # fmt: skip
     pipeline = Pipeline(engine, lambda _: profile)
@@ -56,11 +82,11 @@ def _run(tmp_path: Path, predictor, day: pd.DataFrame):
     events, _ = pipeline.process(snaps, now=day.index[-1].to_pydatetime())
     with engine.connect() as conn:
         stored = {r.model_id for r in conn.execute(select(forecasts.c.model_id))}
-    return events, stored
+    return Run(predictor, engine, snaps, events, stored)
 
 
-def test_the_champions_forecast_gives_the_time_to_threshold(tmp_path, champion, day):
-    events, stored = _run(tmp_path, champion, day)
+def test_the_champions_forecast_gives_the_time_to_threshold(champion, runs):
+    events, stored = runs(True).events, runs(True).stored
     learned = [e for e in events if e.forecast_source == LEARNED]
     assert len(learned) >= len(events) - 1  # the first reading has no history yet
     assert stored <= {champion.model_id, f"iec60076-7:{SAMPLE_SPEC.cooling}"}
@@ -83,9 +109,8 @@ def test_the_champions_forecast_gives_the_time_to_threshold(tmp_path, champion, 
     assert crossed > 0, "the day's peaks must be forecast to cross CRITIQUE ahead of time"
 
 
-def test_without_a_learned_forecast_the_physics_stands_in_and_says_so(tmp_path, champion, day):
-    plain = dataclasses.replace(champion, forecaster=None)
-    events, stored = _run(tmp_path, plain, day)
+def test_without_a_learned_forecast_the_physics_stands_in_and_says_so(runs):
+    events, stored = runs(False).events, runs(False).stored
     assert stored == {f"iec60076-7:{SAMPLE_SPEC.cooling}"}
     last = events[-1]
     assert last.forecast_source == PHYSICS and "has no learned forecast" in last.forecast_note
@@ -93,26 +118,14 @@ def test_without_a_learned_forecast_the_physics_stands_in_and_says_so(tmp_path, 
 
 
 @pytest.mark.parametrize("learned", [True, False])
-def test_the_fleet_column_and_the_transformer_page_forecast_the_same_horizon(
-    tmp_path, champion, day, learned
-):
+def test_the_fleet_column_and_the_transformer_page_forecast_the_same_horizon(runs, day, learned):
     """The forecast the pipeline stores, whose first crossing the fleet page shows, spans
     the transformer page's 24 h, learned or physics; one issue per 15 min of data time."""
     from thermowatch.dashboard.panels import thermal_panels
     from thermowatch.store.overview import forecast_crossings
     from thermowatch.store.transformers import get_transformer
 
-    predictor = champion if learned else dataclasses.replace(champion, forecaster=None)
-    engine = make_engine(f"sqlite:///{tmp_path}/live.db")
-    upgrade(engine)
-    ensure_transformer(engine, TID, TID, target_variable=WINDING, spec=SAMPLE_SPEC.to_dict())
-    profile = Profile(TID, WINDING, THRESHOLDS, predictor=predictor, spec=SAMPLE_SPEC,
-                      load=CURRENT, ambient=AMBIENT)  # fmt: skip
-    snaps = [
-        Snapshot(TID, ts.to_pydatetime(), {k: float(v) for k, v in row.items()}, "test")
-        for ts, row in day.iterrows()
-    ]
-    Pipeline(engine, lambda _: profile).process(snaps, now=day.index[-1].to_pydatetime())
+    predictor, engine, snaps = runs(learned).predictor, runs(learned).engine, runs(learned).snaps
     f = forecasts.c
     with engine.connect() as conn:
         rows = conn.execute(

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from tests.helpers.models import copy_model
+from tests.helpers.store import migrated_sqlite
 from tests.integration.service.conftest import make_settings
 from tests.unit.ingest.fakes import FakeHub
 from thermowatch.alerts.hook import alert_hook
@@ -28,8 +29,6 @@ from thermowatch.ingest.sources.base import Sample
 from thermowatch.live.champion import artifact_digest
 from thermowatch.live.forecast import FORECAST_HORIZON
 from thermowatch.service.apikeys import create_key
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.models import register_model
 from thermowatch.store.tables import (
     ModelStatus,
@@ -70,8 +69,7 @@ def day() -> list[tuple[datetime, dict[str, float]]]:
 
 
 def _store(path: Path, champion: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
+    engine = migrated_sqlite(path)
     # What the monitor registers from its config, made by hand on the HTTP side.
     ensure_transformer(engine, TID, TID, spec=SAMPLE_SPEC.to_dict(), thresholds=THRESHOLDS,
                        target_variable=WINDING)  # fmt: skip
@@ -119,6 +117,19 @@ def _over_http(engine: Engine, day: list[tuple[datetime, dict[str, float]]]) -> 
                 assert answer["niveau_source"] in ("measured", "predicted")
 
 
+@pytest.fixture(scope="module")
+def over_http(
+    tmp_path_factory: pytest.TempPathFactory, champion: Path, day: list
+) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows the day posted over HTTP leaves in a new store, made once per module: the
+    monitor's and the MQTT path's comparisons both read them (the HTTP run is the same)."""
+    engine = _store(tmp_path_factory.mktemp("http") / "http.db", champion)
+    _over_http(engine, day)
+    rows = _rows(engine)
+    engine.dispose()
+    return rows
+
+
 def _config(tmp_path: Path, source: dict[str, Any]) -> Any:
     (tmp_path / "unused.csv").touch()
     return parse_config(
@@ -151,13 +162,11 @@ def _through_monitor(tmp_path: Path, engine: Engine, day: list[tuple[datetime, d
 
 
 def test_http_and_monitor_store_identical_rows_and_alerts(
-    tmp_path: Path, champion: Path, day: list[tuple[datetime, dict[str, float]]]
+    tmp_path: Path, champion: Path, day: list[tuple[datetime, dict[str, float]]], over_http: dict
 ) -> None:
-    http_db = _store(tmp_path / "http.db", champion)
     monitor_db = _store(tmp_path / "monitor.db", champion)
-    _over_http(http_db, day)
     _through_monitor(tmp_path, monitor_db, day)
-    got_http, got_monitor = _rows(http_db), _rows(monitor_db)
+    got_http, got_monitor = over_http, _rows(monitor_db)
     for table in got_http:
         assert got_http[table] == got_monitor[table], table
     # The comparison means something: every kind of row is there.
@@ -223,13 +232,15 @@ def _over_mqtt(tmp_path: Path, engine: Engine, day: list[tuple[datetime, dict]],
 
 
 def test_http_and_mqtt_store_identical_rows_and_alerts(
-    tmp_path: Path, champion: Path, day: list[tuple[datetime, dict[str, float]]], broker: Any
+    tmp_path: Path,
+    champion: Path,
+    day: list[tuple[datetime, dict[str, float]]],
+    broker: Any,
+    over_http: dict,
 ) -> None:
-    http_db = _store(tmp_path / "http.db", champion)
     mqtt_db = _store(tmp_path / "mqtt.db", champion)
-    _over_http(http_db, day)
     _over_mqtt(tmp_path, mqtt_db, day, broker.port)
-    got_http, got_mqtt = _rows(http_db), _rows(mqtt_db)
+    got_http, got_mqtt = over_http, _rows(mqtt_db)
     by_source = lambda rows: [r[:5] for r in rows]  # noqa: E731  (the source names differ)
     assert by_source(got_http["readings"]) == by_source(got_mqtt["readings"])
     for table in ("predictions", "forecasts", "alerts"):

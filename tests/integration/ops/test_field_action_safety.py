@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.store import migrated_postgres, migrated_sqlite
 from tests.integration.ops.deploy_helpers import free_port
 from thermowatch.alerts.action_runner import run_approved
 from thermowatch.alerts.actions import approve_action, list_actions
@@ -22,8 +22,6 @@ from thermowatch.errors import InputError
 from thermowatch.learn.result import Thresholds
 from thermowatch.store.alerts import get_alert, open_alerts
 from thermowatch.store.audit import entries
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.transformers import ensure_transformer
 
 T0 = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
@@ -48,11 +46,9 @@ def config(phase: int, *actions: str):
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest, tmp_path: Path):
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/store.db"
+        eng = migrated_sqlite(tmp_path / "store.db")
     else:
-        url = request.getfixturevalue("pg_cluster").create_database(f"fa_{uuid.uuid4().hex[:12]}")
-    eng = make_engine(url)
-    upgrade(eng, now=T0)
+        eng = migrated_postgres(request.getfixturevalue("pg_cluster"), "fa", now=T0)
     for tid in ("T1", "T2"):
         ensure_transformer(eng, tid, tid, thresholds={"alert": 90, "critical": 105})
     yield eng

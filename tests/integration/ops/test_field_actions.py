@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.store import migrated_sqlite
 from tests.integration.ops.deploy_helpers import free_port, thermowatch_bin, wait_for_log
 from thermowatch.alerts.action_runner import run_approved
 from thermowatch.alerts.actions import approve_action, list_actions
@@ -24,8 +25,6 @@ from thermowatch.data.simulator import RATED_CURRENT_A
 from thermowatch.ingest.simulator import COMMAND_MAP, MODBUS_MAP, REGISTERS_PER_TRANSFORMER
 from thermowatch.learn.result import Thresholds
 from thermowatch.store.audit import entries
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.transformers import ensure_transformer
 
 pytestmark = pytest.mark.slow
@@ -67,8 +66,7 @@ class Field:
 
 @pytest.fixture
 def store(tmp_path: Path):
-    db = make_engine(f"sqlite:///{tmp_path}/store.db")
-    upgrade(db)
+    db = migrated_sqlite(tmp_path / "store.db")
     for tid in ("TR-0001", "TR-0002"):
         ensure_transformer(db, tid, tid, thresholds={"alert": 93, "critical": 105})
     yield db

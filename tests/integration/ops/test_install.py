@@ -277,6 +277,9 @@ def test_the_installed_api_unit_command_serves(installed, tmp_path) -> None:  # 
             key, _, value = line.removeprefix("Environment=").partition("=")
             env[key] = f"{root}{value}" if value.startswith(("/etc", "/run")) else value
     Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+    # One worker (gunicorn.conf.py reads it; default: one per core): the test is that the unit's
+    # command serves, and each worker costs ~2 CPU-s to start.
+    env["THERMOWATCH_WORKERS"] = "1"
     exec_start = next(x for x in unit.splitlines() if x.startswith("ExecStart="))
     argv = [f"{root}{a}" if a.startswith("/opt/") else a
             for a in exec_start.removeprefix("ExecStart=").split()]  # fmt: skip

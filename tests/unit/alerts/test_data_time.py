@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.store import migrated_sqlite
 from thermowatch.alerts.config import parse_config
 from thermowatch.alerts.engine import CLOCK_JUMP, MEASURED, AlertEngine
 from thermowatch.learn.result import Thresholds
 from thermowatch.store.alerts import open_alerts
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.transformers import ensure_transformer
 
 T0 = datetime(2026, 7, 1, 12, tzinfo=UTC)
@@ -23,8 +22,7 @@ TH = Thresholds(93.0, 105.0, "config")
 
 @pytest.fixture
 def alerts(tmp_path: Path) -> AlertEngine:
-    db = make_engine(f"sqlite:///{tmp_path}/a.db")
-    upgrade(db)
+    db = migrated_sqlite(tmp_path / "a.db")
     ensure_transformer(db, "T")
     return AlertEngine(db, parse_config({"alerts": {}}))
 

@@ -159,14 +159,13 @@ def test_backoff_grows_with_jitter_and_caps() -> None:
 
 
 def test_a_poisoned_batch_is_quarantined_and_never_blocks_the_next(tmp_path: Path) -> None:
+    from tests.helpers.store import migrated_sqlite
     from thermowatch.ingest.storage import Storage, database_unavailable
     from thermowatch.store.engine import make_engine
-    from thermowatch.store.migrate import upgrade
     from thermowatch.store.readings import count_readings
     from thermowatch.store.transformers import ensure_transformer
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    upgrade(engine)
+    engine = migrated_sqlite(tmp_path / "store.db")
     ensure_transformer(engine, "T1")
     spool = Spool(tmp_path / "spool")
     storage = Storage(engine, spool)

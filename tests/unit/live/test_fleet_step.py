@@ -12,11 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.helpers.store import migrated_sqlite
 from thermowatch.data.simulator import AMBIENT, CURRENT, OIL, WINDING
 from thermowatch.learn.result import Thresholds
 from thermowatch.live import Pipeline, Profile, Snapshot
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.thermal import TransformerSpec, simulate
 
 T0 = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
@@ -38,8 +37,7 @@ def _specs(rng: np.random.Generator) -> list[TransformerSpec]:
 
 
 def _fleet(tmp_path: Path, name: str, specs: list[TransformerSpec]) -> Pipeline:
-    engine = make_engine(f"sqlite:///{tmp_path}/{name}.db")
-    upgrade(engine)
+    engine = migrated_sqlite(f"{tmp_path}/{name}.db")
     profiles = {
         f"T{i}": Profile(f"T{i}", OIL if i % 3 == 0 else WINDING,
                          Thresholds(93.0, 105.0, "config"), spec=s, load=CURRENT, ambient=AMBIENT)

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from tests.helpers.store import migrated_sqlite
 from tests.unit.ingest.fakes import SPEC
 from thermowatch.alerts.config import parse_config
 from thermowatch.alerts.engine import MEASURED, AlertEngine
@@ -30,8 +31,6 @@ from thermowatch.live import validate as v
 from thermowatch.live.pipeline import FAILED
 from thermowatch.service.routes.readings import ReadingIn
 from thermowatch.store.alerts import open_alerts
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.transformers import ensure_transformer
 from thermowatch.thermal import TransformerSpec
 
@@ -74,8 +73,7 @@ messages = st.one_of(
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, AlertEngine]:
     path: Path = tmp_path_factory.mktemp("fuzz")
-    db = make_engine(f"sqlite:///{path}/f.db")
-    upgrade(db)
+    db = migrated_sqlite(path / "f.db")
     return db, AlertEngine(db, parse_config({"alerts": {}}))
 
 

@@ -11,14 +11,13 @@ from typing import ClassVar
 import pytest
 from prometheus_client import REGISTRY
 
+from tests.helpers.store import migrated_sqlite
 from tests.unit.ingest.fakes import SPEC, config, fake_monitor
 from thermowatch.data.simulator import AMBIENT, CURRENT, WINDING
 from thermowatch.ingest.sources.base import Sample
 from thermowatch.learn.result import Thresholds
 from thermowatch.live import Pipeline, Profile, Snapshot
 from thermowatch.live.pipeline import FAILED
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.readings import count_readings
 from thermowatch.store.transformers import ensure_transformer
 from thermowatch.thermal import TransformerSpec
@@ -40,8 +39,7 @@ class Exploding:
 
 
 def _pipeline(tmp_path: Path) -> Pipeline:
-    engine = make_engine(f"sqlite:///{tmp_path}/s.db")
-    upgrade(engine)
+    engine = migrated_sqlite(tmp_path / "s.db")
     spec = TransformerSpec.from_mapping(SPEC)
     for tid in ("OK", "BAD"):
         ensure_transformer(engine, tid)
@@ -124,8 +122,7 @@ def test_no_traceback_for_configured_transformers_before_their_first_data(
 
     async def scenario() -> list:
         cfg = config(tmp_path, ["T1", "T2"], missed_periods_alert=2)
-        engine = make_engine(f"sqlite:///{tmp_path}/store.db")
-        upgrade(engine)
+        engine = migrated_sqlite(tmp_path / "store.db")
         monitor, _hub = fake_monitor(tmp_path, cfg, on_prediction=alert_hook(engine))
         await monitor.start()
         for k in range(3):

@@ -12,13 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tests.helpers.store import migrated_sqlite
 from tests.unit.ingest.fakes import SPEC
 from thermowatch.data.simulator import AMBIENT, CURRENT, WINDING
 from thermowatch.learn.result import Thresholds
 from thermowatch.live import Pipeline, Profile, Snapshot
 from thermowatch.live.pipeline import LATE
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.predictions import predictions_frame
 from thermowatch.store.state import read_state
 from thermowatch.store.transformers import ensure_transformer
@@ -36,8 +35,7 @@ def _snap(k: int) -> Snapshot:
 
 
 def _pipelines(tmp_path: Path, name: str, n: int) -> list[Pipeline]:
-    engine = make_engine(f"sqlite:///{tmp_path}/{name}.db")
-    upgrade(engine)
+    engine = migrated_sqlite(f"{tmp_path}/{name}.db")
     ensure_transformer(engine, "T")
     spec = TransformerSpec.from_mapping(SPEC)
     profile = Profile("T", WINDING, Thresholds(93.0, 105.0, "config"), spec=spec, load=CURRENT,

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.store import migrated_sqlite
 from tests.unit.ingest.fakes import SPEC
 from thermowatch.data.simulator import AMBIENT, CURRENT, WINDING
 from thermowatch.learn.result import Thresholds
 from thermowatch.live import Pipeline, Profile, Snapshot
 from thermowatch.live.forecast import PHYSICS
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.transformers import ensure_transformer
 from thermowatch.thermal import TransformerSpec
 
@@ -22,8 +21,7 @@ T0 = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 
 
 def test_the_physics_forecast_from_arrays_matches_the_frame_path(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path}/s.db")
-    upgrade(engine)
+    engine = migrated_sqlite(tmp_path / "s.db")
     ensure_transformer(engine, "T")
     profile = Profile("T", WINDING, Thresholds(93.0, 105.0, "config"),
                       spec=TransformerSpec.from_mapping(SPEC), load=CURRENT, ambient=AMBIENT)  # fmt: skip

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from tests.helpers.store import migrated_sqlite
 
 from thermowatch.store import readings
-from thermowatch.store.engine import make_engine
-from thermowatch.store.migrate import upgrade
 from thermowatch.store.state import read_states, save_thresholds_many
 from thermowatch.store.transformers import (
     Transformer,
@@ -20,8 +19,7 @@ from thermowatch.store.transformers import (
 
 @pytest.fixture
 def engine(tmp_path):
-    eng = make_engine(f"sqlite:///{tmp_path / 'tw.db'}")
-    upgrade(eng)
+    eng = migrated_sqlite(tmp_path / "tw.db")
     yield eng
     eng.dispose()
 
