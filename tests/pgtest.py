@@ -16,7 +16,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 
 class PostgresUnavailable(RuntimeError):
@@ -147,5 +149,18 @@ class PostgresCluster:
             f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
         ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
+            if template:
+                _wait_until_unused(conn, template)
             conn.execute(f'CREATE DATABASE "{dbname}"{copy}')
         return self.url(dbname)
+
+
+def _wait_until_unused(conn: Any, database: str, timeout_s: float = 60.0) -> None:
+    """Wait for the sessions of ``database`` to end. A client that has just closed its
+    connections (``engine.dispose()``) leaves server sessions that end asynchronously, and
+    ``CREATE DATABASE ... TEMPLATE`` gives up after 5 s if one is still there: on a loaded
+    runner that can take longer."""
+    deadline = time.monotonic() + timeout_s
+    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
+    while conn.execute(query, (database,)).fetchone()[0] and time.monotonic() < deadline:
+        time.sleep(0.05)

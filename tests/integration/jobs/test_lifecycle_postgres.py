@@ -126,13 +126,7 @@ def trained(pg_cluster, tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 def _clone(pg_cluster, template: str) -> str:  # type: ignore[no-untyped-def]
-    import psycopg
-
-    name = f"lc_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(f"host=127.0.0.1 port={pg_cluster.port} user=postgres dbname=postgres",
-                         autocommit=True) as conn:  # fmt: skip
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    return pg_cluster.url(name)
+    return pg_cluster.create_database(f"lc_{uuid.uuid4().hex[:10]}", template=template)
 
 
 def _run_in_process(url: str, at, env: dict) -> None:  # type: ignore[no-untyped-def]
