@@ -1,6 +1,6 @@
 """The README's first hour, run as written: sample -> train (registered) -> serve -> predict ->
 simulated field + monitor -> status -> an overload e-mailed to a local SMTP sink (aiosmtpd).
-Bounded: about two and a half minutes on an idle machine (training is most of it), seven at
+Bounded: about one minute on an idle machine (training is a quarter of it), seven at
 most on a loaded one. Afterwards the overload's CRITIQUE is what the fleet
 row, ``status --json`` and ``/v1/transformers/{id}`` say, and the e-mail's level is the level of
 the value it quotes."""
